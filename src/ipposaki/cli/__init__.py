@@ -1,0 +1,1 @@
+"""The ``ipposaki`` command line: a thin layer over the library."""

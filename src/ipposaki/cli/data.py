@@ -1,0 +1,141 @@
+"""``ipposaki data …``: import, pull and inspect prices, instruments and baskets."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from ipposaki.store import Store
+
+app = typer.Typer(help="Import, pull and inspect prices in the store.", no_args_is_help=True)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", envvar="IPPOSAKI_STORE", help="DuckDB store file."),
+]
+
+
+def _store(path: Path | None) -> Store:
+    from ipposaki.store import Store
+
+    return Store(path)
+
+
+def _echo_warnings(caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        typer.echo(f"warning: {w.category.__name__}: {w.message}", err=True)
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files, long or wide.")],
+    store: StoreOption = None,
+    layout: Annotated[str, typer.Option(help="auto, long or wide.")] = "auto",
+    non_sessions: Annotated[
+        str, typer.Option(help="Rows dated on non-sessions: error, or skip (with a warning).")
+    ] = "error",
+) -> None:
+    """Validate FILES, then write them to the store in one transaction.
+
+    Example: ipposaki data import ../shared/data/prices/daily.csv --non-sessions skip
+    """
+    import warnings
+
+    from ipposaki.errors import InputError
+
+    if layout not in ("auto", "long", "wide"):
+        raise InputError("--layout", layout, "one of auto, long, wide")
+    if non_sessions not in ("error", "skip"):
+        raise InputError("--non-sessions", non_sessions, "one of error, skip")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _store(store).import_files(
+            files,
+            layout=layout,  # type: ignore[arg-type]
+            non_sessions=non_sessions,  # type: ignore[arg-type]
+        )
+    _echo_warnings(caught)
+    typer.echo(result.summary)
+
+
+@app.command()
+def pull(
+    symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. NVDA 8035.T ^N225.")],
+    start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last date, YYYY-MM-DD.")],
+    store: StoreOption = None,
+) -> None:
+    """Download SYMBOLS from Yahoo Finance (extra 'yahoo') and write them to the store.
+
+    Example: ipposaki data pull NVDA 8035.T --start 2025-01-01 --end 2025-02-28
+    """
+    import warnings
+
+    from ipposaki.sources.yahoo import pull_yahoo
+
+    rows = pull_yahoo(symbols, start, end)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _store(store).ingest(rows, "yahoo", non_sessions="skip")
+    _echo_warnings(caught)
+    typer.echo(result.summary)
+
+
+@app.command()
+def info(store: StoreOption = None) -> None:
+    """List stored symbols with their exchange, date range, row count and gaps.
+
+    Example: ipposaki data info
+    """
+    import pandas as pd
+
+    table = _store(store).info()
+    if table.empty:
+        typer.echo("the store holds no prices yet: see 'ipposaki data import --help'")
+        return
+    with pd.option_context("display.max_rows", None, "display.width", 120):
+        typer.echo(table.to_string(index=False))
+
+
+@app.command()
+def instruments(
+    file: Annotated[Path | None, typer.Argument(help="CSV or TOML of instruments to add.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Show the instruments table, or add instruments from FILE.
+
+    Example: ipposaki data instruments my_instruments.toml
+    """
+    import pandas as pd
+
+    from ipposaki.instruments import read_instruments
+
+    st = _store(store)
+    if file is not None:
+        typer.echo(f"added {st.add_instruments(read_instruments(file))} instruments")
+        return
+    with pd.option_context("display.max_rows", None, "display.width", 160):
+        typer.echo(st.instruments().to_string(index=False))
+
+
+@app.command()
+def baskets(
+    file: Annotated[Path | None, typer.Argument(help="CSV or TOML of baskets to add.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Show the baskets, or add baskets from FILE (a basket of the same name is replaced).
+
+    Example: ipposaki data baskets my_baskets.toml
+    """
+    from ipposaki.instruments import read_baskets
+
+    st = _store(store)
+    if file is not None:
+        typer.echo(f"added {st.add_baskets(read_baskets(file))} basket members")
+        return
+    for name, grp in st.baskets().groupby("basket", sort=True):
+        typer.echo(f"{name:<20} {', '.join(grp['symbol'])}")

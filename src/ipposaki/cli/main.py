@@ -1,0 +1,117 @@
+"""Entry point of the ``ipposaki`` command: the app, shared options and error handling.
+
+Library errors (:class:`~ipposaki.errors.IpposakiError`) become one line on stderr and exit
+code 2; usage errors exit 2 as well; anything else is an internal error, exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ipposaki.cli import data as data_cmds
+
+app = typer.Typer(
+    name="ipposaki",
+    help=(
+        "ipposaki (一歩先): measure a market shock, trace where it spread, look one step ahead.\n\n"
+        "Example: ipposaki demo --data ../shared/data/prices --out out/deepseek"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_cmds.app, name="data")
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="IPPOSAKI_STORE",
+        help="DuckDB store file (default: IPPOSAKI_STORE, else the user data directory).",
+    ),
+]
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/deepseek"),
+    data: Annotated[
+        str | None,
+        typer.Option(
+            envvar="IPPOSAKI_DATA",
+            help="Price file, or a folder holding daily.csv (e.g. ../shared/data/prices).",
+        ),
+    ] = None,
+    store: StoreOption = None,
+    offline: Annotated[
+        bool, typer.Option(help="Without --data, use synthetic data rather than Yahoo.")
+    ] = False,
+) -> None:
+    """Run the DeepSeek-shock study and write it into OUT.
+
+    Example: ipposaki demo --data ../shared/data/prices --out out/deepseek
+    """
+    from ipposaki.demo import run_demo
+    from ipposaki.store import Store
+
+    run_demo(out, data=data, store=Store(store), allow_online=not offline, log=typer.echo)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        from ipposaki import __version__
+
+        typer.echo(f"ipposaki {__version__}")
+        raise typer.Exit(0)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return (and, as a script, exit with) its exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        0 on success, 2 for a usage or input error, 1 for an internal error.
+    """
+    import os
+
+    from ipposaki.errors import IpposakiError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            app(args=argv, prog_name="ipposaki")
+        code = 0
+    except SystemExit as exc:  # typer (click) exits on its own after a command or a usage error
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except IpposakiError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        code = 2
+    except Exception as exc:
+        if os.environ.get("IPPOSAKI_DEBUG"):
+            raise
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set IPPOSAKI_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        code = 1
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,326 @@
+"""Returns panels: sessions × symbols matrices on one exchange's own calendar.
+
+Rules, stated once:
+
+* Rows are the exchange's **sessions** (from ``exchange_calendars``), not the dates found in the
+  data, so a session without a price is a visible gap.
+* A close-to-close return on session *t* needs a price on *t* and on the session just before
+  *t*. If either is missing the return is missing: it is never computed across a gap, never
+  filled, and never dropped silently.
+* The **basis** is the adjusted close when a symbol has one, else the close.
+  :attr:`ReturnsPanel.basis` says which was used for each symbol.
+* Overnight (``open_t / close_{t-1} - 1``) and intraday (``close_t / open_t - 1``) returns use the
+  as-traded close, and exist only where opens exist. For split- and dividend-adjusted sources
+  (all US symbols in the shared data) opens and closes are adjusted alike, so the two multiply to
+  the close-to-close return.
+* Currency conversion divides (or multiplies) each price by the FX rate of the same session
+  label; a session without a rate gives a missing converted price.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ipposaki._typing import DateLike
+from ipposaki.calendars import EXCHANGES, sessions
+from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.store import Store
+
+__all__ = ["ReturnKind", "ReturnsPanel", "build_panel", "returns_from_prices"]
+
+ReturnKind = Literal["simple", "log"]
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def returns_from_prices(prices: np.ndarray, kind: ReturnKind = "simple") -> np.ndarray:
+    """Turn a (sessions × symbols) price matrix into returns; row 0 becomes NaN.
+
+    Parameters
+    ----------
+    prices : numpy.ndarray
+        Prices, NaN where missing.
+    kind : {"simple", "log"}, default "simple"
+        ``p_t / p_{t-1} - 1`` or ``log(p_t / p_{t-1})``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape; NaN wherever either price is missing.
+
+    Examples
+    --------
+    >>> returns_from_prices(np.array([[100.0], [110.0], [np.nan], [121.0]]))[:, 0].round(4)
+    array([   nan, 0.1   ,    nan,    nan])
+    """
+    if kind not in ("simple", "log"):
+        raise InputError("kind", kind, "one of 'simple', 'log'")
+    out = np.full(prices.shape, np.nan)
+    ratio = prices[1:] / prices[:-1]
+    out[1:] = np.log(ratio) if kind == "log" else ratio - 1.0
+    return out
+
+
+def _hash_arrays(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for arr in arrays:
+        digest.update(np.ascontiguousarray(arr).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class ReturnsPanel:
+    """Returns of one exchange's symbols, aligned on that exchange's sessions. Read-only.
+
+    Use :func:`build_panel` to make one. Properties return new frames (shallow, copy-on-write),
+    so changing them never changes the panel.
+    """
+
+    exchange: str
+    kind: ReturnKind
+    _returns: pd.DataFrame
+    _overnight: pd.DataFrame
+    _intraday: pd.DataFrame
+    _prices: pd.DataFrame
+    _basis: pd.Series
+    currency: str | None
+    data_hash: str
+
+    @property
+    def returns(self) -> pd.DataFrame:
+        """Close-to-close returns, sessions × symbols."""
+        return self._returns.copy(deep=False)
+
+    @property
+    def overnight(self) -> pd.DataFrame:
+        """Open over previous close, minus one (simple) or its log; NaN without opens."""
+        return self._overnight.copy(deep=False)
+
+    @property
+    def intraday(self) -> pd.DataFrame:
+        """Close over the same session's open; NaN without opens."""
+        return self._intraday.copy(deep=False)
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """The prices the returns were computed from (on :attr:`basis`, converted if asked)."""
+        return self._prices.copy(deep=False)
+
+    @property
+    def basis(self) -> pd.Series:
+        """Per symbol, ``"adj_close"`` or ``"close"``: which price the returns use."""
+        return self._basis.copy(deep=False)
+
+    @property
+    def sessions(self) -> pd.DatetimeIndex:
+        """The sessions (rows)."""
+        return pd.DatetimeIndex(self._returns.index)
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbols (columns)."""
+        return [str(c) for c in self._returns.columns]
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the panel long: session, symbol, ret, overnight, intraday, basis."""
+        long = pd.DataFrame(
+            {
+                "ret": self._returns.stack(future_stack=True),
+                "overnight": self._overnight.stack(future_stack=True),
+                "intraday": self._intraday.stack(future_stack=True),
+            }
+        ).reset_index()
+        long["basis"] = long["symbol"].map(self._basis)
+        return long
+
+    @property
+    def summary(self) -> str:
+        """A few lines: exchange, span, symbols, basis and missing counts."""
+        n_missing = int(self._returns.iloc[1:].isna().to_numpy().sum())
+        idx = self.sessions
+        span = f"{idx[0].date()}..{idx[-1].date()}" if len(idx) else "empty"
+        bases = self._basis.value_counts().to_dict()
+        cur = f", converted to {self.currency}" if self.currency else ""
+        return (
+            f"ReturnsPanel {self.exchange} ({self.kind} returns{cur}): {len(idx)} sessions "
+            f"{span} × {len(self.symbols)} symbols; basis {bases}; "
+            f"{n_missing} missing returns (kept missing); data hash {self.data_hash}"
+        )
+
+    def __repr__(self) -> str:
+        return self.summary
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.summary}</p>" + self._returns.tail(5).to_html(
+            float_format="{:.4%}".format
+        )
+
+
+def build_panel(
+    store: Store,
+    exchange: str,
+    symbols: list[str] | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    kind: ReturnKind = "simple",
+    currency: str | None = None,
+    fx_symbol: str = "JPY=X",
+) -> ReturnsPanel:
+    """Build the returns panel of ``exchange`` from the store.
+
+    Parameters
+    ----------
+    store : Store
+        The price store.
+    exchange : str
+        ISO MIC whose sessions form the rows.
+    symbols : list of str, optional
+        Symbols to include. Defaults to every stored symbol listed on ``exchange``. Symbols
+        without an exchange (FX rates) may be included and are aligned on its sessions.
+    start, end : date-like, optional
+        First and last session of the panel; default to the stored data's span.
+    kind : {"simple", "log"}, default "simple"
+        Return definition.
+    currency : str, optional
+        Convert prices to this currency (``"USD"`` or ``"JPY"``) with ``fx_symbol`` first.
+    fx_symbol : str, default "JPY=X"
+        JPY per USD series used for conversion (``"JPY=X"`` or ``"DEXJPUS"``).
+
+    Returns
+    -------
+    ReturnsPanel
+        The panel.
+
+    Raises
+    ------
+    UnknownNameError
+        If the exchange or a symbol is unknown.
+    InputError
+        If a symbol trades on another exchange, the range holds no session, or ``currency`` is
+        not supported.
+    """
+    if exchange not in EXCHANGES:
+        raise UnknownNameError("exchange", exchange, EXCHANGES)
+    if kind not in ("simple", "log"):
+        raise InputError("kind", kind, "one of 'simple', 'log'")
+    inst = store.instruments().set_index("symbol")
+    stored = store.symbols()
+    if symbols is None:
+        symbols = [s for s in stored if inst["exchange"].get(s) == exchange]
+    symbols = list(dict.fromkeys(symbols))
+    for sym in symbols:
+        if sym not in stored:
+            raise UnknownNameError("symbol", sym, stored)
+        home = inst["exchange"].get(sym, "")
+        if home not in ("", exchange):
+            raise InputError("symbols", sym, f"a symbol listed on {exchange} (it trades on {home})")
+    if currency is not None and currency not in ("USD", "JPY"):
+        raise InputError("currency", currency, "'USD' or 'JPY'")
+
+    first, last = _span(store, symbols, start, end)
+    all_sessions = sessions(exchange)
+    lo = all_sessions.searchsorted(first, "left")
+    hi = all_sessions.searchsorted(last, "right")
+    if hi <= lo:
+        raise InputError(
+            "start..end", f"{first.date()}..{last.date()}", f"a range with {exchange} sessions"
+        )
+    # One session before ``start`` so the first return of the panel can be computed.
+    grid = all_sessions[max(lo - 1, 0) : hi]
+    grid_days = (grid.values.astype("datetime64[D]") - _EPOCH).astype(np.int64)
+
+    arrays = store.price_arrays(symbols, grid[0], grid[-1])
+    pos = np.searchsorted(grid_days, arrays["day"])
+    pos_ok = (pos < len(grid_days)) & (
+        grid_days[np.minimum(pos, len(grid_days) - 1)] == arrays["day"]
+    )
+    shape = (len(grid), len(symbols))
+    close = np.full(shape, np.nan)
+    adj = np.full(shape, np.nan)
+    opn = np.full(shape, np.nan)
+    r, c = pos[pos_ok], arrays["sym"][pos_ok]
+    close[r, c] = arrays["close"][pos_ok]
+    adj[r, c] = arrays["adj_close"][pos_ok]
+    opn[r, c] = arrays["open"][pos_ok]
+
+    use_adj = ~np.all(np.isnan(adj), axis=0)
+    basis_px = np.where(use_adj[None, :], adj, close)
+    if currency is not None:
+        basis_px, close, opn = _convert(
+            store, inst, symbols, grid, (basis_px, close, opn), currency, fx_symbol
+        )
+    ret = returns_from_prices(basis_px, kind)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        on = np.full(shape, np.nan)
+        on[1:] = opn[1:] / close[:-1]
+        intra = close / opn
+    if kind == "log":
+        on, intra = np.log(on), np.log(intra)
+    else:
+        on, intra = on - 1.0, intra - 1.0
+
+    drop = 1 if lo > 0 else 0  # the extra leading session exists only to seed the returns
+    index = pd.DatetimeIndex(grid[drop:], name="session")
+    cols = pd.Index(symbols, name="symbol")
+
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values[drop:], index=index, columns=cols)
+
+    return ReturnsPanel(
+        exchange=exchange,
+        kind=kind,
+        _returns=frame(ret),
+        _overnight=frame(on),
+        _intraday=frame(intra),
+        _prices=frame(basis_px),
+        _basis=pd.Series(np.where(use_adj, "adj_close", "close"), index=cols, name="basis"),
+        currency=currency,
+        data_hash=_hash_arrays(grid_days, basis_px, opn, np.asarray(symbols, dtype="U")),
+    )
+
+
+def _span(
+    store: Store, symbols: list[str], start: DateLike | None, end: DateLike | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the panel's bounds: the given ones, else the stored data's span."""
+    if start is not None and end is not None:
+        return pd.Timestamp(start), pd.Timestamp(end)
+    stored = store.prices(symbols)
+    if stored.empty:
+        raise InputError("symbols", symbols, "symbols with stored prices")
+    first = pd.Timestamp(start) if start is not None else pd.Timestamp(stored["session"].min())
+    last = pd.Timestamp(end) if end is not None else pd.Timestamp(stored["session"].max())
+    return first, last
+
+
+def _convert(
+    store: Store,
+    inst: pd.DataFrame,
+    symbols: list[str],
+    grid: pd.DatetimeIndex,
+    matrices: tuple[np.ndarray, np.ndarray, np.ndarray],
+    currency: str,
+    fx_symbol: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    fx_rows = store.prices([fx_symbol], grid[0], grid[-1])
+    if fx_rows.empty:
+        raise InputError("fx_symbol", fx_symbol, "a stored JPY-per-USD series with data in range")
+    fx = (
+        fx_rows.set_index(pd.to_datetime(fx_rows["session"]))["close"]
+        .reindex(grid)
+        .to_numpy(dtype=np.float64)
+    )
+    # FX series are rates, not prices in a currency: they are never converted.
+    src = np.array(
+        ["" if inst["kind"].get(s, "") == "fx" else inst["currency"].get(s, "") for s in symbols]
+    )
+    factor = np.ones(len(symbols))[None, :] * np.ones(len(grid))[:, None]
+    if currency == "USD":
+        factor[:, src == "JPY"] = 1.0 / fx[:, None]
+    else:
+        factor[:, src == "USD"] = fx[:, None]
+    return tuple(m * factor for m in matrices)  # type: ignore[return-value]

@@ -1,0 +1,287 @@
+"""Read price files (CSV or Parquet, long or wide) into one canonical table of price rows.
+
+Two layouts are accepted:
+
+* **long**: ``date,symbol,open,high,low,close,adj_close,volume,currency``, the layout of
+  ``shared/data/prices/daily.csv``. Only ``date``, ``symbol`` and one of ``close`` /
+  ``adj_close`` are required; a ``session`` column is accepted in place of ``date``.
+* **wide**: ``date`` and then one column of closes per symbol. Empty cells mean "no price" and
+  make no row.
+
+Parsing is strict: a cell that is not a number or a date is an error naming the file, the line
+and the value. The fast path lets pyarrow parse typed columns; only when that fails is the file
+re-read as text to find and name the first bad cell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.errors import DataValidationError, InputError
+
+__all__ = ["PRICE_COLUMNS", "Layout", "read_price_file"]
+
+#: Canonical columns of price rows, in order.
+PRICE_COLUMNS: tuple[str, ...] = (
+    "symbol",
+    "session",
+    "open",
+    "high",
+    "low",
+    "close",
+    "adj_close",
+    "volume",
+    "currency",
+    "line",
+)
+NUMERIC_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close", "volume")
+Layout = Literal["auto", "long", "wide"]
+
+
+def _where(path: Path, is_csv: bool, line: int) -> str:
+    return f"line {line}" if is_csv else f"row {line}"
+
+
+def _first_line_number(is_csv: bool) -> int:
+    # CSV: line 1 is the header, so the first record is line 2. Parquet: records count from 1.
+    return 2 if is_csv else 1
+
+
+def _read_raw_table(path: Path, is_csv: bool, typed: bool) -> pd.DataFrame:
+    """Read the file; ``typed`` lets pyarrow parse numbers and dates, else all text."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if is_csv:
+        header = _csv_header(path)
+        if typed:
+            types: dict[str, pa.DataType] = {}
+            for col in header:
+                key = col.strip().lower()
+                if key in ("date", "session"):
+                    types[col] = pa.date32()
+                elif key in ("symbol", "currency"):
+                    types[col] = pa.string()
+                else:
+                    types[col] = pa.float64()
+            convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        else:
+            convert = pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header}, strings_can_be_null=True
+            )
+        table = pacsv.read_csv(path, convert_options=convert)
+    else:
+        table = pq.read_table(path)
+    frame = table.to_pandas(
+        types_mapper=None, date_as_object=False, split_blocks=True, self_destruct=True
+    )
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration:
+            return []
+
+
+def _diagnose(path: Path, is_csv: bool, layout: str) -> DataValidationError:
+    """Re-read ``path`` as text and name its first unparseable cell."""
+    frame = _read_raw_table(path, is_csv, typed=False)
+    base = _first_line_number(is_csv)
+    date_col = "date" if "date" in frame.columns else "session"
+    value_cols = [c for c in frame.columns if c not in ("date", "session", "symbol", "currency")]
+    if layout == "long":
+        value_cols = [c for c in value_cols if c in NUMERIC_COLUMNS]
+    for col in [date_col, *value_cols]:
+        text = frame[col]
+        present = text.notna() & (text.astype(str).str.strip() != "")
+        if col == date_col:
+            parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            allowed = "a date as YYYY-MM-DD"
+            bad = present & parsed.isna()
+        else:
+            parsed = pd.to_numeric(text, errors="coerce")
+            allowed = "a number"
+            bad = present & parsed.isna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            return DataValidationError(
+                str(path),
+                f"{_where(path, is_csv, base + pos)}: {col}={text.iloc[pos]!r} "
+                f"is not allowed: expected {allowed}",
+            )
+    return DataValidationError(str(path), "the file could not be parsed as a price table")
+
+
+def _coerce_parquet(frame: pd.DataFrame, path: Path, layout: str) -> pd.DataFrame:
+    """Parquet columns arrive typed by the writer; convert text columns strictly."""
+    for col in frame.columns:
+        if col in ("symbol", "currency"):
+            continue
+        series = frame[col]
+        if col in ("date", "session"):
+            if not pd.api.types.is_datetime64_any_dtype(series):
+                converted = pd.to_datetime(series.astype(str), format="%Y-%m-%d", errors="coerce")
+                if (converted.isna() & series.notna()).any():
+                    raise _diagnose(path, False, layout)
+                frame[col] = converted
+            continue
+        if layout == "long" and col not in NUMERIC_COLUMNS:
+            continue
+        if not pd.api.types.is_numeric_dtype(series):
+            converted = pd.to_numeric(series, errors="coerce")
+            if (converted.isna() & series.notna() & (series.astype(str) != "")).any():
+                raise _diagnose(path, False, layout)
+            frame[col] = converted
+    return frame
+
+
+def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
+    """Read one CSV or Parquet price file into canonical price rows.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.csv`` or ``.parquet`` file.
+    layout : {"auto", "long", "wide"}, default "auto"
+        ``"auto"`` takes a file with a ``symbol`` column as long, else as wide.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PRICE_COLUMNS`. ``session`` is ``datetime64``; prices are ``float64``
+        with ``NaN`` where the file has no value; ``line`` is the file's line (CSV) or record
+        (Parquet) number, used to name rows in error messages.
+
+    Raises
+    ------
+    InputError
+        If the path does not exist or has an unsupported suffix, or ``layout`` is unknown.
+    DataValidationError
+        If the file is empty, lacks required columns, or holds an unparseable date or number.
+    """
+    path = Path(path)
+    if layout not in ("auto", "long", "wide"):
+        raise InputError("layout", layout, "one of 'auto', 'long', 'wide'")
+    if not path.is_file():
+        raise InputError("path", str(path), "an existing .csv or .parquet file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise InputError("path", str(path), "a file ending in .csv or .parquet")
+    is_csv = suffix == ".csv"
+    if path.stat().st_size == 0:
+        raise DataValidationError(str(path), "the file is empty")
+    header = _csv_header(path) if is_csv else _parquet_columns(path)
+    columns = [c.strip().lower() for c in header]
+    if not columns or columns == [""]:
+        raise DataValidationError(str(path), "the file is empty")
+    if layout == "auto":
+        layout = "long" if "symbol" in columns else "wide"
+    date_col = "date" if "date" in columns else ("session" if "session" in columns else None)
+    if date_col is None:
+        raise DataValidationError(
+            str(path), f"missing required column 'date' (found: {', '.join(columns)})"
+        )
+    if layout == "long":
+        missing = [c for c in ("symbol",) if c not in columns]
+        if not ({"close", "adj_close"} & set(columns)):
+            missing.append("close")
+        if missing:
+            raise DataValidationError(
+                str(path),
+                f"missing required column {missing[0]!r} for the long layout "
+                f"(found: {', '.join(columns)})",
+            )
+    elif len(columns) < 2:
+        raise DataValidationError(
+            str(path), "a wide file needs 'date' and at least one symbol column"
+        )
+
+    try:
+        frame = _read_raw_table(path, is_csv, typed=True)
+    except Exception as exc:  # pyarrow raises ArrowInvalid (and friends) on a bad cell
+        if type(exc).__module__.startswith("pyarrow"):
+            raise _diagnose(path, is_csv, layout) from None
+        raise
+    if not is_csv:
+        frame = _coerce_parquet(frame, path, layout)
+    if frame.empty:
+        raise DataValidationError(str(path), "the file has a header but no rows")
+    frame["line"] = np.arange(len(frame), dtype=np.int64) + _first_line_number(is_csv)
+    frame = frame.rename(columns={date_col: "session"})
+    if frame["session"].isna().any():
+        pos = int(np.flatnonzero(frame["session"].isna().to_numpy())[0])
+        raise DataValidationError(
+            str(path),
+            f"{_where(path, is_csv, int(frame['line'].iloc[pos]))}: date is empty: "
+            "expected a date as YYYY-MM-DD",
+        )
+    return _to_canonical(frame, layout, path, is_csv)
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception as exc:
+        raise DataValidationError(str(path), f"not a readable Parquet file ({exc})") from None
+
+
+def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) -> pd.DataFrame:
+    n = len(frame)
+    if layout == "wide":
+        symbols = [c for c in frame.columns if c not in ("session", "line")]
+        values = frame[symbols].to_numpy(dtype=np.float64, na_value=np.nan)
+        keep = ~np.isnan(values)
+        rows, cols = np.nonzero(keep)
+        out = pd.DataFrame(
+            {
+                "symbol": np.asarray(_original_symbols(path, is_csv, symbols), dtype=object)[cols],
+                "session": frame["session"].to_numpy()[rows],
+                "close": values[rows, cols],
+                "line": frame["line"].to_numpy()[rows],
+            }
+        )
+        n = len(out)
+        for col in ("open", "high", "low", "adj_close", "volume"):
+            out[col] = np.full(n, np.nan)
+        out["currency"] = ""
+        frame = out
+    else:
+        for col in NUMERIC_COLUMNS:
+            if col not in frame.columns:
+                frame[col] = np.full(n, np.nan)
+            else:
+                frame[col] = frame[col].astype(np.float64)
+        if "currency" not in frame.columns:
+            frame["currency"] = ""
+        frame["currency"] = frame["currency"].fillna("").astype(str)
+        frame["symbol"] = frame["symbol"].astype(str).str.strip()
+        blank = (frame["symbol"] == "") | (frame["symbol"] == "nan")
+        if blank.any():
+            pos = int(np.flatnonzero(blank.to_numpy())[0])
+            raise DataValidationError(
+                str(path),
+                f"{_where(path, is_csv, int(frame['line'].iloc[pos]))}: symbol is empty: "
+                "expected a symbol such as NVDA or 8035.T",
+            )
+    frame["session"] = pd.to_datetime(frame["session"]).astype("datetime64[s]")
+    return frame.loc[:, list(PRICE_COLUMNS)]
+
+
+def _original_symbols(path: Path, is_csv: bool, lowered: list[str]) -> list[str]:
+    """Wide files carry symbols in their header; keep their original case."""
+    header = _csv_header(path) if is_csv else _parquet_columns(path)
+    original = {h.strip().lower(): h.strip() for h in header}
+    return [original.get(s, s) for s in lowered]

@@ -1,0 +1,550 @@
+"""The price store: one embedded DuckDB file.
+
+Where it lives: the ``path`` argument, else ``IPPOSAKI_STORE``, else ``store.duckdb`` in the
+user data directory (``platformdirs``).
+
+Each operation opens its own short-lived connection, so several processes can take turns and a
+reader never holds the writer's lock for long. Every ingest validates *all* its input before it
+opens the store for writing, and writes in one transaction: a failed ingest leaves the file
+byte-for-byte as it was, and a process killed mid-write leaves it as before or as after (DuckDB
+replays only committed transactions from its write-ahead log).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ipposaki._typing import DateLike
+from ipposaki.errors import InputError, UnknownNameError, preview
+from ipposaki.instruments import (
+    INSTRUMENT_COLUMNS,
+    builtin_baskets,
+    builtin_instruments,
+    guess_exchange,
+)
+from ipposaki.sources.files import Layout, read_price_file
+from ipposaki.store.schema import SCHEMA_VERSION, ddl
+from ipposaki.store.validate import (
+    NonSessionPolicy,
+    ValidationReport,
+    session_gaps,
+    validate_prices,
+)
+
+__all__ = ["IngestResult", "Store", "default_store_path"]
+
+_INST_SELECT = ", ".join(INSTRUMENT_COLUMNS)
+_WRITE_COLUMNS = ("symbol", "session", "open", "high", "low", "close", "adj_close", "volume")
+
+
+def default_store_path() -> Path:
+    """Return ``IPPOSAKI_STORE`` if set, else ``store.duckdb`` in the user data directory.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the default store file.
+    """
+    env = os.environ.get("IPPOSAKI_STORE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("ipposaki", appauthor=False)) / "store.duckdb"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did.
+
+    Attributes
+    ----------
+    sources : tuple[str, ...]
+        Files (or other sources) read.
+    rows_read, rows_written : int
+        Rows received, and rows written after validation.
+    symbols : tuple[str, ...]
+        Symbols written.
+    new_instruments : tuple[str, ...]
+        Symbols that were not in the instruments table and were added with guessed metadata.
+    reports : tuple[ValidationReport, ...]
+        Validation report per source.
+    """
+
+    sources: tuple[str, ...]
+    rows_read: int
+    rows_written: int
+    symbols: tuple[str, ...]
+    new_instruments: tuple[str, ...] = ()
+    reports: tuple[ValidationReport, ...] = field(default=(), repr=False)
+
+    @property
+    def summary(self) -> str:
+        """One paragraph saying what was written and what was found."""
+        lines = [
+            f"Imported {self.rows_written:,} rows for {len(self.symbols)} symbols "
+            f"from {len(self.sources)} source(s) ({self.rows_read:,} rows read)."
+        ]
+        if self.new_instruments:
+            lines.append(
+                f"New instruments with guessed exchange: {preview(self.new_instruments, 8)}."
+            )
+        for rep in self.reports:
+            if len(rep.missing_sessions):
+                lines.append(
+                    f"Sessions without a price (left missing): "
+                    f"{int(rep.missing_sessions['missing'].sum())} in "
+                    f"{len(rep.missing_sessions)} symbols."
+                )
+            if len(rep.split_like_moves):
+                lines.append(f"Split-like moves (>=50%): {len(rep.split_like_moves)}.")
+            if len(rep.non_sessions):
+                lines.append(f"Rows on non-sessions skipped: {len(rep.non_sessions)}.")
+            if rep.duplicates_collapsed:
+                lines.append(f"Exact duplicate rows collapsed: {rep.duplicates_collapsed}.")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class Store:
+    """An embedded DuckDB store of instruments, prices, baskets, characteristics and events.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        The store file. Defaults to :func:`default_store_path`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "s.duckdb")
+    >>> store.basket("jp_electric_wires")
+    ['5801.T', '5802.T', '5803.T', '5805.T']
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self._path = Path(path) if path is not None else default_store_path()
+        if self._path.exists() and self._path.is_dir():
+            raise InputError("store", str(self._path), "a file path, not a directory")
+
+    @property
+    def path(self) -> Path:
+        """The store file."""
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"Store({str(self._path)!r})"
+
+    # -- connections ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _connect(self, write: bool) -> Iterator[Any]:
+        import duckdb
+
+        if not write and not self._path.exists():
+            con = duckdb.connect(":memory:")
+            self._create(con)
+        else:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self._path), read_only=not write)
+            if write:
+                self._create(con)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @staticmethod
+    def _create(con: Any) -> None:
+        """Create missing tables and load the built-in universe, once, in one transaction."""
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "meta" in tables:
+            return
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in ddl():
+                con.execute(stmt)
+            inst = builtin_instruments()
+            con.register("_inst", inst)
+            con.execute(
+                f"INSERT INTO instruments SELECT {', '.join(INSTRUMENT_COLUMNS)} FROM _inst"
+            )
+            con.unregister("_inst")
+            bask = builtin_baskets()
+            con.register("_bask", bask)
+            con.execute("INSERT INTO baskets SELECT basket, symbol, name, name_ja FROM _bask")
+            con.unregister("_bask")
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+        with self._connect(write=False) as con:
+            return con.execute(sql, list(params)).df()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def instruments(self) -> pd.DataFrame:
+        """Return the instruments table, one row per symbol, sorted by symbol."""
+        return self._query("SELECT * FROM instruments ORDER BY symbol").fillna("")
+
+    def exchange_map(self) -> pd.Series:
+        """Return a Series mapping each known symbol to its exchange (``""`` for FX)."""
+        inst = self.instruments()
+        return pd.Series(inst["exchange"].to_numpy(), index=inst["symbol"].to_numpy())
+
+    def baskets(self) -> pd.DataFrame:
+        """Return the baskets table: basket, symbol, name, name_ja."""
+        return self._query("SELECT * FROM baskets ORDER BY basket, symbol")
+
+    def basket(self, name: str) -> list[str]:
+        """Return the members of basket ``name`` in stored order.
+
+        Parameters
+        ----------
+        name : str
+            Basket name.
+
+        Returns
+        -------
+        list[str]
+            Member symbols.
+
+        Raises
+        ------
+        UnknownNameError
+            If no basket has that name; the message lists close matches.
+        """
+        table = self.baskets()
+        members = table.loc[table["basket"] == name, "symbol"].tolist()
+        if not members:
+            raise UnknownNameError("basket", name, sorted(table["basket"].unique()))
+        order = builtin_baskets()
+        builtin = order.loc[order["basket"] == name, "symbol"].tolist()
+        return builtin if set(builtin) == set(members) else sorted(members)
+
+    def symbols(self) -> list[str]:
+        """Return the symbols that have at least one price, sorted."""
+        return self._query("SELECT DISTINCT symbol FROM prices ORDER BY symbol")["symbol"].tolist()
+
+    def prices(
+        self,
+        symbols: Iterable[str] | None = None,
+        start: DateLike | None = None,
+        end: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Return stored prices in long form, sorted by symbol and session.
+
+        Parameters
+        ----------
+        symbols : iterable of str, optional
+            Symbols to return; all when omitted.
+        start, end : date-like, optional
+            Inclusive session bounds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns symbol, session, open, high, low, close, adj_close, volume.
+        """
+        where, params = self._where(symbols, start, end)
+        return self._query(f"SELECT * FROM prices {where} ORDER BY symbol, session", params)
+
+    @staticmethod
+    def _where(
+        symbols: Iterable[str] | None, start: DateLike | None, end: DateLike | None
+    ) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if symbols is not None:
+            clauses.append("list_contains(?, symbol)")
+            params.append(list(symbols))
+        if start is not None:
+            clauses.append("session >= ?")
+            params.append(pd.Timestamp(start).date())
+        if end is not None:
+            clauses.append("session <= ?")
+            params.append(pd.Timestamp(end).date())
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def price_arrays(
+        self, symbols: Sequence[str], start: DateLike, end: DateLike
+    ) -> dict[str, np.ndarray]:
+        """Return prices as flat numpy arrays, for building panels fast.
+
+        Parameters
+        ----------
+        symbols : sequence of str
+            Symbols, whose positions become the ``sym`` codes.
+        start, end : date-like
+            Inclusive session bounds.
+
+        Returns
+        -------
+        dict[str, numpy.ndarray]
+            ``sym`` (int position in ``symbols``), ``day`` (days since 1970-01-01), ``open``,
+            ``close``, ``adj_close``.
+        """
+        import pyarrow as pa
+
+        want = pa.table(
+            {"symbol": pa.array(list(symbols), pa.string()), "i": np.arange(len(symbols))}
+        )
+        with self._connect(write=False) as con:
+            con.register("_want", want)
+            res = con.execute(
+                "SELECT w.i AS sym, date_diff('day', DATE '1970-01-01', p.session) AS day, "
+                "p.open, p.close, p.adj_close FROM prices p JOIN _want w USING (symbol) "
+                "WHERE p.session BETWEEN ? AND ?",
+                [pd.Timestamp(start).date(), pd.Timestamp(end).date()],
+            ).fetchnumpy()
+        out: dict[str, np.ndarray] = {}
+        for key in ("sym", "day"):
+            out[key] = np.asarray(res[key], dtype=np.int64)
+        for key in ("open", "close", "adj_close"):
+            col = res[key]
+            out[key] = (
+                np.ma.filled(col.astype(np.float64), np.nan)
+                if np.ma.isMaskedArray(col)
+                else np.asarray(col, dtype=np.float64)
+            )
+        return out
+
+    def info(self) -> pd.DataFrame:
+        """Return one row per stored symbol: exchange, first and last session, rows, gaps.
+
+        Gaps are sessions of the symbol's exchange, between its first and last price, that have
+        no price. Symbols without an exchange (FX) have no gap count.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns symbol, name, exchange, currency, first, last, rows, missing_sessions.
+        """
+        stats = self._query(
+            "SELECT p.symbol, i.name, coalesce(i.exchange, '') AS exchange, i.currency, "
+            "min(p.session) AS first, max(p.session) AS last, count(*) AS rows "
+            "FROM prices p LEFT JOIN instruments i USING (symbol) GROUP BY ALL ORDER BY p.symbol"
+        )
+        missing = pd.Series(0, index=stats["symbol"], dtype="Int64")
+        for exchange in sorted(set(stats["exchange"]) - {""}):
+            members = stats.loc[stats["exchange"] == exchange, "symbol"].tolist()
+            rows = self.prices(members)
+            gaps = session_gaps(
+                rows["symbol"].to_numpy(dtype=object), rows["session"].to_numpy(), exchange
+            )
+            counts = gaps.groupby("symbol")["missing"].sum()
+            missing.loc[members] = counts.reindex(members, fill_value=0).to_numpy()
+        missing = missing.mask((stats["exchange"] == "").to_numpy())
+        stats["missing_sessions"] = missing.to_numpy()
+        return stats
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        layout: Layout = "auto",
+        non_sessions: NonSessionPolicy = "error",
+    ) -> IngestResult:
+        """Validate every file, then write them all in one transaction.
+
+        Parameters
+        ----------
+        paths : sequence of path-like
+            CSV or Parquet files, long or wide (see :func:`~ipposaki.sources.read_price_file`).
+        layout : {"auto", "long", "wide"}, default "auto"
+            File layout.
+        non_sessions : {"error", "skip"}, default "error"
+            What to do with rows dated on a day that is not a session of their exchange.
+
+        Returns
+        -------
+        IngestResult
+            What was written and what validation found.
+
+        Raises
+        ------
+        DataValidationError
+            If any file fails validation. Nothing is written.
+        """
+        if not paths:
+            raise InputError("paths", list(paths), "at least one CSV or Parquet file")
+        frames = [(str(p), read_price_file(p, layout)) for p in paths]
+        return self._ingest(frames, non_sessions)
+
+    def ingest(
+        self, rows: pd.DataFrame, source: str, non_sessions: NonSessionPolicy = "error"
+    ) -> IngestResult:
+        """Validate canonical price rows from any source, then write them in one transaction.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Columns symbol, session and at least close or adj_close; other price columns,
+            ``currency`` and ``line`` are optional.
+        source : str
+            Name used in messages, e.g. ``"yahoo"``.
+        non_sessions : {"error", "skip"}, default "error"
+            What to do with rows on non-sessions.
+
+        Returns
+        -------
+        IngestResult
+            What was written.
+        """
+        rows = rows.copy()
+        for col in ("open", "high", "low", "close", "adj_close", "volume"):
+            if col not in rows.columns:
+                rows[col] = np.nan
+            rows[col] = rows[col].astype(np.float64)
+        if "currency" not in rows.columns:
+            rows["currency"] = ""
+        if "line" not in rows.columns:
+            rows["line"] = np.arange(len(rows), dtype=np.int64) + 1
+        rows["session"] = pd.to_datetime(rows["session"]).astype("datetime64[s]")
+        return self._ingest([(source, rows)], non_sessions)
+
+    def _ingest(
+        self, frames: list[tuple[str, pd.DataFrame]], non_sessions: NonSessionPolicy
+    ) -> IngestResult:
+        known = self.instruments()
+        exchange_of = pd.Series(known["exchange"].to_numpy(), index=known["symbol"].to_numpy())
+        incoming = sorted(set().union(*(set(f["symbol"].unique()) for _, f in frames)))
+        new = [s for s in incoming if s not in exchange_of.index]
+        exchange_of = pd.concat(
+            [exchange_of, pd.Series([guess_exchange(s) for s in new], index=new, dtype=object)]
+        )
+        exempt = frozenset(known.loc[known["kind"].isin(["index", "fx"]), "symbol"])
+        exempt = exempt | frozenset(s for s in new if guess_exchange(s) == "")
+        cleaned: list[pd.DataFrame] = []
+        reports: list[ValidationReport] = []
+        for source, rows in frames:
+            good, report = validate_prices(rows, exchange_of, source, non_sessions, exempt)
+            cleaned.append(good)
+            reports.append(report)
+        batch = pd.concat(cleaned, ignore_index=True) if len(cleaned) > 1 else cleaned[0]
+        if len(cleaned) > 1:
+            dup = batch.duplicated(["symbol", "session"], keep="last")
+            if dup.any():
+                first = batch.loc[dup].iloc[0]
+                warnings.warn(
+                    f"{int(dup.sum())} rows appear in more than one file; the last file wins "
+                    f"(first: {first['symbol']} {first['session'].date()})",
+                    stacklevel=3,
+                )
+                batch = batch.loc[~dup]
+        new_inst = self._new_instruments(batch, new)
+        self._write(batch, new_inst)
+        return IngestResult(
+            sources=tuple(s for s, _ in frames),
+            rows_read=sum(r.rows_in for r in reports),
+            rows_written=len(batch),
+            symbols=tuple(sorted(batch["symbol"].unique())),
+            new_instruments=tuple(new_inst["symbol"]),
+            reports=tuple(reports),
+        )
+
+    @staticmethod
+    def _new_instruments(batch: pd.DataFrame, new: list[str]) -> pd.DataFrame:
+        if not new:
+            return pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))
+        cur = batch.loc[batch["symbol"].isin(new)].groupby("symbol")["currency"].first()
+        frame = pd.DataFrame({"symbol": new})
+        for col in INSTRUMENT_COLUMNS[1:]:
+            frame[col] = ""
+        frame["name"] = frame["symbol"]
+        frame["name_ja"] = frame["symbol"]
+        frame["exchange"] = frame["symbol"].map(guess_exchange)
+        frame["currency"] = frame["symbol"].map(cur).fillna("")
+        frame["kind"] = np.where(frame["exchange"] == "", "fx", "")
+        return frame
+
+    def _write(self, batch: pd.DataFrame, new_inst: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(batch.loc[:, list(_WRITE_COLUMNS)], preserve_index=False).cast(
+            pa.schema(
+                [("symbol", pa.string()), ("session", pa.date32())]
+                + [(c, pa.float64()) for c in _WRITE_COLUMNS[2:]]
+            )
+        )
+        with self._connect(write=True) as con:
+            con.register("_batch", table)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if len(new_inst):
+                    con.register("_new", new_inst)
+                    con.execute(
+                        f"INSERT INTO instruments SELECT {', '.join(INSTRUMENT_COLUMNS)} FROM _new "
+                        "WHERE symbol NOT IN (SELECT symbol FROM instruments)"
+                    )
+                con.execute(
+                    "DELETE FROM prices USING _batch "
+                    "WHERE prices.symbol = _batch.symbol AND prices.session = _batch.session"
+                )
+                con.execute(f"INSERT INTO prices SELECT {', '.join(_WRITE_COLUMNS)} FROM _batch")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def add_instruments(self, frame: pd.DataFrame) -> int:
+        """Insert or replace instruments (columns of :data:`INSTRUMENT_COLUMNS`).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Instruments, e.g. from :func:`~ipposaki.instruments.read_instruments`.
+
+        Returns
+        -------
+        int
+            Rows written.
+        """
+        frame = frame.loc[:, list(INSTRUMENT_COLUMNS)]
+        with self._connect(write=True) as con:
+            con.register("_inst", frame)
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM instruments WHERE symbol IN (SELECT symbol FROM _inst)")
+            con.execute(
+                f"INSERT INTO instruments SELECT {', '.join(INSTRUMENT_COLUMNS)} FROM _inst"
+            )
+            con.execute("COMMIT")
+        return len(frame)
+
+    def add_baskets(self, frame: pd.DataFrame) -> int:
+        """Insert baskets, replacing any basket of the same name whole.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Columns basket, symbol, name, name_ja (see
+            :func:`~ipposaki.instruments.read_baskets`).
+
+        Returns
+        -------
+        int
+            Member rows written.
+        """
+        frame = frame.loc[:, ["basket", "symbol", "name", "name_ja"]]
+        with self._connect(write=True) as con:
+            con.register("_b", frame)
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM baskets WHERE basket IN (SELECT basket FROM _b)")
+            con.execute("INSERT INTO baskets SELECT basket, symbol, name, name_ja FROM _b")
+            con.execute("COMMIT")
+        return len(frame)
