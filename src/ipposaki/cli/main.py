@@ -62,15 +62,24 @@ def demo(
     run_demo(out, data=data, store=Store(store), allow_online=not offline, log=typer.echo)
 
 
-@app.callback()
-def _main(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from ipposaki import __version__
 
         typer.echo(f"ipposaki {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Shared options."""
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ Two layouts are accepted:
   ``shared/data/prices/daily.csv``. Only ``date``, ``symbol`` and one of ``close`` /
   ``adj_close`` are required; a ``session`` column is accepted in place of ``date``.
 * **wide**: ``date`` and then one column of closes per symbol. Empty cells mean "no price" and
-  make no row.
+  make no row; any other text (``n/a``, ``-``) is an error.
 
 Parsing is strict: a cell that is not a number or a date is an error naming the file, the line
 and the value. The fast path lets pyarrow parse typed columns; only when that fails is the file
@@ -69,10 +69,14 @@ def _read_raw_table(path: Path, is_csv: bool, typed: bool) -> pd.DataFrame:
                     types[col] = pa.string()
                 else:
                     types[col] = pa.float64()
-            convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+            convert = pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=True, null_values=[""]
+            )
         else:
             convert = pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header}, strings_can_be_null=True
+                column_types={c: pa.string() for c in header},
+                strings_can_be_null=True,
+                null_values=[""],
             )
         table = pacsv.read_csv(path, convert_options=convert)
     else:
@@ -186,7 +190,9 @@ def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
     if not columns or columns == [""]:
         raise DataValidationError(str(path), "the file is empty")
     if layout == "auto":
-        layout = "long" if "symbol" in columns else "wide"
+        # A header naming a price field (close, open, ...) is long even if 'symbol' is missing.
+        long_names = {"symbol", *NUMERIC_COLUMNS}
+        layout = "long" if long_names & set(columns) else "wide"
     date_col = "date" if "date" in columns else ("session" if "session" in columns else None)
     if date_col is None:
         raise DataValidationError(
@@ -267,10 +273,11 @@ def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) ->
         if "currency" not in frame.columns:
             frame["currency"] = ""
         frame["currency"] = frame["currency"].fillna("").astype(str)
-        frame["symbol"] = frame["symbol"].astype(str).str.strip()
-        blank = (frame["symbol"] == "") | (frame["symbol"] == "nan")
+        blank = frame["symbol"].isna().to_numpy()
+        frame["symbol"] = frame["symbol"].fillna("").astype(str).str.strip()
+        blank = blank | (frame["symbol"] == "").to_numpy()
         if blank.any():
-            pos = int(np.flatnonzero(blank.to_numpy())[0])
+            pos = int(np.flatnonzero(blank)[0])
             raise DataValidationError(
                 str(path),
                 f"{_where(path, is_csv, int(frame['line'].iloc[pos]))}: symbol is empty: "

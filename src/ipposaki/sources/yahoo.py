@@ -78,7 +78,7 @@ def pull_yahoo(
                 auto_adjust=False,
                 actions=False,
                 timeout=timeout,
-                raise_errors=True,
+                **_raise_errors(yf),
             )
         except Exception as exc:
             raise SourceUnavailableError(
@@ -110,6 +110,15 @@ def pull_yahoo(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _raise_errors(yf: Any) -> dict[str, bool]:
+    """Make yfinance raise instead of logging: a config switch in new releases, a kwarg in old."""
+    debug = getattr(getattr(yf, "config", None), "debug", None)
+    if debug is not None and hasattr(debug, "hide_exceptions"):
+        debug.hide_exceptions = False
+        return {}
+    return {"raise_errors": True}
 
 
 def yahoo_reachable(timeout: float = 3.0) -> bool:

@@ -1,0 +1,112 @@
+"""The command line: thin commands, one-line errors with exit code 2, and the demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, file_digest
+from ipposaki.cli.main import run
+
+GOOD = "date,symbol,close\n2025-01-24,NVDA,142.62\n2025-01-27,NVDA,118.42\n"
+
+
+def test_import_and_info(tmp_path: Path, write, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "s.duckdb"
+    assert run(["data", "import", str(write("p.csv", GOOD)), "--store", str(store)]) == 0
+    assert "Imported 2 rows for 1 symbols" in capsys.readouterr().out
+    assert run(["data", "info", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "NVDA" in out and "2025-01-27" in out
+
+
+def test_bad_file_exit_code_2_one_line(
+    tmp_path: Path, write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.duckdb"
+    run(["data", "import", str(write("p.csv", GOOD)), "--store", str(store)])
+    before = file_digest(store)
+    capsys.readouterr()
+    bad = write("bad.csv", "date,symbol,close\n2025-01-28,NVDA,-3\n")
+    assert run(["data", "import", str(bad), "--store", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert err.startswith("error: ") and "close=-3 for NVDA on 2025-01-28 is not allowed" in err
+    assert file_digest(store) == before
+
+
+def test_bad_option_value(tmp_path: Path, write, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write("p.csv", GOOD)
+    code = run(
+        ["data", "import", str(path), "--non-sessions", "drop", "--store", str(tmp_path / "s")]
+    )
+    assert code == 2
+    assert (
+        "--non-sessions='drop' is not allowed: expected one of error, skip"
+        in capsys.readouterr().err
+    )
+
+
+def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["data", "import"]) == 2
+    assert run(["no-such-command"]) == 2
+
+
+def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--help"]) == 0
+    assert "Example: ipposaki demo" in capsys.readouterr().out
+    assert run(["data", "import", "--help"]) == 0
+    assert "Example: ipposaki data import" in capsys.readouterr().out
+
+
+def test_console_script_starts(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("ipposaki")
+    out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ipposaki 0.1.0"
+
+
+def test_demo_synthetic_offline_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "deepseek"
+    code = run(["demo", "--offline", "--out", str(out), "--store", str(tmp_path / "s.duckdb")])
+    assert code == 0
+    assert "(synthetic data)" in (out / "summary.txt").read_text().splitlines()[0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["synthetic"] is True and "synthetic data" in manifest["title"]
+    for name in ("moves.csv", "basket_moves.csv", "headline.csv", "data_info.csv"):
+        table = pd.read_csv(out / name)
+        assert (table["data"] == "synthetic data").all(), name
+
+
+def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:
+    out = tmp_path / "deepseek"
+    code = run(
+        [
+            "demo",
+            "--data",
+            str(shared_prices),
+            "--out",
+            str(out),
+            "--store",
+            str(tmp_path / "s.duckdb"),
+        ]
+    )
+    assert code == 0
+    headline = pd.read_csv(out / "headline.csv")
+    assert "data" not in headline.columns
+    ny = headline.loc[(headline["exchange"] == "XNYS") & (headline["session"] == "2025-01-27")]
+    assert f"{ny.set_index('symbol').loc['NVDA', 'ret']:.2%}" == "-16.97%"
+    tk = headline.loc[(headline["exchange"] == "XTKS") & (headline["session"] == "2025-01-28")]
+    assert f"{tk.set_index('symbol').loc['^N225', 'ret']:.2%}" == "-1.39%"
+    summary = (out / "summary.txt").read_text()
+    assert "synthetic" not in summary and "NVDA" in summary
+
+
+def test_makefile_and_ci_contract() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    assert "make test" in (REPO / ".ci" / "run").read_text()
