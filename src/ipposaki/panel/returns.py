@@ -20,7 +20,8 @@ Rules, stated once:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -59,16 +60,20 @@ def returns_from_prices(prices: np.ndarray, kind: ReturnKind = "simple") -> np.n
     """
     if kind not in ("simple", "log"):
         raise InputError("kind", kind, "one of 'simple', 'log'")
-    out = np.full(prices.shape, np.nan)
-    ratio = prices[1:] / prices[:-1]
-    out[1:] = np.log(ratio) if kind == "log" else ratio - 1.0
+    out = np.empty(prices.shape)
+    out[:1] = np.nan
+    np.divide(prices[1:], prices[:-1], out=out[1:])
+    if kind == "log":
+        np.log(out[1:], out=out[1:])
+    else:
+        out[1:] -= 1.0
     return out
 
 
 def _hash_arrays(*arrays: np.ndarray) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.blake2b(digest_size=16)
     for arr in arrays:
-        digest.update(np.ascontiguousarray(arr).tobytes())
+        digest.update(np.ascontiguousarray(arr).data)
     return digest.hexdigest()[:16]
 
 
@@ -83,26 +88,48 @@ class ReturnsPanel:
     exchange: str
     kind: ReturnKind
     _returns: pd.DataFrame
-    _overnight: pd.DataFrame
-    _intraday: pd.DataFrame
     _prices: pd.DataFrame
-    _basis: pd.Series
-    currency: str | None
-    data_hash: str
+    _open: np.ndarray = field(repr=False)  # as-traded opens, with the seed session first
+    _close: np.ndarray = field(repr=False)  # as-traded closes, with the seed session first
+    _basis: pd.Series = field(repr=False)
+    currency: str | None = None
+    data_hash: str = ""
 
     @property
     def returns(self) -> pd.DataFrame:
         """Close-to-close returns, sessions × symbols."""
         return self._returns.copy(deep=False)
 
+    def _frame(self, values: np.ndarray) -> pd.DataFrame:
+        drop = len(values) - len(self._returns)
+        return pd.DataFrame(
+            values[drop:], index=self._returns.index, columns=self._returns.columns, copy=False
+        )
+
+    @cached_property
+    def _overnight(self) -> pd.DataFrame:
+        on = np.full(self._open.shape, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(self._open[1:], self._close[:-1], out=on[1:])
+        return self._frame(np.log(on) if self.kind == "log" else on - 1.0)
+
+    @cached_property
+    def _intraday(self) -> pd.DataFrame:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = self._close / self._open
+        return self._frame(np.log(ratio) if self.kind == "log" else ratio - 1.0)
+
     @property
     def overnight(self) -> pd.DataFrame:
-        """Open over previous close, minus one (simple) or its log; NaN without opens."""
+        """Open over the previous session's close, minus one (or its log); NaN without opens.
+
+        Computed on first use, from the as-traded opens and closes.
+        """
         return self._overnight.copy(deep=False)
 
     @property
     def intraday(self) -> pd.DataFrame:
-        """Close over the same session's open; NaN without opens."""
+        """Close over the same session's open, minus one (or its log); NaN without opens."""
         return self._intraday.copy(deep=False)
 
     @property
@@ -210,14 +237,17 @@ def build_panel(
     inst = store.instruments().set_index("symbol")
     stored = store.symbols()
     if symbols is None:
-        symbols = [s for s in stored if inst["exchange"].get(s) == exchange]
+        on_exchange = inst.index[inst["exchange"] == exchange]
+        symbols = [s for s in stored if s in set(on_exchange)]
     symbols = list(dict.fromkeys(symbols))
-    for sym in symbols:
-        if sym not in stored:
-            raise UnknownNameError("symbol", sym, stored)
-        home = inst["exchange"].get(sym, "")
-        if home not in ("", exchange):
-            raise InputError("symbols", sym, f"a symbol listed on {exchange} (it trades on {home})")
+    unknown = pd.Index(symbols).difference(pd.Index(stored))
+    if len(unknown):
+        raise UnknownNameError("symbol", str(unknown[0]), stored)
+    home = inst["exchange"].reindex(symbols).fillna("")
+    elsewhere = home[~home.isin(["", exchange])]
+    if len(elsewhere):
+        sym, where = str(elsewhere.index[0]), str(elsewhere.iloc[0])
+        raise InputError("symbols", sym, f"a symbol listed on {exchange} (it trades on {where})")
     if currency is not None and currency not in ("USD", "JPY"):
         raise InputError("currency", currency, "'USD' or 'JPY'")
 
@@ -233,51 +263,31 @@ def build_panel(
     grid = all_sessions[max(lo - 1, 0) : hi]
     grid_days = (grid.values.astype("datetime64[D]") - _EPOCH).astype(np.int64)
 
-    arrays = store.price_arrays(symbols, grid[0], grid[-1])
-    pos = np.searchsorted(grid_days, arrays["day"])
-    pos_ok = (pos < len(grid_days)) & (
-        grid_days[np.minimum(pos, len(grid_days) - 1)] == arrays["day"]
-    )
+    arrays = store.panel_arrays(symbols, grid)
+    has_adj = arrays.has_adj
     shape = (len(grid), len(symbols))
-    close = np.full(shape, np.nan)
-    adj = np.full(shape, np.nan)
-    opn = np.full(shape, np.nan)
-    r, c = pos[pos_ok], arrays["sym"][pos_ok]
-    close[r, c] = arrays["close"][pos_ok]
-    adj[r, c] = arrays["adj_close"][pos_ok]
-    opn[r, c] = arrays["open"][pos_ok]
-
-    use_adj = ~np.all(np.isnan(adj), axis=0)
-    basis_px = np.where(use_adj[None, :], adj, close)
+    basis_px, close, opn = (arrays.scatter(c, shape) for c in ("px", "close", "open"))
+    del arrays
     if currency is not None:
         basis_px, close, opn = _convert(
             store, inst, symbols, grid, (basis_px, close, opn), currency, fx_symbol
         )
     ret = returns_from_prices(basis_px, kind)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        on = np.full(shape, np.nan)
-        on[1:] = opn[1:] / close[:-1]
-        intra = close / opn
-    if kind == "log":
-        on, intra = np.log(on), np.log(intra)
-    else:
-        on, intra = on - 1.0, intra - 1.0
-
     drop = 1 if lo > 0 else 0  # the extra leading session exists only to seed the returns
     index = pd.DatetimeIndex(grid[drop:], name="session")
     cols = pd.Index(symbols, name="symbol")
 
     def frame(values: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(values[drop:], index=index, columns=cols)
+        return pd.DataFrame(values[drop:], index=index, columns=cols, copy=False)
 
     return ReturnsPanel(
         exchange=exchange,
         kind=kind,
         _returns=frame(ret),
-        _overnight=frame(on),
-        _intraday=frame(intra),
         _prices=frame(basis_px),
-        _basis=pd.Series(np.where(use_adj, "adj_close", "close"), index=cols, name="basis"),
+        _open=opn,
+        _close=close,
+        _basis=pd.Series(np.where(has_adj, "adj_close", "close"), index=cols, name="basis"),
         currency=currency,
         data_hash=_hash_arrays(grid_days, basis_px, opn, np.asarray(symbols, dtype="U")),
     )
@@ -289,11 +299,11 @@ def _span(
     """Return the panel's bounds: the given ones, else the stored data's span."""
     if start is not None and end is not None:
         return pd.Timestamp(start), pd.Timestamp(end)
-    stored = store.prices(symbols)
-    if stored.empty:
+    first_stored, last_stored = store.span(symbols)
+    if first_stored is None or last_stored is None:
         raise InputError("symbols", symbols, "symbols with stored prices")
-    first = pd.Timestamp(start) if start is not None else pd.Timestamp(stored["session"].min())
-    last = pd.Timestamp(end) if end is not None else pd.Timestamp(stored["session"].max())
+    first = pd.Timestamp(start) if start is not None else first_stored
+    last = pd.Timestamp(end) if end is not None else last_stored
     return first, last
 
 

@@ -66,7 +66,7 @@ def _read_raw_table(path: Path, is_csv: bool, typed: bool) -> pd.DataFrame:
                 if key in ("date", "session"):
                     types[col] = pa.date32()
                 elif key in ("symbol", "currency"):
-                    types[col] = pa.string()
+                    types[col] = pa.dictionary(pa.int32(), pa.string())
                 else:
                     types[col] = pa.float64()
             convert = pacsv.ConvertOptions(
@@ -80,7 +80,9 @@ def _read_raw_table(path: Path, is_csv: bool, typed: bool) -> pd.DataFrame:
             )
         table = pacsv.read_csv(path, convert_options=convert)
     else:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
+        as_dict = [n for n in names if n.strip().lower() in ("symbol", "currency")]
+        table = pq.read_table(path, read_dictionary=as_dict if typed else None)
     frame = table.to_pandas(
         types_mapper=None, date_as_object=False, split_blocks=True, self_destruct=True
     )
@@ -163,7 +165,8 @@ def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`PRICE_COLUMNS`. ``session`` is ``datetime64``; prices are ``float64``
+        Columns :data:`PRICE_COLUMNS`. ``symbol`` and ``currency`` are categorical (cheap for
+        millions of rows); ``session`` is ``datetime64``; prices are ``float64``
         with ``NaN`` where the file has no value; ``line`` is the file's line (CSV) or record
         (Parquet) number, used to name rows in error messages.
 
@@ -253,7 +256,9 @@ def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) ->
         rows, cols = np.nonzero(keep)
         out = pd.DataFrame(
             {
-                "symbol": np.asarray(_original_symbols(path, is_csv, symbols), dtype=object)[cols],
+                "symbol": pd.Categorical.from_codes(
+                    cols, categories=pd.Index(_original_symbols(path, is_csv, symbols))
+                ),
                 "session": frame["session"].to_numpy()[rows],
                 "close": values[rows, cols],
                 "line": frame["line"].to_numpy()[rows],
@@ -262,7 +267,7 @@ def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) ->
         n = len(out)
         for col in ("open", "high", "low", "adj_close", "volume"):
             out[col] = np.full(n, np.nan)
-        out["currency"] = ""
+        out["currency"] = pd.Categorical([""] * n)
         frame = out
     else:
         for col in NUMERIC_COLUMNS:
@@ -272,10 +277,9 @@ def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) ->
                 frame[col] = frame[col].astype(np.float64)
         if "currency" not in frame.columns:
             frame["currency"] = ""
-        frame["currency"] = frame["currency"].fillna("").astype(str)
-        blank = frame["symbol"].isna().to_numpy()
-        frame["symbol"] = frame["symbol"].fillna("").astype(str).str.strip()
-        blank = blank | (frame["symbol"] == "").to_numpy()
+        frame["currency"] = frame["currency"].astype("category")
+        symbol = _clean_symbols(frame["symbol"])
+        blank = symbol.isna().to_numpy()
         if blank.any():
             pos = int(np.flatnonzero(blank)[0])
             raise DataValidationError(
@@ -283,8 +287,26 @@ def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) ->
                 f"{_where(path, is_csv, int(frame['line'].iloc[pos]))}: symbol is empty: "
                 "expected a symbol such as NVDA or 8035.T",
             )
+        frame["symbol"] = symbol
     frame["session"] = pd.to_datetime(frame["session"]).astype("datetime64[s]")
     return frame.loc[:, list(PRICE_COLUMNS)]
+
+
+def _clean_symbols(symbol: pd.Series) -> pd.Series:
+    """Return symbols as a categorical with surrounding spaces removed and blanks as NaN.
+
+    Work is done on the (few) categories, not on the (many) rows.
+    """
+    if not isinstance(symbol.dtype, pd.CategoricalDtype):
+        symbol = symbol.astype("category")
+    cats = pd.Index(symbol.cat.categories.astype(str))
+    stripped = cats.str.strip()
+    if not stripped.equals(cats):
+        symbol = symbol.astype(object).str.strip().astype("category")
+        cats = pd.Index(symbol.cat.categories.astype(str))
+    if (cats == "").any():
+        symbol = symbol.cat.remove_categories([""])
+    return symbol
 
 
 def _original_symbols(path: Path, is_csv: bool, lowered: list[str]) -> list[str]:

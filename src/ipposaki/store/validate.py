@@ -2,7 +2,7 @@
 
 Errors (the ingest stops and the store is untouched):
 
-* a non-positive price, or a negative volume;
+* a non-positive or infinite price, or a negative volume;
 * a row with neither ``close`` nor ``adj_close``;
 * two rows for one (symbol, session) with different values;
 * a row dated on a day that is not a session of the symbol's exchange (unless the caller asks
@@ -10,11 +10,13 @@ Errors (the ingest stops and the store is untouched):
 
 Warnings (the rows are kept and the problem is named):
 
-* :class:`~ipposaki.errors.SplitLikeMoveWarning`: a one-session move of 50% or more either way;
+* :class:`~ipposaki.errors.SplitLikeMoveWarning`: a one-session move of 50% or more either way
+  (not for indices and FX rates, which have no splits);
 * :class:`~ipposaki.errors.MissingSessionWarning`: sessions without a row inside a symbol's range;
 * :class:`~ipposaki.errors.DuplicateRowWarning`: exact duplicate rows, collapsed into one.
 
-All checks are vectorised over the whole file.
+All checks are vectorised over the whole batch: the rows are sorted once by (symbol code,
+day number) and every check works on those integer arrays.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ipposaki.calendars import calendar_bounds, is_session, sessions
+from ipposaki.calendars import calendar_bounds, sessions
 from ipposaki.errors import (
     DataValidationError,
     DuplicateRowWarning,
@@ -50,6 +52,7 @@ __all__ = [
 SPLIT_LIKE_MOVE = 0.5
 NonSessionPolicy = Literal["error", "skip"]
 _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class ValidationReport:
         Per symbol: exchange, missing (count of sessions), examples (first missing session
         of each gap).
     unchecked_rows : int
-        Rows dated before the first session the exchange's calendar can speak for.
+        Rows dated outside the span the exchange's calendar can speak for.
     """
 
     rows_in: int
@@ -91,25 +94,23 @@ def _where(source: str, line: int) -> str:
     return f"row {line}" if source.lower().endswith((".parquet", ".pq")) else f"line {line}"
 
 
+def _session_days(exchange: str) -> np.ndarray:
+    """The exchange's sessions as int64 day numbers, sorted."""
+    return (sessions(exchange).values.astype("datetime64[D]") - _EPOCH).astype(np.int64)
+
+
 def _check_values(rows: pd.DataFrame, source: str) -> None:
     for col in _PRICE_COLUMNS:
         values = rows[col].to_numpy()
-        bad = values <= 0
+        bad = (values <= 0) | np.isinf(values)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
+            allowed = "a finite positive price" if np.isinf(values[pos]) else "a positive price"
             raise DataValidationError(
                 source,
                 f"{_where(source, int(rows['line'].iloc[pos]))}: {col}={values[pos]:g} for "
-                f"{rows['symbol'].iloc[pos]} on {rows['session'].iloc[pos].date()} is not "
-                "allowed: expected a positive price",
-            )
-        inf = np.isinf(values)
-        if inf.any():
-            pos = int(np.flatnonzero(inf)[0])
-            raise DataValidationError(
-                source,
-                f"{_where(source, int(rows['line'].iloc[pos]))}: {col}={values[pos]} is not "
-                "allowed: expected a finite positive price",
+                f"{rows['symbol'].iloc[pos]} on {_day(rows['session'].iloc[pos])} is not "
+                f"allowed: expected {allowed}",
             )
     vol = rows["volume"].to_numpy()
     bad = vol < 0
@@ -130,65 +131,78 @@ def _check_values(rows: pd.DataFrame, source: str) -> None:
         )
 
 
-def _collapse_duplicates(rows: pd.DataFrame, source: str) -> tuple[pd.DataFrame, int]:
-    key = ["symbol", "session"]
-    dup_any = rows.duplicated(key, keep=False).to_numpy()
-    if not dup_any.any():
-        return rows, 0
-    dups = rows.loc[dup_any]
-    values = [*key, *NUMERIC_COLUMNS]
-    exact = dups.duplicated(values, keep="first")
-    distinct = dups.loc[~exact]
-    conflict = distinct.duplicated(key, keep=False)
+def _same_key(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """For sorted rows, True where a row has the same (symbol, day) as the row before it."""
+    same = np.zeros(len(codes), dtype=bool)
+    same[1:] = (codes[1:] == codes[:-1]) & (days[1:] == days[:-1])
+    return same
+
+
+def _collapse_duplicates(
+    rows: pd.DataFrame, codes: np.ndarray, days: np.ndarray, source: str
+) -> np.ndarray:
+    """Return a keep-mask over sorted rows; raise on conflicting duplicates."""
+    repeat = _same_key(codes, days)
+    keep = ~repeat
+    if not repeat.any():
+        return keep
+    idx = np.flatnonzero(repeat)
+    values = rows.loc[:, list(NUMERIC_COLUMNS)].to_numpy()
+    a, b = values[idx], values[idx - 1]
+    differs = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    conflict = differs.any(axis=1)
     if conflict.any():
-        first = distinct.loc[conflict].iloc[0]
-        same = distinct.loc[
-            conflict
-            & (distinct["symbol"] == first["symbol"])
-            & (distinct["session"] == first["session"])
-        ]
-        lines = ", ".join(str(int(x)) for x in same["line"].iloc[:2])
-        diff = [c for c in NUMERIC_COLUMNS if not _same(same[c].iloc[0], same[c].iloc[1])]
+        at = idx[int(np.flatnonzero(conflict)[0])]
+        col = int(np.flatnonzero(differs[np.flatnonzero(conflict)[0]])[0])
+        name = NUMERIC_COLUMNS[col]
+        first, second = rows.iloc[at - 1], rows.iloc[at]
         raise DataValidationError(
             source,
-            f"lines {lines}: duplicate rows for {first['symbol']} on {first['session'].date()} "
-            f"with different {diff[0] if diff else 'values'} "
-            f"({same[diff[0]].iloc[0]:g} vs {same[diff[0]].iloc[1]:g}): expected one row per "
-            "symbol and date"
-            if diff
-            else f"lines {lines}: duplicate rows for {first['symbol']}: expected one row",
+            f"lines {int(first['line'])}, {int(second['line'])}: duplicate rows for "
+            f"{first['symbol']} on {_day(first['session'])} with different {name} "
+            f"({values[at - 1, col]:g} vs {values[at, col]:g}): expected one row per symbol "
+            "and date",
         )
-    drop = np.zeros(len(rows), dtype=bool)
-    drop[np.flatnonzero(dup_any)[exact.to_numpy()]] = True
-    return rows.loc[~drop], int(drop.sum())
-
-
-def _same(a: float, b: float) -> bool:
-    return (np.isnan(a) and np.isnan(b)) or a == b
+    warnings.warn(
+        f"{source}: {len(idx)} exact duplicate rows were collapsed into one each",
+        DuplicateRowWarning,
+        stacklevel=4,
+    )
+    return keep
 
 
 def _check_sessions(
-    rows: pd.DataFrame, exchange_of: pd.Series, source: str, policy: NonSessionPolicy
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    exch = rows["symbol"].map(exchange_of).fillna("").to_numpy(dtype=object)
+    rows: pd.DataFrame,
+    exchanges: _Exchanges,
+    days: np.ndarray,
+    source: str,
+    policy: NonSessionPolicy,
+) -> tuple[np.ndarray, pd.DataFrame, int]:
+    """Return a keep-mask, the skipped rows and the count of rows the calendar cannot check."""
     off = np.zeros(len(rows), dtype=bool)
     unchecked = 0
-    dates = rows["session"].to_numpy()
-    for exchange in sorted(set(exch) - {""}):
-        mask = exch == exchange
+    for exchange, mask in exchanges.masks():
         first, last = calendar_bounds(exchange)
-        in_cal = mask & (dates >= first.to_datetime64()) & (dates <= last.to_datetime64())
+        lo = (first.to_datetime64().astype("datetime64[D]") - _EPOCH).astype(np.int64)
+        hi = (last.to_datetime64().astype("datetime64[D]") - _EPOCH).astype(np.int64)
+        in_cal = mask & (days >= lo) & (days <= hi)
         unchecked += int((mask & ~in_cal).sum())
         idx = np.flatnonzero(in_cal)
-        off[idx] = ~is_session(exchange, dates[idx])
+        cal = _session_days(exchange)
+        pos = np.minimum(np.searchsorted(cal, days[idx]), len(cal) - 1)
+        off[idx] = cal[pos] != days[idx]
+    columns = ["symbol", "session", "exchange", "line"]
     if not off.any():
-        return rows, pd.DataFrame(columns=["symbol", "session", "exchange", "line"]), unchecked
-    bad = rows.loc[off, ["symbol", "session", "line"]].assign(exchange=exch[off])
+        return ~off, pd.DataFrame(columns=columns), unchecked
+    bad = rows.loc[off, ["symbol", "session", "line"]].assign(
+        exchange=np.asarray(exchanges.names, dtype=object)[exchanges.row_code[off]]
+    )
+    bad = bad.sort_values("line").loc[:, columns].reset_index(drop=True)
     if policy == "error":
         first_bad = bad.iloc[0]
         raise DataValidationError(
             source,
-            f"{_where(source, int(first_bad['line']))}: {first_bad['session'].date()} is not a "
+            f"{_where(source, int(first_bad['line']))}: {_day(first_bad['session'])} is not a "
             f"session of {first_bad['exchange']} (symbol {first_bad['symbol']}; "
             f"{len(bad)} such rows): expected session dates, or skip them with "
             "--non-sessions skip",
@@ -197,27 +211,28 @@ def _check_sessions(
         f"{source}: skipped {len(bad)} rows dated on non-sessions: "
         + preview(f"{r.symbol} {_day(r.session)} ({r.exchange})" for r in bad.itertuples()),
         NonSessionWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
-    return rows.loc[~off], bad.reset_index(drop=True), unchecked
+    return ~off, bad, unchecked
 
 
-def _split_like_moves(rows: pd.DataFrame, source: str, exempt: frozenset[str]) -> pd.DataFrame:
-    ordered = rows.sort_values(["symbol", "session"], kind="stable")
-    if exempt:
-        ordered = ordered.loc[~ordered["symbol"].isin(exempt)]
-    price = ordered["adj_close"].to_numpy()
-    price = np.where(np.isnan(price), ordered["close"].to_numpy(), price)
-    sym = ordered["symbol"].to_numpy()
-    same = np.zeros(len(ordered), dtype=bool)
-    same[1:] = sym[1:] == sym[:-1]
-    ret = np.full(len(ordered), np.nan)
+def _split_like_moves(
+    rows: pd.DataFrame, codes: np.ndarray, symbols: np.ndarray, exempt_row: np.ndarray, source: str
+) -> pd.DataFrame:
+    """Sorted rows: flag moves of 50% or more between a symbol's consecutive rows."""
+    price = rows["adj_close"].to_numpy()
+    price = np.where(np.isnan(price), rows["close"].to_numpy(), price)
+    ret = np.full(len(rows), np.nan)
     ret[1:] = price[1:] / price[:-1] - 1.0
-    ret[~same] = np.nan
+    ret[np.r_[True, codes[1:] != codes[:-1]]] = np.nan
     # A 2:1 split is exactly -50%; allow for float rounding at the boundary.
-    flag = np.abs(ret) >= SPLIT_LIKE_MOVE - 1e-12
+    flag = (np.abs(ret) >= SPLIT_LIKE_MOVE - 1e-12) & ~exempt_row
     moves = pd.DataFrame(
-        {"symbol": sym[flag], "session": ordered["session"].to_numpy()[flag], "ret": ret[flag]}
+        {
+            "symbol": symbols[codes[flag]],
+            "session": rows["session"].to_numpy()[flag],
+            "ret": ret[flag],
+        }
     )
     if len(moves):
         warnings.warn(
@@ -225,7 +240,7 @@ def _split_like_moves(rows: pd.DataFrame, source: str, exempt: frozenset[str]) -
             "splits: "
             + preview(f"{r.symbol} {_day(r.session)} {r.ret:+.1%}" for r in moves.itertuples()),
             SplitLikeMoveWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return moves
 
@@ -246,38 +261,51 @@ def session_gaps(symbols: np.ndarray, dates: np.ndarray, exchange: str) -> pd.Da
         One row per gap: ``symbol``, ``after`` (last session with a price), ``missing`` (count of
         sessions without one), ``first_missing`` (the first of them).
     """
-    cal = sessions(exchange).values.astype("datetime64[D]")
-    pos = np.searchsorted(cal, dates.astype("datetime64[D]"), "left")
-    same = np.zeros(len(pos), dtype=bool)
-    same[1:] = symbols[1:] == symbols[:-1]
-    step = np.zeros(len(pos), dtype=np.int64)
-    step[1:] = pos[1:] - pos[:-1]
-    gap = same & (step > 1)
-    idx = np.flatnonzero(gap)
+    days = (np.asarray(dates).astype("datetime64[D]") - _EPOCH).astype(np.int64)
+    codes = pd.factorize(np.asarray(symbols))[0]
+    idx, step, pos, cal = _gap_positions(codes, days, exchange)
+    as_date = cal.astype("datetime64[D]")
     return pd.DataFrame(
         {
-            "symbol": symbols[idx],
-            "after": cal[pos[idx - 1]],
+            "symbol": np.asarray(symbols)[idx],
+            "after": as_date[pos[idx - 1]],
             "missing": step[idx] - 1,
-            "first_missing": cal[pos[idx - 1] + 1],
+            "first_missing": as_date[pos[idx - 1] + 1],
         }
     )
 
 
-def _missing_sessions(rows: pd.DataFrame, exchange_of: pd.Series, source: str) -> pd.DataFrame:
-    ordered = rows.sort_values(["symbol", "session"], kind="stable")
-    exch = ordered["symbol"].map(exchange_of).fillna("").to_numpy(dtype=object)
+def _gap_positions(
+    codes: np.ndarray, days: np.ndarray, exchange: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    cal = _session_days(exchange)
+    pos = np.searchsorted(cal, days)
+    step = np.zeros(len(pos), dtype=np.int64)
+    step[1:] = pos[1:] - pos[:-1]
+    same = np.zeros(len(pos), dtype=bool)
+    same[1:] = codes[1:] == codes[:-1]
+    idx = np.flatnonzero(same & (step > 1))
+    return idx, step, pos, cal
+
+
+def _missing_sessions(
+    codes: np.ndarray, days: np.ndarray, symbols: np.ndarray, exchanges: _Exchanges, source: str
+) -> pd.DataFrame:
     parts = []
-    for exchange in sorted(set(exch) - {""}):
-        mask = exch == exchange
-        gaps = session_gaps(
-            ordered["symbol"].to_numpy(dtype=object)[mask],
-            ordered["session"].to_numpy()[mask],
-            exchange,
-        )
-        if len(gaps):
+    for exchange, where in exchanges.masks():
+        mask = np.flatnonzero(where)
+        idx, step, pos, cal = _gap_positions(codes[mask], days[mask], exchange)
+        if len(idx):
+            first_missing = (cal[pos[idx - 1] + 1]).astype("datetime64[D]")
+            gaps = pd.DataFrame(
+                {
+                    "symbol": symbols[codes[mask][idx]].astype(str),
+                    "missing": step[idx] - 1,
+                    "first": first_missing,
+                }
+            )
             per = gaps.groupby("symbol", sort=True).agg(
-                missing=("missing", "sum"), examples=("first_missing", _examples)
+                missing=("missing", "sum"), examples=("first", _examples)
             )
             parts.append(per.reset_index().assign(exchange=exchange))
     columns = ["symbol", "exchange", "missing", "examples"]
@@ -288,13 +316,29 @@ def _missing_sessions(rows: pd.DataFrame, exchange_of: pd.Series, source: str) -
             "ranges (kept missing, never filled): "
             + preview(f"{r.symbol} {r.missing} ({r.examples})" for r in frame.itertuples()),
             MissingSessionWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return frame.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class _Exchanges:
+    """Each row's exchange as a small integer code into ``names`` ("" for no calendar)."""
+
+    names: tuple[str, ...]
+    row_code: np.ndarray
+
+    def masks(self) -> list[tuple[str, np.ndarray]]:
+        """(exchange, row mask) for each exchange with a calendar."""
+        return [(n, self.row_code == k) for k, n in enumerate(self.names) if n]
+
+    def subset(self, keep: np.ndarray) -> _Exchanges:
+        """The same, for the kept rows."""
+        return _Exchanges(self.names, self.row_code[keep])
+
+
 def _examples(first_missing: pd.Series) -> str:
-    return preview(str(pd.Timestamp(d).date()) for d in first_missing)
+    return preview(_day(d) for d in first_missing)
 
 
 def validate_prices(
@@ -334,22 +378,44 @@ def validate_prices(
         raise InputError("non_sessions", non_sessions, "one of 'error', 'skip'")
     rows_in = len(rows)
     _check_values(rows, source)
-    rows, collapsed = _collapse_duplicates(rows, source)
-    if collapsed:
-        warnings.warn(
-            f"{source}: {collapsed} exact duplicate rows were collapsed into one each",
-            DuplicateRowWarning,
-            stacklevel=2,
+    symbol = rows["symbol"].astype("category")
+    if (symbol.cat.codes.to_numpy() < 0).any():
+        pos = int(np.flatnonzero(symbol.cat.codes.to_numpy() < 0)[0])
+        raise DataValidationError(
+            source, f"{_where(source, int(rows['line'].iloc[pos]))}: symbol is empty"
         )
-    rows, off, unchecked = _check_sessions(rows, exchange_of, source, non_sessions)
-    moves = _split_like_moves(rows, source, no_split_check)
-    missing = _missing_sessions(rows, exchange_of, source)
-    rows = rows.sort_values(["symbol", "session"], kind="stable").reset_index(drop=True)
+    categories = symbol.cat.categories.astype(str)
+    # Sort once, by symbol name then day: every later check reads neighbouring rows.
+    rank = np.argsort(np.argsort(np.asarray(categories, dtype=object), kind="stable"))
+    codes = rank[symbol.cat.codes.to_numpy()]
+    days = (rows["session"].to_numpy().astype("datetime64[D]") - _EPOCH).astype(np.int64)
+    step_code, step_day = np.diff(codes), np.diff(days)
+    if not ((step_code > 0) | ((step_code == 0) & (step_day >= 0))).all():
+        order = np.lexsort((days, codes))
+        rows = rows.take(order).reset_index(drop=True)
+        codes, days = codes[order], days[order]
+    else:
+        rows = rows.reset_index(drop=True)
+    sorted_cats = np.sort(np.asarray(categories, dtype=object))
+    cat_exchange = [str(exchange_of.get(c, "") or "") for c in sorted_cats]
+    names = tuple(sorted(set(cat_exchange)))
+    cat_code = np.array([names.index(x) for x in cat_exchange], dtype=np.int64)
+    exchanges = _Exchanges(names, cat_code[codes])
+
+    keep = _collapse_duplicates(rows, codes, days, source)
+    keep_s, off, unchecked = _check_sessions(rows, exchanges, days, source, non_sessions)
+    keep &= keep_s
+    if not keep.all():
+        rows = rows.loc[keep].reset_index(drop=True)
+        codes, days, exchanges = codes[keep], days[keep], exchanges.subset(keep)
+    exempt = np.isin(sorted_cats, list(no_split_check))[codes]
+    moves = _split_like_moves(rows, codes, sorted_cats, exempt, source)
+    missing = _missing_sessions(codes, days, sorted_cats, exchanges, source)
     report = ValidationReport(
         rows_in=rows_in,
         rows_out=len(rows),
         non_sessions=off,
-        duplicates_collapsed=collapsed,
+        duplicates_collapsed=int(rows_in - len(rows) - len(off)),
         split_like_moves=moves,
         missing_sessions=missing,
         unchecked_rows=unchecked,
