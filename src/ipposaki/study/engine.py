@@ -1,0 +1,350 @@
+"""The event-study engine: gather windows with index arrays, fit every pair at once, test.
+
+Missing-data policy (stated in every result's manifest): a session whose return (or regressor) is
+missing is dropped from that pair's window and counted; it is never filled with zero and the
+window is never shifted. A pair with fewer than ``min_estimation_obs`` valid estimation sessions,
+or whose windows run outside the data, is excluded and listed with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.errors import InputError
+from ipposaki.study.events import EventPlan, Roll, plan_events
+from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
+from ipposaki.study.results import EventStudyResult, StudyParameters
+from ipposaki.study.statistics import TestInputs, run_battery
+from ipposaki.study.windows import Window, parse_window
+
+__all__ = ["DEFAULT_CAR_WINDOWS", "MISSING_POLICY", "run_study"]
+
+DEFAULT_CAR_WINDOWS: tuple[str, ...] = ("0:0", "0:1", "-1:1", "0:10")
+MISSING_POLICY = (
+    "missing returns inside a window are dropped and counted, never filled with zero, and the "
+    "window is never shifted; pairs with too few estimation returns or windows outside the data "
+    "are excluded and listed with their reason"
+)
+
+
+def _gather(matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """matrix[rows, cols] for (n, W) row indices and (n,) columns; NaN where not ok."""
+    t = matrix.shape[0]
+    safe = np.clip(rows, 0, t - 1)
+    out = matrix[safe, np.broadcast_to(cols[:, None], rows.shape)]
+    return np.where(ok & (rows >= 0) & (rows < t) & (cols[:, None] >= 0), out, np.nan)
+
+
+def _regressors(
+    model: ModelName,
+    matrix: np.ndarray,
+    factors: np.ndarray | None,
+    rows: np.ndarray,
+    mcol: np.ndarray,
+    ok: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, W, k) regressors and the (n, W) market return for a window."""
+    market = _gather(matrix, rows, mcol, ok) if (mcol >= 0).any() else np.full(rows.shape, np.nan)
+    if model == "factor" and factors is not None:
+        t = factors.shape[0]
+        safe = np.clip(rows, 0, t - 1)
+        reg = np.where((ok & (rows >= 0) & (rows < t))[..., None], factors[safe], np.nan)
+        return reg, market
+    return market[..., None], market
+
+
+def run_study(
+    returns: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    model: ModelName = "market",
+    market: str | None = None,
+    factors: pd.DataFrame | None = None,
+    estimation_window: str | tuple[int, int] | Window = "-250:-11",
+    event_window: str | tuple[int, int] | Window = "-5:10",
+    car_windows: Sequence[str | tuple[int, int] | Window] = DEFAULT_CAR_WINDOWS,
+    min_estimation_obs: int = 100,
+    thin_trading: ThinTrading = "none",
+    roll: Roll = "none",
+    log_returns: bool = False,
+    data_source: str = "",
+) -> EventStudyResult:
+    """Run an event study on a returns panel.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        Sessions x symbols returns (simple, or log with ``log_returns=True``), including the
+        market series. Its index is the session grid that windows count on.
+    events : pandas.DataFrame
+        Columns ``symbol``, ``event_date`` and optionally ``event_id``, ``group``, ``market``,
+        ``estimation_start``, ``estimation_end``, ``event_start``, ``event_end``.
+    model : {"market", "market-adjusted", "constant-mean", "factor", "raw"}, default "market"
+        Normal-return model (see :mod:`ipposaki.study.models`).
+    market : str, optional
+        Default benchmark symbol (a column of ``returns``).
+    factors : pandas.DataFrame, optional
+        Sessions x factors, for ``model="factor"``.
+    estimation_window, event_window : str or tuple or Window
+        Relative windows, default ``-250:-11`` and ``-5:10``.
+    car_windows : sequence, default ``("0:0", "0:1", "-1:1", "0:10")``
+        CAR windows; each must lie inside the event window.
+    min_estimation_obs : int, default 100
+        Fewest valid estimation sessions a pair needs.
+    thin_trading : {"none", "scholes-williams", "dimson"}, default "none"
+        Thin-trading beta (market model only).
+    roll : {"none", "next", "previous"}, default "none"
+        Roll rule for event dates that are not sessions.
+    log_returns : bool, default False
+        Whether ``returns`` are log returns (BHAR then compounds ``exp``).
+    data_source : str, optional
+        Recorded in the manifest.
+
+    Returns
+    -------
+    EventStudyResult
+        Read-only result with AR, CAR, AAR, tests, parameters and exclusions.
+
+    Raises
+    ------
+    InputError
+        For a bad window, model, option or events table.
+    """
+    if model not in MODELS:
+        raise InputError("--model", model, f"one of {', '.join(MODELS)}")
+    est = parse_window(estimation_window, "--estimation-window")
+    evw = parse_window(event_window, "--event-window")
+    cars = [parse_window(w, "--car-window") for w in car_windows]
+    for w in cars:
+        if not evw.contains(w):
+            raise InputError("--car-window", str(w), f"a window inside the event window {evw}")
+    if min_estimation_obs < 1 and model not in ("raw",):
+        raise InputError("--min-estimation-obs", min_estimation_obs, "an integer >= 1")
+    if model == "factor" and (factors is None or factors.shape[1] == 0):
+        raise InputError("--factors", None, "a factor file for --model factor")
+    if not isinstance(returns.index, pd.DatetimeIndex):
+        returns = returns.set_axis(pd.DatetimeIndex(returns.index), axis=0)
+    if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
+        raise InputError("returns", "an index out of order", "sorted, unique sessions")
+    needs_market = model in ("market", "market-adjusted")
+    plan = plan_events(events, returns.index, returns.columns, market, est, evw, roll, needs_market)
+    matrix = returns.to_numpy(dtype=np.float64)
+    factor_matrix = None
+    factor_names: tuple[str, ...] = ()
+    if model == "factor" and factors is not None:
+        aligned = factors.reindex(returns.index)
+        factor_matrix = aligned.to_numpy(dtype=np.float64)
+        factor_names = tuple(str(c) for c in aligned.columns)
+    params = StudyParameters(
+        model=model,
+        market=market,
+        estimation_window=str(est),
+        event_window=str(evw),
+        car_windows=tuple(str(w) for w in cars),
+        min_estimation_obs=min_estimation_obs,
+        thin_trading=thin_trading,
+        roll=roll,
+        log_returns=log_returns,
+        factors=factor_names,
+        missing_policy=MISSING_POLICY,
+        data_source=data_source,
+        data_hash=_data_hash(returns),
+    )
+    return _study(plan, matrix, factor_matrix, factor_names, returns.index, cars, params)
+
+
+def _data_hash(returns: pd.DataFrame) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(returns.to_numpy(dtype=np.float64)).data)
+    digest.update("|".join(map(str, returns.columns)).encode())
+    digest.update(returns.index.values.astype("datetime64[D]").tobytes())
+    return digest.hexdigest()
+
+
+def _study(
+    plan: EventPlan,
+    matrix: np.ndarray,
+    factors: np.ndarray | None,
+    factor_names: tuple[str, ...],
+    index: pd.DatetimeIndex,
+    cars: list[Window],
+    params: StudyParameters,
+) -> EventStudyResult:
+    pairs = plan.pairs
+    model: ModelName = params.model  # type: ignore[assignment]
+    pos0 = pairs["pos0"].to_numpy(np.int64)
+    col = pairs["col"].to_numpy(np.int64)
+    mcol = pairs["mcol"].to_numpy(np.int64)
+    est_lo, est_hi = pairs["est_lo"].to_numpy(np.int64), pairs["est_hi"].to_numpy(np.int64)
+    ev_lo, ev_hi = pairs["ev_lo"].to_numpy(np.int64), pairs["ev_hi"].to_numpy(np.int64)
+
+    # Estimation block: (pairs, L) padded to the longest window.
+    width = int((est_hi - est_lo).max() + 1) if len(pairs) else 1
+    offs = np.arange(width)
+    est_rows = (pos0 + est_lo)[:, None] + offs
+    est_ok = offs[None, :] <= (est_hi - est_lo)[:, None]
+    y_est = _gather(matrix, est_rows, col, est_ok)
+    reg_est, m_est = _regressors(model, matrix, factors, est_rows, mcol, est_ok)
+    lag_lead = None
+    if params.thin_trading != "none":
+        lag_lead = (
+            _gather(matrix, est_rows - 1, mcol, est_ok),
+            _gather(matrix, est_rows + 1, mcol, est_ok),
+        )
+    fit, valid_est = fit_model(
+        model,
+        y_est,
+        reg_est,
+        m_est,
+        params.thin_trading,
+        lag_lead,
+        factor_names,  # type: ignore[arg-type]
+    )
+
+    # Event block: (pairs, W) over the union of the event windows.
+    rel = np.arange(int(ev_lo.min()), int(ev_hi.max()) + 1) if len(pairs) else np.arange(1)
+    ev_rows = pos0[:, None] + rel[None, :]
+    ev_ok = (rel[None, :] >= ev_lo[:, None]) & (rel[None, :] <= ev_hi[:, None])
+    y_ev = _gather(matrix, ev_rows, col, ev_ok)
+    reg_ev, m_ev = _regressors(model, matrix, factors, ev_rows, mcol, ev_ok)
+    design_ev = _design(model, reg_ev)
+    normal = fit.normal(design_ev, m_ev if model == "market-adjusted" else np.zeros_like(y_ev))
+    valid_ev = ev_ok & ~np.isnan(y_ev) & ~np.isnan(normal)
+    ar = np.where(valid_ev, y_ev - normal, np.nan)
+    fvar = fit.forecast_var(np.nan_to_num(design_ev))
+    sar = ar / np.sqrt(fvar)
+
+    # Pairs the fit cannot serve are excluded with their reason.
+    reason = np.full(len(pairs), "", dtype=object)
+    few = fit.nobs < params.min_estimation_obs
+    reason[few] = [
+        f"estimation window has {k} valid returns, fewer than min_estimation_obs="
+        f"{params.min_estimation_obs}"
+        for k in fit.nobs[few]
+    ]
+    bad_fit = (reason == "") & (np.isnan(fit.coef).any(axis=1) | ~np.isfinite(fit.sigma2))
+    if model == "raw" and params.min_estimation_obs < 1:
+        bad_fit &= False
+    reason[bad_fit] = "no fit: the estimation design is singular (e.g. a constant market series)"
+    keep = reason == ""
+    excluded = pd.concat(
+        [
+            plan.excluded,
+            pd.DataFrame(
+                {
+                    "event_id": pairs.loc[~keep, "event_id"],
+                    "symbol": pairs.loc[~keep, "symbol"],
+                    "reason": reason[~keep],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    sel = np.flatnonzero(keep)
+    pairs = pairs.iloc[sel].reset_index(drop=True)
+    fit = _subset_fit(fit, sel)
+    ar, sar, y_ev, normal, design_ev = ar[sel], sar[sel], y_ev[sel], normal[sel], design_ev[sel]
+    m_ev, m_est, valid_ev = m_ev[sel], m_est[sel], valid_ev[sel]
+    valid_est = valid_est[sel]
+
+    # Windows: every event day on its own, then the CAR windows.
+    labels = [f"{d}:{d}" for d in rel] + [str(w) for w in cars]
+    window_days = np.vstack(
+        [np.eye(len(rel), dtype=bool)]
+        + [((rel >= w.start) & (rel <= w.end))[None, :] for w in cars]
+    )
+    n_win = len(labels)
+    car = np.full((len(pairs), n_win), np.nan)
+    car_var = np.full((len(pairs), n_win), np.nan)
+    days = np.zeros((len(pairs), n_win), dtype=np.int64)
+    bhar = np.full((len(pairs), n_win), np.nan)
+    ret_s = np.expm1(y_ev) if params.log_returns else y_ev
+    norm_s = np.expm1(normal) if params.log_returns else normal
+    covered = (rel[None, :] >= pairs["ev_lo"].to_numpy()[:, None]) & (
+        rel[None, :] <= pairs["ev_hi"].to_numpy()[:, None]
+    )
+    for k in range(n_win):  # windows, not firms
+        in_w = valid_ev & window_days[k][None, :]
+        inside = covered[:, window_days[k]].all(axis=1)
+        days[:, k] = in_w.sum(axis=1)
+        have = inside & (days[:, k] > 0)
+        car[have, k] = np.where(in_w, ar, 0.0).sum(axis=1)[have]
+        car_var[have, k] = fit.car_var(np.nan_to_num(design_ev), in_w)[have]
+        gross = np.where(in_w, 1.0 + ret_s, 1.0).prod(axis=1)
+        gross_n = np.where(in_w, 1.0 + norm_s, 1.0).prod(axis=1)
+        bhar[have, k] = (gross - gross_n)[have]
+    car_se = np.sqrt(car_var)
+    scar = car / car_se
+
+    groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
+    # A one-day CAR window such as 0:0 is also an event day: test it once.
+    first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
+    tests = []
+    for group in groups:
+        member = (
+            np.ones(len(pairs), dtype=bool)
+            if group == "all"
+            else (pairs["group"] == group).to_numpy()
+        )
+        if not member.any():
+            continue
+        inputs = TestInputs(
+            car=car[member][:, first],
+            scar=scar[member][:, first],
+            days=days[member][:, first],
+            window_days=window_days[first],
+            ar=ar[member],
+            resid=fit.resid[member],
+            dof=fit.dof[member],
+            market_event=m_ev[member],
+            market_est=np.where(valid_est[member], m_est[member], np.nan),
+        )
+        tests.extend(run_battery(inputs, [labels[j] for j in first], group))
+    return EventStudyResult.build(
+        pairs=pairs,
+        index=index,
+        rel=rel,
+        ret=y_ev,
+        normal=normal,
+        ar=ar,
+        sar=sar,
+        labels=labels,
+        n_daily=len(rel),
+        car=car,
+        car_se=car_se,
+        bhar=bhar,
+        days=days,
+        fit=fit,
+        tests=tests,
+        excluded=excluded,
+        params=params,
+        groups=groups,
+    )
+
+
+def _design(model: ModelName, regressors: np.ndarray) -> np.ndarray:
+    ones = np.ones((*regressors.shape[:2], 1))
+    if model == "constant-mean":
+        return ones
+    if model == "market":
+        return np.concatenate([ones, regressors[..., :1]], axis=2)
+    if model == "factor":
+        return np.concatenate([ones, regressors], axis=2)
+    return np.empty((*regressors.shape[:2], 0))
+
+
+def _subset_fit(fit: Fit, sel: np.ndarray) -> Fit:
+    return Fit(
+        names=fit.names,
+        coef=fit.coef[sel],
+        xtx_inv=fit.xtx_inv[sel],
+        sigma2=fit.sigma2[sel],
+        nobs=fit.nobs[sel],
+        dof=fit.dof[sel],
+        r2=fit.r2[sel],
+        resid=fit.resid[sel],
+    )

@@ -1,0 +1,270 @@
+"""Events: validate the events table and place each (event, firm) pair on the session grid.
+
+Each pair gets its own estimation and event window, counted in sessions of the returns' index
+relative to its event session (day 0). A pair whose windows run outside the data, or whose symbol
+has no returns, is *excluded* and listed with its reason; it is never dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.windows import Window
+
+__all__ = ["EVENT_COLUMNS", "EventPlan", "Roll", "plan_events"]
+
+Roll = Literal["none", "next", "previous"]
+#: Columns the events table may have; ``symbol`` and ``event_date`` are required.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "symbol",
+    "event_date",
+    "group",
+    "market",
+    "estimation_start",
+    "estimation_end",
+    "event_start",
+    "event_end",
+)
+_DATE_OVERRIDES = ("estimation_start", "estimation_end", "event_start", "event_end")
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """The pairs that can be studied, placed on the session grid, and the excluded ones.
+
+    Attributes
+    ----------
+    pairs : pandas.DataFrame
+        One row per kept pair: event_id, symbol, group, market, day0 (session), pos0 (row of
+        day 0 in the returns), col, mcol (columns of the symbol and its market; -1 without a
+        market), est_lo, est_hi, ev_lo, ev_hi (inclusive window bounds relative to day 0).
+    excluded : pandas.DataFrame
+        event_id, symbol, reason.
+    """
+
+    pairs: pd.DataFrame
+    excluded: pd.DataFrame
+
+
+def _normalise(events: pd.DataFrame) -> pd.DataFrame:
+    frame = events.copy()
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "date" in frame.columns and "event_date" not in frame.columns:
+        frame = frame.rename(columns={"date": "event_date"})
+    for col in ("symbol", "event_date"):
+        if col not in frame.columns:
+            raise InputError(
+                "events", f"columns {list(frame.columns)}", f"a table with a '{col}' column"
+            )
+    unknown = [c for c in frame.columns if c not in EVENT_COLUMNS]
+    if unknown:
+        raise InputError("events", f"column {unknown[0]!r}", f"columns among {EVENT_COLUMNS}")
+    if frame.empty:
+        raise InputError("events", "an empty table", "at least one event")
+    frame["symbol"] = frame["symbol"].astype(str).str.strip()
+    if "event_id" not in frame.columns:
+        frame["event_id"] = [f"E{i + 1}" for i in range(len(frame))]
+    frame["event_id"] = frame["event_id"].astype(str)
+    if "group" not in frame.columns:
+        frame["group"] = "all"
+    frame["group"] = frame["group"].fillna("all").astype(str)
+    for col in ("event_date", *_DATE_OVERRIDES):
+        if col in frame.columns:
+            parsed = pd.to_datetime(frame[col], errors="coerce")
+            bad = parsed.isna() & frame[col].notna() & (frame[col].astype(str).str.strip() != "")
+            if col == "event_date":
+                bad = bad | frame[col].isna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(
+                    f"events row {row + 1} {col}", frame[col].iloc[row], "a date as YYYY-MM-DD"
+                )
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_convert(None)
+            frame[col] = parsed.dt.normalize()
+    return frame
+
+
+def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> pd.Series:
+    """Map event dates to sessions of ``index``; non-sessions roll only when asked."""
+    if roll not in ("none", "next", "previous"):
+        raise InputError("--roll", roll, "one of none, next, previous")
+    values = dates.to_numpy(dtype="datetime64[ns]")
+    pos = index.searchsorted(values, "left")
+    inside = (values >= index[0].to_datetime64()) & (values <= index[-1].to_datetime64())
+    exact = np.zeros(len(values), dtype=bool)
+    ok = pos < len(index)
+    exact[ok] = index.values[pos[ok]] == values[ok]
+    off = inside & ~exact
+    if off.any() and roll == "none":
+        i = int(np.flatnonzero(off)[0])
+        nxt, prv = index[pos[i]], index[pos[i] - 1]
+        raise InputError(
+            "event_date",
+            str(pd.Timestamp(values[i]).date()),
+            f"a session of the returns (it is not one: --roll next gives {nxt.date()}, "
+            f"--roll previous gives {prv.date()})",
+        )
+    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    out[exact] = values[exact]
+    if roll == "next":
+        out[off] = index.values[pos[off]]
+    elif roll == "previous":
+        out[off] = index.values[pos[off] - 1]
+    return out
+
+
+def plan_events(
+    events: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    columns: pd.Index,
+    market: str | None,
+    estimation: Window,
+    event: Window,
+    roll: Roll = "none",
+    needs_market: bool = True,
+) -> EventPlan:
+    """Validate ``events`` and place each pair's windows on the session grid ``index``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Columns of :data:`EVENT_COLUMNS`; ``symbol`` and ``event_date`` are required.
+    index : pandas.DatetimeIndex
+        The sessions of the returns (sorted, unique).
+    columns : pandas.Index
+        Symbols that have returns.
+    market : str or None
+        Default benchmark symbol, used where an event has no ``market``.
+    estimation, event : Window
+        Default windows relative to day 0; per-event date columns override them.
+    roll : {"none", "next", "previous"}, default "none"
+        What to do with an event date that is not a session.
+    needs_market : bool, default True
+        Whether the model needs a market series.
+
+    Returns
+    -------
+    EventPlan
+        Kept pairs and excluded pairs with reasons.
+
+    Raises
+    ------
+    InputError
+        For a malformed table, a non-session date without ``roll``, or an unknown market.
+    UnknownNameError
+        If a market symbol has no returns.
+    """
+    frame = _normalise(events)
+    if "market" not in frame.columns:
+        frame["market"] = market
+    frame["market"] = frame["market"].fillna(market if market is not None else "")
+    if needs_market:
+        missing = frame["market"].isna() | (frame["market"].astype(str) == "")
+        if missing.any():
+            raise InputError("--market", None, "a market symbol (the model needs a benchmark)")
+        for name in pd.unique(frame["market"].astype(str)):
+            if name not in columns:
+                raise UnknownNameError("market series", name, [str(c) for c in columns])
+    frame["day0"] = _roll(frame["event_date"], index, roll)
+    t = len(index)
+    pos0 = np.full(len(frame), -1, dtype=np.int64)
+    has = frame["day0"].notna().to_numpy()
+    pos0[has] = index.get_indexer(pd.DatetimeIndex(frame.loc[has, "day0"]))
+    frame["pos0"] = pos0
+    frame["col"] = columns.get_indexer(frame["symbol"])
+    frame["mcol"] = columns.get_indexer(frame["market"].astype(str)) if needs_market else -1
+    bounds = _window_bounds(frame, index, estimation, event)
+    frame = pd.concat([frame, bounds], axis=1)
+
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    first, last = index[0].date(), index[-1].date()
+
+    def flag(mask: np.ndarray | pd.Series, texts: pd.Series | str) -> None:
+        mask = np.asarray(mask) & (reasons == "").to_numpy()
+        reasons[mask] = texts[mask] if isinstance(texts, pd.Series) else texts
+
+    dates = frame["event_date"].dt.strftime("%Y-%m-%d")
+    flag(frame["col"] < 0, "no returns for symbol " + frame["symbol"])
+    flag(frame["event_date"] > index[-1], "event session " + dates + f" after last return {last}")
+    flag(frame["event_date"] < index[0], "event session " + dates + f" before first return {first}")
+    before = frame["pos0"] + frame["est_lo"]
+    flag(
+        before < 0,
+        "estimation window needs "
+        + (-frame["est_lo"]).astype(str)
+        + " sessions before day 0, the data has "
+        + frame["pos0"].astype(str),
+    )
+    flag(
+        frame["pos0"] + frame["ev_lo"] < 0,
+        "event window needs "
+        + (-frame["ev_lo"]).astype(str)
+        + " sessions before day 0, the data has "
+        + frame["pos0"].astype(str),
+    )
+    after = frame["pos0"] + np.maximum(frame["ev_hi"], frame["est_hi"])
+    flag(
+        after >= t,
+        "event window needs "
+        + frame["ev_hi"].astype(str)
+        + " sessions after day 0, the data has "
+        + (t - 1 - frame["pos0"]).astype(str),
+    )
+    flag(frame["est_lo"] > frame["est_hi"], "estimation window is empty")
+    flag(frame["ev_lo"] > frame["ev_hi"], "event window is empty")
+    key = frame["symbol"] + "|" + frame["day0"].astype(str) + "|" + frame["market"].astype(str)
+    dup = key.duplicated(keep="first") & (reasons == "")
+    if dup.any():
+        first_id = frame.groupby(key)["event_id"].transform("first")
+        flag(dup, "duplicate of event " + first_id + " (same symbol, market and event session)")
+    keep = (reasons == "").to_numpy()
+    excluded = pd.DataFrame(
+        {
+            "event_id": frame.loc[~keep, "event_id"],
+            "symbol": frame.loc[~keep, "symbol"],
+            "reason": reasons[~keep],
+        }
+    ).reset_index(drop=True)
+    cols = ["event_id", "symbol", "group", "market", "day0", "pos0", "col", "mcol"]
+    cols += ["est_lo", "est_hi", "ev_lo", "ev_hi"]
+    pairs = frame.loc[keep, cols].reset_index(drop=True)
+    return EventPlan(pairs=pairs, excluded=excluded)
+
+
+def _window_bounds(
+    frame: pd.DataFrame, index: pd.DatetimeIndex, estimation: Window, event: Window
+) -> pd.DataFrame:
+    """Relative window bounds per pair: defaults, or the per-event date overrides."""
+    n = len(frame)
+    out = pd.DataFrame(
+        {
+            "est_lo": np.full(n, estimation.start),
+            "est_hi": np.full(n, estimation.end),
+            "ev_lo": np.full(n, event.start),
+            "ev_hi": np.full(n, event.end),
+        },
+        index=frame.index,
+    )
+    targets = {
+        "estimation_start": ("est_lo", "left"),
+        "estimation_end": ("est_hi", "right"),
+        "event_start": ("ev_lo", "left"),
+        "event_end": ("ev_hi", "right"),
+    }
+    for col, (target, side) in targets.items():
+        if col not in frame.columns:
+            continue
+        given = frame[col].notna() & (frame["pos0"] >= 0)
+        if not given.any():
+            continue
+        pos = index.searchsorted(frame.loc[given, col].to_numpy(dtype="datetime64[ns]"), side)
+        pos = pos if side == "left" else pos - 1  # last session on or before the end date
+        out.loc[given, target] = pos - frame.loc[given, "pos0"].to_numpy()
+    return out

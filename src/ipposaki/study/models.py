@@ -1,0 +1,252 @@
+"""Normal-return models, fitted for every (event, firm) pair at once.
+
+Every model is a least-squares fit ``R_it = x_t' b_i + e_it`` over the pair's estimation window,
+with ``x_t`` one of:
+
+==================  ===========================  ===================================
+model               regressors ``x_t``           normal return in the event window
+==================  ===========================  ===================================
+``constant-mean``   ``[1]``                      the estimation-window mean
+``market``          ``[1, R_mt]``                ``a + b R_mt`` (the market model)
+``factor``          ``[1, F_1t, ..., F_kt]``     ``a + sum_k b_k F_kt``
+``market-adjusted`` none                         ``R_mt``
+``raw``             none                         ``0`` (abnormal return = return)
+==================  ===========================  ===================================
+
+The fits are closed-form normal equations on (pairs x sessions x regressors) blocks, NaN-aware
+through a validity mask: a session is used when the return and every regressor are present.
+There is no loop over pairs. For the OLS models the forecast-error variance of an event-window
+abnormal return is ``s_i^2 (1 + x_t' (X_i'X_i)^{-1} x_t)`` and that of a CAR over the valid days
+``W`` of a window is ``s_i^2 (|W| + g' (X_i'X_i)^{-1} g)`` with ``g = sum_{t in W} x_t``
+(Campbell, Lo and MacKinlay 1997, ch. 4). For ``market-adjusted`` and ``raw`` no parameter is
+estimated, ``s_i^2`` is the sample variance (ddof 1) of the estimation-window abnormal returns,
+and the forecast-error variance is ``s_i^2`` per day.
+
+Thin trading (``market`` only): ``scholes-williams`` uses
+``b = (b_{-1} + b_0 + b_{+1}) / (1 + 2 rho_m)`` from the three simple regressions on the lagged,
+current and leading market return (Scholes and Williams 1977); ``dimson`` uses the sum of the
+slopes of one regression on all three (Dimson 1979). In both the intercept is
+``mean(R_i) - b mean(R_m)`` over the valid estimation sessions, and the forecast-error variance
+uses the market-model form with that ``b`` (an approximation these papers leave open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ipposaki.errors import InputError
+
+__all__ = ["MODELS", "Fit", "ModelName", "ThinTrading", "fit_model"]
+
+ModelName = Literal["market", "market-adjusted", "constant-mean", "factor", "raw"]
+ThinTrading = Literal["none", "scholes-williams", "dimson"]
+MODELS: tuple[str, ...] = ("market", "market-adjusted", "constant-mean", "factor", "raw")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted normal-return model of every pair.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Coefficient names, e.g. ``("alpha", "beta")``; empty for models without parameters.
+    coef : numpy.ndarray
+        (pairs, p) coefficients.
+    xtx_inv : numpy.ndarray
+        (pairs, p, p) inverse of ``X'X`` (empty when p = 0).
+    sigma2 : numpy.ndarray
+        Residual variance per pair.
+    nobs : numpy.ndarray
+        Valid estimation sessions per pair.
+    dof : numpy.ndarray
+        Residual degrees of freedom per pair.
+    r2 : numpy.ndarray
+        R-squared per pair (NaN for models without regressors).
+    resid : numpy.ndarray
+        (pairs, L) estimation-window abnormal returns, NaN where invalid.
+    """
+
+    names: tuple[str, ...]
+    coef: np.ndarray
+    xtx_inv: np.ndarray
+    sigma2: np.ndarray
+    nobs: np.ndarray
+    dof: np.ndarray
+    r2: np.ndarray
+    resid: np.ndarray
+
+    def normal(self, design: np.ndarray, offset: np.ndarray) -> np.ndarray:
+        """Normal returns for a (pairs, W, p) design plus an offset (market-adjusted)."""
+        if not self.names:
+            return offset
+        return np.einsum("nwp,np->nw", design, self.coef) + offset
+
+    def forecast_var(self, design: np.ndarray) -> np.ndarray:
+        """(pairs, W) forecast-error variance of each abnormal return."""
+        if not self.names:
+            return np.broadcast_to(self.sigma2[:, None], design.shape[:2]).copy()
+        quad = np.einsum("nwp,npq,nwq->nw", design, self.xtx_inv, design)
+        return self.sigma2[:, None] * (1.0 + quad)
+
+    def car_var(self, design: np.ndarray, in_window: np.ndarray) -> np.ndarray:
+        """Forecast-error variance of the CAR over the sessions flagged in ``in_window``."""
+        days = in_window.sum(axis=1)
+        if not self.names:
+            return self.sigma2 * days
+        g = np.einsum("nwp,nw->np", design, in_window.astype(float))
+        quad = np.einsum("np,npq,nq->n", g, self.xtx_inv, g)
+        return self.sigma2 * (days + quad)
+
+
+def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Batched OLS of y (n, L) on x (n, L, p) over ``valid`` sessions."""
+    xv = np.where(valid[..., None], x, 0.0)
+    yv = np.where(valid, y, 0.0)
+    xtx = np.einsum("nlp,nlq->npq", xv, xv)
+    xty = np.einsum("nlp,nl->np", xv, yv)
+    nobs = valid.sum(axis=1)
+    p = x.shape[2]
+    ok = nobs > p
+    # A design without variation (a constant market series) is singular: no fit for that pair.
+    cond = np.full(len(y), np.inf)
+    if ok.any():
+        cond[ok] = np.linalg.cond(xtx[ok])
+    ok &= cond < 1e12
+    coef = np.full((len(y), p), np.nan)
+    inv = np.full((len(y), p, p), np.nan)
+    if ok.any():
+        inv[ok] = np.linalg.inv(xtx[ok])
+        coef[ok] = np.einsum("npq,nq->np", inv[ok], xty[ok])
+    resid = np.where(valid, y - np.einsum("nlp,np->nl", x, coef), np.nan)
+    return coef, inv, resid, nobs
+
+
+def _r2(y: np.ndarray, resid: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    ym = np.where(valid, y, np.nan)
+    sst = np.nansum((ym - np.nanmean(ym, axis=1, keepdims=True)) ** 2, axis=1)
+    ssr = np.nansum(resid**2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1.0 - ssr / sst
+
+
+def fit_model(
+    model: ModelName,
+    y: np.ndarray,
+    regressors: np.ndarray,
+    offset: np.ndarray,
+    thin_trading: ThinTrading = "none",
+    lag_lead: tuple[np.ndarray, np.ndarray] | None = None,
+    factor_names: tuple[str, ...] = (),
+) -> tuple[Fit, np.ndarray]:
+    """Fit ``model`` for every pair over its estimation window.
+
+    Parameters
+    ----------
+    model : {"market", "market-adjusted", "constant-mean", "factor", "raw"}
+        The normal-return model.
+    y : numpy.ndarray
+        (pairs, L) estimation-window returns, NaN where missing or outside the window.
+    regressors : numpy.ndarray
+        (pairs, L, k) market (k = 1) or factor returns; unused columns may be empty.
+    offset : numpy.ndarray
+        (pairs, L) market return for ``market-adjusted``; ignored otherwise.
+    thin_trading : {"none", "scholes-williams", "dimson"}, default "none"
+        Thin-trading beta for the market model.
+    lag_lead : tuple of numpy.ndarray, optional
+        (pairs, L) market returns one session before and after, for thin trading.
+    factor_names : tuple of str
+        Names of the factor columns, for ``factor``.
+
+    Returns
+    -------
+    tuple[Fit, numpy.ndarray]
+        The fit, and the (pairs, L) validity mask of the estimation sessions used.
+    """
+    if model not in MODELS:
+        raise InputError("--model", model, f"one of {', '.join(MODELS)}")
+    if thin_trading not in ("none", "scholes-williams", "dimson"):
+        raise InputError("--thin-trading", thin_trading, "one of none, scholes-williams, dimson")
+    if thin_trading != "none" and model != "market":
+        raise InputError("--thin-trading", thin_trading, "none unless --model market")
+    n = len(y)
+    if model in ("market-adjusted", "raw"):
+        ab = y - offset if model == "market-adjusted" else y
+        valid = ~np.isnan(ab)
+        nobs = valid.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sigma2 = np.nanvar(np.where(valid, ab, np.nan), axis=1, ddof=1)
+        fit = Fit(
+            names=(),
+            coef=np.empty((n, 0)),
+            xtx_inv=np.empty((n, 0, 0)),
+            sigma2=sigma2,
+            nobs=nobs,
+            dof=nobs - 1,
+            r2=np.full(n, np.nan),
+            resid=np.where(valid, ab, np.nan),
+        )
+        return fit, valid
+    if model == "constant-mean":
+        design = np.ones((*y.shape, 1))
+        names: tuple[str, ...] = ("alpha",)
+    elif model == "market":
+        design = np.concatenate([np.ones((*y.shape, 1)), regressors[..., :1]], axis=2)
+        names = ("alpha", "beta")
+    else:
+        design = np.concatenate([np.ones((*y.shape, 1)), regressors], axis=2)
+        names = ("alpha", *factor_names)
+    valid = ~np.isnan(y) & ~np.isnan(design).any(axis=2)
+    if thin_trading != "none" and lag_lead is not None:
+        lag, lead = lag_lead
+        valid &= ~np.isnan(lag) & ~np.isnan(lead)
+    coef, inv, resid, nobs = _ols(y, design, valid)
+    if thin_trading != "none" and lag_lead is not None:
+        coef, resid = _thin_trading(thin_trading, y, design[..., 1], lag_lead, valid, coef)
+    p = design.shape[2]
+    dof = nobs - p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.nansum(resid**2, axis=1) / dof
+    sigma2 = np.where(np.isnan(coef).any(axis=1), np.nan, sigma2)
+    fit = Fit(names, coef, inv, sigma2, nobs, dof, _r2(y, resid, valid), resid)
+    return fit, valid
+
+
+def _thin_trading(
+    kind: ThinTrading,
+    y: np.ndarray,
+    market: np.ndarray,
+    lag_lead: tuple[np.ndarray, np.ndarray],
+    valid: np.ndarray,
+    coef: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    lag, lead = lag_lead
+    ones = np.ones((*y.shape, 1))
+    if kind == "dimson":
+        design = np.concatenate([ones, lag[..., None], market[..., None], lead[..., None]], axis=2)
+        slopes, _, _, _ = _ols(y, design, valid)
+        beta = slopes[:, 1:].sum(axis=1)
+    else:
+        betas = []
+        for series in (lag, market, lead):
+            b, _, _, _ = _ols(y, np.concatenate([ones, series[..., None]], axis=2), valid)
+            betas.append(b[:, 1])
+        m = np.where(valid, market, np.nan)
+        ml = np.where(valid, lag, np.nan)
+        mc = m - np.nanmean(m, axis=1, keepdims=True)
+        lc = ml - np.nanmean(ml, axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = np.nansum(mc * lc, axis=1) / np.sqrt(
+                np.nansum(mc**2, axis=1) * np.nansum(lc**2, axis=1)
+            )
+        beta = (betas[0] + betas[1] + betas[2]) / (1.0 + 2.0 * rho)
+    ym = np.where(valid, y, np.nan)
+    mm = np.where(valid, market, np.nan)
+    alpha = np.nanmean(ym, axis=1) - beta * np.nanmean(mm, axis=1)
+    out = np.stack([alpha, beta], axis=1)
+    out[np.isnan(coef).any(axis=1)] = np.nan
+    resid = np.where(valid, y - alpha[:, None] - beta[:, None] * market, np.nan)
+    return out, resid

@@ -1,0 +1,400 @@
+"""The read-only result of an event study: tidy frames, test objects, a summary, a manifest."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.statistics import TestResult
+
+__all__ = ["EventStudyResult", "StudyParameters"]
+
+#: Files :meth:`EventStudyResult.to_dir` writes.
+OUTPUT_FILES = (
+    "ar.csv",
+    "car.csv",
+    "aar.csv",
+    "caar.csv",
+    "tests.csv",
+    "params.csv",
+    "excluded.csv",
+    "summary.txt",
+    "manifest.json",
+)
+
+
+@dataclass(frozen=True)
+class StudyParameters:
+    """Everything that defines a study besides its data."""
+
+    model: str
+    market: str | None
+    estimation_window: str
+    event_window: str
+    car_windows: tuple[str, ...]
+    min_estimation_obs: int
+    thin_trading: str
+    roll: str
+    log_returns: bool
+    factors: tuple[str, ...]
+    missing_policy: str
+    data_source: str
+    data_hash: str
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("ipposaki", "numpy", "pandas", "scipy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "not installed"
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class EventStudyResult:
+    """Read-only result of :func:`ipposaki.study.run_study`.
+
+    Properties return copies of tidy frames; nothing changes after the study ran.
+    """
+
+    _ar: pd.DataFrame
+    _car: pd.DataFrame
+    _aar: pd.DataFrame
+    _caar: pd.DataFrame
+    _tests: tuple[TestResult, ...]
+    _params: pd.DataFrame
+    _excluded: pd.DataFrame
+    parameters: StudyParameters
+
+    # -- construction --------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        pairs: pd.DataFrame,
+        index: pd.DatetimeIndex,
+        rel: np.ndarray,
+        ret: np.ndarray,
+        normal: np.ndarray,
+        ar: np.ndarray,
+        sar: np.ndarray,
+        labels: list[str],
+        n_daily: int,
+        car: np.ndarray,
+        car_se: np.ndarray,
+        bhar: np.ndarray,
+        days: np.ndarray,
+        fit: Any,
+        tests: list[TestResult],
+        excluded: pd.DataFrame,
+        params: StudyParameters,
+        groups: list[str],
+    ) -> EventStudyResult:
+        """Assemble the tidy frames from the engine's arrays (used by the engine only)."""
+        n, w = ar.shape
+        pair_i, day_j = np.nonzero(~np.isnan(ar))
+        sess_pos = pairs["pos0"].to_numpy()[pair_i] + rel[day_j]
+        ar_frame = pd.DataFrame(
+            {
+                "event_id": pairs["event_id"].to_numpy()[pair_i],
+                "symbol": pairs["symbol"].to_numpy()[pair_i],
+                "group": pairs["group"].to_numpy()[pair_i],
+                "rel_day": rel[day_j],
+                "session": index[sess_pos],
+                "ret": ret[pair_i, day_j],
+                "normal_ret": normal[pair_i, day_j],
+                "ar": ar[pair_i, day_j],
+                "sar": sar[pair_i, day_j],
+            }
+        )
+        car_labels = labels[n_daily:]
+        k = len(car_labels)
+        cs = slice(n_daily, None)
+        dof = np.repeat(fit.dof.astype(float), k)
+        car_v = car[:, cs].reshape(-1)
+        se_v = car_se[:, cs].reshape(-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_v = car_v / se_v
+        car_frame = pd.DataFrame(
+            {
+                "event_id": np.repeat(pairs["event_id"].to_numpy(), k),
+                "symbol": np.repeat(pairs["symbol"].to_numpy(), k),
+                "group": np.repeat(pairs["group"].to_numpy(), k),
+                "window": np.tile(np.asarray(car_labels, dtype=object), n),
+                "car": car_v,
+                "car_se": se_v,
+                "car_t": t_v,
+                "car_p": 2.0 * stats.t.sf(np.abs(t_v), dof),
+                "bhar": bhar[:, cs].reshape(-1),
+                "n_days": days[:, cs].reshape(-1),
+            }
+        )
+        aar_rows, caar_rows = [], []
+        for group in groups:
+            member = (
+                np.ones(n, dtype=bool) if group == "all" else (pairs["group"] == group).to_numpy()
+            )
+            if not member.any():
+                continue
+            block = ar[member]
+            counts = np.sum(~np.isnan(block), axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                aar = np.where(counts > 0, np.nansum(block, axis=0) / counts, np.nan)
+            aar_rows.append(
+                pd.DataFrame(
+                    {
+                        "group": group,
+                        "rel_day": rel,
+                        "n": counts,
+                        "aar": aar,
+                        "caar": np.cumsum(np.nan_to_num(aar)),
+                    }
+                )
+            )
+            for j, label in enumerate(car_labels):
+                values = car[member, n_daily + j]
+                values = values[~np.isnan(values)]
+                m = len(values)
+                mean = float(values.mean()) if m else np.nan
+                half = (
+                    float(stats.t.ppf(0.975, m - 1) * values.std(ddof=1) / np.sqrt(m))
+                    if m > 1
+                    else np.nan
+                )
+                caar_rows.append(
+                    {
+                        "group": group,
+                        "window": label,
+                        "n": m,
+                        "caar": mean,
+                        "ci_low": mean - half,
+                        "ci_high": mean + half,
+                    }
+                )
+        params_frame = pd.DataFrame(
+            {"event_id": pairs["event_id"].to_numpy(), "symbol": pairs["symbol"].to_numpy()}
+        )
+        for j, name in enumerate(fit.names):
+            params_frame[name] = fit.coef[:, j]
+        params_frame["sigma"] = np.sqrt(fit.sigma2)
+        params_frame["nobs"] = fit.nobs
+        params_frame["r2"] = fit.r2
+        return cls(
+            _ar=ar_frame,
+            _car=car_frame,
+            _aar=pd.concat(aar_rows, ignore_index=True) if aar_rows else pd.DataFrame(),
+            _caar=pd.DataFrame(caar_rows),
+            _tests=tuple(tests),
+            _params=params_frame,
+            _excluded=excluded.reset_index(drop=True),
+            parameters=params,
+        )
+
+    # -- tidy frames ---------------------------------------------------------------------------
+
+    @property
+    def ar(self) -> pd.DataFrame:
+        """Abnormal returns: event_id, symbol, group, rel_day, session, ret, normal_ret, ar, sar."""
+        return self._ar.copy()
+
+    @property
+    def car(self) -> pd.DataFrame:
+        """CARs: event_id, symbol, group, window, car, car_se, car_t, car_p, bhar, n_days."""
+        return self._car.copy()
+
+    @property
+    def aar(self) -> pd.DataFrame:
+        """Average ARs per group and event day: group, rel_day, n, aar, caar."""
+        return self._aar.copy()
+
+    @property
+    def caar(self) -> pd.DataFrame:
+        """CAAR per group and CAR window with a 95% t interval: group, window, n, caar, ci_*."""
+        return self._caar.copy()
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """Every test: group, window, test, statistic, p_value, n, df, distribution."""
+        rows = [
+            {
+                "group": t.group,
+                "window": t.window,
+                "test": t.test,
+                "statistic": t.statistic,
+                "p_value": t.p_value,
+                "n": t.n,
+                "df": t.df,
+                "distribution": t.distribution,
+            }
+            for t in self._tests
+        ]
+        return pd.DataFrame(rows)
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """Fitted parameters per pair: event_id, symbol, coefficients, sigma, nobs, r2."""
+        return self._params.copy()
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Pairs left out, with their reasons: event_id, symbol, reason."""
+        return self._excluded.copy()
+
+    def test(self, name: str, window: str = "0:0", group: str = "all") -> TestResult:
+        """Return one test as an object.
+
+        Parameters
+        ----------
+        name : str
+            Test name, e.g. ``"kolari_pynnonen"``.
+        window : str, default "0:0"
+            ``"k:k"`` for a day or a CAR window such as ``"0:1"``.
+        group : str, default "all"
+            Group label.
+
+        Returns
+        -------
+        TestResult
+            The test.
+
+        Raises
+        ------
+        UnknownNameError
+            If no such test, window or group was computed.
+        """
+        for t in self._tests:
+            if t.test == name and t.window == window and t.group == group:
+                return t
+        names = sorted({t.test for t in self._tests})
+        if name not in names:
+            raise UnknownNameError("test", name, names)
+        windows = sorted({t.window for t in self._tests})
+        if window not in windows:
+            raise UnknownNameError("window", window, windows)
+        raise UnknownNameError("group", group, sorted({t.group for t in self._tests}))
+
+    # -- summary and files ---------------------------------------------------------------------
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """Data hash, parameters, versions, and the excluded pairs with reasons."""
+        return {
+            "parameters": asdict(self.parameters),
+            "pairs": int(self._params.shape[0]),
+            "excluded": self._excluded.to_dict(orient="records"),
+            "versions": _versions(),
+        }
+
+    def _summary_table(self) -> pd.DataFrame:
+        caar = self._caar.set_index(["group", "window"])
+        tests = self.tests.set_index(["group", "window", "test"])
+        rows = []
+        for (group, window), row in caar.iterrows():
+
+            def p(name: str, g: object = group, w: object = window) -> float:
+                key = (g, w, name)
+                return float(tests.loc[key, "p_value"]) if key in tests.index else np.nan
+
+            rows.append(
+                {
+                    "group": group,
+                    "window": window,
+                    "n": int(row["n"]),
+                    "CAAR": row["caar"],
+                    "95% CI": f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]",
+                    "p BMP": p("bmp"),
+                    "p KP": p("kolari_pynnonen"),
+                    "p rank": p("corrado_rank"),
+                    "p gen. sign": p("generalized_sign"),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    @property
+    def summary(self) -> str:
+        """Plain-text summary: model, sample, CAAR per group and window with key p-values."""
+        p = self.parameters
+        head = [
+            f"Event study: {p.model} model, estimation {p.estimation_window}, event "
+            f"{p.event_window}, market {p.market or '-'}",
+            f"{len(self._params)} pairs studied, {len(self._excluded)} excluded; data hash "
+            f"{p.data_hash[:16]}; source {p.data_source or 'returns given directly'}",
+            f"Missing data: {p.missing_policy}.",
+        ]
+        table = self._summary_table()
+        body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        return "\n".join([*head, "", body])
+
+    def summary_latex(self) -> str:
+        """The summary table as LaTeX (booktabs)."""
+        return self._summary_table().to_latex(index=False, float_format="%.4f")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = html.escape(self.summary.split("\n\n")[0]).replace("\n", "<br>")
+        return f"<p>{head}</p>" + self._summary_table().to_html(
+            index=False, float_format="{:.4f}".format
+        )
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def __repr__(self) -> str:
+        return (
+            f"EventStudyResult({self.parameters.model}, {len(self._params)} pairs, "
+            f"{len(self._excluded)} excluded)"
+        )
+
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write every table, the summary and the manifest into ``out``.
+
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
+        """
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise InputError("--out", str(out), "a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        frames = {
+            "ar.csv": self._ar,
+            "car.csv": self._car,
+            "aar.csv": self._aar,
+            "caar.csv": self._caar,
+            "tests.csv": self.tests.loc[
+                :, ["group", "window", "test", "statistic", "p_value", "n"]
+            ],
+            "params.csv": self._params,
+            "excluded.csv": self._excluded,
+        }
+        written = []
+        for name, frame in frames.items():
+            path = out / name
+            frame.to_csv(path, index=False)
+            written.append(path)
+        (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
+        (out / "manifest.json").write_text(
+            json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str) + "\n",
+            encoding="utf-8",
+        )
+        return [*written, out / "summary.txt", out / "manifest.json"]

@@ -1,0 +1,355 @@
+"""The test battery, vectorised across firms and windows.
+
+Notation, for one group of N pairs: ``AR_it`` is pair i's abnormal return on event day t,
+``e_iτ`` its estimation-window abnormal return (τ in event time), ``s_i^2`` its residual variance
+with ``d_i`` degrees of freedom. A *window* w (a single day ``k:k`` or a CAR window ``a:b``) has
+``L_w`` days; ``CAR_iw`` is the sum of pair i's valid ARs in w and ``SCAR_iw = CAR_iw /
+sqrt(Var CAR_iw)`` uses the forecast-error variance with the prediction-error term (so a
+single-day SCAR is the standardised AR, SAR). Averages over firms skip missing values.
+All p-values are two-sided.
+
+Parametric tests
+
+``t_cross_section``
+    ``mean(CAR) / (sd(CAR) / sqrt(N))`` ~ t(N-1).
+``brown_warner_1980`` (Brown and Warner 1980, appendix; independence)
+    ``mean(CAR) / (sqrt(sum_i L_iw S_i^2) / N)`` with ``S_i^2`` the sample variance (ddof 1) of
+    ``e_iτ``; ~ t(mean estimation length - 1).
+``brown_warner_1985`` (Brown and Warner 1985; crude dependence adjustment)
+    ``CAAR_w / (sqrt(L_w) S)`` with ``AAR_τ = mean_i e_iτ``, ``S = sd_τ(AAR_τ)`` (ddof 1) and
+    ``CAAR_w = sum_{t in w} AAR_t``; ~ t(number of estimation days - 1).
+``patell`` (Patell 1976)
+    ``sum_i SCAR_iw / sqrt(sum_i d_i / (d_i - 2))`` ~ N(0, 1).
+``bmp`` (Boehmer, Musumeci and Poulsen 1991)
+    ``mean(SCAR) / (sd(SCAR) / sqrt(N))`` ~ t(N-1).
+``kolari_pynnonen`` (Kolari and Pynnönen 2010)
+    ``bmp * sqrt((1 - r) / (1 + (N - 1) r))`` with ``r`` the average pairwise correlation of the
+    estimation-window residuals (aligned in event time; for a common event date that is
+    calendar time); ~ t(N-1). Residuals are standardised per pair and missing ones count as 0,
+    which makes ``r`` exact for complete data without forming the N x N matrix.
+``lamb`` (Lamb 1995)
+    Daily ``AAR_t / (S sqrt(1 + 1/L + (m_t - mean m)^2 / sum_τ (m_τ - mean m)^2))`` with ``S``
+    as in ``brown_warner_1985``, ``m`` the pairs' mean market return and ``L`` the mean
+    estimation length; a window sums its daily statistics and divides by ``sqrt(L_w)``;
+    ~ N(0, 1).
+
+Non-parametric tests
+
+``sign``
+    ``N+`` of ``CAR > 0`` among the non-zero CARs; exact two-sided binomial p-value (p = 0.5);
+    the statistic is ``(N+ - N/2) / sqrt(N/4)``.
+``generalized_sign`` (Cowan 1992)
+    ``(w - N p) / sqrt(N p (1 - p))`` with ``w`` the count of positive CARs and ``p`` the mean
+    share of positive estimation-window residuals; ~ N(0, 1).
+``corrado_rank`` (Corrado 1989)
+    Ranks ``K_it`` of each pair's ARs over its estimation and event windows together (M_i valid
+    days); ``D_t = mean_i (K_it - (M_i + 1) / 2)``, ``S = sqrt(mean_t D_t^2)`` over all days;
+    a window's statistic is ``sum_{t in w} D_t / (sqrt(L_w) S)`` ~ N(0, 1).
+``modified_rank`` (Campbell and Wasley 1993)
+    As ``corrado_rank`` with standardised ranks ``U_it = K_it / (M_i + 1)`` centred at 1/2,
+    which keeps pairs with missing returns comparable.
+``corrado_sign`` (Corrado and Zivney 1992)
+    ``G_it = sign(AR_it - median_i)`` over the same combined days;
+    ``g_t = sum_i G_it / sqrt(N_t)``, ``S = sqrt(mean_t g_t^2)``; a window's statistic is
+    ``sum_{t in w} g_t / (sqrt(L_w) S)`` ~ N(0, 1).
+``wilcoxon`` (Wilcoxon 1945 signed-rank)
+    On the CARs, zeros dropped; scipy's exact distribution for N <= 50 without ties, else the
+    normal approximation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["REFERENCES", "TEST_NAMES", "TestInputs", "TestResult", "run_battery"]
+
+REFERENCES: dict[str, str] = {
+    "t_cross_section": "cross-sectional t test",
+    "brown_warner_1980": "Brown and Warner (1980), J. Financial Economics 8:205-258",
+    "brown_warner_1985": "Brown and Warner (1985), J. Financial Economics 14:3-31",
+    "patell": "Patell (1976), J. Accounting Research 14(2):246-276",
+    "bmp": "Boehmer, Musumeci and Poulsen (1991), J. Financial Economics 30(2):253-272",
+    "kolari_pynnonen": "Kolari and Pynnönen (2010), Review of Financial Studies 23(11):3996-4025",
+    "lamb": "Lamb (1995), J. Risk and Insurance 62(1):111-123",
+    "sign": "sign test (binomial, p = 0.5)",
+    "generalized_sign": "Cowan (1992), Review of Quantitative Finance and Accounting 2:343-358",
+    "corrado_rank": "Corrado (1989), J. Financial Economics 23(2):385-395",
+    "modified_rank": "Campbell and Wasley (1993), J. Financial Economics 33(1):73-92",
+    "corrado_sign": "Corrado and Zivney (1992), J. Financial and Quantitative Analysis 27(3):465-478",
+    "wilcoxon": "Wilcoxon (1945) signed-rank test",
+}
+TEST_NAMES: tuple[str, ...] = tuple(REFERENCES)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test of one window in one group.
+
+    Attributes
+    ----------
+    test : str
+        Test name (see :data:`TEST_NAMES`).
+    group, window : str
+        Group of pairs and window (``"k:k"`` for a single day).
+    statistic, p_value : float
+        The statistic and its two-sided p-value.
+    df : float
+        Degrees of freedom (NaN where the distribution has none).
+    n : int
+        Pairs used.
+    distribution : str
+        Null distribution, e.g. ``"t(24)"`` or ``"N(0,1)"``.
+    null : str
+        The null hypothesis.
+    reference : str
+        The paper the test follows.
+    """
+
+    test: str
+    group: str
+    window: str
+    statistic: float
+    p_value: float
+    df: float
+    n: int
+    distribution: str
+    null: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class TestInputs:
+    """Arrays the battery needs for one group (N pairs, W event days, L estimation days).
+
+    Attributes
+    ----------
+    car, scar, days : numpy.ndarray
+        (N, K) CAR, standardised CAR and valid-day count for K windows.
+    window_days : numpy.ndarray
+        (K, W) bool: which event days each window covers.
+    ar : numpy.ndarray
+        (N, W) event-window abnormal returns.
+    resid : numpy.ndarray
+        (N, L) estimation-window abnormal returns.
+    dof : numpy.ndarray
+        (N,) residual degrees of freedom.
+    market_event, market_est : numpy.ndarray
+        (N, W) and (N, L) market returns (NaN without a market).
+    """
+
+    car: np.ndarray
+    scar: np.ndarray
+    days: np.ndarray
+    window_days: np.ndarray
+    ar: np.ndarray
+    resid: np.ndarray
+    dof: np.ndarray
+    market_event: np.ndarray
+    market_est: np.ndarray
+
+
+def _two_sided_t(stat: np.ndarray, df: np.ndarray | float) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return 2.0 * stats.t.sf(np.abs(stat), df)
+
+
+def _two_sided_z(stat: np.ndarray) -> np.ndarray:
+    return 2.0 * stats.norm.sf(np.abs(stat))
+
+
+def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
+    count = np.sum(~np.isnan(x), axis=axis)
+    total = np.nansum(x, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
+    count = np.sum(~np.isnan(x), axis=axis)
+    mean = _nanmean(x, axis)
+    dev = x - np.expand_dims(mean, axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(np.nansum(dev**2, axis=axis) / (count - 1))
+
+
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    """Average ranks within each row over the non-missing values (NaN stays NaN)."""
+    filled = np.where(np.isnan(x), np.inf, x)
+    ranks = stats.rankdata(filled, method="average", axis=1)
+    return np.where(np.isnan(x), np.nan, ranks)
+
+
+def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
+    """Sum a (W,) daily series over each window's days; NaN days count as 0."""
+    return window_days.astype(float) @ np.nan_to_num(daily)
+
+
+def _mean_corr(resid: np.ndarray) -> float:
+    valid = ~np.isnan(resid)
+    n_valid = valid.sum(axis=1)
+    use = n_valid >= 3
+    z = np.where(valid, resid, 0.0)[use]
+    v = valid[use]
+    if len(z) < 2:
+        return 0.0
+    mean = z.sum(axis=1, keepdims=True) / v.sum(axis=1, keepdims=True)
+    dev = np.where(v, z - mean, 0.0)
+    sd = np.sqrt((dev**2).sum(axis=1, keepdims=True) / v.sum(axis=1, keepdims=True))
+    zs = np.divide(dev, sd, out=np.zeros_like(dev), where=sd > 0)
+    length = resid.shape[1]
+    total = zs.sum(axis=0)
+    n = len(zs)
+    return float((total @ total - (zs**2).sum()) / (n * (n - 1) * length))
+
+
+def run_battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestResult]:
+    """Run every test of :data:`TEST_NAMES` for each window of one group.
+
+    Parameters
+    ----------
+    inputs : TestInputs
+        The group's arrays.
+    windows : list of str
+        Window labels, aligned with the K columns of ``inputs.car``.
+    group : str
+        Group label.
+
+    Returns
+    -------
+    list[TestResult]
+        One result per test and window.
+    """
+    car, scar, days, wd = inputs.car, inputs.scar, inputs.days, inputs.window_days
+    valid_car = ~np.isnan(car)
+    n = valid_car.sum(axis=0)
+    null = "mean abnormal return over the window is zero"
+    out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | float, str]] = {}
+
+    # t_cross_section and bmp: cross-sectional t on CAR and on SCAR.
+    t_cs = _nanmean(car, 0) / (_nanstd(car, 0) / np.sqrt(n))
+    out["t_cross_section"] = (t_cs, _two_sided_t(t_cs, n - 1), n - 1, "t")
+    n_s = np.sum(~np.isnan(scar), axis=0)
+    bmp = _nanmean(scar, 0) / (_nanstd(scar, 0) / np.sqrt(n_s))
+    out["bmp"] = (bmp, _two_sided_t(bmp, n_s - 1), n_s - 1, "t")
+
+    # Brown-Warner 1980: independence, each firm's estimation-window variance.
+    s2 = _nanstd(inputs.resid, 1) ** 2
+    var_sum = np.nansum(np.where(valid_car, days * s2[:, None], np.nan), axis=0)
+    bw80 = _nanmean(car, 0) / (np.sqrt(var_sum) / n)
+    df80 = float(np.mean(np.sum(~np.isnan(inputs.resid), axis=1))) - 1.0
+    out["brown_warner_1980"] = (bw80, _two_sided_t(bw80, df80), df80, "t")
+
+    # Brown-Warner 1985: crude dependence adjustment on the portfolio's AAR series.
+    aar_est = _nanmean(inputs.resid, 0)
+    aar_est_ok = aar_est[~np.isnan(aar_est)]
+    s_aar = float(np.std(aar_est_ok, ddof=1)) if len(aar_est_ok) > 1 else np.nan
+    aar_ev = _nanmean(inputs.ar, 0)
+    caar = _window_sum(aar_ev, wd)
+    lw = wd.sum(axis=1)
+    bw85 = caar / (np.sqrt(lw) * s_aar)
+    df85 = float(len(aar_est_ok) - 1)
+    out["brown_warner_1985"] = (bw85, _two_sided_t(bw85, df85), df85, "t")
+
+    # Patell: sum of standardised CARs over the sum of their variances under the null.
+    d = inputs.dof.astype(float)
+    var_t = np.where(d > 2, d / (d - 2), np.nan)
+    patell_var = np.nansum(np.where(~np.isnan(scar), var_t[:, None], np.nan), axis=0)
+    patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
+    out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
+
+    # Kolari-Pynnönen: BMP adjusted for cross-correlation of estimation residuals.
+    rbar = _mean_corr(inputs.resid)
+    with np.errstate(invalid="ignore"):
+        kp = bmp * np.sqrt((1.0 - rbar) / (1.0 + (n_s - 1) * rbar))
+    out["kolari_pynnonen"] = (kp, _two_sided_t(kp, n_s - 1), n_s - 1, "t")
+
+    # Lamb: the portfolio test with the prediction-error adjustment.
+    m_ev = _nanmean(inputs.market_event, 0)
+    m_est = _nanmean(inputs.market_est, 0)
+    m_bar = np.nanmean(m_est) if np.isfinite(m_est).any() else np.nan
+    sxx = np.nansum((m_est - m_bar) ** 2)
+    length = float(np.mean(np.sum(~np.isnan(inputs.resid), axis=1)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adj = np.sqrt(1.0 + 1.0 / length + (m_ev - m_bar) ** 2 / sxx)
+        daily_lamb = aar_ev / (s_aar * adj)
+        lamb = _window_sum(daily_lamb, wd) / np.sqrt(lw)
+    if not np.isfinite(m_ev).any():
+        lamb = np.full(len(windows), np.nan)
+    out["lamb"] = (lamb, _two_sided_z(lamb), np.nan, "N(0,1)")
+
+    # Sign test, exact binomial.
+    pos = np.sum(car > 0, axis=0)
+    nz = np.sum(valid_car & (car != 0), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sign_z = (pos - nz / 2.0) / np.sqrt(nz / 4.0)
+    k = np.minimum(pos, nz - pos)
+    sign_p = np.minimum(1.0, 2.0 * stats.binom.cdf(k, nz, 0.5))
+    out["sign"] = (sign_z, np.where(nz > 0, sign_p, np.nan), np.nan, "binomial(n, 0.5)")
+
+    # Generalized sign (Cowan 1992).
+    frac = np.sum(inputs.resid > 0, axis=1) / np.sum(~np.isnan(inputs.resid), axis=1)
+    p_hat = float(np.nanmean(frac))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gsign = (pos - n * p_hat) / np.sqrt(n * p_hat * (1.0 - p_hat))
+    out["generalized_sign"] = (gsign, _two_sided_z(gsign), np.nan, "N(0,1)")
+
+    # Rank and sign tests over the combined estimation + event days.
+    combined = np.concatenate([inputs.resid, inputs.ar], axis=1)
+    m_i = np.sum(~np.isnan(combined), axis=1, keepdims=True)
+    ranks = _rank_rows(combined)
+    ev = slice(inputs.resid.shape[1], None)
+    for name, centred in (
+        ("corrado_rank", ranks - (m_i + 1) / 2.0),
+        ("modified_rank", ranks / (m_i + 1) - 0.5),
+    ):
+        daily = _nanmean(centred, 0)
+        s_k = np.sqrt(np.nanmean(daily**2))
+        stat = _window_sum(daily[ev], wd) / (np.sqrt(lw) * s_k)
+        out[name] = (stat, _two_sided_z(stat), np.nan, "N(0,1)")
+    med = np.nanmedian(combined, axis=1, keepdims=True)
+    g = np.sign(combined - med)
+    n_t = np.sum(~np.isnan(g), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g_t = np.nansum(g, axis=0) / np.sqrt(n_t)
+    g_t = np.where(n_t > 0, g_t, np.nan)
+    s_g = np.sqrt(np.nanmean(g_t**2))
+    csign = _window_sum(g_t[ev], wd) / (np.sqrt(lw) * s_g)
+    out["corrado_sign"] = (csign, _two_sided_z(csign), np.nan, "N(0,1)")
+
+    # Wilcoxon signed-rank on the CARs.
+    w_stat = np.full(len(windows), np.nan)
+    w_p = np.full(len(windows), np.nan)
+    for j in range(len(windows)):  # a handful of windows, not firms
+        x = car[valid_car[:, j], j]
+        x = x[x != 0]
+        if len(x) >= 1:
+            res = stats.wilcoxon(x, zero_method="wilcox")
+            w_stat[j], w_p[j] = float(res.statistic), float(res.pvalue)
+    out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank")
+
+    results: list[TestResult] = []
+    for name in TEST_NAMES:
+        stat, p_val, df, dist = out[name]
+        stat_a = np.broadcast_to(np.asarray(stat, dtype=float), (len(windows),))
+        p_a = np.broadcast_to(np.asarray(p_val, dtype=float), (len(windows),))
+        df_a = np.broadcast_to(np.asarray(df, dtype=float), (len(windows),))
+        for j, label in enumerate(windows):
+            dist_j = f"t({df_a[j]:g})" if dist == "t" else dist
+            results.append(
+                TestResult(
+                    test=name,
+                    group=group,
+                    window=label,
+                    statistic=float(stat_a[j]),
+                    p_value=float(p_a[j]),
+                    df=float(df_a[j]),
+                    n=int(n[j]),
+                    distribution=dist_j,
+                    null=null,
+                    reference=REFERENCES[name],
+                )
+            )
+    return results

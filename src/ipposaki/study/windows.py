@@ -1,0 +1,81 @@
+"""Windows counted in sessions relative to the event session (day 0)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ipposaki.errors import InputError
+
+__all__ = ["Window", "parse_window"]
+
+_PATTERN = re.compile(r"^\s*([+-]?\d+)\s*[:,]\s*([+-]?\d+)\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    """An inclusive range of relative sessions, e.g. ``Window(-250, -11)``.
+
+    Attributes
+    ----------
+    start, end : int
+        First and last relative session; ``start <= end``.
+    """
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise InputError("window", str(self), "start <= end, e.g. -5:10")
+
+    @property
+    def length(self) -> int:
+        """Number of sessions in the window."""
+        return self.end - self.start + 1
+
+    def __str__(self) -> str:
+        return f"{self.start}:{self.end}"
+
+    def contains(self, other: Window) -> bool:
+        """Tell whether ``other`` lies inside this window."""
+        return self.start <= other.start and other.end <= self.end
+
+
+def parse_window(value: str | tuple[int, int] | Window, argument: str = "window") -> Window:
+    """Parse ``"-250:-11"`` (or a pair, or a Window) into a :class:`Window`.
+
+    Parameters
+    ----------
+    value : str or tuple of int or Window
+        The window.
+    argument : str, default "window"
+        Name used in error messages, e.g. ``"--event-window"``.
+
+    Returns
+    -------
+    Window
+        The parsed window.
+
+    Raises
+    ------
+    InputError
+        If the text is not ``A:B`` with integers, or ``A > B``.
+
+    Examples
+    --------
+    >>> parse_window("-5:10")
+    Window(start=-5, end=10)
+    """
+    if isinstance(value, Window):
+        return value
+    if isinstance(value, tuple):
+        start, end = value
+    else:
+        match = _PATTERN.match(str(value))
+        if not match:
+            raise InputError(argument, value, "two integers A:B, e.g. -5:10")
+        start, end = int(match.group(1)), int(match.group(2))
+    if start > end:
+        raise InputError(argument, str(value), f"A <= B (did you mean {end}:{start}?)")
+    return Window(start, end)
