@@ -131,7 +131,8 @@ def run_study(
     if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
         raise InputError("returns", "an index out of order", "sorted, unique sessions")
     needs_market = model in ("market", "market-adjusted")
-    plan = plan_events(events, returns.index, returns.columns, market, est, evw, roll, needs_market)
+    index = pd.DatetimeIndex(returns.index)
+    plan = plan_events(events, index, returns.columns, market, est, evw, roll, needs_market)
     matrix = returns.to_numpy(dtype=np.float64)
     factor_matrix = None
     factor_names: tuple[str, ...] = ()
@@ -154,7 +155,7 @@ def run_study(
         data_source=data_source,
         data_hash=_data_hash(returns),
     )
-    return _study(plan, matrix, factor_matrix, factor_names, returns.index, cars, params)
+    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params)
 
 
 def _data_hash(returns: pd.DataFrame) -> str:
@@ -200,9 +201,9 @@ def _study(
         y_est,
         reg_est,
         m_est,
-        params.thin_trading,
+        params.thin_trading,  # type: ignore[arg-type]
         lag_lead,
-        factor_names,  # type: ignore[arg-type]
+        factor_names,
     )
 
     # Event block: (pairs, W) over the union of the event windows.
@@ -216,7 +217,8 @@ def _study(
     valid_ev = ev_ok & ~np.isnan(y_ev) & ~np.isnan(normal)
     ar = np.where(valid_ev, y_ev - normal, np.nan)
     fvar = fit.forecast_var(np.nan_to_num(design_ev))
-    sar = ar / np.sqrt(fvar)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar = ar / np.sqrt(fvar)
 
     # Pairs the fit cannot serve are excluded with their reason.
     reason = np.full(len(pairs), "", dtype=object)
@@ -278,7 +280,8 @@ def _study(
         gross_n = np.where(in_w, 1.0 + norm_s, 1.0).prod(axis=1)
         bhar[have, k] = (gross - gross_n)[have]
     car_se = np.sqrt(car_var)
-    scar = car / car_se
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scar = car / car_se
 
     groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
     # A one-day CAR window such as 0:0 is also an event day: test it once.

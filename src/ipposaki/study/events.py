@@ -178,8 +178,10 @@ def plan_events(
     has = frame["day0"].notna().to_numpy()
     pos0[has] = index.get_indexer(pd.DatetimeIndex(frame.loc[has, "day0"]))
     frame["pos0"] = pos0
-    frame["col"] = columns.get_indexer(frame["symbol"])
-    frame["mcol"] = columns.get_indexer(frame["market"].astype(str)) if needs_market else -1
+    frame["col"] = columns.get_indexer(pd.Index(frame["symbol"]))
+    frame["mcol"] = (
+        columns.get_indexer(pd.Index(frame["market"].astype(str))) if needs_market else -1
+    )
     bounds = _window_bounds(frame, index, estimation, event)
     frame = pd.concat([frame, bounds], axis=1)
 
@@ -264,7 +266,8 @@ def _window_bounds(
         given = frame[col].notna() & (frame["pos0"] >= 0)
         if not given.any():
             continue
-        pos = index.searchsorted(frame.loc[given, col].to_numpy(dtype="datetime64[ns]"), side)
+        dates = frame.loc[given, col].to_numpy(dtype="datetime64[ns]")
+        pos = index.searchsorted(dates, side=side)  # type: ignore[call-overload]
         pos = pos if side == "left" else pos - 1  # last session on or before the end date
         out.loc[given, target] = pos - frame.loc[given, "pos0"].to_numpy()
     return out

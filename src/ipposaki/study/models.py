@@ -177,8 +177,11 @@ def fit_model(
         ab = y - offset if model == "market-adjusted" else y
         valid = ~np.isnan(ab)
         nobs = valid.sum(axis=1)
+        filled = np.where(valid, ab, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sigma2 = np.nanvar(np.where(valid, ab, np.nan), axis=1, ddof=1)
+            mean = filled.sum(axis=1) / nobs
+            dev = np.where(valid, ab - mean[:, None], 0.0)
+            sigma2 = (dev**2).sum(axis=1) / (nobs - 1)
         fit = Fit(
             names=(),
             coef=np.empty((n, 0)),

@@ -31,6 +31,10 @@ OUTPUT_FILES = (
 )
 
 
+_PER_EVENT = "per event (each instrument's benchmark)"
+_TEST_COLUMNS = ("group", "window", "test", "statistic", "p_value", "n")
+
+
 @dataclass(frozen=True)
 class StudyParameters:
     """Everything that defines a study besides its data."""
@@ -299,22 +303,21 @@ class EventStudyResult:
         }
 
     def _summary_table(self) -> pd.DataFrame:
-        caar = self._caar.set_index(["group", "window"])
-        tests = self.tests.set_index(["group", "window", "test"])
+        p_values = {(t.group, t.window, t.test): t.p_value for t in self._tests}
         rows = []
-        for (group, window), row in caar.iterrows():
+        for row in self._caar.itertuples():
+            group, window = str(row.group), str(row.window)
 
-            def p(name: str, g: object = group, w: object = window) -> float:
-                key = (g, w, name)
-                return float(tests.loc[key, "p_value"]) if key in tests.index else np.nan
+            def p(name: str, g: str = group, w: str = window) -> float:
+                return p_values.get((g, w, name), np.nan)
 
             rows.append(
                 {
                     "group": group,
                     "window": window,
-                    "n": int(row["n"]),
-                    "CAAR": row["caar"],
-                    "95% CI": f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]",
+                    "n": row.n,
+                    "CAAR": row.caar,
+                    "95% CI": f"[{row.ci_low:.4f}, {row.ci_high:.4f}]",
                     "p BMP": p("bmp"),
                     "p KP": p("kolari_pynnonen"),
                     "p rank": p("corrado_rank"),
@@ -329,7 +332,7 @@ class EventStudyResult:
         p = self.parameters
         head = [
             f"Event study: {p.model} model, estimation {p.estimation_window}, event "
-            f"{p.event_window}, market {p.market or '-'}",
+            f"{p.event_window}, market {p.market or _PER_EVENT}",
             f"{len(self._params)} pairs studied, {len(self._excluded)} excluded; data hash "
             f"{p.data_hash[:16]}; source {p.data_source or 'returns given directly'}",
             f"Missing data: {p.missing_policy}.",

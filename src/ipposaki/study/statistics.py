@@ -78,7 +78,9 @@ REFERENCES: dict[str, str] = {
     "generalized_sign": "Cowan (1992), Review of Quantitative Finance and Accounting 2:343-358",
     "corrado_rank": "Corrado (1989), J. Financial Economics 23(2):385-395",
     "modified_rank": "Campbell and Wasley (1993), J. Financial Economics 33(1):73-92",
-    "corrado_sign": "Corrado and Zivney (1992), J. Financial and Quantitative Analysis 27(3):465-478",
+    "corrado_sign": (
+        "Corrado and Zivney (1992), J. Financial and Quantitative Analysis 27(3):465-478"
+    ),
     "wilcoxon": "Wilcoxon (1945) signed-rank test",
 }
 TEST_NAMES: tuple[str, ...] = tuple(REFERENCES)
@@ -220,8 +222,14 @@ def run_battery(inputs: TestInputs, windows: list[str], group: str) -> list[Test
     Returns
     -------
     list[TestResult]
-        One result per test and window.
+        One result per test and window; a test that is undefined for the sample (one firm,
+        zero variance) has a NaN statistic and p-value.
     """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _battery(inputs, windows, group)
+
+
+def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestResult]:
     car, scar, days, wd = inputs.car, inputs.scar, inputs.days, inputs.window_days
     valid_car = ~np.isnan(car)
     n = valid_car.sum(axis=0)

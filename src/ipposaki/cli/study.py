@@ -1,0 +1,97 @@
+"""``ipposaki study``: the stable file interface of the event-study engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ipposaki.errors import InputError
+
+
+def study(
+    spec: Annotated[
+        Path | None, typer.Argument(help="A study spec (TOML) naming store baskets and events.")
+    ] = None,
+    returns: Annotated[
+        Path | None, typer.Option(help="Returns, CSV or Parquet, long or wide.")
+    ] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="Prices, CSV or Parquet, long or wide.")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="Events CSV (symbol, event_date, ...).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/study"),
+    model: Annotated[
+        str, typer.Option(help="market, market-adjusted, constant-mean, factor or raw.")
+    ] = "market",
+    factors: Annotated[Path | None, typer.Option(help="Factor returns for --model factor.")] = None,
+    market: Annotated[str | None, typer.Option(help="Benchmark symbol (a returns column).")] = None,
+    estimation_window: Annotated[str, typer.Option(help="Relative sessions A:B.")] = "-250:-11",
+    event_window: Annotated[str, typer.Option(help="Relative sessions A:B.")] = "-5:10",
+    car_window: Annotated[
+        list[str] | None, typer.Option(help="CAR window A:B; repeat for more.")
+    ] = None,
+    log_returns: Annotated[bool, typer.Option(help="Use log returns.")] = False,
+    min_estimation_obs: Annotated[int, typer.Option(help="Fewest estimation returns.")] = 100,
+    thin_trading: Annotated[
+        str, typer.Option(help="none, scholes-williams or dimson (market model).")
+    ] = "none",
+    roll: Annotated[
+        str, typer.Option(help="Non-session event dates: none (error), next or previous.")
+    ] = "none",
+    store: Annotated[
+        Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="Store (spec mode).")
+    ] = None,
+) -> None:
+    """Run an event study from files, or from a SPEC on the store.
+
+    Example: ipposaki study --prices prices.csv --events events.csv --market SPY --out out/study
+    """
+    from ipposaki.study import run_study
+    from ipposaki.study.engine import DEFAULT_CAR_WINDOWS
+    from ipposaki.study.io import read_events, read_factors, read_prices_as_returns, read_returns
+
+    if spec is not None:
+        from ipposaki.store import Store
+        from ipposaki.study.spec import load_spec, run_spec
+
+        result = run_spec(load_spec(spec), Store(store))
+        result.to_dir(out)
+        typer.echo(result.summary)
+        typer.echo(f"wrote {out}")
+        return
+    if (returns is None) == (prices is None):
+        raise InputError(
+            "--returns/--prices", None, "exactly one of --returns FILE or --prices FILE"
+        )
+    if events is None:
+        raise InputError("--events", None, "an events CSV")
+    table = (
+        read_returns(returns)
+        if returns is not None
+        else read_prices_as_returns(
+            prices,
+            log=log_returns,  # type: ignore[arg-type]
+        )
+    )
+    res = run_study(
+        table,
+        read_events(events),
+        model=model,  # type: ignore[arg-type]
+        market=market,
+        factors=read_factors(factors) if factors is not None else None,
+        estimation_window=estimation_window,
+        event_window=event_window,
+        car_windows=car_window or list(DEFAULT_CAR_WINDOWS),
+        min_estimation_obs=min_estimation_obs,
+        thin_trading=thin_trading,  # type: ignore[arg-type]
+        roll=roll,  # type: ignore[arg-type]
+        log_returns=log_returns,
+        data_source=str(returns or prices),
+    )
+    res.to_dir(out)
+    typer.echo(res.summary)
+    typer.echo(f"wrote {out}")

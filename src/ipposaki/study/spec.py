@@ -1,0 +1,223 @@
+"""Study specs (TOML): events on baskets of store symbols, each on its own exchange's calendar.
+
+Example (``examples/deepseek.toml``)::
+
+    title = "DeepSeek shock"
+
+    [study]
+    model = "market"
+    estimation_window = "-250:-11"
+    event_window = "-5:10"
+    car_windows = ["0:0", "0:1", "-1:1", "0:10"]
+
+    [[events]]
+    id = "deepseek"
+    date = "2025-01-27"
+    baskets = ["us_ai_chips", "jp_semi_equipment"]
+
+Each symbol is studied on its own exchange's sessions against its instrument's benchmark
+(``^GSPC`` for New York listings, ``^TOPX`` for Tokyo in the built-in universe), so a spec that
+mixes exchanges runs one study per exchange.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ipposaki.calendars import sessions
+from ipposaki.errors import InputError
+from ipposaki.panel import build_panel
+from ipposaki.store import Store
+from ipposaki.study.engine import DEFAULT_CAR_WINDOWS, run_study
+from ipposaki.study.models import MODELS
+from ipposaki.study.results import EventStudyResult
+from ipposaki.study.windows import parse_window
+
+__all__ = ["SpecEvent", "SpecStudy", "StudySpec", "load_spec", "run_spec"]
+
+_STUDY_KEYS = {
+    "model",
+    "estimation_window",
+    "event_window",
+    "car_windows",
+    "min_estimation_obs",
+    "thin_trading",
+}
+
+
+@dataclass(frozen=True)
+class SpecEvent:
+    """One event of a spec: an id, a date, and the baskets and symbols it concerns."""
+
+    id: str
+    date: pd.Timestamp
+    name: str = ""
+    baskets: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A validated study spec."""
+
+    title: str
+    events: tuple[SpecEvent, ...]
+    study: dict[str, Any] = field(default_factory=dict)
+
+
+def load_spec(path: str | Path) -> StudySpec:
+    """Read and validate a study spec.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TOML file.
+
+    Returns
+    -------
+    StudySpec
+        The spec.
+
+    Raises
+    ------
+    InputError
+        Naming the TOML key that is missing or not allowed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("SPEC", str(path), "an existing TOML file")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError("SPEC", str(path), f"valid TOML ({exc})") from None
+    study = dict(doc.get("study", {}))
+    unknown = set(study) - _STUDY_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise InputError(f"[study].{key}", study[key], f"one of the keys {sorted(_STUDY_KEYS)}")
+    if "model" in study and study["model"] not in MODELS:
+        raise InputError("[study].model", study["model"], f"one of {', '.join(MODELS)}")
+    for key in ("estimation_window", "event_window"):
+        if key in study:
+            parse_window(study[key], f"[study].{key}")
+    for w in study.get("car_windows", []):
+        parse_window(w, "[study].car_windows")
+    raw_events = doc.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise InputError("[[events]]", None, "at least one [[events]] table")
+    events = []
+    for i, ev in enumerate(raw_events):
+        where = f"events[{i}]"
+        for key in ("id", "date"):
+            if key not in ev:
+                raise InputError(f"{where}.{key}", None, f"a value for '{key}'")
+        try:
+            date = pd.Timestamp(ev["date"])
+        except (ValueError, TypeError):
+            raise InputError(f"{where}.date", ev["date"], "a date as YYYY-MM-DD") from None
+        baskets = tuple(ev.get("baskets", ()))
+        symbols = tuple(ev.get("symbols", ()))
+        if not baskets and not symbols:
+            raise InputError(f"{where}.baskets", None, "a list of baskets or symbols")
+        events.append(
+            SpecEvent(
+                id=str(ev["id"]),
+                date=date.tz_localize(None) if date.tzinfo else date,
+                name=str(ev.get("name", ev["id"])),
+                baskets=baskets,
+                symbols=symbols,
+            )
+        )
+    return StudySpec(title=str(doc.get("title", path.stem)), events=tuple(events), study=study)
+
+
+@dataclass(frozen=True)
+class SpecStudy:
+    """The results of a spec: one event study per exchange."""
+
+    spec: StudySpec
+    results: dict[str, EventStudyResult]
+
+    @property
+    def summary(self) -> str:
+        """Every exchange's summary under the spec's title."""
+        parts = [self.spec.title]
+        for exchange, res in self.results.items():
+            parts.append(f"\n== {exchange} ==\n{res.summary}")
+        return "\n".join(parts)
+
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write each exchange's tables into ``out/EXCHANGE/`` and the summary into ``out``."""
+        out = Path(out)
+        written: list[Path] = []
+        for exchange, res in self.results.items():
+            written.extend(res.to_dir(out / exchange))
+        (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
+        return [*written, out / "summary.txt"]
+
+
+def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
+    """Run a spec on the store: one study per exchange, each symbol on its own sessions.
+
+    Parameters
+    ----------
+    spec : StudySpec
+        The spec.
+    store : Store
+        The price store (baskets, instruments and prices).
+
+    Returns
+    -------
+    SpecStudy
+        Results per exchange.
+    """
+    inst = store.instruments().set_index("symbol")
+    rows = []
+    for ev in spec.events:
+        members = [(s, b) for b in ev.baskets for s in store.basket(b)]
+        members += [(s, "symbols") for s in ev.symbols]
+        for symbol, group in members:
+            if symbol not in inst.index:
+                raise InputError("symbols", symbol, "a symbol in the instruments table")
+            rows.append(
+                {
+                    "event_id": ev.id,
+                    "symbol": symbol,
+                    "event_date": ev.date,
+                    "group": group,
+                    "market": inst.loc[symbol, "benchmark"] or None,
+                    "exchange": inst.loc[symbol, "exchange"],
+                }
+            )
+    table = pd.DataFrame(rows).drop_duplicates(["event_id", "symbol"])
+    est = parse_window(spec.study.get("estimation_window", "-250:-11"))
+    evw = parse_window(spec.study.get("event_window", "-5:10"))
+    results: dict[str, EventStudyResult] = {}
+    for exchange, events in table.groupby("exchange", sort=True):
+        if not exchange:
+            continue
+        grid = sessions(str(exchange))
+        first = grid[max(grid.searchsorted(events["event_date"].min()) + est.start - 5, 0)]
+        last_pos = min(grid.searchsorted(events["event_date"].max()) + evw.end + 5, len(grid) - 1)
+        wanted = sorted(set(events["symbol"]) | set(events["market"].dropna()))
+        stored = set(store.symbols())
+        panel = build_panel(
+            store, str(exchange), [s for s in wanted if s in stored], first, grid[last_pos]
+        )
+        results[str(exchange)] = run_study(
+            panel.returns,
+            events.drop(columns=["exchange"]),
+            model=spec.study.get("model", "market"),
+            estimation_window=est,
+            event_window=evw,
+            car_windows=spec.study.get("car_windows", DEFAULT_CAR_WINDOWS),
+            min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
+            thin_trading=spec.study.get("thin_trading", "none"),
+            data_source=f"store {store.path} ({exchange}, panel hash {panel.data_hash})",
+        )
+    return SpecStudy(spec=spec, results=results)

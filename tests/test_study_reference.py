@@ -1,0 +1,335 @@
+"""The engine against numbers it did not produce.
+
+1. ``shared/reference/xkdr_eventstudies_toy``: expected values from the unit tests of the R
+   package eventstudies (xKDR), tolerance 1e-10 (see that folder's README for the conventions).
+2. An independent, deliberately plain implementation in this file: one statsmodels OLS per firm
+   (``get_prediction`` for the forecast standard error), scipy's one-sample t, binomial and
+   Wilcoxon tests, numpy's ``corrcoef`` and scipy's ``rankdata`` row by row.
+3. Property tests (hypothesis): equality with per-firm statsmodels to 1e-10 on random panels
+   with random NaNs, invariance to symbol order, and to unrelated extra symbols.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from ipposaki.study import run_study
+
+TOY = Path(__file__).resolve().parents[2] / "shared" / "reference" / "xkdr_eventstudies_toy"
+
+
+@pytest.fixture(scope="module")
+def toy() -> Path:
+    if not (TOY / "prices.csv").is_file():
+        pytest.skip(f"reference fixtures not found at {TOY}")
+    return TOY
+
+
+def _log_returns(path: Path) -> pd.DataFrame:
+    prices = pd.read_csv(path, parse_dates=["date"], index_col="date")
+    return np.log(prices / prices.shift(1))
+
+
+def _events(path: Path) -> pd.DataFrame:
+    raw = pd.read_csv(path)
+    return pd.DataFrame({"symbol": raw["name"], "event_date": raw["when"]})
+
+
+def test_xkdr_classic_mean_inference(toy: Path) -> None:
+    """Test A: cross-event mean of re-based cumulative returns with a t(2) 95% interval."""
+    res = run_study(
+        _log_returns(toy / "prices.csv"),
+        _events(toy / "events.csv"),
+        model="raw",
+        estimation_window="-1:-1",
+        event_window="-1:1",
+        car_windows=["0:0", "0:1"],
+        min_estimation_obs=0,
+        log_returns=True,
+    )
+    kept = res.params[["symbol"]].assign(day=res.ar.groupby("event_id")["session"].min().values)
+    assert sorted(kept["symbol"]) == ["ITC", "Reliance", "TCS"]
+    reasons = res.excluded.set_index("symbol")["reason"]
+    assert "after last return 2004-01-15" in reasons["ITC"]
+    assert "no returns for symbol Junk" in reasons["Junk"]
+    assert "window needs 1 sessions before day 0, the data has 0" in reasons["Reliance"]
+    expected = pd.read_csv(toy / "expected_inference.csv")
+    classic = expected[expected["method"] == "classic_mean"].set_index("event_time")
+    caar = res.caar.set_index("window")
+    for event_time, window in ((0, "0:0"), (1, "0:1")):
+        assert caar.loc[window, "caar"] == pytest.approx(
+            classic.loc[event_time, "centre"], abs=1e-10
+        )
+        assert caar.loc[window, "ci_low"] == pytest.approx(
+            classic.loc[event_time, "lower_2.5"], abs=1e-10
+        )
+        assert caar.loc[window, "ci_high"] == pytest.approx(
+            classic.loc[event_time, "upper_97.5"], abs=1e-10
+        )
+
+
+@pytest.mark.xfail(
+    reason="Hodges-Lehmann median with exact Wilcoxon interval is not implemented", strict=True
+)
+def test_xkdr_wilcox_median(toy: Path) -> None:
+    res = run_study(
+        _log_returns(toy / "prices.csv"),
+        _events(toy / "events.csv"),
+        model="raw",
+        estimation_window="-1:-1",
+        event_window="-1:1",
+        car_windows=["0:0"],
+        min_estimation_obs=0,
+        log_returns=True,
+    )
+    assert "median_ci_low" in res.caar.columns
+
+
+def test_xkdr_constant_mean_return(toy: Path) -> None:
+    """Test B: the mean log return from the earliest observation up to event time -2."""
+    returns = _log_returns(toy / "prices_cmr_variant.csv")
+    events = _events(toy / "events_cmr_variant.csv")
+    events["estimation_start"] = "2004-01-01"
+    res = run_study(
+        returns,
+        events,
+        model="constant-mean",
+        estimation_window="-1000:-2",
+        event_window="-2:2",
+        car_windows=["0:0"],
+        min_estimation_obs=1,
+        log_returns=True,
+    )
+    expected = pd.read_csv(toy / "expected_constant_mean.csv")["constant_mean_return"].to_numpy()
+    alphas = res.params.set_index("symbol")["alpha"]
+    assert alphas["Reliance"] == pytest.approx(expected[0], abs=1e-10)
+    assert alphas["TCS"] == pytest.approx(expected[1], abs=1e-10)
+    # The fixture lists Reliance 2004-01-08 twice and expects the same value twice; ipposaki
+    # studies a duplicate once and lists the second as excluded, naming the first.
+    assert expected[2] == pytest.approx(expected[0], abs=1e-15)
+    reasons = res.excluded.set_index("event_id")["reason"]
+    assert reasons["E5"].startswith("duplicate of event E2")
+    assert (
+        "sessions before day 0, the data has 1" in reasons["E1"]
+    )  # ITC 2004-01-02: too little data
+
+
+# -- an independent implementation -------------------------------------------------------------
+
+
+def _panel(seed: int, n_firms: int, n_sessions: int, nan_rate: float) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    market = rng.normal(0.0004, 0.01, n_sessions)
+    betas = rng.uniform(0.5, 1.5, n_firms)
+    common = rng.normal(0, 0.004, n_sessions)  # a common shock: cross-correlation for KP
+    noise = rng.normal(0, 0.015, (n_sessions, n_firms))
+    data = market[:, None] * betas + common[:, None] + noise
+    data[rng.random(data.shape) < nan_rate] = np.nan
+    idx = pd.bdate_range("2020-01-01", periods=n_sessions)
+    frame = pd.DataFrame(data, index=idx, columns=[f"F{i}" for i in range(n_firms)])
+    frame["MKT"] = market
+    return frame
+
+
+def _reference(
+    returns: pd.DataFrame,
+    events: pd.DataFrame,
+    est: tuple[int, int],
+    ev: tuple[int, int],
+    car: tuple[int, int],
+) -> dict[str, object]:
+    """Per-firm statsmodels market model and textbook tests, written plainly."""
+    idx = returns.index
+    out: dict[str, list[float]] = {
+        "ar0": [],
+        "sar0": [],
+        "car": [],
+        "scar": [],
+        "dof": [],
+        "alpha": [],
+        "beta": [],
+    }
+    resid_rows, combined_rows = [], []
+    for sym, day in zip(events["symbol"], pd.to_datetime(events["event_date"]), strict=True):
+        p0 = idx.get_loc(day)
+        est_slice = returns.iloc[p0 + est[0] : p0 + est[1] + 1]
+        y, x = est_slice[sym], est_slice["MKT"]
+        ok = y.notna() & x.notna()
+        fit = sm.OLS(y[ok].to_numpy(), sm.add_constant(x[ok].to_numpy())).fit()
+        out["alpha"].append(fit.params[0])
+        out["beta"].append(fit.params[1])
+        out["dof"].append(fit.df_resid)
+        resid = pd.Series(np.nan, index=est_slice.index)
+        resid[ok] = fit.resid
+        resid_rows.append(resid.to_numpy())
+        ev_slice = returns.iloc[p0 + ev[0] : p0 + ev[1] + 1]
+        ar = ev_slice[sym] - fit.params[0] - fit.params[1] * ev_slice["MKT"]
+        combined_rows.append(np.concatenate([resid.to_numpy(), ar.to_numpy()]))
+        x0 = np.array([[1.0, returns["MKT"].iloc[p0]]])
+        se0 = fit.get_prediction(x0).se_obs[0]
+        out["ar0"].append(ar.iloc[-ev[0]])
+        out["sar0"].append(ar.iloc[-ev[0]] / se0)
+        w = ev_slice.iloc[car[0] - ev[0] : car[1] - ev[0] + 1]
+        okw = w[sym].notna()
+        g = np.array([okw.sum(), w["MKT"][okw].sum()])
+        var = fit.scale * okw.sum() + g @ fit.cov_params() @ g
+        c = ar.iloc[car[0] - ev[0] : car[1] - ev[0] + 1].sum()
+        out["car"].append(c)
+        out["scar"].append(c / np.sqrt(var))
+    arrays = {k: np.array(v) for k, v in out.items()}
+    return {**arrays, "resid": np.vstack(resid_rows), "combined": np.vstack(combined_rows)}
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[pd.DataFrame, pd.DataFrame]:
+    returns = _panel(seed=3, n_firms=25, n_sessions=400, nan_rate=0.0)
+    events = pd.DataFrame(
+        {"symbol": [f"F{i}" for i in range(25)], "event_date": returns.index[300]}
+    )
+    return returns, events
+
+
+def test_battery_against_plain_implementation(sample: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    returns, events = sample
+    est, ev, car = (-250, -11), (-5, 10), (0, 1)
+    res = run_study(
+        returns, events, market="MKT", estimation_window=est, event_window=ev, car_windows=["0:1"]
+    )
+    ref = _reference(returns, events, est, ev, car)
+    np.testing.assert_allclose(res.params["alpha"], ref["alpha"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.params["beta"], ref["beta"], rtol=1e-10)
+    day0 = res.ar[res.ar["rel_day"] == 0]
+    np.testing.assert_allclose(day0["ar"], ref["ar0"], atol=1e-12)
+    np.testing.assert_allclose(day0["sar"], ref["sar0"], rtol=1e-9)
+    cars = res.car[res.car["window"] == "0:1"]
+    np.testing.assert_allclose(cars["car"], ref["car"], atol=1e-12)
+    np.testing.assert_allclose(cars["car"] / cars["car_se"], ref["scar"], rtol=1e-9)
+
+    def stat(name: str, window: str = "0:1") -> tuple[float, float]:
+        t = res.test(name, window)
+        return t.statistic, t.p_value
+
+    n = len(events)
+    tt = stats.ttest_1samp(ref["car"], 0.0)
+    assert stat("t_cross_section") == pytest.approx((tt.statistic, tt.pvalue), rel=1e-10)
+    bmp = stats.ttest_1samp(ref["scar"], 0.0)
+    assert stat("bmp") == pytest.approx((bmp.statistic, bmp.pvalue), rel=1e-9)
+    d = ref["dof"]
+    patell = ref["scar"].sum() / np.sqrt(np.sum(d / (d - 2)))
+    assert stat("patell")[0] == pytest.approx(patell, rel=1e-9)
+    corr = np.corrcoef(ref["resid"])
+    rbar = (corr.sum() - n) / (n * (n - 1))
+    kp = bmp.statistic * np.sqrt((1 - rbar) / (1 + (n - 1) * rbar))
+    assert stat("kolari_pynnonen")[0] == pytest.approx(kp, rel=1e-9)
+    pos = int((ref["car"] > 0).sum())
+    assert stat("sign")[1] == pytest.approx(stats.binomtest(pos, n, 0.5).pvalue, rel=1e-10)
+    w = stats.wilcoxon(ref["car"])
+    assert stat("wilcoxon") == pytest.approx((w.statistic, w.pvalue), rel=1e-10)
+    p_hat = np.mean((ref["resid"] > 0).mean(axis=1))
+    gsign = (pos - n * p_hat) / np.sqrt(n * p_hat * (1 - p_hat))
+    assert stat("generalized_sign")[0] == pytest.approx(gsign, rel=1e-10)
+    aar_est = ref["resid"].mean(axis=0)
+    s_aar = aar_est.std(ddof=1)
+    aar_ev = ref["combined"][:, 240:].mean(axis=0)
+    bw85 = (aar_ev[5] + aar_ev[6]) / (np.sqrt(2) * s_aar)
+    assert stat("brown_warner_1985")[0] == pytest.approx(bw85, rel=1e-9)
+    s2 = ref["resid"].var(axis=1, ddof=1)
+    bw80 = ref["car"].mean() / (np.sqrt(np.sum(2 * s2)) / n)
+    assert stat("brown_warner_1980")[0] == pytest.approx(bw80, rel=1e-9)
+    ranks = np.vstack([stats.rankdata(row) for row in ref["combined"]])
+    dev = ranks - (ranks.shape[1] + 1) / 2
+    daily = dev.mean(axis=0)
+    s_k = np.sqrt(np.mean(daily**2))
+    rank0 = daily[240 + 5] / s_k
+    assert stat("corrado_rank", "0:0")[0] == pytest.approx(rank0, rel=1e-10)
+    assert stat("modified_rank", "0:0")[0] == pytest.approx(rank0, rel=1e-10)  # no missing data
+    g = np.sign(ref["combined"] - np.median(ref["combined"], axis=1, keepdims=True))
+    g_t = g.sum(axis=0) / np.sqrt(n)
+    csign = g_t[240 + 5] / np.sqrt(np.mean(g_t**2))
+    assert stat("corrado_sign", "0:0")[0] == pytest.approx(csign, rel=1e-10)
+
+
+# -- property tests ----------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n_firms=st.integers(1, 6),
+    nan_rate=st.sampled_from([0.0, 0.05, 0.2]),
+)
+def test_engine_equals_per_firm_statsmodels(seed: int, n_firms: int, nan_rate: float) -> None:
+    returns = _panel(seed, n_firms, 120, nan_rate)
+    rng = np.random.default_rng(seed)
+    days = rng.integers(60, 110, n_firms)
+    events = pd.DataFrame(
+        {"symbol": [f"F{i}" for i in range(n_firms)], "event_date": returns.index[days]}
+    )
+    # the reference needs returns on day 0 and the market on every estimation day
+    returns["MKT"] = returns["MKT"].fillna(0.001)
+    for i, d in enumerate(days):
+        if np.isnan(returns.iloc[d, i]):
+            returns.iloc[d, i] = 0.002
+    res = run_study(
+        returns,
+        events,
+        market="MKT",
+        estimation_window="-50:-6",
+        event_window="-2:2",
+        car_windows=["0:1"],
+        min_estimation_obs=10,
+    )
+    ref = _reference(returns, events, (-50, -6), (-2, 2), (0, 1))
+    assert res.excluded.empty
+    np.testing.assert_allclose(res.params["alpha"], ref["alpha"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res.params["beta"], ref["beta"], rtol=1e-10, atol=1e-12)
+    day0 = res.ar[res.ar["rel_day"] == 0].sort_values(
+        "event_id", key=lambda s: s.str[1:].astype(int)
+    )
+    np.testing.assert_allclose(day0["ar"], ref["ar0"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(day0["sar"], ref["sar0"], rtol=1e-9)
+    cars = res.car[res.car["window"] == "0:1"]
+    np.testing.assert_allclose(cars["car"], ref["car"], rtol=1e-10, atol=1e-12)
+
+
+def _run(returns: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    res = run_study(
+        returns,
+        events,
+        market="MKT",
+        estimation_window="-60:-6",
+        event_window="-3:3",
+        car_windows=["0:1", "-3:3"],
+        min_estimation_obs=20,
+    )
+    car = res.car.sort_values(["symbol", "window"]).reset_index(drop=True)
+    tests = res.tests.sort_values(["group", "window", "test"]).reset_index(drop=True)
+    return car, tests
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_symbol_order_and_unrelated_symbols_change_nothing(seed: int) -> None:
+    returns = _panel(seed, 6, 150, 0.05)
+    events = pd.DataFrame(
+        {"event_id": "ev", "symbol": [f"F{i}" for i in range(6)], "event_date": returns.index[120]}
+    )
+    car, tests = _run(returns, events)
+    shuffled = returns[list(np.random.default_rng(seed).permutation(returns.columns))]
+    car2, tests2 = _run(shuffled, events.sample(frac=1.0, random_state=seed))
+    pd.testing.assert_frame_equal(car, car2, rtol=1e-12, atol=1e-14)
+    pd.testing.assert_frame_equal(tests, tests2, rtol=1e-9, atol=1e-12)
+    extra = returns.assign(
+        **{f"X{i}": np.random.default_rng(i).normal(0, 0.02, len(returns)) for i in range(4)}
+    )
+    car3, tests3 = _run(extra, events)
+    pd.testing.assert_frame_equal(car, car3, rtol=1e-12, atol=1e-14)
+    pd.testing.assert_frame_equal(tests, tests3, rtol=1e-9, atol=1e-12)
