@@ -69,14 +69,11 @@ def study(
         )
     if events is None:
         raise InputError("--events", None, "an events CSV")
-    table = (
-        read_returns(returns)
-        if returns is not None
-        else read_prices_as_returns(
-            prices,
-            log=log_returns,  # type: ignore[arg-type]
-        )
-    )
+    if returns is not None:
+        table = read_returns(returns)
+    else:
+        assert prices is not None  # exactly one of the two, checked above
+        table = read_prices_as_returns(prices, log=log_returns)
     res = run_study(
         table,
         read_events(events),

@@ -198,7 +198,8 @@ def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
     est = parse_window(spec.study.get("estimation_window", "-250:-11"))
     evw = parse_window(spec.study.get("event_window", "-5:10"))
     results: dict[str, EventStudyResult] = {}
-    for exchange, events in table.groupby("exchange", sort=True):
+    for key, events in table.groupby("exchange", sort=True):
+        exchange = str(key)
         if not exchange:
             continue
         grid = sessions(str(exchange))
@@ -218,6 +219,6 @@ def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
             car_windows=spec.study.get("car_windows", DEFAULT_CAR_WINDOWS),
             min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
             thin_trading=spec.study.get("thin_trading", "none"),
-            data_source=f"store {store.path} ({exchange}, panel hash {panel.data_hash})",
+            data_source=f"store {store.path} ({exchange!s}, panel hash {panel.data_hash})",
         )
     return SpecStudy(spec=spec, results=results)
