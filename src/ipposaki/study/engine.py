@@ -31,11 +31,15 @@ MISSING_POLICY = (
 )
 
 
-def _gather(matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """matrix[rows, cols] for (n, W) row indices and (n,) columns; NaN where not ok."""
-    t = matrix.shape[0]
+def _gather(by_symbol: np.ndarray, rows: np.ndarray, cols: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Returns at (n, W) session rows of (n,) symbol columns; NaN where not ok.
+
+    ``by_symbol`` is the (symbols, sessions) matrix, so each pair reads one contiguous run.
+    """
+    t = by_symbol.shape[1]
     safe = np.clip(rows, 0, t - 1)
-    out = matrix[safe, np.broadcast_to(cols[:, None], rows.shape)]
+    flat = (np.maximum(cols, 0) * t)[:, None] + safe
+    out = by_symbol.reshape(-1)[flat]
     return np.where(ok & (rows >= 0) & (rows < t) & (cols[:, None] >= 0), out, np.nan)
 
 
@@ -133,8 +137,8 @@ def run_study(
     needs_market = model in ("market", "market-adjusted")
     index = pd.DatetimeIndex(returns.index)
     plan = plan_events(events, index, returns.columns, market, est, evw, roll, needs_market)
-    matrix = returns.to_numpy(dtype=np.float64)
-    factor_matrix = None
+    matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
+    factor_matrix: np.ndarray | None = None
     factor_names: tuple[str, ...] = ()
     if model == "factor" and factors is not None:
         aligned = factors.reindex(returns.index)
@@ -153,14 +157,14 @@ def run_study(
         factors=factor_names,
         missing_policy=MISSING_POLICY,
         data_source=data_source,
-        data_hash=_data_hash(returns),
+        data_hash=_data_hash(matrix, returns),
     )
     return _study(plan, matrix, factor_matrix, factor_names, index, cars, params)
 
 
-def _data_hash(returns: pd.DataFrame) -> str:
+def _data_hash(matrix: np.ndarray, returns: pd.DataFrame) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(np.ascontiguousarray(returns.to_numpy(dtype=np.float64)).data)
+    digest.update(matrix.data)
     digest.update("|".join(map(str, returns.columns)).encode())
     digest.update(returns.index.values.astype("datetime64[D]").tobytes())
     return digest.hexdigest()
@@ -259,26 +263,25 @@ def _study(
         [np.eye(len(rel), dtype=bool)]
         + [((rel >= w.start) & (rel <= w.end))[None, :] for w in cars]
     )
-    n_win = len(labels)
-    car = np.full((len(pairs), n_win), np.nan)
-    car_var = np.full((len(pairs), n_win), np.nan)
-    days = np.zeros((len(pairs), n_win), dtype=np.int64)
-    bhar = np.full((len(pairs), n_win), np.nan)
-    ret_s = np.expm1(y_ev) if params.log_returns else y_ev
-    norm_s = np.expm1(normal) if params.log_returns else normal
+    # All windows at once: sums over a window's days are products with the (K, W) day mask.
+    weights = window_days.T.astype(np.float64)  # (W, K)
+    valid_f = valid_ev.astype(np.float64)
     covered = (rel[None, :] >= pairs["ev_lo"].to_numpy()[:, None]) & (
         rel[None, :] <= pairs["ev_hi"].to_numpy()[:, None]
     )
-    for k in range(n_win):  # windows, not firms
-        in_w = valid_ev & window_days[k][None, :]
-        inside = covered[:, window_days[k]].all(axis=1)
-        days[:, k] = in_w.sum(axis=1)
-        have = inside & (days[:, k] > 0)
-        car[have, k] = np.where(in_w, ar, 0.0).sum(axis=1)[have]
-        car_var[have, k] = fit.car_var(np.nan_to_num(design_ev), in_w)[have]
-        gross = np.where(in_w, 1.0 + ret_s, 1.0).prod(axis=1)
-        gross_n = np.where(in_w, 1.0 + norm_s, 1.0).prod(axis=1)
-        bhar[have, k] = (gross - gross_n)[have]
+    inside = (~covered).astype(np.float64) @ weights == 0  # window fully inside the pair's
+    days = np.rint(valid_f @ weights).astype(np.int64)
+    have = inside & (days > 0)
+    car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
+    car_var = np.where(
+        have, fit.car_var_windows(np.nan_to_num(design_ev), valid_ev, weights), np.nan
+    )
+    ret_s = np.expm1(y_ev) if params.log_returns else y_ev
+    norm_s = np.expm1(normal) if params.log_returns else normal
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
+        gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
+    bhar = np.where(have, gross - gross_n, np.nan)
     car_se = np.sqrt(car_var)
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / car_se

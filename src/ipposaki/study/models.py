@@ -89,8 +89,19 @@ class Fit:
         """(pairs, W) forecast-error variance of each abnormal return."""
         if not self.names:
             return np.broadcast_to(self.sigma2[:, None], design.shape[:2]).copy()
-        quad = np.einsum("nwp,npq,nwq->nw", design, self.xtx_inv, design)
+        quad = np.einsum("nwp,npq,nwq->nw", design, self.xtx_inv, design, optimize=True)
         return self.sigma2[:, None] * (1.0 + quad)
+
+    def car_var_windows(
+        self, design: np.ndarray, valid: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """(pairs, K) CAR variances for K windows given as a (W, K) 0/1 day matrix."""
+        days = valid.astype(float) @ weights
+        if not self.names:
+            return self.sigma2[:, None] * days
+        g = np.einsum("nwp,wk->nkp", np.where(valid[..., None], design, 0.0), weights)
+        quad = np.einsum("nkp,npq,nkq->nk", g, self.xtx_inv, g, optimize=True)
+        return self.sigma2[:, None] * (days + quad)
 
     def car_var(self, design: np.ndarray, in_window: np.ndarray) -> np.ndarray:
         """Forecast-error variance of the CAR over the sessions flagged in ``in_window``."""
@@ -112,10 +123,13 @@ def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, .
     p = x.shape[2]
     ok = nobs > p
     # A design without variation (a constant market series) is singular: no fit for that pair.
-    cond = np.full(len(y), np.inf)
+    # Hadamard's ratio det(A) / prod(diag A) is 1 for orthogonal columns and 0 for dependent
+    # ones; it costs a determinant, where a condition number would cost an SVD per pair.
     if ok.any():
-        cond[ok] = np.linalg.cond(xtx[ok])
-    ok &= cond < 1e12
+        diag = np.prod(np.diagonal(xtx[ok], axis1=1, axis2=2), axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.linalg.det(xtx[ok]) / diag
+        ok[ok] = np.isfinite(ratio) & (ratio > 1e-12)
     coef = np.full((len(y), p), np.nan)
     inv = np.full((len(y), p, p), np.nan)
     if ok.any():

@@ -111,11 +111,15 @@ class EventStudyResult:
         n, w = ar.shape
         pair_i, day_j = np.nonzero(~np.isnan(ar))
         sess_pos = pairs["pos0"].to_numpy()[pair_i] + rel[day_j]
+        def labels_of(column: str, rows: np.ndarray) -> pd.Categorical:
+            codes, names = pd.factorize(pairs[column])
+            return pd.Categorical.from_codes(codes[rows], categories=names)
+
         ar_frame = pd.DataFrame(
             {
-                "event_id": pairs["event_id"].to_numpy()[pair_i],
-                "symbol": pairs["symbol"].to_numpy()[pair_i],
-                "group": pairs["group"].to_numpy()[pair_i],
+                "event_id": labels_of("event_id", pair_i),
+                "symbol": labels_of("symbol", pair_i),
+                "group": labels_of("group", pair_i),
                 "rel_day": rel[day_j],
                 "session": index[sess_pos],
                 "ret": ret[pair_i, day_j],

@@ -53,8 +53,9 @@ Non-parametric tests
     ``g_t = sum_i G_it / sqrt(N_t)``, ``S = sqrt(mean_t g_t^2)``; a window's statistic is
     ``sum_{t in w} g_t / (sqrt(L_w) S)`` ~ N(0, 1).
 ``wilcoxon`` (Wilcoxon 1945 signed-rank)
-    On the CARs, zeros dropped; scipy's exact distribution for N <= 50 without ties, else the
-    normal approximation.
+    On the CARs, zeros dropped; the statistic is ``min(W+, W-)``. Up to 50 pairs scipy's
+    ``wilcoxon`` decides (exact law without ties); above, the normal approximation with
+    ``Var = sum r^2 / 4`` over midranks, which includes the tie correction, as scipy does.
 """
 
 from __future__ import annotations
@@ -177,11 +178,33 @@ def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
         return np.sqrt(np.nansum(dev**2, axis=axis) / (count - 1))
 
 
-def _rank_rows(x: np.ndarray) -> np.ndarray:
-    """Average ranks within each row over the non-missing values (NaN stays NaN)."""
-    filled = np.where(np.isnan(x), np.inf, x)
-    ranks = stats.rankdata(filled, method="average", axis=1)
-    return np.where(np.isnan(x), np.nan, ranks)
+def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks within each row over the non-missing values (NaN stays NaN), and medians.
+
+    One argsort per row gives ordinal ranks; they equal average ranks unless a row has ties,
+    and only then does scipy's ``rankdata`` recompute those rows. The sorted rows also give each
+    row's median without a second pass.
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        The ranks, and the (rows, 1) medians.
+    """
+    missing = np.isnan(x)
+    filled = np.where(missing, np.inf, x)
+    order = np.argsort(filled, axis=1, kind="stable")
+    ranks = np.empty(x.shape)
+    np.put_along_axis(ranks, order, np.arange(1, x.shape[1] + 1, dtype=float)[None, :], axis=1)
+    ordered = np.take_along_axis(filled, order, axis=1)
+    tied = ((np.diff(ordered, axis=1) == 0) & np.isfinite(ordered[:, 1:])).any(axis=1)
+    if tied.any():
+        ranks[tied] = stats.rankdata(filled[tied], method="average", axis=1)
+    m = (~missing).sum(axis=1)
+    lo = np.clip((m - 1) // 2, 0, x.shape[1] - 1)
+    hi = np.clip(m // 2, 0, x.shape[1] - 1)
+    rows = np.arange(len(x))
+    median = np.where(m > 0, (ordered[rows, lo] + ordered[rows, hi]) / 2.0, np.nan)
+    return np.where(missing, np.nan, ranks), median[:, None]
 
 
 def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
@@ -205,6 +228,24 @@ def _mean_corr(resid: np.ndarray) -> float:
     total = zs.sum(axis=0)
     n = len(zs)
     return float((total @ total - (zs**2).sum()) / (n * (n - 1) * length))
+
+
+def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided Wilcoxon signed-rank per column, zeros dropped (scipy's conventions)."""
+    x = np.where(car == 0, np.nan, car)
+    n = np.sum(~np.isnan(x), axis=0)
+    ranks = _rank_rows(np.abs(x).T)[0].T
+    r_plus = np.nansum(np.where(x > 0, ranks, 0.0), axis=0)
+    r_minus = np.nansum(np.where(x < 0, ranks, 0.0), axis=0)
+    stat = np.minimum(r_plus, r_minus)
+    mean = n * (n + 1) / 4.0
+    sd = np.sqrt(np.nansum(ranks**2, axis=0) / 4.0)
+    p = 2.0 * stats.norm.sf(np.abs((stat - mean) / sd))
+    for j in np.flatnonzero((n > 0) & (n <= exact_max)):  # small samples: scipy's exact law
+        res = stats.wilcoxon(x[~np.isnan(x[:, j]), j], zero_method="wilcox")
+        stat[j], p[j] = float(res.statistic), float(res.pvalue)
+    p = np.where(n > 0, np.minimum(p, 1.0), np.nan)
+    return np.where(n > 0, stat, np.nan), p
 
 
 def run_battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestResult]:
@@ -307,7 +348,7 @@ def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestRes
     # Rank and sign tests over the combined estimation + event days.
     combined = np.concatenate([inputs.resid, inputs.ar], axis=1)
     m_i = np.sum(~np.isnan(combined), axis=1, keepdims=True)
-    ranks = _rank_rows(combined)
+    ranks, med = _rank_rows(combined)
     ev = slice(inputs.resid.shape[1], None)
     for name, centred in (
         ("corrado_rank", ranks - (m_i + 1) / 2.0),
@@ -317,7 +358,6 @@ def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestRes
         s_k = np.sqrt(np.nanmean(daily**2))
         stat = _window_sum(daily[ev], wd) / (np.sqrt(lw) * s_k)
         out[name] = (stat, _two_sided_z(stat), np.nan, "N(0,1)")
-    med = np.nanmedian(combined, axis=1, keepdims=True)
     g = np.sign(combined - med)
     n_t = np.sum(~np.isnan(g), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -327,15 +367,9 @@ def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestRes
     csign = _window_sum(g_t[ev], wd) / (np.sqrt(lw) * s_g)
     out["corrado_sign"] = (csign, _two_sided_z(csign), np.nan, "N(0,1)")
 
-    # Wilcoxon signed-rank on the CARs.
-    w_stat = np.full(len(windows), np.nan)
-    w_p = np.full(len(windows), np.nan)
-    for j in range(len(windows)):  # a handful of windows, not firms
-        x = car[valid_car[:, j], j]
-        x = x[x != 0]
-        if len(x) >= 1:
-            res = stats.wilcoxon(x, zero_method="wilcox")
-            w_stat[j], w_p[j] = float(res.statistic), float(res.pvalue)
+    # Wilcoxon signed-rank on the CARs: scipy's exact test for small samples, the normal
+    # approximation (midranks, so Var = sum r^2 / 4 carries the tie correction) for large ones.
+    w_stat, w_p = _wilcoxon(car)
     out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank")
 
     results: list[TestResult] = []
