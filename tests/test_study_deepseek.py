@@ -16,11 +16,11 @@ from ipposaki.study.spec import load_spec, run_spec
 
 
 @pytest.fixture(scope="module")
-def deepseek(shared_store: Store):  # noqa: ANN201
+def deepseek(shared_store: Store):
     return run_spec(load_spec(REPO / "examples" / "deepseek.toml"), shared_store)
 
 
-def test_each_exchange_on_its_own_sessions(deepseek) -> None:  # noqa: ANN001
+def test_each_exchange_on_its_own_sessions(deepseek) -> None:
     ny = deepseek.results["XNYS"].ar
     tk = deepseek.results["XTKS"].ar
     day = lambda ar, rel: set(ar.loc[ar["rel_day"] == rel, "session"].dt.strftime("%Y-%m-%d"))  # noqa: E731
@@ -30,7 +30,7 @@ def test_each_exchange_on_its_own_sessions(deepseek) -> None:  # noqa: ANN001
     assert deepseek.results["XNYS"].excluded.empty and deepseek.results["XTKS"].excluded.empty
 
 
-def test_nvda_abnormal_return_against_statsmodels(deepseek, shared_store: Store) -> None:  # noqa: ANN001
+def test_nvda_abnormal_return_against_statsmodels(deepseek, shared_store: Store) -> None:
     panel = build_panel(shared_store, "XNYS", ["NVDA", "^GSPC"], "2023-06-01", "2025-03-31")
     r = panel.returns
     p0 = r.index.get_loc(pd.Timestamp("2025-01-27"))
@@ -45,12 +45,17 @@ def test_nvda_abnormal_return_against_statsmodels(deepseek, shared_store: Store)
     assert ours["sar"] == pytest.approx(sar0, rel=1e-10)
 
 
-def test_deepseek_doc_tables_are_current(deepseek) -> None:  # noqa: ANN001
+def test_deepseek_doc_tables_are_current(deepseek) -> None:
     """docs/deepseek.md holds the CAAR tables this code produces now."""
     doc = (REPO / "docs" / "deepseek.md").read_text(encoding="utf-8")
     for exchange, res in deepseek.results.items():
         caar = res.caar.set_index(["group", "window"])
-        for group, window in (("us_ai_chips", "0:0"), ("us_power", "0:0"), ("jp_electric_wires", "0:1"), ("jp_semi_equipment", "0:1")):
+        for group, window in (
+            ("us_ai_chips", "0:0"),
+            ("us_power", "0:0"),
+            ("jp_electric_wires", "0:1"),
+            ("jp_semi_equipment", "0:1"),
+        ):
             if (group, window) in caar.index:
                 value = caar.loc[(group, window), "caar"]
                 row = f"| {group:<{len(group)}}"
@@ -61,6 +66,15 @@ def test_cli_spec_writes_each_exchange(shared_store: Store, tmp_path: Path) -> N
     from ipposaki.cli.main import run
 
     out = tmp_path / "ds"
-    code = run(["study", str(REPO / "examples" / "deepseek.toml"), "--store", str(shared_store.path), "--out", str(out)])
+    code = run(
+        [
+            "study",
+            str(REPO / "examples" / "deepseek.toml"),
+            "--store",
+            str(shared_store.path),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert (out / "XNYS" / "car.csv").is_file() and (out / "XTKS" / "tests.csv").is_file()

@@ -31,33 +31,59 @@ MISSING_POLICY = (
 )
 
 
-def _gather(by_symbol: np.ndarray, rows: np.ndarray, cols: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Returns at (n, W) session rows of (n,) symbol columns; NaN where not ok.
+class _Windows:
+    """Contiguous windows of returns, read through a sliding-window view (no index arrays).
 
-    ``by_symbol`` is the (symbols, sessions) matrix, so each pair reads one contiguous run.
+    The (symbols, sessions) matrix is padded with NaN on both sides, so a window that starts
+    before the first session or ends after the last one reads NaN there; each pair's window is
+    then one contiguous slice, copied in a single fancy-indexing pass.
     """
-    t = by_symbol.shape[1]
-    safe = np.clip(rows, 0, t - 1)
-    flat = (np.maximum(cols, 0) * t)[:, None] + safe
-    out = by_symbol.reshape(-1)[flat]
-    return np.where(ok & (rows >= 0) & (rows < t) & (cols[:, None] >= 0), out, np.nan)
+
+    def __init__(self, by_symbol: np.ndarray, pad: int) -> None:
+        n_sym, t = by_symbol.shape
+        self.t, self.pad = t, pad
+        self.padded = np.full((n_sym, t + 2 * pad), np.nan)
+        self.padded[:, pad : pad + t] = by_symbol
+
+    def take(self, cols: np.ndarray, starts: np.ndarray, width: int, ok: np.ndarray) -> np.ndarray:
+        """(n, width) returns of columns ``cols`` from sessions ``starts``; NaN where not ok."""
+        view = np.lib.stride_tricks.sliding_window_view(self.padded, width, axis=1)
+        first = np.clip(starts + self.pad, 0, view.shape[1] - 1)
+        out = view[np.maximum(cols, 0), first]
+        out[~(ok & (cols[:, None] >= 0))] = np.nan
+        return out
+
+
+def _factor_windows(
+    factors: np.ndarray, starts: np.ndarray, width: int, ok: np.ndarray, pad: int
+) -> np.ndarray:
+    """(n, width, k) factor returns for windows starting at ``starts``."""
+    padded = np.full((factors.shape[1], factors.shape[0] + 2 * pad), np.nan)
+    padded[:, pad : pad + factors.shape[0]] = factors.T
+    view = np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)
+    first = np.clip(starts + pad, 0, view.shape[1] - 1)
+    out = np.moveaxis(view[:, first], 0, -1).copy()
+    out[~ok] = np.nan
+    return out
 
 
 def _regressors(
     model: ModelName,
-    matrix: np.ndarray,
+    windows: _Windows,
     factors: np.ndarray | None,
-    rows: np.ndarray,
+    starts: np.ndarray,
+    width: int,
     mcol: np.ndarray,
     ok: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, W, k) regressors and the (n, W) market return for a window."""
-    market = _gather(matrix, rows, mcol, ok) if (mcol >= 0).any() else np.full(rows.shape, np.nan)
+    market = (
+        windows.take(mcol, starts, width, ok)
+        if (mcol >= 0).any()
+        else np.full((len(starts), width), np.nan)
+    )
     if model == "factor" and factors is not None:
-        t = factors.shape[0]
-        safe = np.clip(rows, 0, t - 1)
-        reg = np.where((ok & (rows >= 0) & (rows < t))[..., None], factors[safe], np.nan)
-        return reg, market
+        return _factor_windows(factors, starts, width, ok, windows.pad), market
     return market[..., None], market
 
 
@@ -189,16 +215,18 @@ def _study(
 
     # Estimation block: (pairs, L) padded to the longest window.
     width = int((est_hi - est_lo).max() + 1) if len(pairs) else 1
+    rel = np.arange(int(ev_lo.min()), int(ev_hi.max()) + 1) if len(pairs) else np.arange(1)
+    windows = _Windows(matrix, pad=max(width, len(rel)) + 2)
     offs = np.arange(width)
-    est_rows = (pos0 + est_lo)[:, None] + offs
+    est_start = pos0 + est_lo
     est_ok = offs[None, :] <= (est_hi - est_lo)[:, None]
-    y_est = _gather(matrix, est_rows, col, est_ok)
-    reg_est, m_est = _regressors(model, matrix, factors, est_rows, mcol, est_ok)
+    y_est = windows.take(col, est_start, width, est_ok)
+    reg_est, m_est = _regressors(model, windows, factors, est_start, width, mcol, est_ok)
     lag_lead = None
     if params.thin_trading != "none":
         lag_lead = (
-            _gather(matrix, est_rows - 1, mcol, est_ok),
-            _gather(matrix, est_rows + 1, mcol, est_ok),
+            windows.take(mcol, est_start - 1, width, est_ok),
+            windows.take(mcol, est_start + 1, width, est_ok),
         )
     fit, valid_est = fit_model(
         model,
@@ -211,11 +239,11 @@ def _study(
     )
 
     # Event block: (pairs, W) over the union of the event windows.
-    rel = np.arange(int(ev_lo.min()), int(ev_hi.max()) + 1) if len(pairs) else np.arange(1)
-    ev_rows = pos0[:, None] + rel[None, :]
+    ev_start = pos0 + rel[0]
     ev_ok = (rel[None, :] >= ev_lo[:, None]) & (rel[None, :] <= ev_hi[:, None])
-    y_ev = _gather(matrix, ev_rows, col, ev_ok)
-    reg_ev, m_ev = _regressors(model, matrix, factors, ev_rows, mcol, ev_ok)
+    y_ev = windows.take(col, ev_start, len(rel), ev_ok)
+    reg_ev, m_ev = _regressors(model, windows, factors, ev_start, len(rel), mcol, ev_ok)
+    del windows
     design_ev = _design(model, reg_ev)
     normal = fit.normal(design_ev, m_ev if model == "market-adjusted" else np.zeros_like(y_ev))
     valid_ev = ev_ok & ~np.isnan(y_ev) & ~np.isnan(normal)

@@ -83,7 +83,7 @@ class Fit:
         """Normal returns for a (pairs, W, p) design plus an offset (market-adjusted)."""
         if not self.names:
             return offset
-        return np.einsum("nwp,np->nw", design, self.coef) + offset
+        return (design @ self.coef[..., None])[..., 0] + offset
 
     def forecast_var(self, design: np.ndarray) -> np.ndarray:
         """(pairs, W) forecast-error variance of each abnormal return."""
@@ -115,12 +115,19 @@ class Fit:
 
 def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
     """Batched OLS of y (n, L) on x (n, L, p) over ``valid`` sessions."""
-    xv = np.where(valid[..., None], x, 0.0)
-    yv = np.where(valid, y, 0.0)
-    xtx = np.einsum("nlp,nlq->npq", xv, xv)
-    xty = np.einsum("nlp,nl->np", xv, yv)
-    nobs = valid.sum(axis=1)
+    # Row-wise dot products of contiguous (n, L) columns: one SIMD pass per entry of X'X,
+    # with p small, instead of a tiny matrix product per pair.
     p = x.shape[2]
+    cols = [np.where(valid, x[..., i], 0.0) for i in range(p)]
+    yv = np.where(valid, y, 0.0)
+    xtx = np.empty((len(y), p, p))
+    xty = np.empty((len(y), p))
+    for i in range(p):  # regressors, not firms
+        xty[:, i] = np.einsum("nl,nl->n", cols[i], yv)
+        for j in range(i, p):
+            xtx[:, i, j] = xtx[:, j, i] = np.einsum("nl,nl->n", cols[i], cols[j])
+    del cols
+    nobs = valid.sum(axis=1)
     ok = nobs > p
     # A design without variation (a constant market series) is singular: no fit for that pair.
     # Hadamard's ratio det(A) / prod(diag A) is 1 for orthogonal columns and 0 for dependent
@@ -135,7 +142,10 @@ def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, .
     if ok.any():
         inv[ok] = np.linalg.inv(xtx[ok])
         coef[ok] = np.einsum("npq,nq->np", inv[ok], xty[ok])
-    resid = np.where(valid, y - np.einsum("nlp,np->nl", x, coef), np.nan)
+    fitted = np.zeros(y.shape)
+    for i in range(p):
+        fitted += coef[:, i, None] * x[..., i]
+    resid = np.where(valid, y - fitted, np.nan)
     return coef, inv, resid, nobs
 
 

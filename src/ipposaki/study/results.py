@@ -111,6 +111,7 @@ class EventStudyResult:
         n, w = ar.shape
         pair_i, day_j = np.nonzero(~np.isnan(ar))
         sess_pos = pairs["pos0"].to_numpy()[pair_i] + rel[day_j]
+
         def labels_of(column: str, rows: np.ndarray) -> pd.Categorical:
             codes, names = pd.factorize(pairs[column])
             return pd.Categorical.from_codes(codes[rows], categories=names)

@@ -171,11 +171,14 @@ def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
-    count = np.sum(~np.isnan(x), axis=axis)
-    mean = _nanmean(x, axis)
-    dev = x - np.expand_dims(mean, axis)
+    valid = ~np.isnan(x)
+    count = valid.sum(axis=axis)
+    filled = np.where(valid, x, 0.0)
+    total = filled.sum(axis=axis)
+    squares = np.einsum("ij,ij->j" if axis == 0 else "ij,ij->i", filled, filled)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt(np.nansum(dev**2, axis=axis) / (count - 1))
+        var = (squares - total**2 / count) / (count - 1)
+    return np.sqrt(np.maximum(var, 0.0))
 
 
 def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,7 +195,7 @@ def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     missing = np.isnan(x)
     filled = np.where(missing, np.inf, x)
-    order = np.argsort(filled, axis=1, kind="stable")
+    order = np.argsort(filled, axis=1)
     ranks = np.empty(x.shape)
     np.put_along_axis(ranks, order, np.arange(1, x.shape[1] + 1, dtype=float)[None, :], axis=1)
     ordered = np.take_along_axis(filled, order, axis=1)
@@ -214,20 +217,22 @@ def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
 
 def _mean_corr(resid: np.ndarray) -> float:
     valid = ~np.isnan(resid)
-    n_valid = valid.sum(axis=1)
-    use = n_valid >= 3
-    z = np.where(valid, resid, 0.0)[use]
-    v = valid[use]
-    if len(z) < 2:
+    count = valid.sum(axis=1)
+    use = count >= 3
+    if use.sum() < 2:
         return 0.0
-    mean = z.sum(axis=1, keepdims=True) / v.sum(axis=1, keepdims=True)
-    dev = np.where(v, z - mean, 0.0)
-    sd = np.sqrt((dev**2).sum(axis=1, keepdims=True) / v.sum(axis=1, keepdims=True))
-    zs = np.divide(dev, sd, out=np.zeros_like(dev), where=sd > 0)
-    length = resid.shape[1]
-    total = zs.sum(axis=0)
-    n = len(zs)
-    return float((total @ total - (zs**2).sum()) / (n * (n - 1) * length))
+    filled = np.where(valid[use], resid[use], 0.0)
+    v = valid[use]
+    n_i = count[use].astype(float)
+    mean = filled.sum(axis=1) / n_i
+    filled -= mean[:, None]
+    filled[~v] = 0.0
+    sd = np.sqrt(np.einsum("nl,nl->n", filled, filled) / n_i)
+    filled *= np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 0)[:, None]
+    total = filled.sum(axis=0)
+    n = len(filled)
+    own = np.einsum("nl,nl->", filled, filled)
+    return float((total @ total - own) / (n * (n - 1) * resid.shape[1]))
 
 
 def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndarray]:
