@@ -333,3 +333,29 @@ def test_symbol_order_and_unrelated_symbols_change_nothing(seed: int) -> None:
     car3, tests3 = _run(extra, events)
     pd.testing.assert_frame_equal(car, car3, rtol=1e-12, atol=1e-14)
     pd.testing.assert_frame_equal(tests, tests3, rtol=1e-9, atol=1e-12)
+
+
+def test_chunked_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairs are processed in blocks; the tests only use per-pair values and additive sums."""
+    import ipposaki.study.engine as engine
+
+    returns = _panel(11, 9, 160, 0.05)
+    events = pd.DataFrame(
+        {
+            "symbol": [f"F{i}" for i in range(9)],
+            "event_date": returns.index[130],
+            "group": ["a", "b", "c"] * 3,
+        }
+    )
+    kwargs = dict(
+        market="MKT",
+        estimation_window="-100:-6",
+        event_window="-3:3",
+        car_windows=["0:1"],
+        min_estimation_obs=20,
+    )
+    whole = run_study(returns, events, **kwargs)
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 2)
+    parts = run_study(returns, events, **kwargs)
+    pd.testing.assert_frame_equal(whole.car, parts.car, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(whole.tests, parts.tests, rtol=1e-12, atol=1e-14)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from ipposaki.errors import InputError
 from ipposaki.study.events import EventPlan, Roll, plan_events
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
 from ipposaki.study.results import EventStudyResult, StudyParameters
-from ipposaki.study.statistics import TestInputs, run_battery
+from ipposaki.study.statistics import PairStats, TimeSums, pair_stats_est, run_battery, time_sums
 from ipposaki.study.windows import Window, parse_window
 
 __all__ = ["DEFAULT_CAR_WINDOWS", "MISSING_POLICY", "run_study"]
@@ -196,16 +197,49 @@ def _data_hash(matrix: np.ndarray, returns: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _study(
-    plan: EventPlan,
-    matrix: np.ndarray,
+#: Pairs processed together. Blocks of this size keep every temporary array small (a few
+#: tens of MB), so memory stays flat and the allocator reuses pages instead of faulting in new
+#: ones; the tests are exact because they only need per-pair values and additive sums.
+CHUNK_PAIRS = 4096
+
+
+@dataclass
+class _Chunk:
+    """What one block of pairs contributes: per-pair arrays and per-group sums."""
+
+    keep: np.ndarray
+    reason: np.ndarray
+    coef: np.ndarray
+    sigma2: np.ndarray
+    nobs: np.ndarray
+    dof: np.ndarray
+    r2: np.ndarray
+    y_ev: np.ndarray
+    normal: np.ndarray
+    ar: np.ndarray
+    sar: np.ndarray
+    car: np.ndarray
+    car_se: np.ndarray
+    bhar: np.ndarray
+    days: np.ndarray
+    s2: np.ndarray
+    frac_pos: np.ndarray
+    n_est: np.ndarray
+    sums: list[TimeSums]
+    names: tuple[str, ...]
+
+
+def _chunk(
+    pairs: pd.DataFrame,
+    windows: _Windows,
     factors: np.ndarray | None,
     factor_names: tuple[str, ...],
-    index: pd.DatetimeIndex,
-    cars: list[Window],
+    rel: np.ndarray,
+    width: int,
+    weights: np.ndarray,
+    member: np.ndarray,
     params: StudyParameters,
-) -> EventStudyResult:
-    pairs = plan.pairs
+) -> _Chunk:
     model: ModelName = params.model  # type: ignore[assignment]
     pos0 = pairs["pos0"].to_numpy(np.int64)
     col = pairs["col"].to_numpy(np.int64)
@@ -214,12 +248,8 @@ def _study(
     ev_lo, ev_hi = pairs["ev_lo"].to_numpy(np.int64), pairs["ev_hi"].to_numpy(np.int64)
 
     # Estimation block: (pairs, L) padded to the longest window.
-    width = int((est_hi - est_lo).max() + 1) if len(pairs) else 1
-    rel = np.arange(int(ev_lo.min()), int(ev_hi.max()) + 1) if len(pairs) else np.arange(1)
-    windows = _Windows(matrix, pad=max(width, len(rel)) + 2)
-    offs = np.arange(width)
     est_start = pos0 + est_lo
-    est_ok = offs[None, :] <= (est_hi - est_lo)[:, None]
+    est_ok = np.arange(width)[None, :] <= (est_hi - est_lo)[:, None]
     y_est = windows.take(col, est_start, width, est_ok)
     reg_est, m_est = _regressors(model, windows, factors, est_start, width, mcol, est_ok)
     lag_lead = None
@@ -243,14 +273,14 @@ def _study(
     ev_ok = (rel[None, :] >= ev_lo[:, None]) & (rel[None, :] <= ev_hi[:, None])
     y_ev = windows.take(col, ev_start, len(rel), ev_ok)
     reg_ev, m_ev = _regressors(model, windows, factors, ev_start, len(rel), mcol, ev_ok)
-    del windows
-    design_ev = _design(model, reg_ev)
-    normal = fit.normal(design_ev, m_ev if model == "market-adjusted" else np.zeros_like(y_ev))
+    design_ev = np.nan_to_num(_design(model, reg_ev))
+    normal = fit.normal(
+        _design(model, reg_ev), m_ev if model == "market-adjusted" else np.zeros_like(y_ev)
+    )
     valid_ev = ev_ok & ~np.isnan(y_ev) & ~np.isnan(normal)
     ar = np.where(valid_ev, y_ev - normal, np.nan)
-    fvar = fit.forecast_var(np.nan_to_num(design_ev))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sar = ar / np.sqrt(fvar)
+        sar = ar / np.sqrt(fit.forecast_var(design_ev))
 
     # Pairs the fit cannot serve are excluded with their reason.
     reason = np.full(len(pairs), "", dtype=object)
@@ -265,6 +295,119 @@ def _study(
         bad_fit &= False
     reason[bad_fit] = "no fit: the estimation design is singular (e.g. a constant market series)"
     keep = reason == ""
+
+    # All windows at once: sums over a window's days are products with the (W, K) day mask.
+    inside = (~ev_ok).astype(np.float64) @ weights == 0  # window fully inside the pair's
+    days = np.rint(valid_ev.astype(np.float64) @ weights).astype(np.int64)
+    have = inside & (days > 0)
+    car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
+    car_var = np.where(have, fit.car_var_windows(design_ev, valid_ev, weights), np.nan)
+    ret_s = np.expm1(y_ev) if params.log_returns else y_ev
+    norm_s = np.expm1(normal) if params.log_returns else normal
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
+        gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
+    s2, frac_pos, n_est = pair_stats_est(fit.resid)
+    kept = member * keep[None, :].astype(float)
+    sums = time_sums(
+        kept,
+        fit.resid,
+        ar,
+        np.where(valid_est, m_est, np.nan),
+        m_ev,
+    )
+    return _Chunk(
+        keep=keep,
+        reason=reason,
+        coef=fit.coef,
+        sigma2=fit.sigma2,
+        nobs=fit.nobs,
+        dof=fit.dof,
+        r2=fit.r2,
+        y_ev=y_ev,
+        normal=normal,
+        ar=ar,
+        sar=sar,
+        car=car,
+        car_se=np.sqrt(car_var),
+        bhar=np.where(have, gross - gross_n, np.nan),
+        days=days,
+        s2=s2,
+        frac_pos=frac_pos,
+        n_est=n_est,
+        sums=sums,
+        names=fit.names,
+    )
+
+
+def _study(
+    plan: EventPlan,
+    matrix: np.ndarray,
+    factors: np.ndarray | None,
+    factor_names: tuple[str, ...],
+    index: pd.DatetimeIndex,
+    cars: list[Window],
+    params: StudyParameters,
+) -> EventStudyResult:
+    pairs = plan.pairs
+    est_span = (pairs["est_hi"] - pairs["est_lo"]).to_numpy()
+    width = int(est_span.max() + 1) if len(pairs) else 1
+    rel = (
+        np.arange(int(pairs["ev_lo"].min()), int(pairs["ev_hi"].max()) + 1)
+        if len(pairs)
+        else np.arange(1)
+    )
+    windows = _Windows(matrix, pad=max(width, len(rel)) + 2)
+    # Windows: every event day on its own, then the CAR windows.
+    labels = [f"{d}:{d}" for d in rel] + [str(w) for w in cars]
+    window_days = np.vstack(
+        [np.eye(len(rel), dtype=bool)]
+        + [((rel >= w.start) & (rel <= w.end))[None, :] for w in cars]
+    )
+    weights = window_days.T.astype(np.float64)  # (W, K)
+    groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
+    codes = pd.Categorical(pairs["group"], categories=groups).codes
+    chunks = []
+    for lo in range(0, max(len(pairs), 1), CHUNK_PAIRS):  # blocks of pairs, not single firms
+        part = pairs.iloc[lo : lo + CHUNK_PAIRS]
+        if part.empty:
+            break
+        member = np.zeros((len(groups), len(part)))
+        member[0] = 1.0
+        member[codes[lo : lo + CHUNK_PAIRS], np.arange(len(part))] = 1.0
+        chunks.append(
+            _chunk(part, windows, factors, factor_names, rel, width, weights, member, params)
+        )
+    del windows
+
+    empty_shapes = {
+        "keep": (0,),
+        "reason": (0,),
+        "coef": (0, 0),
+        "sigma2": (0,),
+        "nobs": (0,),
+        "dof": (0,),
+        "r2": (0,),
+        "y_ev": (0, len(rel)),
+        "normal": (0, len(rel)),
+        "ar": (0, len(rel)),
+        "sar": (0, len(rel)),
+        "car": (0, len(labels)),
+        "car_se": (0, len(labels)),
+        "bhar": (0, len(labels)),
+        "days": (0, len(labels)),
+        "s2": (0,),
+        "frac_pos": (0,),
+        "n_est": (0,),
+    }
+
+    def cat(name: str) -> np.ndarray:
+        if not chunks:  # every pair was excluded before fitting
+            return np.zeros(empty_shapes[name], dtype=object if name == "reason" else float)
+        return np.concatenate([getattr(c, name) for c in chunks], axis=0)
+
+    keep = cat("keep").astype(bool)
+    reason = cat("reason")
     excluded = pd.concat(
         [
             plan.excluded,
@@ -279,79 +422,78 @@ def _study(
         ignore_index=True,
     )
     sel = np.flatnonzero(keep)
-    pairs = pairs.iloc[sel].reset_index(drop=True)
-    fit = _subset_fit(fit, sel)
-    ar, sar, y_ev, normal, design_ev = ar[sel], sar[sel], y_ev[sel], normal[sel], design_ev[sel]
-    m_ev, m_est, valid_ev = m_ev[sel], m_est[sel], valid_ev[sel]
-    valid_est = valid_est[sel]
-
-    # Windows: every event day on its own, then the CAR windows.
-    labels = [f"{d}:{d}" for d in rel] + [str(w) for w in cars]
-    window_days = np.vstack(
-        [np.eye(len(rel), dtype=bool)]
-        + [((rel >= w.start) & (rel <= w.end))[None, :] for w in cars]
-    )
-    # All windows at once: sums over a window's days are products with the (K, W) day mask.
-    weights = window_days.T.astype(np.float64)  # (W, K)
-    valid_f = valid_ev.astype(np.float64)
-    covered = (rel[None, :] >= pairs["ev_lo"].to_numpy()[:, None]) & (
-        rel[None, :] <= pairs["ev_hi"].to_numpy()[:, None]
-    )
-    inside = (~covered).astype(np.float64) @ weights == 0  # window fully inside the pair's
-    days = np.rint(valid_f @ weights).astype(np.int64)
-    have = inside & (days > 0)
-    car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
-    car_var = np.where(
-        have, fit.car_var_windows(np.nan_to_num(design_ev), valid_ev, weights), np.nan
-    )
-    ret_s = np.expm1(y_ev) if params.log_returns else y_ev
-    norm_s = np.expm1(normal) if params.log_returns else normal
+    kept_pairs = pairs.iloc[sel].reset_index(drop=True)
+    names = chunks[0].names if chunks else ()
+    arrays = {
+        name: cat(name)[sel]
+        for name in (
+            "coef",
+            "sigma2",
+            "nobs",
+            "dof",
+            "r2",
+            "y_ev",
+            "normal",
+            "ar",
+            "sar",
+            "car",
+            "car_se",
+            "bhar",
+            "days",
+            "s2",
+            "frac_pos",
+            "n_est",
+        )
+    }
     with np.errstate(invalid="ignore", divide="ignore"):
-        gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
-        gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
-    bhar = np.where(have, gross - gross_n, np.nan)
-    car_se = np.sqrt(car_var)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scar = car / car_se
-
-    groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
+        scar = arrays["car"] / arrays["car_se"]
+    fit = Fit(
+        names=names,
+        coef=arrays["coef"],
+        xtx_inv=np.empty((len(sel), 0, 0)),
+        sigma2=arrays["sigma2"],
+        nobs=arrays["nobs"],
+        dof=arrays["dof"],
+        r2=arrays["r2"],
+        resid=np.empty((len(sel), 0)),
+    )
     # A one-day CAR window such as 0:0 is also an event day: test it once.
     first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
     tests = []
-    for group in groups:
-        member = (
-            np.ones(len(pairs), dtype=bool)
-            if group == "all"
-            else (pairs["group"] == group).to_numpy()
-        )
+    kept_codes = np.asarray(codes)[sel]
+    for g, group in enumerate(groups):
+        member = np.ones(len(sel), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
         if not member.any():
             continue
-        inputs = TestInputs(
-            car=car[member][:, first],
+        total = chunks[0].sums[g]
+        for extra in chunks[1:]:
+            total = total + extra.sums[g]
+        stats_g = PairStats(
+            car=arrays["car"][member][:, first],
             scar=scar[member][:, first],
-            days=days[member][:, first],
-            window_days=window_days[first],
-            ar=ar[member],
-            resid=fit.resid[member],
-            dof=fit.dof[member],
-            market_event=m_ev[member],
-            market_est=np.where(valid_est[member], m_est[member], np.nan),
+            days=arrays["days"][member][:, first],
+            dof=arrays["dof"][member],
+            s2=arrays["s2"][member],
+            frac_pos=arrays["frac_pos"][member],
+            n_est=arrays["n_est"][member],
         )
-        tests.extend(run_battery(inputs, [labels[j] for j in first], group))
+        tests.extend(
+            run_battery(stats_g, total, window_days[first], [labels[j] for j in first], group)
+        )
     return EventStudyResult.build(
-        pairs=pairs,
+        pairs=kept_pairs,
         index=index,
         rel=rel,
-        ret=y_ev,
-        normal=normal,
-        ar=ar,
-        sar=sar,
+        ret=arrays["y_ev"],
+        normal=arrays["normal"],
+        ar=arrays["ar"],
+        sar=arrays["sar"],
         labels=labels,
         n_daily=len(rel),
-        car=car,
-        car_se=car_se,
-        bhar=bhar,
-        days=days,
+        car=arrays["car"],
+        car_se=arrays["car_se"],
+        bhar=arrays["bhar"],
+        days=arrays["days"],
         fit=fit,
         tests=tests,
         excluded=excluded,
@@ -369,16 +511,3 @@ def _design(model: ModelName, regressors: np.ndarray) -> np.ndarray:
     if model == "factor":
         return np.concatenate([ones, regressors], axis=2)
     return np.empty((*regressors.shape[:2], 0))
-
-
-def _subset_fit(fit: Fit, sel: np.ndarray) -> Fit:
-    return Fit(
-        names=fit.names,
-        coef=fit.coef[sel],
-        xtx_inv=fit.xtx_inv[sel],
-        sigma2=fit.sigma2[sel],
-        nobs=fit.nobs[sel],
-        dof=fit.dof[sel],
-        r2=fit.r2[sel],
-        resid=fit.resid[sel],
-    )

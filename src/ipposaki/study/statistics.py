@@ -65,7 +65,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["REFERENCES", "TEST_NAMES", "TestInputs", "TestResult", "run_battery"]
+__all__ = [
+    "REFERENCES",
+    "TEST_NAMES",
+    "PairStats",
+    "TestResult",
+    "TimeSums",
+    "pair_stats_est",
+    "run_battery",
+    "time_sums",
+]
 
 REFERENCES: dict[str, str] = {
     "t_cross_section": "cross-sectional t test",
@@ -124,34 +133,154 @@ class TestResult:
 
 
 @dataclass(frozen=True)
-class TestInputs:
-    """Arrays the battery needs for one group (N pairs, W event days, L estimation days).
+class PairStats:
+    """Per-pair inputs of the battery for one group (N pairs, K windows).
 
     Attributes
     ----------
     car, scar, days : numpy.ndarray
-        (N, K) CAR, standardised CAR and valid-day count for K windows.
-    window_days : numpy.ndarray
-        (K, W) bool: which event days each window covers.
-    ar : numpy.ndarray
-        (N, W) event-window abnormal returns.
-    resid : numpy.ndarray
-        (N, L) estimation-window abnormal returns.
+        (N, K) CAR, standardised CAR and valid-day count.
     dof : numpy.ndarray
         (N,) residual degrees of freedom.
-    market_event, market_est : numpy.ndarray
-        (N, W) and (N, L) market returns (NaN without a market).
+    s2 : numpy.ndarray
+        (N,) sample variance (ddof 1) of the estimation-window abnormal returns.
+    frac_pos : numpy.ndarray
+        (N,) share of positive estimation-window abnormal returns.
+    n_est : numpy.ndarray
+        (N,) valid estimation sessions.
     """
 
     car: np.ndarray
     scar: np.ndarray
     days: np.ndarray
-    window_days: np.ndarray
-    ar: np.ndarray
-    resid: np.ndarray
     dof: np.ndarray
-    market_event: np.ndarray
-    market_est: np.ndarray
+    s2: np.ndarray
+    frac_pos: np.ndarray
+    n_est: np.ndarray
+
+
+@dataclass(frozen=True)
+class TimeSums:
+    """Sums over a group's pairs, per estimation day (L) and event day (W); additive.
+
+    Everything the portfolio, correlation, rank and sign tests need reduces to these sums, so
+    pairs can be processed in chunks (or on other machines) and their sums added exactly.
+    """
+
+    resid_sum: np.ndarray
+    resid_cnt: np.ndarray
+    ar_sum: np.ndarray
+    ar_cnt: np.ndarray
+    m_est_sum: np.ndarray
+    m_est_cnt: np.ndarray
+    m_ev_sum: np.ndarray
+    m_ev_cnt: np.ndarray
+    z_sum: np.ndarray
+    z_sq: float
+    z_n: int
+    rank_sum: np.ndarray
+    urank_sum: np.ndarray
+    rank_cnt: np.ndarray
+    sign_sum: np.ndarray
+    sign_cnt: np.ndarray
+
+    def __add__(self, other: TimeSums) -> TimeSums:
+        return TimeSums(
+            **{
+                name: getattr(self, name) + getattr(other, name)
+                for name in self.__dataclass_fields__
+            }
+        )
+
+
+def pair_stats_est(resid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: sample variance (ddof 1), share of positive values, count of ``resid``."""
+    n_est = np.sum(~np.isnan(resid), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.sum(resid > 0, axis=1) / n_est
+    return _nanstd(resid, 1) ** 2, frac, n_est
+
+
+def time_sums(
+    member: np.ndarray,
+    resid: np.ndarray,
+    ar: np.ndarray,
+    market_est: np.ndarray,
+    market_event: np.ndarray,
+) -> list[TimeSums]:
+    """The :class:`TimeSums` of each group for one chunk of pairs.
+
+    Parameters
+    ----------
+    member : numpy.ndarray
+        (G, N) float 0/1 matrix: which of the N pairs belong to each of G groups.
+    resid, ar : numpy.ndarray
+        (N, L) estimation-window and (N, W) event-window abnormal returns.
+    market_est, market_event : numpy.ndarray
+        (N, L) and (N, W) market returns (NaN where unused).
+
+    Returns
+    -------
+    list[TimeSums]
+        One per group.
+    """
+
+    def sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        valid = ~np.isnan(x)
+        return member @ np.where(valid, x, 0.0), member @ valid.astype(float)
+
+    rs, rc = sums(resid)
+    as_, ac = sums(ar)
+    mes, mec = sums(market_est)
+    mvs, mvc = sums(market_event)
+    # Kolari-Pynnönen: standardise each pair's residuals (missing -> 0), then sum per group.
+    valid = ~np.isnan(resid)
+    count = valid.sum(axis=1)
+    use = (count >= 3).astype(float)
+    filled = np.where(valid, resid, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=1) / count
+    filled -= np.nan_to_num(mean)[:, None]
+    filled[~valid] = 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.einsum("nl,nl->n", filled, filled) / count)
+    scale = np.where((sd > 0) & (use > 0), 1.0 / np.where(sd > 0, sd, 1.0), 0.0)
+    filled *= scale[:, None]
+    z_sq_pair = np.einsum("nl,nl->n", filled, filled)
+    z_sum = member @ filled
+    z_sq = member @ z_sq_pair
+    z_n = member @ (use * (scale > 0))
+    # Ranks and signs over each pair's estimation and event days together.
+    combined = np.concatenate([resid, ar], axis=1)
+    m_i = np.sum(~np.isnan(combined), axis=1, keepdims=True)
+    ranks, med = _rank_rows(combined)
+    centred = ranks - (m_i + 1) / 2.0
+    standard = ranks / (m_i + 1) - 0.5
+    signs = np.sign(combined - med)
+    rank_sum, rank_cnt = sums(centred)
+    urank_sum, _ = sums(standard)
+    sign_sum, sign_cnt = sums(signs)
+    return [
+        TimeSums(
+            resid_sum=rs[g],
+            resid_cnt=rc[g],
+            ar_sum=as_[g],
+            ar_cnt=ac[g],
+            m_est_sum=mes[g],
+            m_est_cnt=mec[g],
+            m_ev_sum=mvs[g],
+            m_ev_cnt=mvc[g],
+            z_sum=z_sum[g],
+            z_sq=float(z_sq[g]),
+            z_n=int(round(z_n[g])),
+            rank_sum=rank_sum[g],
+            urank_sum=urank_sum[g],
+            rank_cnt=rank_cnt[g],
+            sign_sum=sign_sum[g],
+            sign_cnt=sign_cnt[g],
+        )
+        for g in range(member.shape[0])
+    ]
 
 
 def _two_sided_t(stat: np.ndarray, df: np.ndarray | float) -> np.ndarray:
@@ -199,7 +328,8 @@ def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ranks = np.empty(x.shape)
     np.put_along_axis(ranks, order, np.arange(1, x.shape[1] + 1, dtype=float)[None, :], axis=1)
     ordered = np.take_along_axis(filled, order, axis=1)
-    tied = ((np.diff(ordered, axis=1) == 0) & np.isfinite(ordered[:, 1:])).any(axis=1)
+    with np.errstate(invalid="ignore"):
+        tied = ((np.diff(ordered, axis=1) == 0) & np.isfinite(ordered[:, 1:])).any(axis=1)
     if tied.any():
         ranks[tied] = stats.rankdata(filled[tied], method="average", axis=1)
     m = (~missing).sum(axis=1)
@@ -213,26 +343,6 @@ def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
     """Sum a (W,) daily series over each window's days; NaN days count as 0."""
     return window_days.astype(float) @ np.nan_to_num(daily)
-
-
-def _mean_corr(resid: np.ndarray) -> float:
-    valid = ~np.isnan(resid)
-    count = valid.sum(axis=1)
-    use = count >= 3
-    if use.sum() < 2:
-        return 0.0
-    filled = np.where(valid[use], resid[use], 0.0)
-    v = valid[use]
-    n_i = count[use].astype(float)
-    mean = filled.sum(axis=1) / n_i
-    filled -= mean[:, None]
-    filled[~v] = 0.0
-    sd = np.sqrt(np.einsum("nl,nl->n", filled, filled) / n_i)
-    filled *= np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 0)[:, None]
-    total = filled.sum(axis=0)
-    n = len(filled)
-    own = np.einsum("nl,nl->", filled, filled)
-    return float((total @ total - own) / (n * (n - 1) * resid.shape[1]))
 
 
 def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndarray]:
@@ -253,15 +363,25 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     return np.where(n > 0, stat, np.nan), p
 
 
-def run_battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestResult]:
+def run_battery(
+    pairs: PairStats,
+    sums: TimeSums,
+    window_days: np.ndarray,
+    windows: list[str],
+    group: str,
+) -> list[TestResult]:
     """Run every test of :data:`TEST_NAMES` for each window of one group.
 
     Parameters
     ----------
-    inputs : TestInputs
-        The group's arrays.
+    pairs : PairStats
+        The group's per-pair arrays.
+    sums : TimeSums
+        The group's sums per estimation and event day.
+    window_days : numpy.ndarray
+        (K, W) bool: which event days each window covers.
     windows : list of str
-        Window labels, aligned with the K columns of ``inputs.car``.
+        Window labels, aligned with the K columns of ``pairs.car``.
     group : str
         Group label.
 
@@ -272,11 +392,17 @@ def run_battery(inputs: TestInputs, windows: list[str], group: str) -> list[Test
         zero variance) has a NaN statistic and p-value.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _battery(inputs, windows, group)
+        return _battery(pairs, sums, window_days, windows, group)
 
 
-def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestResult]:
-    car, scar, days, wd = inputs.car, inputs.scar, inputs.days, inputs.window_days
+def _ratio(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+
+
+def _battery(
+    pairs: PairStats, sums: TimeSums, wd: np.ndarray, windows: list[str], group: str
+) -> list[TestResult]:
+    car, scar, days = pairs.car, pairs.scar, pairs.days
     valid_car = ~np.isnan(car)
     n = valid_car.sum(axis=0)
     null = "mean abnormal return over the window is zero"
@@ -290,17 +416,16 @@ def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestRes
     out["bmp"] = (bmp, _two_sided_t(bmp, n_s - 1), n_s - 1, "t")
 
     # Brown-Warner 1980: independence, each firm's estimation-window variance.
-    s2 = _nanstd(inputs.resid, 1) ** 2
-    var_sum = np.nansum(np.where(valid_car, days * s2[:, None], np.nan), axis=0)
+    var_sum = np.nansum(np.where(valid_car, days * pairs.s2[:, None], np.nan), axis=0)
     bw80 = _nanmean(car, 0) / (np.sqrt(var_sum) / n)
-    df80 = float(np.mean(np.sum(~np.isnan(inputs.resid), axis=1))) - 1.0
+    df80 = float(np.mean(pairs.n_est)) - 1.0
     out["brown_warner_1980"] = (bw80, _two_sided_t(bw80, df80), df80, "t")
 
     # Brown-Warner 1985: crude dependence adjustment on the portfolio's AAR series.
-    aar_est = _nanmean(inputs.resid, 0)
+    aar_est = _ratio(sums.resid_sum, sums.resid_cnt)
     aar_est_ok = aar_est[~np.isnan(aar_est)]
     s_aar = float(np.std(aar_est_ok, ddof=1)) if len(aar_est_ok) > 1 else np.nan
-    aar_ev = _nanmean(inputs.ar, 0)
+    aar_ev = _ratio(sums.ar_sum, sums.ar_cnt)
     caar = _window_sum(aar_ev, wd)
     lw = wd.sum(axis=1)
     bw85 = caar / (np.sqrt(lw) * s_aar)
@@ -308,24 +433,30 @@ def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestRes
     out["brown_warner_1985"] = (bw85, _two_sided_t(bw85, df85), df85, "t")
 
     # Patell: sum of standardised CARs over the sum of their variances under the null.
-    d = inputs.dof.astype(float)
+    d = pairs.dof.astype(float)
     var_t = np.where(d > 2, d / (d - 2), np.nan)
     patell_var = np.nansum(np.where(~np.isnan(scar), var_t[:, None], np.nan), axis=0)
     patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
     out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
 
     # Kolari-Pynnönen: BMP adjusted for cross-correlation of estimation residuals.
-    rbar = _mean_corr(inputs.resid)
+    zn = sums.z_n
+    length_l = len(sums.z_sum)
+    rbar = (
+        float((sums.z_sum @ sums.z_sum - sums.z_sq) / (zn * (zn - 1) * length_l))
+        if zn >= 2
+        else 0.0
+    )
     with np.errstate(invalid="ignore"):
         kp = bmp * np.sqrt((1.0 - rbar) / (1.0 + (n_s - 1) * rbar))
     out["kolari_pynnonen"] = (kp, _two_sided_t(kp, n_s - 1), n_s - 1, "t")
 
     # Lamb: the portfolio test with the prediction-error adjustment.
-    m_ev = _nanmean(inputs.market_event, 0)
-    m_est = _nanmean(inputs.market_est, 0)
+    m_ev = _ratio(sums.m_ev_sum, sums.m_ev_cnt)
+    m_est = _ratio(sums.m_est_sum, sums.m_est_cnt)
     m_bar = np.nanmean(m_est) if np.isfinite(m_est).any() else np.nan
     sxx = np.nansum((m_est - m_bar) ** 2)
-    length = float(np.mean(np.sum(~np.isnan(inputs.resid), axis=1)))
+    length = float(np.mean(pairs.n_est))
     with np.errstate(invalid="ignore", divide="ignore"):
         adj = np.sqrt(1.0 + 1.0 / length + (m_ev - m_bar) ** 2 / sxx)
         daily_lamb = aar_ev / (s_aar * adj)
@@ -344,30 +475,23 @@ def _battery(inputs: TestInputs, windows: list[str], group: str) -> list[TestRes
     out["sign"] = (sign_z, np.where(nz > 0, sign_p, np.nan), np.nan, "binomial(n, 0.5)")
 
     # Generalized sign (Cowan 1992).
-    frac = np.sum(inputs.resid > 0, axis=1) / np.sum(~np.isnan(inputs.resid), axis=1)
-    p_hat = float(np.nanmean(frac))
+    p_hat = float(np.nanmean(pairs.frac_pos))
     with np.errstate(invalid="ignore", divide="ignore"):
         gsign = (pos - n * p_hat) / np.sqrt(n * p_hat * (1.0 - p_hat))
     out["generalized_sign"] = (gsign, _two_sided_z(gsign), np.nan, "N(0,1)")
 
     # Rank and sign tests over the combined estimation + event days.
-    combined = np.concatenate([inputs.resid, inputs.ar], axis=1)
-    m_i = np.sum(~np.isnan(combined), axis=1, keepdims=True)
-    ranks, med = _rank_rows(combined)
-    ev = slice(inputs.resid.shape[1], None)
-    for name, centred in (
-        ("corrado_rank", ranks - (m_i + 1) / 2.0),
-        ("modified_rank", ranks / (m_i + 1) - 0.5),
-    ):
-        daily = _nanmean(centred, 0)
+    ev = slice(len(sums.resid_sum), None)
+    for name, total in (("corrado_rank", sums.rank_sum), ("modified_rank", sums.urank_sum)):
+        daily = _ratio(total, sums.rank_cnt)
         s_k = np.sqrt(np.nanmean(daily**2))
         stat = _window_sum(daily[ev], wd) / (np.sqrt(lw) * s_k)
         out[name] = (stat, _two_sided_z(stat), np.nan, "N(0,1)")
-    g = np.sign(combined - med)
-    n_t = np.sum(~np.isnan(g), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        g_t = np.nansum(g, axis=0) / np.sqrt(n_t)
-    g_t = np.where(n_t > 0, g_t, np.nan)
+    g_t = np.where(
+        sums.sign_cnt > 0,
+        sums.sign_sum / np.sqrt(np.where(sums.sign_cnt > 0, sums.sign_cnt, 1.0)),
+        np.nan,
+    )
     s_g = np.sqrt(np.nanmean(g_t**2))
     csign = _window_sum(g_t[ev], wd) / (np.sqrt(lw) * s_g)
     out["corrado_sign"] = (csign, _two_sided_z(csign), np.nan, "N(0,1)")
