@@ -462,20 +462,20 @@ def _study(
     tests = []
     kept_codes = np.asarray(codes)[sel]
     for g, group in enumerate(groups):
-        member = np.ones(len(sel), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
-        if not member.any():
+        in_group = np.ones(len(sel), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
+        if not in_group.any():
             continue
         total = chunks[0].sums[g]
         for extra in chunks[1:]:
             total = total + extra.sums[g]
         stats_g = PairStats(
-            car=arrays["car"][member][:, first],
-            scar=scar[member][:, first],
-            days=arrays["days"][member][:, first],
-            dof=arrays["dof"][member],
-            s2=arrays["s2"][member],
-            frac_pos=arrays["frac_pos"][member],
-            n_est=arrays["n_est"][member],
+            car=arrays["car"][in_group][:, first],
+            scar=scar[in_group][:, first],
+            days=arrays["days"][in_group][:, first],
+            dof=arrays["dof"][in_group],
+            s2=arrays["s2"][in_group],
+            frac_pos=arrays["frac_pos"][in_group],
+            n_est=arrays["n_est"][in_group],
         )
         tests.extend(
             run_battery(stats_g, total, window_days[first], [labels[j] for j in first], group)
