@@ -77,9 +77,14 @@ def test_demo_synthetic_offline_says_so(tmp_path: Path) -> None:
     assert "(synthetic data)" in (out / "summary.txt").read_text().splitlines()[0]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["synthetic"] is True and "synthetic data" in manifest["title"]
-    for name in ("moves.csv", "basket_moves.csv", "headline.csv", "data_info.csv"):
+    tables = ["moves.csv", "basket_moves.csv", "headline.csv", "data_info.csv"]
+    tables += [str(p.relative_to(out)) for p in (out / "study").rglob("*.csv")]
+    assert len(tables) > 10
+    for name in tables:
         table = pd.read_csv(out / name)
-        assert (table["data"] == "synthetic data").all(), name
+        if len(table):
+            assert (table["data"] == "synthetic data").all(), name
+    assert "synthetic data" in (out / "summary.txt").read_text().split("== XNYS")[0]
 
 
 def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:

@@ -78,3 +78,9 @@ def test_cli_spec_writes_each_exchange(shared_store: Store, tmp_path: Path) -> N
     )
     assert code == 0
     assert (out / "XNYS" / "car.csv").is_file() and (out / "XTKS" / "tests.csv").is_file()
+
+
+def test_builtin_spec_is_the_example_file() -> None:
+    from ipposaki.demo import deepseek_spec
+
+    assert load_spec(REPO / "examples" / "deepseek.toml") == deepseek_spec()

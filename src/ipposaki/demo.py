@@ -26,8 +26,17 @@ from ipposaki.instruments import builtin_baskets, builtin_instruments
 from ipposaki.panel import ReturnsPanel, build_panel
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL, synthetic_prices
 from ipposaki.store import IngestResult, Store
+from ipposaki.study.spec import SpecEvent, StudySpec, run_spec
 
-__all__ = ["EVENT_SESSIONS", "HEADLINE_SYMBOLS", "DemoResult", "resolve_data", "run_demo"]
+__all__ = [
+    "DEEPSEEK_BASKETS",
+    "EVENT_SESSIONS",
+    "HEADLINE_SYMBOLS",
+    "DemoResult",
+    "deepseek_spec",
+    "resolve_data",
+    "run_demo",
+]
 
 #: Each exchange's sessions around the DeepSeek shock, labelled as in the report.
 EVENT_SESSIONS: tuple[tuple[str, str, str], ...] = (
@@ -36,6 +45,44 @@ EVENT_SESSIONS: tuple[tuple[str, str, str], ...] = (
     ("XTKS", "2025-01-28", "Tokyo 01-28 (first session after New York's close)"),
 )
 _WINDOW = ("2024-12-02", "2025-02-28")
+#: The DeepSeek study of ``examples/deepseek.toml``, built in so the installed demo needs no file.
+DEEPSEEK_BASKETS: tuple[str, ...] = (
+    "us_ai_chips",
+    "us_hyperscalers",
+    "us_power",
+    "jp_semi_equipment",
+    "jp_electric_wires",
+    "jp_utilities",
+    "jp_telecom",
+)
+
+
+def deepseek_spec() -> StudySpec:
+    """Return the DeepSeek-shock study spec (the same as ``examples/deepseek.toml``).
+
+    Returns
+    -------
+    StudySpec
+        Market model, estimation -250:-11, event -5:10, the seven demo baskets.
+    """
+    return StudySpec(
+        title="DeepSeek shock, 2025-01-27",
+        events=(
+            SpecEvent(
+                id="deepseek",
+                date=pd.Timestamp("2025-01-27"),
+                name="DeepSeek shock",
+                baskets=DEEPSEEK_BASKETS,
+            ),
+        ),
+        study={
+            "model": "market",
+            "estimation_window": "-250:-11",
+            "event_window": "-5:10",
+            "car_windows": ["0:0", "0:1", "-1:1", "0:10"],
+            "min_estimation_obs": 100,
+        },
+    )
 #: Symbols the headline always shows besides the largest falls.
 HEADLINE_SYMBOLS: tuple[str, ...] = ("NVDA", "AVGO", "GOOGL", "^IXIC", "^SOX", "8035.T", "^N225")
 
@@ -243,7 +290,16 @@ def run_demo(
     }
     for name, frame in files.items():
         frame.to_csv(out / name, index=False)
-    text = _headline_text(headline, synthetic)
+    study = run_spec(deepseek_spec(), store)
+    study_paths = study.to_dir(out / "study")
+    if synthetic:  # every table says so
+        for path in study_paths:
+            if path.suffix == ".csv":
+                _label(pd.read_csv(path), True).to_csv(path, index=False)
+    study_files = [str(p.relative_to(out)) for p in study_paths]
+    text = _headline_text(headline, synthetic) + "\n\n" + study.summary
+    if synthetic:
+        text = text.replace(study.spec.title, f"{study.spec.title} ({SYNTHETIC_LABEL})")
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
     manifest = {
         "title": "DeepSeek shock" + (f" ({SYNTHETIC_LABEL})" if synthetic else ""),
@@ -256,7 +312,7 @@ def run_demo(
         "versions": _versions(),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    written = (*files, "summary.txt", "manifest.json")
+    written = (*files, "summary.txt", "manifest.json", *study_files)
     log(text)
     log(f"wrote {len(written)} files to {out}")
     return DemoResult(out, source, synthetic, moves, headline, written)
