@@ -196,9 +196,10 @@ def main() -> None:
                     continue
                 seconds, cars = got
                 theirs = pd.Series(cars)
-                common = our_car.index.intersection(theirs.index)
+                ours_w = our_car[WINDOW_OF.get(name, "-10:10")]
+                common = ours_w.index.intersection(theirs.index)
                 diff = (
-                    float(np.max(np.abs(our_car[common] - theirs[common])))
+                    float(np.max(np.abs(ours_w[common] - theirs[common])))
                     if len(common)
                     else np.nan
                 )
