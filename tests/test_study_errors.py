@@ -190,3 +190,13 @@ def test_car_regression_matches_statsmodels(cov: str) -> None:
     np.testing.assert_allclose(ours.params["coef"], ref.params, rtol=1e-12)
     np.testing.assert_allclose(ours.params["se"], ref.bse, rtol=1e-10)
     assert ours.dropped == ("S3",) and ours.nobs == 39
+
+
+def test_constant_market_is_a_listed_exclusion(returns: pd.DataFrame) -> None:
+    flat = returns.copy()
+    flat["MKT"] = 0.001  # no variation: the market model cannot be fitted
+    res = run_study(flat, events(returns), market="MKT")
+    assert set(res.excluded["reason"]) == {
+        "no fit: the estimation design is singular (e.g. a constant market series)"
+    }
+    assert res.params.empty and res.tests.empty and res.car.empty

@@ -359,3 +359,85 @@ def test_chunked_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:
     parts = run_study(returns, events, **kwargs)
     pd.testing.assert_frame_equal(whole.car, parts.car, rtol=0, atol=0)
     pd.testing.assert_frame_equal(whole.tests, parts.tests, rtol=1e-12, atol=1e-14)
+
+
+def _one_firm(seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
+    returns = _panel(seed, 1, 200, 0.0)
+    events = pd.DataFrame({"symbol": ["F0"], "event_date": [returns.index[180]]})
+    return returns, events
+
+
+def test_dimson_beta_is_the_sum_of_lag_lead_slopes() -> None:
+    returns, events = _one_firm()
+    res = run_study(
+        returns,
+        events,
+        market="MKT",
+        estimation_window="-150:-11",
+        event_window="-2:2",
+        car_windows=["0:0"],
+        thin_trading="dimson",
+    )
+    est = returns.iloc[180 - 150 : 180 - 10]
+    m = returns["MKT"]
+    x = pd.DataFrame({"lag": m.shift(1), "cur": m, "lead": m.shift(-1)}).loc[est.index]
+    fit = sm.OLS(est["F0"], sm.add_constant(x)).fit()
+    beta = fit.params[["lag", "cur", "lead"]].sum()
+    alpha = est["F0"].mean() - beta * est["MKT"].mean()
+    row = res.params.iloc[0]
+    assert row["beta"] == pytest.approx(beta, rel=1e-10)
+    assert row["alpha"] == pytest.approx(alpha, abs=1e-12)
+
+
+def test_scholes_williams_beta() -> None:
+    returns, events = _one_firm(7)
+    res = run_study(
+        returns,
+        events,
+        market="MKT",
+        estimation_window="-150:-11",
+        event_window="-2:2",
+        car_windows=["0:0"],
+        thin_trading="scholes-williams",
+    )
+    est = returns.iloc[180 - 150 : 180 - 10]
+    m = returns["MKT"]
+    slopes = [
+        sm.OLS(est["F0"], sm.add_constant(m.shift(k).loc[est.index])).fit().params.iloc[1]
+        for k in (1, 0, -1)
+    ]
+    rho = np.corrcoef(est["MKT"], m.shift(1).loc[est.index])[0, 1]
+    beta = sum(slopes) / (1 + 2 * rho)
+    assert res.params.iloc[0]["beta"] == pytest.approx(beta, rel=1e-10)
+
+
+def test_factor_model_against_statsmodels() -> None:
+    returns, events = _one_firm(9)
+    rng = np.random.default_rng(123)  # not the panel's seed: that would copy its market series
+    factors = pd.DataFrame(
+        {"SMB": rng.normal(0, 0.005, len(returns)), "HML": rng.normal(0, 0.005, len(returns))},
+        index=returns.index,
+    )
+    factors["MKT"] = returns["MKT"]
+    res = run_study(
+        returns,
+        events,
+        model="factor",
+        factors=factors,
+        estimation_window="-150:-11",
+        event_window="-2:2",
+        car_windows=["0:1"],
+    )
+    est = returns.iloc[180 - 150 : 180 - 10]
+    fit = sm.OLS(est["F0"], sm.add_constant(factors.loc[est.index])).fit()
+    row = res.params.iloc[0]
+    for name in ("SMB", "HML", "MKT"):
+        assert row[name] == pytest.approx(fit.params[name], rel=1e-10)
+    ev = factors.iloc[180:182]
+    x = sm.add_constant(ev, has_constant="add")
+    pred = fit.get_prediction(x)
+    ar = returns["F0"].iloc[180:182].to_numpy() - pred.predicted_mean
+    assert res.car.iloc[0]["car"] == pytest.approx(ar.sum(), abs=1e-12)
+    g = x.sum(axis=0).to_numpy()
+    var = 2 * fit.scale + g @ fit.cov_params().to_numpy() @ g
+    assert res.car.iloc[0]["car_se"] == pytest.approx(np.sqrt(var), rel=1e-9)

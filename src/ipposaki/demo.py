@@ -83,6 +83,8 @@ def deepseek_spec() -> StudySpec:
             "min_estimation_obs": 100,
         },
     )
+
+
 #: Symbols the headline always shows besides the largest falls.
 HEADLINE_SYMBOLS: tuple[str, ...] = ("NVDA", "AVGO", "GOOGL", "^IXIC", "^SOX", "8035.T", "^N225")
 

@@ -250,7 +250,8 @@ class EventStudyResult:
             }
             for t in self._tests
         ]
-        return pd.DataFrame(rows)
+        columns = [*_TEST_COLUMNS, "df", "distribution"]
+        return pd.DataFrame(rows, columns=columns)
 
     @property
     def params(self) -> pd.DataFrame:
