@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -125,7 +126,9 @@ def run_peer(name: str, folder: Path, timeout: float) -> tuple[float, dict[str, 
     except subprocess.TimeoutExpired:
         return f"over the {timeout:.0f} s budget"
     if proc.returncode != 0:
-        return "error: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:160]
+        lines = proc.stderr.strip().splitlines() or ["?"]
+        named = [ln for ln in lines if re.match(r"^\w+(Error|Exception): ", ln)]
+        return "error: " + (named[0] if named else lines[-1])[:160]
     payload = json.loads(out.read_text())
     return float(payload["seconds"]), {str(k): float(v) for k, v in payload["car"].items()}
 
