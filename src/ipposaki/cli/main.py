@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ipposaki.cli import data as data_cmds
+from ipposaki.cli import spillover as spillover_cmds
 from ipposaki.cli.study import study as study_cmd
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_cmds.app, name="data")
+app.add_typer(spillover_cmds.app, name="spillover")
 app.command("study")(study_cmd)
 
 StoreOption = Annotated[

@@ -49,7 +49,9 @@ def align_sessions(
     tgt = session_times(target, start, end)
     lo = tgt["open"].iloc[0] - pd.Timedelta(days=20) if len(tgt) else None
     src_all = sessions(source)
-    src_start = None if lo is None else src_all[max(src_all.searchsorted(lo.tz_convert(None)) - 1, 0)]
+    src_start = (
+        None if lo is None else src_all[max(src_all.searchsorted(lo.tz_convert(None)) - 1, 0)]
+    )
     src = session_times(source, src_start, end)
     closes = src["close"].dt.tz_convert(None).to_numpy()
     opens = tgt["open"].dt.tz_convert(None).to_numpy()

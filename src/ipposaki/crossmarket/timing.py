@@ -44,7 +44,9 @@ def parse_timestamp(value: object, argument: str = "timestamp") -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError):
-        raise InputError(argument, value, "an ISO timestamp with a zone, e.g. 2025-01-27T09:00+09:00") from None
+        raise InputError(
+            argument, value, "an ISO timestamp with a zone, e.g. 2025-01-27T09:00+09:00"
+        ) from None
     if ts.tzinfo is None:
         raise InputError(
             argument, str(value), "a timestamp with a zone, e.g. 2025-01-27T09:00+09:00 or ...Z"
@@ -52,9 +54,7 @@ def parse_timestamp(value: object, argument: str = "timestamp") -> pd.Timestamp:
     return ts.tz_convert("UTC")
 
 
-def event_sessions(
-    timestamp: object, exchanges: Sequence[str] = ("XTKS", "XNYS")
-) -> pd.DataFrame:
+def event_sessions(timestamp: object, exchanges: Sequence[str] = ("XTKS", "XNYS")) -> pd.DataFrame:
     """Return each exchange's event session for an event at ``timestamp``.
 
     Parameters

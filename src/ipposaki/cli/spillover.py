@@ -1,0 +1,159 @@
+"""``ipposaki spillover …``: session alignment, one-step-ahead forecasts and their evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="New York -> Tokyo: aligned sessions, next-session forecasts, evaluation.",
+    no_args_is_help=True,
+)
+
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="DuckDB store file.")
+]
+FromOption = Annotated[str, typer.Option("--from", help="Source exchange (ISO MIC).")]
+ToOption = Annotated[str, typer.Option("--to", help="Target exchange (ISO MIC).")]
+ListOption = Annotated[list[str] | None, typer.Option(help="Repeat for more; symbols or baskets.")]
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+@app.command()
+def forecast(
+    as_of: Annotated[str, typer.Option("--as-of", help="The source session just closed.")],
+    source: FromOption = "XNYS",
+    target: ToOption = "XTKS",
+    targets: ListOption = None,
+    drivers: ListOption = None,
+    window: Annotated[int, typer.Option(help="Estimation window, target sessions.")] = 250,
+    own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
+    open_gap: Annotated[bool, typer.Option(help="Also forecast the open gap.")] = False,
+    lag: Annotated[
+        bool, typer.Option(help="Allow --from = --to, with the previous session's drivers.")
+    ] = False,
+    level: Annotated[float, typer.Option(help="Prediction-interval level.")] = 0.9,
+    out: Annotated[Path | None, typer.Option(help="Folder for forecast.csv/.json.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Forecast the target exchange's next session from the source's AS_OF session.
+
+    Example: ipposaki spillover forecast --from XNYS --to XTKS --as-of 2025-01-27
+    """
+    from ipposaki.spillover import forecast_next
+    from ipposaki.store import Store
+
+    res = forecast_next(
+        Store(store),
+        as_of,
+        source,
+        target,
+        _split(targets),
+        _split(drivers),
+        window,
+        own_lag=own_lag,
+        open_gap=open_gap,
+        level=level,
+        lag=lag,
+    )
+    typer.echo(res.summary)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        res.table.to_csv(out / "forecast.csv", index=False)
+        res.coefficients.to_csv(out / "coefficients.csv", index=False)
+        payload = {
+            "manifest": res.manifest,
+            "forecasts": res.table.to_dict(orient="records"),
+            "coefficients": res.coefficients.to_dict(orient="records"),
+        }
+        (out / "forecast.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        typer.echo(f"wrote {out}")
+
+
+@app.command()
+def evaluate(
+    start: Annotated[str, typer.Option(help="First target session to forecast.")],
+    end: Annotated[str, typer.Option(help="Last target session to forecast.")],
+    source: FromOption = "XNYS",
+    target: ToOption = "XTKS",
+    targets: ListOption = None,
+    drivers: ListOption = None,
+    window: Annotated[int, typer.Option(help="Rolling window, target sessions.")] = 250,
+    own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
+    open_gap: Annotated[bool, typer.Option(help="Also evaluate the open gap.")] = False,
+    lag: Annotated[
+        bool, typer.Option(help="Allow --from = --to, with the previous session's drivers.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder for metrics.csv, forecasts.csv.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Score out-of-sample forecasts against zero and the historical mean.
+
+    Example: ipposaki spillover evaluate --start 2016-01-01 --end 2025-12-31
+    """
+    from ipposaki.spillover import evaluate_spillover
+    from ipposaki.store import Store
+
+    res = evaluate_spillover(
+        Store(store),
+        start,
+        end,
+        source,
+        target,
+        _split(targets),
+        _split(drivers),
+        window,
+        own_lag=own_lag,
+        open_gap=open_gap,
+        lag=lag,
+    )
+    typer.echo(res.summary)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        res.metrics.to_csv(out / "metrics.csv", index=False)
+        res.forecasts.to_csv(out / "forecasts.csv", index=False)
+        typer.echo(f"wrote {out}")
+
+
+@app.command()
+def align(
+    start: Annotated[str, typer.Option(help="First target session.")],
+    end: Annotated[str, typer.Option(help="Last target session.")],
+    source: FromOption = "XNYS",
+    target: ToOption = "XTKS",
+) -> None:
+    """Show, for each target session, the last source session that closed before it opened.
+
+    Example: ipposaki spillover align --start 2025-04-25 --end 2025-05-08
+    """
+    import pandas as pd
+
+    from ipposaki.crossmarket import align_sessions
+
+    table = align_sessions(source, target, start, end)
+    with pd.option_context("display.width", 160, "display.max_rows", None):
+        typer.echo(table.to_string())
+
+
+@app.command("event-time")
+def event_time(
+    timestamp: Annotated[str, typer.Argument(help="When the news broke, with its zone.")],
+) -> None:
+    """Show each exchange's event session (day 0) for news at TIMESTAMP.
+
+    Example: ipposaki spillover event-time 2025-01-27T09:00+09:00
+    """
+    import pandas as pd
+
+    from ipposaki.crossmarket import event_sessions
+
+    with pd.option_context("display.width", 160):
+        typer.echo(event_sessions(timestamp).to_string(index=False))

@@ -1,0 +1,259 @@
+"""One-step-ahead forecasts of the target exchange's next session from the source's last one.
+
+``forecast_next(store, "2025-01-27")`` answers: given what New York did on its 2025-01-27 session,
+what will Tokyo do on its next session (2025-01-28)? It uses only data known at New York's close
+of the as-of session: source returns up to that session, and target returns of sessions that
+closed before it (the target session being forecast is blanked even if the store holds it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ipposaki._typing import DateLike
+from ipposaki.calendars import session_times, sessions
+from ipposaki.errors import InputError
+from ipposaki.spillover.data import spillover_data
+from ipposaki.spillover.model import newey_west, rolling_ols
+from ipposaki.store import Store
+
+__all__ = [
+    "DEFAULT_DRIVERS",
+    "DEFAULT_TARGETS",
+    "SpilloverForecast",
+    "forecast_next",
+    "next_target_session",
+]
+
+#: New York series that drive Tokyo by default. ``DEXJPUS`` is the noon New York USD/JPY
+#: rate, known before the close; ``JPY=X`` closes at the end of the FX day, after New York's
+#: close, and would leak an hour of information.
+DEFAULT_DRIVERS: tuple[str, ...] = ("^SOX", "^IXIC", "NVDA", "DEXJPUS")
+DEFAULT_TARGETS: tuple[str, ...] = ("^N225", "^TOPX", "jp_semi_equipment", "jp_electric_wires")
+
+
+@dataclass(frozen=True, eq=False)
+class SpilloverForecast:
+    """Read-only forecasts of the next target session, with intervals and coefficients."""
+
+    _table: pd.DataFrame
+    _coefficients: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """target, target_session, forecast, lower, upper, level, nobs, r2, sigma, actual."""
+        return self._table.copy()
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """target, term, coef, se_hac, t_hac, p_value (Newey-West)."""
+        return self._coefficients.copy()
+
+    @property
+    def summary(self) -> str:
+        """The forecasts as text."""
+        m = self.manifest
+        head = (
+            f"One step ahead: {m['target']} session {m['target_session']} from {m['source']} "
+            f"session {m['as_of']} (data up to {m['source']} close {m['source_close']}); "
+            f"rolling {m['window']} sessions; drivers {', '.join(m['drivers'])}"
+        )
+        rows = [
+            f"  {r.target:<22} {r.forecast:+.2%}  [{r.lower:+.2%}, {r.upper:+.2%}] "
+            f"({r.level:.0%} PI, n={r.nobs}, R2={r.r2:.2f})"
+            for r in self._table.itertuples()
+        ]
+        return "\n".join([head, *rows])
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+def next_target_session(source: str, target: str, as_of: DateLike) -> pd.Timestamp:
+    """Return the first ``target`` session that opens after ``source``'s ``as_of`` close.
+
+    Parameters
+    ----------
+    source, target : str
+        ISO MICs.
+    as_of : date-like
+        A session of ``source``.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The target session.
+
+    Raises
+    ------
+    InputError
+        If ``as_of`` is not a session of ``source``; the message suggests the nearest.
+    """
+    day = pd.Timestamp(as_of)
+    src = sessions(source)
+    if day not in src:
+        pos = src.searchsorted(day)
+        near = [src[i] for i in (pos - 1, pos) if 0 <= i < len(src)]
+        best = min(near, key=lambda s: abs(s - day))
+        raise InputError(
+            "--as-of", str(day.date()), f"a session of {source} (nearest: {best.date()})"
+        )
+    close = session_times(source, day, day)["close"].iloc[0]
+    tgt = session_times(target, day, day + pd.Timedelta(days=20))
+    later = tgt.index[tgt["open"] >= close]
+    return pd.Timestamp(later[0])
+
+
+def forecast_next(
+    store: Store,
+    as_of: DateLike,
+    source: str = "XNYS",
+    target: str = "XTKS",
+    targets: list[str] | None = None,
+    drivers: list[str] | None = None,
+    window: int = 250,
+    own_lag: bool = False,
+    open_gap: bool = False,
+    lag: bool = False,
+    level: float = 0.9,
+    min_obs: int | None = None,
+) -> SpilloverForecast:
+    """Forecast every target's next session from the source's ``as_of`` session.
+
+    Parameters
+    ----------
+    store : Store
+        The price store.
+    as_of : date-like
+        The source session just closed.
+    source, target : str, default "XNYS", "XTKS"
+        ISO MICs.
+    targets, drivers : list of str, optional
+        Default :data:`DEFAULT_TARGETS` and :data:`DEFAULT_DRIVERS`.
+    window : int, default 250
+        Target sessions in the estimation window.
+    own_lag : bool, default False
+        Add each target's previous return as a driver.
+    open_gap : bool, default False
+        Also forecast each target's open gap.
+    lag : bool, default False
+        Allow ``source == target``, with drivers from the previous session.
+    level : float, default 0.9
+        Prediction-interval level.
+    min_obs : int, optional
+        Fewest valid sessions; default ``window // 2``.
+
+    Returns
+    -------
+    SpilloverForecast
+        Forecasts with intervals, Newey-West coefficients, and a manifest.
+
+    Raises
+    ------
+    InputError
+        For a non-session as-of date, too little history, or bad names.
+    """
+    targets = list(targets or DEFAULT_TARGETS)
+    drivers = list(drivers or DEFAULT_DRIVERS)
+    if not 0 < level < 1:
+        raise InputError("--level", level, "a number between 0 and 1")
+    t_star = next_target_session(source, target, as_of)
+    grid = sessions(target)
+    pos = grid.get_loc(t_star)
+    first = grid[max(pos - window - 5, 0)]
+    data = spillover_data(
+        store,
+        source,
+        target,
+        targets,
+        drivers,
+        first,
+        t_star,
+        source_end=as_of,
+        open_gap=open_gap,
+        own_lag=own_lag,
+        lag=lag,
+    )
+    y = data.y.copy()
+    actual = y.loc[t_star].copy()
+    y.loc[t_star] = np.nan  # after the as-of close: never used
+    need = min_obs if min_obs is not None else window // 2
+    cols = list(y.columns)
+    k, t = len(cols), len(y)
+    xs = []
+    for col in cols:
+        xcols = drivers + ([f"lag:{col}"] if own_lag else [])
+        xs.append(np.column_stack([np.ones(t), data.x[xcols].to_numpy(dtype=float)]))
+    x = np.stack(xs)
+    fit = rolling_ols(y.to_numpy(dtype=float).T, x, window, need)
+    last = t - 1  # the row of t_star
+    have = fit.nobs[:, last]
+    short = np.flatnonzero(np.isnan(fit.beta[:, last, 0]))
+    if len(short):
+        j = int(short[0])
+        raise InputError(
+            "history",
+            f"{have[j]} overlapping sessions for {cols[j]}",
+            f"at least {need} sessions with both target and driver returns before {t_star.date()}",
+        )
+    fc, half = fit.at(last).interval(x[:, last : last + 1], level)
+    rows, coef_rows = [], []
+    terms = ["const", *drivers] + (["lag"] if own_lag else [])
+    for i, col in enumerate(cols):
+        yy = y[col].to_numpy(dtype=float)[max(last - window, 0) : last]
+        xx = x[i, max(last - window, 0) : last]
+        ok = ~np.isnan(yy) & ~np.isnan(xx).any(axis=1)
+        beta = fit.beta[i, last]
+        resid = yy[ok] - xx[ok] @ beta
+        cov = newey_west(xx[ok], resid)
+        se = np.sqrt(np.diag(cov))
+        tss = np.sum((yy[ok] - yy[ok].mean()) ** 2)
+        rows.append(
+            {
+                "target": col,
+                "target_session": t_star.date(),
+                "forecast": fc[i, 0],
+                "lower": fc[i, 0] - half[i, 0],
+                "upper": fc[i, 0] + half[i, 0],
+                "level": level,
+                "nobs": int(have[i]),
+                "r2": 1.0 - float(resid @ resid) / tss if tss > 0 else np.nan,
+                "sigma": float(np.sqrt(fit.sigma2[i, last])),
+                "actual": float(actual[col]) if pd.notna(actual[col]) else np.nan,
+            }
+        )
+        for j, term in enumerate(terms):
+            tval = beta[j] / se[j]
+            coef_rows.append(
+                {
+                    "target": col,
+                    "term": term,
+                    "coef": beta[j],
+                    "se_hac": se[j],
+                    "t_hac": tval,
+                    "p_value": 2 * stats.norm.sf(abs(tval)),
+                }
+            )
+    close = session_times(source, as_of, as_of)["close"].iloc[0]
+    manifest = {
+        "as_of": str(pd.Timestamp(as_of).date()),
+        "source": source,
+        "target": target,
+        "target_session": str(t_star.date()),
+        "source_close": str(close),
+        "window": window,
+        "drivers": drivers,
+        "targets": targets,
+        "own_lag": own_lag,
+        "open_gap": open_gap,
+        "level": level,
+        "note": "the actual column is filled when the store already holds the target session; "
+        "it is never used by the forecast",
+    }
+    return SpilloverForecast(pd.DataFrame(rows), pd.DataFrame(coef_rows), manifest)

@@ -1,0 +1,148 @@
+"""Rolling and expanding OLS for many targets at once, from cumulative sums; Newey-West errors.
+
+For target k and session t the coefficients use only sessions strictly before t:
+``b_kt = (sum_{s in W_t} x_ks x_ks')^{-1} sum_{s in W_t} x_ks y_ks`` with ``W_t`` the last
+``window`` sessions before t (rolling) or all of them (expanding). The window sums are
+differences of cumulative sums, so every (k, t) fit costs one small solve and no refit: no loop
+over windows or targets, and no statsmodels. Sessions where the target or a driver is missing are
+left out of the sums and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["RollingFit", "newey_west", "rolling_ols"]
+
+
+@dataclass(frozen=True)
+class RollingFit:
+    """Coefficients fitted before each session, for every target.
+
+    Attributes
+    ----------
+    beta : numpy.ndarray
+        (K, T, p) coefficients; NaN where the window has too few observations.
+    nobs : numpy.ndarray
+        (K, T) observations in each window.
+    sigma2 : numpy.ndarray
+        (K, T) residual variance of each window (dof n - p).
+    xtx_inv : numpy.ndarray
+        (K, T, p, p) inverse of each window's X'X.
+    """
+
+    beta: np.ndarray
+    nobs: np.ndarray
+    sigma2: np.ndarray
+    xtx_inv: np.ndarray
+
+    def at(self, index: int) -> RollingFit:
+        """The fits of one session, keeping the (K, 1, ...) shapes."""
+        sl = slice(index, index + 1)
+        return RollingFit(
+            self.beta[:, sl], self.nobs[:, sl], self.sigma2[:, sl], self.xtx_inv[:, sl]
+        )
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """(K, T) one-step-ahead forecasts for regressors x of shape (K, T, p)."""
+        return np.einsum("ktp,ktp->kt", x, self.beta)
+
+    def interval(self, x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """Forecast and half-width of the prediction interval at ``level``."""
+        fc = self.predict(x)
+        quad = np.einsum("ktp,ktpq,ktq->kt", x, self.xtx_inv, x)
+        dof = self.nobs - x.shape[2]
+        with np.errstate(invalid="ignore"):
+            crit = stats.t.ppf(0.5 + level / 2.0, dof)
+            half = crit * np.sqrt(self.sigma2 * (1.0 + quad))
+        return fc, half
+
+
+def rolling_ols(y: np.ndarray, x: np.ndarray, window: int | None, min_obs: int) -> RollingFit:
+    """Fit OLS of y on x over the window before every session, for every target.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        (K, T) targets.
+    x : numpy.ndarray
+        (K, T, p) regressors, the intercept included as a column of ones.
+    window : int or None
+        Sessions per window; None for an expanding window.
+    min_obs : int
+        Fewest valid sessions a window needs.
+
+    Returns
+    -------
+    RollingFit
+        Coefficients for each (target, session), fitted on sessions before it.
+    """
+    k, t, p = x.shape
+    valid = ~np.isnan(y) & ~np.isnan(x).any(axis=2)
+    xv = np.where(valid[..., None], x, 0.0)
+    yv = np.where(valid, y, 0.0)
+
+    def lagged_window(a: np.ndarray) -> np.ndarray:
+        """Sum of a over the window strictly before each t, via cumulative sums."""
+        c = np.concatenate([np.zeros_like(a[:, :1]), np.cumsum(a, axis=1)], axis=1)
+        upto = c[:, :t]  # sums over sessions < t
+        if window is None:
+            return upto
+        lo = np.maximum(np.arange(t) - window, 0)
+        return upto - c[:, lo]
+
+    sxx = lagged_window(xv[..., :, None] * xv[..., None, :])
+    sxy = lagged_window(xv * yv[..., None])
+    syy = lagged_window(yv**2)
+    n = lagged_window(valid.astype(float))
+    ok = n >= max(min_obs, p + 1)
+    beta = np.full((k, t, p), np.nan)
+    inv = np.full((k, t, p, p), np.nan)
+    if ok.any():
+        det = np.linalg.det(sxx[ok])
+        good = np.abs(det) > 0
+        idx = tuple(a[good] for a in np.nonzero(ok))
+        inv[idx] = np.linalg.inv(sxx[idx])
+        beta[idx] = np.einsum("npq,nq->np", inv[idx], sxy[idx])
+    ssr = (
+        syy
+        - 2.0 * np.einsum("ktp,ktp->kt", beta, sxy)
+        + np.einsum("ktp,ktpq,ktq->kt", beta, sxx, beta)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.maximum(ssr, 0.0) / (n - p)
+    return RollingFit(beta=beta, nobs=n.astype(np.int64), sigma2=sigma2, xtx_inv=inv)
+
+
+def newey_west(x: np.ndarray, resid: np.ndarray, lags: int | None = None) -> np.ndarray:
+    """Newey-West (Bartlett kernel) covariance of OLS coefficients for one regression.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (n, p) regressors of the valid sessions, in time order.
+    resid : numpy.ndarray
+        (n,) residuals.
+    lags : int, optional
+        Bandwidth; default ``floor(4 (n / 100)^(2/9))``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (p, p) covariance ``(X'X)^{-1} S (X'X)^{-1}`` with
+        ``S = sum_l w_l sum_t (x_t e_t)(x_{t-l} e_{t-l})'`` (both orders), ``w_l = 1 - l/(L+1)``.
+    """
+    n = len(resid)
+    if lags is None:
+        lags = int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
+    u = x * resid[:, None]
+    s = u.T @ u
+    for lag in range(1, lags + 1):  # a few lags, not observations
+        w = 1.0 - lag / (lags + 1.0)
+        g = u[lag:].T @ u[:-lag]
+        s += w * (g + g.T)
+    bread = np.linalg.inv(x.T @ x)
+    return bread @ s @ bread
