@@ -70,9 +70,10 @@ def deepseek_spec() -> StudySpec:
         events=(
             SpecEvent(
                 id="deepseek",
-                date=pd.Timestamp("2025-01-27"),
+                date=None,
                 name="DeepSeek shock",
                 baskets=DEEPSEEK_BASKETS,
+                timestamp=pd.Timestamp("2025-01-27T00:00Z"),
             ),
         ),
         study={

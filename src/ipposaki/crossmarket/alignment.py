@@ -65,7 +65,8 @@ def align_sessions(
     close = pd.Series(pd.NaT, index=tgt.index, dtype="datetime64[ns]")
     close[valid] = closes[pos[valid]]
     out["source_close"] = close.dt.tz_localize("UTC")
-    out["gap_hours"] = (out["target_open"] - out["source_close"]) / pd.Timedelta(hours=1)
+    gap = (out["target_open"] - out["source_close"]).dt.total_seconds()
+    out["gap_hours"] = gap / 3600.0
     skipped = np.full(len(pos), 0, dtype=np.int64)
     skipped[1:] = np.diff(pos) - 1
     out["sessions_skipped"] = skipped

@@ -45,6 +45,15 @@ class SpilloverData:
     x: pd.DataFrame
     alignment: pd.DataFrame
 
+    def design(self, drivers: list[str], own_lag: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(K, T) targets and (K, T, p) regressors: an intercept, the drivers, the own lag."""
+        t = len(self.y)
+        blocks = []
+        for col in self.y.columns:
+            xcols = drivers + ([f"lag:{col}"] if own_lag else [])
+            blocks.append(np.column_stack([np.ones(t), self.x[xcols].to_numpy(dtype=float)]))
+        return self.y.to_numpy(dtype=float).T, np.stack(blocks)
+
 
 def _target_returns(
     store: Store, exchange: str, targets: list[str], start: DateLike, end: DateLike, gap: bool
@@ -173,7 +182,7 @@ def spillover_data(
     if source_end is not None:
         src_last = min(src_last, pd.Timestamp(source_end))
     panel = build_panel(store, source, drivers, src_first, src_last)
-    log = np.log1p(panel.returns)
+    log = pd.DataFrame(np.log1p(panel.returns))
     cum = log.cumsum()  # NaN stays NaN through the windows that touch it
     # Compounded source return over (previous aligned session, aligned session].
     at = cum.reindex(pd.DatetimeIndex(align["source_session"]))

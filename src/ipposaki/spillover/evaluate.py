@@ -173,7 +173,7 @@ def evaluate_spillover(
     if len(grid) == 0:
         raise InputError("--start/--end", f"{start}..{end}", f"a range with {target} sessions")
     all_grid = sessions(target)
-    first = all_grid[max(all_grid.get_loc(grid[0]) - window - 5, 0)]
+    first = all_grid[max(int(all_grid.searchsorted(grid[0])) - window - 5, 0)]
     data = spillover_data(
         store,
         source,
@@ -188,12 +188,7 @@ def evaluate_spillover(
     )
     cols = list(data.y.columns)
     t = len(data.y)
-    xs = []
-    for col in cols:
-        xcols = drivers + ([f"lag:{col}"] if own_lag else [])
-        xs.append(np.column_stack([np.ones(t), data.x[xcols].to_numpy(dtype=float)]))
-    x = np.stack(xs)
-    y = data.y.to_numpy(dtype=float).T
+    y, x = data.design(drivers, own_lag)
     fit = rolling_ols(y, x, window, window // 2)
     forecast = fit.predict(x)
     ones = np.ones((len(cols), t, 1))

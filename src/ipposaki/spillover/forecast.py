@@ -18,7 +18,7 @@ from scipy import stats
 from ipposaki._typing import DateLike
 from ipposaki.calendars import session_times, sessions
 from ipposaki.errors import InputError
-from ipposaki.spillover.data import spillover_data
+from ipposaki.spillover.data import SpilloverData, spillover_data
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
 
@@ -98,7 +98,7 @@ def next_target_session(source: str, target: str, as_of: DateLike) -> pd.Timesta
     day = pd.Timestamp(as_of)
     src = sessions(source)
     if day not in src:
-        pos = src.searchsorted(day)
+        pos = int(src.searchsorted(day))
         near = [src[i] for i in (pos - 1, pos) if 0 <= i < len(src)]
         best = min(near, key=lambda s: abs(s - day))
         raise InputError(
@@ -165,8 +165,7 @@ def forecast_next(
         raise InputError("--level", level, "a number between 0 and 1")
     t_star = next_target_session(source, target, as_of)
     grid = sessions(target)
-    pos = grid.get_loc(t_star)
-    first = grid[max(pos - window - 5, 0)]
+    first = grid[max(int(grid.searchsorted(t_star)) - window - 5, 0)]
     data = spillover_data(
         store,
         source,
@@ -181,18 +180,14 @@ def forecast_next(
         lag=lag,
     )
     y = data.y.copy()
-    actual = y.loc[t_star].copy()
+    actual_values = y.loc[t_star].to_numpy(dtype=float)
     y.loc[t_star] = np.nan  # after the as-of close: never used
+    data = SpilloverData(y=y, x=data.x, alignment=data.alignment)
     need = min_obs if min_obs is not None else window // 2
     cols = list(y.columns)
-    k, t = len(cols), len(y)
-    xs = []
-    for col in cols:
-        xcols = drivers + ([f"lag:{col}"] if own_lag else [])
-        xs.append(np.column_stack([np.ones(t), data.x[xcols].to_numpy(dtype=float)]))
-    x = np.stack(xs)
-    fit = rolling_ols(y.to_numpy(dtype=float).T, x, window, need)
-    last = t - 1  # the row of t_star
+    y_arr, x = data.design(drivers, own_lag)
+    fit = rolling_ols(y_arr, x, window, need)
+    last = len(y) - 1  # the row of t_star
     have = fit.nobs[:, last]
     short = np.flatnonzero(np.isnan(fit.beta[:, last, 0]))
     if len(short):
@@ -225,7 +220,7 @@ def forecast_next(
                 "nobs": int(have[i]),
                 "r2": 1.0 - float(resid @ resid) / tss if tss > 0 else np.nan,
                 "sigma": float(np.sqrt(fit.sigma2[i, last])),
-                "actual": float(actual[col]) if pd.notna(actual[col]) else np.nan,
+                "actual": float(actual_values[i]),
             }
         )
         for j, term in enumerate(terms):

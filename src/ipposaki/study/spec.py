@@ -12,12 +12,15 @@ Example (``examples/deepseek.toml``)::
 
     [[events]]
     id = "deepseek"
-    date = "2025-01-27"
+    timestamp = "2025-01-27T09:00+09:00"
     baskets = ["us_ai_chips", "jp_semi_equipment"]
 
 Each symbol is studied on its own exchange's sessions against its instrument's benchmark
 (``^GSPC`` for New York listings, ``^TOPX`` for Tokyo in the built-in universe), so a spec that
-mixes exchanges runs one study per exchange.
+mixes exchanges runs one study per exchange (the ``--by-exchange`` mode). An event given by a
+``timestamp`` with its zone gets each exchange's own event session (see
+:func:`ipposaki.crossmarket.event_sessions`); an event given by a ``date`` uses that date on
+every exchange (it must be a session there).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ipposaki.calendars import sessions
+from ipposaki.crossmarket import event_sessions, parse_timestamp
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
 from ipposaki.store import Store
@@ -55,10 +59,19 @@ class SpecEvent:
     """One event of a spec: an id, a date, and the baskets and symbols it concerns."""
 
     id: str
-    date: pd.Timestamp
+    date: pd.Timestamp | None
     name: str = ""
     baskets: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
+    timestamp: pd.Timestamp | None = None
+
+    def session(self, exchange: str) -> pd.Timestamp:
+        """The event session (day 0) on ``exchange``."""
+        if self.timestamp is not None:
+            table = event_sessions(self.timestamp, [exchange])
+            return pd.Timestamp(table["event_session"].iloc[0])
+        assert self.date is not None  # load_spec requires one of the two
+        return self.date
 
 
 @dataclass(frozen=True)
@@ -113,13 +126,22 @@ def load_spec(path: str | Path) -> StudySpec:
     events = []
     for i, ev in enumerate(raw_events):
         where = f"events[{i}]"
-        for key in ("id", "date"):
-            if key not in ev:
-                raise InputError(f"{where}.{key}", None, f"a value for '{key}'")
-        try:
-            date = pd.Timestamp(ev["date"])
-        except (ValueError, TypeError):
-            raise InputError(f"{where}.date", ev["date"], "a date as YYYY-MM-DD") from None
+        if "id" not in ev:
+            raise InputError(f"{where}.id", None, "a value for 'id'")
+        if ("date" in ev) == ("timestamp" in ev):
+            raise InputError(
+                f"{where}.date/timestamp", None, "exactly one of 'date' or 'timestamp'"
+            )
+        stamp = (
+            parse_timestamp(ev["timestamp"], f"{where}.timestamp") if "timestamp" in ev else None
+        )
+        date = None
+        if "date" in ev:
+            try:
+                date = pd.Timestamp(ev["date"])
+            except (ValueError, TypeError):
+                raise InputError(f"{where}.date", ev["date"], "a date as YYYY-MM-DD") from None
+            date = date.tz_localize(None) if date.tzinfo else date
         baskets = tuple(ev.get("baskets", ()))
         symbols = tuple(ev.get("symbols", ()))
         if not baskets and not symbols:
@@ -127,7 +149,8 @@ def load_spec(path: str | Path) -> StudySpec:
         events.append(
             SpecEvent(
                 id=str(ev["id"]),
-                date=date.tz_localize(None) if date.tzinfo else date,
+                date=date,
+                timestamp=stamp,
                 name=str(ev.get("name", ev["id"])),
                 baskets=baskets,
                 symbols=symbols,
@@ -143,10 +166,56 @@ class SpecStudy:
     spec: StudySpec
     results: dict[str, EventStudyResult]
 
+    def timing(self) -> pd.DataFrame:
+        """Each event's session on each studied exchange, and hours from the news to the open."""
+        rows = []
+        for ev in self.spec.events:
+            if ev.timestamp is not None:
+                table = event_sessions(ev.timestamp, list(self.results))
+                rows.append(table.assign(event_id=ev.id))
+            else:
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "exchange": list(self.results),
+                            "event_session": ev.date,
+                            "event_id": ev.id,
+                        }
+                    )
+                )
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+    @staticmethod
+    def _next_sessions(timing: pd.DataFrame) -> list[str]:
+        from ipposaki.spillover.forecast import next_target_session
+
+        lines = []
+        for ev_id, grp in timing.groupby("event_id", sort=False):
+            days = dict(zip(grp["exchange"], grp["event_session"], strict=True))
+            for a, day in days.items():
+                for b in days:
+                    if a != b:
+                        nxt = next_target_session(a, b, day)
+                        lines.append(
+                            f"{ev_id}: first {b} session after {a}'s {pd.Timestamp(day).date()} "
+                            f"close: {nxt.date()}"
+                        )
+        return lines
+
     @property
     def summary(self) -> str:
         """Every exchange's summary under the spec's title."""
         parts = [self.spec.title]
+        timing = self.timing()
+        if not timing.empty:
+            cols = [
+                c
+                for c in ("event_id", "exchange", "event_session", "hours_to_open")
+                if c in timing.columns
+            ]
+            parts.append("Event sessions (day 0) per exchange:")
+            parts.append(timing[cols].to_string(index=False))
+            parts.extend(self._next_sessions(timing))
         for exchange, res in self.results.items():
             parts.append(f"\n== {exchange} ==\n{res.summary}")
         return "\n".join(parts)
@@ -157,8 +226,9 @@ class SpecStudy:
         written: list[Path] = []
         for exchange, res in self.results.items():
             written.extend(res.to_dir(out / exchange))
+        self.timing().to_csv(out / "timing.csv", index=False)
         (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
-        return [*written, out / "summary.txt"]
+        return [*written, out / "timing.csv", out / "summary.txt"]
 
 
 def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
@@ -188,7 +258,9 @@ def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
                 {
                     "event_id": ev.id,
                     "symbol": symbol,
-                    "event_date": ev.date,
+                    "event_date": ev.session(str(inst.loc[symbol, "exchange"]))
+                    if inst.loc[symbol, "exchange"]
+                    else ev.date,
                     "group": group,
                     "market": inst.loc[symbol, "benchmark"] or None,
                     "exchange": inst.loc[symbol, "exchange"],
