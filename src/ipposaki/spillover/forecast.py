@@ -180,7 +180,7 @@ def forecast_next(
         lag=lag,
     )
     y = data.y.copy()
-    actual_values = y.loc[t_star].to_numpy(dtype=float)
+    actual_values = y.loc[t_star].to_numpy(dtype=float).copy()
     y.loc[t_star] = np.nan  # after the as-of close: never used
     data = SpilloverData(y=y, x=data.x, alignment=data.alignment)
     need = min_obs if min_obs is not None else window // 2
