@@ -11,11 +11,64 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pandas as pd
+
+from ipposaki.spillover import evaluate_spillover, forecast_next
 from ipposaki.store import Store
 from ipposaki.study.spec import load_spec, run_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 PRICES = ROOT.parent / "shared" / "data" / "prices" / "daily.csv"
+
+
+def spillover_tables(store: Store) -> None:
+    """The shock-day diagnostic and the out-of-sample evaluation, as Markdown."""
+    targets = ["^N225", "^TOPX", "jp_semi_equipment", "jp_electric_wires"]
+    print("### One step ahead: Tokyo's sessions around the shock\n")
+    print(
+        "Rolling 250-session regressions of each Tokyo target on the aligned New York returns "
+        "of ^SOX, ^IXIC, NVDA and the USD/JPY change (DEXJPUS, the noon New York rate), using "
+        "only data known at the New York close before the forecast session. 90% prediction "
+        "intervals; z = (actual - forecast) / residual s.d.\n"
+    )
+    rows = []
+    for as_of in ("2025-01-24", "2025-01-27"):
+        res = forecast_next(store, as_of, targets=targets)
+        table = res.table
+        table.insert(0, "from New York", as_of)
+        table["z"] = (table["actual"] - table["forecast"]) / table["sigma"]
+        rows.append(table)
+    both = pd.concat(rows, ignore_index=True)
+    cols = [
+        "from New York",
+        "target_session",
+        "target",
+        "forecast",
+        "lower",
+        "upper",
+        "actual",
+        "z",
+    ]
+    print(both[cols].to_markdown(index=False, floatfmt=".4f"))
+    print("\n### Out of sample, 2016-06-01 to 2025-12-31\n")
+    ev = evaluate_spillover(store, "2016-06-01", "2025-12-31", targets=targets)
+    cols = [
+        "target",
+        "n",
+        "rmse",
+        "rmse_vs_zero",
+        "rmse_vs_mean",
+        "hit_rate",
+        "hit_rate_mean",
+        "dm_zero",
+        "dm_zero_p",
+        "dm_mean_p",
+        "mz_a",
+        "mz_b",
+        "mz_p",
+    ]
+    print(ev.metrics[cols].to_markdown(index=False, floatfmt=".4f"))
+    print()
 
 
 def main() -> None:
@@ -26,6 +79,16 @@ def main() -> None:
             warnings.simplefilter("ignore")
             store.import_files([PRICES], non_sessions="skip")
         result = run_spec(load_spec(ROOT / "examples" / "deepseek.toml"), store)
+        print("### Event sessions\n")
+        timing = result.timing()[["event_id", "exchange", "event_session", "hours_to_open"]]
+        timing["event_session"] = timing["event_session"].dt.date
+        print(timing.to_markdown(index=False, floatfmt=".1f"))
+        print()
+        for line in result.summary.splitlines():
+            if "first" in line and "session after" in line:
+                print(f"* {line}")
+        print()
+        spillover_tables(store)
     for exchange, res in result.results.items():
         p = res.parameters
         print(f"### {exchange}: CAAR by basket\n")
@@ -38,7 +101,9 @@ def main() -> None:
         table = res._summary_table()
         print(table.to_markdown(index=False, floatfmt=".4f"))
         print(f"\n### {exchange}: CAR by symbol, window 0:1\n")
-        car = res.car.query("window == '0:1'")[["group", "symbol", "car", "car_se", "car_p", "bhar"]]
+        car = res.car.query("window == '0:1'")[
+            ["group", "symbol", "car", "car_se", "car_p", "bhar"]
+        ]
         print(car.to_markdown(index=False, floatfmt=".4f"))
         print()
 

@@ -153,3 +153,13 @@ def test_bad_input(shared_store: Store) -> None:
         forecast_next(shared_store, "2022-11-01", targets=["6526.T"])
     with pytest.raises(InputError, match="a series of XNYS"):
         forecast_next(shared_store, "2025-01-27", drivers=["8035.T"])
+
+
+def test_deepseek_doc_holds_the_current_forecasts(shared_store: Store) -> None:
+    from conftest import REPO
+
+    doc = (REPO / "docs" / "deepseek.md").read_text(encoding="utf-8")
+    res = forecast_next(shared_store, "2025-01-27", targets=["^N225", "jp_electric_wires"])
+    for row in res.table.itertuples():
+        assert f"| {row.target} " in doc
+        assert f"{row.forecast:.4f}" in doc and f"{row.actual:.4f}" in doc
