@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -101,7 +100,9 @@ def private_store(shared_store: Store, tmp_path_factory: pytest.TempPathFactory)
     return Store(path)
 
 
-def _shocked_rows(store: Store, symbols: list[str], start: str, end: str, factor: float) -> pd.DataFrame:
+def _shocked_rows(
+    store: Store, symbols: list[str], start: str, end: str, factor: float
+) -> pd.DataFrame:
     rows = store.prices(symbols, start, end)
     for col in ("open", "high", "low", "close", "adj_close"):
         rows[col] = rows[col] * factor
@@ -109,7 +110,12 @@ def _shocked_rows(store: Store, symbols: list[str], start: str, end: str, factor
 
 
 def test_forecast_uses_only_data_known_at_the_new_york_close(private_store: Store) -> None:
-    kwargs = dict(targets=["^N225", "jp_semi_equipment"], drivers=["^SOX", "NVDA", "DEXJPUS"], open_gap=True, own_lag=True)
+    kwargs = dict(
+        targets=["^N225", "jp_semi_equipment"],
+        drivers=["^SOX", "NVDA", "DEXJPUS"],
+        open_gap=True,
+        own_lag=True,
+    )
     before = forecast_next(private_store, "2025-01-27", **kwargs)
     drivers = ["^SOX", "NVDA", "DEXJPUS"]
     targets = ["^N225", *private_store.basket("jp_semi_equipment")]
@@ -117,8 +123,12 @@ def test_forecast_uses_only_data_known_at_the_new_york_close(private_store: Stor
         warnings.simplefilter("ignore")
         # Every New York price after the 2025-01-27 close, and every Tokyo price from the
         # 2025-01-28 session on, is changed.
-        private_store.ingest(_shocked_rows(private_store, drivers, "2025-01-28", "2025-03-31", 0.5), "shock")
-        private_store.ingest(_shocked_rows(private_store, targets, "2025-01-28", "2025-03-31", 3.0), "shock")
+        private_store.ingest(
+            _shocked_rows(private_store, drivers, "2025-01-28", "2025-03-31", 0.5), "shock"
+        )
+        private_store.ingest(
+            _shocked_rows(private_store, targets, "2025-01-28", "2025-03-31", 3.0), "shock"
+        )
     after = forecast_next(private_store, "2025-01-27", **kwargs)
     cols = ["target", "forecast", "lower", "upper", "nobs", "r2", "sigma"]
     pd.testing.assert_frame_equal(before.table[cols], after.table[cols], rtol=0, atol=0)
@@ -126,7 +136,9 @@ def test_forecast_uses_only_data_known_at_the_new_york_close(private_store: Stor
     # The control: a price the forecast may use (New York's 2025-01-27 close) does move it.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        private_store.ingest(_shocked_rows(private_store, ["^SOX"], "2025-01-27", "2025-01-27", 1.05), "shock")
+        private_store.ingest(
+            _shocked_rows(private_store, ["^SOX"], "2025-01-27", "2025-01-27", 1.05), "shock"
+        )
     moved = forecast_next(private_store, "2025-01-27", **kwargs)
     assert not np.allclose(moved.table["forecast"], before.table["forecast"])
 
@@ -141,15 +153,36 @@ def test_deepseek_forecast_against_the_actual(shared_store: Store) -> None:
 
 
 def test_bad_input(shared_store: Store) -> None:
-    with pytest.raises(InputError, match=r"--as-of='2025-01-26' is not allowed: expected a session of XNYS \(nearest: 2025-01-27\)"):
+    with pytest.raises(
+        InputError,
+        match=r"--as-of='2025-01-26' is not allowed: expected a session of XNYS \(nearest: 2025-01-27\)",
+    ):
         forecast_next(shared_store, "2025-01-26")
     with pytest.raises(InputError, match="two different exchanges, or --lag"):
-        forecast_next(shared_store, "2025-01-27", source="XTKS", target="XTKS", drivers=["^TOPX"], targets=["^N225"])
-    same = forecast_next(shared_store, "2025-01-27", source="XTKS", target="XTKS", drivers=["^TOPX"], targets=["^N225"], lag=True)
+        forecast_next(
+            shared_store,
+            "2025-01-27",
+            source="XTKS",
+            target="XTKS",
+            drivers=["^TOPX"],
+            targets=["^N225"],
+        )
+    same = forecast_next(
+        shared_store,
+        "2025-01-27",
+        source="XTKS",
+        target="XTKS",
+        drivers=["^TOPX"],
+        targets=["^N225"],
+        lag=True,
+    )
     assert str(same.table["target_session"].iloc[0]) == "2025-01-28"
     with pytest.raises(UnknownNameError, match="unknown driver 'NOPE'"):
         forecast_next(shared_store, "2025-01-27", drivers=["NOPE"])
-    with pytest.raises(InputError, match=r"history=.*overlapping sessions for 6526.T.*is not allowed: expected at least 125"):
+    with pytest.raises(
+        InputError,
+        match=r"history=.*overlapping sessions for 6526.T.*is not allowed: expected at least 125",
+    ):
         forecast_next(shared_store, "2022-11-01", targets=["6526.T"])
     with pytest.raises(InputError, match="a series of XNYS"):
         forecast_next(shared_store, "2025-01-27", drivers=["8035.T"])

@@ -200,3 +200,28 @@ def test_constant_market_is_a_listed_exclusion(returns: pd.DataFrame) -> None:
         "no fit: the estimation design is singular (e.g. a constant market series)"
     }
     assert res.params.empty and res.tests.empty and res.car.empty
+
+
+def test_timestamp_events_map_to_the_exchange_session(shared_store) -> None:
+    from ipposaki.panel import build_panel
+
+    panel = build_panel(shared_store, "XNYS", ["NVDA", "^GSPC"], "2023-06-01", "2025-03-31")
+    ev = pd.DataFrame(
+        {
+            "symbol": ["NVDA", "NVDA"],
+            "event_date": ["2025-01-24T22:00Z", "2025-01-27T09:00+09:00"],
+            "event_id": ["late", "tokyo"],
+        }
+    )
+    # After Friday's close -> Monday 01-27; Tokyo's Monday open -> New York's Monday 01-27 too:
+    # the two are then one event, and the second is listed as a duplicate.
+    res = run_study(panel.returns, ev, market="^GSPC", exchange="XNYS")
+    assert res.ar.query("rel_day == 0")["session"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2025-01-27"
+    ]
+    assert res.excluded["reason"].str.startswith("duplicate of event late").all()
+    with pytest.raises(
+        InputError,
+        match="--exchange=None is not allowed: expected an exchange to map the timestamp",
+    ):
+        run_study(panel.returns, ev, market="^GSPC")

@@ -42,6 +42,10 @@ def study(
     roll: Annotated[
         str, typer.Option(help="Non-session event dates: none (error), next or previous.")
     ] = "none",
+    exchange: Annotated[
+        str | None,
+        typer.Option(help="Exchange of the returns (XNYS, XTKS): needed for timestamp events."),
+    ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="Store (spec mode).")
     ] = None,
@@ -88,6 +92,7 @@ def study(
         roll=roll,  # type: ignore[arg-type]
         log_returns=log_returns,
         data_source=str(returns or prices),
+        exchange=exchange,
     )
     res.to_dir(out)
     typer.echo(res.summary)

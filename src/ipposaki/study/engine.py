@@ -103,6 +103,7 @@ def run_study(
     roll: Roll = "none",
     log_returns: bool = False,
     data_source: str = "",
+    exchange: str | None = None,
 ) -> EventStudyResult:
     """Run an event study on a returns panel.
 
@@ -134,6 +135,9 @@ def run_study(
         Whether ``returns`` are log returns (BHAR then compounds ``exp``).
     data_source : str, optional
         Recorded in the manifest.
+    exchange : str, optional
+        ISO MIC whose sessions the returns are on; lets ``event_date`` hold zoned timestamps,
+        mapped to that exchange's event session (news after the close counts for the next one).
 
     Returns
     -------
@@ -163,7 +167,9 @@ def run_study(
         raise InputError("returns", "an index out of order", "sorted, unique sessions")
     needs_market = model in ("market", "market-adjusted")
     index = pd.DatetimeIndex(returns.index)
-    plan = plan_events(events, index, returns.columns, market, est, evw, roll, needs_market)
+    plan = plan_events(
+        events, index, returns.columns, market, est, evw, roll, needs_market, exchange
+    )
     matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
     factor_matrix: np.ndarray | None = None
     factor_names: tuple[str, ...] = ()

@@ -52,7 +52,30 @@ class EventPlan:
     excluded: pd.DataFrame
 
 
-def _normalise(events: pd.DataFrame) -> pd.DataFrame:
+def _timestamps_to_sessions(values: pd.Series, exchange: str | None) -> pd.Series:
+    """Zoned timestamps -> the exchange's event sessions; plain dates pass through."""
+    text = values.astype(str)
+    zoned = text.str.contains(r"T.*(?:[+-]\d\d:?\d\d|Z)$", regex=True)
+    if not zoned.any():
+        return values
+    if exchange is None:
+        row = int(np.flatnonzero(zoned.to_numpy())[0])
+        raise InputError(
+            "--exchange",
+            None,
+            f"an exchange to map the timestamp {text.iloc[row]!r} (events row {row + 1}) to its "
+            "event session",
+        )
+    from ipposaki.crossmarket import event_sessions
+
+    out = values.astype(object).copy()
+    for i in np.flatnonzero(zoned.to_numpy()):  # one calendar look-up per timestamped event
+        table = event_sessions(text.iloc[i], [exchange])
+        out.iloc[int(i)] = str(pd.Timestamp(table["event_session"].iloc[0]).date())
+    return out
+
+
+def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFrame:
     frame = events.copy()
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "date" in frame.columns and "event_date" not in frame.columns:
@@ -67,6 +90,7 @@ def _normalise(events: pd.DataFrame) -> pd.DataFrame:
         raise InputError("events", f"column {unknown[0]!r}", f"columns among {EVENT_COLUMNS}")
     if frame.empty:
         raise InputError("events", "an empty table", "at least one event")
+    frame["event_date"] = _timestamps_to_sessions(frame["event_date"], exchange)
     frame["symbol"] = frame["symbol"].astype(str).str.strip()
     if "event_id" not in frame.columns:
         frame["event_id"] = [f"E{i + 1}" for i in range(len(frame))]
@@ -129,6 +153,7 @@ def plan_events(
     event: Window,
     roll: Roll = "none",
     needs_market: bool = True,
+    exchange: str | None = None,
 ) -> EventPlan:
     """Validate ``events`` and place each pair's windows on the session grid ``index``.
 
@@ -148,6 +173,9 @@ def plan_events(
         What to do with an event date that is not a session.
     needs_market : bool, default True
         Whether the model needs a market series.
+    exchange : str, optional
+        ISO MIC of the returns' sessions; needed when event dates are zoned timestamps
+        (``2025-01-27T09:00+09:00``), which map to that exchange's event session.
 
     Returns
     -------
@@ -161,7 +189,7 @@ def plan_events(
     UnknownNameError
         If a market symbol has no returns.
     """
-    frame = _normalise(events)
+    frame = _normalise(events, exchange)
     if "market" not in frame.columns:
         frame["market"] = market
     frame["market"] = frame["market"].fillna(market if market is not None else "")
