@@ -115,3 +115,76 @@ def test_makefile_and_ci_contract() -> None:
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
     assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_spillover_commands(
+    shared_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # noqa: ANN001
+    store = ["--store", str(shared_store.path)]
+    out = tmp_path / "fc"
+    assert (
+        run(
+            [
+                "spillover",
+                "forecast",
+                "--as-of",
+                "2025-01-27",
+                "--targets",
+                "^N225,jp_semi_equipment",
+                "--out",
+                str(out),
+                *store,
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "XTKS session 2025-01-28 from XNYS session 2025-01-27" in text
+    table = pd.read_csv(out / "forecast.csv")
+    assert list(table["target"]) == ["^N225", "jp_semi_equipment"]
+    assert (
+        json.loads((out / "forecast.json").read_text())["manifest"]["target_session"]
+        == "2025-01-28"
+    )
+    assert (
+        run(
+            [
+                "spillover",
+                "forecast",
+                "--as-of",
+                "2025-01-27",
+                "--expanding",
+                "--targets",
+                "^N225",
+                *store,
+            ]
+        )
+        == 0
+    )
+    assert "expanding window" in capsys.readouterr().out
+    assert (
+        run(
+            [
+                "spillover",
+                "evaluate",
+                "--start",
+                "2024-01-01",
+                "--end",
+                "2024-12-31",
+                "--targets",
+                "^N225",
+                "--out",
+                str(tmp_path / "ev"),
+                *store,
+            ]
+        )
+        == 0
+    )
+    assert pd.read_csv(tmp_path / "ev" / "metrics.csv")["n"].iloc[0] > 200
+    assert run(["spillover", "align", "--start", "2025-04-25", "--end", "2025-05-08"]) == 0
+    assert "2025-05-07" in capsys.readouterr().out
+    assert run(["spillover", "event-time", "2025-01-27T09:00+09:00"]) == 0
+    assert run(["spillover", "event-time", "2025-01-27T09:00"]) == 2
+    assert "a timestamp with a zone" in capsys.readouterr().err
+    assert run(["spillover", "forecast", "--as-of", "2025-01-26", *store]) == 2
+    assert "(nearest: 2025-01-27)" in capsys.readouterr().err

@@ -35,6 +35,7 @@ def forecast(
     targets: ListOption = None,
     drivers: ListOption = None,
     window: Annotated[int, typer.Option(help="Estimation window, target sessions.")] = 250,
+    expanding: Annotated[bool, typer.Option(help="Use every earlier session.")] = False,
     own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
     open_gap: Annotated[bool, typer.Option(help="Also forecast the open gap.")] = False,
     lag: Annotated[
@@ -58,7 +59,7 @@ def forecast(
         target,
         _split(targets),
         _split(drivers),
-        window,
+        None if expanding else window,
         own_lag=own_lag,
         open_gap=open_gap,
         level=level,
@@ -87,6 +88,7 @@ def evaluate(
     targets: ListOption = None,
     drivers: ListOption = None,
     window: Annotated[int, typer.Option(help="Rolling window, target sessions.")] = 250,
+    expanding: Annotated[bool, typer.Option(help="Use every earlier session.")] = False,
     own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
     open_gap: Annotated[bool, typer.Option(help="Also evaluate the open gap.")] = False,
     lag: Annotated[
@@ -110,7 +112,7 @@ def evaluate(
         target,
         _split(targets),
         _split(drivers),
-        window,
+        None if expanding else window,
         own_lag=own_lag,
         open_gap=open_gap,
         lag=lag,

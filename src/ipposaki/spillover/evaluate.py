@@ -26,7 +26,7 @@ from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
 from ipposaki.errors import InputError
 from ipposaki.spillover.data import spillover_data
-from ipposaki.spillover.forecast import DEFAULT_DRIVERS, DEFAULT_TARGETS
+from ipposaki.spillover.forecast import DEFAULT_DRIVERS, DEFAULT_TARGETS, _window_text
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
 
@@ -102,8 +102,8 @@ class SpilloverEvaluation:
         """The metrics as text."""
         m = self.manifest
         head = (
-            f"Out of sample {m['start']}..{m['end']}, {m['source']} -> {m['target']}, rolling "
-            f"{m['window']} sessions, drivers {', '.join(m['drivers'])}"
+            f"Out of sample {m['start']}..{m['end']}, {m['source']} -> {m['target']}, "
+            f"{_window_text(m['window'])}, drivers {', '.join(m['drivers'])}"
         )
         cols = [
             "target",
@@ -135,7 +135,7 @@ def evaluate_spillover(
     target: str = "XTKS",
     targets: list[str] | None = None,
     drivers: list[str] | None = None,
-    window: int = 250,
+    window: int | None = 250,
     own_lag: bool = False,
     open_gap: bool = False,
     lag: bool = False,
@@ -152,8 +152,8 @@ def evaluate_spillover(
         ISO MICs.
     targets, drivers : list of str, optional
         Default :data:`DEFAULT_TARGETS` and :data:`DEFAULT_DRIVERS`.
-    window : int, default 250
-        Rolling window (target sessions).
+    window : int or None, default 250
+        Rolling window (target sessions); None for an expanding window.
     own_lag, open_gap, lag : bool
         As in :func:`~ipposaki.spillover.forecast_next`.
 
@@ -173,7 +173,8 @@ def evaluate_spillover(
     if len(grid) == 0:
         raise InputError("--start/--end", f"{start}..{end}", f"a range with {target} sessions")
     all_grid = sessions(target)
-    first = all_grid[max(int(all_grid.searchsorted(grid[0])) - window - 5, 0)]
+    span = window if window is not None else len(all_grid)
+    first = all_grid[max(int(all_grid.searchsorted(grid[0])) - span - 5, 0)]
     data = spillover_data(
         store,
         source,
@@ -189,10 +190,11 @@ def evaluate_spillover(
     cols = list(data.y.columns)
     t = len(data.y)
     y, x = data.design(drivers, own_lag)
-    fit = rolling_ols(y, x, window, window // 2)
+    need = window // 2 if window else 125
+    fit = rolling_ols(y, x, window, need)
     forecast = fit.predict(x)
     ones = np.ones((len(cols), t, 1))
-    mean_fit = rolling_ols(y, ones, window, window // 2)
+    mean_fit = rolling_ols(y, ones, window, need)
     mean_fc = mean_fit.predict(ones)
     in_range = data.y.index >= grid[0]
     rows, series = [], []

@@ -62,7 +62,7 @@ class SpilloverForecast:
         head = (
             f"One step ahead: {m['target']} session {m['target_session']} from {m['source']} "
             f"session {m['as_of']} (data up to {m['source']} close {m['source_close']}); "
-            f"rolling {m['window']} sessions; drivers {', '.join(m['drivers'])}"
+            f"{_window_text(m['window'])}; drivers {', '.join(m['drivers'])}"
         )
         rows = [
             f"  {r.target:<22} {r.forecast:+.2%}  [{r.lower:+.2%}, {r.upper:+.2%}] "
@@ -73,6 +73,10 @@ class SpilloverForecast:
 
     def __str__(self) -> str:
         return self.summary
+
+
+def _window_text(window: int | None) -> str:
+    return f"rolling {window} sessions" if window else "expanding window"
 
 
 def next_target_session(source: str, target: str, as_of: DateLike) -> pd.Timestamp:
@@ -117,7 +121,7 @@ def forecast_next(
     target: str = "XTKS",
     targets: list[str] | None = None,
     drivers: list[str] | None = None,
-    window: int = 250,
+    window: int | None = 250,
     own_lag: bool = False,
     open_gap: bool = False,
     lag: bool = False,
@@ -136,8 +140,9 @@ def forecast_next(
         ISO MICs.
     targets, drivers : list of str, optional
         Default :data:`DEFAULT_TARGETS` and :data:`DEFAULT_DRIVERS`.
-    window : int, default 250
-        Target sessions in the estimation window.
+    window : int or None, default 250
+        Target sessions in the estimation window; None for an expanding window (every earlier
+        session).
     own_lag : bool, default False
         Add each target's previous return as a driver.
     open_gap : bool, default False
@@ -165,7 +170,8 @@ def forecast_next(
         raise InputError("--level", level, "a number between 0 and 1")
     t_star = next_target_session(source, target, as_of)
     grid = sessions(target)
-    first = grid[max(int(grid.searchsorted(t_star)) - window - 5, 0)]
+    span = window if window is not None else len(grid)
+    first = grid[max(int(grid.searchsorted(t_star)) - span - 5, 0)]
     data = spillover_data(
         store,
         source,
@@ -183,7 +189,7 @@ def forecast_next(
     actual_values = y.loc[t_star].to_numpy(dtype=float).copy()
     y.loc[t_star] = np.nan  # after the as-of close: never used
     data = SpilloverData(y=y, x=data.x, alignment=data.alignment)
-    need = min_obs if min_obs is not None else window // 2
+    need = min_obs if min_obs is not None else (window // 2 if window else 125)
     cols = list(y.columns)
     y_arr, x = data.design(drivers, own_lag)
     fit = rolling_ols(y_arr, x, window, need)
@@ -201,8 +207,9 @@ def forecast_next(
     rows, coef_rows = [], []
     terms = ["const", *drivers] + (["lag"] if own_lag else [])
     for i, col in enumerate(cols):
-        yy = y[col].to_numpy(dtype=float)[max(last - window, 0) : last]
-        xx = x[i, max(last - window, 0) : last]
+        lo = max(last - window, 0) if window else 0
+        yy = y[col].to_numpy(dtype=float)[lo:last]
+        xx = x[i, lo:last]
         ok = ~np.isnan(yy) & ~np.isnan(xx).any(axis=1)
         beta = fit.beta[i, last]
         resid = yy[ok] - xx[ok] @ beta
