@@ -28,8 +28,8 @@ demo: install
 	$(BIN)/ipposaki demo --out $(OUT) $(if $(DATA),--data $(DATA),)
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install-dev
 	$(BIN)/mypy

@@ -119,7 +119,7 @@ def test_makefile_and_ci_contract() -> None:
 
 def test_spillover_commands(
     shared_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:  # noqa: ANN001
+) -> None:
     store = ["--store", str(shared_store.path)]
     out = tmp_path / "fc"
     assert (
