@@ -39,6 +39,8 @@ from ipposaki.store import Store
 __all__ = ["ScanResult", "rolling_sar", "scan"]
 
 _SERIES_CHUNK = 1_000  # series per block of rolling regressions: bounded memory
+_BENCHMARK = {"XNYS": "^GSPC", "XTKS": "^TOPX"}
+_BENCHMARK = {"XNYS": "^GSPC", "XTKS": "^TOPX"}
 
 
 def rolling_sar(returns: np.ndarray, market: np.ndarray, window: int, min_obs: int) -> np.ndarray:
@@ -101,9 +103,8 @@ class ScanResult:
         """Episodes ordered by one basket's severity (only those where it moved)."""
         col = f"severity_{basket}"
         if col not in self._episodes:
-            names = [
-                c.removeprefix("severity_") for c in self._episodes if c.startswith("severity_")
-            ]
+            cols = [str(c) for c in self._episodes.columns]
+            names = [c.removeprefix("severity_") for c in cols if c.startswith("severity_")]
             raise UnknownNameError("basket", basket, names)
         moved = self._episodes.loc[self._episodes[col] > 0]
         return moved.sort_values(col, ascending=False).reset_index(drop=True)
@@ -145,7 +146,7 @@ def _baskets(store: Store, universe: list[str]) -> dict[str, tuple[str, list[str
         stocks = inst.loc[(inst["kind"] == "stock") & inst.index.isin(list(stored))]
         for exchange, grp in stocks.groupby("exchange"):
             if exchange:
-                out[f"universe:{exchange}"] = (str(exchange), sorted(grp.index))
+                out[f"universe:{exchange!s}"] = (str(exchange), sorted(grp.index))
     return out
 
 
@@ -201,7 +202,7 @@ def scan(
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     lo_have, hi_have = store.span()
     if lo_have is None or hi_have is None or last < lo_have or first > hi_have:
-        have = f"{lo_have.date()}..{hi_have.date()}" if lo_have is not None and hi_have else "none"
+        have = f"{lo_have.date()}..{hi_have.date()}" if lo_have and hi_have else "none"
         raise InputError(
             "--start/--end", f"{first.date()}..{last.date()}", f"dates with data ({have})"
         )
@@ -210,14 +211,11 @@ def scan(
     for exchange in sorted({ex for ex, _ in baskets.values()}):
         names = [b for b, (ex, _) in baskets.items() if ex == exchange]
         members = sorted({s for b in names for s in baskets[b][1]})
-        bench = str(inst["benchmark"].get(members[0], "")) or (
-            "^GSPC" if exchange == "XNYS" else "^TOPX"
-        )
+        bench = str(inst["benchmark"].get(members[0], "")) or _BENCHMARK[exchange]
         grid = sessions(exchange)
         lo = grid[max(int(grid.searchsorted(first)) - window - 5, 0)]
-        panel = build_panel(
-            store, exchange, [*members, bench] if bench not in members else members, lo, last
-        )
+        wanted = members if bench in members else [*members, bench]
+        panel = build_panel(store, exchange, wanted, lo, last)
         rets = panel.returns
         basket_rets = pd.DataFrame({b: rets[baskets[b][1]].mean(axis=1) for b in names})
         series = pd.concat([rets[members], basket_rets], axis=1)
@@ -247,7 +245,7 @@ def scan(
                     }
                 )
             )
-            hit = sar.loc[flagged.to_numpy(), mem].stack().rename("sar").reset_index()
+            hit = sar.loc[flagged.to_numpy(), mem].stack().reset_index()
             hit.columns = ["session", "symbol", "sar"]
             sym_rows.append(hit.assign(exchange=exchange, basket=b))
     flag_table = pd.concat(flags, ignore_index=True)
@@ -342,12 +340,8 @@ def _episodes(
     grouped = items.groupby("episode")
     firsts, lasts = grouped.first(), grouped.last()
     opens, closes = grouped["open"].min(), grouped["close"].max()
-    listing = grouped.apply(
-        lambda g: ", ".join(
-            f"{x} {d.strftime('%m-%d')}" for x, d in zip(g["exchange"], g["session"], strict=True)
-        ),
-        include_groups=False,
-    )
+    labels = items["exchange"] + " " + items["session"].dt.strftime("%m-%d")
+    listing = labels.groupby(items["episode"]).agg(", ".join)
     rows = []
     for ep in firsts.index:  # episodes, not firms
         near = catalog.near(opens[ep] - pd.Timedelta(days=3), closes[ep])
