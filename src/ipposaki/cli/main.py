@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ipposaki.cli import data as data_cmds
+from ipposaki.cli import events as event_cmds
 from ipposaki.cli import spillover as spillover_cmds
 from ipposaki.cli.study import study as study_cmd
 
@@ -29,6 +30,9 @@ app = typer.Typer(
 )
 app.add_typer(data_cmds.app, name="data")
 app.add_typer(spillover_cmds.app, name="spillover")
+app.add_typer(event_cmds.app, name="events")
+app.command("scan")(event_cmds.scan)
+app.command("contagion")(event_cmds.contagion)
 app.command("study")(study_cmd)
 
 StoreOption = Annotated[

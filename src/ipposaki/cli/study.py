@@ -42,6 +42,12 @@ def study(
     roll: Annotated[
         str, typer.Option(help="Non-session event dates: none (error), next or previous.")
     ] = "none",
+    event: Annotated[
+        str | None, typer.Option(help="A catalogue event id (with --basket/--symbol).")
+    ] = None,
+    basket: Annotated[list[str] | None, typer.Option(help="Baskets for --event.")] = None,
+    symbol: Annotated[list[str] | None, typer.Option(help="Symbols for --event.")] = None,
+    catalog: Annotated[Path | None, typer.Option(help="Your own events (TOML).")] = None,
     exchange: Annotated[
         str | None,
         typer.Option(help="Exchange of the returns (XNYS, XTKS): needed for timestamp events."),
@@ -58,11 +64,42 @@ def study(
     from ipposaki.study.engine import DEFAULT_CAR_WINDOWS
     from ipposaki.study.io import read_events, read_factors, read_prices_as_returns, read_returns
 
-    if spec is not None:
+    if event is not None:
+        from ipposaki.events import load_catalog
+        from ipposaki.study.spec import SpecEvent, StudySpec
+
+        ev = load_catalog(catalog).get(event)
+        if not basket and not symbol:
+            raise InputError("--basket/--symbol", None, "at least one basket or symbol for --event")
+        spec_obj = StudySpec(
+            title=f"{ev.name} ({ev.id})",
+            events=(
+                SpecEvent(
+                    id=ev.id,
+                    date=None,
+                    name=ev.name,
+                    baskets=tuple(basket or ()),
+                    symbols=tuple(symbol or ()),
+                    timestamp=ev.timestamp,
+                ),
+            ),
+            study={
+                "model": model,
+                "estimation_window": estimation_window,
+                "event_window": event_window,
+                "car_windows": car_window or list(DEFAULT_CAR_WINDOWS),
+                "min_estimation_obs": min_estimation_obs,
+                "thin_trading": thin_trading,
+            },
+        )
+    if spec is not None or event is not None:
         from ipposaki.store import Store
         from ipposaki.study.spec import load_spec, run_spec
 
-        result = run_spec(load_spec(spec), Store(store))
+        if event is None:
+            assert spec is not None  # one of the two, checked by the branch
+            spec_obj = load_spec(spec)
+        result = run_spec(spec_obj, Store(store))
         result.to_dir(out)
         typer.echo(result.summary)
         typer.echo(f"wrote {out}")

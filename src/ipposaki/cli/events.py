@@ -1,0 +1,124 @@
+"""``ipposaki events``, ``ipposaki scan`` and ``ipposaki contagion``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="The event catalogue: real events with sources.", no_args_is_help=True)
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="Your own events (TOML), added to the built-in ones."),
+]
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="DuckDB store file.")
+]
+
+
+@app.command("list")
+def list_events(catalog: CatalogOption = None) -> None:
+    """List the events: id, UTC timestamp, precision, name.
+
+    Example: ipposaki events list
+    """
+    from ipposaki.events import load_catalog
+
+    for ev in load_catalog(catalog).events:
+        typer.echo(f"{ev.id:<28} {ev.timestamp:%Y-%m-%d %H:%M}Z  {ev.precision:<6}  {ev.name}")
+
+
+@app.command()
+def show(
+    event_id: Annotated[str, typer.Argument(help="An event id.")], catalog: CatalogOption = None
+) -> None:
+    """Show one event: names, timestamp, source, and each exchange's event session.
+
+    Example: ipposaki events show deepseek_shock
+    """
+    from ipposaki.events import load_catalog
+
+    ev = load_catalog(catalog).get(event_id)
+    typer.echo(f"{ev.id}: {ev.name} / {ev.name_ja}")
+    typer.echo(f"timestamp: {ev.timestamp.isoformat()} (precision: {ev.precision})")
+    typer.echo(f"description: {ev.description}")
+    typer.echo(f"source: {ev.source}")
+    typer.echo(ev.sessions().to_string(index=False))
+
+
+def scan(
+    start: Annotated[str, typer.Option(help="First session to scan.")],
+    end: Annotated[str, typer.Option(help="Last session to scan.")],
+    universe: Annotated[
+        list[str] | None, typer.Option(help="Baskets (repeat or comma-separate), or all.")
+    ] = None,
+    z: Annotated[float, typer.Option(help="SAR threshold.")] = 2.0,
+    k: Annotated[int | None, typer.Option(help="Members beyond z that flag a basket.")] = None,
+    window: Annotated[int, typer.Option(help="Rolling market-model window.")] = 250,
+    max_gap: Annotated[int, typer.Option(help="Unflagged sessions allowed in an episode.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Folder for episodes.csv and flags.csv.")] = None,
+    catalog: CatalogOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Find the sessions when baskets moved together and rank the episodes.
+
+    Example: ipposaki scan --universe all --start 2024-06-01 --end 2025-03-31
+    """
+    from ipposaki.events import load_catalog
+    from ipposaki.scan import scan as run_scan
+    from ipposaki.store import Store
+
+    names = [v.strip() for item in (universe or ["all"]) for v in item.split(",") if v.strip()]
+    res = run_scan(
+        Store(store),
+        start,
+        end,
+        names,
+        z=z,
+        k=k,
+        window=window,
+        max_gap=max_gap,
+        catalog=load_catalog(catalog),
+    )
+    typer.echo(res.summary)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        res.episodes.to_csv(out / "episodes.csv", index=False)
+        res.flags.to_csv(out / "flags.csv", index=False)
+        res.symbol_sars.to_csv(out / "symbols.csv", index=False)
+        typer.echo(f"wrote {out}")
+
+
+def contagion(
+    basket: Annotated[list[str], typer.Option(help="Baskets; repeat for more.")],
+    event: Annotated[str | None, typer.Option(help="A catalogue event id.")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="Or the event's zoned timestamp.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for paths.csv, comovement.csv.")] = None,
+    catalog: CatalogOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Show each basket's CAAR path on its own exchange in UTC order, and their co-movement.
+
+    Example: ipposaki contagion --event deepseek_shock --basket us_ai_chips --basket us_power
+    """
+    import pandas as pd
+
+    from ipposaki.errors import InputError
+    from ipposaki.events import load_catalog
+    from ipposaki.scan.contagion import contagion as view
+    from ipposaki.store import Store
+
+    if (event is None) == (timestamp is None):
+        raise InputError("--event/--timestamp", None, "exactly one of --event ID or --timestamp TS")
+    when = load_catalog(catalog).get(event).timestamp if event else timestamp
+    res = view(Store(store), when, basket)
+    with pd.option_context("display.width", 160, "display.max_rows", 200):
+        typer.echo(res.paths.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        typer.echo(res.comovement.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        res.paths.to_csv(out / "paths.csv", index=False)
+        res.comovement.to_csv(out / "comovement.csv", index=False)
+        typer.echo(f"wrote {out}")
