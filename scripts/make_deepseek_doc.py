@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ipposaki.scan import scan
 from ipposaki.spillover import evaluate_spillover, forecast_next
 from ipposaki.store import Store
 from ipposaki.study.spec import load_spec, run_spec
@@ -71,6 +72,35 @@ def spillover_tables(store: Store) -> None:
     print()
 
 
+def scan_tables(store: Store) -> None:
+    """The shock scan of 2024-06-01..2025-03-31: top episodes and per-basket rankings."""
+    res = scan(store, "2024-06-01", "2025-03-31")
+    print("### Shock scan, 2024-06-01 to 2025-03-31\n")
+    print(
+        f"All baskets and both exchanges' stock universes; |SAR| > {res.manifest['z']} against a "
+        f"rolling {res.manifest['window']}-session market model fitted before each session; "
+        f"severity: {res.manifest['severity']}. {len(res.episodes)} episodes; the top ten:\n"
+    )
+    cols = ["rank", "start", "sessions", "severity", "baskets", "events"]
+    print(res.episodes.head(10)[cols].to_markdown(index=False, floatfmt=".1f"))
+    print("\nRanked by one basket's severity:\n")
+    rows = []
+    for b in ("us_ai_chips", "jp_semi_equipment", "jp_electric_wires"):
+        ranked = res.ranking(b).head(3)
+        for i, r in enumerate(ranked.itertuples(), start=1):
+            rows.append(
+                {
+                    "basket": b,
+                    "rank": i,
+                    "episode": r.start,
+                    "sessions": r.sessions,
+                    "severity": getattr(r, f"severity_{b}"),
+                }
+            )
+    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".2f"))
+    print()
+
+
 def main() -> None:
     """Import the real prices into a temporary store, run the spec, print Markdown."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,6 +119,7 @@ def main() -> None:
                 print(f"* {line}")
         print()
         spillover_tables(store)
+        scan_tables(store)
     for exchange, res in result.results.items():
         p = res.parameters
         print(f"### {exchange}: CAAR by basket\n")

@@ -139,7 +139,12 @@ def close_matches(name: str, known: Sequence[str], n: int = 3) -> list[str]:
     import difflib
 
     lower = {k.lower(): k for k in known}
-    hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.6)
+    key = name.lower()
+    # Names that contain what was typed come first (``jp_semi`` -> ``jp_semi_equipment``),
+    # then those that are spelled alike.
+    contained = [k for k in lower if key and key in k and k != key]
+    alike = difflib.get_close_matches(key, list(lower), n=n, cutoff=0.6)
+    hits = list(dict.fromkeys([*sorted(contained, key=len), *alike]))[:n]
     return [lower[h] for h in hits]
 
 

@@ -251,6 +251,8 @@ def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
     for ev in spec.events:
         members = [(s, b) for b in ev.baskets for s in store.basket(b)]
         members += [(s, "symbols") for s in ev.symbols]
+        if len(spec.events) > 1:  # several events: groups per event, and per basket within it
+            members = [(s, f"{ev.id}/{g}") for s, g in members]
         for symbol, group in members:
             if symbol not in inst.index:
                 raise InputError("symbols", symbol, "a symbol in the instruments table")
