@@ -138,6 +138,8 @@ def _baskets(store: Store, universe: list[str]) -> dict[str, tuple[str, list[str
         if name not in names:
             raise UnknownNameError("basket", name, names)
         members = [s for s in store.basket(name) if s in stored]
+        if not members and universe == ["all"]:
+            continue  # a basket without stored prices has nothing to scan
         exchanges = {str(inst["exchange"].get(s, "")) for s in members}
         if len(exchanges) != 1 or "" in exchanges:
             raise InputError("--universe", name, "a basket of symbols listed on one exchange")
