@@ -96,7 +96,7 @@ class ScanResult:
 
     @property
     def symbol_sars(self) -> pd.DataFrame:
-        """exchange, session, symbol, basket, sar for the flagged sessions."""
+        """exchange, session, symbol, basket, sar: members beyond z on flagged sessions."""
         return self._symbols.copy()
 
     def ranking(self, basket: str) -> pd.DataFrame:
@@ -247,7 +247,8 @@ def scan(
                     }
                 )
             )
-            hit = sar.loc[flagged.to_numpy(), mem].stack().reset_index()
+            block = sar.loc[flagged.to_numpy(), mem]
+            hit = block.where(block.abs() > z).stack().reset_index()  # the members that moved
             hit.columns = ["session", "symbol", "sar"]
             sym_rows.append(hit.assign(exchange=exchange, basket=b))
     flag_table = pd.concat(flags, ignore_index=True)
