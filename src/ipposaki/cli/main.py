@@ -15,6 +15,7 @@ import typer
 
 from ipposaki.cli import data as data_cmds
 from ipposaki.cli import events as event_cmds
+from ipposaki.cli import scenario as scenario_cmds
 from ipposaki.cli import spillover as spillover_cmds
 from ipposaki.cli.study import study as study_cmd
 
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(data_cmds.app, name="data")
 app.add_typer(spillover_cmds.app, name="spillover")
 app.add_typer(event_cmds.app, name="events")
+app.add_typer(scenario_cmds.app, name="scenario")
 app.command("scan")(event_cmds.scan)
 app.command("contagion")(event_cmds.contagion)
 app.command("study")(study_cmd)

@@ -1,0 +1,87 @@
+"""``ipposaki scenario …``: export controls, power and compute cost from TOML specs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from ipposaki.scenario import ScenarioResult
+
+app = typer.Typer(
+    help="Scenarios with cited, uncertain inputs (Monte Carlo).", no_args_is_help=True
+)
+
+SpecArg = Annotated[Path, typer.Argument(help="The scenario spec (TOML).")]
+OutOption = Annotated[Path | None, typer.Option(help="Folder for the tables and summary.")]
+
+
+def _write(result: ScenarioResult, out: Path | None) -> None:
+    typer.echo(result.summary)
+    if out is None:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    result.quantiles.to_csv(out / "quantiles.csv", index=False)
+    result.inputs.to_csv(out / "inputs.csv", index=False)
+    result.tornado.to_csv(out / "tornado.csv", index=False)
+    result.sobol.to_csv(out / "sobol.csv", index=False)
+    for name, value in result.extra.items():
+        if hasattr(value, "to_csv"):
+            value.to_csv(out / f"{name}.csv", index=False)
+    calibration = result.extra.get("calibration")
+    if calibration is not None:
+        calibration.scatter.to_csv(out / "calibration_scatter.csv", index=False)
+        calibration.table.to_csv(out / "calibration.csv")
+    (out / "summary.txt").write_text(result.summary + "\n", encoding="utf-8")
+    manifest = {
+        "title": result.title,
+        "seed": result.seed,
+        "draws": result.draws,
+        "user_guesses": result.guesses,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    typer.echo(f"wrote {out}")
+
+
+@app.command("export-controls")
+def export_controls(
+    spec: SpecArg,
+    out: OutOption = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", envvar="IPPOSAKI_STORE", help="Store for the market calibration."),
+    ] = None,
+) -> None:
+    """Earnings and price at stake for chip-equipment makers under tighter export controls.
+
+    Example: ipposaki scenario export-controls examples/export_controls.toml --out out/ec
+    """
+    from ipposaki.scenario import export_controls_spec
+    from ipposaki.store import Store
+
+    _write(export_controls_spec(spec, Store(store)), out)
+
+
+@app.command()
+def power(spec: SpecArg, out: OutOption = None) -> None:
+    """AI data-centre electricity paths with an efficiency shock, rebound and IOWN.
+
+    Example: ipposaki scenario power examples/power.toml --out out/power
+    """
+    from ipposaki.scenario import power_spec
+
+    _write(power_spec(spec), out)
+
+
+@app.command("compute-cost")
+def compute_cost(spec: SpecArg, out: OutOption = None) -> None:
+    """Training FLOPs, GPU-hours, cost and energy; implied utilisation.
+
+    Example: ipposaki scenario compute-cost examples/compute_cost.toml
+    """
+    from ipposaki.scenario import compute_cost_spec
+
+    _write(compute_cost_spec(spec), out)

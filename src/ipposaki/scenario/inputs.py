@@ -1,0 +1,212 @@
+"""Uncertain inputs: a distribution, its parameters, its source and its allowed range.
+
+Every input of a scenario is written in TOML as a table::
+
+    loss_share = { dist = "triangular", low = 0.2, mode = 0.5, high = 0.9,
+                   source = "user guess: share of China revenue lost" }
+
+Distributions and their parameters:
+
+==============  ======================================  =========================================
+``dist``        parameters                              draw
+==============  ======================================  =========================================
+``fixed``       ``value``                               the value (no ``source`` needed)
+``uniform``     ``low``, ``high``                       U(low, high)
+``triangular``  ``low``, ``mode``, ``high``             triangular
+``normal``      ``mean``, ``sd``                        N(mean, sd²)
+``lognormal``   ``median``, ``sigma``                   exp(N(log median, sigma²))
+``pert``        ``min``, ``mode``, ``max``, ``lambda``  min + (max - min) Beta(a, b),
+                (lambda = 4 by default)                 a = 1 + λ(mode - min)/(max - min),
+                                                        b = 1 + λ(max - mode)/(max - min)
+==============  ======================================  =========================================
+
+An input whose source starts with ``"user"`` (for example ``"user guess"``) is a user guess, and
+the scenario's header says that it rests on guesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ipposaki.errors import InputError
+
+__all__ = ["DISTRIBUTIONS", "Input", "parse_input"]
+
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "sigma"),
+    "pert": ("min", "mode", "max"),
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One uncertain input.
+
+    Attributes
+    ----------
+    name : str
+        The TOML key, e.g. ``"inputs.loss_share"``.
+    dist : str
+        One of :data:`DISTRIBUTIONS`.
+    params : dict
+        The distribution's parameters.
+    source : str
+        Where the value comes from.
+    """
+
+    name: str
+    dist: str
+    params: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def is_guess(self) -> bool:
+        """True when the source says the value is the user's guess."""
+        return self.source.strip().lower().startswith("user")
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` values."""
+        p = self.params
+        if self.dist == "fixed":
+            return np.full(n, p["value"])
+        if self.dist == "uniform":
+            return rng.uniform(p["low"], p["high"], n)
+        if self.dist == "triangular":
+            if p["low"] == p["high"]:
+                return np.full(n, p["low"])
+            return rng.triangular(p["low"], p["mode"], p["high"], n)
+        if self.dist == "normal":
+            return rng.normal(p["mean"], p["sd"], n)
+        if self.dist == "lognormal":
+            return np.exp(rng.normal(np.log(p["median"]), p["sigma"], n))
+        lo, mode, hi = p["min"], p["mode"], p["max"]
+        if hi == lo:
+            return np.full(n, lo)
+        lam = p.get("lambda", 4.0)
+        a = 1.0 + lam * (mode - lo) / (hi - lo)
+        b = 1.0 + lam * (hi - mode) / (hi - lo)
+        return lo + (hi - lo) * rng.beta(a, b, n)
+
+    def quantile(self, q: float, rng: np.random.Generator | None = None) -> float:
+        """The q-quantile, exact where closed-form, else from 200,000 draws."""
+        p = self.params
+        if self.dist == "fixed":
+            return float(p["value"])
+        if self.dist == "uniform":
+            return float(p["low"] + q * (p["high"] - p["low"]))
+        if self.dist == "normal":
+            from scipy import stats
+
+            return float(stats.norm.ppf(q, p["mean"], p["sd"]))
+        if self.dist == "lognormal":
+            from scipy import stats
+
+            return float(p["median"] * np.exp(p["sigma"] * stats.norm.ppf(q)))
+        draws = self.sample(rng or np.random.default_rng(0), 200_000)
+        return float(np.quantile(draws, q))
+
+    def describe(self) -> str:
+        """``triangular(low=0.2, mode=0.5, high=0.9)``."""
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{self.dist}({args})"
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(key, value, "a number")
+    return float(value)
+
+
+def parse_input(
+    key: str,
+    raw: Any,
+    bounds: tuple[float | None, float | None] = (None, None),
+    what: str = "value",
+) -> Input:
+    """Parse and validate one input from TOML.
+
+    Parameters
+    ----------
+    key : str
+        The TOML key, used in every error message.
+    raw : number or table
+        A bare number (a fixed value) or a table with ``dist``, its parameters and ``source``.
+    bounds : tuple, optional
+        Allowed (low, high) range of every value the distribution can take; None is open.
+    what : str, default "value"
+        What the input is, for messages (e.g. ``"share"``, ``"TWh"``).
+
+    Returns
+    -------
+    Input
+        The validated input.
+
+    Raises
+    ------
+    InputError
+        Naming the TOML key: an unknown distribution, a missing parameter or source, a PERT or
+        triangular with min > mode or mode > max, or a range outside ``bounds``.
+    """
+    if not isinstance(raw, dict):
+        value = _number(key, raw)
+        spec: dict[str, Any] = {"dist": "fixed", "value": value}
+    else:
+        spec = dict(raw)
+    dist = str(spec.get("dist", "fixed"))
+    if dist not in DISTRIBUTIONS:
+        raise InputError(f"{key}.dist", dist, f"one of {', '.join(DISTRIBUTIONS)}")
+    params: dict[str, float] = {}
+    for name in DISTRIBUTIONS[dist]:
+        if name not in spec:
+            raise InputError(f"{key}.{name}", None, f"a number for the {dist} distribution")
+        params[name] = _number(f"{key}.{name}", spec[name])
+    if dist == "pert" and "lambda" in spec:
+        params["lambda"] = _number(f"{key}.lambda", spec["lambda"])
+    source = str(spec.get("source", "")).strip()
+    if dist != "fixed" and not source:
+        raise InputError(f"{key}.source", None, "a source for every uncertain input")
+    if dist in ("triangular", "pert"):
+        lo_key, hi_key = ("low", "high") if dist == "triangular" else ("min", "max")
+        if params[lo_key] > params["mode"]:
+            raise InputError(
+                f"{key}.{lo_key}", params[lo_key], f"{lo_key} <= mode ({params['mode']:g})"
+            )
+        if params["mode"] > params[hi_key]:
+            raise InputError(
+                f"{key}.mode", params["mode"], f"mode <= {hi_key} ({params[hi_key]:g})"
+            )
+    if dist == "uniform" and params["low"] > params["high"]:
+        raise InputError(f"{key}.low", params["low"], f"low <= high ({params['high']:g})")
+    if dist in ("normal",) and params["sd"] < 0:
+        raise InputError(f"{key}.sd", params["sd"], "a standard deviation >= 0")
+    if dist == "lognormal" and (params["median"] <= 0 or params["sigma"] < 0):
+        raise InputError(f"{key}.median", params["median"], "median > 0 and sigma >= 0")
+    lo, hi = bounds
+    support = _support(dist, params)
+    if lo is not None and support[0] < lo:
+        raise InputError(key, support[0], f"a {what} >= {lo:g} (every draw)")
+    if hi is not None and support[1] > hi:
+        raise InputError(key, support[1], f"a {what} <= {hi:g} (every draw)")
+    return Input(name=key, dist=dist, params=params, source=source or "fixed in the spec")
+
+
+def _support(dist: str, p: dict[str, float]) -> tuple[float, float]:
+    """Smallest and largest value a draw can take (normal: mean -/+ 4 sd)."""
+    if dist == "fixed":
+        return p["value"], p["value"]
+    if dist == "uniform":
+        return p["low"], p["high"]
+    if dist == "triangular":
+        return p["low"], p["high"]
+    if dist == "pert":
+        return p["min"], p["max"]
+    if dist == "normal":
+        return p["mean"] - 4 * p["sd"], p["mean"] + 4 * p["sd"]
+    return 0.0, p["median"] * float(np.exp(4 * p["sigma"]))
