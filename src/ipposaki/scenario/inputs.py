@@ -94,8 +94,8 @@ class Input:
         b = 1.0 + lam * (hi - mode) / (hi - lo)
         return lo + (hi - lo) * rng.beta(a, b, n)
 
-    def quantile(self, q: float, rng: np.random.Generator | None = None) -> float:
-        """The q-quantile, exact where closed-form, else from 200,000 draws."""
+    def quantile(self, q: float, draws: np.ndarray | None = None) -> float:
+        """The q-quantile: exact where closed-form, else from ``draws`` (or 200,000 new ones)."""
         p = self.params
         if self.dist == "fixed":
             return float(p["value"])
@@ -109,8 +109,13 @@ class Input:
             from scipy import stats
 
             return float(p["median"] * np.exp(p["sigma"] * stats.norm.ppf(q)))
-        draws = self.sample(rng or np.random.default_rng(0), 200_000)
+        if draws is None:
+            draws = self.sample(np.random.default_rng(0), 200_000)
         return float(np.quantile(draws, q))
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take (normal: mean -/+ 4 sd)."""
+        return _support(self.dist, self.params)
 
     def describe(self) -> str:
         """``triangular(low=0.2, mode=0.5, high=0.9)``."""

@@ -108,11 +108,16 @@ class ScenarioResult:
         return self.summary
 
 
-def _columns(value: np.ndarray, out: Output) -> list[tuple[str, np.ndarray]]:
-    if value.ndim == 1:
-        return [("", value)]
-    labels = out.labels or tuple(str(j) for j in range(value.shape[1]))
-    return [(labels[j], value[:, j]) for j in range(value.shape[1])]
+def _matrix(value: object) -> np.ndarray:
+    """An output as a (draws, columns) float matrix."""
+    arr = np.asarray(value, dtype=float)
+    return arr[:, None] if arr.ndim == 1 else arr
+
+
+def _labels(matrix: np.ndarray, out: Output) -> tuple[str, ...]:
+    if out.labels:
+        return out.labels
+    return ("",) if matrix.shape[1] == 1 else tuple(str(j) for j in range(matrix.shape[1]))
 
 
 def simulate(
@@ -157,52 +162,59 @@ def simulate(
     seed_value = seed if isinstance(seed, int) else -1
     sampled = {name: inp.sample(rng, draws) for name, inp in inputs.items()}
     results = model(sampled)
+    matrices = {name: _matrix(results[name]) for name in outputs}
     rows = []
     for name, out in outputs.items():
-        for label, col in _columns(np.asarray(results[name], dtype=float), out):
-            qs = np.nanquantile(col, QUANTILES)
+        y = matrices[name]
+        labels = _labels(y, out)
+        qs = np.nanquantile(y, QUANTILES, axis=0)  # all columns at once
+        means = np.nanmean(y, axis=0)
+        for j, label in enumerate(labels):
             rows.append(
                 {
                     "output": name,
                     "label": label,
                     "unit": out.unit,
-                    **{f"q{int(q * 100):02d}": v for q, v in zip(QUANTILES, qs, strict=True)},
-                    "mean": float(np.nanmean(col)),
+                    **{f"q{int(q * 100):02d}": qs[i, j] for i, q in enumerate(QUANTILES)},
+                    "mean": float(means[j]),
                 }
             )
     quantiles = pd.DataFrame(rows)
-    medians = {n: np.full(1, inp.quantile(0.5, rng)) for n, inp in inputs.items()}
+    medians = {n: np.full(1, inp.quantile(0.5, sampled[n])) for n, inp in inputs.items()}
+    key_outputs = [name for name, out in outputs.items() if out.key]
+    variances = {name: np.nanvar(matrices[name], axis=0) for name in key_outputs}
+    filled = {name: np.nan_to_num(matrices[name]) for name in key_outputs}
     tornado_rows, sobol_rows = [], []
     varying = [n for n, inp in inputs.items() if inp.dist != "fixed"]
-    for n in varying:
-        lo_draw = dict(medians, **{n: np.full(1, inputs[n].quantile(0.05, rng))})
-        hi_draw = dict(medians, **{n: np.full(1, inputs[n].quantile(0.95, rng))})
-        lo_out, hi_out = model(lo_draw), model(hi_draw)
-        order = np.argsort(sampled[n], kind="stable")
-        bins = np.array_split(order, _BINS)
-        for name, out in outputs.items():
-            if not out.key:
-                continue
-            # One-draw outputs have shape (1,) or (1, m): the same columns as the draws.
-            lo_cols = _columns(np.asarray(lo_out[name], dtype=float), out)
-            hi_cols = _columns(np.asarray(hi_out[name], dtype=float), out)
-            draws_cols = _columns(np.asarray(results[name], dtype=float), out)
-            for (label, lo_v), (_, hi_v), (_, y) in zip(lo_cols, hi_cols, draws_cols, strict=True):
-                lo_f, hi_f = float(np.ravel(lo_v)[0]), float(np.ravel(hi_v)[0])
+    for n in varying:  # inputs, not draws
+        lo_out = model(dict(medians, **{n: np.full(1, inputs[n].quantile(0.05, sampled[n]))}))
+        hi_out = model(dict(medians, **{n: np.full(1, inputs[n].quantile(0.95, sampled[n]))}))
+        # Equal-count bins of X_n from its quantiles; E[Y | bin] for every column in one bincount.
+        edges = np.quantile(sampled[n], np.linspace(0.0, 1.0, _BINS + 1)[1:-1])
+        bins = np.searchsorted(edges, sampled[n], side="right")
+        for name in key_outputs:
+            y = matrices[name]
+            m = y.shape[1]
+            labels = _labels(y, outputs[name])
+            lo_v, hi_v = _matrix(lo_out[name])[0], _matrix(hi_out[name])[0]
+            flat = (bins[:, None] * m + np.arange(m)[None, :]).ravel()
+            sums = np.bincount(flat, weights=filled[name].ravel(), minlength=_BINS * m)
+            counts = np.bincount(bins, minlength=_BINS)
+            bin_means = sums.reshape(_BINS, m) / counts[:, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                s1 = np.where(variances[name] > 0, bin_means.var(axis=0) / variances[name], 0.0)
+            for j, label in enumerate(labels):
                 tornado_rows.append(
                     {
                         "output": name,
                         "label": label,
                         "input": n,
-                        "at_q05": lo_f,
-                        "at_q95": hi_f,
-                        "swing": abs(hi_f - lo_f),
+                        "at_q05": float(lo_v[j]),
+                        "at_q95": float(hi_v[j]),
+                        "swing": abs(float(hi_v[j]) - float(lo_v[j])),
                     }
                 )
-                var = float(np.nanvar(y))
-                means = np.array([np.nanmean(y[b]) for b in bins])  # 50 bins, not draws
-                s1 = float(np.var(means) / var) if var > 0 else 0.0
-                sobol_rows.append({"output": name, "label": label, "input": n, "s1": s1})
+                sobol_rows.append({"output": name, "label": label, "input": n, "s1": float(s1[j])})
     tornado = pd.DataFrame(
         tornado_rows, columns=["output", "label", "input", "at_q05", "at_q95", "swing"]
     )

@@ -107,24 +107,8 @@ def power(doc: dict[str, Any]) -> ScenarioResult:
     if not 2024 <= start <= end <= 2050:
         raise InputError("scenario.start/end", f"{start}..{end}", "years within 2024..2050")
     inputs = read_inputs(doc.get("inputs", {}), "inputs", _INPUTS, optional=_OPTIONAL)
-    c_max = (
-        inputs["compute_share"].quantile(1.0)
-        if inputs["compute_share"].dist == "fixed"
-        else (
-            inputs["compute_share"].params.get(
-                "high", inputs["compute_share"].params.get("max", 1.0)
-            )
-        )
-    )
-    k_max = (
-        inputs["cooling_share"].quantile(1.0)
-        if inputs["cooling_share"].dist == "fixed"
-        else (
-            inputs["cooling_share"].params.get(
-                "high", inputs["cooling_share"].params.get("max", 1.0)
-            )
-        )
-    )
+    c_max = inputs["compute_share"].support()[1]
+    k_max = inputs["cooling_share"].support()[1]
     if c_max + k_max > 1.0:
         raise InputError(
             "inputs.compute_share + inputs.cooling_share", c_max + k_max, "shares summing to <= 1"

@@ -150,10 +150,12 @@ def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, .
 
 
 def _r2(y: np.ndarray, resid: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    ym = np.where(valid, y, np.nan)
-    sst = np.nansum((ym - np.nanmean(ym, axis=1, keepdims=True)) ** 2, axis=1)
-    ssr = np.nansum(resid**2, axis=1)
+    yv = np.where(valid, y, 0.0)
+    count = valid.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
+        mean = yv.sum(axis=1, keepdims=True) / count
+        sst = np.where(valid, (y - mean) ** 2, 0.0).sum(axis=1)
+        ssr = np.nansum(resid**2, axis=1)
         return 1.0 - ssr / sst
 
 
