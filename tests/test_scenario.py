@@ -173,7 +173,9 @@ def test_power_iown_by_hand() -> None:
     doc = _power_doc(iown_saturation=1.0, iown_midpoint=2000, iown_start=2000)
     q = power(doc).quantiles.query("output == 'twh'").set_index("label")["q50"]
     it_after = 0.4 + 0.2 * 0.5 + 0.2 * 0.5 * 0.01
-    assert q["2024"] == pytest.approx(415 * (it_after + 0.4 * it_after / 0.6), rel=1e-9)  # 1 - e^-24
+    assert q["2024"] == pytest.approx(
+        415 * (it_after + 0.4 * it_after / 0.6), rel=1e-9
+    )  # 1 - e^-24
 
 
 def test_power_bad_shares() -> None:
