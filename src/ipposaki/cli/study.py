@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ipposaki.errors import InputError
+
+if TYPE_CHECKING:
+    from ipposaki.study.engine import ChunkRunner
 
 
 def study(
@@ -55,15 +58,25 @@ def study(
     store: Annotated[
         Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="Store (spec mode).")
     ] = None,
+    backend: Annotated[
+        str, typer.Option(help="Where the blocks of pairs run: local or dask.")
+    ] = "local",
+    scheduler: Annotated[
+        str,
+        typer.Option(help="For --backend dask: local, local:N or tcp://HOST:PORT."),
+    ] = "local",
 ) -> None:
     """Run an event study from files, or from a SPEC on the store.
 
     Example: ipposaki study --prices prices.csv --events events.csv --market SPY --out out/study
+
+    On a Dask cluster: add --backend dask --scheduler tcp://HOST:8786 (or local:2).
     """
     from ipposaki.study import run_study
     from ipposaki.study.engine import DEFAULT_CAR_WINDOWS
     from ipposaki.study.io import read_events, read_factors, read_prices_as_returns, read_returns
 
+    runner = _backend(backend, scheduler)
     if event is not None:
         from ipposaki.events import load_catalog
         from ipposaki.study.spec import SpecEvent, StudySpec
@@ -99,7 +112,7 @@ def study(
         if event is None:
             assert spec is not None  # one of the two, checked by the branch
             spec_obj = load_spec(spec)
-        result = run_spec(spec_obj, Store(store))
+        result = run_spec(spec_obj, Store(store), runner)
         result.to_dir(out)
         typer.echo(result.summary)
         typer.echo(f"wrote {out}")
@@ -130,7 +143,21 @@ def study(
         log_returns=log_returns,
         data_source=str(returns or prices),
         exchange=exchange,
+        backend=runner,
     )
     res.to_dir(out)
     typer.echo(res.summary)
     typer.echo(f"wrote {out}")
+
+
+def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
+    """The chunk runner for ``--backend``; checked before any data is read."""
+    if backend == "local":
+        return None
+    if backend != "dask":
+        raise InputError("--backend", backend, "local or dask")
+    try:
+        from ipposaki.study.distributed import DaskBackend
+    except ImportError:  # distributed is an extra
+        raise InputError("--backend", backend, "dask after pip install 'ipposaki[dask]'") from None
+    return DaskBackend(scheduler, progress=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,7 @@ def run_study(
     log_returns: bool = False,
     data_source: str = "",
     exchange: str | None = None,
+    backend: ChunkRunner | None = None,
 ) -> EventStudyResult:
     """Run an event study on a returns panel.
 
@@ -138,6 +140,10 @@ def run_study(
     exchange : str, optional
         ISO MIC whose sessions the returns are on; lets ``event_date`` hold zoned timestamps,
         mapped to that exchange's event session (news after the close counts for the next one).
+    backend : ChunkRunner, optional
+        Where the blocks of pairs run; default in this process. Pass
+        :class:`ipposaki.study.distributed.DaskBackend` to run them on a Dask cluster: the
+        statistics are the same and the results equal to the local run.
 
     Returns
     -------
@@ -192,7 +198,7 @@ def run_study(
         data_source=data_source,
         data_hash=_data_hash(matrix, returns),
     )
-    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params)
+    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
 
 
 def _data_hash(matrix: np.ndarray, returns: pd.DataFrame) -> str:
@@ -209,8 +215,42 @@ def _data_hash(matrix: np.ndarray, returns: pd.DataFrame) -> str:
 CHUNK_PAIRS = 4096
 
 
+@dataclass(frozen=True)
+class ChunkContext:
+    """What every block of pairs shares: the window geometry and the parameters."""
+
+    rel: np.ndarray
+    width: int
+    pad: int
+    weights: np.ndarray
+    factor_names: tuple[str, ...]
+    params: StudyParameters
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """One block of pairs and its group membership matrix (groups x pairs)."""
+
+    pairs: pd.DataFrame
+    member: np.ndarray
+
+
+class ChunkRunner(Protocol):
+    """Runs the blocks of a study somewhere and returns their results in order."""
+
+    def run(
+        self,
+        jobs: list[ChunkJob],
+        context: ChunkContext,
+        matrix: np.ndarray,
+        factors: np.ndarray | None,
+    ) -> list[Chunk]:
+        """Return one :class:`Chunk` per job, in the order of ``jobs``."""
+        ...
+
+
 @dataclass
-class _Chunk:
+class Chunk:
     """What one block of pairs contributes: per-pair arrays and per-group sums."""
 
     keep: np.ndarray
@@ -245,7 +285,7 @@ def _chunk(
     weights: np.ndarray,
     member: np.ndarray,
     params: StudyParameters,
-) -> _Chunk:
+) -> Chunk:
     model: ModelName = params.model  # type: ignore[assignment]
     pos0 = pairs["pos0"].to_numpy(np.int64)
     col = pairs["col"].to_numpy(np.int64)
@@ -322,7 +362,7 @@ def _chunk(
         np.where(valid_est, m_est, np.nan),
         m_ev,
     )
-    return _Chunk(
+    return Chunk(
         keep=keep,
         reason=reason,
         coef=fit.coef,
@@ -354,6 +394,7 @@ def _study(
     index: pd.DatetimeIndex,
     cars: list[Window],
     params: StudyParameters,
+    backend: ChunkRunner | None = None,
 ) -> EventStudyResult:
     pairs = plan.pairs
     est_span = (pairs["est_hi"] - pairs["est_lo"]).to_numpy()
@@ -363,28 +404,31 @@ def _study(
         if len(pairs)
         else np.arange(1)
     )
-    windows = _Windows(matrix, pad=max(width, len(rel)) + 2)
     # Windows: every event day on its own, then the CAR windows.
     labels = [f"{d}:{d}" for d in rel] + [str(w) for w in cars]
     window_days = np.vstack(
         [np.eye(len(rel), dtype=bool)]
         + [((rel >= w.start) & (rel <= w.end))[None, :] for w in cars]
     )
-    weights = window_days.T.astype(np.float64)  # (W, K)
+    context = ChunkContext(
+        rel=rel,
+        width=width,
+        pad=max(width, len(rel)) + 2,
+        weights=window_days.T.astype(np.float64),  # (W, K)
+        factor_names=factor_names,
+        params=params,
+    )
     groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
     codes = pd.Categorical(pairs["group"], categories=groups).codes
-    chunks = []
-    for lo in range(0, max(len(pairs), 1), CHUNK_PAIRS):  # blocks of pairs, not single firms
-        part = pairs.iloc[lo : lo + CHUNK_PAIRS]
-        if part.empty:
-            break
+    jobs = []
+    size = getattr(backend, "chunk_pairs", None) or CHUNK_PAIRS
+    for lo in range(0, len(pairs), size):  # blocks of pairs, not single firms
+        part = pairs.iloc[lo : lo + size]
         member = np.zeros((len(groups), len(part)))
         member[0] = 1.0
-        member[codes[lo : lo + CHUNK_PAIRS], np.arange(len(part))] = 1.0
-        chunks.append(
-            _chunk(part, windows, factors, factor_names, rel, width, weights, member, params)
-        )
-    del windows
+        member[codes[lo : lo + size], np.arange(len(part))] = 1.0
+        jobs.append(ChunkJob(part, member))
+    chunks = (backend or LocalRunner()).run(jobs, context, matrix, factors)
 
     empty_shapes = {
         "keep": (0,),
@@ -505,6 +549,38 @@ def _study(
         excluded=excluded,
         params=params,
         groups=groups,
+    )
+
+
+class LocalRunner:
+    """Runs every block in this process, one after the other, on the whole matrix."""
+
+    def run(
+        self,
+        jobs: list[ChunkJob],
+        context: ChunkContext,
+        matrix: np.ndarray,
+        factors: np.ndarray | None,
+    ) -> list[Chunk]:
+        """Return one :class:`Chunk` per job, in order."""
+        windows = _Windows(matrix, pad=context.pad)
+        return [run_chunk(job, context, windows, factors) for job in jobs]
+
+
+def run_chunk(
+    job: ChunkJob, context: ChunkContext, windows: _Windows, factors: np.ndarray | None
+) -> Chunk:
+    """Fit and test one block of pairs on the returns held by ``windows``."""
+    return _chunk(
+        job.pairs,
+        windows,
+        factors,
+        context.factor_names,
+        context.rel,
+        context.width,
+        context.weights,
+        job.member,
+        context.params,
     )
 
 

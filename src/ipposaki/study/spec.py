@@ -37,7 +37,7 @@ from ipposaki.crossmarket import event_sessions, parse_timestamp
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
 from ipposaki.store import Store
-from ipposaki.study.engine import DEFAULT_CAR_WINDOWS, run_study
+from ipposaki.study.engine import DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
 from ipposaki.study.models import MODELS
 from ipposaki.study.results import EventStudyResult
 from ipposaki.study.windows import parse_window
@@ -231,7 +231,7 @@ class SpecStudy:
         return [*written, out / "timing.csv", out / "summary.txt"]
 
 
-def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
+def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) -> SpecStudy:
     """Run a spec on the store: one study per exchange, each symbol on its own sessions.
 
     Parameters
@@ -240,6 +240,8 @@ def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
         The spec.
     store : Store
         The price store (baskets, instruments and prices).
+    backend : ChunkRunner, optional
+        Where the blocks run (see :func:`ipposaki.study.run_study`); default in this process.
 
     Returns
     -------
@@ -294,5 +296,6 @@ def run_spec(spec: StudySpec, store: Store) -> SpecStudy:
             min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
             thin_trading=spec.study.get("thin_trading", "none"),
             data_source=f"store {store.path} ({exchange!s}, panel hash {panel.data_hash})",
+            backend=backend,
         )
     return SpecStudy(spec=spec, results=results)
