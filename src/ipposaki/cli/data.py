@@ -139,3 +139,22 @@ def baskets(
         return
     for name, grp in st.baskets().groupby("basket", sort=True):
         typer.echo(f"{name:<20} {', '.join(grp['symbol'])}")
+
+
+@app.command()
+def export(
+    parquet: Annotated[Path, typer.Option(help="Target directory (must not exist yet).")],
+    partition_by: Annotated[
+        str, typer.Option(help="Partition columns: exchange, year and/or bucket (symbol hash).")
+    ] = "exchange,year",
+    store: StoreOption = None,
+) -> None:
+    """Write the store's prices as partitioned Parquet (read by study --parquet and Dask).
+
+    Example: ipposaki data export --parquet out/prices --partition-by exchange,year
+    """
+    from ipposaki.panel.partitioned import export_partitioned
+
+    path = export_partitioned(_store(store), parquet, partition_by.split(","))
+    files = sorted(path.rglob("*.parquet"))
+    typer.echo(f"wrote {len(files)} Parquet files to {path}")

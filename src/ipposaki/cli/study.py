@@ -10,6 +10,9 @@ import typer
 from ipposaki.errors import InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from ipposaki.panel.partitioned import PartitionedPrices
     from ipposaki.study.engine import ChunkRunner
 
 
@@ -22,6 +25,10 @@ def study(
     ] = None,
     prices: Annotated[
         Path | None, typer.Option(help="Prices, CSV or Parquet, long or wide.")
+    ] = None,
+    parquet: Annotated[
+        Path | None,
+        typer.Option(help="A partitioned Parquet price directory (from data export)."),
     ] = None,
     events: Annotated[
         Path | None, typer.Option(help="Events CSV (symbol, event_date, ...).")
@@ -117,14 +124,21 @@ def study(
         typer.echo(result.summary)
         typer.echo(f"wrote {out}")
         return
-    if (returns is None) == (prices is None):
+    if sum(x is not None for x in (returns, prices, parquet)) != 1:
         raise InputError(
-            "--returns/--prices", None, "exactly one of --returns FILE or --prices FILE"
+            "--returns/--prices/--parquet",
+            None,
+            "exactly one of --returns FILE, --prices FILE or --parquet DIR",
         )
     if events is None:
         raise InputError("--events", None, "an events CSV")
+    table: pd.DataFrame | PartitionedPrices
     if returns is not None:
         table = read_returns(returns)
+    elif parquet is not None:
+        from ipposaki.panel.partitioned import PartitionedPrices
+
+        table = PartitionedPrices(parquet, exchange)
     else:
         assert prices is not None  # exactly one of the two, checked above
         table = read_prices_as_returns(prices, log=log_returns)
@@ -141,7 +155,7 @@ def study(
         thin_trading=thin_trading,  # type: ignore[arg-type]
         roll=roll,  # type: ignore[arg-type]
         log_returns=log_returns,
-        data_source=str(returns or prices),
+        data_source=str(returns or prices or parquet),
         exchange=exchange,
         backend=runner,
     )

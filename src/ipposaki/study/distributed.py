@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ipposaki.errors import InputError
+from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _Windows, run_chunk
 
 __all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk"]
@@ -51,9 +52,14 @@ def parse_scheduler(scheduler: str) -> tuple[str, int | None]:
 
 
 def sliced_chunk(
-    job: ChunkJob, context: ChunkContext, matrix: np.ndarray, factors: np.ndarray | None
+    job: ChunkJob,
+    context: ChunkContext,
+    matrix: np.ndarray | PartitionedPrices,
+    factors: np.ndarray | None,
 ) -> Chunk:
     """Run one block on the slice of ``matrix`` (symbols x sessions) that its pairs read.
+
+    A :class:`PartitionedPrices` source is read for that slice only.
 
     Every window the kernel reads lies inside the slice (estimation window padded to the
     longest, its lead and lag for thin trading, and the event window), so the values, and
@@ -65,7 +71,7 @@ def sliced_chunk(
     mcol = pairs["mcol"].to_numpy(np.int64)
     est_lo = pairs["est_lo"].to_numpy(np.int64)
     rel = context.rel
-    n_sessions = matrix.shape[1]
+    n_sessions = len(matrix.sessions) if isinstance(matrix, PartitionedPrices) else matrix.shape[1]
     lo = max(int((pos0 + np.minimum(est_lo - 1, rel[0])).min()), 0)
     hi = min(int((pos0 + np.maximum(est_lo + context.width, rel[-1])).max()), n_sessions - 1)
     symbols = np.unique(np.concatenate([col[col >= 0], mcol[mcol >= 0]]))
@@ -74,7 +80,11 @@ def sliced_chunk(
         return np.where(c >= 0, np.searchsorted(symbols, c), -1)
 
     sliced = pairs.assign(pos0=pos0 - lo, col=local(col), mcol=local(mcol))
-    windows = _Windows(matrix[symbols, lo : hi + 1], pad=context.pad)
+    if isinstance(matrix, PartitionedPrices):
+        values = matrix.read(symbols, lo, hi)
+    else:
+        values = matrix[symbols, lo : hi + 1]
+    windows = _Windows(values, pad=context.pad)
     sub_factors = factors[lo : hi + 1] if factors is not None else None
     return run_chunk(ChunkJob(sliced, job.member), context, windows, sub_factors)
 
@@ -101,6 +111,8 @@ class DaskBackend:
         Show a rich progress bar and the dashboard address.
     on_progress : callable, optional
         Called with ``(done, total)`` after each finished task.
+    time_ordered : bool, default True
+        Group pairs into blocks by event session, so each task reads a short span of sessions.
     """
 
     scheduler: str = "local"
@@ -110,6 +122,7 @@ class DaskBackend:
     chunk_pairs: int | None = None
     progress: bool = False
     on_progress: Callable[[int, int], None] | None = None
+    time_ordered: bool = True
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -150,18 +163,22 @@ class DaskBackend:
         self,
         jobs: list[ChunkJob],
         context: ChunkContext,
-        matrix: np.ndarray,
+        matrix: np.ndarray | PartitionedPrices,
         factors: np.ndarray | None,
     ) -> list[Chunk]:
-        """Run every job as a task and return the blocks in the order of ``jobs``."""
+        """Run every job as a task and return the blocks in the order of ``jobs``.
+
+        An in-memory matrix is sent once to every worker; a partitioned Parquet source is not
+        sent at all: each task reads its own slice from the directory.
+        """
         if not jobs:
             return []
         from distributed import as_completed
 
         with self._connect() as client:
-            shared = client.scatter(
-                {"matrix": matrix, "factors": factors}, broadcast=True, hash=False
-            )
+            shared: dict[str, Any] = {"matrix": matrix, "factors": factors}
+            if not isinstance(matrix, PartitionedPrices):
+                shared = client.scatter(shared, broadcast=True, hash=False)
             run_id = uuid.uuid4().hex[:8]
             futures = client.map(
                 sliced_chunk,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError
+from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.events import EventPlan, Roll, plan_events
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
 from ipposaki.study.results import EventStudyResult, StudyParameters
@@ -90,7 +91,7 @@ def _regressors(
 
 
 def run_study(
-    returns: pd.DataFrame,
+    returns: pd.DataFrame | PartitionedPrices,
     events: pd.DataFrame,
     *,
     model: ModelName = "market",
@@ -111,9 +112,12 @@ def run_study(
 
     Parameters
     ----------
-    returns : pandas.DataFrame
+    returns : pandas.DataFrame or PartitionedPrices
         Sessions x symbols returns (simple, or log with ``log_returns=True``), including the
-        market series. Its index is the session grid that windows count on.
+        market series. Its index is the session grid that windows count on. A
+        :class:`~ipposaki.panel.partitioned.PartitionedPrices` directory is read in slices by
+        the Dask backend (each task reads only its pairs' symbols and sessions) and whole by the
+        local one.
     events : pandas.DataFrame
         Columns ``symbol``, ``event_date`` and optionally ``event_id``, ``group``, ``market``,
         ``estimation_start``, ``estimation_end``, ``event_start``, ``event_end``.
@@ -167,20 +171,29 @@ def run_study(
         raise InputError("--min-estimation-obs", min_estimation_obs, "an integer >= 1")
     if model == "factor" and (factors is None or factors.shape[1] == 0):
         raise InputError("--factors", None, "a factor file for --model factor")
-    if not isinstance(returns.index, pd.DatetimeIndex):
-        returns = returns.set_axis(pd.DatetimeIndex(returns.index), axis=0)
-    if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
-        raise InputError("returns", "an index out of order", "sorted, unique sessions")
+    source: PartitionedPrices | None = None
+    if isinstance(returns, PartitionedPrices):
+        source = returns
+        index, columns = source.sessions, pd.Index(source.symbols)
+    else:
+        if not isinstance(returns.index, pd.DatetimeIndex):
+            returns = returns.set_axis(pd.DatetimeIndex(returns.index), axis=0)
+        if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
+            raise InputError("returns", "an index out of order", "sorted, unique sessions")
+        index, columns = pd.DatetimeIndex(returns.index), returns.columns
     needs_market = model in ("market", "market-adjusted")
-    index = pd.DatetimeIndex(returns.index)
-    plan = plan_events(
-        events, index, returns.columns, market, est, evw, roll, needs_market, exchange
-    )
-    matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
+    plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
+    matrix: np.ndarray | PartitionedPrices
+    if source is None:
+        assert isinstance(returns, pd.DataFrame)  # the other branch
+        matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
+        data_hash = _data_hash(matrix, returns)
+    else:
+        matrix, data_hash = source, source.fingerprint
     factor_matrix: np.ndarray | None = None
     factor_names: tuple[str, ...] = ()
     if model == "factor" and factors is not None:
-        aligned = factors.reindex(returns.index)
+        aligned = factors.reindex(index)
         factor_matrix = aligned.to_numpy(dtype=np.float64)
         factor_names = tuple(str(c) for c in aligned.columns)
     params = StudyParameters(
@@ -196,7 +209,7 @@ def run_study(
         factors=factor_names,
         missing_policy=MISSING_POLICY,
         data_source=data_source,
-        data_hash=_data_hash(matrix, returns),
+        data_hash=data_hash,
     )
     return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
 
@@ -242,7 +255,7 @@ class ChunkRunner(Protocol):
         self,
         jobs: list[ChunkJob],
         context: ChunkContext,
-        matrix: np.ndarray,
+        matrix: np.ndarray | PartitionedPrices,
         factors: np.ndarray | None,
     ) -> list[Chunk]:
         """Return one :class:`Chunk` per job, in the order of ``jobs``."""
@@ -388,7 +401,7 @@ def _chunk(
 
 def _study(
     plan: EventPlan,
-    matrix: np.ndarray,
+    matrix: np.ndarray | PartitionedPrices,
     factors: np.ndarray | None,
     factor_names: tuple[str, ...],
     index: pd.DatetimeIndex,
@@ -420,14 +433,21 @@ def _study(
     )
     groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
     codes = pd.Categorical(pairs["group"], categories=groups).codes
+    # A runner that reads slices wants blocks compact in time: it may order the pairs by event
+    # session; the per-pair results are put back in the original order below.
+    order = np.arange(len(pairs))
+    if getattr(backend, "time_ordered", False):
+        order = np.argsort(pairs["pos0"].to_numpy(), kind="stable")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
     jobs = []
     size = getattr(backend, "chunk_pairs", None) or CHUNK_PAIRS
     for lo in range(0, len(pairs), size):  # blocks of pairs, not single firms
-        part = pairs.iloc[lo : lo + size]
-        member = np.zeros((len(groups), len(part)))
+        rows = order[lo : lo + size]
+        member = np.zeros((len(groups), len(rows)))
         member[0] = 1.0
-        member[codes[lo : lo + size], np.arange(len(part))] = 1.0
-        jobs.append(ChunkJob(part, member))
+        member[codes[rows], np.arange(len(rows))] = 1.0
+        jobs.append(ChunkJob(pairs.iloc[rows], member))
     chunks = (backend or LocalRunner()).run(jobs, context, matrix, factors)
 
     empty_shapes = {
@@ -454,7 +474,7 @@ def _study(
     def cat(name: str) -> np.ndarray:
         if not chunks:  # every pair was excluded before fitting
             return np.zeros(empty_shapes[name], dtype=object if name == "reason" else float)
-        return np.concatenate([getattr(c, name) for c in chunks], axis=0)
+        return np.concatenate([getattr(c, name) for c in chunks], axis=0)[inverse]
 
     keep = cat("keep").astype(bool)
     reason = cat("reason")
@@ -559,10 +579,12 @@ class LocalRunner:
         self,
         jobs: list[ChunkJob],
         context: ChunkContext,
-        matrix: np.ndarray,
+        matrix: np.ndarray | PartitionedPrices,
         factors: np.ndarray | None,
     ) -> list[Chunk]:
         """Return one :class:`Chunk` per job, in order."""
+        if isinstance(matrix, PartitionedPrices):
+            matrix = matrix.read(np.arange(len(matrix.symbols)), 0, len(matrix.sessions) - 1)
         windows = _Windows(matrix, pad=context.pad)
         return [run_chunk(job, context, windows, factors) for job in jobs]
 
