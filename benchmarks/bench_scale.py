@@ -1,0 +1,120 @@
+"""Benchmark the Dask backend on a 10,000-symbol x 30-year partitioned panel (issue #8).
+
+Runs a market-model event study with the full test battery on N firm-events (default
+1,000,000) drawn uniformly over each symbol's listed life (distinct symbol-sessions), on a ``LocalCluster`` of 2 worker
+processes with a 4 GiB memory limit each, then the same study on the local backend. Each run
+is a fresh process, so peak memory (VmHWM / ru_maxrss) is its own. The panel is written by
+``benchmarks/make_panel.py`` first if it is missing (not timed).
+
+Reproduce::
+
+    .venv/bin/python benchmarks/bench_scale.py --events 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PANEL = ROOT / "benchmarks" / "_data" / "panel"
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np, pandas as pd
+
+def peak_gib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+def main():
+    from ipposaki.panel.partitioned import PartitionedPrices
+    from ipposaki.study import run_study
+    panel, n, backend = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    t0 = time.perf_counter()
+    src = PartitionedPrices(panel)
+    life = src._query(f"SELECT symbol, min(session) AS a, max(session) AS b FROM {src._scan()} "
+                      "WHERE symbol <> 'MKT' GROUP BY symbol ORDER BY symbol")
+    meta = time.perf_counter() - t0
+    pos = src.sessions
+    lo = pos.get_indexer(pd.DatetimeIndex(life["a"])) + 260
+    hi = pos.get_indexer(pd.DatetimeIndex(life["b"])) - 11
+    rng = np.random.default_rng(1)
+    m = int(n * 1.1)  # draw more, then keep n distinct (symbol, session) pairs
+    pick = rng.integers(0, len(life), m)
+    day = (lo[pick] + rng.random(m) * (hi[pick] - lo[pick])).astype(int)
+    events = pd.DataFrame({"symbol": life["symbol"].to_numpy()[pick], "event_date": pos[day]})
+    events = events.drop_duplicates().iloc[:n].reset_index(drop=True)
+    events["group"] = np.where(rng.random(n) < 0.5, "a", "b")
+    out = {"events": n, "backend": backend, "metadata_s": meta}
+    if backend == "dask":
+        from distributed import Client, LocalCluster
+        from ipposaki.study.distributed import DaskBackend
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          memory_limit="4GiB", dashboard_address=":0") as cluster, \
+                Client(cluster) as client:
+            t0 = time.perf_counter()
+            res = run_study(src, events, market="MKT", backend=DaskBackend(client=client))
+            out["seconds"] = time.perf_counter() - t0
+            rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            out["worker_peak_gib"] = sorted(v / 1024**2 for v in rss.values())
+    else:
+        t0 = time.perf_counter()
+        res = run_study(src, events, market="MKT")
+        out["seconds"] = time.perf_counter() - t0
+    out["kept"] = int(res.car.query("window == '0:0'").shape[0])
+    out["excluded"] = len(res.excluded)
+    out["caar_0_0"] = float(res.caar.query("window == '0:0' and group == 'all'")["caar"].iloc[0])
+    out["client_peak_gib"] = peak_gib()
+    print(json.dumps(out))
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _run(panel: Path, n: int, backend: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(panel), str(n), backend],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"events": n, "backend": backend, "error": proc.stderr.strip().splitlines()[-1]}
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--panel", type=Path, default=PANEL)
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--skip-local", action="store_true")
+    args = parser.parse_args()
+    if not args.panel.exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "make_panel.py"), "--out", str(args.panel)],
+            check=True,
+        )
+    for n in args.events:
+        dask = _run(args.panel, n, "dask")
+        print(json.dumps(dask))
+        if args.skip_local:
+            continue
+        local = _run(args.panel, n, "local")
+        print(json.dumps(local))
+        if "seconds" in dask and "seconds" in local:
+            ratio = float(local["seconds"]) / float(dask["seconds"])  # type: ignore[arg-type]
+            print(
+                f"{n:,} firm-events: dask {dask['seconds']:.1f} s "
+                f"({n / float(dask['seconds']):,.0f} firm-events/s, workers peak "  # type: ignore[arg-type]
+                f"{max(dask['worker_peak_gib']):.2f} GiB), local {local['seconds']:.1f} s "  # type: ignore[arg-type]
+                f"(peak {local['client_peak_gib']:.2f} GiB); local/dask = {ratio:.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
