@@ -136,7 +136,9 @@ def test_cli_study_errors_exit_2(
     assert "did you mean -5:5?" in capsys.readouterr().err
     assert run([*base, "--model", "capm"]) == 2
     assert run(["study", "--events", str(epath)]) == 2
-    assert "exactly one of --returns FILE, --prices FILE or --parquet DIR" in capsys.readouterr().err
+    assert (
+        "exactly one of --returns FILE, --prices FILE or --parquet DIR" in capsys.readouterr().err
+    )
     assert run(base) == 0
     written = sorted(p.name for p in (tmp_path / "o").iterdir())
     assert written == sorted(
