@@ -115,3 +115,22 @@ def test_cli_export_then_study_on_dask(shared_store: Store, tmp_path: Path) -> N
     pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-12)
     nvda = a.query("symbol == 'NVDA' and window == '0:0'")
     assert float(nvda["car"].iloc[0]) < -0.10
+
+
+def test_scanner_reads_the_directory(exported: Path, shared_store: Store) -> None:
+    """The scan on the exported Parquet finds the same DeepSeek episode as on the store."""
+    from ipposaki.scan import scan
+
+    on_store = scan(shared_store, "2024-06-01", "2025-03-31", ["us_ai_chips", "jp_electric_wires"])
+    on_files = scan(
+        shared_store,
+        "2024-06-01",
+        "2025-03-31",
+        ["us_ai_chips", "jp_electric_wires"],
+        parquet=exported,
+    )
+    top = on_files.episodes.iloc[0]
+    assert top["sessions"] == "XTKS 01-27, XNYS 01-27, XTKS 01-28"
+    a = on_store.flags.set_index(["basket", "session"])["basket_sar"]
+    b = on_files.flags.set_index(["basket", "session"])["basket_sar"]
+    pd.testing.assert_series_equal(a, b, rtol=0, atol=1e-12)  # the same closes, the same SARs

@@ -61,6 +61,9 @@ def scan(
     out: Annotated[Path | None, typer.Option(help="Folder for episodes.csv and flags.csv.")] = None,
     catalog: CatalogOption = None,
     store: StoreOption = None,
+    parquet: Annotated[
+        Path | None, typer.Option(help="Read prices from a partitioned Parquet directory.")
+    ] = None,
 ) -> None:
     """Find the sessions when baskets moved together and rank the episodes.
 
@@ -81,6 +84,7 @@ def scan(
         window=window,
         max_gap=max_gap,
         catalog=load_catalog(catalog),
+        parquet=parquet,
     )
     typer.echo(res.summary)
     if out is not None:

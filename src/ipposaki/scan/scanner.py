@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from ipposaki.calendars import session_times, sessions
 from ipposaki.errors import InputError, UnknownNameError
 from ipposaki.events.catalog import Catalog, builtin_catalog
 from ipposaki.panel import build_panel
+from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.spillover.model import rolling_ols
 from ipposaki.store import Store
 
@@ -126,14 +128,29 @@ class ScanResult:
         return self.summary
 
 
-def _baskets(store: Store, universe: list[str]) -> dict[str, tuple[str, list[str]]]:
+def _slice(
+    src: PartitionedPrices, wanted: list[str], lo: pd.Timestamp, last: pd.Timestamp
+) -> pd.DataFrame:
+    """Returns of ``wanted`` on ``src``'s sessions in [lo, last]; absent symbols are all NaN."""
+    a = int(src.sessions.searchsorted(lo))
+    b = int(src.sessions.searchsorted(last, side="right")) - 1
+    held = set(src.symbols)
+    have = [s for s in wanted if s in held]
+    cols = pd.Index(src.symbols).get_indexer(pd.Index(have))
+    values = src.read(cols, a, b) if have and b >= a else np.empty((0, max(b - a + 1, 0)))
+    frame = pd.DataFrame(values.T, index=src.sessions[a : b + 1], columns=have)
+    return frame.reindex(columns=wanted)
+
+
+def _baskets(
+    store: Store, universe: list[str], stored: set[str]
+) -> dict[str, tuple[str, list[str]]]:
     """basket -> (exchange, members). "all" adds every basket and one universe per exchange."""
     table = store.baskets()
     inst = store.instruments().set_index("symbol")
     names = sorted(table["basket"].unique())
     chosen = names if universe == ["all"] else universe
     out: dict[str, tuple[str, list[str]]] = {}
-    stored = set(store.symbols())
     for name in chosen:
         if name not in names:
             raise UnknownNameError("basket", name, names)
@@ -162,6 +179,7 @@ def scan(
     window: int = 250,
     max_gap: int = 1,
     catalog: Catalog | None = None,
+    parquet: str | Path | None = None,
 ) -> ScanResult:
     """Scan baskets for shock sessions in [start, end] and rank the episodes.
 
@@ -187,6 +205,10 @@ def scan(
         Unflagged sessions (either exchange) allowed inside one episode.
     catalog : Catalog, optional
         Events to match with episodes; default the built-in catalogue.
+    parquet : path, optional
+        Read the prices from this partitioned Parquet directory (``data export``) instead of
+        the store, one exchange partition at a time; baskets and instruments still come from
+        the store.
 
     Returns
     -------
@@ -200,9 +222,20 @@ def scan(
     """
     universe = universe or ["all"]
     catalog = catalog or builtin_catalog()
-    baskets = _baskets(store, universe)
     first, last = pd.Timestamp(start), pd.Timestamp(end)
-    lo_have, hi_have = store.span()
+    sources: dict[str, PartitionedPrices] = {}
+    if parquet is not None:
+        exchanges = store.instruments()["exchange"].dropna().unique()
+        sources = {str(ex): PartitionedPrices(parquet, str(ex)) for ex in exchanges}
+        sources = {ex: src for ex, src in sources.items() if src.symbols}
+        held = [src.sessions for src in sources.values()]
+        lo_have = min((h[0] for h in held), default=None)
+        hi_have = max((h[-1] for h in held), default=None)
+        stored = {s for src in sources.values() for s in src.symbols}
+    else:
+        lo_have, hi_have = store.span()
+        stored = set(store.symbols())
+    baskets = _baskets(store, universe, stored)
     if lo_have is None or hi_have is None or last < lo_have or first > hi_have:
         have = f"{lo_have.date()}..{hi_have.date()}" if lo_have and hi_have else "none"
         raise InputError(
@@ -217,8 +250,10 @@ def scan(
         grid = sessions(exchange)
         lo = grid[max(int(grid.searchsorted(first)) - window - 5, 0)]
         wanted = members if bench in members else [*members, bench]
-        panel = build_panel(store, exchange, wanted, lo, last)
-        rets = panel.returns
+        if exchange in sources:
+            rets = _slice(sources[exchange], wanted, lo, last)
+        else:
+            rets = build_panel(store, exchange, wanted, lo, last).returns
         basket_rets = pd.DataFrame({b: rets[baskets[b][1]].mean(axis=1) for b in names})
         series = pd.concat([rets[members], basket_rets], axis=1)
         sar = pd.DataFrame(
