@@ -141,7 +141,8 @@ class PartitionedPrices:
         where = self._exchange_filter()
         grid = self._query(f"SELECT DISTINCT session FROM {self._scan()} {where} ORDER BY 1")
         symbols = self._query(f"SELECT DISTINCT symbol FROM {self._scan()} {where} ORDER BY 1")
-        self.sessions = pd.DatetimeIndex(pd.to_datetime(grid["session"]).to_numpy(), name="session")
+        sessions = pd.DatetimeIndex(pd.to_datetime(grid["session"]).to_numpy(), name="session")
+        self.sessions = sessions.as_unit("ns")  # the unit the store and the panels use
         self.symbols = [str(s) for s in symbols["symbol"]]
 
     def __repr__(self) -> str:
