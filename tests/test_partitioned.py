@@ -134,3 +134,13 @@ def test_scanner_reads_the_directory(exported: Path, shared_store: Store) -> Non
     a = on_store.flags.set_index(["basket", "session"])["basket_sar"]
     b = on_files.flags.set_index(["basket", "session"])["basket_sar"]
     pd.testing.assert_series_equal(a, b, rtol=0, atol=1e-12)  # the same closes, the same SARs
+
+
+def test_store_imports_the_directory(exported: Path, shared_store: Store, tmp_path: Path) -> None:
+    """Export, then import into a fresh store: the same rows, to the last close."""
+    fresh = Store(tmp_path / "again.duckdb")
+    fresh.import_files([exported])
+    assert fresh.info()["rows"].sum() == shared_store.info()["rows"].sum()
+    a = shared_store.prices(["NVDA", "^N225"]).reset_index(drop=True)
+    b = fresh.prices(["NVDA", "^N225"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)

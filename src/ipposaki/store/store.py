@@ -427,7 +427,8 @@ class Store:
         Parameters
         ----------
         paths : sequence of path-like
-            CSV or Parquet files, long or wide (see :func:`~ipposaki.sources.read_price_file`).
+            CSV or Parquet files, long or wide (see :func:`~ipposaki.sources.read_price_file`),
+            or partitioned Parquet directories written by ``data export``.
         layout : {"auto", "long", "wide"}, default "auto"
             File layout.
         non_sessions : {"error", "skip"}, default "error"
@@ -445,7 +446,16 @@ class Store:
         """
         if not paths:
             raise InputError("paths", list(paths), "at least one CSV or Parquet file")
-        frames = [(str(p), read_price_file(p, layout)) for p in paths]
+        files: list[Path] = []
+        for p in map(Path, paths):
+            if p.is_dir():  # a partitioned Parquet directory (``data export``): its files
+                from ipposaki.panel.partitioned import PartitionedPrices
+
+                PartitionedPrices(p)  # one schema across the files, or the odd one is named
+                files += sorted(p.rglob("*.parquet"))
+            else:
+                files.append(p)
+        frames = [(str(p), read_price_file(p, layout)) for p in files]
         return self._ingest(frames, non_sessions)
 
     def ingest(
