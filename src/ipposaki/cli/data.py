@@ -32,7 +32,10 @@ def _echo_warnings(caught: list[warnings.WarningMessage]) -> None:
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files, long or wide.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV or Parquet files, long or wide, or a data export directory."),
+    ],
     store: StoreOption = None,
     layout: Annotated[str, typer.Option(help="auto, long or wide.")] = "auto",
     non_sessions: Annotated[
