@@ -55,9 +55,18 @@ def main():
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                           memory_limit="4GiB", dashboard_address=":0") as cluster, \
                 Client(cluster) as client:
+            marks = {}
+            def mark(done, total):
+                marks.setdefault("first", time.perf_counter())
+                marks["last"] = time.perf_counter()
             t0 = time.perf_counter()
-            res = run_study(src, events, market="MKT", backend=DaskBackend(client=client))
+            backend = DaskBackend(client=client, on_progress=mark)
+            res = run_study(src, events, market="MKT", backend=backend)
             out["seconds"] = time.perf_counter() - t0
+            # until the first block is back: planning, submitting and the first task
+            out["first_block_s"] = marks["first"] - t0
+            out["blocks_s"] = marks["last"] - t0  # until the last block is back
+            out["after_blocks_s"] = out["seconds"] - out["blocks_s"]  # gather, tests, tidy
             rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
             out["worker_peak_gib"] = sorted(v / 1024**2 for v in rss.values())
     else:

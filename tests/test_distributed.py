@@ -187,3 +187,68 @@ def test_cli_dask_backend_writes_the_same_tables(tmp_path: Path) -> None:
     b = pd.read_csv(tmp_path / "dask" / "car.csv")
     pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-12)
     assert run([*args, "--backend", "spark", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_remote_scheduler_started_like_a_cluster_node(tmp_path: Path) -> None:
+    """`dask scheduler` and `dask worker` as separate processes, reached by address."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = Path(sys.executable).parent
+    scheduler = subprocess.Popen(
+        [
+            bin_dir / "dask",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dashboard-address",
+            ":0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            bin_dir / "dask",
+            "worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--memory-limit",
+            "2GiB",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout=5) as probe:
+                    probe.wait_for_workers(1, timeout=60)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        frame, events = _synthetic(seed=11, n_ev=300)
+        local = run_study(frame, events, market="MKT")
+        remote = run_study(frame, events, market="MKT", backend=DaskBackend(address))
+        assert_results_equal(local, remote, atol=1e-12)
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)
