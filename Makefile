@@ -7,7 +7,11 @@ DATA   ?= $(if $(wildcard ../shared/data/prices/daily.csv),../shared/data/prices
 OUT    ?= out/deepseek
 export IPPOSAKI_STORE ?= out/store.duckdb
 
-.PHONY: demo test install install-dev lint typecheck pytest bench clean
+.PHONY: demo test install install-dev system-deps lint typecheck pytest bench clean
+
+# Debian packages the report needs: Chromium for the browser test, Noto CJK for Japanese charts.
+SYSTEM_PKGS := chromium fonts-noto-cjk
+NOTO_CJK    := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +28,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-demo: install
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -f $(NOTO_CJK) ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian packages: $(SYSTEM_PKGS)"; \
+	  ( $$SUDO apt-get install -y -q --no-install-recommends $(SYSTEM_PKGS) >/dev/null 2>&1 \
+	    || ( $$SUDO apt-get update -q >/dev/null 2>&1 \
+	         && $$SUDO apt-get install -y -q --no-install-recommends $(SYSTEM_PKGS) >/dev/null 2>&1 ) ) \
+	  || echo "warning: could not install $(SYSTEM_PKGS): Japanese charts lack glyphs and the browser test is skipped"; \
+	fi
+
+demo: install system-deps
 	$(BIN)/ipposaki demo --out $(OUT) $(if $(DATA),--data $(DATA),)
 
 lint: install-dev
@@ -34,7 +48,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev
+pytest: install-dev system-deps
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

@@ -16,8 +16,9 @@ import json
 import platform
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ from ipposaki.instruments import builtin_baskets, builtin_instruments
 from ipposaki.panel import ReturnsPanel, build_panel
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL, synthetic_prices
 from ipposaki.store import IngestResult, Store
-from ipposaki.study.spec import SpecEvent, StudySpec, run_spec
+from ipposaki.study.spec import SpecEvent, SpecStudy, StudySpec, run_spec
 
 __all__ = [
     "DEEPSEEK_BASKETS",
@@ -108,6 +109,10 @@ class DemoResult:
         The largest falls on each event session.
     files : tuple[str, ...]
         Files written, relative to ``out``.
+    study : SpecStudy, optional
+        The event study of the spec, per exchange.
+    manifest : dict
+        Data source, hashes, event sessions and versions.
     """
 
     out: Path
@@ -116,6 +121,8 @@ class DemoResult:
     moves: pd.DataFrame
     headline: pd.DataFrame
     files: tuple[str, ...]
+    study: SpecStudy | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -318,7 +325,7 @@ def run_demo(
     written = (*files, "summary.txt", "manifest.json", *study_files)
     log(text)
     log(f"wrote {len(written)} files to {out}")
-    return DemoResult(out, source, synthetic, moves, headline, written)
+    return DemoResult(out, source, synthetic, moves, headline, written, study, manifest)
 
 
 def _versions() -> dict[str, str]:

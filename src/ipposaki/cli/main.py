@@ -61,15 +61,25 @@ def demo(
     offline: Annotated[
         bool, typer.Option(help="Without --data, use synthetic data rather than Yahoo.")
     ] = False,
+    lang: Annotated[
+        list[str] | None, typer.Option(help="Report languages: en, ja (repeat); default both.")
+    ] = None,
 ) -> None:
-    """Run the DeepSeek-shock study and write it into OUT.
+    """Run the DeepSeek-shock study and write it, with its reports, into OUT.
 
-    Example: ipposaki demo --data ../shared/data/prices --out out/deepseek
+    Example: ipposaki demo --data ../shared/data/prices --out out/deepseek --lang ja
     """
     from ipposaki.demo import run_demo
+    from ipposaki.report import LANGS, load_locale, write_report
     from ipposaki.store import Store
 
-    run_demo(out, data=data, store=Store(store), allow_online=not offline, log=typer.echo)
+    langs = lang or list(LANGS)
+    for code in langs:
+        load_locale(code)  # a bad --lang fails before any work
+    result = run_demo(out, data=data, store=Store(store), allow_online=not offline, log=typer.echo)
+    for code in langs:
+        files = write_report(result, code)
+        typer.echo(f"wrote {files.html} and {files.markdown.name}")
 
 
 def _print_version(value: bool) -> None:

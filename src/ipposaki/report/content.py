@@ -1,0 +1,77 @@
+"""The tables behind the report, built from the demo's results (language-independent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ipposaki.demo import DemoResult
+
+__all__ = ["ReportTables", "report_tables"]
+
+#: CAR windows the study table shows, and the tests whose p-values it prints.
+WINDOWS = ("0:0", "0:1", "-1:1")
+TESTS = {"bmp": "p_bmp", "kolari_pynnonen": "p_kp", "corrado_rank": "p_rank"}
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    """Tidy tables, one per report section; each is also written as CSV."""
+
+    indices: pd.DataFrame
+    falls: pd.DataFrame
+    study: pd.DataFrame
+    ar: pd.DataFrame
+    excluded: pd.DataFrame
+    params: dict[str, Any]
+
+    def csvs(self) -> dict[str, pd.DataFrame]:
+        """File name -> table, for every table a chart or a table of the report reads."""
+        return {
+            "report_indices.csv": self.indices,
+            "report_falls.csv": self.falls,
+            "report_study.csv": self.study,
+            "report_ar.csv": self.ar,
+            "report_excluded.csv": self.excluded,
+        }
+
+
+def report_tables(demo: DemoResult) -> ReportTables:
+    """Collect the report's tables from a finished demo run.
+
+    Raises
+    ------
+    ValueError
+        When the demo ran without its event study.
+    """
+    if demo.study is None:
+        raise ValueError("the demo result holds no event study")
+    moves = demo.moves
+    indices = moves.loc[moves["kind"] == "index"].reset_index(drop=True)
+    falls = demo.headline.reset_index(drop=True)
+    rows, ars, excluded = [], [], []
+    params: dict[str, Any] = {}
+    for exchange, res in demo.study.results.items():
+        caar = res.caar.query("window in @WINDOWS")
+        tests = res.tests.query("window in @WINDOWS and test in @TESTS")
+        wide = tests.pivot_table(index=["group", "window"], columns="test", values="p_value")
+        wide = wide.rename(columns=TESTS).reset_index()
+        rows.append(caar.merge(wide, on=["group", "window"], how="left").assign(exchange=exchange))
+        ar = res.ar[["symbol", "group", "rel_day", "session", "ar"]]
+        ars.append(ar.assign(exchange=exchange))
+        excluded.append(res.excluded.assign(exchange=exchange))
+        params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
+    study = pd.concat(rows, ignore_index=True)
+    study = study.loc[study["group"] != "all"].reset_index(drop=True)
+    return ReportTables(
+        indices=indices,
+        falls=falls,
+        study=study[
+            ["exchange", "group", "window", "n", "caar", "ci_low", "ci_high", *TESTS.values()]
+        ],
+        ar=pd.concat(ars, ignore_index=True),
+        excluded=pd.concat(excluded, ignore_index=True),
+        params=params,
+    )

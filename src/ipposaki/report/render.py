@@ -1,0 +1,262 @@
+"""Write the report: self-contained HTML (plotly.js inlined), Markdown, PNG charts and CSVs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ipposaki.demo import DemoResult
+from ipposaki.report.content import ReportTables, report_tables
+from ipposaki.report.figures import figures, write_pngs
+from ipposaki.report.locale import Locale, load_locale
+
+__all__ = ["ReportFiles", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote."""
+
+    html: Path
+    markdown: Path
+    pngs: tuple[Path, ...]
+    csvs: tuple[Path, ...]
+
+    @property
+    def summary(self) -> str:
+        """One line per file group."""
+        return (
+            f"report: {self.html}\nmarkdown: {self.markdown}\n"
+            f"charts: {', '.join(p.name for p in self.pngs)}\n"
+            f"tables: {', '.join(p.name for p in self.csvs)}"
+        )
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element: no '</' or '<!--' can end or open a tag."""
+    text = json.dumps(value, ensure_ascii=False, default=_plain)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def _rows(tables: ReportTables, loc: Locale) -> dict[str, list[dict[str, Any]]]:
+    """Display rows with the numbers formatted for ``loc``."""
+    name = "name_ja" if loc.lang == "ja" else "name"
+
+    def cls(x: Any) -> str:
+        return "neg" if x < 0 else "pos"
+
+    def when(frame: pd.DataFrame) -> pd.Series:
+        return frame["exchange"] + " " + frame["session"].map(loc.date)
+
+    def p(x: Any) -> str:
+        return "–" if pd.isna(x) else f"{x:.3f}"
+
+    indices = [
+        {
+            "when": w,
+            "symbol": r.symbol,
+            "name": getattr(r, name),
+            "ret": loc.pct(r.ret),
+            "cls": cls(r.ret),
+        }
+        for w, r in zip(when(tables.indices), tables.indices.itertuples(), strict=True)
+    ]
+    falls = [
+        {
+            "when": w,
+            "symbol": r.symbol,
+            "name": getattr(r, name),
+            "basket": str(r.baskets),
+            "ret": loc.pct(r.ret),
+            "cls": cls(r.ret),
+        }
+        for w, r in zip(when(tables.falls), tables.falls.itertuples(), strict=True)
+    ]
+    study = [
+        {
+            "exchange": r.exchange,
+            "group": r.group,
+            "window": r.window,
+            "n": str(r.n),
+            "caar": loc.pct(r.caar),
+            "ci": f"[{loc.pct(r.ci_low)}, {loc.pct(r.ci_high)}]",
+            "p_bmp": p(r.p_bmp),
+            "p_kp": p(r.p_kp),
+            "p_rank": p(r.p_rank),
+            "cls": cls(r.caar),
+        }
+        for r in tables.study.itertuples()
+    ]
+    excluded = [{str(k): str(v) for k, v in r.items()} for r in tables.excluded.to_dict("records")]
+    return {"indices": indices, "falls": falls, "study": study, "excluded": excluded}
+
+
+def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
+    lines = [f"# {ctx['title']}", "", f"{loc.t('subtitle')}. {ctx['generated']}", ""]
+    if ctx["synthetic"]:
+        lines += [f"> {loc.t('synthetic_warning')}", ""]
+
+    def table(head: list[str], rows: list[list[str]]) -> list[str]:
+        esc = [[c.replace("|", "\\|") for c in row] for row in rows]
+        return [
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+            *["| " + " | ".join(r) + " |" for r in esc],
+            "",
+        ]
+
+    h = "headline"
+    cols = [loc.t(f"{h}.col_session"), loc.t(f"{h}.col_symbol"), loc.t(f"{h}.col_name")]
+    lines += [f"## {loc.t('headline.title')}", "", loc.t("headline.intro"), ""]
+    lines += [f"### {loc.t('headline.indices')} ([CSV](report_indices.csv))", ""]
+    lines += table(
+        [*cols, loc.t(f"{h}.col_ret")],
+        [[r["when"], r["symbol"], r["name"], r["ret"]] for r in ctx["indices"]],
+    )
+    lines += [f"### {loc.t('headline.falls')} ([CSV](report_falls.csv))", ""]
+    lines += table(
+        [*cols, loc.t(f"{h}.col_basket"), loc.t(f"{h}.col_ret")],
+        [[r["when"], r["symbol"], r["name"], r["basket"], r["ret"]] for r in ctx["falls"]],
+    )
+    lines += [f"![{loc.t('headline.chart')}]({pngs['chart-falls'].name})", ""]
+    s = "study"
+    lines += [
+        f"## {loc.t('study.title')}",
+        "",
+        f"{ctx['study_intro']} ([CSV](report_study.csv))",
+        "",
+    ]
+    lines += table(
+        [
+            loc.t(f"{s}.col_{c}")
+            for c in ("exchange", "group", "window", "n", "caar", "ci", "bmp", "kp", "rank")
+        ],
+        [
+            [
+                r["exchange"],
+                r["group"],
+                r["window"],
+                r["n"],
+                r["caar"],
+                r["ci"],
+                r["p_bmp"],
+                r["p_kp"],
+                r["p_rank"],
+            ]
+            for r in ctx["study"]
+        ],
+    )
+    lines += [f"![{loc.t('study.chart')}]({pngs['chart-study'].name})", ""]
+    lines += [
+        f"## {loc.t('heatmap.title')}",
+        "",
+        f"{loc.t('heatmap.intro')} ([CSV](report_ar.csv))",
+        "",
+    ]
+    lines += [f"![{loc.t('heatmap.title')}]({pngs['chart-heatmap'].name})", ""]
+    lines += [f"## {loc.t('assumptions.title')}", ""]
+    lines += [
+        f"- {loc.t('assumptions.source')}: {ctx['source']}",
+        f"- {loc.t('assumptions.sample')}: {'; '.join(ctx['samples'])}",
+        f"- {loc.t('assumptions.model')}: {ctx['model']}",
+        f"- {loc.t('assumptions.missing')}: {ctx['missing']}",
+        f"- {loc.t('assumptions.timing')}",
+        "",
+        f"## {loc.t('manifest.title')}",
+        "",
+    ]
+    lines += [f"- {loc.t('manifest.data_hash')} {ex}: `{hsh}`" for ex, hsh in ctx["hashes"]]
+    lines += [
+        f"- {loc.t('manifest.versions')}: " + ", ".join(f"{k} {v}" for k, v in ctx["versions"]),
+        "",
+    ]
+    lines += [f"### {loc.t('manifest.excluded')}", ""]
+    if ctx["excluded"]:
+        lines += table(
+            ["Exchange", "Event", "Symbol", "Reason"],
+            [[r["exchange"], r["event_id"], r["symbol"], r["reason"]] for r in ctx["excluded"]],
+        )
+    else:
+        lines += [loc.t("manifest.none_excluded"), ""]
+    lines += [f"## {loc.t('missing.title')}", "", loc.t("missing.text"), ""]
+    return "\n".join(lines)
+
+
+def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> ReportFiles:
+    """Write ``report.<lang>.html`` and ``.md``, the PNG charts and the CSVs behind them.
+
+    Parameters
+    ----------
+    demo : DemoResult
+        A finished :func:`ipposaki.demo.run_demo` run (prices, moves and the event study).
+    lang : {"en", "ja"}
+        Language of the labels, prose and number formats.
+    out : path, optional
+        Folder to write into; default the demo's own folder.
+
+    Returns
+    -------
+    ReportFiles
+        The files written.
+    """
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from plotly.offline import get_plotlyjs
+
+    loc = load_locale(lang)
+    folder = Path(out) if out is not None else demo.out
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = report_tables(demo)
+    csvs = []
+    for name, frame in tables.csvs().items():
+        frame.to_csv(folder / name, index=False)
+        csvs.append(folder / name)
+    pngs = write_pngs(tables, loc, folder)
+    first: dict[str, Any] = next(iter(tables.params.values()), {})
+    params = {k: v for k, v in first.items() if k != "data_source"}
+    ctx: dict[str, Any] = {
+        "loc": loc,
+        "title": loc.t("title"),
+        "generated": loc.t("generated", version=version("ipposaki"), source=demo.source),
+        "synthetic": demo.synthetic,
+        "toc": [
+            (sec, loc.t(f"{sec}.title"))
+            for sec in ("headline", "study", "heatmap", "assumptions", "manifest")
+        ],
+        "study_intro": loc.t(
+            "study.intro",
+            model=params.get("model", "?"),
+            estimation=params.get("estimation_window", "?"),
+            event=params.get("event_window", "?"),
+        ),
+        "source": demo.source,
+        "samples": [str(v) for v in demo.manifest.get("panels", {}).values()],
+        "model": ", ".join(f"{k}={v}" for k, v in params.items() if k != "missing_policy"),
+        "missing": str(params.get("missing_policy", "")),
+        "hashes": sorted(demo.manifest.get("data_hash", {}).items()),
+        "versions": sorted(demo.manifest.get("versions", {}).items()),
+        "csvs": [p.name for p in csvs],
+        **_rows(tables, loc),
+    }
+    env = Environment(
+        loader=PackageLoader("ipposaki.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    html = env.get_template("report.html.j2").render(
+        **ctx, plotlyjs=get_plotlyjs(), figures_json=_script_json(figures(tables, loc))
+    )
+    html_path = folder / f"report.{lang}.html"
+    md_path = folder / f"report.{lang}.md"
+    html_path.write_text(html, encoding="utf-8")
+    md_path.write_text(_markdown(ctx, loc, pngs), encoding="utf-8")
+    return ReportFiles(html_path, md_path, tuple(pngs.values()), tuple(csvs))

@@ -1,0 +1,145 @@
+"""The bilingual report: its files, its locale files, and a real headless Chromium opening it."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ipposaki.report import load_locale, write_report
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHARTS = ("chart-falls", "chart-study", "chart-heatmap")
+
+
+@pytest.fixture(scope="module")
+def demo(shared_prices: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from ipposaki.demo import run_demo
+    from ipposaki.store import Store
+
+    out = tmp_path_factory.mktemp("report")
+    result = run_demo(
+        out, data=shared_prices, store=Store(out / "store.duckdb"), log=lambda _: None
+    )
+    for lang in ("en", "ja"):
+        write_report(result, lang)
+    return result
+
+
+def _keys(node: dict[str, Any], prefix: str = "") -> set[str]:
+    out = set()
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        out |= _keys(value, f"{name}.") if isinstance(value, dict) else {name}
+    return out
+
+
+def test_locale_files_hold_the_same_keys() -> None:
+    folder = REPO / "src" / "ipposaki" / "report" / "locales"
+    en = tomllib.loads((folder / "en.toml").read_text(encoding="utf-8"))
+    ja = tomllib.loads((folder / "ja.toml").read_text(encoding="utf-8"))
+    assert _keys(en) == _keys(ja)
+
+
+def test_numbers_and_dates_per_locale() -> None:
+    en, ja = load_locale("en"), load_locale("ja")
+    assert en.pct(-0.169681) == ja.pct(-0.169681) == "\u221216.97%"
+    assert en.date("2025-01-28") == "28 Jan 2025"
+    assert ja.date("2025-01-28") == "2025年01月28日"
+
+
+def test_report_files_and_tables(demo: Any) -> None:
+    out = demo.out
+    for lang in ("en", "ja"):
+        for name in (f"report.{lang}.html", f"report.{lang}.md"):
+            assert (out / name).stat().st_size > 0
+        for chart in CHARTS:
+            assert (out / f"{chart}.{lang}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (out / "report.en.html").read_text(encoding="utf-8")
+    assert "<script src" not in html and "<link" not in html  # plotly.js is inlined
+    md = (out / "report.ja.md").read_text(encoding="utf-8")
+    assert "日経平均株価" in md and "\u22121.39%" in md and "\u221216.97%" in md
+    for csv in ("report_indices.csv", "report_falls.csv", "report_study.csv", "report_ar.csv"):
+        assert csv in md and (out / csv).is_file()
+
+
+def _open(page_url: str, shot: Path) -> dict[str, Any]:
+    """Open a file:// page in headless Chromium; return errors, requests, dialogs and chart data."""
+    from playwright.sync_api import sync_playwright
+
+    seen: dict[str, Any] = {"errors": [], "requests": [], "dialogs": []}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        page.goto(page_url)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3")
+        seen["points"] = {
+            # calcdata: what plotly drew, one entry per bar / heatmap; 0 for an empty chart
+            chart: page.evaluate(
+                f"() => document.getElementById('{chart}').calcdata"
+                ".reduce((n, t) => n + t.length, 0)"
+            )
+            for chart in CHARTS
+        }
+        seen["headline"] = page.inner_text("#headline")
+        seen["text"] = page.inner_text("body")
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    return seen
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    pytest.importorskip("playwright")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Debian's chromium is not installed (make system-deps installs it)")
+    return CHROMIUM
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_report_in_headless_chromium(demo: Any, chromium: str, lang: str) -> None:
+    page = demo.out / f"report.{lang}.html"
+    seen = _open(page.as_uri(), ARTIFACTS / f"report.{lang}.png")
+    assert seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    assert all(n > 0 for n in seen["points"].values()), seen["points"]
+    headline = seen["headline"]
+    assert "NVDA" in headline and "\u221216.97%" in headline  # Nvidia on 2025-01-27
+    assert "^N225" in headline and "\u22121.39%" in headline  # Nikkei 225 on 2025-01-28
+    if lang == "ja":
+        assert "ヘッドライン" in headline and "エヌビディア" in headline
+
+
+def test_user_strings_are_escaped(demo: Any, chromium: str, tmp_path: Path) -> None:
+    attack = "<script>alert(1)</script>"
+    falls = demo.headline.copy()
+    falls.loc[0, "name"] = attack
+    falls.loc[1, "symbol"] = "<img src=x onerror=alert(2)>"
+    evil = dataclasses.replace(demo, source=attack, headline=falls)
+    files = write_report(evil, "en", tmp_path)
+    seen = _open(files.html.as_uri(), ARTIFACTS / "report.escaped.png")
+    assert seen["dialogs"] == []
+    assert attack in seen["text"]  # shown as text, not run
+    assert seen["errors"] == []
