@@ -15,7 +15,7 @@ from ipposaki.report import load_locale, write_report
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHARTS = ("chart-falls", "chart-study", "chart-heatmap")
+CHARTS = ("chart-falls", "chart-study", "chart-heatmap", "chart-forecast")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def _open(page_url: str, shot: Path) -> dict[str, Any]:
         page.on("request", lambda r: seen["requests"].append(r.url))
         page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
         page.goto(page_url)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
         seen["points"] = {
             # calcdata: what plotly drew, one entry per bar / heatmap; 0 for an empty chart
             chart: page.evaluate(
@@ -130,6 +130,10 @@ def test_report_in_headless_chromium(demo: Any, chromium: str, lang: str) -> Non
     assert "^N225" in headline and "\u22121.39%" in headline  # Nikkei 225 on 2025-01-28
     if lang == "ja":
         assert "ヘッドライン" in headline and "エヌビディア" in headline
+    # Tokyo 01-28 forecast from New York's close (docs/deepseek.md, issue #4), and the scan
+    text = seen["text"]
+    assert "\u22122.30%" in text and "[\u22124.85%, +0.26%]" in text
+    assert "XTKS 01-27, XNYS 01-27, XTKS 01-28" in text and "deepseek_shock" in text
 
 
 def test_user_strings_are_escaped(demo: Any, chromium: str, tmp_path: Path) -> None:

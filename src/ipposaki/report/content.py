@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from ipposaki.demo import DemoResult
+from ipposaki.calendars import session_times
+from ipposaki.demo import EVENT_SESSIONS, DemoResult
+from ipposaki.scan import scan
+from ipposaki.spillover import forecast_next
+from ipposaki.store import Store
 
 __all__ = ["ReportTables", "report_tables"]
 
 #: CAR windows the study table shows, and the tests whose p-values it prints.
 WINDOWS = ("0:0", "0:1", "-1:1")
 TESTS = {"bmp": "p_bmp", "kolari_pynnonen": "p_kp", "corrado_rank": "p_rank"}
+#: New York's crash session, whose close the next Tokyo session is forecast from.
+NEW_YORK_CLOSE = "2025-01-27"
+#: The scanner's range around the shock, and how many episodes the report lists.
+SCAN_RANGE = ("2024-06-01", "2025-03-31")
+TOP_EPISODES = 8
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,9 @@ class ReportTables:
     ar: pd.DataFrame
     excluded: pd.DataFrame
     params: dict[str, Any]
+    timeline: pd.DataFrame
+    forecast: pd.DataFrame
+    episodes: pd.DataFrame
 
     def csvs(self) -> dict[str, pd.DataFrame]:
         """File name -> table, for every table a chart or a table of the report reads."""
@@ -35,6 +48,9 @@ class ReportTables:
             "report_study.csv": self.study,
             "report_ar.csv": self.ar,
             "report_excluded.csv": self.excluded,
+            "report_timeline.csv": self.timeline,
+            "report_forecast.csv": self.forecast,
+            "report_episodes.csv": self.episodes,
         }
 
 
@@ -63,6 +79,11 @@ def report_tables(demo: DemoResult) -> ReportTables:
         ars.append(ar.assign(exchange=exchange))
         excluded.append(res.excluded.assign(exchange=exchange))
         params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
+    store = Store(demo.manifest["store"])
+    with warnings.catch_warnings():  # the demo already reported what the data lacks
+        warnings.simplefilter("ignore")
+        forecast = forecast_next(store, NEW_YORK_CLOSE).table
+        episodes = scan(store, *SCAN_RANGE).episodes.head(TOP_EPISODES)
     study = pd.concat(rows, ignore_index=True)
     study = study.loc[study["group"] != "all"].reset_index(drop=True)
     return ReportTables(
@@ -74,4 +95,18 @@ def report_tables(demo: DemoResult) -> ReportTables:
         ar=pd.concat(ars, ignore_index=True),
         excluded=pd.concat(excluded, ignore_index=True),
         params=params,
+        timeline=_timeline(),
+        forecast=forecast,
+        episodes=episodes[["rank", "sessions", "severity", "baskets", "events"]],
     )
+
+
+def _timeline() -> pd.DataFrame:
+    """UTC open and close of the three event sessions, in the order they happened."""
+    rows = []
+    for exchange, day, _ in EVENT_SESSIONS:
+        t = session_times(exchange, day, day).iloc[0]
+        rows.append(
+            {"exchange": exchange, "session": day, "open_utc": t["open"], "close_utc": t["close"]}
+        )
+    return pd.DataFrame(rows).sort_values("open_utc", ignore_index=True)

@@ -83,7 +83,30 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         xaxis_title=loc.t("heatmap.axis_day"),
         height=max(400, 14 * len(matrix)),
     )
+    fc = tables.forecast
+    fig_fc = go.Figure()
+    fig_fc.add_scatter(
+        x=list(fc["target"]),
+        y=(100 * fc["forecast"]).round(2),
+        mode="markers",
+        name=loc.t("timeline.forecast"),
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": (100 * (fc["upper"] - fc["forecast"])).round(2),
+            "arrayminus": (100 * (fc["forecast"] - fc["lower"])).round(2),
+        },
+    )
+    fig_fc.add_scatter(
+        x=list(fc["target"]),
+        y=(100 * fc["actual"]).round(2),
+        mode="markers",
+        marker={"symbol": "x", "size": 12},
+        name=loc.t("timeline.actual"),
+    )
+    fig_fc.update_layout(title=loc.t("timeline.chart"), yaxis_title="%", height=420)
     return {
+        "chart-forecast": fig_fc.to_plotly_json(),
         "chart-falls": fig_falls.to_plotly_json(),
         "chart-study": fig_study.to_plotly_json(),
         "chart-heatmap": fig_heat.to_plotly_json(),
@@ -162,5 +185,26 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         fig.tight_layout()
         paths["chart-heatmap"] = out / f"chart-heatmap.{loc.lang}.png"
         fig.savefig(paths["chart-heatmap"], dpi=110)
+        plt.close(fig)
+        fc = tables.forecast
+        fig, ax = plt.subplots(figsize=(8, 4))
+        x = np.arange(len(fc))
+        err = np.vstack(
+            [100 * (fc["forecast"] - fc["lower"]), 100 * (fc["upper"] - fc["forecast"])]
+        )
+        ax.errorbar(
+            x, 100 * fc["forecast"], yerr=err, fmt="o", capsize=4, label=loc.t("timeline.forecast")
+        )
+        ax.scatter(
+            x, 100 * fc["actual"], marker="x", s=80, color="#b2182b", label=loc.t("timeline.actual")
+        )
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(x, list(fc["target"]))
+        ax.set_ylabel("%")
+        ax.set_title(loc.t("timeline.chart"))
+        ax.legend()
+        fig.tight_layout()
+        paths["chart-forecast"] = out / f"chart-forecast.{loc.lang}.png"
+        fig.savefig(paths["chart-forecast"], dpi=110)
         plt.close(fig)
     return paths

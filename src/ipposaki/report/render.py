@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ipposaki.demo import DemoResult
-from ipposaki.report.content import ReportTables, report_tables
+from ipposaki.report.content import SCAN_RANGE, ReportTables, report_tables
 from ipposaki.report.figures import figures, write_pngs
 from ipposaki.report.locale import Locale, load_locale
 
@@ -47,6 +47,10 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
+
+
+def _utc(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _rows(tables: ReportTables, loc: Locale) -> dict[str, list[dict[str, Any]]]:
@@ -99,7 +103,45 @@ def _rows(tables: ReportTables, loc: Locale) -> dict[str, list[dict[str, Any]]]:
         for r in tables.study.itertuples()
     ]
     excluded = [{str(k): str(v) for k, v in r.items()} for r in tables.excluded.to_dict("records")]
-    return {"indices": indices, "falls": falls, "study": study, "excluded": excluded}
+    timeline = [
+        {
+            "exchange": r.exchange,
+            "session": loc.date(r.session),
+            "open": _utc(r.open_utc),
+            "close": _utc(r.close_utc),
+        }
+        for r in tables.timeline.itertuples()
+    ]
+    forecast = [
+        {
+            "target": r.target,
+            "forecast": loc.pct(r.forecast),
+            "interval": f"[{loc.pct(r.lower)}, {loc.pct(r.upper)}]",
+            "actual": loc.pct(r.actual),
+            "cls": cls(r.forecast),
+            "cls_actual": cls(r.actual),
+        }
+        for r in tables.forecast.itertuples()
+    ]
+    episodes = [
+        {
+            "rank": str(r.rank),
+            "sessions": r.sessions,
+            "severity": loc.num(r.severity, 1),
+            "baskets": r.baskets,
+            "events": r.events,
+        }
+        for r in tables.episodes.itertuples()
+    ]
+    return {
+        "indices": indices,
+        "falls": falls,
+        "study": study,
+        "excluded": excluded,
+        "timeline": timeline,
+        "forecast": forecast,
+        "episodes": episodes,
+    }
 
 
 def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
@@ -165,6 +207,31 @@ def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
         "",
     ]
     lines += [f"![{loc.t('heatmap.title')}]({pngs['chart-heatmap'].name})", ""]
+    t = "timeline"
+    lines += [f"## {loc.t('timeline.title')}", "", loc.t("timeline.intro"), ""]
+    lines += table(
+        [loc.t(f"{t}.col_{c}") for c in ("exchange", "session", "open", "close")],
+        [[r["exchange"], r["session"], r["open"], r["close"]] for r in ctx["timeline"]],
+    )
+    lines += table(
+        [loc.t(f"{t}.col_{c}") for c in ("target", "forecast", "interval", "actual")],
+        [[r["target"], r["forecast"], r["interval"], r["actual"]] for r in ctx["forecast"]],
+    )
+    lines += [f"![{loc.t('timeline.chart')}]({pngs['chart-forecast'].name})", ""]
+    e = "episodes"
+    lines += [
+        f"## {loc.t('episodes.title')}",
+        "",
+        f"{ctx['episodes_intro']} ([CSV](report_episodes.csv))",
+        "",
+    ]
+    lines += table(
+        [loc.t(f"{e}.col_{c}") for c in ("rank", "sessions", "severity", "baskets", "events")],
+        [
+            [r["rank"], r["sessions"], r["severity"], r["baskets"], r["events"]]
+            for r in ctx["episodes"]
+        ],
+    )
     lines += [f"## {loc.t('assumptions.title')}", ""]
     lines += [
         f"- {loc.t('assumptions.source')}: {ctx['source']}",
@@ -231,13 +298,24 @@ def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> 
         "synthetic": demo.synthetic,
         "toc": [
             (sec, loc.t(f"{sec}.title"))
-            for sec in ("headline", "study", "heatmap", "assumptions", "manifest")
+            for sec in (
+                "headline",
+                "study",
+                "heatmap",
+                "timeline",
+                "episodes",
+                "assumptions",
+                "manifest",
+            )
         ],
         "study_intro": loc.t(
             "study.intro",
             model=params.get("model", "?"),
             estimation=params.get("estimation_window", "?"),
             event=params.get("event_window", "?"),
+        ),
+        "episodes_intro": loc.t(
+            "episodes.intro", start=loc.date(SCAN_RANGE[0]), end=loc.date(SCAN_RANGE[1])
         ),
         "source": demo.source,
         "samples": [str(v) for v in demo.manifest.get("panels", {}).values()],
