@@ -85,6 +85,10 @@ def test_demo_synthetic_offline_says_so(tmp_path: Path) -> None:
         if len(table):
             assert (table["data"] == "synthetic data").all(), name
     assert "synthetic data" in (out / "summary.txt").read_text().split("== XNYS")[0]
+    report = (out / "report.en.html").read_text(encoding="utf-8")
+    assert "These prices are SYNTHETIC" in report
+    # Too little synthetic history for the forecast: the section says why instead of a chart.
+    assert "Not available: history=" in (out / "report.en.md").read_text(encoding="utf-8")
 
 
 def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ipposaki.calendars import session_times
 from ipposaki.demo import EVENT_SESSIONS, DemoResult
+from ipposaki.errors import InputError
 from ipposaki.scan import scan
 from ipposaki.spillover import forecast_next
 from ipposaki.store import Store
@@ -39,6 +40,7 @@ class ReportTables:
     timeline: pd.DataFrame
     forecast: pd.DataFrame
     episodes: pd.DataFrame
+    notes: dict[str, str]
 
     def csvs(self) -> dict[str, pd.DataFrame]:
         """File name -> table, for every table a chart or a table of the report reads."""
@@ -80,10 +82,19 @@ def report_tables(demo: DemoResult) -> ReportTables:
         excluded.append(res.excluded.assign(exchange=exchange))
         params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
     store = Store(demo.manifest["store"])
+    notes: dict[str, str] = {}
+    forecast = pd.DataFrame(columns=["target", "forecast", "lower", "upper", "actual"])
+    episodes = pd.DataFrame(columns=["rank", "sessions", "severity", "baskets", "events"])
     with warnings.catch_warnings():  # the demo already reported what the data lacks
         warnings.simplefilter("ignore")
-        forecast = forecast_next(store, NEW_YORK_CLOSE).table
-        episodes = scan(store, *SCAN_RANGE).episodes.head(TOP_EPISODES)
+        try:
+            forecast = forecast_next(store, NEW_YORK_CLOSE).table
+        except InputError as exc:  # too little history (e.g. the synthetic sample)
+            notes["timeline"] = str(exc)
+        try:
+            episodes = scan(store, *SCAN_RANGE).episodes.head(TOP_EPISODES)
+        except InputError as exc:
+            notes["episodes"] = str(exc)
     study = pd.concat(rows, ignore_index=True)
     study = study.loc[study["group"] != "all"].reset_index(drop=True)
     return ReportTables(
@@ -98,6 +109,7 @@ def report_tables(demo: DemoResult) -> ReportTables:
         timeline=_timeline(),
         forecast=forecast,
         episodes=episodes[["rank", "sessions", "severity", "baskets", "events"]],
+        notes=notes,
     )
 
 

@@ -217,7 +217,10 @@ def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
         [loc.t(f"{t}.col_{c}") for c in ("target", "forecast", "interval", "actual")],
         [[r["target"], r["forecast"], r["interval"], r["actual"]] for r in ctx["forecast"]],
     )
-    lines += [f"![{loc.t('timeline.chart')}]({pngs['chart-forecast'].name})", ""]
+    if "timeline" in ctx["notes"]:
+        lines += [f"> {loc.t('unavailable')}: {ctx['notes']['timeline']}", ""]
+    else:
+        lines += [f"![{loc.t('timeline.chart')}]({pngs['chart-forecast'].name})", ""]
     e = "episodes"
     lines += [
         f"## {loc.t('episodes.title')}",
@@ -324,6 +327,7 @@ def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> 
         "hashes": sorted(demo.manifest.get("data_hash", {}).items()),
         "versions": sorted(demo.manifest.get("versions", {}).items()),
         "csvs": [p.name for p in csvs],
+        "notes": tables.notes,
         **_rows(tables, loc),
     }
     env = Environment(
