@@ -15,7 +15,15 @@ from ipposaki.report import load_locale, write_report
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHARTS = ("chart-falls", "chart-study", "chart-heatmap", "chart-forecast")
+CHARTS = (
+    "chart-falls",
+    "chart-study",
+    "chart-heatmap",
+    "chart-forecast",
+    "chart-export",
+    "chart-calibration",
+    "chart-power",
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +101,7 @@ def _open(page_url: str, shot: Path) -> dict[str, Any]:
         page.on("request", lambda r: seen["requests"].append(r.url))
         page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
         page.goto(page_url)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 7")
         seen["points"] = {
             # calcdata: what plotly drew, one entry per bar / heatmap; 0 for an empty chart
             chart: page.evaluate(
@@ -134,6 +142,8 @@ def test_report_in_headless_chromium(demo: Any, chromium: str, lang: str) -> Non
     text = seen["text"]
     assert "\u22122.30%" in text and "[\u22124.85%, +0.26%]" in text
     assert "XTKS 01-27, XNYS 01-27, XTKS 01-28" in text and "deepseek_shock" in text
+    # 2.788M GPU-hours x $2; 6 x 37e9 x 14.8e12 FLOP / (2.788e6 h x 3600 s x 989.4e12 FLOP/s)
+    assert "$5.576M" in text and "33.1%" in text
 
 
 def test_user_strings_are_escaped(demo: Any, chromium: str, tmp_path: Path) -> None:
@@ -147,3 +157,9 @@ def test_user_strings_are_escaped(demo: Any, chromium: str, tmp_path: Path) -> N
     assert seen["dialogs"] == []
     assert attack in seen["text"]  # shown as text, not run
     assert seen["errors"] == []
+
+
+@pytest.mark.parametrize("name", ["export_controls", "power", "compute_cost"])
+def test_shipped_scenario_specs_are_the_example_files(name: str) -> None:
+    shipped = REPO / "src" / "ipposaki" / "data" / "scenarios" / f"{name}.toml"
+    assert shipped.read_bytes() == (REPO / "examples" / f"{name}.toml").read_bytes()

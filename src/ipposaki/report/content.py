@@ -11,6 +11,7 @@ import pandas as pd
 from ipposaki.calendars import session_times
 from ipposaki.demo import EVENT_SESSIONS, DemoResult
 from ipposaki.errors import InputError
+from ipposaki.report.scenarios import ScenarioTables, scenario_tables
 from ipposaki.scan import scan
 from ipposaki.spillover import forecast_next
 from ipposaki.store import Store
@@ -41,6 +42,7 @@ class ReportTables:
     forecast: pd.DataFrame
     episodes: pd.DataFrame
     notes: dict[str, str]
+    scenarios: ScenarioTables | None = None
 
     def csvs(self) -> dict[str, pd.DataFrame]:
         """File name -> table, for every table a chart or a table of the report reads."""
@@ -53,6 +55,18 @@ class ReportTables:
             "report_timeline.csv": self.timeline,
             "report_forecast.csv": self.forecast,
             "report_episodes.csv": self.episodes,
+            **(
+                {
+                    "report_export_controls.csv": self.scenarios.firms,
+                    "report_calibration.csv": self.scenarios.calibration,
+                    "report_power.csv": self.scenarios.power,
+                    "report_iea.csv": self.scenarios.iea,
+                    "report_compute.csv": self.scenarios.compute,
+                    "report_inputs.csv": self.scenarios.inputs,
+                }
+                if self.scenarios is not None
+                else {}
+            ),
         }
 
 
@@ -95,6 +109,7 @@ def report_tables(demo: DemoResult) -> ReportTables:
             episodes = scan(store, *SCAN_RANGE).episodes.head(TOP_EPISODES)
         except InputError as exc:
             notes["episodes"] = str(exc)
+        scenarios = scenario_tables(store)
     study = pd.concat(rows, ignore_index=True)
     study = study.loc[study["group"] != "all"].reset_index(drop=True)
     return ReportTables(
@@ -110,6 +125,7 @@ def report_tables(demo: DemoResult) -> ReportTables:
         forecast=forecast,
         episodes=episodes[["rank", "sessions", "severity", "baskets", "events"]],
         notes=notes,
+        scenarios=scenarios,
     )
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ipposaki.report.content import ReportTables
 from ipposaki.report.locale import Locale
+from ipposaki.report.scenarios import ScenarioTables
 
 __all__ = ["ar_matrix", "figures", "write_pngs"]
 
@@ -105,11 +106,98 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         name=loc.t("timeline.actual"),
     )
     fig_fc.update_layout(title=loc.t("timeline.chart"), yaxis_title="%", height=420)
-    return {
+    out = {
         "chart-forecast": fig_fc.to_plotly_json(),
         "chart-falls": fig_falls.to_plotly_json(),
         "chart-study": fig_study.to_plotly_json(),
         "chart-heatmap": fig_heat.to_plotly_json(),
+    }
+    if tables.scenarios is not None:
+        out.update(_scenario_figures(tables.scenarios, loc))
+    return out
+
+
+def _scenario_figures(sc: ScenarioTables, loc: Locale) -> dict[str, dict[str, Any]]:
+    import plotly.graph_objects as go
+
+    f = sc.firms
+    fan = go.Figure()
+    fan.add_bar(
+        y=list(f["label"]),
+        x=100 * (f["q95"] - f["q05"]),
+        base=100 * f["q05"],
+        orientation="h",
+        marker_color="rgba(178,24,43,0.25)",
+        name="5–95%",
+    )
+    fan.add_bar(
+        y=list(f["label"]),
+        x=100 * (f["q75"] - f["q25"]),
+        base=100 * f["q25"],
+        orientation="h",
+        marker_color="rgba(178,24,43,0.6)",
+        name="25–75%",
+    )
+    fan.add_scatter(
+        y=list(f["label"]), x=100 * f["q50"], mode="markers", name=loc.t("export.col_q50")
+    )
+    fan.update_layout(
+        title=loc.t("export.chart_fan"), barmode="overlay", xaxis_title="%", height=420
+    )
+
+    c = sc.calibration
+    scatter = go.Figure(
+        go.Scatter(
+            x=list(c["china_share"]),
+            y=list(100 * c["car"]),
+            mode="markers",
+            text=list(c["symbol"] + " " + c["event_id"]),
+            name="CAR",
+        )
+    )
+    if sc.slope:
+        xs = [0.0, float(c["china_share"].max()) if len(c) else 1.0]
+        mean_x, mean_y = float(c["china_share"].mean()), float(c["car"].mean())
+        line = [100 * (mean_y + sc.slope["slope"] * (x - mean_x)) for x in xs]
+        scatter.add_scatter(x=xs, y=line, mode="lines", name=f"slope {sc.slope['slope']:.3f}")
+    scatter.update_layout(
+        title=loc.t("export.chart_scatter"),
+        xaxis_title=loc.t("export.axis_share"),
+        yaxis_title=loc.t("export.axis_car") + " %",
+        height=420,
+    )
+
+    power = go.Figure()
+    for output, name, color in (
+        ("twh_no_iown", loc.t("power.without_iown"), "rgba(33,102,172,{a})"),
+        ("twh", loc.t("power.with_iown"), "rgba(27,120,55,{a})"),
+    ):
+        p = sc.power.loc[sc.power["output"] == output]
+        years = [int(y) for y in p["label"]]
+        power.add_scatter(
+            x=years, y=list(p["q95"]), mode="lines", line={"width": 0}, showlegend=False
+        )
+        power.add_scatter(
+            x=years,
+            y=list(p["q05"]),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=color.format(a=0.15),
+            name=f"{name} 5–95%",
+        )
+        power.add_scatter(
+            x=years, y=list(p["q50"]), mode="lines", line={"color": color.format(a=1)}, name=name
+        )
+    for path, part in sc.iea.groupby("path"):
+        power.add_scatter(
+            x=list(part["year"]), y=list(part["twh"]), mode="markers+lines", name=str(path)
+        )
+    power.update_layout(title=loc.t("power.chart"), yaxis_title="TWh", height=460)
+    return {
+        "chart-export": fan.to_plotly_json(),
+        "chart-calibration": scatter.to_plotly_json(),
+        "chart-power": power.to_plotly_json(),
     }
 
 
@@ -207,4 +295,73 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         paths["chart-forecast"] = out / f"chart-forecast.{loc.lang}.png"
         fig.savefig(paths["chart-forecast"], dpi=110)
         plt.close(fig)
+        if tables.scenarios is not None:
+            paths.update(_scenario_pngs(tables.scenarios, loc, out))
+    return paths
+
+
+def _scenario_pngs(sc: ScenarioTables, loc: Locale, out: Path) -> dict[str, Path]:
+    import matplotlib.pyplot as plt
+
+    paths: dict[str, Path] = {}
+    f = sc.firms
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    y = np.arange(len(f))
+    ax.barh(
+        y,
+        100 * (f["q95"] - f["q05"]),
+        left=100 * f["q05"],
+        color="#b2182b",
+        alpha=0.25,
+        label="5–95%",
+    )
+    ax.barh(
+        y,
+        100 * (f["q75"] - f["q25"]),
+        left=100 * f["q25"],
+        color="#b2182b",
+        alpha=0.6,
+        label="25–75%",
+    )
+    ax.plot(100 * f["q50"], y, "ko", label=loc.t("export.col_q50"))
+    ax.set_yticks(y, list(f["label"]))
+    ax.invert_yaxis()
+    ax.set_xlabel("%")
+    ax.set_title(loc.t("export.chart_fan"))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths["chart-export"] = out / f"chart-export.{loc.lang}.png"
+    fig.savefig(paths["chart-export"], dpi=110)
+    plt.close(fig)
+
+    c = sc.calibration
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.scatter(c["china_share"], 100 * c["car"].astype(float), color="#2166ac")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(loc.t("export.axis_share"))
+    ax.set_ylabel(loc.t("export.axis_car") + " %")
+    ax.set_title(loc.t("export.chart_scatter"))
+    fig.tight_layout()
+    paths["chart-calibration"] = out / f"chart-calibration.{loc.lang}.png"
+    fig.savefig(paths["chart-calibration"], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for output, name, color in (
+        ("twh_no_iown", loc.t("power.without_iown"), "#2166ac"),
+        ("twh", loc.t("power.with_iown"), "#1b7837"),
+    ):
+        p = sc.power.loc[sc.power["output"] == output]
+        years = p["label"].astype(int)
+        ax.fill_between(years, p["q05"], p["q95"], color=color, alpha=0.15)
+        ax.plot(years, p["q50"], color=color, label=name)
+    for path, part in sc.iea.groupby("path"):
+        ax.plot(part["year"], part["twh"], "o--", label=str(path))
+    ax.set_ylabel("TWh")
+    ax.set_title(loc.t("power.chart"))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths["chart-power"] = out / f"chart-power.{loc.lang}.png"
+    fig.savefig(paths["chart-power"], dpi=110)
+    plt.close(fig)
     return paths

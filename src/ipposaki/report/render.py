@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -39,14 +40,21 @@ class ReportFiles:
 
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element: no '</' or '<!--' can end or open a tag."""
-    text = json.dumps(value, ensure_ascii=False, default=_plain)
+    text = json.dumps(_clean(value), ensure_ascii=False, allow_nan=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
+def _clean(value: Any) -> Any:
+    """Plain JSON values: arrays to lists, NaN and infinities to null (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _clean(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _utc(value: Any) -> str:
@@ -133,7 +141,44 @@ def _rows(tables: ReportTables, loc: Locale) -> dict[str, list[dict[str, Any]]]:
         }
         for r in tables.episodes.itertuples()
     ]
+    sc = tables.scenarios
+    firms, power, inputs = [], [], []
+    if sc is not None:
+        firms = [
+            {
+                "firm": r.label,
+                "q05": loc.pct(r.q05, 1),
+                "q50": loc.pct(r.q50, 1),
+                "q95": loc.pct(r.q95, 1),
+                "cls": cls(r.q50),
+            }
+            for r in sc.firms.itertuples()
+        ]
+        wide = sc.power.pivot(index="label", columns="output", values=["q05", "q50", "q95"])
+        power = [
+            {
+                "year": str(year),
+                "with": f"{loc.num(row[('q50', 'twh')], 0)} "
+                f"[{loc.num(row[('q05', 'twh')], 0)}–{loc.num(row[('q95', 'twh')], 0)}]",
+                "without": loc.num(row[("q50", "twh_no_iown")], 0),
+            }
+            for year, row in wide.iterrows()
+        ]
+        first = ~sc.inputs["scenario"].duplicated()  # name each scenario once, on its first row
+        inputs = [
+            {
+                "scenario": r.scenario if shown else "",
+                "name": r.name,
+                "distribution": r.distribution,
+                "source": r.source,
+                "guess": "✓" if r.user_guess else "",
+            }
+            for r, shown in zip(sc.inputs.itertuples(), first, strict=True)
+        ]
     return {
+        "firms": firms,
+        "power": power,
+        "inputs": inputs,
         "indices": indices,
         "falls": falls,
         "study": study,
@@ -141,6 +186,34 @@ def _rows(tables: ReportTables, loc: Locale) -> dict[str, list[dict[str, Any]]]:
         "timeline": timeline,
         "forecast": forecast,
         "episodes": episodes,
+    }
+
+
+def _scenario_text(tables: ReportTables, loc: Locale) -> dict[str, str]:
+    sc = tables.scenarios
+    if sc is None:
+        return {"export_intro": "", "calibration_text": "", "power_intro": "", "compute_text": ""}
+    q = sc.compute.set_index("output")[["q05", "q50", "q95"]].astype(float)
+    sl = sc.slope
+    return {
+        "export_intro": loc.t("export.intro", draws=f"{sc.draws['export_controls']:,}"),
+        "calibration_text": loc.t(
+            "export.calibration",
+            window=sl.get("window", "?"),
+            slope=loc.num(sl.get("slope"), 3),
+            low=loc.num(sl.get("ci_low"), 3),
+            high=loc.num(sl.get("ci_high"), 3),
+            nobs=sl.get("nobs", 0),
+        ),
+        "power_intro": loc.t("power.intro", draws=f"{sc.draws['power']:,}"),
+        "compute_text": loc.t(
+            "power.compute_intro",
+            cost=f"${q['q50'].to_dict()['cost_usd'] / 1e6:,.3f}M",
+            mfu=loc.pct(q.loc["implied_mfu", "q50"], 1).lstrip("+"),
+            energy=loc.num(q.loc["energy_mwh", "q50"], 0),
+            elow=loc.num(q.loc["energy_mwh", "q05"], 0),
+            ehigh=loc.num(q.loc["energy_mwh", "q95"], 0),
+        ),
     }
 
 
@@ -235,6 +308,32 @@ def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
             for r in ctx["episodes"]
         ],
     )
+    if ctx["firms"]:
+        x = "export"
+        lines += [f"## {loc.t('export.title')}", "", ctx["export_intro"], ""]
+        lines += table(
+            [loc.t(f"{x}.col_{c}") for c in ("firm", "q05", "q50", "q95")],
+            [[r["firm"], r["q05"], r["q50"], r["q95"]] for r in ctx["firms"]],
+        )
+        lines += [f"![{loc.t('export.chart_fan')}]({pngs['chart-export'].name})", ""]
+        lines += [ctx["calibration_text"], ""]
+        lines += [f"![{loc.t('export.chart_scatter')}]({pngs['chart-calibration'].name})", ""]
+        w = "power"
+        lines += [f"## {loc.t('power.title')}", "", ctx["power_intro"], ""]
+        lines += table(
+            [loc.t(f"{w}.col_{c}") for c in ("year", "with", "without")],
+            [[r["year"], r["with"], r["without"]] for r in ctx["power"]],
+        )
+        lines += [f"![{loc.t('power.chart')}]({pngs['chart-power'].name})", ""]
+        lines += [f"### {loc.t('power.compute_title')}", "", ctx["compute_text"], ""]
+        lines += [f"### {loc.t('power.inputs')}", ""]
+        lines += table(
+            [loc.t(f"{w}.col_{c}") for c in ("scenario", "input", "dist", "source", "guess")],
+            [
+                [r["scenario"], r["name"], r["distribution"], r["source"], r["guess"]]
+                for r in ctx["inputs"]
+            ],
+        )
     lines += [f"## {loc.t('assumptions.title')}", ""]
     lines += [
         f"- {loc.t('assumptions.source')}: {ctx['source']}",
@@ -259,7 +358,6 @@ def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
         )
     else:
         lines += [loc.t("manifest.none_excluded"), ""]
-    lines += [f"## {loc.t('missing.title')}", "", loc.t("missing.text"), ""]
     return "\n".join(lines)
 
 
@@ -307,6 +405,8 @@ def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> 
                 "heatmap",
                 "timeline",
                 "episodes",
+                "export",
+                "power",
                 "assumptions",
                 "manifest",
             )
@@ -320,6 +420,7 @@ def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> 
         "episodes_intro": loc.t(
             "episodes.intro", start=loc.date(SCAN_RANGE[0]), end=loc.date(SCAN_RANGE[1])
         ),
+        **_scenario_text(tables, loc),
         "source": demo.source,
         "samples": [str(v) for v in demo.manifest.get("panels", {}).values()],
         "model": ", ".join(f"{k}={v}" for k, v in params.items() if k != "missing_policy"),
