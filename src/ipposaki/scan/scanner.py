@@ -124,6 +124,14 @@ class ScanResult:
         with pd.option_context("display.max_colwidth", 80, "display.width", 250):
             return head + "\n" + top.to_string(index=False)
 
+    def _repr_html_(self) -> str:
+        import html
+
+        cols = ["rank", "start", "sessions", "severity", "baskets", "events"]
+        top = self._episodes.head(10)[cols] if len(self._episodes) else self._episodes
+        head = html.escape(self.summary.split("\n")[0])
+        return f"<p>{head}</p>" + top.to_html(index=False, float_format="{:.1f}".format)
+
     def __str__(self) -> str:
         return self.summary
 

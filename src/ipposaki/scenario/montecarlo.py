@@ -107,6 +107,13 @@ class ScenarioResult:
     def __str__(self) -> str:
         return self.summary
 
+    def _repr_html_(self) -> str:
+        import html
+
+        head = html.escape(self.header).replace("\n", "<br>")
+        quantiles = self._quantiles.to_html(index=False, float_format="{:.4g}".format)
+        return f"<p>{head}</p>{quantiles}<p>Inputs</p>{self._inputs.to_html(index=False)}"
+
 
 def _matrix(value: object) -> np.ndarray:
     """An output as a (draws, columns) float matrix."""
