@@ -122,22 +122,15 @@ def _scenario_figures(sc: ScenarioTables, loc: Locale) -> dict[str, dict[str, An
 
     f = sc.firms
     fan = go.Figure()
-    fan.add_bar(
-        y=list(f["label"]),
-        x=100 * (f["q95"] - f["q05"]),
-        base=100 * f["q05"],
-        orientation="h",
-        marker_color="rgba(178,24,43,0.25)",
-        name="5–95%",
-    )
-    fan.add_bar(
-        y=list(f["label"]),
-        x=100 * (f["q75"] - f["q25"]),
-        base=100 * f["q25"],
-        orientation="h",
-        marker_color="rgba(178,24,43,0.6)",
-        name="25–75%",
-    )
+    for lo, hi, alpha in (("q05", "q95", 0.25), ("q25", "q75", 0.6)):  # outer band, then inner
+        fan.add_bar(
+            y=list(f["label"]),
+            x=100 * (f[hi] - f[lo]),
+            base=100 * f[lo],
+            orientation="h",
+            marker_color=f"rgba(178,24,43,{alpha})",
+            name=f"{int(lo[1:])}–{int(hi[1:])}%",
+        )
     fan.add_scatter(
         y=list(f["label"]), x=100 * f["q50"], mode="markers", name=loc.t("export.col_q50")
     )
