@@ -163,3 +163,18 @@ def test_user_strings_are_escaped(demo: Any, chromium: str, tmp_path: Path) -> N
 def test_shipped_scenario_specs_are_the_example_files(name: str) -> None:
     shipped = REPO / "src" / "ipposaki" / "data" / "scenarios" / f"{name}.toml"
     assert shipped.read_bytes() == (REPO / "examples" / f"{name}.toml").read_bytes()
+
+
+def test_cli_report_spec(shared_prices: Path, tmp_path: Path) -> None:
+    from ipposaki.cli.main import run
+
+    store = ["--store", str(tmp_path / "s.duckdb"), "--data", str(shared_prices)]
+    out = tmp_path / "out"
+    spec = str(REPO / "examples" / "deepseek.toml")
+    assert run(["report", spec, "--lang", "ja", "--out", str(out), *store]) == 0
+    assert (out / "report.ja.html").is_file() and not (out / "report.en.html").exists()
+    other = tmp_path / "other.toml"
+    other.write_text('[[events]]\nid = "x"\ndate = "2024-08-05"\nbaskets = ["us_ai_chips"]\n')
+    assert run(["report", str(other), "--out", str(tmp_path / "o2"), *store]) == 2
+    assert not (tmp_path / "o2").exists()  # refused before any work
+    assert run(["report", spec, "--lang", "fr", "--out", str(tmp_path / "o3"), *store]) == 2

@@ -259,6 +259,7 @@ def run_demo(
     store: Store | None = None,
     allow_online: bool = True,
     log: Callable[[str], None] = print,
+    spec: StudySpec | None = None,
 ) -> DemoResult:
     """Run the DeepSeek-shock study and write its files into ``out``.
 
@@ -274,12 +275,29 @@ def run_demo(
         Without ``data``, try Yahoo Finance before falling back to synthetic data.
     log : callable, default print
         Receives progress lines.
+    spec : StudySpec, optional
+        The event study to run; default :func:`deepseek_spec`. Its events must be the DeepSeek
+        shock's (the headline, the timeline and the scan are built around those sessions);
+        baskets, symbols, model and windows are free.
 
     Returns
     -------
     DemoResult
         What was written.
     """
+    spec = spec if spec is not None else deepseek_spec()
+    shock = deepseek_spec().events[0]
+    for ev in spec.events:
+        if (ev.session("XNYS"), ev.session("XTKS")) != (
+            shock.session("XNYS"),
+            shock.session("XTKS"),
+        ):
+            raise InputError(
+                "spec",
+                f"event {ev.id!r}",
+                "an event on the DeepSeek shock's sessions (New York and Tokyo 2025-01-27); "
+                "for other events use `ipposaki study SPEC`",
+            )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store = store if store is not None else Store()
@@ -300,7 +318,7 @@ def run_demo(
     }
     for name, frame in files.items():
         frame.to_csv(out / name, index=False)
-    study = run_spec(deepseek_spec(), store)
+    study = run_spec(spec, store)
     study_paths = study.to_dir(out / "study")
     if synthetic:  # every table says so
         for path in study_paths:

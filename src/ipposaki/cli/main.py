@@ -45,38 +45,79 @@ StoreOption = Annotated[
         help="DuckDB store file (default: IPPOSAKI_STORE, else the user data directory).",
     ),
 ]
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="IPPOSAKI_DATA",
+        help="Price file, or a folder holding daily.csv (e.g. ../shared/data/prices).",
+    ),
+]
+OfflineOption = Annotated[
+    bool, typer.Option(help="Without --data, use synthetic data rather than Yahoo.")
+]
+LangOption = Annotated[
+    list[str] | None, typer.Option(help="Report languages: en, ja (repeat); default both.")
+]
 
 
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/deepseek"),
-    data: Annotated[
-        str | None,
-        typer.Option(
-            envvar="IPPOSAKI_DATA",
-            help="Price file, or a folder holding daily.csv (e.g. ../shared/data/prices).",
-        ),
-    ] = None,
+    data: DataOption = None,
     store: StoreOption = None,
-    offline: Annotated[
-        bool, typer.Option(help="Without --data, use synthetic data rather than Yahoo.")
-    ] = False,
-    lang: Annotated[
-        list[str] | None, typer.Option(help="Report languages: en, ja (repeat); default both.")
-    ] = None,
+    offline: OfflineOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Run the DeepSeek-shock study and write it, with its reports, into OUT.
 
     Example: ipposaki demo --data ../shared/data/prices --out out/deepseek --lang ja
     """
+    _run_report(None, out, data, store, offline, lang)
+
+
+@app.command()
+def report(
+    spec: Annotated[
+        Path | None,
+        typer.Argument(help="A study spec (TOML) on the DeepSeek shock; default the built-in one."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/deepseek"),
+    data: DataOption = None,
+    store: StoreOption = None,
+    offline: OfflineOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Write the bilingual report of a DeepSeek-shock SPEC (its baskets, model and windows).
+
+    Example: ipposaki report examples/deepseek.toml --lang ja --out out/deepseek
+    """
+    _run_report(spec, out, data, store, offline, lang)
+
+
+def _run_report(
+    spec: Path | None,
+    out: Path,
+    data: str | None,
+    store: Path | None,
+    offline: bool,
+    lang: list[str] | None,
+) -> None:
     from ipposaki.demo import run_demo
     from ipposaki.report import LANGS, load_locale, write_report
     from ipposaki.store import Store
+    from ipposaki.study.spec import load_spec
 
     langs = lang or list(LANGS)
     for code in langs:
         load_locale(code)  # a bad --lang fails before any work
-    result = run_demo(out, data=data, store=Store(store), allow_online=not offline, log=typer.echo)
+    result = run_demo(
+        out,
+        data=data,
+        store=Store(store),
+        allow_online=not offline,
+        log=typer.echo,
+        spec=load_spec(spec) if spec is not None else None,
+    )
     for code in langs:
         files = write_report(result, code)
         typer.echo(f"wrote {files.html} and {files.markdown.name}")
