@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ipposaki.report import load_locale, write_report
+from ipposaki.report.content import report_tables
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -35,8 +36,9 @@ def demo(shared_prices: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     result = run_demo(
         out, data=shared_prices, store=Store(out / "store.duckdb"), log=lambda _: None
     )
+    tables = report_tables(result)
     for lang in ("en", "ja"):
-        write_report(result, lang)
+        write_report(result, lang, tables=tables)
     return result
 
 

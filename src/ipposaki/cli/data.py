@@ -8,15 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ipposaki.cli.options import StoreOption
+
 if TYPE_CHECKING:
     from ipposaki.store import Store
 
 app = typer.Typer(help="Import, pull and inspect prices in the store.", no_args_is_help=True)
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", envvar="IPPOSAKI_STORE", help="DuckDB store file."),
-]
 
 
 def _store(path: Path | None) -> Store:

@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
+from ipposaki.cli.options import StoreOption, split_list, write_tables
+
 app = typer.Typer(help="The event catalogue: real events with sources.", no_args_is_help=True)
 
 CatalogOption = Annotated[
     Path | None,
     typer.Option("--catalog", help="Your own events (TOML), added to the built-in ones."),
-]
-StoreOption = Annotated[
-    Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="DuckDB store file.")
 ]
 
 
@@ -73,7 +72,7 @@ def scan(
     from ipposaki.scan import scan as run_scan
     from ipposaki.store import Store
 
-    names = [v.strip() for item in (universe or ["all"]) for v in item.split(",") if v.strip()]
+    names = split_list(universe) or ["all"]
     res = run_scan(
         Store(store),
         start,
@@ -88,10 +87,8 @@ def scan(
     )
     typer.echo(res.summary)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        res.episodes.to_csv(out / "episodes.csv", index=False)
-        res.flags.to_csv(out / "flags.csv", index=False)
-        res.symbol_sars.to_csv(out / "symbols.csv", index=False)
+        tables = {"episodes.csv": res.episodes, "flags.csv": res.flags}
+        write_tables(out, {**tables, "symbols.csv": res.symbol_sars})
         typer.echo(f"wrote {out}")
 
 
@@ -122,7 +119,5 @@ def contagion(
         typer.echo(res.paths.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         typer.echo(res.comovement.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        res.paths.to_csv(out / "paths.csv", index=False)
-        res.comovement.to_csv(out / "comovement.csv", index=False)
+        write_tables(out, {"paths.csv": res.paths, "comovement.csv": res.comovement})
         typer.echo(f"wrote {out}")

@@ -17,6 +17,7 @@ from ipposaki.cli import data as data_cmds
 from ipposaki.cli import events as event_cmds
 from ipposaki.cli import scenario as scenario_cmds
 from ipposaki.cli import spillover as spillover_cmds
+from ipposaki.cli.options import StoreOption
 from ipposaki.cli.study import study as study_cmd
 
 app = typer.Typer(
@@ -37,14 +38,6 @@ app.command("scan")(event_cmds.scan)
 app.command("contagion")(event_cmds.contagion)
 app.command("study")(study_cmd)
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        envvar="IPPOSAKI_STORE",
-        help="DuckDB store file (default: IPPOSAKI_STORE, else the user data directory).",
-    ),
-]
 DataOption = Annotated[
     str | None,
     typer.Option(
@@ -104,6 +97,7 @@ def _run_report(
 ) -> None:
     from ipposaki.demo import run_demo
     from ipposaki.report import LANGS, load_locale, write_report
+    from ipposaki.report.content import report_tables
     from ipposaki.store import Store
     from ipposaki.study.spec import load_spec
 
@@ -118,8 +112,9 @@ def _run_report(
         log=typer.echo,
         spec=load_spec(spec) if spec is not None else None,
     )
+    tables = report_tables(result)  # the forecast, scan and scenarios run once for all languages
     for code in langs:
-        files = write_report(result, code)
+        files = write_report(result, code, tables=tables)
         typer.echo(f"wrote {files.html} and {files.markdown.name}")
 
 

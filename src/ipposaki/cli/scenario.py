@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ipposaki.cli.options import write_tables
+
 if TYPE_CHECKING:
     from ipposaki.scenario import ScenarioResult
 
@@ -23,18 +25,19 @@ def _write(result: ScenarioResult, out: Path | None) -> None:
     typer.echo(result.summary)
     if out is None:
         return
-    out.mkdir(parents=True, exist_ok=True)
-    result.quantiles.to_csv(out / "quantiles.csv", index=False)
-    result.inputs.to_csv(out / "inputs.csv", index=False)
-    result.tornado.to_csv(out / "tornado.csv", index=False)
-    result.sobol.to_csv(out / "sobol.csv", index=False)
-    for name, value in result.extra.items():
-        if hasattr(value, "to_csv"):
-            value.to_csv(out / f"{name}.csv", index=False)
+    tables = {
+        "quantiles.csv": result.quantiles,
+        "inputs.csv": result.inputs,
+        "tornado.csv": result.tornado,
+        "sobol.csv": result.sobol,
+    }
+    extra = {f"{k}.csv": v for k, v in result.extra.items() if hasattr(v, "to_csv")}
     calibration = result.extra.get("calibration")
     if calibration is not None:
-        calibration.scatter.to_csv(out / "calibration_scatter.csv", index=False)
-        calibration.table.to_csv(out / "calibration.csv")
+        extra["calibration_scatter.csv"] = calibration.scatter
+    write_tables(out, {**tables, **extra})
+    if calibration is not None:
+        write_tables(out, {"calibration.csv": calibration.table}, index=True)
     (out / "summary.txt").write_text(result.summary + "\n", encoding="utf-8")
     manifest = {
         "title": result.title,

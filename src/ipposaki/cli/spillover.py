@@ -8,23 +8,16 @@ from typing import Annotated
 
 import typer
 
+from ipposaki.cli.options import StoreOption, split_list, write_tables
+
 app = typer.Typer(
     help="New York -> Tokyo: aligned sessions, next-session forecasts, evaluation.",
     no_args_is_help=True,
 )
 
-StoreOption = Annotated[
-    Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="DuckDB store file.")
-]
 FromOption = Annotated[str, typer.Option("--from", help="Source exchange (ISO MIC).")]
 ToOption = Annotated[str, typer.Option("--to", help="Target exchange (ISO MIC).")]
 ListOption = Annotated[list[str] | None, typer.Option(help="Repeat for more; symbols or baskets.")]
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
 @app.command()
@@ -57,8 +50,8 @@ def forecast(
         as_of,
         source,
         target,
-        _split(targets),
-        _split(drivers),
+        split_list(targets),
+        split_list(drivers),
         None if expanding else window,
         own_lag=own_lag,
         open_gap=open_gap,
@@ -67,9 +60,7 @@ def forecast(
     )
     typer.echo(res.summary)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        res.table.to_csv(out / "forecast.csv", index=False)
-        res.coefficients.to_csv(out / "coefficients.csv", index=False)
+        write_tables(out, {"forecast.csv": res.table, "coefficients.csv": res.coefficients})
         payload = {
             "manifest": res.manifest,
             "forecasts": res.table.to_dict(orient="records"),
@@ -110,8 +101,8 @@ def evaluate(
         end,
         source,
         target,
-        _split(targets),
-        _split(drivers),
+        split_list(targets),
+        split_list(drivers),
         None if expanding else window,
         own_lag=own_lag,
         open_gap=open_gap,
@@ -119,9 +110,7 @@ def evaluate(
     )
     typer.echo(res.summary)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        res.metrics.to_csv(out / "metrics.csv", index=False)
-        res.forecasts.to_csv(out / "forecasts.csv", index=False)
+        write_tables(out, {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts})
         typer.echo(f"wrote {out}")
 
 

@@ -130,17 +130,17 @@ class PartitionedPrices:
             digest.update(
                 f"{file.relative_to(self.path)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
             )
-        names = set(pq.read_schema(files[0]).names) | set(self._hive_keys(files))
-        if exchange is not None and "exchange" not in names:
+        self._hive = self._hive_keys(files)
+        if exchange is not None and "exchange" not in set(schema.names) | set(self._hive):
             raise InputError(
                 "--exchange", exchange, "no exchange filter: the files have no exchange"
             )
         self.exchange = exchange
         self.fingerprint = digest.hexdigest()
-        self._hive = self._hive_keys(files)
-        where = self._exchange_filter()
-        grid = self._query(f"SELECT DISTINCT session FROM {self._scan()} {where} ORDER BY 1")
-        symbols = self._query(f"SELECT DISTINCT symbol FROM {self._scan()} {where} ORDER BY 1")
+        where, params = ("WHERE exchange = ?", [exchange]) if exchange is not None else ("", [])
+        scan = f"FROM {self._scan()} {where} ORDER BY 1"
+        grid = self._query(f"SELECT DISTINCT session {scan}", params)
+        symbols = self._query(f"SELECT DISTINCT symbol {scan}", params)
         sessions = pd.DatetimeIndex(pd.to_datetime(grid["session"]).to_numpy(), name="session")
         self.sessions = sessions.as_unit("ns")  # the unit the store and the panels use
         self.symbols = [str(s) for s in symbols["symbol"]]
@@ -158,11 +158,6 @@ class PartitionedPrices:
     def _scan(self) -> str:
         hive = "true" if self._hive else "false"
         return f"read_parquet('{self.path.as_posix()}/**/*.parquet', hive_partitioning={hive})"
-
-    def _exchange_filter(self) -> str:
-        if self.exchange is None:
-            return ""
-        return f"WHERE exchange = '{self.exchange.replace(chr(39), '')}'"
 
     def _query(self, sql: str, params: Sequence[object] = (), **tables: Any) -> pd.DataFrame:
         import duckdb
@@ -187,12 +182,14 @@ class PartitionedPrices:
         grid = self.sessions[first : hi + 1]
         names = pd.DataFrame({"symbol": [self.symbols[int(c)] for c in columns]})
         conditions = ["session BETWEEN ? AND ?", "symbol IN (SELECT symbol FROM wanted)"]
+        params: list[object] = [grid[0].date(), grid[-1].date()]
         if "year" in self._hive:  # prune partitions before reading them
             conditions.append(f"year BETWEEN {grid[0].year} AND {grid[-1].year}")
         if self.exchange is not None:
-            conditions.append(self._exchange_filter().removeprefix("WHERE "))
+            conditions.append("exchange = ?")
+            params.append(self.exchange)
         sql = f"SELECT symbol, session, close FROM {self._scan()} WHERE {' AND '.join(conditions)}"
-        rows = self._query(sql, [grid[0].date(), grid[-1].date()], wanted=names)
+        rows = self._query(sql, params, wanted=names)
         closes = np.full((len(columns), len(grid)), np.nan)
         row = pd.Index(names["symbol"]).get_indexer(rows["symbol"])
         col = grid.get_indexer(pd.DatetimeIndex(rows["session"]))

@@ -201,6 +201,16 @@ CJK_FILES = (
 )
 
 
+def _save(fig: Any, path: Path) -> Path:
+    """Lay out, write and close a matplotlib figure; return its path."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _cjk_font() -> str | None:
     from matplotlib import font_manager
 
@@ -234,10 +244,7 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         ax.invert_yaxis()
         ax.set_xlabel("%")
         ax.set_title(loc.t("headline.chart"))
-        fig.tight_layout()
-        paths["chart-falls"] = out / f"chart-falls.{loc.lang}.png"
-        fig.savefig(paths["chart-falls"], dpi=110)
-        plt.close(fig)
+        paths["chart-falls"] = _save(fig, out / f"chart-falls.{loc.lang}.png")
 
         study = _study(tables)
         fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -249,10 +256,7 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         ax.set_ylabel("CAAR %")
         ax.set_title(loc.t("study.chart"))
         ax.tick_params(axis="x", labelrotation=45)
-        fig.tight_layout()
-        paths["chart-study"] = out / f"chart-study.{loc.lang}.png"
-        fig.savefig(paths["chart-study"], dpi=110)
-        plt.close(fig)
+        paths["chart-study"] = _save(fig, out / f"chart-study.{loc.lang}.png")
 
         matrix = ar_matrix(tables)
         fig, ax = plt.subplots(figsize=(8, max(4, 0.16 * len(matrix))))
@@ -263,10 +267,7 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         ax.set_xlabel(loc.t("heatmap.axis_day"))
         ax.set_title(loc.t("heatmap.title"))
         fig.colorbar(im, ax=ax, label=loc.t("heatmap.colorbar") + " %")
-        fig.tight_layout()
-        paths["chart-heatmap"] = out / f"chart-heatmap.{loc.lang}.png"
-        fig.savefig(paths["chart-heatmap"], dpi=110)
-        plt.close(fig)
+        paths["chart-heatmap"] = _save(fig, out / f"chart-heatmap.{loc.lang}.png")
         fc = tables.forecast
         fig, ax = plt.subplots(figsize=(8, 4))
         x = np.arange(len(fc))
@@ -284,10 +285,7 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         ax.set_ylabel("%")
         ax.set_title(loc.t("timeline.chart"))
         ax.legend()
-        fig.tight_layout()
-        paths["chart-forecast"] = out / f"chart-forecast.{loc.lang}.png"
-        fig.savefig(paths["chart-forecast"], dpi=110)
-        plt.close(fig)
+        paths["chart-forecast"] = _save(fig, out / f"chart-forecast.{loc.lang}.png")
         if tables.scenarios is not None:
             paths.update(_scenario_pngs(tables.scenarios, loc, out))
     return paths
@@ -322,10 +320,7 @@ def _scenario_pngs(sc: ScenarioTables, loc: Locale, out: Path) -> dict[str, Path
     ax.set_xlabel("%")
     ax.set_title(loc.t("export.chart_fan"))
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths["chart-export"] = out / f"chart-export.{loc.lang}.png"
-    fig.savefig(paths["chart-export"], dpi=110)
-    plt.close(fig)
+    paths["chart-export"] = _save(fig, out / f"chart-export.{loc.lang}.png")
 
     c = sc.calibration
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -334,10 +329,7 @@ def _scenario_pngs(sc: ScenarioTables, loc: Locale, out: Path) -> dict[str, Path
     ax.set_xlabel(loc.t("export.axis_share"))
     ax.set_ylabel(loc.t("export.axis_car") + " %")
     ax.set_title(loc.t("export.chart_scatter"))
-    fig.tight_layout()
-    paths["chart-calibration"] = out / f"chart-calibration.{loc.lang}.png"
-    fig.savefig(paths["chart-calibration"], dpi=110)
-    plt.close(fig)
+    paths["chart-calibration"] = _save(fig, out / f"chart-calibration.{loc.lang}.png")
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for output, name, color in (
@@ -353,8 +345,5 @@ def _scenario_pngs(sc: ScenarioTables, loc: Locale, out: Path) -> dict[str, Path
     ax.set_ylabel("TWh")
     ax.set_title(loc.t("power.chart"))
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths["chart-power"] = out / f"chart-power.{loc.lang}.png"
-    fig.savefig(paths["chart-power"], dpi=110)
-    plt.close(fig)
+    paths["chart-power"] = _save(fig, out / f"chart-power.{loc.lang}.png")
     return paths

@@ -361,7 +361,12 @@ def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
     return "\n".join(lines)
 
 
-def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> ReportFiles:
+def write_report(
+    demo: DemoResult,
+    lang: str,
+    out: str | Path | None = None,
+    tables: ReportTables | None = None,
+) -> ReportFiles:
     """Write ``report.<lang>.html`` and ``.md``, the PNG charts and the CSVs behind them.
 
     Parameters
@@ -372,6 +377,9 @@ def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> 
         Language of the labels, prose and number formats.
     out : path, optional
         Folder to write into; default the demo's own folder.
+    tables : ReportTables, optional
+        The tables of :func:`~ipposaki.report.content.report_tables`, when already built
+        (one build serves both languages); built here otherwise.
 
     Returns
     -------
@@ -384,7 +392,7 @@ def write_report(demo: DemoResult, lang: str, out: str | Path | None = None) -> 
     loc = load_locale(lang)
     folder = Path(out) if out is not None else demo.out
     folder.mkdir(parents=True, exist_ok=True)
-    tables = report_tables(demo)
+    tables = tables if tables is not None else report_tables(demo)
     csvs = []
     for name, frame in tables.csvs().items():
         frame.to_csv(folder / name, index=False)

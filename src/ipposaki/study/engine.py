@@ -249,7 +249,14 @@ class ChunkJob:
 
 
 class ChunkRunner(Protocol):
-    """Runs the blocks of a study somewhere and returns their results in order."""
+    """Runs the blocks of a study somewhere and returns their results in order.
+
+    ``chunk_pairs`` sets the pairs per block (None: :data:`CHUNK_PAIRS`); a runner that reads
+    slices sets ``time_ordered`` so that blocks are cut from the pairs sorted by event session.
+    """
+
+    chunk_pairs: int | None
+    time_ordered: bool
 
     def run(
         self,
@@ -435,20 +442,21 @@ def _study(
     codes = pd.Categorical(pairs["group"], categories=groups).codes
     # A runner that reads slices wants blocks compact in time: it may order the pairs by event
     # session; the per-pair results are put back in the original order below.
+    runner = backend or LocalRunner()
     order = np.arange(len(pairs))
-    if getattr(backend, "time_ordered", False):
+    if runner.time_ordered:
         order = np.argsort(pairs["pos0"].to_numpy(), kind="stable")
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     jobs = []
-    size = getattr(backend, "chunk_pairs", None) or CHUNK_PAIRS
+    size = runner.chunk_pairs or CHUNK_PAIRS
     for lo in range(0, len(pairs), size):  # blocks of pairs, not single firms
         rows = order[lo : lo + size]
         member = np.zeros((len(groups), len(rows)))
         member[0] = 1.0
         member[codes[rows], np.arange(len(rows))] = 1.0
         jobs.append(ChunkJob(pairs.iloc[rows], member))
-    chunks = (backend or LocalRunner()).run(jobs, context, matrix, factors)
+    chunks = runner.run(jobs, context, matrix, factors)
 
     empty_shapes = {
         "keep": (0,),
@@ -574,6 +582,9 @@ def _study(
 
 class LocalRunner:
     """Runs every block in this process, one after the other, on the whole matrix."""
+
+    chunk_pairs: int | None = None
+    time_ordered: bool = False
 
     def run(
         self,
