@@ -76,24 +76,27 @@ def test_xkdr_classic_mean_inference(toy: Path) -> None:
         )
 
 
-@pytest.mark.xfail(
-    reason="xKDR's wilcox_median is R's wilcox.test estimate and interval (its centre 0.0170 at "
-    "t=0 is not the median of the Walsh averages, 0.0116); ipposaki reports the Wilcoxon test "
-    "but no median estimate with an interval",
-    strict=True,
-)
 def test_xkdr_wilcox_median(toy: Path) -> None:
+    """Test A, wilcox_median: the median of the re-based cumulative returns and the interval of
+    xKDR's ``inference.wilcox`` (Walsh averages; with n = 3 it is [min, max])."""
     res = run_study(
         _log_returns(toy / "prices.csv"),
         _events(toy / "events.csv"),
         model="raw",
         estimation_window="-1:-1",
         event_window="-1:1",
-        car_windows=["0:0"],
+        car_windows=["0:0", "0:1"],
         min_estimation_obs=0,
         log_returns=True,
     )
-    assert "median_ci_low" in res.caar.columns
+    expected = pd.read_csv(toy / "expected_inference.csv")
+    wilcox = expected[expected["method"] == "wilcox_median"].set_index("event_time")
+    caar = res.caar.set_index("window")
+    for event_time, window in ((0, "0:0"), (1, "0:1")):
+        row, want = caar.loc[window], wilcox.loc[event_time]
+        assert row["median"] == pytest.approx(want["centre"], abs=1e-10)
+        assert row["median_ci_low"] == pytest.approx(want["lower_2.5"], abs=1e-10)
+        assert row["median_ci_high"] == pytest.approx(want["upper_97.5"], abs=1e-10)
 
 
 def test_xkdr_constant_mean_return(toy: Path) -> None:

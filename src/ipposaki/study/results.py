@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.signed_rank import median_interval
 from ipposaki.study.statistics import TestResult
 
 __all__ = ["EventStudyResult", "StudyParameters"]
@@ -183,6 +184,7 @@ class EventStudyResult:
                     if m > 1
                     else np.nan
                 )
+                centre = median_interval(values)
                 caar_rows.append(
                     {
                         "group": group,
@@ -191,6 +193,10 @@ class EventStudyResult:
                         "caar": mean,
                         "ci_low": mean - half,
                         "ci_high": mean + half,
+                        "median": centre.median,
+                        "hodges_lehmann": centre.hodges_lehmann,
+                        "median_ci_low": centre.low,
+                        "median_ci_high": centre.high,
                     }
                 )
         params_frame = pd.DataFrame(
@@ -231,7 +237,12 @@ class EventStudyResult:
 
     @property
     def caar(self) -> pd.DataFrame:
-        """CAAR per group and CAR window with a 95% t interval: group, window, n, caar, ci_*."""
+        """CAAR per group and CAR window, with two 95% intervals.
+
+        Columns: group, window, n, caar and ci_low/ci_high (Student t); median, hodges_lehmann
+        and median_ci_low/median_ci_high (Tukey's Walsh-average interval, see
+        :mod:`ipposaki.study.signed_rank`).
+        """
         return self._caar.copy()
 
     @property
