@@ -7,6 +7,7 @@ has no returns, is *excluded* and listed with its reason; it is never dropped si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -216,36 +217,52 @@ def plan_events(
     reasons = pd.Series("", index=frame.index, dtype=object)
     first, last = index[0].date(), index[-1].date()
 
-    def flag(mask: np.ndarray | pd.Series, texts: pd.Series | str) -> None:
+    def flag(mask: np.ndarray | pd.Series, texts: Callable[[], pd.Series] | str) -> None:
+        """Give the still-kept pairs in ``mask`` a reason; texts are only built when needed."""
         mask = np.asarray(mask) & (reasons == "").to_numpy()
-        reasons[mask] = texts[mask] if isinstance(texts, pd.Series) else texts
+        if mask.any():
+            reasons[mask] = texts if isinstance(texts, str) else texts()[mask]
 
-    dates = frame["event_date"].dt.strftime("%Y-%m-%d")
-    flag(frame["col"] < 0, "no returns for symbol " + frame["symbol"])
-    flag(frame["event_date"] > index[-1], "event session " + dates + f" after last return {last}")
-    flag(frame["event_date"] < index[0], "event session " + dates + f" before first return {first}")
+    def dates() -> pd.Series:
+        return frame["event_date"].dt.strftime("%Y-%m-%d")
+
+    flag(frame["col"] < 0, lambda: "no returns for symbol " + frame["symbol"])
+    flag(
+        frame["event_date"] > index[-1],
+        lambda: "event session " + dates() + f" after last return {last}",
+    )
+    flag(
+        frame["event_date"] < index[0],
+        lambda: "event session " + dates() + f" before first return {first}",
+    )
     before = frame["pos0"] + frame["est_lo"]
     flag(
         before < 0,
-        "estimation window needs "
-        + (-frame["est_lo"]).astype(str)
-        + " sessions before day 0, the data has "
-        + frame["pos0"].astype(str),
+        lambda: (
+            "estimation window needs "
+            + (-frame["est_lo"]).astype(str)
+            + " sessions before day 0, the data has "
+            + frame["pos0"].astype(str)
+        ),
     )
     flag(
         frame["pos0"] + frame["ev_lo"] < 0,
-        "event window needs "
-        + (-frame["ev_lo"]).astype(str)
-        + " sessions before day 0, the data has "
-        + frame["pos0"].astype(str),
+        lambda: (
+            "event window needs "
+            + (-frame["ev_lo"]).astype(str)
+            + " sessions before day 0, the data has "
+            + frame["pos0"].astype(str)
+        ),
     )
     after = frame["pos0"] + np.maximum(frame["ev_hi"], frame["est_hi"])
     flag(
         after >= t,
-        "event window needs "
-        + frame["ev_hi"].astype(str)
-        + " sessions after day 0, the data has "
-        + (t - 1 - frame["pos0"]).astype(str),
+        lambda: (
+            "event window needs "
+            + frame["ev_hi"].astype(str)
+            + " sessions after day 0, the data has "
+            + (t - 1 - frame["pos0"]).astype(str)
+        ),
     )
     flag(frame["est_lo"] > frame["est_hi"], "estimation window is empty")
     flag(frame["ev_lo"] > frame["ev_hi"], "event window is empty")
@@ -253,7 +270,10 @@ def plan_events(
     dup = key.duplicated(keep="first") & (reasons == "")
     if dup.any():
         first_id = frame.groupby(key)["event_id"].transform("first")
-        flag(dup, "duplicate of event " + first_id + " (same symbol, market and event session)")
+        flag(
+            dup,
+            lambda: "duplicate of event " + first_id + " (same symbol, market and event session)",
+        )
     keep = (reasons == "").to_numpy()
     excluded = pd.DataFrame(
         {

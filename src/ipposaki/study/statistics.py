@@ -53,9 +53,10 @@ Non-parametric tests
     ``g_t = sum_i G_it / sqrt(N_t)``, ``S = sqrt(mean_t g_t^2)``; a window's statistic is
     ``sum_{t in w} g_t / (sqrt(L_w) S)`` ~ N(0, 1).
 ``wilcoxon`` (Wilcoxon 1945 signed-rank)
-    On the CARs, zeros dropped; the statistic is ``min(W+, W-)``. Up to 50 pairs scipy's
-    ``wilcoxon`` decides (exact law without ties); above, the normal approximation with
-    ``Var = sum r^2 / 4`` over midranks, which includes the tie correction, as scipy does.
+    On the CARs, zeros dropped; the statistic is ``min(W+, W-)``. Up to 50 pairs without ties
+    the exact null law decides; with ties, up to 13 pairs, scipy's permutation test; otherwise
+    the normal approximation with ``Var = sum r^2 / 4`` over midranks, which includes the tie
+    correction. These are scipy's ``wilcoxon`` conventions, and the tests compare with it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+
+from ipposaki.study.signed_rank import signed_rank_cdf
 
 __all__ = [
     "REFERENCES",
@@ -346,7 +349,13 @@ def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
 
 
 def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Two-sided Wilcoxon signed-rank per column, zeros dropped (scipy's conventions)."""
+    """Two-sided Wilcoxon signed-rank per column, zeros dropped (scipy's conventions).
+
+    The exact law of :func:`~ipposaki.study.signed_rank.signed_rank_cdf` decides untied
+    columns of up to ``exact_max`` values, ``p = min(1, 2 min(P(V <= W+), P(V >= W+)))``; tied
+    columns of up to 13 values go to scipy (its permutation test over all 2^n signs); all
+    others use the normal approximation.
+    """
     x = np.where(car == 0, np.nan, car)
     n = np.sum(~np.isnan(x), axis=0)
     ranks = _rank_rows(np.abs(x).T)[0].T
@@ -355,10 +364,20 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     stat = np.minimum(r_plus, r_minus)
     mean = n * (n + 1) / 4.0
     sd = np.sqrt(np.nansum(ranks**2, axis=0) / 4.0)
-    p = 2.0 * stats.norm.sf(np.abs((stat - mean) / sd))
-    for j in np.flatnonzero((n > 0) & (n <= exact_max)):  # small samples: scipy's exact law
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = 2.0 * stats.norm.sf(np.abs((stat - mean) / sd))
+    ordered = np.sort(np.abs(x), axis=0)  # NaNs last, and NaN == NaN is False
+    tied = (np.diff(ordered, axis=0) == 0).any(axis=0)
+    small = (n > 0) & (n <= exact_max)
+    for size in np.unique(n[small & ~tied]):  # one exact law per sample size
+        cols = small & ~tied & (n == size)
+        cdf = signed_rank_cdf(int(size))
+        w = r_plus[cols].astype(np.int64)
+        upper = 1.0 - np.where(w > 0, cdf[np.maximum(w - 1, 0)], 0.0)
+        p[cols] = 2.0 * np.minimum(cdf[w], upper)
+    for j in np.flatnonzero(small & tied & (n <= 13)):  # rare: ties in a tiny sample
         res = stats.wilcoxon(x[~np.isnan(x[:, j]), j], zero_method="wilcox")
-        stat[j], p[j] = float(res.statistic), float(res.pvalue)
+        p[j] = float(res.pvalue)
     p = np.where(n > 0, np.minimum(p, 1.0), np.nan)
     return np.where(n > 0, stat, np.nan), p
 
