@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,7 +60,9 @@ def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--help"]) == 0
-    assert "Example: ipposaki demo" in capsys.readouterr().out
+    top = capsys.readouterr().out
+    assert "ipposaki demo --data" in top and "ipposaki --json study" in top
+    assert "--quiet" in top and "--json" in top and "Exit codes" in top
     assert run(["data", "import", "--help"]) == 0
     assert "Example: ipposaki data import" in capsys.readouterr().out
 
@@ -192,3 +195,45 @@ def test_spillover_commands(
     assert "a timestamp with a zone" in capsys.readouterr().err
     assert run(["spillover", "forecast", "--as-of", "2025-01-26", *store]) == 2
     assert "(nearest: 2025-01-27)" in capsys.readouterr().err
+
+
+def test_quiet_and_json(tmp_path: Path, write, capsys: pytest.CaptureFixture[str]) -> None:
+    """--quiet prints nothing but errors; --json prints one JSON document and nothing else."""
+    store = ["--store", str(tmp_path / "s.duckdb")]
+    path = str(write("p.csv", GOOD))
+    assert run(["--quiet", "data", "import", path, *store]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert run(["--json", "data", "info", *store]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(r["symbol"], r["rows"]) for r in doc["symbols"]] == [("NVDA", 2)]
+    assert run(["--json", "events", "show", "deepseek_shock"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sessions = {r["exchange"]: r["event_session"] for r in doc["sessions"]}
+    assert sessions == {"XTKS": "2025-01-28", "XNYS": "2025-01-27"}  # 14:30Z: after Tokyo's close
+    assert run(["--json", "spillover", "event-time", "2025-01-27T09:00+09:00"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {r["event_session"] for r in doc["sessions"]} == {"2025-01-27"}
+    # errors still show, one line, with --quiet
+    assert run(["--quiet", "data", "import", str(tmp_path / "missing.csv"), *store]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_json_study_from_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2024-01-01", periods=300)
+    market = rng.normal(0, 0.01, len(days))
+    frame = pd.DataFrame({"MKT": market, "A": market + rng.normal(0, 0.01, len(days))}, days)
+    frame.rename_axis("date").to_csv(tmp_path / "r.csv")
+    (tmp_path / "e.csv").write_text("symbol,event_date\nA,2025-01-10\nZZZ,2025-01-10\n")
+    argv = ["--json", "study", "--returns", str(tmp_path / "r.csv"), "--events"]
+    argv += [str(tmp_path / "e.csv"), "--market", "MKT", "--out", str(tmp_path / "o")]
+    assert run(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["pairs"] == 1
+    assert [(r["symbol"], r["reason"]) for r in doc["excluded"]] == [
+        ("ZZZ", "no returns for symbol ZZZ")
+    ]
+    caar = {r["window"]: r for r in doc["caar"] if r["group"] == "all"}
+    car = pd.read_csv(tmp_path / "o" / "car.csv").set_index("window")["car"]
+    assert caar["0:1"]["caar"] == pytest.approx(car["0:1"], abs=1e-15)

@@ -167,7 +167,13 @@ def test_shipped_scenario_specs_are_the_example_files(name: str) -> None:
     assert shipped.read_bytes() == (REPO / "examples" / f"{name}.toml").read_bytes()
 
 
-def test_cli_report_spec(shared_prices: Path, tmp_path: Path) -> None:
+def test_cli_report_spec(
+    shared_prices: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The DeepSeek spec in one language, another shock's spec (the 2024-08-05 yen carry-trade
+    unwind) with --json, and specs the report refuses."""
+    import json
+
     from ipposaki.cli.main import run
 
     store = ["--store", str(tmp_path / "s.duckdb"), "--data", str(shared_prices)]
@@ -175,8 +181,38 @@ def test_cli_report_spec(shared_prices: Path, tmp_path: Path) -> None:
     spec = str(REPO / "examples" / "deepseek.toml")
     assert run(["report", spec, "--lang", "ja", "--out", str(out), *store]) == 0
     assert (out / "report.ja.html").is_file() and not (out / "report.en.html").exists()
-    other = tmp_path / "other.toml"
-    other.write_text('[[events]]\nid = "x"\ndate = "2024-08-05"\nbaskets = ["us_ai_chips"]\n')
-    assert run(["report", str(other), "--out", str(tmp_path / "o2"), *store]) == 2
+    assert "# DeepSeekショック（2025年1月27日）：" in (out / "report.ja.md").read_text("utf-8")
+
+    carry = tmp_path / "carry"
+    capsys.readouterr()
+    argv = ["--json", "report", str(REPO / "examples" / "carry_unwind.toml"), "--out", str(carry)]
+    assert run([*argv, *store]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(s["exchange"], s["day"], s["role"]) for s in doc["sessions"]] == [
+        ("XTKS", "2024-08-05", "day0"),
+        ("XNYS", "2024-08-05", "day0"),
+        ("XTKS", "2024-08-06", "next"),
+    ]
+    n225 = {r["session"]: r["ret"] for r in doc["headline"] if r["symbol"] == "^N225"}
+    # Published closes (Nikkei Inc.): 35,909.70 on 08-02, 31,458.42 on 08-05 (-4,451.28,
+    # -12.4%), 34,675.46 on 08-06 (+3,217.04, +10.2%).
+    assert n225["2024-08-05"] == pytest.approx(31458.42 / 35909.70 - 1, abs=5e-5)
+    assert n225["2024-08-06"] == pytest.approx(34675.46 / 31458.42 - 1, abs=5e-5)
+    assert {r["lang"] for r in doc["reports"]} == {"en", "ja"}
+    md = (carry / "report.en.md").read_text("utf-8")
+    assert md.startswith("# Yen carry-trade unwind, 2024-08-05: what moved, where it spread")
+    assert "Tokyo's 06 Aug 2024 session was the first to open after New York's 05 Aug 2024" in md
+    assert "| XTKS 05 Aug 2024 | ^N225 | Nikkei 225 | −12.40% |" in md
+    assert "# 円キャリー取引の巻き戻し（2024年8月5日）" in (carry / "report.ja.md").read_text("utf-8")
+
+    two = tmp_path / "two.toml"
+    two.write_text(
+        '[[events]]\nid = "a"\ndate = "2024-08-05"\nbaskets = ["us_ai_chips"]\n'
+        '[[events]]\nid = "b"\ndate = "2025-01-27"\nbaskets = ["us_ai_chips"]\n'
+    )
+    capsys.readouterr()
+    assert run(["report", str(two), "--out", str(tmp_path / "o2"), *store]) == 2
+    err = capsys.readouterr().err
+    assert "event 'b'" in err and "a report covers one shock" in err
     assert not (tmp_path / "o2").exists()  # refused before any work
     assert run(["report", spec, "--lang", "fr", "--out", str(tmp_path / "o3"), *store]) == 2

@@ -1,10 +1,12 @@
-"""The main job: the DeepSeek-shock study, from a price source to ``out/deepseek/``.
+"""The main job: a shock study, from a price source to ``out/<name>/``; by default the DeepSeek
+shock into ``out/deepseek/``.
 
-At this stage the demo ingests the data, builds each exchange's returns panel, and writes the
-moves of the demo universe on each exchange's own event sessions: New York's 2025-01-27 session,
-Tokyo's 2025-01-27 session (the news broke before it opened) and Tokyo's 2025-01-28 session (the
-first Tokyo session after New York's crash). Later stages (event study, spillover, scenarios,
-report) extend what it writes.
+The run ingests the data, builds each exchange's returns panel, writes the moves of the universe
+on each exchange's own event sessions, and runs the spec's event study. For the DeepSeek shock the
+sessions are Tokyo's 2025-01-27 (the news broke before it opened), New York's 2025-01-27 (the
+crash) and Tokyo's 2025-01-28 (the first Tokyo session after New York's close); for any other
+spec they follow from its event's timestamp or date in the same way (:func:`shock_sessions`).
+The report (:mod:`ipposaki.report`) is built from what it returns.
 
 Data source, in order: ``data`` (a folder holding ``daily.csv``, or a price file); Yahoo Finance
 when it is reachable; otherwise deterministic synthetic data, which every output then names.
@@ -31,21 +33,17 @@ from ipposaki.study.spec import SpecEvent, SpecStudy, StudySpec, run_spec
 
 __all__ = [
     "DEEPSEEK_BASKETS",
-    "EVENT_SESSIONS",
     "HEADLINE_SYMBOLS",
     "DemoResult",
+    "ShockSession",
     "deepseek_spec",
     "resolve_data",
     "run_demo",
+    "shock_sessions",
 ]
 
-#: Each exchange's sessions around the DeepSeek shock, labelled as in the report.
-EVENT_SESSIONS: tuple[tuple[str, str, str], ...] = (
-    ("XTKS", "2025-01-27", "Tokyo 01-27 (news before the open)"),
-    ("XNYS", "2025-01-27", "New York 01-27 (the crash)"),
-    ("XTKS", "2025-01-28", "Tokyo 01-28 (first session after New York's close)"),
-)
-_WINDOW = ("2024-12-02", "2025-02-28")
+#: Calendar days of prices read before the first and after the last event session.
+_PANEL_MARGIN = (pd.Timedelta(days=45), pd.Timedelta(days=35))
 #: The DeepSeek study of ``examples/deepseek.toml``, built in so the installed demo needs no file.
 DEEPSEEK_BASKETS: tuple[str, ...] = (
     "us_ai_chips",
@@ -68,6 +66,7 @@ def deepseek_spec() -> StudySpec:
     """
     return StudySpec(
         title="DeepSeek shock, 2025-01-27",
+        title_ja="DeepSeekショック（2025年1月27日）",
         events=(
             SpecEvent(
                 id="deepseek",
@@ -92,6 +91,84 @@ HEADLINE_SYMBOLS: tuple[str, ...] = ("NVDA", "AVGO", "GOOGL", "^IXIC", "^SOX", "
 
 
 @dataclass(frozen=True)
+class ShockSession:
+    """One exchange's session around a shock.
+
+    Attributes
+    ----------
+    exchange : str
+        ISO MIC (XNYS, XTKS).
+    day : str
+        The session, ``YYYY-MM-DD``.
+    role : str
+        ``"day0"`` (the exchange's event session), ``"next"`` (Tokyo's first session after New
+        York's day-0 close) or ``"day0+next"`` when they coincide.
+    label : str
+        How tables name it, e.g. ``"Tokyo 2025-01-28 (first session after New York's close)"``.
+    """
+
+    exchange: str
+    day: str
+    role: str
+    label: str
+
+
+def shock_sessions(spec: StudySpec) -> tuple[ShockSession, ...]:
+    """Each exchange's sessions around the spec's shock, in the order they opened.
+
+    Day 0 on Tokyo and New York (each exchange's first session at or after the news, see
+    :func:`ipposaki.crossmarket.event_sessions`), and Tokyo's first session after New York's
+    day-0 close, where a spillover would show.
+
+    Parameters
+    ----------
+    spec : StudySpec
+        A spec whose events all fall on the same sessions (one shock).
+
+    Returns
+    -------
+    tuple[ShockSession, ...]
+        Two or three sessions.
+
+    Raises
+    ------
+    InputError
+        If the events fall on different sessions, or a date is not a session of both exchanges.
+    """
+    from ipposaki.calendars import session_times, sessions
+    from ipposaki.spillover.forecast import next_target_session
+
+    first = spec.events[0]
+    ny, tk = first.session("XNYS"), first.session("XTKS")
+    for ev in spec.events[1:]:
+        if (ev.session("XNYS"), ev.session("XTKS")) != (ny, tk):
+            raise InputError(
+                "spec",
+                f"event {ev.id!r}",
+                f"an event on the sessions of {first.id!r} (New York {ny.date()}, Tokyo "
+                f"{tk.date()}): a report covers one shock; for several use `ipposaki study SPEC`",
+            )
+    for exchange, day in (("XNYS", ny), ("XTKS", tk)):
+        if day not in sessions(exchange, day, day):
+            raise InputError(
+                "spec",
+                f"event {first.id!r} on {day.date()}",
+                f"a session of {exchange}; give the event a timestamp with its zone instead",
+            )
+    nxt = next_target_session("XNYS", "XTKS", ny)
+    after = "first session after New York's close"
+    rows = [("XNYS", ny, "day0", f"New York {ny.date()} (day 0)")]
+    if nxt == tk:
+        rows.append(("XTKS", tk, "day0+next", f"Tokyo {tk.date()} (day 0, {after})"))
+    else:
+        rows.append(("XTKS", tk, "day0", f"Tokyo {tk.date()} (day 0)"))
+        rows.append(("XTKS", nxt, "next", f"Tokyo {nxt.date()} ({after})"))
+    opens = [session_times(x, d, d)["open"].iloc[0] for x, d, _, _ in rows]
+    ordered = [row for _, row in sorted(zip(opens, rows, strict=True), key=lambda t: t[0])]
+    return tuple(ShockSession(x, f"{d:%Y-%m-%d}", role, label) for x, d, role, label in ordered)
+
+
+@dataclass(frozen=True)
 class DemoResult:
     """What the demo wrote.
 
@@ -113,6 +190,10 @@ class DemoResult:
         The event study of the spec, per exchange.
     manifest : dict
         Data source, hashes, event sessions and versions.
+    spec : StudySpec
+        The spec that was run.
+    sessions : tuple[ShockSession, ...]
+        Each exchange's sessions around the shock (:func:`shock_sessions`).
     """
 
     out: Path
@@ -123,11 +204,22 @@ class DemoResult:
     files: tuple[str, ...]
     study: SpecStudy | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    spec: StudySpec = field(default_factory=deepseek_spec)
+    sessions: tuple[ShockSession, ...] = ()
 
     @property
     def summary(self) -> str:
         """The headline as text."""
-        return _headline_text(self.headline, self.synthetic)
+        return _headline_text(self.spec.title, self.headline, self.synthetic)
+
+    @property
+    def news(self) -> pd.Timestamp:
+        """When the shock's news came (the first event's timestamp in UTC, else its date)."""
+        ev = self.spec.events[0]
+        if ev.timestamp is not None:
+            return pd.Timestamp(ev.timestamp).tz_convert("UTC")
+        assert ev.date is not None
+        return pd.Timestamp(ev.date)
 
     def __str__(self) -> str:
         return self.summary
@@ -193,12 +285,19 @@ def _ingest_fallback(
     return store.ingest(rows, SYNTHETIC_LABEL, non_sessions="skip"), SYNTHETIC_LABEL, True
 
 
-def _moves(panels: dict[str, ReturnsPanel]) -> pd.DataFrame:
+def _moves(panels: dict[str, ReturnsPanel], sessions: tuple[ShockSession, ...]) -> pd.DataFrame:
     inst = builtin_instruments().set_index("symbol")
     baskets = builtin_baskets().groupby("symbol")["basket"].agg(", ".join)
     rows = []
-    for exchange, day, label in EVENT_SESSIONS:
-        ret = panels[exchange].returns.loc[pd.Timestamp(day)]
+    for exchange, day, label in ((s.exchange, s.day, s.label) for s in sessions):
+        returns = panels[exchange].returns
+        if pd.Timestamp(day) not in returns.index:
+            raise InputError(
+                "data",
+                f"no {exchange} prices on {day}",
+                "prices covering every event session (see `ipposaki data info`)",
+            )
+        ret = returns.loc[pd.Timestamp(day)]
         for symbol, value in ret.items():
             rows.append(
                 {
@@ -234,8 +333,8 @@ def _headline(moves: pd.DataFrame, k: int = 5) -> pd.DataFrame:
     return pd.concat(picks).reset_index(drop=True)
 
 
-def _headline_text(headline: pd.DataFrame, synthetic: bool) -> str:
-    title = "DeepSeek shock: the largest moves on each exchange's event sessions"
+def _headline_text(title: str, headline: pd.DataFrame, synthetic: bool) -> str:
+    title = f"{title}: the largest moves on each exchange's event sessions"
     if synthetic:
         title += f" ({SYNTHETIC_LABEL})"
     lines = [title]
@@ -260,8 +359,9 @@ def run_demo(
     allow_online: bool = True,
     log: Callable[[str], None] = print,
     spec: StudySpec | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Run the DeepSeek-shock study and write its files into ``out``.
+    """Run a shock study (by default the DeepSeek shock's) and write its files into ``out``.
 
     Parameters
     ----------
@@ -274,40 +374,41 @@ def run_demo(
     allow_online : bool, default True
         Without ``data``, try Yahoo Finance before falling back to synthetic data.
     log : callable, default print
-        Receives progress lines.
+        Receives the run's text: the ingest summary, the headline and the study summary.
     spec : StudySpec, optional
-        The event study to run; default :func:`deepseek_spec`. Its events must be the DeepSeek
-        shock's (the headline, the timeline and the scan are built around those sessions);
-        baskets, symbols, model and windows are free.
+        The event study to run; default :func:`deepseek_spec`. Its events must fall on one set
+        of sessions (one shock, :func:`shock_sessions`); baskets, symbols, model and windows
+        are free.
+    step : callable, optional
+        Called with a short description as each of the four steps starts (for progress bars).
 
     Returns
     -------
     DemoResult
         What was written.
+
+    Raises
+    ------
+    InputError
+        For a spec with events on several sessions, or data missing an event session.
     """
     spec = spec if spec is not None else deepseek_spec()
-    shock = deepseek_spec().events[0]
-    for ev in spec.events:
-        if (ev.session("XNYS"), ev.session("XTKS")) != (
-            shock.session("XNYS"),
-            shock.session("XTKS"),
-        ):
-            raise InputError(
-                "spec",
-                f"event {ev.id!r}",
-                "an event on the DeepSeek shock's sessions (New York and Tokyo 2025-01-27); "
-                "for other events use `ipposaki study SPEC`",
-            )
+    shock = shock_sessions(spec)
+    mark = step if step is not None else (lambda _description: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store = store if store is not None else Store()
+    mark("importing prices")
     source, synthetic, ingest = _ingest(store, resolve_data(data), allow_online, log)
     log(ingest.summary)
+    mark("building returns panels")
+    days = [pd.Timestamp(s.day) for s in shock]
+    start, end = min(days) - _PANEL_MARGIN[0], max(days) + _PANEL_MARGIN[1]
     panels = {
-        exchange: build_panel(store, exchange, start=_WINDOW[0], end=_WINDOW[1])
+        exchange: build_panel(store, exchange, start=start, end=end)
         for exchange in ("XNYS", "XTKS")
     }
-    moves = _moves(panels)
+    moves = _moves(panels, shock)
     baskets = _basket_moves(moves)
     headline = _headline(moves)
     files = {
@@ -318,32 +419,36 @@ def run_demo(
     }
     for name, frame in files.items():
         frame.to_csv(out / name, index=False)
+    mark("running the event study")
     study = run_spec(spec, store)
+    mark("writing the study tables")
     study_paths = study.to_dir(out / "study")
     if synthetic:  # every table says so
         for path in study_paths:
             if path.suffix == ".csv":
                 _label(pd.read_csv(path), True).to_csv(path, index=False)
     study_files = [str(p.relative_to(out)) for p in study_paths]
-    text = _headline_text(headline, synthetic) + "\n\n" + study.summary
+    text = _headline_text(spec.title, headline, synthetic) + "\n\n" + study.summary
     if synthetic:
         text = text.replace(study.spec.title, f"{study.spec.title} ({SYNTHETIC_LABEL})")
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
     manifest = {
-        "title": "DeepSeek shock" + (f" ({SYNTHETIC_LABEL})" if synthetic else ""),
+        "title": spec.title + (f" ({SYNTHETIC_LABEL})" if synthetic else ""),
         "source": source,
         "synthetic": synthetic,
         "store": str(store.path),
         "panels": {x: p.summary for x, p in panels.items()},
         "data_hash": {x: p.data_hash for x, p in panels.items()},
-        "event_sessions": [list(e) for e in EVENT_SESSIONS],
+        "event_sessions": [[s.exchange, s.day, s.label] for s in shock],
         "versions": _versions(),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     written = (*files, "summary.txt", "manifest.json", *study_files)
     log(text)
     log(f"wrote {len(written)} files to {out}")
-    return DemoResult(out, source, synthetic, moves, headline, written, study, manifest)
+    return DemoResult(
+        out, source, synthetic, moves, headline, written, study, manifest, spec, shock
+    )
 
 
 def _versions() -> dict[str, str]:

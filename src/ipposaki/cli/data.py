@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ipposaki.cli import output
 from ipposaki.cli.options import StoreOption
 
 if TYPE_CHECKING:
-    from ipposaki.store import Store
+    from ipposaki.store import IngestResult, Store
 
 app = typer.Typer(help="Import, pull and inspect prices in the store.", no_args_is_help=True)
 
@@ -22,9 +23,20 @@ def _store(path: Path | None) -> Store:
     return Store(path)
 
 
+def _ingest_payload(result: IngestResult) -> dict[str, object]:
+    return {
+        "sources": result.sources,
+        "rows_read": result.rows_read,
+        "rows_written": result.rows_written,
+        "symbols": result.symbols,
+        "new_instruments": result.new_instruments,
+        "summary": result.summary,
+    }
+
+
 def _echo_warnings(caught: list[warnings.WarningMessage]) -> None:
     for w in caught:
-        typer.echo(f"warning: {w.category.__name__}: {w.message}", err=True)
+        output.note(f"warning: {w.category.__name__}: {w.message}")
 
 
 @app.command("import")
@@ -59,7 +71,8 @@ def import_(
             non_sessions=non_sessions,  # type: ignore[arg-type]
         )
     _echo_warnings(caught)
-    typer.echo(result.summary)
+    output.text(result.summary)
+    output.result(_ingest_payload(result))
 
 
 @app.command()
@@ -82,7 +95,8 @@ def pull(
         warnings.simplefilter("always")
         result = _store(store).ingest(rows, "yahoo", non_sessions="skip")
     _echo_warnings(caught)
-    typer.echo(result.summary)
+    output.text(result.summary)
+    output.result(_ingest_payload(result))
 
 
 @app.command()
@@ -94,11 +108,12 @@ def info(store: StoreOption = None) -> None:
     import pandas as pd
 
     table = _store(store).info()
+    output.result({"symbols": output.frame_records(table)})
     if table.empty:
-        typer.echo("the store holds no prices yet: see 'ipposaki data import --help'")
+        output.text("the store holds no prices yet: see 'ipposaki data import --help'")
         return
     with pd.option_context("display.max_rows", None, "display.width", 120):
-        typer.echo(table.to_string(index=False))
+        output.text(table.to_string(index=False))
 
 
 @app.command()
@@ -116,10 +131,14 @@ def instruments(
 
     st = _store(store)
     if file is not None:
-        typer.echo(f"added {st.add_instruments(read_instruments(file))} instruments")
+        added = st.add_instruments(read_instruments(file))
+        output.text(f"added {added} instruments")
+        output.result({"added": added})
         return
+    table = st.instruments()
+    output.result({"instruments": output.frame_records(table)})
     with pd.option_context("display.max_rows", None, "display.width", 160):
-        typer.echo(st.instruments().to_string(index=False))
+        output.text(table.to_string(index=False))
 
 
 @app.command()
@@ -135,10 +154,14 @@ def baskets(
 
     st = _store(store)
     if file is not None:
-        typer.echo(f"added {st.add_baskets(read_baskets(file))} basket members")
+        added = st.add_baskets(read_baskets(file))
+        output.text(f"added {added} basket members")
+        output.result({"added": added})
         return
-    for name, grp in st.baskets().groupby("basket", sort=True):
-        typer.echo(f"{name:<20} {', '.join(grp['symbol'])}")
+    groups = st.baskets().groupby("basket", sort=True)["symbol"]
+    output.result({"baskets": {name: list(members) for name, members in groups}})
+    for name, members in groups:
+        output.text(f"{name:<20} {', '.join(members)}")
 
 
 @app.command()
@@ -157,4 +180,5 @@ def export(
 
     path = export_partitioned(_store(store), parquet, partition_by.split(","))
     files = sorted(path.rglob("*.parquet"))
-    typer.echo(f"wrote {len(files)} Parquet files to {path}")
+    output.text(f"wrote {len(files)} Parquet files to {path}")
+    output.result({"out": path, "files": files})

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ipposaki.cli import output
 from ipposaki.cli.options import StoreOption, split_list, write_tables
 
 app = typer.Typer(help="The event catalogue: real events with sources.", no_args_is_help=True)
@@ -25,8 +26,17 @@ def list_events(catalog: CatalogOption = None) -> None:
     """
     from ipposaki.events import load_catalog
 
-    for ev in load_catalog(catalog).events:
-        typer.echo(f"{ev.id:<28} {ev.timestamp:%Y-%m-%d %H:%M}Z  {ev.precision:<6}  {ev.name}")
+    events = load_catalog(catalog).events
+    for ev in events:
+        output.text(f"{ev.id:<28} {ev.timestamp:%Y-%m-%d %H:%M}Z  {ev.precision:<6}  {ev.name}")
+    output.result(
+        {
+            "events": [
+                {"id": e.id, "timestamp": e.timestamp, "precision": e.precision, "name": e.name}
+                for e in events
+            ]
+        }
+    )
 
 
 @app.command()
@@ -40,11 +50,23 @@ def show(
     from ipposaki.events import load_catalog
 
     ev = load_catalog(catalog).get(event_id)
-    typer.echo(f"{ev.id}: {ev.name} / {ev.name_ja}")
-    typer.echo(f"timestamp: {ev.timestamp.isoformat()} (precision: {ev.precision})")
-    typer.echo(f"description: {ev.description}")
-    typer.echo(f"source: {ev.source}")
-    typer.echo(ev.sessions().to_string(index=False))
+    output.text(f"{ev.id}: {ev.name} / {ev.name_ja}")
+    output.text(f"timestamp: {ev.timestamp.isoformat()} (precision: {ev.precision})")
+    output.text(f"description: {ev.description}")
+    output.text(f"source: {ev.source}")
+    output.text(ev.sessions().to_string(index=False))
+    output.result(
+        {
+            "id": ev.id,
+            "name": ev.name,
+            "name_ja": ev.name_ja,
+            "timestamp": ev.timestamp,
+            "precision": ev.precision,
+            "description": ev.description,
+            "source": ev.source,
+            "sessions": output.frame_records(ev.sessions()),
+        }
+    )
 
 
 def scan(
@@ -85,11 +107,12 @@ def scan(
         catalog=load_catalog(catalog),
         parquet=parquet,
     )
-    typer.echo(res.summary)
+    output.text(res.summary)
     if out is not None:
         tables = {"episodes.csv": res.episodes, "flags.csv": res.flags}
         write_tables(out, {**tables, "symbols.csv": res.symbol_sars})
-        typer.echo(f"wrote {out}")
+        output.text(f"wrote {out}")
+    output.result({"out": out, "episodes": output.frame_records(res.episodes)})
 
 
 def contagion(
@@ -116,8 +139,15 @@ def contagion(
     when = load_catalog(catalog).get(event).timestamp if event else timestamp
     res = view(Store(store), when, basket)
     with pd.option_context("display.width", 160, "display.max_rows", 200):
-        typer.echo(res.paths.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        typer.echo(res.comovement.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        output.text(res.paths.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        output.text(res.comovement.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if out is not None:
         write_tables(out, {"paths.csv": res.paths, "comovement.csv": res.comovement})
-        typer.echo(f"wrote {out}")
+        output.text(f"wrote {out}")
+    output.result(
+        {
+            "out": out,
+            "paths": output.frame_records(res.paths),
+            "comovement": output.frame_records(res.comovement),
+        }
+    )

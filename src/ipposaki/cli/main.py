@@ -1,13 +1,15 @@
 """Entry point of the ``ipposaki`` command: the app, shared options and error handling.
 
 Library errors (:class:`~ipposaki.errors.IpposakiError`) become one line on stderr and exit
-code 2; usage errors exit 2 as well; anything else is an internal error, exit 1.
+code 2; usage errors exit 2 as well; anything else is an internal error, exit 1. The global
+``--quiet`` and ``--json`` options set what commands print (:mod:`ipposaki.cli.output`).
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +17,7 @@ import typer
 
 from ipposaki.cli import data as data_cmds
 from ipposaki.cli import events as event_cmds
+from ipposaki.cli import output
 from ipposaki.cli import scenario as scenario_cmds
 from ipposaki.cli import spillover as spillover_cmds
 from ipposaki.cli.options import StoreOption
@@ -24,7 +27,11 @@ app = typer.Typer(
     name="ipposaki",
     help=(
         "ipposaki (一歩先): measure a market shock, trace where it spread, look one step ahead.\n\n"
-        "Example: ipposaki demo --data ../shared/data/prices --out out/deepseek"
+        "Examples:\n\n"
+        "  ipposaki demo --data ../shared/data/prices --out out/deepseek\n\n"
+        "  ipposaki report examples/carry_unwind.toml --lang ja\n\n"
+        "  ipposaki --json study examples/deepseek.toml --out out/study\n\n"
+        "Exit codes: 0 success, 2 usage or input error, 1 internal error."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -72,19 +79,22 @@ def demo(
 def report(
     spec: Annotated[
         Path | None,
-        typer.Argument(help="A study spec (TOML) on the DeepSeek shock; default the built-in one."),
+        typer.Argument(help="A study spec (TOML) on one shock; default the DeepSeek shock's."),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/deepseek"),
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder; default out/<spec name>.")
+    ] = None,
     data: DataOption = None,
     store: StoreOption = None,
     offline: OfflineOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Write the bilingual report of a DeepSeek-shock SPEC (its baskets, model and windows).
+    """Write the bilingual report of the shock in SPEC (its event, baskets, model and windows).
 
-    Example: ipposaki report examples/deepseek.toml --lang ja --out out/deepseek
+    Example: ipposaki report examples/carry_unwind.toml --lang ja --out out/carry_unwind
     """
-    _run_report(spec, out, data, store, offline, lang)
+    folder = out if out is not None else Path("out") / (spec.stem if spec else "deepseek")
+    _run_report(spec, folder, data, store, offline, lang)
 
 
 def _run_report(
@@ -104,18 +114,39 @@ def _run_report(
     langs = lang or list(LANGS)
     for code in langs:
         load_locale(code)  # a bad --lang fails before any work
-    result = run_demo(
-        out,
-        data=data,
-        store=Store(store),
-        allow_online=not offline,
-        log=typer.echo,
-        spec=load_spec(spec) if spec is not None else None,
+    study_spec = load_spec(spec) if spec is not None else None
+    reports = []
+    with output.progress_steps(5 + len(langs)) as step:
+        result = run_demo(
+            out,
+            data=data,
+            store=Store(store),
+            allow_online=not offline,
+            log=output.text,
+            spec=study_spec,
+            step=step,
+        )
+        step("forecast, scan and scenarios")
+        tables = report_tables(result)  # built once for all languages
+        for code in langs:
+            step(f"writing the {code} report")
+            files = write_report(result, code, tables=tables)
+            output.text(f"wrote {files.html} and {files.markdown.name}")
+            reports.append({"lang": code, "html": files.html, "markdown": files.markdown})
+    output.result(
+        {
+            "out": out,
+            "title": result.spec.title,
+            "source": result.source,
+            "synthetic": result.synthetic,
+            "sessions": [asdict(s) for s in result.sessions],
+            "headline": output.frame_records(
+                result.headline[["exchange", "session", "symbol", "name", "ret"]]
+            ),
+            "reports": reports,
+            "files": list(result.files),
+        }
     )
-    tables = report_tables(result)  # the forecast, scan and scenarios run once for all languages
-    for code in langs:
-        files = write_report(result, code, tables=tables)
-        typer.echo(f"wrote {files.html} and {files.markdown.name}")
 
 
 def _print_version(value: bool) -> None:
@@ -134,8 +165,15 @@ def _main(
             "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (see the exit code).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the command's result as one JSON document.")
+    ] = False,
 ) -> None:
-    """Shared options."""
+    """Shared options: --quiet and --json go before the command (ipposaki --json study ...)."""
+    output.configure(quiet=quiet, as_json=as_json)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -155,6 +193,7 @@ def run(argv: list[str] | None = None) -> int:
 
     from ipposaki.errors import IpposakiError
 
+    output.configure()  # the root callback sets the mode; reset it for usage errors before it
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -163,7 +202,7 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # typer (click) exits on its own after a command or a usage error
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except IpposakiError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {exc}", err=True)  # errors show even with --quiet
         code = 2
     except Exception as exc:
         if os.environ.get("IPPOSAKI_DEBUG"):

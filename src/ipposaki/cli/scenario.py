@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ipposaki.cli import output
 from ipposaki.cli.options import write_tables
 
 if TYPE_CHECKING:
@@ -22,7 +23,17 @@ OutOption = Annotated[Path | None, typer.Option(help="Folder for the tables and 
 
 
 def _write(result: ScenarioResult, out: Path | None) -> None:
-    typer.echo(result.summary)
+    output.text(result.summary)
+    output.result(
+        {
+            "out": out,
+            "title": result.title,
+            "seed": result.seed,
+            "draws": result.draws,
+            "quantiles": output.frame_records(result.quantiles),
+            "inputs": output.frame_records(result.inputs),
+        }
+    )
     if out is None:
         return
     tables = {
@@ -46,7 +57,7 @@ def _write(result: ScenarioResult, out: Path | None) -> None:
         "user_guesses": result.guesses,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    typer.echo(f"wrote {out}")
+    output.text(f"wrote {out}")
 
 
 @app.command("export-controls")

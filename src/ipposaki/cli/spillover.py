@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ipposaki.cli import output
 from ipposaki.cli.options import StoreOption, split_list, write_tables
 
 app = typer.Typer(
@@ -58,7 +59,15 @@ def forecast(
         level=level,
         lag=lag,
     )
-    typer.echo(res.summary)
+    output.text(res.summary)
+    output.result(
+        {
+            "out": out,
+            "manifest": res.manifest,
+            "forecasts": output.frame_records(res.table),
+            "coefficients": output.frame_records(res.coefficients),
+        }
+    )
     if out is not None:
         write_tables(out, {"forecast.csv": res.table, "coefficients.csv": res.coefficients})
         payload = {
@@ -67,7 +76,7 @@ def forecast(
             "coefficients": res.coefficients.to_dict(orient="records"),
         }
         (out / "forecast.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
-        typer.echo(f"wrote {out}")
+        output.text(f"wrote {out}")
 
 
 @app.command()
@@ -108,10 +117,11 @@ def evaluate(
         open_gap=open_gap,
         lag=lag,
     )
-    typer.echo(res.summary)
+    output.text(res.summary)
     if out is not None:
         write_tables(out, {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts})
-        typer.echo(f"wrote {out}")
+        output.text(f"wrote {out}")
+    output.result({"out": out, "metrics": output.frame_records(res.metrics)})
 
 
 @app.command()
@@ -131,7 +141,8 @@ def align(
 
     table = align_sessions(source, target, start, end)
     with pd.option_context("display.width", 160, "display.max_rows", None):
-        typer.echo(table.to_string())
+        output.text(table.to_string())
+    output.result({"sessions": output.frame_records(table.reset_index())})
 
 
 @app.command("event-time")
@@ -146,5 +157,7 @@ def event_time(
 
     from ipposaki.crossmarket import event_sessions
 
+    table = event_sessions(timestamp)
     with pd.option_context("display.width", 160):
-        typer.echo(event_sessions(timestamp).to_string(index=False))
+        output.text(table.to_string(index=False))
+    output.result({"sessions": output.frame_records(table)})

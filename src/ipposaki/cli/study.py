@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ipposaki.cli import output
 from ipposaki.errors import InputError
 
 if TYPE_CHECKING:
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
     from ipposaki.panel.partitioned import PartitionedPrices
     from ipposaki.study.engine import ChunkRunner
+    from ipposaki.study.results import EventStudyResult
 
 
 def study(
@@ -120,9 +122,17 @@ def study(
             assert spec is not None  # one of the two, checked by the branch
             spec_obj = load_spec(spec)
         result = run_spec(spec_obj, Store(store), runner)
-        result.to_dir(out)
-        typer.echo(result.summary)
-        typer.echo(f"wrote {out}")
+        paths = result.to_dir(out)
+        output.text(result.summary)
+        output.text(f"wrote {out}")
+        output.result(
+            {
+                "out": out,
+                "title": result.spec.title,
+                "results": {x: _payload(r) for x, r in result.results.items()},
+                "files": paths,
+            }
+        )
         return
     if sum(x is not None for x in (returns, prices, parquet)) != 1:
         raise InputError(
@@ -159,9 +169,19 @@ def study(
         exchange=exchange,
         backend=runner,
     )
-    res.to_dir(out)
-    typer.echo(res.summary)
-    typer.echo(f"wrote {out}")
+    paths = res.to_dir(out)
+    output.text(res.summary)
+    output.text(f"wrote {out}")
+    output.result({"out": out, **_payload(res), "files": paths})
+
+
+def _payload(res: EventStudyResult) -> dict[str, object]:
+    """The JSON result of one event study: pairs, CAAR per group and window, exclusions."""
+    return {
+        "pairs": len(res.params),
+        "caar": output.frame_records(res.caar),
+        "excluded": output.frame_records(res.excluded),
+    }
 
 
 def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
@@ -174,4 +194,4 @@ def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
         from ipposaki.study.distributed import DaskBackend
     except ImportError:  # distributed is an extra
         raise InputError("--backend", backend, "dask after pip install 'ipposaki[dask]'") from None
-    return DaskBackend(scheduler, progress=True)
+    return DaskBackend(scheduler, progress=output.shows_progress())

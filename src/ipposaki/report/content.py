@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ipposaki.calendars import session_times
-from ipposaki.demo import EVENT_SESSIONS, DemoResult
+from ipposaki.demo import DemoResult, ShockSession
 from ipposaki.errors import InputError
 from ipposaki.report.scenarios import ScenarioTables, scenario_tables
 from ipposaki.scan import scan
@@ -21,10 +21,9 @@ __all__ = ["ReportTables", "report_tables"]
 #: CAR windows the study table shows, and the tests whose p-values it prints.
 WINDOWS = ("0:0", "0:1", "-1:1")
 TESTS = {"bmp": "p_bmp", "kolari_pynnonen": "p_kp", "corrado_rank": "p_rank"}
-#: New York's crash session, whose close the next Tokyo session is forecast from.
-NEW_YORK_CLOSE = "2025-01-27"
-#: The scanner's range around the shock, and how many episodes the report lists.
-SCAN_RANGE = ("2024-06-01", "2025-03-31")
+#: The scanner's range around the shock (calendar days before and after the news), and how
+#: many episodes the report lists.
+SCAN_MARGIN = (pd.Timedelta(days=240), pd.Timedelta(days=63))
 TOP_EPISODES = 8
 
 
@@ -43,6 +42,7 @@ class ReportTables:
     episodes: pd.DataFrame
     notes: dict[str, str]
     scenarios: ScenarioTables | None = None
+    scan_range: tuple[str, str] = ("", "")
 
     def csvs(self) -> dict[str, pd.DataFrame]:
         """File name -> table, for every table a chart or a table of the report reads."""
@@ -96,17 +96,23 @@ def report_tables(demo: DemoResult) -> ReportTables:
         excluded.append(res.excluded.assign(exchange=exchange))
         params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
     store = Store(demo.manifest["store"])
+    new_york = next(s.day for s in demo.sessions if s.exchange == "XNYS")
+    news = demo.news.tz_localize(None) if demo.news.tzinfo else demo.news
+    scan_range = (
+        f"{news - SCAN_MARGIN[0]:%Y-%m-%d}",
+        f"{news + SCAN_MARGIN[1]:%Y-%m-%d}",
+    )
     notes: dict[str, str] = {}
     forecast = pd.DataFrame(columns=["target", "forecast", "lower", "upper", "actual"])
     episodes = pd.DataFrame(columns=["rank", "sessions", "severity", "baskets", "events"])
     with warnings.catch_warnings():  # the demo already reported what the data lacks
         warnings.simplefilter("ignore")
         try:
-            forecast = forecast_next(store, NEW_YORK_CLOSE).table
+            forecast = forecast_next(store, new_york).table
         except InputError as exc:  # too little history (e.g. the synthetic sample)
             notes["timeline"] = str(exc)
         try:
-            episodes = scan(store, *SCAN_RANGE).episodes.head(TOP_EPISODES)
+            episodes = scan(store, *scan_range).episodes.head(TOP_EPISODES)
         except InputError as exc:
             notes["episodes"] = str(exc)
         scenarios = scenario_tables(store)
@@ -121,20 +127,27 @@ def report_tables(demo: DemoResult) -> ReportTables:
         ar=pd.concat(ars, ignore_index=True),
         excluded=pd.concat(excluded, ignore_index=True),
         params=params,
-        timeline=_timeline(),
+        timeline=_timeline(demo.sessions),
         forecast=forecast,
         episodes=episodes[["rank", "sessions", "severity", "baskets", "events"]],
         notes=notes,
         scenarios=scenarios,
+        scan_range=scan_range,
     )
 
 
-def _timeline() -> pd.DataFrame:
-    """UTC open and close of the three event sessions, in the order they happened."""
+def _timeline(sessions: tuple[ShockSession, ...]) -> pd.DataFrame:
+    """UTC open and close of the event sessions, in the order they happened."""
     rows = []
-    for exchange, day, _ in EVENT_SESSIONS:
-        t = session_times(exchange, day, day).iloc[0]
+    for s in sessions:
+        t = session_times(s.exchange, s.day, s.day).iloc[0]
         rows.append(
-            {"exchange": exchange, "session": day, "open_utc": t["open"], "close_utc": t["close"]}
+            {
+                "exchange": s.exchange,
+                "session": s.day,
+                "role": s.role,
+                "open_utc": t["open"],
+                "close_utc": t["close"],
+            }
         )
     return pd.DataFrame(rows).sort_values("open_utc", ignore_index=True)

@@ -36,7 +36,9 @@ def _study(tables: ReportTables) -> pd.DataFrame:
 
 def ar_matrix(tables: ReportTables) -> pd.DataFrame:
     """Symbols (with exchange) x relative days of abnormal returns."""
-    ar = tables.ar.assign(row=tables.ar["exchange"] + " " + tables.ar["symbol"])
+    ar = tables.ar.assign(
+        row=tables.ar["exchange"].astype(str) + " " + tables.ar["symbol"].astype(str)
+    )
     return ar.pivot_table(index="row", columns="rel_day", values="ar", aggfunc="mean")
 
 

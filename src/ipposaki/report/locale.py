@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -22,13 +22,20 @@ class Locale:
 
     lang: str
     strings: dict[str, Any]
+    context: dict[str, str] = field(default_factory=dict)
+
+    def bind(self, **values: str) -> Locale:
+        """This locale with ``values`` filled into every string that names them (e.g. the
+        event's title and sessions), besides what each :meth:`t` call passes."""
+        return replace(self, context={**self.context, **values})
 
     def t(self, key: str, **values: object) -> str:
         """The string at dotted ``key`` (e.g. ``"study.title"``), with ``values`` filled in."""
         node: Any = self.strings
         for part in key.split("."):
             node = node[part]
-        return str(node).format(**values) if values else str(node)
+        merged = {**self.context, **values}
+        return str(node).format(**merged) if "{" in str(node) else str(node)
 
     def pct(self, x: Any, digits: int = 2) -> str:
         """A signed percentage with a true minus sign, e.g. ``−16.97%``."""

@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from ipposaki.calendars import session_times
 from ipposaki.demo import DemoResult
-from ipposaki.report.content import SCAN_RANGE, ReportTables, report_tables
+from ipposaki.report.content import ReportTables, report_tables
 from ipposaki.report.figures import figures, write_pngs
 from ipposaki.report.locale import Locale, load_locale
 
@@ -217,6 +218,31 @@ def _scenario_text(tables: ReportTables, loc: Locale) -> dict[str, str]:
     }
 
 
+def _event_words(demo: DemoResult, loc: Locale) -> dict[str, str]:
+    """The event's title, news time and sessions, worded for ``loc``'s strings."""
+    ev = demo.spec.events[0]
+    news = demo.news
+    when = f"{loc.date(news)} {news:%H:%M} UTC" if ev.timestamp is not None else loc.date(news)
+    roles = {s.role: s for s in demo.sessions}
+    ny = next(s for s in demo.sessions if s.exchange == "XNYS")
+    tk0 = roles.get("day0+next") or next(
+        s for s in demo.sessions if s.exchange == "XTKS" and s.role == "day0"
+    )
+    nxt = roles.get("next") or tk0
+    close = session_times(ny.exchange, ny.day, ny.day)["close"].iloc[0]
+    opens = session_times(nxt.exchange, nxt.day, nxt.day)["open"].iloc[0]
+    gap = (opens - close) / pd.Timedelta(hours=1)
+    return {
+        "title": demo.spec.title_in(loc.lang),
+        "news": when,
+        "ny": loc.date(ny.day),
+        "tk0": loc.date(tk0.day),
+        "tk_next": loc.date(nxt.day),
+        "ny_close": f"{close:%H:%M}",
+        "gap": f"{gap:.0f}" if gap == int(gap) else f"{gap:.1f}",
+    }
+
+
 def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
     lines = [f"# {ctx['title']}", "", f"{loc.t('subtitle')}. {ctx['generated']}", ""]
     if ctx["synthetic"]:
@@ -389,10 +415,11 @@ def write_report(
     from jinja2 import Environment, PackageLoader, select_autoescape
     from plotly.offline import get_plotlyjs
 
-    loc = load_locale(lang)
     folder = Path(out) if out is not None else demo.out
     folder.mkdir(parents=True, exist_ok=True)
     tables = tables if tables is not None else report_tables(demo)
+    base = load_locale(lang)
+    loc = base.bind(**_event_words(demo, base))
     csvs = []
     for name, frame in tables.csvs().items():
         frame.to_csv(folder / name, index=False)
@@ -426,7 +453,9 @@ def write_report(
             event=params.get("event_window", "?"),
         ),
         "episodes_intro": loc.t(
-            "episodes.intro", start=loc.date(SCAN_RANGE[0]), end=loc.date(SCAN_RANGE[1])
+            "episodes.intro",
+            start=loc.date(tables.scan_range[0]),
+            end=loc.date(tables.scan_range[1]),
         ),
         **_scenario_text(tables, loc),
         "source": demo.source,

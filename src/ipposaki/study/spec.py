@@ -81,6 +81,11 @@ class StudySpec:
     title: str
     events: tuple[SpecEvent, ...]
     study: dict[str, Any] = field(default_factory=dict)
+    title_ja: str = ""
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (``title_ja`` for Japanese when the spec gives one)."""
+        return self.title_ja if lang == "ja" and self.title_ja else self.title
 
 
 def load_spec(path: str | Path) -> StudySpec:
@@ -156,7 +161,12 @@ def load_spec(path: str | Path) -> StudySpec:
                 symbols=symbols,
             )
         )
-    return StudySpec(title=str(doc.get("title", path.stem)), events=tuple(events), study=study)
+    return StudySpec(
+        title=str(doc.get("title", path.stem)),
+        events=tuple(events),
+        study=study,
+        title_ja=str(doc.get("title_ja", "")),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,137 @@
+"""What a command prints, under the global ``--quiet`` and ``--json`` options.
+
+- By default a command prints its result as text on stdout, notes and warnings on stderr, and
+  progress bars (on a terminal) on stderr.
+- ``--quiet`` prints nothing but errors; the exit code tells the outcome.
+- ``--json`` prints one JSON document on stdout, the command's result, and nothing else there;
+  warnings still go to stderr.
+
+Commands call :func:`text`, :func:`note` and :func:`result`; the root callback sets the mode
+with :func:`configure` before each command runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+__all__ = [
+    "configure",
+    "frame_records",
+    "note",
+    "progress_steps",
+    "result",
+    "shows_progress",
+    "text",
+]
+
+
+@dataclass
+class _Mode:
+    quiet: bool = False
+    json: bool = False
+
+
+_MODE = _Mode()
+
+
+def configure(quiet: bool = False, as_json: bool = False) -> None:
+    """Set the output mode for the command about to run."""
+    _MODE.quiet, _MODE.json = quiet, as_json
+
+
+def shows_progress() -> bool:
+    """Whether progress bars may draw (neither ``--quiet`` nor ``--json``)."""
+    return not (_MODE.quiet or _MODE.json)
+
+
+def text(message: str) -> None:
+    """Print a line of the command's result (text mode only)."""
+    if not (_MODE.quiet or _MODE.json):
+        typer.echo(message)
+
+
+def note(message: str) -> None:
+    """Print a progress note or warning on stderr (not with ``--quiet``)."""
+    if not _MODE.quiet:
+        typer.echo(message, err=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and not hasattr(value, "__len__"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.datetime):  # pandas Timestamps too; NaT is not one
+        if value.tzinfo is None and value.time() == dt.time(0):
+            return value.date().isoformat()  # a session
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return None if str(value) in ("NaT", "<NA>") else str(value)
+
+
+def result(payload: dict[str, Any]) -> None:
+    """Print ``payload`` as the command's JSON document (``--json`` only)."""
+    if _MODE.json:
+        typer.echo(json.dumps(_plain(payload), ensure_ascii=False, indent=2))
+
+
+def frame_records(frame: Any) -> list[dict[str, Any]]:
+    """A pandas frame as JSON-ready records (NaN to null, timestamps to ISO text)."""
+    return [_plain(r) for r in frame.to_dict("records")]
+
+
+@contextmanager
+def progress_steps(total: int) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar over ``total`` named steps, on stderr; silent when quiet or JSON.
+
+    Yields a function to call at the start of each step with its description. The bar only
+    draws on a terminal (rich's own check), so logs and CI output stay plain.
+    """
+    if _MODE.quiet or _MODE.json:
+        yield lambda _description: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda description: note(f"... {description}")
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=total)
+        started = False
+
+        def step(description: str) -> None:
+            nonlocal started
+            if started:
+                bar.advance(task)
+            started = True
+            bar.update(task, description=description)
+
+        yield step
+        bar.advance(task)
