@@ -116,6 +116,18 @@ def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:
     assert f"{tk.set_index('symbol').loc['^N225', 'ret']:.2%}" == "-1.39%"
     summary = (out / "summary.txt").read_text()
     assert "synthetic" not in summary and "NVDA" in summary
+    # Without --data the next run reads the store as it is: nothing synthetic is written over
+    # real prices, and the report names the store and its source.
+    store = tmp_path / "s.duckdb"
+    before = file_digest(store)
+    again = tmp_path / "again"
+    assert (
+        run(["demo", "--offline", "--lang", "en", "--out", str(again), "--store", str(store)]) == 0
+    )
+    assert file_digest(store) == before
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert manifest["synthetic"] is False and "daily.csv" in manifest["source"]
+    assert pd.read_csv(again / "headline.csv").equals(headline)
 
 
 def test_makefile_and_ci_contract() -> None:

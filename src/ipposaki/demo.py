@@ -271,6 +271,13 @@ def _ingest(
 def _ingest_fallback(
     store: Store, allow_online: bool, log: Callable[[str], None]
 ) -> tuple[IngestResult, str, bool]:
+    held = store.symbols()
+    if held:  # never overwrite a store's prices with downloaded or synthetic ones
+        sources = store.sources()
+        log(f"no --data given: using the {len(held)} symbols already in {store.path}")
+        empty = IngestResult(sources=(), rows_read=0, rows_written=0, symbols=())
+        label = f"store {store.path} ({', '.join(sources) or 'unknown source'})"
+        return empty, label, SYNTHETIC_LABEL in sources
     if allow_online:
         from ipposaki.sources.yahoo import pull_yahoo, yahoo_reachable
 

@@ -271,6 +271,12 @@ class Store:
         builtin = order.loc[order["basket"] == name, "symbol"].tolist()
         return builtin if set(builtin) == set(members) else sorted(members)
 
+    def sources(self) -> list[str]:
+        """Return the label of every source whose prices were ever written (files, ``yahoo``,
+        ``synthetic data``), sorted."""
+        keys = self._query("SELECT key FROM meta WHERE key LIKE 'source:%' ORDER BY key")["key"]
+        return [k.removeprefix("source:") for k in keys]
+
     def symbols(self) -> list[str]:
         """Return the symbols that have at least one price, sorted."""
         return self._query("SELECT DISTINCT symbol FROM prices ORDER BY symbol")["symbol"].tolist()
@@ -520,7 +526,7 @@ class Store:
                 )
                 batch = batch.loc[~dup]
         new_inst = self._new_instruments(batch, new)
-        self._write(batch, new_inst)
+        self._write(batch, new_inst, [s for s, _ in frames])
         return IngestResult(
             sources=tuple(s for s, _ in frames),
             rows_read=sum(r.rows_in for r in reports),
@@ -545,7 +551,8 @@ class Store:
         frame["kind"] = np.where(frame["exchange"] == "", "fx", "")
         return frame
 
-    def _write(self, batch: pd.DataFrame, new_inst: pd.DataFrame) -> None:
+    def _write(self, batch: pd.DataFrame, new_inst: pd.DataFrame, sources: list[str]) -> None:
+        """Replace the batch's (symbol, session) rows and record its sources, atomically."""
         import pyarrow as pa
 
         table = pa.Table.from_pandas(batch.loc[:, list(_WRITE_COLUMNS)], preserve_index=False).cast(
@@ -569,6 +576,11 @@ class Store:
                     "WHERE prices.symbol = _batch.symbol AND prices.session = _batch.session"
                 )
                 con.execute(f"INSERT INTO prices SELECT {', '.join(_WRITE_COLUMNS)} FROM _batch")
+                for source in sources:
+                    con.execute(
+                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        [f"source:{source}", str(len(batch))],
+                    )
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
