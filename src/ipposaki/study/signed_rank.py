@@ -23,7 +23,9 @@ correction. Order statistics of the Walsh averages are selected by counting, in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -87,31 +89,37 @@ def _count_at_most(x: np.ndarray, s: float) -> int:
     return int(np.maximum(right - np.arange(len(x)), 0).sum())
 
 
-def walsh_order(x: np.ndarray, k: int) -> float:
-    """The ``k``-th smallest Walsh average (1-based) of ``x``.
+def _select(xs: np.ndarray, k: int, sample: np.ndarray | None) -> float:
+    """The k-th smallest pair sum ``x_i + x_j`` (i <= j) of the sorted ``xs``.
 
-    Parameters
-    ----------
-    x : numpy.ndarray
-        Finite values.
-    k : int
-        Rank, ``1 <= k <= n(n+1)/2``.
-
-    Returns
-    -------
-    float
-        :math:`W_{(k)}`. Bisection on a value ``s``, counting the pair sums at or below it,
-        narrows ``(lo, hi]`` until it holds at most ``max(n, 64)`` pair sums with
-        ``count(lo) < k <= count(hi)``; those are listed and the right one taken.
+    ``(lo, hi]`` starts as the whole range, or, given a sorted ``sample`` of random pair sums,
+    as its order statistics ``4`` standard errors either side of the quantile ``p = k/M``
+    (each end kept only when its exact count confirms it brackets k). Interpolation on the
+    count (it rises like M times the pair sums' CDF), with a bisection after two steps that
+    each failed to halve the bracket, narrows it to at most ``max(n, 64)`` sums, which are then
+    listed.
     """
-    xs = np.sort(np.asarray(x, dtype=float))
     n = len(xs)
-    if not 1 <= k <= n * (n + 1) // 2:
-        raise ValueError(f"k={k} outside 1..{n * (n + 1) // 2}")
     lo, hi = 2.0 * float(xs[0]) - 1.0, 2.0 * float(xs[-1])  # count(lo) = 0 < k <= count(hi) = M
     n_lo, n_hi = 0, n * (n + 1) // 2
-    while n_hi - n_lo > max(n, 64):
-        mid = 0.5 * (lo + hi)
+    if sample is not None:
+        size = len(sample)
+        p = (k - 0.5) / n_hi
+        half = 4.0 * np.sqrt(p * (1.0 - p) / size) + 2.0 / size
+        a = float(sample[max(int(np.floor((p - half) * size)), 0)])
+        b = float(sample[min(int(np.ceil((p + half) * size)), size - 1)])
+        n_a, n_b = _count_at_most(xs, a), _count_at_most(xs, b)
+        if n_a < k:
+            lo, n_lo = a, n_a
+        if n_b >= k:
+            hi, n_hi = b, n_b
+    room = max(n, 64)
+    aims = (k - room // 3, k + room // 3)  # alternate targets inside the final bracket
+    turn = stalls = 0
+    while n_hi - n_lo > room:
+        width = n_hi - n_lo
+        frac = (aims[turn % 2] - n_lo) / width if stalls < 2 else 0.5
+        mid = lo + (hi - lo) * min(max(frac, 1e-4), 1.0 - 1e-4)
         if mid <= lo or mid >= hi:
             break
         n_mid = _count_at_most(xs, mid)
@@ -119,6 +127,8 @@ def walsh_order(x: np.ndarray, k: int) -> float:
             hi, n_hi = mid, n_mid
         else:
             lo, n_lo = mid, n_mid
+        turn += 1
+        stalls = stalls + 1 if n_hi - n_lo > width // 2 else 0
     # the few pair sums in (lo, hi]: for each i, the j >= i between the two cut points
     first = np.arange(n)
     start = np.maximum(np.searchsorted(xs, lo - xs, side="right"), first)
@@ -126,8 +136,40 @@ def walsh_order(x: np.ndarray, k: int) -> float:
     lengths = stop - start
     i = np.repeat(first, lengths)
     j = np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    sums = np.sort(xs[i] + xs[j])
-    return float(sums[k - n_lo - 1]) / 2.0
+    return float(np.sort(xs[i] + xs[j])[k - n_lo - 1])
+
+
+def walsh_order(x: np.ndarray, k: int | Sequence[int]) -> Any:
+    """The ``k``-th smallest Walsh average (1-based) of ``x``, or one per rank in ``k``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Finite values.
+    k : int or sequence of int
+        Ranks, ``1 <= k <= n(n+1)/2``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        :math:`W_{(k)}`, found without forming all :math:`M` averages: the pair sums at or
+        below a value are counted in :math:`O(n \\log n)`, a search on that count narrows an
+        interval to at most ``max(n, 64)`` sums, and those are listed (see ``_select``).
+    """
+    xs = np.sort(np.asarray(x, dtype=float))
+    n = len(xs)
+    ranks = np.atleast_1d(np.asarray(k, dtype=np.int64))
+    m = n * (n + 1) // 2
+    bad = ranks[(ranks < 1) | (ranks > m)]
+    if bad.size:
+        raise ValueError(f"k={int(bad[0])} outside 1..{m}")
+    sample = None
+    if m > 16 * max(n, 64):  # many pair sums: bracket each rank from a sample of them first
+        size = min(2 * n, 500_000)
+        rng = np.random.default_rng(n)
+        sample = np.sort(xs[rng.integers(0, n, size)] + xs[rng.integers(0, n, size)])
+    out = np.array([_select(xs, int(r), sample) for r in ranks]) / 2.0
+    return float(out[0]) if np.ndim(k) == 0 else out
 
 
 def median_interval(values: np.ndarray, alpha: float = 0.05) -> MedianInterval:
@@ -151,8 +193,7 @@ def median_interval(values: np.ndarray, alpha: float = 0.05) -> MedianInterval:
     if n == 0:
         return MedianInterval(0, np.nan, np.nan, np.nan, np.nan)
     m = n * (n + 1) // 2
-    hl = walsh_order(x, (m + 1) // 2)
-    if m % 2 == 0:
-        hl = 0.5 * (hl + walsh_order(x, m // 2 + 1))
     c = _cutoff(n, alpha)
-    return MedianInterval(n, float(np.median(x)), hl, walsh_order(x, c + 1), walsh_order(x, m - c))
+    w = walsh_order(x, [(m + 1) // 2, m // 2 + 1, c + 1, m - c])
+    hl = float(w[0]) if m % 2 else 0.5 * float(w[0] + w[1])
+    return MedianInterval(n, float(np.median(x)), hl, float(w[2]), float(w[3]))
