@@ -63,7 +63,7 @@ def import_(
         raise InputError("--layout", layout, "one of auto, long, wide")
     if non_sessions not in ("error", "skip"):
         raise InputError("--non-sessions", non_sessions, "one of error, skip")
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, output.working("importing"):
         warnings.simplefilter("always")
         result = _store(store).import_files(
             files,

@@ -95,18 +95,19 @@ def scan(
     from ipposaki.store import Store
 
     names = split_list(universe) or ["all"]
-    res = run_scan(
-        Store(store),
-        start,
-        end,
-        names,
-        z=z,
-        k=k,
-        window=window,
-        max_gap=max_gap,
-        catalog=load_catalog(catalog),
-        parquet=parquet,
-    )
+    with output.working("scanning"):
+        res = run_scan(
+            Store(store),
+            start,
+            end,
+            names,
+            z=z,
+            k=k,
+            window=window,
+            max_gap=max_gap,
+            catalog=load_catalog(catalog),
+            parquet=parquet,
+        )
     output.text(res.summary)
     if out is not None:
         tables = {"episodes.csv": res.episodes, "flags.csv": res.flags}

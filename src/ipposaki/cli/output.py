@@ -31,6 +31,7 @@ __all__ = [
     "result",
     "shows_progress",
     "text",
+    "working",
 ]
 
 
@@ -96,6 +97,22 @@ def result(payload: dict[str, Any]) -> None:
 def frame_records(frame: Any) -> list[dict[str, Any]]:
     """A pandas frame as JSON-ready records (NaN to null, timestamps to ISO text)."""
     return [_plain(r) for r in frame.to_dict("records")]
+
+
+@contextmanager
+def working(description: str) -> Iterator[None]:
+    """A spinner with ``description`` on stderr while one long step runs (terminal only)."""
+    if _MODE.quiet or _MODE.json:
+        yield
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(description):
+        yield
 
 
 @contextmanager

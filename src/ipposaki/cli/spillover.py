@@ -104,19 +104,20 @@ def evaluate(
     from ipposaki.spillover import evaluate_spillover
     from ipposaki.store import Store
 
-    res = evaluate_spillover(
-        Store(store),
-        start,
-        end,
-        source,
-        target,
-        split_list(targets),
-        split_list(drivers),
-        None if expanding else window,
-        own_lag=own_lag,
-        open_gap=open_gap,
-        lag=lag,
-    )
+    with output.working("evaluating forecasts"):
+        res = evaluate_spillover(
+            Store(store),
+            start,
+            end,
+            source,
+            target,
+            split_list(targets),
+            split_list(drivers),
+            None if expanding else window,
+            own_lag=own_lag,
+            open_gap=open_gap,
+            lag=lag,
+        )
     output.text(res.summary)
     if out is not None:
         write_tables(out, {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -121,7 +122,8 @@ def study(
         if event is None:
             assert spec is not None  # one of the two, checked by the branch
             spec_obj = load_spec(spec)
-        result = run_spec(spec_obj, Store(store), runner)
+        with output.working("running the event study") if runner is None else nullcontext():
+            result = run_spec(spec_obj, Store(store), runner)
         paths = result.to_dir(out)
         output.text(result.summary)
         output.text(f"wrote {out}")
@@ -152,23 +154,24 @@ def study(
     else:
         assert prices is not None  # exactly one of the two, checked above
         table = read_prices_as_returns(prices, log=log_returns)
-    res = run_study(
-        table,
-        read_events(events),
-        model=model,  # type: ignore[arg-type]
-        market=market,
-        factors=read_factors(factors) if factors is not None else None,
-        estimation_window=estimation_window,
-        event_window=event_window,
-        car_windows=car_window or list(DEFAULT_CAR_WINDOWS),
-        min_estimation_obs=min_estimation_obs,
-        thin_trading=thin_trading,  # type: ignore[arg-type]
-        roll=roll,  # type: ignore[arg-type]
-        log_returns=log_returns,
-        data_source=str(returns or prices or parquet),
-        exchange=exchange,
-        backend=runner,
-    )
+    with output.working("running the event study") if runner is None else nullcontext():
+        res = run_study(
+            table,
+            read_events(events),
+            model=model,  # type: ignore[arg-type]
+            market=market,
+            factors=read_factors(factors) if factors is not None else None,
+            estimation_window=estimation_window,
+            event_window=event_window,
+            car_windows=car_window or list(DEFAULT_CAR_WINDOWS),
+            min_estimation_obs=min_estimation_obs,
+            thin_trading=thin_trading,  # type: ignore[arg-type]
+            roll=roll,  # type: ignore[arg-type]
+            log_returns=log_returns,
+            data_source=str(returns or prices or parquet),
+            exchange=exchange,
+            backend=runner,
+        )
     paths = res.to_dir(out)
     output.text(res.summary)
     output.text(f"wrote {out}")
