@@ -23,6 +23,7 @@ def test_quickstart_runs(
     # The page reads ../shared/data/prices relative to the checkout: mirror that layout.
     (tmp_path / "shared" / "data").mkdir(parents=True)
     os.symlink(shared_prices, tmp_path / "shared" / "data" / "prices")
+    os.symlink(REPO / "examples", work / "examples")
     monkeypatch.chdir(work)
     namespace: dict[str, object] = {}
     with warnings.catch_warnings():
@@ -33,3 +34,5 @@ def test_quickstart_runs(
     assert Path(files.html).is_file()  # type: ignore[attr-defined]
     assert "<table" in namespace["us"]._repr_html_()  # type: ignore[attr-defined]
     assert "<table" in namespace["episodes"]._repr_html_()  # type: ignore[attr-defined]
+    carry = namespace["carry"]
+    assert [s.day for s in carry.sessions] == ["2024-08-05", "2024-08-05", "2024-08-06"]  # type: ignore[attr-defined]
