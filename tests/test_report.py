@@ -148,16 +148,41 @@ def test_report_in_headless_chromium(demo: Any, chromium: str, lang: str) -> Non
     assert "$5.576M" in text and "33.1%" in text
 
 
+def test_another_shock_in_headless_chromium(demo: Any, chromium: str, tmp_path: Path) -> None:
+    """The report of examples/carry_unwind.toml (2024-08-05) on the same real prices."""
+    from ipposaki.demo import run_demo
+    from ipposaki.store import Store
+    from ipposaki.study.spec import load_spec
+
+    carry = run_demo(
+        tmp_path,
+        store=Store(demo.manifest["store"]),  # the real prices the demo imported
+        log=lambda _: None,
+        spec=load_spec(REPO / "examples" / "carry_unwind.toml"),
+    )
+    files = write_report(carry, "ja")
+    seen = _open(files.html.as_uri(), ARTIFACTS / "report.carry_unwind.ja.png")
+    assert seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    assert all(n > 0 for n in seen["points"].values()), seen["points"]
+    # Nikkei 225: 35,909.70 -> 31,458.42 (-12.40%) on 2024-08-05, then 34,675.46 (+10.23%)
+    assert "\u221212.40%" in seen["headline"] and "+10.23%" in seen["headline"]
+    assert "円キャリー取引の巻き戻し（2024年8月5日）" in seen["text"]
+    assert "2024年08月06日" in seen["text"]  # Tokyo's first session after New York's close
+
+
 def test_user_strings_are_escaped(demo: Any, chromium: str, tmp_path: Path) -> None:
     attack = "<script>alert(1)</script>"
     falls = demo.headline.copy()
     falls.loc[0, "name"] = attack
     falls.loc[1, "symbol"] = "<img src=x onerror=alert(2)>"
-    evil = dataclasses.replace(demo, source=attack, headline=falls)
+    spec = dataclasses.replace(demo.spec, title=attack)  # a spec's title is user input too
+    evil = dataclasses.replace(demo, source=attack, headline=falls, spec=spec)
     files = write_report(evil, "en", tmp_path)
     seen = _open(files.html.as_uri(), ARTIFACTS / "report.escaped.png")
     assert seen["dialogs"] == []
     assert attack in seen["text"]  # shown as text, not run
+    assert f"{attack}: what moved, where it spread" in seen["text"]
     assert seen["errors"] == []
 
 
