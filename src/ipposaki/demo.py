@@ -86,7 +86,7 @@ def deepseek_spec() -> StudySpec:
     )
 
 
-#: Symbols the headline always shows besides the largest falls.
+#: Symbols the headline always shows besides the largest moves.
 HEADLINE_SYMBOLS: tuple[str, ...] = ("NVDA", "AVGO", "GOOGL", "^IXIC", "^SOX", "8035.T", "^N225")
 
 
@@ -183,7 +183,8 @@ class DemoResult:
     moves : pandas.DataFrame
         One row per symbol and event session: exchange, session, ret.
     headline : pandas.DataFrame
-        The largest falls on each event session.
+        The five stocks that moved most (by absolute return) on each event session, and the
+        :data:`HEADLINE_SYMBOLS`.
     files : tuple[str, ...]
         Files written, relative to ``out``.
     study : SpecStudy, optional
@@ -331,10 +332,12 @@ def _basket_moves(moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def _headline(moves: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """Per event session: the ``k`` stocks that moved most, then the named symbols."""
     firms = moves.loc[moves["kind"].isin(["stock", "index"]) & moves["ret"].notna()]
     picks = []
     for _, grp in firms.groupby(["exchange", "session"], sort=False):
-        picks.append(grp.nsmallest(k, "ret"))
+        stocks = grp.loc[grp["kind"] == "stock", "ret"]
+        picks.append(grp.loc[stocks.abs().nlargest(k).index].sort_values("ret"))
         named = grp.loc[grp["symbol"].isin(HEADLINE_SYMBOLS) & ~grp.index.isin(picks[-1].index)]
         picks.append(named)
     return pd.concat(picks).reset_index(drop=True)
