@@ -19,9 +19,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "configure",
@@ -94,7 +97,7 @@ def result(payload: dict[str, Any]) -> None:
         typer.echo(json.dumps(_plain(payload), ensure_ascii=False, indent=2))
 
 
-def frame_records(frame: Any) -> list[dict[str, Any]]:
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A pandas frame as JSON-ready records (NaN to null, timestamps to ISO text)."""
     return [_plain(r) for r in frame.to_dict("records")]
 

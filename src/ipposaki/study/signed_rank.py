@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import overload
 
 import numpy as np
 from scipy import stats
@@ -139,7 +139,15 @@ def _select(xs: np.ndarray, k: int, sample: np.ndarray | None) -> float:
     return float(np.sort(xs[i] + xs[j])[k - n_lo - 1])
 
 
-def walsh_order(x: np.ndarray, k: int | Sequence[int]) -> Any:
+@overload
+def walsh_order(x: np.ndarray, k: int) -> float: ...
+
+
+@overload
+def walsh_order(x: np.ndarray, k: Sequence[int]) -> np.ndarray: ...
+
+
+def walsh_order(x: np.ndarray, k: int | Sequence[int]) -> float | np.ndarray:
     """The ``k``-th smallest Walsh average (1-based) of ``x``, or one per rank in ``k``.
 
     Parameters
