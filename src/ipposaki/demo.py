@@ -105,12 +105,16 @@ class ShockSession:
         York's day-0 close) or ``"day0+next"`` when they coincide.
     label : str
         How tables name it, e.g. ``"Tokyo 2025-01-28 (first session after New York's close)"``.
+    open_utc, close_utc : pandas.Timestamp
+        When the session opened and closed (UTC).
     """
 
     exchange: str
     day: str
     role: str
     label: str
+    open_utc: pd.Timestamp
+    close_utc: pd.Timestamp
 
 
 def shock_sessions(spec: StudySpec) -> tuple[ShockSession, ...]:
@@ -163,9 +167,13 @@ def shock_sessions(spec: StudySpec) -> tuple[ShockSession, ...]:
     else:
         rows.append(("XTKS", tk, "day0", f"Tokyo {tk.date()} (day 0)"))
         rows.append(("XTKS", nxt, "next", f"Tokyo {nxt.date()} ({after})"))
-    opens = [session_times(x, d, d)["open"].iloc[0] for x, d, _, _ in rows]
-    ordered = [row for _, row in sorted(zip(opens, rows, strict=True), key=lambda t: t[0])]
-    return tuple(ShockSession(x, f"{d:%Y-%m-%d}", role, label) for x, d, role, label in ordered)
+    out = []
+    for exchange, day, role, label in rows:
+        times = session_times(exchange, day, day).iloc[0]
+        out.append(
+            ShockSession(exchange, f"{day:%Y-%m-%d}", role, label, times["open"], times["close"])
+        )
+    return tuple(sorted(out, key=lambda s: s.open_utc))
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,13 @@ class DemoResult:
     def summary(self) -> str:
         """The headline as text."""
         return _headline_text(self.spec.title, self.headline, self.synthetic)
+
+    def session(self, exchange: str, role: str) -> ShockSession:
+        """The shock's session on ``exchange`` with ``role`` ``"day0"`` or ``"next"`` (Tokyo's
+        first session after New York's close; the same session when the two coincide)."""
+        return next(
+            s for s in self.sessions if s.exchange == exchange and role in s.role.split("+")
+        )
 
     @property
     def news(self) -> pd.Timestamp:

@@ -25,6 +25,7 @@ import typer
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
 __all__ = [
     "configure",
@@ -102,16 +103,24 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [_plain(r) for r in frame.to_dict("records")]
 
 
-@contextmanager
-def working(description: str) -> Iterator[None]:
-    """A spinner with ``description`` on stderr while one long step runs (terminal only)."""
+def _terminal() -> Console | None:
+    """A rich console on stderr when progress may draw there: a terminal, not quiet or JSON."""
     if _MODE.quiet or _MODE.json:
-        yield
-        return
+        return None
     from rich.console import Console
 
     console = Console(stderr=True)
-    if not console.is_terminal:
+    return console if console.is_terminal else None
+
+
+@contextmanager
+def working(description: str, show: bool = True) -> Iterator[None]:
+    """A spinner with ``description`` on stderr while one long step runs (terminal only).
+
+    ``show=False`` skips it, e.g. when the step draws its own progress bar.
+    """
+    console = _terminal() if show else None
+    if console is None:
         yield
         return
     with console.status(description):
@@ -123,18 +132,15 @@ def progress_steps(total: int) -> Iterator[Callable[[str], None]]:
     """A rich progress bar over ``total`` named steps, on stderr; silent when quiet or JSON.
 
     Yields a function to call at the start of each step with its description. The bar only
-    draws on a terminal (rich's own check), so logs and CI output stay plain.
+    draws on a terminal (rich's own check); elsewhere each step is a plain note line, so logs
+    and CI output stay readable.
     """
-    if _MODE.quiet or _MODE.json:
-        yield lambda _description: None
+    console = _terminal()
+    if console is None:
+        yield (lambda _d: None) if _MODE.quiet or _MODE.json else (lambda d: note(f"... {d}"))
         return
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield lambda description: note(f"... {description}")
-        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

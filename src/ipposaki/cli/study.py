@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -122,7 +121,7 @@ def study(
         if event is None:
             assert spec is not None  # one of the two, checked by the branch
             spec_obj = load_spec(spec)
-        with output.working("running the event study") if runner is None else nullcontext():
+        with output.working("running the event study", show=runner is None):
             result = run_spec(spec_obj, Store(store), runner)
         paths = result.to_dir(out)
         output.text(result.summary)
@@ -154,7 +153,7 @@ def study(
     else:
         assert prices is not None  # exactly one of the two, checked above
         table = read_prices_as_returns(prices, log=log_returns)
-    with output.working("running the event study") if runner is None else nullcontext():
+    with output.working("running the event study", show=runner is None):
         res = run_study(
             table,
             read_events(events),

@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from ipposaki.calendars import session_times
 from ipposaki.demo import DemoResult, ShockSession
 from ipposaki.errors import InputError
 from ipposaki.report.scenarios import ScenarioTables, scenario_tables
@@ -96,7 +95,7 @@ def report_tables(demo: DemoResult) -> ReportTables:
         excluded.append(res.excluded.assign(exchange=exchange))
         params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
     store = Store(demo.manifest["store"])
-    new_york = next(s.day for s in demo.sessions if s.exchange == "XNYS")
+    new_york = demo.session("XNYS", "day0").day
     news = demo.news.tz_localize(None) if demo.news.tzinfo else demo.news
     scan_range = (
         f"{news - SCAN_MARGIN[0]:%Y-%m-%d}",
@@ -138,16 +137,12 @@ def report_tables(demo: DemoResult) -> ReportTables:
 
 def _timeline(sessions: tuple[ShockSession, ...]) -> pd.DataFrame:
     """UTC open and close of the event sessions, in the order they happened."""
-    rows = []
-    for s in sessions:
-        t = session_times(s.exchange, s.day, s.day).iloc[0]
-        rows.append(
-            {
-                "exchange": s.exchange,
-                "session": s.day,
-                "role": s.role,
-                "open_utc": t["open"],
-                "close_utc": t["close"],
-            }
-        )
-    return pd.DataFrame(rows).sort_values("open_utc", ignore_index=True)
+    return pd.DataFrame(
+        {
+            "exchange": [s.exchange for s in sessions],
+            "session": [s.day for s in sessions],
+            "role": [s.role for s in sessions],
+            "open_utc": [s.open_utc for s in sessions],
+            "close_utc": [s.close_utc for s in sessions],
+        }
+    )

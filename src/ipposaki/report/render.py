@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from ipposaki.calendars import session_times
 from ipposaki.demo import DemoResult
 from ipposaki.report.content import ReportTables, report_tables
 from ipposaki.report.figures import figures, write_pngs
@@ -223,14 +222,9 @@ def _event_words(demo: DemoResult, loc: Locale) -> dict[str, str]:
     ev = demo.spec.events[0]
     news = demo.news
     when = f"{loc.date(news)} {news:%H:%M} UTC" if ev.timestamp is not None else loc.date(news)
-    roles = {s.role: s for s in demo.sessions}
-    ny = next(s for s in demo.sessions if s.exchange == "XNYS")
-    tk0 = roles.get("day0+next") or next(
-        s for s in demo.sessions if s.exchange == "XTKS" and s.role == "day0"
-    )
-    nxt = roles.get("next") or tk0
-    close = session_times(ny.exchange, ny.day, ny.day)["close"].iloc[0]
-    opens = session_times(nxt.exchange, nxt.day, nxt.day)["open"].iloc[0]
+    ny = demo.session("XNYS", "day0")
+    tk0, nxt = demo.session("XTKS", "day0"), demo.session("XTKS", "next")
+    close, opens = ny.close_utc, nxt.open_utc
     gap = (opens - close) / pd.Timedelta(hours=1)
     return {
         "title": demo.spec.title_in(loc.lang),

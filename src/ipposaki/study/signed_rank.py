@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import overload
 
 import numpy as np
@@ -58,9 +59,16 @@ def signed_rank_cdf(n: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``cdf[v] = P(V <= v)`` for ``v = 0, ..., n(n+1)/2``. Each rank ``r`` enters ``V`` with
-        probability 1/2, so the law is built by ``p <- (p + shift(p, r)) / 2`` for r = 1..n.
+        ``cdf[v] = P(V <= v)`` for ``v = 0, ..., n(n+1)/2`` (read-only, cached per ``n``).
+        Each rank ``r`` enters ``V`` with probability 1/2, so the law is built by
+        ``p <- (p + shift(p, r)) / 2`` for r = 1..n.
     """
+    return _cdf(n)
+
+
+@lru_cache(maxsize=64)
+def _cdf(n: int) -> np.ndarray:
+    """:func:`signed_rank_cdf`, computed once per ``n`` (read-only: it is shared)."""
     m = n * (n + 1) // 2
     p = np.zeros(m + 1)
     p[0] = 1.0
@@ -70,7 +78,9 @@ def signed_rank_cdf(n: int) -> np.ndarray:
         shifted = np.zeros(top + 1)
         shifted[r:] = p[: top + 1 - r]
         p[: top + 1] = 0.5 * (p[: top + 1] + shifted)
-    return np.cumsum(p)
+    cdf = np.cumsum(p)
+    cdf.setflags(write=False)
+    return cdf
 
 
 def _cutoff(n: int, alpha: float) -> int:
