@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "configure",
+    "dumps",
     "frame_records",
     "note",
     "progress_steps",
@@ -92,10 +93,15 @@ def _plain(value: Any) -> Any:
     return None if str(value) in ("NaT", "<NA>") else str(value)
 
 
+def dumps(payload: dict[str, Any]) -> str:
+    """``payload`` as JSON text: NaN as null, sessions as ``YYYY-MM-DD``, paths as text."""
+    return json.dumps(_plain(payload), ensure_ascii=False, indent=2)
+
+
 def result(payload: dict[str, Any]) -> None:
     """Print ``payload`` as the command's JSON document (``--json`` only)."""
     if _MODE.json:
-        typer.echo(json.dumps(_plain(payload), ensure_ascii=False, indent=2))
+        typer.echo(dumps(payload))
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

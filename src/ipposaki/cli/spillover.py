@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -60,22 +59,15 @@ def forecast(
         lag=lag,
     )
     output.text(res.summary)
-    output.result(
-        {
-            "out": out,
-            "manifest": res.manifest,
-            "forecasts": output.frame_records(res.table),
-            "coefficients": output.frame_records(res.coefficients),
-        }
-    )
+    doc = {
+        "manifest": res.manifest,
+        "forecasts": output.frame_records(res.table),
+        "coefficients": output.frame_records(res.coefficients),
+    }
+    output.result({"out": out, **doc})
     if out is not None:
         write_tables(out, {"forecast.csv": res.table, "coefficients.csv": res.coefficients})
-        payload = {
-            "manifest": res.manifest,
-            "forecasts": res.table.to_dict(orient="records"),
-            "coefficients": res.coefficients.to_dict(orient="records"),
-        }
-        (out / "forecast.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        (out / "forecast.json").write_text(output.dumps(doc) + "\n", encoding="utf-8")
         output.text(f"wrote {out}")
 
 
