@@ -139,7 +139,7 @@ def shock_sessions(spec: StudySpec) -> tuple[ShockSession, ...]:
     InputError
         If the events fall on different sessions, or a date is not a session of both exchanges.
     """
-    from ipposaki.calendars import session_times, sessions
+    from ipposaki.calendars import is_session, session_times
     from ipposaki.spillover.forecast import next_target_session
 
     first = spec.events[0]
@@ -153,7 +153,7 @@ def shock_sessions(spec: StudySpec) -> tuple[ShockSession, ...]:
                 f"{tk.date()}): a report covers one shock; for several use `ipposaki study SPEC`",
             )
     for exchange, day in (("XNYS", ny), ("XTKS", tk)):
-        if day not in sessions(exchange, day, day):
+        if not is_session(exchange, pd.DatetimeIndex([day]))[0]:
             raise InputError(
                 "spec",
                 f"event {first.id!r} on {day.date()}",
