@@ -98,7 +98,7 @@ def test_wilcoxon_columns_match_scipy() -> None:
         tied[0] = 0.0
         cols.append(np.r_[tied, np.full(70 - size, np.nan)])
     car = np.column_stack(cols)
-    stat, p = _wilcoxon(car)
+    stat, p, z = _wilcoxon(car)
     for j in range(car.shape[1]):
         x = car[~np.isnan(car[:, j]), j]
         x = x[x != 0]
@@ -106,4 +106,11 @@ def test_wilcoxon_columns_match_scipy() -> None:
             assert np.isnan(p[j])
             continue
         ref = stats.wilcoxon(x)
-        assert (stat[j], p[j]) == (pytest.approx(ref.statistic), pytest.approx(ref.pvalue)), j
+        # The battery reports W+ (signed: it shows the direction); scipy prints min(W+, W-).
+        ranks = stats.rankdata(np.abs(x))
+        w_plus = float(ranks[x > 0].sum())
+        n = len(x)
+        assert min(w_plus, n * (n + 1) / 2 - w_plus) == pytest.approx(ref.statistic), j
+        assert (stat[j], p[j]) == (pytest.approx(w_plus), pytest.approx(ref.pvalue)), j
+        expected_z = (w_plus - n * (n + 1) / 4) / np.sqrt(np.sum(ranks**2) / 4)
+        assert z[j] == pytest.approx(expected_z), j

@@ -134,6 +134,12 @@ def test_cli_study_errors_exit_2(
     ]
     assert run([*base, "--event-window", "5:-5"]) == 2
     assert "did you mean -5:5?" in capsys.readouterr().err
+    # An estimation window that overlaps the event window: both named, nothing written.
+    assert run([*base, "--estimation-window", "-250:3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert "--estimation-window='-250:3" in err and "event window -5:10" in err
+    assert not (tmp_path / "o").exists()
     assert run([*base, "--model", "capm"]) == 2
     assert run(["study", "--events", str(epath)]) == 2
     assert (
@@ -155,7 +161,7 @@ def test_cli_study_errors_exit_2(
         ]
     )
     tests = pd.read_csv(tmp_path / "o" / "tests.csv")
-    assert list(tests.columns) == ["group", "window", "test", "statistic", "p_value", "n"]
+    assert list(tests.columns) == ["group", "window", "test", "statistic", "p_value", "n", "z"]
     assert set(tests["test"]) == {
         "t_cross_section",
         "brown_warner_1980",
@@ -170,6 +176,7 @@ def test_cli_study_errors_exit_2(
         "corrado_sign",
         "modified_rank",
         "wilcoxon",
+        "grank",
     }
     assert {"-5:-5", "0:0", "10:10", "0:1", "-1:1", "0:10"} <= set(tests["window"])
 

@@ -11,20 +11,35 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
+from ipposaki.study.correlation import pair_keys, window_rbar
+from ipposaki.study.estudy2 import ESTUDY2_TESTS, IPPOSAKI_NAMES, estudy2_statistics
 from ipposaki.study.events import EventPlan, Roll, plan_events
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
 from ipposaki.study.results import EventStudyResult, StudyParameters
-from ipposaki.study.statistics import PairStats, TimeSums, pair_stats_est, run_battery, time_sums
+from ipposaki.study.statistics import (
+    NULLS,
+    REFERENCES,
+    PairStats,
+    TestResult,
+    TimeSums,
+    pair_stats_est,
+    run_battery,
+    time_sums,
+)
 from ipposaki.study.windows import Window, parse_window
 
-__all__ = ["DEFAULT_CAR_WINDOWS", "MISSING_POLICY", "run_study"]
+__all__ = ["CONVENTIONS", "DEFAULT_CAR_WINDOWS", "MISSING_POLICY", "Convention", "run_study"]
+
+Convention = Literal["ipposaki", "estudy2"]
+#: How the test statistics are computed: textbook (ipposaki) or as estudy2 prints them.
+CONVENTIONS: tuple[str, ...] = ("ipposaki", "estudy2")
 
 DEFAULT_CAR_WINDOWS: tuple[str, ...] = ("0:0", "0:1", "-1:1", "0:10")
 MISSING_POLICY = (
@@ -107,6 +122,7 @@ def run_study(
     data_source: str = "",
     exchange: str | None = None,
     backend: ChunkRunner | None = None,
+    convention: Convention = "ipposaki",
 ) -> EventStudyResult:
     """Run an event study on a returns panel.
 
@@ -148,6 +164,11 @@ def run_study(
         Where the blocks of pairs run; default in this process. Pass
         :class:`ipposaki.study.distributed.DaskBackend` to run them on a Dask cluster: the
         statistics are the same and the results equal to the local run.
+    convention : {"ipposaki", "estudy2"}, default "ipposaki"
+        ``"ipposaki"``: the textbook battery of :mod:`ipposaki.study.statistics` on every day
+        and CAR window. ``"estudy2"``: the twelve daily statistics exactly as the R package
+        estudy2 prints them (:mod:`ipposaki.study.estudy2`; single event days only, no CAR
+        window tests); every difference is listed in ``docs/conventions.md``.
 
     Returns
     -------
@@ -161,6 +182,8 @@ def run_study(
     """
     if model not in MODELS:
         raise InputError("--model", model, f"one of {', '.join(MODELS)}")
+    if convention not in CONVENTIONS:
+        raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
     est = parse_window(estimation_window, "--estimation-window")
     evw = parse_window(event_window, "--event-window")
     cars = [parse_window(w, "--car-window") for w in car_windows]
@@ -183,6 +206,8 @@ def run_study(
         index, columns = pd.DatetimeIndex(returns.index), returns.columns
     needs_market = model in ("market", "market-adjusted")
     plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
+    if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
+        _refuse_overlap(plan.pairs)
     matrix: np.ndarray | PartitionedPrices
     if source is None:
         assert isinstance(returns, pd.DataFrame)  # the other branch
@@ -210,8 +235,29 @@ def run_study(
         missing_policy=MISSING_POLICY,
         data_source=data_source,
         data_hash=data_hash,
+        convention=convention,
     )
     return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
+
+
+def _refuse_overlap(pairs: pd.DataFrame) -> None:
+    """Refuse a pair whose estimation window shares sessions with its event window.
+
+    Event-day returns inside the estimation window would become in-sample residuals: the
+    model would partly fit the event, and the rank tests would count those days twice.
+    """
+    est_lo, est_hi = pairs["est_lo"].to_numpy(), pairs["est_hi"].to_numpy()
+    ev_lo, ev_hi = pairs["ev_lo"].to_numpy(), pairs["ev_hi"].to_numpy()
+    clash = (est_hi >= ev_lo) & (est_lo <= ev_hi)
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        row = pairs.iloc[i]
+        raise InputError(
+            "--estimation-window",
+            f"{est_lo[i]}:{est_hi[i]} (event {row['event_id']}, {row['symbol']})",
+            f"a window that does not overlap the event window {ev_lo[i]}:{ev_hi[i]}; "
+            f"e.g. end it before {ev_lo[i]}",
+        )
 
 
 def _data_hash(matrix: np.ndarray, returns: pd.DataFrame) -> str:
@@ -291,6 +337,10 @@ class Chunk:
     s2: np.ndarray
     frac_pos: np.ndarray
     n_est: np.ndarray
+    sar_est: np.ndarray
+    resid: np.ndarray
+    m_est: np.ndarray
+    m_ev: np.ndarray
     sums: list[TimeSums]
     names: tuple[str, ...]
 
@@ -375,13 +425,21 @@ def _chunk(
         gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
     s2, frac_pos, n_est = pair_stats_est(fit.resid)
     kept = member * keep[None, :].astype(float)
+    # Session positions on the whole grid (a sliced block shifts pos0, not cal0).
+    cal0 = pairs["cal0"].to_numpy(np.int64)
     sums = time_sums(
         kept,
         fit.resid,
         ar,
         np.where(valid_est, m_est, np.nan),
         m_ev,
+        keys=pairs["key"].to_numpy(np.uint64),
+        est_start=cal0 + est_lo,
+        day0=cal0,
     )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
+    estudy2 = params.convention == "estudy2"
     return Chunk(
         keep=keep,
         reason=reason,
@@ -401,6 +459,11 @@ def _chunk(
         s2=s2,
         frac_pos=frac_pos,
         n_est=n_est,
+        sar_est=sar_est,
+        # estudy2's statistics need the residuals and the unmasked market; nobody else does.
+        resid=fit.resid if estudy2 else np.empty((len(pairs), 0)),
+        m_est=m_est if estudy2 else np.empty((len(pairs), 0)),
+        m_ev=m_ev if estudy2 else np.empty((len(pairs), 0)),
         sums=sums,
         names=fit.names,
     )
@@ -416,7 +479,9 @@ def _study(
     params: StudyParameters,
     backend: ChunkRunner | None = None,
 ) -> EventStudyResult:
-    pairs = plan.pairs
+    pairs = plan.pairs.assign(
+        cal0=plan.pairs["pos0"], key=pair_keys(plan.pairs["event_id"], plan.pairs["symbol"])
+    )
     est_span = (pairs["est_hi"] - pairs["est_lo"]).to_numpy()
     width = int(est_span.max() + 1) if len(pairs) else 1
     rel = (
@@ -477,6 +542,10 @@ def _study(
         "s2": (0,),
         "frac_pos": (0,),
         "n_est": (0,),
+        "sar_est": (0, width),
+        "resid": (0, 0),
+        "m_est": (0, 0),
+        "m_ev": (0, 0),
     }
 
     def cat(name: str) -> np.ndarray:
@@ -521,6 +590,10 @@ def _study(
             "s2",
             "frac_pos",
             "n_est",
+            "sar_est",
+            "resid",
+            "m_est",
+            "m_ev",
         )
     }
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -538,6 +611,8 @@ def _study(
     # A one-day CAR window such as 0:0 is also an event day: test it once.
     first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
     tests = []
+    rbars: dict[tuple[str, str], float] = {}
+    lengths = window_days[first].sum(axis=1)
     kept_codes = np.asarray(codes)[sel]
     for g, group in enumerate(groups):
         in_group = np.ones(len(sel), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
@@ -554,10 +629,24 @@ def _study(
             s2=arrays["s2"][in_group],
             frac_pos=arrays["frac_pos"][in_group],
             n_est=arrays["n_est"][in_group],
+            sar_est=arrays["sar_est"][in_group],
         )
-        tests.extend(
-            run_battery(stats_g, total, window_days[first], [labels[j] for j in first], group)
-        )
+        rbar = window_rbar(total.corr, lengths)
+        names_g = [labels[j] for j in first]
+        rbars.update({(group, w): float(r) for w, r in zip(names_g, rbar, strict=True)})
+        if params.convention == "estudy2":
+            tests.extend(
+                _estudy2_tests(
+                    arrays["resid"][in_group],
+                    arrays["ar"][in_group],
+                    arrays["m_est"][in_group],
+                    arrays["m_ev"][in_group],
+                    rel,
+                    group,
+                )
+            )
+        else:
+            tests.extend(run_battery(stats_g, total, window_days[first], names_g, group, rbar))
     return EventStudyResult.build(
         pairs=kept_pairs,
         index=index,
@@ -577,7 +666,39 @@ def _study(
         excluded=excluded,
         params=params,
         groups=groups,
+        rbar=rbars,
     )
+
+
+def _estudy2_tests(
+    resid: np.ndarray,
+    ar: np.ndarray,
+    m_est: np.ndarray,
+    m_ev: np.ndarray,
+    rel: np.ndarray,
+    group: str,
+) -> list[TestResult]:
+    """estudy2's twelve statistics on each event day of one group, as test results."""
+    out = estudy2_statistics(resid, ar, m_est, m_ev)
+    results = []
+    for name in ESTUDY2_TESTS:
+        ours = IPPOSAKI_NAMES[name]
+        for j, day in enumerate(rel):
+            results.append(
+                TestResult(
+                    test=ours,
+                    group=group,
+                    window=f"{day}:{day}",
+                    statistic=float(out[name][j]),
+                    p_value=float(out[f"{name}_p"][j]),
+                    df=float("nan"),
+                    n=int(out["n"][j]),
+                    distribution=f"estudy2 {name}",
+                    null=NULLS[ours],
+                    reference=f"estudy2 convention (R package estudy2); {REFERENCES[ours]}",
+                )
+            )
+    return results
 
 
 class LocalRunner:

@@ -53,6 +53,7 @@ class StudyParameters:
     missing_policy: str
     data_source: str
     data_hash: str
+    convention: str = "ipposaki"
 
 
 def _versions() -> dict[str, str]:
@@ -107,6 +108,7 @@ class EventStudyResult:
         excluded: pd.DataFrame,
         params: StudyParameters,
         groups: list[str],
+        rbar: dict[tuple[str, str], float] | None = None,
     ) -> EventStudyResult:
         """Assemble the tidy frames from the engine's arrays (used by the engine only)."""
         n, w = ar.shape
@@ -185,6 +187,11 @@ class EventStudyResult:
                     else np.nan
                 )
                 centre = median_interval(values)
+                r = (rbar or {}).get((group, label), np.nan)
+                # Kolari-Pynnönen: sd(CAR)^2 estimates sigma^2 (1 - r), while the mean's
+                # variance is sigma^2 (1 + (m - 1) r) / m.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    widen = np.sqrt((1.0 + (m - 1) * r) / (1.0 - r)) if m > 1 else np.nan
                 caar_rows.append(
                     {
                         "group": group,
@@ -193,6 +200,9 @@ class EventStudyResult:
                         "caar": mean,
                         "ci_low": mean - half,
                         "ci_high": mean + half,
+                        "rbar": r,
+                        "ci_kp_low": mean - half * widen,
+                        "ci_kp_high": mean + half * widen,
                         "median": centre.median,
                         "hodges_lehmann": centre.hodges_lehmann,
                         "median_ci_low": centre.low,
@@ -237,9 +247,13 @@ class EventStudyResult:
 
     @property
     def caar(self) -> pd.DataFrame:
-        """CAAR per group and CAR window, with two 95% intervals.
+        """CAAR per group and CAR window, with three 95% intervals.
 
-        Columns: group, window, n, caar and ci_low/ci_high (Student t); median, hodges_lehmann
+        Columns: group, window, n, caar and ci_low/ci_high (Student t on the CARs, as if they
+        were independent); rbar (the window's average cross-correlation, see
+        :mod:`ipposaki.study.correlation`) and ci_kp_low/ci_kp_high (the t interval widened by
+        ``sqrt((1 + (n - 1) rbar) / (1 - rbar))``, Kolari and Pynnönen 2010; the summary shows
+        this one); median, hodges_lehmann
         and median_ci_low/median_ci_high (Tukey's Walsh-average interval, see
         :mod:`ipposaki.study.signed_rank`).
         """
@@ -247,7 +261,11 @@ class EventStudyResult:
 
     @property
     def tests(self) -> pd.DataFrame:
-        """Every test: group, window, test, statistic, p_value, n, df, distribution."""
+        """Every test: group, window, test, statistic, p_value, n, z, df, distribution.
+
+        ``z`` is the standardised statistic of a test whose statistic is a count or rank sum
+        (Wilcoxon's ``W+``); NaN for the others, whose statistic is already standardised.
+        """
         rows = [
             {
                 "group": t.group,
@@ -256,12 +274,13 @@ class EventStudyResult:
                 "statistic": t.statistic,
                 "p_value": t.p_value,
                 "n": t.n,
+                "z": t.z,
                 "df": t.df,
                 "distribution": t.distribution,
             }
             for t in self._tests
         ]
-        columns = [*_TEST_COLUMNS, "df", "distribution"]
+        columns = [*_TEST_COLUMNS, "z", "df", "distribution"]
         return pd.DataFrame(rows, columns=columns)
 
     @property
@@ -334,7 +353,7 @@ class EventStudyResult:
                     "window": window,
                     "n": row.n,
                     "CAAR": row.caar,
-                    "95% CI": f"[{row.ci_low:.4f}, {row.ci_high:.4f}]",
+                    "95% CI (KP)": f"[{row.ci_kp_low:.4f}, {row.ci_kp_high:.4f}]",
                     "p BMP": p("bmp"),
                     "p KP": p("kolari_pynnonen"),
                     "p rank": p("corrado_rank"),
@@ -349,10 +368,17 @@ class EventStudyResult:
         p = self.parameters
         head = [
             f"Event study: {p.model} model, estimation {p.estimation_window}, event "
-            f"{p.event_window}, market {p.market or _PER_EVENT}",
+            f"{p.event_window}, market {p.market or _PER_EVENT}"
+            + (
+                ", estudy2's test statistics (docs/conventions.md)"
+                if p.convention == "estudy2"
+                else ""
+            ),
             f"{len(self._params)} pairs studied, {len(self._excluded)} excluded; data hash "
             f"{p.data_hash[:16]}; source {p.data_source or 'returns given directly'}",
             f"Missing data: {p.missing_policy}.",
+            "95% CI (KP): Student t interval of the CAAR widened for the CARs' cross-correlation "
+            "(Kolari-Pynnönen; rbar and the unadjusted interval are in caar.csv).",
         ]
         table = self._summary_table()
         body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
@@ -402,7 +428,7 @@ class EventStudyResult:
             "aar.csv": self._aar,
             "caar.csv": self._caar,
             "tests.csv": self.tests.loc[
-                :, ["group", "window", "test", "statistic", "p_value", "n"]
+                :, ["group", "window", "test", "statistic", "p_value", "n", "z"]
             ],
             "params.csv": self._params,
             "excluded.csv": self._excluded,

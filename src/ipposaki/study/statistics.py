@@ -23,10 +23,11 @@ Parametric tests
 ``bmp`` (Boehmer, Musumeci and Poulsen 1991)
     ``mean(SCAR) / (sd(SCAR) / sqrt(N))`` ~ t(N-1).
 ``kolari_pynnonen`` (Kolari and Pynnönen 2010)
-    ``bmp * sqrt((1 - r) / (1 + (N - 1) r))`` with ``r`` the average pairwise correlation of the
-    estimation-window residuals (aligned in event time; for a common event date that is
-    calendar time); ~ t(N-1). Residuals are standardised per pair and missing ones count as 0,
-    which makes ``r`` exact for complete data without forming the N x N matrix.
+    ``bmp * sqrt((1 - r_w) / (1 + (N - 1) r_w))`` ~ t(N-1), with ``r_w`` the average
+    cross-correlation of the pairs' CARs over window w: pairwise Pearson correlations of the
+    estimation-window residuals over the sessions both pairs have, in calendar time, weighted by
+    the share of the window's days the two events have in common (see
+    :mod:`ipposaki.study.correlation`).
 ``lamb`` (Lamb 1995)
     Daily ``AAR_t / (S sqrt(1 + 1/L + (m_t - mean m)^2 / sum_τ (m_τ - mean m)^2))`` with ``S``
     as in ``brown_warner_1985``, ``m`` the pairs' mean market return and ``L`` the mean
@@ -41,19 +42,39 @@ Non-parametric tests
 ``generalized_sign`` (Cowan 1992)
     ``(w - N p) / sqrt(N p (1 - p))`` with ``w`` the count of positive CARs and ``p`` the mean
     share of positive estimation-window residuals; ~ N(0, 1).
+Rank and sign tests over each pair's estimation and event days together (M_i valid days) work
+on a daily cross-sectional mean ``x_t`` over the ``N_t`` pairs present on day t. With gaps,
+``N_t`` varies, and so does ``Var(x_t)``: it is modelled as ``V_t = a + b / N_t`` (``a`` the
+common, ``b`` the independent part; :func:`_daily_variance`, fitted on all days). With
+``q_t = sqrt(N_t) x_t``, a window's statistic is ``sum_{t in w} q_t / sqrt(sum_{t in w} N_t
+V_t)`` ~ N(0, 1). With every pair present every day, ``N_t V_t = mean_t q_t^2 = S^2`` and this
+is the paper's ``sum_{t in w} q_t / (sqrt(L_w) S)``; scaling by ``sqrt(N_t)`` alone
+(Campbell and Wasley 1993 as written in Kolari and Pynnönen 2011) is the case ``a = 0``, which
+stays mis-sized when the pairs' returns are cross-correlated.
+
 ``corrado_rank`` (Corrado 1989)
-    Ranks ``K_it`` of each pair's ARs over its estimation and event windows together (M_i valid
-    days); ``D_t = mean_i (K_it - (M_i + 1) / 2)``, ``S = sqrt(mean_t D_t^2)`` over all days;
-    a window's statistic is ``sum_{t in w} D_t / (sqrt(L_w) S)`` ~ N(0, 1).
+    Ranks ``K_it``; ``x_t = mean_i (K_it - (M_i + 1) / 2) / sqrt(mean_i (M_i^2 - 1) / 12)``
+    (the centred rank sum over its standard deviation under the null, divided by
+    ``sqrt(N_t)``).
 ``modified_rank`` (Campbell and Wasley 1993)
-    As ``corrado_rank`` with standardised ranks ``U_it = K_it / (M_i + 1)`` centred at 1/2,
-    which keeps pairs with missing returns comparable.
+    Standardised ranks ``U_it = K_it / (M_i + 1)``; ``x_t = mean_i (U_it - 1/2)``, which keeps
+    pairs with different numbers of returns comparable.
 ``corrado_sign`` (Corrado and Zivney 1992)
-    ``G_it = sign(AR_it - median_i)`` over the same combined days;
-    ``g_t = sum_i G_it / sqrt(N_t)``, ``S = sqrt(mean_t g_t^2)``; a window's statistic is
-    ``sum_{t in w} g_t / (sqrt(L_w) S)`` ~ N(0, 1).
+    ``G_it = sign(AR_it - median_i)``; ``x_t = mean_i G_it``.
+``grank`` (Kolari and Pynnönen 2011, generalized rank test)
+    Each pair's window is one observation: its standardised CAR re-standardised by the
+    cross-sectional standard deviation, ``SCAR*_i = SCAR_i / sd(SCAR)``, joins the pair's
+    standardised estimation residuals ``SAR_it = e_it / s_i``; ``U_it = rank / (T_i + 1) - 1/2``
+    over these ``T_i`` values. ``Z = Ubar_0 / sqrt(V_0)`` with ``Ubar_t = mean_i U_it`` (t = the
+    window, then each estimation day) and ``V_t`` the variance model of the rank tests below,
+    and ``t = Z sqrt((T - 2) / (T - 1 - Z^2))`` ~ t(T - 2), T the number of days. With every
+    pair present every day, ``V_0 = mean_t Ubar_t^2``: the paper's ``S_Ubar``. Robust to
+    cross-correlation and event-induced volatility; with fewer than about ten pairs the
+    re-standardisation makes it over-reject (9% at 5% with 7 pairs, simulated).
 ``wilcoxon`` (Wilcoxon 1945 signed-rank)
-    On the CARs, zeros dropped; the statistic is ``min(W+, W-)``. Up to 50 pairs without ties
+    On the CARs, zeros dropped; the statistic is ``W+``, the sum of the ranks of the positive
+    CARs (so it says the direction; ``z = (W+ - n(n+1)/4) / sqrt(sum r^2 / 4)`` is given too).
+    Up to 50 pairs without ties
     the exact null law decides; with ties, up to 13 pairs, scipy's permutation test; otherwise
     the normal approximation with ``Var = sum r^2 / 4`` over midranks, which includes the tie
     correction. These are scipy's ``wilcoxon`` conventions, and the tests compare with it.
@@ -66,6 +87,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ipposaki.study.correlation import CorrelationSample, window_rbar
 from ipposaki.study.signed_rank import signed_rank_cdf
 
 __all__ = [
@@ -95,6 +117,40 @@ REFERENCES: dict[str, str] = {
         "Corrado and Zivney (1992), J. Financial and Quantitative Analysis 27(3):465-478"
     ),
     "wilcoxon": "Wilcoxon (1945) signed-rank test",
+    "grank": "Kolari and Pynnönen (2011), J. Empirical Finance 18(5):953-971",
+}
+#: The null hypothesis of each test.
+NULLS: dict[str, str] = {
+    "t_cross_section": "the mean CAR over the window is zero (CARs independent across pairs)",
+    "brown_warner_1980": (
+        "the mean CAR is zero, with each pair's variance from its estimation residuals "
+        "(independent pairs)"
+    ),
+    "brown_warner_1985": (
+        "the portfolio's cumulative abnormal return is zero, with its variance from the "
+        "portfolio's estimation-window residuals"
+    ),
+    "patell": "every standardised CAR has mean zero (independent pairs, no event-induced variance)",
+    "bmp": "the mean standardised CAR is zero (event-induced variance allowed)",
+    "kolari_pynnonen": (
+        "the mean standardised CAR is zero, allowing event-induced variance and "
+        "cross-correlation between pairs"
+    ),
+    "lamb": "the portfolio's abnormal return is zero, with the prediction-error adjustment",
+    "sign": "positive and negative CARs are equally likely",
+    "generalized_sign": (
+        "the share of positive CARs equals the share of positive estimation residuals"
+    ),
+    "corrado_rank": "event-window ARs rank like estimation-window ARs (mean rank in the middle)",
+    "modified_rank": (
+        "event-window ARs rank like estimation-window ARs (standardised ranks average 1/2)"
+    ),
+    "corrado_sign": "event-window ARs fall above the pair's median as often as below it",
+    "wilcoxon": "the CARs are symmetric about zero (median CAR zero)",
+    "grank": (
+        "standardised CARs rank like standardised estimation residuals (allowing "
+        "cross-correlation and event-induced variance)"
+    ),
 }
 TEST_NAMES: tuple[str, ...] = tuple(REFERENCES)
 
@@ -121,6 +177,9 @@ class TestResult:
         The null hypothesis.
     reference : str
         The paper the test follows.
+    z : float
+        The standardised statistic where the test reports another one (Wilcoxon's ``W+``);
+        NaN otherwise.
     """
 
     test: str
@@ -133,6 +192,7 @@ class TestResult:
     distribution: str
     null: str
     reference: str
+    z: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -151,6 +211,9 @@ class PairStats:
         (N,) share of positive estimation-window abnormal returns.
     n_est : numpy.ndarray
         (N,) valid estimation sessions.
+    sar_est : numpy.ndarray
+        (N, L) standardised estimation residuals ``e_it / s_i`` (NaN where missing), for the
+        generalized rank test.
     """
 
     car: np.ndarray
@@ -160,14 +223,17 @@ class PairStats:
     s2: np.ndarray
     frac_pos: np.ndarray
     n_est: np.ndarray
+    sar_est: np.ndarray
 
 
 @dataclass(frozen=True)
 class TimeSums:
     """Sums over a group's pairs, per estimation day (L) and event day (W); additive.
 
-    Everything the portfolio, correlation, rank and sign tests need reduces to these sums, so
-    pairs can be processed in chunks (or on other machines) and their sums added exactly.
+    Everything the portfolio, rank and sign tests need reduces to these sums, so pairs can be
+    processed in chunks (or on other machines) and their sums added exactly. The
+    cross-correlation sample (:class:`~ipposaki.study.correlation.CorrelationSample`) merges
+    exactly too.
     """
 
     resid_sum: np.ndarray
@@ -178,22 +244,24 @@ class TimeSums:
     m_est_cnt: np.ndarray
     m_ev_sum: np.ndarray
     m_ev_cnt: np.ndarray
-    z_sum: np.ndarray
-    z_sq: float
-    z_n: int
     rank_sum: np.ndarray
+    rank_var: np.ndarray
     urank_sum: np.ndarray
     rank_cnt: np.ndarray
     sign_sum: np.ndarray
     sign_cnt: np.ndarray
+    corr: CorrelationSample | None = None
 
     def __add__(self, other: TimeSums) -> TimeSums:
-        return TimeSums(
-            **{
-                name: getattr(self, name) + getattr(other, name)
-                for name in self.__dataclass_fields__
-            }
-        )
+        added = {
+            name: getattr(self, name) + getattr(other, name)
+            for name in self.__dataclass_fields__
+            if name != "corr"
+        }
+        corr = self.corr if other.corr is None else other.corr
+        if self.corr is not None and other.corr is not None:
+            corr = self.corr + other.corr
+        return TimeSums(**added, corr=corr)
 
 
 def pair_stats_est(resid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,6 +278,9 @@ def time_sums(
     ar: np.ndarray,
     market_est: np.ndarray,
     market_event: np.ndarray,
+    keys: np.ndarray | None = None,
+    est_start: np.ndarray | None = None,
+    day0: np.ndarray | None = None,
 ) -> list[TimeSums]:
     """The :class:`TimeSums` of each group for one chunk of pairs.
 
@@ -221,6 +292,10 @@ def time_sums(
         (N, L) estimation-window and (N, W) event-window abnormal returns.
     market_est, market_event : numpy.ndarray
         (N, L) and (N, W) market returns (NaN where unused).
+    keys, est_start, day0 : numpy.ndarray, optional
+        (N,) pair keys (:func:`~ipposaki.study.correlation.pair_keys`) and the session
+        positions of each pair's first estimation day and of its day 0, for the
+        cross-correlation sample; without them the sample assumes one common event date.
 
     Returns
     -------
@@ -236,33 +311,24 @@ def time_sums(
     as_, ac = sums(ar)
     mes, mec = sums(market_est)
     mvs, mvc = sums(market_event)
-    # Kolari-Pynnönen: standardise each pair's residuals (missing -> 0), then sum per group.
-    valid = ~np.isnan(resid)
-    count = valid.sum(axis=1)
-    use = (count >= 3).astype(float)
-    filled = np.where(valid, resid, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = filled.sum(axis=1) / count
-    filled -= np.nan_to_num(mean)[:, None]
-    filled[~valid] = 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(np.einsum("nl,nl->n", filled, filled) / count)
-    scale = np.where((sd > 0) & (use > 0), 1.0 / np.where(sd > 0, sd, 1.0), 0.0)
-    filled *= scale[:, None]
-    z_sq_pair = np.einsum("nl,nl->n", filled, filled)
-    z_sum = member @ filled
-    z_sq = member @ z_sq_pair
-    z_n = member @ (use * (scale > 0))
     # Ranks and signs over each pair's estimation and event days together.
     combined = np.concatenate([resid, ar], axis=1)
-    m_i = np.sum(~np.isnan(combined), axis=1, keepdims=True)
+    present = ~np.isnan(combined)
+    m_i = np.sum(present, axis=1, keepdims=True).astype(float)
     ranks, med = _rank_rows(combined)
     centred = ranks - (m_i + 1) / 2.0
     standard = ranks / (m_i + 1) - 0.5
     signs = np.sign(combined - med)
     rank_sum, rank_cnt = sums(centred)
+    rank_var = member @ np.where(present, (m_i**2 - 1.0) / 12.0, 0.0)
     urank_sum, _ = sums(standard)
     sign_sum, sign_cnt = sums(signs)
+    n = len(resid)
+    if keys is None:
+        keys = np.arange(n, dtype=np.uint64)
+    if est_start is None or day0 is None:
+        est_start, day0 = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    in_group = member > 0
     return [
         TimeSums(
             resid_sum=rs[g],
@@ -273,14 +339,17 @@ def time_sums(
             m_est_cnt=mec[g],
             m_ev_sum=mvs[g],
             m_ev_cnt=mvc[g],
-            z_sum=z_sum[g],
-            z_sq=float(z_sq[g]),
-            z_n=int(round(z_n[g])),
             rank_sum=rank_sum[g],
+            rank_var=rank_var[g],
             urank_sum=urank_sum[g],
             rank_cnt=rank_cnt[g],
             sign_sum=sign_sum[g],
             sign_cnt=sign_cnt[g],
+            corr=(
+                CorrelationSample.take(keys, resid, est_start, day0, in_group[g])
+                if in_group[g].any()
+                else None
+            ),
         )
         for g in range(member.shape[0])
     ]
@@ -348,8 +417,11 @@ def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
     return window_days.astype(float) @ np.nan_to_num(daily)
 
 
-def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndarray]:
+def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two-sided Wilcoxon signed-rank per column, zeros dropped (scipy's conventions).
+
+    Returns ``W+`` (the sum of the ranks of the positive values), its two-sided p-value and its
+    standardised ``z = (W+ - n(n+1)/4) / sqrt(sum r^2 / 4)``.
 
     The exact law of :func:`~ipposaki.study.signed_rank.signed_rank_cdf` decides untied
     columns of up to ``exact_max`` values, ``p = min(1, 2 min(P(V <= W+), P(V >= W+)))``; tied
@@ -360,12 +432,11 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     n = np.sum(~np.isnan(x), axis=0)
     ranks = _rank_rows(np.abs(x).T)[0].T
     r_plus = np.nansum(np.where(x > 0, ranks, 0.0), axis=0)
-    r_minus = np.nansum(np.where(x < 0, ranks, 0.0), axis=0)
-    stat = np.minimum(r_plus, r_minus)
     mean = n * (n + 1) / 4.0
     sd = np.sqrt(np.nansum(ranks**2, axis=0) / 4.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = 2.0 * stats.norm.sf(np.abs((stat - mean) / sd))
+        z = (r_plus - mean) / sd
+    p = 2.0 * stats.norm.sf(np.abs(z))
     ordered = np.sort(np.abs(x), axis=0)  # NaNs last, and NaN == NaN is False
     tied = (np.diff(ordered, axis=0) == 0).any(axis=0)
     small = (n > 0) & (n <= exact_max)
@@ -379,7 +450,7 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
         res = stats.wilcoxon(x[~np.isnan(x[:, j]), j], zero_method="wilcox")
         p[j] = float(res.pvalue)
     p = np.where(n > 0, np.minimum(p, 1.0), np.nan)
-    return np.where(n > 0, stat, np.nan), p
+    return np.where(n > 0, r_plus, np.nan), p, np.where(n > 0, z, np.nan)
 
 
 def run_battery(
@@ -388,6 +459,7 @@ def run_battery(
     window_days: np.ndarray,
     windows: list[str],
     group: str,
+    rbar: np.ndarray | None = None,
 ) -> list[TestResult]:
     """Run every test of :data:`TEST_NAMES` for each window of one group.
 
@@ -403,6 +475,9 @@ def run_battery(
         Window labels, aligned with the K columns of ``pairs.car``.
     group : str
         Group label.
+    rbar : numpy.ndarray, optional
+        (K,) average cross-correlation per window for Kolari-Pynnönen, when already computed
+        (:func:`~ipposaki.study.correlation.window_rbar` of ``sums.corr``).
 
     Returns
     -------
@@ -411,20 +486,121 @@ def run_battery(
         zero variance) has a NaN statistic and p-value.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _battery(pairs, sums, window_days, windows, group)
+        return _battery(pairs, sums, window_days, windows, group, rbar)
 
 
 def _ratio(total: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
 
 
+def _daily_variance(x: np.ndarray, n: np.ndarray, n_out: np.ndarray, centre: bool) -> np.ndarray:
+    """Variance of daily cross-sectional means, modelled on the number of pairs averaged.
+
+    A mean of ``N_t`` values with variance ``s^2`` and average correlation ``rho`` has variance
+    ``a + b / N_t`` with ``a = rho s^2`` and ``b = (1 - rho) s^2``. Fitted by least squares on
+    the days of ``x`` (``a, b >= 0``; centred first when ``centre``, with the ddof-1 factor),
+    it gives the variance of each day of ``n_out``. When every day averages the same number of
+    pairs this is the sample variance of ``x`` (Brown and Warner 1985; Corrado 1989); with gaps
+    a day of few pairs no longer passes for as precise as the full event day.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Daily means (NaN on days without pairs).
+    n : numpy.ndarray
+        Pairs averaged on each day of ``x``.
+    n_out : numpy.ndarray
+        Pairs averaged on the days whose variance is wanted.
+    centre : bool
+        Subtract the mean of ``x`` first.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``a + b / n_out`` (NaN where ``n_out`` is 0).
+    """
+    ok = (n > 0) & ~np.isnan(x)
+    if ok.sum() < 2:
+        return np.full(len(n_out), np.nan)
+    y = x[ok]
+    if centre:
+        y = y - y.mean()
+    y2 = y**2 * (len(y) / (len(y) - 1.0) if centre else 1.0)
+    inv = 1.0 / n[ok]
+    if np.ptp(inv) <= 1e-9 * inv.mean():  # one sample size: the plain mean square
+        a, b = 0.0, float(y2.mean() / inv.mean())
+    else:
+        design = np.column_stack([np.ones_like(inv), inv])
+        a, b = (float(v) for v in np.linalg.lstsq(design, y2, rcond=None)[0])
+        if a < 0:
+            a, b = 0.0, float(y2 @ inv / (inv @ inv))
+        elif b < 0:
+            a, b = float(y2.mean()), 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n_out > 0, a + b / np.where(n_out > 0, n_out, 1.0), np.nan)
+
+
+def _grank(scar: np.ndarray, sar_est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kolari and Pynnönen's (2011) generalized rank t statistic per window, and its df.
+
+    Parameters
+    ----------
+    scar : numpy.ndarray
+        (N, K) standardised CARs (NaN where a pair lacks the window).
+    sar_est : numpy.ndarray
+        (N, L) standardised estimation residuals (NaN where missing).
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        (K,) t statistics and (K,) degrees of freedom ``T - 2``.
+    """
+    n_pairs, k_windows = scar.shape
+    stat = np.full(k_windows, np.nan)
+    dof = np.full(k_windows, np.nan)
+    if n_pairs < 2:
+        return stat, dof
+    sar = sar_est.astype(np.float64)
+    present = ~np.isnan(sar)
+    ranks = _rank_rows(sar)[0]  # ranks among the pair's own estimation residuals
+    t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
+    for k in range(k_windows):  # a handful of windows; every pair at once inside
+        has = ~np.isnan(scar[:, k]) & (t_i > 2)
+        n0 = int(has.sum())
+        if n0 < 2:
+            continue
+        x = scar[has, k]
+        spread = float(np.std(x, ddof=1))
+        if not spread > 0:
+            continue
+        star = x / spread
+        s_h, p_h, r_h, t_h = sar[has], present[has], ranks[has], t_i[has]
+        above = np.where(p_h, s_h > star[:, None], False)
+        below = np.sum(np.where(p_h, s_h < star[:, None], False), axis=1)
+        ties = np.sum(np.where(p_h, s_h == star[:, None], False), axis=1)
+        u0 = (below + 1.0 + ties / 2.0) / (t_h + 1.0) - 0.5
+        u_est = np.where(p_h, (np.nan_to_num(r_h) + above) / (t_h + 1.0)[:, None] - 0.5, 0.0)
+        n_t = np.append(p_h.sum(axis=0), n0).astype(float)  # estimation days, then window
+        x_t = _ratio(np.append(u_est.sum(axis=0), u0.sum()), n_t)
+        var_t = _daily_variance(x_t, n_t, n_t, centre=False)
+        big_t = float(np.sum(n_t > 0))
+        z = x_t[-1] / np.sqrt(var_t[-1])
+        stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
+        dof[k] = big_t - 2.0
+    return stat, dof
+
+
 def _battery(
-    pairs: PairStats, sums: TimeSums, wd: np.ndarray, windows: list[str], group: str
+    pairs: PairStats,
+    sums: TimeSums,
+    wd: np.ndarray,
+    windows: list[str],
+    group: str,
+    rbar: np.ndarray | None,
 ) -> list[TestResult]:
     car, scar, days = pairs.car, pairs.scar, pairs.days
     valid_car = ~np.isnan(car)
     n = valid_car.sum(axis=0)
-    null = "mean abnormal return over the window is zero"
     out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | float, str]] = {}
 
     # t_cross_section and bmp: cross-sectional t on CAR and on SCAR.
@@ -440,15 +616,15 @@ def _battery(
     df80 = float(np.mean(pairs.n_est)) - 1.0
     out["brown_warner_1980"] = (bw80, _two_sided_t(bw80, df80), df80, "t")
 
-    # Brown-Warner 1985: crude dependence adjustment on the portfolio's AAR series.
+    # Brown-Warner 1985: crude dependence adjustment on the portfolio's AAR series, with the
+    # variance of each day's AAR modelled on the number of pairs it averages.
     aar_est = _ratio(sums.resid_sum, sums.resid_cnt)
-    aar_est_ok = aar_est[~np.isnan(aar_est)]
-    s_aar = float(np.std(aar_est_ok, ddof=1)) if len(aar_est_ok) > 1 else np.nan
     aar_ev = _ratio(sums.ar_sum, sums.ar_cnt)
+    var_ev = _daily_variance(aar_est, sums.resid_cnt, sums.ar_cnt, centre=True)
     caar = _window_sum(aar_ev, wd)
     lw = wd.sum(axis=1)
-    bw85 = caar / (np.sqrt(lw) * s_aar)
-    df85 = float(len(aar_est_ok) - 1)
+    bw85 = caar / np.sqrt(_window_sum(var_ev, wd))
+    df85 = float(np.sum(sums.resid_cnt > 0) - 1)
     out["brown_warner_1985"] = (bw85, _two_sided_t(bw85, df85), df85, "t")
 
     # Patell: sum of standardised CARs over the sum of their variances under the null.
@@ -458,14 +634,8 @@ def _battery(
     patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
     out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
 
-    # Kolari-Pynnönen: BMP adjusted for cross-correlation of estimation residuals.
-    zn = sums.z_n
-    length_l = len(sums.z_sum)
-    rbar = (
-        float((sums.z_sum @ sums.z_sum - sums.z_sq) / (zn * (zn - 1) * length_l))
-        if zn >= 2
-        else 0.0
-    )
+    # Kolari-Pynnönen: BMP adjusted for the cross-correlation of the pairs' CARs.
+    rbar = window_rbar(sums.corr, lw) if rbar is None else rbar
     with np.errstate(invalid="ignore"):
         kp = bmp * np.sqrt((1.0 - rbar) / (1.0 + (n_s - 1) * rbar))
     out["kolari_pynnonen"] = (kp, _two_sided_t(kp, n_s - 1), n_s - 1, "t")
@@ -478,7 +648,7 @@ def _battery(
     length = float(np.mean(pairs.n_est))
     with np.errstate(invalid="ignore", divide="ignore"):
         adj = np.sqrt(1.0 + 1.0 / length + (m_ev - m_bar) ** 2 / sxx)
-        daily_lamb = aar_ev / (s_aar * adj)
+        daily_lamb = aar_ev / (np.sqrt(var_ev) * adj)
         lamb = _window_sum(daily_lamb, wd) / np.sqrt(lw)
     if not np.isfinite(m_ev).any():
         lamb = np.full(len(windows), np.nan)
@@ -501,24 +671,26 @@ def _battery(
 
     # Rank and sign tests over the combined estimation + event days.
     ev = slice(len(sums.resid_sum), None)
-    for name, total in (("corrado_rank", sums.rank_sum), ("modified_rank", sums.urank_sum)):
-        daily = _ratio(total, sums.rank_cnt)
-        s_k = np.sqrt(np.nanmean(daily**2))
-        stat = _window_sum(daily[ev], wd) / (np.sqrt(lw) * s_k)
+    n_rank = sums.rank_cnt
+    daily_mean = {
+        "corrado_rank": _ratio(sums.rank_sum, np.sqrt(sums.rank_var * n_rank)),
+        "modified_rank": _ratio(sums.urank_sum, n_rank),
+        "corrado_sign": _ratio(sums.sign_sum, sums.sign_cnt),
+    }
+    for name, x_t in daily_mean.items():
+        n_t = sums.sign_cnt if name == "corrado_sign" else n_rank
+        var_t = _daily_variance(x_t, n_t, n_t, centre=False)
+        q_t = x_t * np.sqrt(n_t)  # sqrt(N_t) times the day's mean
+        stat = _window_sum(q_t[ev], wd) / np.sqrt(_window_sum((n_t * var_t)[ev], wd))
         out[name] = (stat, _two_sided_z(stat), np.nan, "N(0,1)")
-    g_t = np.where(
-        sums.sign_cnt > 0,
-        sums.sign_sum / np.sqrt(np.where(sums.sign_cnt > 0, sums.sign_cnt, 1.0)),
-        np.nan,
-    )
-    s_g = np.sqrt(np.nanmean(g_t**2))
-    csign = _window_sum(g_t[ev], wd) / (np.sqrt(lw) * s_g)
-    out["corrado_sign"] = (csign, _two_sided_z(csign), np.nan, "N(0,1)")
 
     # Wilcoxon signed-rank on the CARs: scipy's exact test for small samples, the normal
     # approximation (midranks, so Var = sum r^2 / 4 carries the tie correction) for large ones.
-    w_stat, w_p = _wilcoxon(car)
-    out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank")
+    w_stat, w_p, w_z = _wilcoxon(car)
+    out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank (W+)")
+
+    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est)
+    out["grank"] = (t_gr, _two_sided_t(t_gr, df_gr), df_gr, "t")
 
     results: list[TestResult] = []
     for name in TEST_NAMES:
@@ -538,8 +710,9 @@ def _battery(
                     df=float(df_a[j]),
                     n=int(n[j]),
                     distribution=dist_j,
-                    null=null,
+                    null=NULLS[name],
                     reference=REFERENCES[name],
+                    z=float(w_z[j]) if name == "wilcoxon" else float("nan"),
                 )
             )
     return results
