@@ -61,8 +61,9 @@ stays mis-sized when the pairs' returns are cross-correlated.
     pairs with different numbers of returns comparable.
 ``corrado_sign`` (Corrado and Zivney 1992)
     ``G_it = sign(AR_it - median_i)``; ``x_t = mean_i G_it``.
-``grank`` (Kolari and Pynnönen 2011, generalized rank test)
-    Each pair's window is one observation: its standardised CAR re-standardised by the
+``grank`` (Kolari and Pynnönen 2011, generalized rank test for CARs)
+    Run on the CAR windows (single event days that are not CAR windows get NaN). Each pair's
+    window is one observation: its standardised CAR re-standardised by the
     cross-sectional standard deviation, ``SCAR*_i = SCAR_i / sd(SCAR)``, joins the pair's
     standardised estimation residuals ``SAR_it = e_it / s_i``; ``U_it = rank / (T_i + 1) - 1/2``
     over these ``T_i`` values. ``Z = Ubar_0 / sqrt(V_0)`` with ``Ubar_t = mean_i U_it`` (t = the
@@ -460,6 +461,7 @@ def run_battery(
     windows: list[str],
     group: str,
     rbar: np.ndarray | None = None,
+    grank_windows: np.ndarray | None = None,
 ) -> list[TestResult]:
     """Run every test of :data:`TEST_NAMES` for each window of one group.
 
@@ -478,6 +480,9 @@ def run_battery(
     rbar : numpy.ndarray, optional
         (K,) average cross-correlation per window for Kolari-Pynnönen, when already computed
         (:func:`~ipposaki.study.correlation.window_rbar` of ``sums.corr``).
+    grank_windows : numpy.ndarray, optional
+        (K,) bool: the windows the generalized rank test is run on (the engine passes its CAR
+        windows; the test is for CARs); default all. Others get NaN.
 
     Returns
     -------
@@ -486,7 +491,7 @@ def run_battery(
         zero variance) has a NaN statistic and p-value.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _battery(pairs, sums, window_days, windows, group, rbar)
+        return _battery(pairs, sums, window_days, windows, group, rbar, grank_windows)
 
 
 def _ratio(total: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -540,7 +545,9 @@ def _daily_variance(x: np.ndarray, n: np.ndarray, n_out: np.ndarray, centre: boo
         return np.where(n_out > 0, a + b / np.where(n_out > 0, n_out, 1.0), np.nan)
 
 
-def _grank(scar: np.ndarray, sar_est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _grank(
+    scar: np.ndarray, sar_est: np.ndarray, which: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Kolari and Pynnönen's (2011) generalized rank t statistic per window, and its df.
 
     Parameters
@@ -549,6 +556,8 @@ def _grank(scar: np.ndarray, sar_est: np.ndarray) -> tuple[np.ndarray, np.ndarra
         (N, K) standardised CARs (NaN where a pair lacks the window).
     sar_est : numpy.ndarray
         (N, L) standardised estimation residuals (NaN where missing).
+    which : numpy.ndarray, optional
+        (K,) bool: the windows to test (default all); the others get NaN.
 
     Returns
     -------
@@ -560,11 +569,48 @@ def _grank(scar: np.ndarray, sar_est: np.ndarray) -> tuple[np.ndarray, np.ndarra
     dof = np.full(k_windows, np.nan)
     if n_pairs < 2:
         return stat, dof
+    sar = np.asarray(sar_est, dtype=np.float32)  # comparisons with NaN are False
+    present = ~np.isnan(sar)
+    t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
+    weight = 1.0 / (t_i + 1.0)
+    ranks = _rank_rows(sar)[0]  # ranks among the pair's own estimation residuals
+    base = np.where(present, ranks * weight[:, None] - 0.5, 0.0)  # U_it before the window
+    present_f = present.astype(np.float64)
+    for k in range(k_windows):  # a handful of windows; every pair at once inside
+        if which is not None and not which[k]:
+            continue
+        has = ~np.isnan(scar[:, k]) & (t_i > 2)
+        n0 = int(has.sum())
+        if n0 < 2:
+            continue
+        x = scar[has, k]
+        spread = float(np.std(x, ddof=1))
+        if not spread > 0:
+            continue
+        star = np.full(n_pairs, np.nan, dtype=np.float32)
+        star[has] = x / spread
+        hw = np.where(has, weight, 0.0)
+        below = np.sum(sar < star[:, None], axis=1)
+        ties = np.sum(sar == star[:, None], axis=1)
+        u0 = (below[has] + 1.0 + ties[has] / 2.0) * weight[has] - 0.5
+        # An estimation residual above SCAR* moves up one rank.
+        above = (sar > star[:, None]).astype(np.float64)
+        u_sum = has.astype(np.float64) @ base + hw @ above
+        n_t = np.append(has.astype(np.float64) @ present_f, n0)  # estimation days, window
+        x_t = _ratio(np.append(u_sum, u0.sum()), n_t)
+        var_t = _daily_variance(x_t, n_t, n_t, centre=False)
+        big_t = float(np.sum(n_t > 0))
+        z = x_t[-1] / np.sqrt(var_t[-1])
+        stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
+        dof[k] = big_t - 2.0
+    return stat, dof
     sar = sar_est.astype(np.float64)
     present = ~np.isnan(sar)
     ranks = _rank_rows(sar)[0]  # ranks among the pair's own estimation residuals
     t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
     for k in range(k_windows):  # a handful of windows; every pair at once inside
+        if which is not None and not which[k]:
+            continue
         has = ~np.isnan(scar[:, k]) & (t_i > 2)
         n0 = int(has.sum())
         if n0 < 2:
@@ -597,6 +643,7 @@ def _battery(
     windows: list[str],
     group: str,
     rbar: np.ndarray | None,
+    grank_windows: np.ndarray | None,
 ) -> list[TestResult]:
     car, scar, days = pairs.car, pairs.scar, pairs.days
     valid_car = ~np.isnan(car)
@@ -689,7 +736,7 @@ def _battery(
     w_stat, w_p, w_z = _wilcoxon(car)
     out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank (W+)")
 
-    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est)
+    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est, grank_windows)
     out["grank"] = (t_gr, _two_sided_t(t_gr, df_gr), df_gr, "t")
 
     results: list[TestResult] = []
