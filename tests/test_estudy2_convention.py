@@ -272,3 +272,50 @@ def test_run_study_estudy2_convention_reproduces_vignette() -> None:
             assert len(got) == 1, (name, day)
             tolerance = 0.5 * 10.0 ** -_decimals(text)
             assert abs(float(got.iloc[0]) - float(text)) <= tolerance, (column, day, PRINTED_SOURCE)
+
+
+@pytest.mark.shared
+def test_cli_convention_estudy2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``ipposaki study --convention estudy2`` on the vignette's prices writes the printed
+    statistics to tests.csv; an unknown convention is refused before anything is read."""
+    from ipposaki.cli.main import run
+
+    prices_file = CASE / "prices_close.csv"
+    if not prices_file.is_file():
+        pytest.skip(f"estudy2 COVID case not found at {CASE} (shared/ is not beside the checkout)")
+    events = tmp_path / "events.csv"
+    events.write_text("symbol,event_date\n" + "".join(f"{f},{EVENT[0]}\n" for f in FIRMS))
+    base = [
+        "study",
+        "--prices",
+        str(prices_file),
+        "--events",
+        str(events),
+        "--market",
+        "GSPC",
+        "--log-returns",
+        "--estimation-window",
+        "-240:-1",
+        "--event-window",
+        "0:4",
+        "--car-window",
+        "0:0",
+        "--min-estimation-obs",
+        "200",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    assert run([*base, "--convention", "eviews"]) == 2
+    assert "--convention='eviews'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert run([*base, "--convention", "estudy2"]) == 0
+    tests = pd.read_csv(tmp_path / "out" / "tests.csv")
+    rank = tests[(tests["test"] == "corrado_rank") & (tests["group"] == "all")]
+    printed = [float(v) for v in PRINTED["rank_stat"]]
+    assert (
+        rank.set_index("window")
+        .loc[["0:0", "1:1", "2:2", "3:3", "4:4"], "statistic"]
+        .round(7)
+        .tolist()
+        == printed
+    )

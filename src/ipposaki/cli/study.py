@@ -62,7 +62,16 @@ def study(
     catalog: Annotated[Path | None, typer.Option(help="Your own events (TOML).")] = None,
     exchange: Annotated[
         str | None,
-        typer.Option(help="Exchange of the returns (XNYS, XTKS): needed for timestamp events."),
+        typer.Option(
+            help="Study this exchange's symbols on its sessions (XNYS, XTKS); default one study "
+            "per exchange of the prices, written to OUT/XNYS, OUT/XTKS."
+        ),
+    ] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            help="strptime format of the files' dates, e.g. %d/%m/%Y; default YYYY-MM-DD only."
+        ),
     ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", envvar="IPPOSAKI_STORE", help="Store (spec mode).")
@@ -74,17 +83,38 @@ def study(
         str,
         typer.Option(help="For --backend dask: local, local:N or tcp://HOST:PORT."),
     ] = "local",
+    convention: Annotated[
+        str,
+        typer.Option(
+            help="ipposaki (textbook tests, default) or estudy2 (the R package's daily "
+            "statistics; docs/conventions.md)."
+        ),
+    ] = "ipposaki",
 ) -> None:
     """Run an event study from files, or from a SPEC on the store.
 
     Example: ipposaki study --prices prices.csv --events events.csv --market SPY --out out/study
 
+    Prices become returns on each exchange's sessions (adjusted close when a symbol has one,
+    else close). A file holding several exchanges gives one study per exchange, in OUT/XNYS and
+    OUT/XTKS, unless --exchange picks one. Dates are YYYY-MM-DD unless --date-format is given.
+
     On a Dask cluster: add --backend dask --scheduler tcp://HOST:8786 (or local:2).
     """
     from ipposaki.study import run_study
-    from ipposaki.study.engine import DEFAULT_CAR_WINDOWS
-    from ipposaki.study.io import read_events, read_factors, read_prices_as_returns, read_returns
+    from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS
+    from ipposaki.study.io import (
+        ExchangeStudies,
+        read_events,
+        read_factors,
+        read_partitioned,
+        read_price_panels,
+        read_returns,
+        split_events,
+    )
 
+    if convention not in CONVENTIONS:  # before any data is read
+        raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
     runner = _backend(backend, scheduler)
     if event is not None:
         from ipposaki.events import load_catalog
@@ -112,6 +142,7 @@ def study(
                 "car_windows": car_window or list(DEFAULT_CAR_WINDOWS),
                 "min_estimation_obs": min_estimation_obs,
                 "thin_trading": thin_trading,
+                "convention": convention,
             },
         )
     if spec is not None or event is not None:
@@ -143,38 +174,75 @@ def study(
         )
     if events is None:
         raise InputError("--events", None, "an events CSV")
-    table: pd.DataFrame | PartitionedPrices
-    if returns is not None:
-        table = read_returns(returns)
-    elif parquet is not None:
-        from ipposaki.panel.partitioned import PartitionedPrices
+    if exchange is not None:
+        from ipposaki.panel.exchanges import check_exchange
 
-        table = PartitionedPrices(parquet, exchange)
+        check_exchange(exchange)
+    # Every input is read and validated before anything runs or is written.
+    tables: dict[str, pd.DataFrame | PartitionedPrices]
+    if returns is not None:
+        tables = {
+            exchange or "": read_returns(
+                returns, date_format=date_format, log=log_returns, exchange=exchange
+            )
+        }
+    elif parquet is not None:
+        tables = dict(read_partitioned(parquet, exchange=exchange, log=log_returns))
     else:
-        assert prices is not None  # exactly one of the two, checked above
-        table = read_prices_as_returns(prices, log=log_returns)
-    with output.working("running the event study", show=runner is None):
-        res = run_study(
-            table,
-            read_events(events),
-            model=model,  # type: ignore[arg-type]
-            market=market,
-            factors=read_factors(factors) if factors is not None else None,
-            estimation_window=estimation_window,
-            event_window=event_window,
-            car_windows=car_window or list(DEFAULT_CAR_WINDOWS),
-            min_estimation_obs=min_estimation_obs,
-            thin_trading=thin_trading,  # type: ignore[arg-type]
-            roll=roll,  # type: ignore[arg-type]
-            log_returns=log_returns,
-            data_source=str(returns or prices or parquet),
-            exchange=exchange,
-            backend=runner,
+        assert prices is not None  # exactly one of the three, checked above
+        panels = read_price_panels(
+            prices, exchange=exchange, log=log_returns, date_format=date_format
         )
-    paths = res.to_dir(out)
-    output.text(res.summary)
+        tables = {mic: panel.returns for mic, panel in panels.items()}
+    event_table = read_events(events, date_format=date_format)
+    factor_table = (
+        read_factors(factors, date_format=date_format, log=log_returns)
+        if factors is not None
+        else None
+    )
+    by_exchange = split_events(event_table, list(tables), exchange)
+    source = str(returns or prices or parquet)
+    results: dict[str, EventStudyResult] = {}
+    with output.working("running the event study", show=runner is None):
+        for mic, table in tables.items():
+            if mic not in by_exchange:
+                continue  # no event on this exchange
+            results[mic] = run_study(
+                table,
+                by_exchange[mic],
+                model=model,  # type: ignore[arg-type]
+                market=market,
+                factors=factor_table,
+                estimation_window=estimation_window,
+                event_window=event_window,
+                car_windows=car_window or list(DEFAULT_CAR_WINDOWS),
+                min_estimation_obs=min_estimation_obs,
+                thin_trading=thin_trading,  # type: ignore[arg-type]
+                roll=roll,  # type: ignore[arg-type]
+                log_returns=log_returns,
+                data_source=f"{source} ({mic})" if mic else source,
+                exchange=mic or None,
+                backend=runner,
+                convention=convention,  # type: ignore[arg-type]
+            )
+    if len(tables) == 1:  # one exchange (or a returns file): the tables go into OUT
+        res = next(iter(results.values()))
+        paths = res.to_dir(out)
+        output.text(res.summary)
+        output.text(f"wrote {out}")
+        output.result({"out": out, **_payload(res), "files": paths})
+        return
+    studies = ExchangeStudies(results)
+    paths = studies.to_dir(out)
+    output.text(studies.summary)
     output.text(f"wrote {out}")
-    output.result({"out": out, **_payload(res), "files": paths})
+    output.result(
+        {
+            "out": out,
+            "results": {mic: _payload(r) for mic, r in results.items()},
+            "files": paths,
+        }
+    )
 
 
 def _payload(res: EventStudyResult) -> dict[str, object]:

@@ -6,9 +6,10 @@ columns), split into Hive partitions such as ``exchange=XNYS/year=2025/``. The e
 engine and its Dask backend read it in slices: only the symbols and sessions a block of pairs
 needs, so no process holds the whole panel.
 
-Returns are simple returns from one session's close to the next on the directory's session grid
-(every session that holds a price, or those of one exchange). A missing close leaves both
-returns around it missing: nothing is filled and no return spans a gap.
+Returns follow the panel's rules (:mod:`ipposaki.panel.returns`): simple returns on one
+exchange's sessions from ``exchange_calendars``, on each symbol's adjusted close when it has one,
+else its close. A missing price leaves both returns around it missing: nothing is filled and no
+return spans a gap; a row dated on a day that is not a session is not part of the grid.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ipposaki.calendars import EXCHANGES, sessions
 from ipposaki.errors import InputError
+from ipposaki.panel.returns import ReturnKind, returns_from_prices
 
 __all__ = ["PARTITION_KEYS", "PartitionedPrices", "export_partitioned"]
 
@@ -83,33 +86,58 @@ def export_partitioned(store: Any, path: str | Path, partition_by: Sequence[str]
 
 
 class PartitionedPrices:
-    """A partitioned Parquet price directory, read in slices.
+    """A partitioned Parquet price directory, read in slices, on one exchange's sessions.
+
+    The returns are those of :func:`ipposaki.panel.build_panel` on the same prices: rows are
+    the exchange's sessions (from ``exchange_calendars``) between the first and last price of
+    its symbols, each symbol's basis is its adjusted close when it has one (an ``adj_close``
+    column with a value), else its close, and a return is never computed across a gap.
+
+    Each symbol's exchange is the ``exchange`` partition or column when it names one (``""``
+    for FX rates, which are aligned on the exchange's sessions), else the rule of
+    :func:`ipposaki.panel.exchanges.home_exchanges`.
 
     Parameters
     ----------
     path : str or Path
         The directory.
     exchange : str, optional
-        Keep one exchange (the ``exchange`` partition or column); its sessions form the grid.
+        The exchange whose symbols and sessions to read. May be omitted when the directory
+        holds one exchange; :attr:`exchanges` lists those it holds.
+    kind : {"simple", "log"}, default "simple"
+        Return definition.
 
     Raises
     ------
     InputError
         When the directory holds no Parquet file, or a file lacks ``symbol``, ``session`` or
-        ``close`` or types them differently from the others (the file is named).
+        ``close`` or types them differently from the others (the file is named). Reading
+        :attr:`sessions` or :attr:`symbols` without ``exchange`` from a directory holding
+        several exchanges raises too, asking for one.
+    UnknownNameError
+        For an unknown ``exchange``.
     """
 
-    def __init__(self, path: str | Path, exchange: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, exchange: str | None = None, kind: ReturnKind = "simple"
+    ) -> None:
         import pyarrow.parquet as pq
 
+        from ipposaki.panel.exchanges import check_exchange, home_exchanges
+
+        if kind not in ("simple", "log"):
+            raise InputError("kind", kind, "one of 'simple', 'log'")
+        self.kind = kind
         self.path = Path(path)
         files = sorted(self.path.rglob("*.parquet"))
         if not files:
             raise InputError("--parquet", str(self.path), "a directory holding .parquet files")
         first: dict[str, str] = {}
+        names: set[str] = set()
         digest = hashlib.blake2b(digest_size=16)
         for file in files:
             schema = pq.read_schema(file)
+            names |= set(schema.names)
             types = {
                 name: str(schema.field(name).type)
                 for name in ("symbol", "session", "close")
@@ -131,24 +159,90 @@ class PartitionedPrices:
                 f"{file.relative_to(self.path)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
             )
         self._hive = self._hive_keys(files)
-        if exchange is not None and "exchange" not in set(schema.names) | set(self._hive):
-            raise InputError(
-                "--exchange", exchange, "no exchange filter: the files have no exchange"
-            )
+        columns = names | set(self._hive)
+        self._has_exchange = "exchange" in columns
+        self._has_adj = "adj_close" in columns
+        if exchange:  # "" (no exchange) selects nothing: FX rates have no sessions of their own
+            check_exchange(exchange)
         self.exchange = exchange
         self.fingerprint = digest.hexdigest()
-        where, params = ("WHERE exchange = ?", [exchange]) if exchange is not None else ("", [])
-        scan = f"FROM {self._scan()} {where} ORDER BY 1"
-        grid = self._query(f"SELECT DISTINCT session {scan}", params)
-        symbols = self._query(f"SELECT DISTINCT symbol {scan}", params)
-        sessions = pd.DatetimeIndex(pd.to_datetime(grid["session"]).to_numpy(), name="session")
-        self.sessions = sessions.as_unit("ns")  # the unit the store and the panels use
-        self.symbols = [str(s) for s in symbols["symbol"]]
+
+        # One pass over the directory: each symbol's exchange value, basis and span.
+        listed = "min(exchange)" if self._has_exchange else "NULL"
+        adj = "count(adj_close) > 0" if self._has_adj else "false"
+        meta = self._query(
+            f"SELECT symbol, {listed} AS listed, {adj} AS has_adj, min(session) AS first, "
+            f"max(session) AS last FROM {self._scan()} GROUP BY symbol ORDER BY symbol"
+        )
+        listed_as = meta["listed"].astype(object).where(meta["listed"].notna(), None)
+        known = [x if x in EXCHANGES or x == "" else None for x in listed_as]
+        guessed = home_exchanges(meta["symbol"].astype(str), exchange)
+        meta["home"] = [k if k is not None else g for k, g in zip(known, guessed, strict=True)]
+        self._meta = meta
+        self.exchanges: tuple[str, ...] = tuple(sorted(set(meta["home"]) - {""}))
+        """The exchanges the directory holds (FX rates, without one, are not counted)."""
+        if exchange is None and len(self.exchanges) == 1:
+            self.exchange = self.exchanges[0]
+        self._sessions: pd.DatetimeIndex | None = None
+        self._symbols: list[str] = []
+        self._adj = np.zeros(0, dtype=bool)
+        self._prune: list[str] = []
+        if self.exchange == "":
+            self._sessions = pd.DatetimeIndex([], dtype="datetime64[ns]", name="session")
+        elif self.exchange is not None:
+            self._select(self.exchange)
+
+    def _select(self, exchange: str) -> None:
+        """Keep ``exchange``'s symbols (and FX rates) on its sessions."""
+        meta = self._meta
+        own = meta["home"] == exchange
+        keep = own | (meta["home"] == "")
+        self._symbols = [str(s) for s in meta.loc[keep, "symbol"]]
+        self._adj = meta.loc[keep, "has_adj"].to_numpy(dtype=bool)
+        listed = meta.loc[keep, "listed"]
+        if self._has_exchange and listed.notna().all():  # an exact filter: prune partitions
+            self._prune = sorted(set(listed.astype(str)))
+        if not own.any():
+            self._sessions = pd.DatetimeIndex([], dtype="datetime64[ns]", name="session")
+            return
+        lo = pd.Timestamp(meta.loc[own, "first"].min())
+        hi = pd.Timestamp(meta.loc[own, "last"].max())
+        grid = sessions(exchange, lo, hi)
+        self._sessions = pd.DatetimeIndex(grid, name="session").as_unit("ns")
+
+    def _need_exchange(self) -> None:
+        if self._sessions is None:
+            held = ", ".join(self.exchanges) or "no exchange's symbols"
+            raise InputError("--exchange", None, f"an exchange: {self.path} holds {held}")
+
+    @property
+    def sessions(self) -> pd.DatetimeIndex:
+        """The exchange's sessions from the first to the last price of its symbols."""
+        self._need_exchange()
+        assert self._sessions is not None  # checked just above
+        return self._sessions
+
+    @property
+    def symbols(self) -> list[str]:
+        """The exchange's symbols and the FX rates, sorted."""
+        self._need_exchange()
+        return self._symbols
+
+    @property
+    def basis(self) -> pd.Series:
+        """Per symbol, ``"adj_close"`` or ``"close"``: which price the returns use."""
+        return pd.Series(
+            np.where(self._adj, "adj_close", "close"),
+            index=pd.Index(self.symbols, name="symbol"),
+            name="basis",
+        )
 
     def __repr__(self) -> str:
+        if self._sessions is None:
+            return f"PartitionedPrices({str(self.path)!r}, exchanges {', '.join(self.exchanges)})"
         return (
-            f"PartitionedPrices({str(self.path)!r}, {len(self.symbols)} symbols, "
-            f"{len(self.sessions)} sessions)"
+            f"PartitionedPrices({str(self.path)!r}, {self.exchange}, {len(self._symbols)} "
+            f"symbols, {len(self._sessions)} sessions)"
         )
 
     def _hive_keys(self, files: list[Path]) -> list[str]:
@@ -176,29 +270,40 @@ class PartitionedPrices:
         Returns
         -------
         numpy.ndarray
-            ``(len(columns), hi - lo + 1)`` simple returns; NaN where a close is missing.
+            ``(len(columns), hi - lo + 1)`` returns (:attr:`kind`) on each symbol's basis; NaN
+            where a price is missing.
         """
-        first = max(lo - 1, 0)  # the close before the first session, for its return
+        first = max(lo - 1, 0)  # the price before the first session, for its return
         grid = self.sessions[first : hi + 1]
-        names = pd.DataFrame({"symbol": [self.symbols[int(c)] for c in columns]})
-        conditions = ["session BETWEEN ? AND ?", "symbol IN (SELECT symbol FROM wanted)"]
-        params: list[object] = [grid[0].date(), grid[-1].date()]
-        if "year" in self._hive:  # prune partitions before reading them
-            conditions.append(f"year BETWEEN {grid[0].year} AND {grid[-1].year}")
-        if self.exchange is not None:
-            conditions.append("exchange = ?")
-            params.append(self.exchange)
-        sql = f"SELECT symbol, session, close FROM {self._scan()} WHERE {' AND '.join(conditions)}"
+        picked = np.asarray(columns, dtype=np.int64)
+        names = pd.DataFrame(
+            {
+                "symbol": [self.symbols[int(c)] for c in picked],
+                "adj": self._adj[picked] if len(picked) else np.zeros(0, dtype=bool),
+            }
+        )
+        px = "CASE WHEN w.adj THEN p.adj_close ELSE p.close END" if self._has_adj else "p.close"
+        conditions = ["p.session BETWEEN ? AND ?"]
+        params: list[object] = [grid[0].date(), grid[-1].date()] if len(grid) else [None, None]
+        if "year" in self._hive and len(grid):  # prune partitions before reading them
+            conditions.append(f"p.year BETWEEN {grid[0].year} AND {grid[-1].year}")
+        if self._prune:
+            conditions.append(f"p.exchange IN ({', '.join('?' for _ in self._prune)})")
+            params.extend(self._prune)
+        sql = (
+            f"SELECT p.symbol, p.session, {px} AS px FROM {self._scan()} p "
+            f"JOIN wanted w ON p.symbol = w.symbol WHERE {' AND '.join(conditions)}"
+        )
         rows = self._query(sql, params, wanted=names)
-        closes = np.full((len(columns), len(grid)), np.nan)
+        prices = np.full((len(picked), len(grid)), np.nan)
         row = pd.Index(names["symbol"]).get_indexer(rows["symbol"])
         col = grid.get_indexer(pd.DatetimeIndex(rows["session"]))
         ok = (row >= 0) & (col >= 0)
-        closes[row[ok], col[ok]] = rows["close"].to_numpy(np.float64)[ok]
+        prices[row[ok], col[ok]] = rows["px"].to_numpy(np.float64)[ok]
         with np.errstate(invalid="ignore", divide="ignore"):
-            ret = closes[:, 1:] / closes[:, :-1] - 1.0
-        if lo == 0:  # the first session has no previous close
-            ret = np.concatenate([np.full((len(columns), 1), np.nan), ret], axis=1)
+            ret = returns_from_prices(prices.T, self.kind).T[:, 1:]
+        if lo == 0:  # the first session has no previous price
+            ret = np.concatenate([np.full((len(picked), 1), np.nan), ret], axis=1)
         return ret
 
     def frame(self) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from ipposaki.calendars import EXCHANGES, sessions
 from ipposaki.errors import InputError, UnknownNameError
 from ipposaki.store import Store
 
-__all__ = ["ReturnKind", "ReturnsPanel", "build_panel", "returns_from_prices"]
+__all__ = ["ReturnKind", "ReturnsPanel", "build_panel", "panel_from_rows", "returns_from_prices"]
 
 ReturnKind = Literal["simple", "log"]
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -55,8 +55,8 @@ def returns_from_prices(prices: np.ndarray, kind: ReturnKind = "simple") -> np.n
 
     Examples
     --------
-    >>> returns_from_prices(np.array([[100.0], [110.0], [np.nan], [121.0]]))[:, 0].round(4)
-    array([   nan, 0.1   ,    nan,    nan])
+    >>> returns_from_prices(np.array([[100.0], [110.0], [np.nan], [121.0]]))[:, 0].round(4).tolist()
+    [nan, 0.1, nan, nan]
     """
     if kind not in ("simple", "log"):
         raise InputError("kind", kind, "one of 'simple', 'log'")
@@ -252,17 +252,7 @@ def build_panel(
         raise InputError("currency", currency, "'USD' or 'JPY'")
 
     first, last = _span(store, symbols, start, end)
-    all_sessions = sessions(exchange)
-    lo = all_sessions.searchsorted(first, "left")
-    hi = all_sessions.searchsorted(last, "right")
-    if hi <= lo:
-        raise InputError(
-            "start..end", f"{first.date()}..{last.date()}", f"a range with {exchange} sessions"
-        )
-    # One session before ``start`` so the first return of the panel can be computed.
-    grid = all_sessions[max(lo - 1, 0) : hi]
-    grid_days = (grid.values.astype("datetime64[D]") - _EPOCH).astype(np.int64)
-
+    grid, drop = _session_grid(exchange, first, last)
     arrays = store.panel_arrays(symbols, grid)
     has_adj = arrays.has_adj
     shape = (len(grid), len(symbols))
@@ -272,10 +262,118 @@ def build_panel(
         basis_px, close, opn = _convert(
             store, inst, symbols, grid, (basis_px, close, opn), currency, fx_symbol
         )
+    return _assemble(exchange, kind, grid, drop, symbols, basis_px, close, opn, has_adj, currency)
+
+
+def panel_from_rows(
+    rows: pd.DataFrame,
+    exchange: str,
+    symbols: list[str] | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    kind: ReturnKind = "simple",
+) -> ReturnsPanel:
+    """Build the returns panel of ``exchange`` from price rows, exactly as the store does.
+
+    The rows are placed on the exchange's sessions (rows dated on other days are not part of
+    the panel), each symbol's basis is its adjusted close when it has one in range, else its
+    close, and returns follow :func:`returns_from_prices`. A file, a Parquet file, a partitioned
+    directory and the store thus give one definition of a return.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Canonical price rows (see :func:`ipposaki.sources.read_price_file`), validated, one per
+        (symbol, session): columns ``symbol``, ``session``, ``close``, ``adj_close`` and
+        optionally ``open``.
+    exchange : str
+        ISO MIC whose sessions form the rows.
+    symbols : list of str, optional
+        Columns, in order; default every symbol of ``rows``, sorted.
+    start, end : date-like, optional
+        First and last session; default the span of the rows.
+    kind : {"simple", "log"}, default "simple"
+        Return definition.
+
+    Returns
+    -------
+    ReturnsPanel
+        The panel.
+
+    Raises
+    ------
+    UnknownNameError
+        If the exchange is unknown.
+    InputError
+        If ``kind`` is unknown or the range holds no session.
+    """
+    if exchange not in EXCHANGES:
+        raise UnknownNameError("exchange", exchange, EXCHANGES)
+    if kind not in ("simple", "log"):
+        raise InputError("kind", kind, "one of 'simple', 'log'")
+    names = pd.Index(rows["symbol"].astype(str))
+    if symbols is None:
+        symbols = sorted(set(names))
+    symbols = list(dict.fromkeys(symbols))
+    days = pd.DatetimeIndex(rows["session"]).as_unit("ns")
+    c = pd.Index(symbols).get_indexer(names)
+    wanted = days[c >= 0]
+    if (start is None or end is None) and len(wanted) == 0:
+        raise InputError("symbols", symbols, "symbols with price rows")
+    first = pd.Timestamp(start) if start is not None else wanted.min()
+    last = pd.Timestamp(end) if end is not None else wanted.max()
+    grid, drop = _session_grid(exchange, first, last)
+    r = grid.get_indexer(days)
+    ok = (r >= 0) & (c >= 0)
+    r, c = r[ok], c[ok]
+    shape = (len(grid), len(symbols))
+
+    def matrix(column: str) -> np.ndarray:
+        out = np.full(shape, np.nan)
+        if column in rows.columns:
+            out[r, c] = rows[column].to_numpy(dtype=np.float64)[ok]
+        return out
+
+    close, opn, adj = matrix("close"), matrix("open"), matrix("adj_close")
+    has_adj = ~np.isnan(adj).all(axis=0)
+    basis_px = np.where(has_adj[None, :], adj, close)
+    return _assemble(exchange, kind, grid, drop, symbols, basis_px, close, opn, has_adj, None)
+
+
+def _session_grid(
+    exchange: str, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.DatetimeIndex, int]:
+    """Sessions ``first..last`` with one session before them, and how many rows to drop (0/1).
+
+    The extra leading session exists only to seed the first return of the panel.
+    """
+    all_sessions = sessions(exchange)
+    lo = all_sessions.searchsorted(first, "left")
+    hi = all_sessions.searchsorted(last, "right")
+    if hi <= lo:
+        raise InputError(
+            "start..end", f"{first.date()}..{last.date()}", f"a range with {exchange} sessions"
+        )
+    return all_sessions[max(lo - 1, 0) : hi], 1 if lo > 0 else 0
+
+
+def _assemble(
+    exchange: str,
+    kind: ReturnKind,
+    grid: pd.DatetimeIndex,
+    drop: int,
+    symbols: list[str],
+    basis_px: np.ndarray,
+    close: np.ndarray,
+    opn: np.ndarray,
+    has_adj: np.ndarray,
+    currency: str | None,
+) -> ReturnsPanel:
+    """The panel from (seeded grid x symbols) price matrices: returns, basis and hash."""
     ret = returns_from_prices(basis_px, kind)
-    drop = 1 if lo > 0 else 0  # the extra leading session exists only to seed the returns
     index = pd.DatetimeIndex(grid[drop:], name="session")
     cols = pd.Index(symbols, name="symbol")
+    grid_days = (grid.values.astype("datetime64[D]") - _EPOCH).astype(np.int64)
 
     def frame(values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values[drop:], index=index, columns=cols, copy=False)

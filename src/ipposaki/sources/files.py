@@ -9,8 +9,10 @@ Two layouts are accepted:
   make no row; any other text (``n/a``, ``-``) is an error.
 
 Parsing is strict: a cell that is not a number or a date is an error naming the file, the line
-and the value. The fast path lets pyarrow parse typed columns; only when that fails is the file
-re-read as text to find and name the first bad cell.
+and the value. Dates are ISO ``YYYY-MM-DD`` unless the caller gives a ``date_format`` (a
+``strptime`` format such as ``%d/%m/%Y``); ``05/02/2024`` is never guessed. The fast path lets
+pyarrow parse typed columns; only when that fails is the file re-read as text to find and name
+the first bad cell.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import pandas as pd
 
 from ipposaki.errors import DataValidationError, InputError
 
-__all__ = ["PRICE_COLUMNS", "Layout", "read_price_file"]
+__all__ = [
+    "PRICE_COLUMNS",
+    "Layout",
+    "csv_header",
+    "date_rule",
+    "parse_date_text",
+    "read_price_file",
+]
 
 #: Canonical columns of price rows, in order.
 PRICE_COLUMNS: tuple[str, ...] = (
@@ -42,6 +51,58 @@ NUMERIC_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close",
 Layout = Literal["auto", "long", "wide"]
 
 
+def parse_date_text(text: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Parse date cells strictly: ISO ``YYYY-MM-DD``, or ``date_format`` when given.
+
+    Parameters
+    ----------
+    text : pandas.Series
+        Cells as text (missing cells as NA).
+    date_format : str, optional
+        A ``strptime`` format, e.g. ``%d/%m/%Y``.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64`` values, NaT where the cell is empty or not a date in that form.
+
+    Examples
+    --------
+    >>> parse_date_text(pd.Series(["2024-02-05", "05/02/2024", ""])).dt.day.tolist()
+    [5.0, nan, nan]
+    >>> parse_date_text(pd.Series(["05/02/2024"]), "%d/%m/%Y").dt.month.tolist()
+    [2]
+    """
+    cells = text.astype("string").str.strip()
+    if date_format is None:
+        iso = cells.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+        cells = cells.where(iso)
+        date_format = "%Y-%m-%d"
+    parsed = pd.to_datetime(cells.astype(object), format=date_format, errors="coerce")
+    return pd.Series(parsed, index=text.index)
+
+
+def date_rule(date_format: str | None = None, format_option: str | None = None) -> str:
+    """What a date cell must look like, for messages.
+
+    Parameters
+    ----------
+    date_format : str, optional
+        The format in use; ISO ``YYYY-MM-DD`` when omitted.
+    format_option : str, optional
+        The option that sets a format (``--date-format``), named as the way out.
+
+    Returns
+    -------
+    str
+        E.g. ``a date as YYYY-MM-DD (or give --date-format)``.
+    """
+    if date_format is not None:
+        return f"a date as {date_format}"
+    hint = f" (or give {format_option})" if format_option else ""
+    return f"a date as YYYY-MM-DD{hint}"
+
+
 def _where(path: Path, is_csv: bool, line: int) -> str:
     return f"line {line}" if is_csv else f"row {line}"
 
@@ -51,20 +112,25 @@ def _first_line_number(is_csv: bool) -> int:
     return 2 if is_csv else 1
 
 
-def _read_raw_table(path: Path, is_csv: bool, typed: bool) -> pd.DataFrame:
-    """Read the file; ``typed`` lets pyarrow parse numbers and dates, else all text."""
+def _read_raw_table(
+    path: Path, is_csv: bool, typed: bool, date_format: str | None = None
+) -> pd.DataFrame:
+    """Read the file; ``typed`` lets pyarrow parse numbers and ISO dates, else all text.
+
+    With a ``date_format``, date columns stay text (parsed afterwards with that format).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     if is_csv:
-        header = _csv_header(path)
+        header = csv_header(path)
         if typed:
             types: dict[str, pa.DataType] = {}
             for col in header:
                 key = col.strip().lower()
                 if key in ("date", "session"):
-                    types[col] = pa.date32()
+                    types[col] = pa.date32() if date_format is None else pa.string()
                 elif key in ("symbol", "currency"):
                     types[col] = pa.dictionary(pa.int32(), pa.string())
                 else:
@@ -90,7 +156,8 @@ def _read_raw_table(path: Path, is_csv: bool, typed: bool) -> pd.DataFrame:
     return frame
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
+    """The header cells of a CSV file, as written (empty list for an empty file)."""
     import csv
 
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
@@ -100,7 +167,13 @@ def _csv_header(path: Path) -> list[str]:
             return []
 
 
-def _diagnose(path: Path, is_csv: bool, layout: str) -> DataValidationError:
+def _diagnose(
+    path: Path,
+    is_csv: bool,
+    layout: str,
+    date_format: str | None = None,
+    format_option: str | None = None,
+) -> DataValidationError:
     """Re-read ``path`` as text and name its first unparseable cell."""
     frame = _read_raw_table(path, is_csv, typed=False)
     base = _first_line_number(is_csv)
@@ -112,8 +185,8 @@ def _diagnose(path: Path, is_csv: bool, layout: str) -> DataValidationError:
         text = frame[col]
         present = text.notna() & (text.astype(str).str.strip() != "")
         if col == date_col:
-            parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-            allowed = "a date as YYYY-MM-DD"
+            parsed = parse_date_text(text, date_format)
+            allowed = date_rule(date_format, format_option)
             bad = present & parsed.isna()
         else:
             parsed = pd.to_numeric(text, errors="coerce")
@@ -129,7 +202,13 @@ def _diagnose(path: Path, is_csv: bool, layout: str) -> DataValidationError:
     return DataValidationError(str(path), "the file could not be parsed as a price table")
 
 
-def _coerce_parquet(frame: pd.DataFrame, path: Path, layout: str) -> pd.DataFrame:
+def _coerce_parquet(
+    frame: pd.DataFrame,
+    path: Path,
+    layout: str,
+    date_format: str | None = None,
+    format_option: str | None = None,
+) -> pd.DataFrame:
     """Parquet columns arrive typed by the writer; convert text columns strictly."""
     for col in frame.columns:
         if col in ("symbol", "currency"):
@@ -137,9 +216,9 @@ def _coerce_parquet(frame: pd.DataFrame, path: Path, layout: str) -> pd.DataFram
         series = frame[col]
         if col in ("date", "session"):
             if not pd.api.types.is_datetime64_any_dtype(series):
-                converted = pd.to_datetime(series.astype(str), format="%Y-%m-%d", errors="coerce")
+                converted = parse_date_text(series.astype("string"), date_format)
                 if (converted.isna() & series.notna()).any():
-                    raise _diagnose(path, False, layout)
+                    raise _diagnose(path, False, layout, date_format, format_option)
                 frame[col] = converted
             continue
         if layout == "long" and col not in NUMERIC_COLUMNS:
@@ -147,12 +226,18 @@ def _coerce_parquet(frame: pd.DataFrame, path: Path, layout: str) -> pd.DataFram
         if not pd.api.types.is_numeric_dtype(series):
             converted = pd.to_numeric(series, errors="coerce")
             if (converted.isna() & series.notna() & (series.astype(str) != "")).any():
-                raise _diagnose(path, False, layout)
+                raise _diagnose(path, False, layout, date_format, format_option)
             frame[col] = converted
     return frame
 
 
-def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
+def read_price_file(
+    path: str | Path,
+    layout: Layout = "auto",
+    *,
+    date_format: str | None = None,
+    format_option: str | None = None,
+) -> pd.DataFrame:
     """Read one CSV or Parquet price file into canonical price rows.
 
     Parameters
@@ -161,6 +246,12 @@ def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
         A ``.csv`` or ``.parquet`` file.
     layout : {"auto", "long", "wide"}, default "auto"
         ``"auto"`` takes a file with a ``symbol`` column as long, else as wide.
+    date_format : str, optional
+        ``strptime`` format of the date column (e.g. ``%d/%m/%Y``); ISO ``YYYY-MM-DD`` when
+        omitted. Dates are never guessed.
+    format_option : str, optional
+        The option that sets ``date_format`` (e.g. ``--date-format``), named in the message
+        for a date that is not ISO.
 
     Returns
     -------
@@ -188,7 +279,7 @@ def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
     is_csv = suffix == ".csv"
     if path.stat().st_size == 0:
         raise DataValidationError(str(path), "the file is empty")
-    header = _csv_header(path) if is_csv else _parquet_columns(path)
+    header = csv_header(path) if is_csv else _parquet_columns(path)
     columns = [c.strip().lower() for c in header]
     if not columns or columns == [""]:
         raise DataValidationError(str(path), "the file is empty")
@@ -217,13 +308,18 @@ def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
         )
 
     try:
-        frame = _read_raw_table(path, is_csv, typed=True)
+        frame = _read_raw_table(path, is_csv, typed=True, date_format=date_format)
     except Exception as exc:  # pyarrow raises ArrowInvalid (and friends) on a bad cell
         if type(exc).__module__.startswith("pyarrow"):
-            raise _diagnose(path, is_csv, layout) from None
+            raise _diagnose(path, is_csv, layout, date_format, format_option) from None
         raise
     if not is_csv:
-        frame = _coerce_parquet(frame, path, layout)
+        frame = _coerce_parquet(frame, path, layout, date_format, format_option)
+    elif date_format is not None:
+        parsed = parse_date_text(frame[date_col], date_format)
+        if (parsed.isna() & frame[date_col].notna()).any():
+            raise _diagnose(path, is_csv, layout, date_format, format_option)
+        frame[date_col] = parsed
     if frame.empty:
         raise DataValidationError(str(path), "the file has a header but no rows")
     frame["line"] = np.arange(len(frame), dtype=np.int64) + _first_line_number(is_csv)
@@ -233,7 +329,7 @@ def read_price_file(path: str | Path, layout: Layout = "auto") -> pd.DataFrame:
         raise DataValidationError(
             str(path),
             f"{_where(path, is_csv, int(frame['line'].iloc[pos]))}: date is empty: "
-            "expected a date as YYYY-MM-DD",
+            f"expected {date_rule(date_format)}",
         )
     return _to_canonical(frame, layout, path, is_csv)
 
@@ -311,6 +407,6 @@ def _clean_symbols(symbol: pd.Series) -> pd.Series:
 
 def _original_symbols(path: Path, is_csv: bool, lowered: list[str]) -> list[str]:
     """Wide files carry symbols in their header; keep their original case."""
-    header = _csv_header(path) if is_csv else _parquet_columns(path)
+    header = csv_header(path) if is_csv else _parquet_columns(path)
     original = {h.strip().lower(): h.strip() for h in header}
     return [original.get(s, s) for s in lowered]

@@ -55,6 +55,8 @@ class EventPlan:
 
 def _timestamps_to_sessions(values: pd.Series, exchange: str | None) -> pd.Series:
     """Zoned timestamps -> the exchange's event sessions; plain dates pass through."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values  # already dates (or moments, handled by _parse_dates)
     text = values.astype(str)
     zoned = text.str.contains(r"T.*(?:[+-]\d\d:?\d\d|Z)$", regex=True)
     if not zoned.any():
@@ -101,19 +103,46 @@ def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFram
     frame["group"] = frame["group"].fillna("all").astype(str)
     for col in ("event_date", *_DATE_OVERRIDES):
         if col in frame.columns:
-            parsed = pd.to_datetime(frame[col], errors="coerce")
-            bad = parsed.isna() & frame[col].notna() & (frame[col].astype(str).str.strip() != "")
-            if col == "event_date":
-                bad = bad | frame[col].isna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(
-                    f"events row {row + 1} {col}", frame[col].iloc[row], "a date as YYYY-MM-DD"
-                )
-            if getattr(parsed.dt, "tz", None) is not None:
-                parsed = parsed.dt.tz_convert(None)
-            frame[col] = parsed.dt.normalize()
+            frame[col] = _parse_dates(frame[col], col)
     return frame
+
+
+def _parse_dates(values: pd.Series, col: str) -> pd.Series:
+    """An events date column: date values as they are, text only as ISO ``YYYY-MM-DD``.
+
+    Text in any other form (``05/02/2024``) is never guessed; the file readers of
+    :mod:`ipposaki.study.io` parse other formats when asked (``--date-format``).
+    """
+    import datetime as dt
+
+    from ipposaki.sources.files import parse_date_text
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+        bad = values.isna().to_numpy() if col == "event_date" else np.zeros(len(values), bool)
+    else:
+        obj = values.astype(object)
+        is_text = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        is_date = obj.map(lambda v: isinstance(v, dt.date | np.datetime64)).to_numpy(dtype=bool)
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        if is_text.any():
+            parsed[is_text] = parse_date_text(obj[is_text]).to_numpy()
+        if is_date.any():
+            parsed[is_date] = pd.to_datetime(obj[is_date], utc=True).dt.tz_convert(None)
+        blank = ~is_text & ~is_date & obj.isna().to_numpy()
+        blank |= is_text & (obj.where(is_text, "").astype(str).str.strip() == "").to_numpy()
+        bad = parsed.isna().to_numpy() & ~blank
+        if col == "event_date":
+            bad |= blank
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        allowed = "a date as YYYY-MM-DD"
+        if col == "event_date":
+            allowed += ", or a timestamp with its zone such as 2025-01-27T09:00+09:00"
+        raise InputError(f"events row {row + 1} {col}", values.iloc[row], allowed)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed.dt.normalize()
 
 
 def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> pd.Series:
@@ -176,7 +205,10 @@ def plan_events(
         Whether the model needs a market series.
     exchange : str, optional
         ISO MIC of the returns' sessions; needed when event dates are zoned timestamps
-        (``2025-01-27T09:00+09:00``), which map to that exchange's event session.
+        (``2025-01-27T09:00+09:00``), which map to that exchange's event session. With it, a
+        pair whose symbol trades on another exchange (``8035.T trades on XTKS, not XNYS``), or
+        whose market does (``market ^N225 trades on XTKS, not XNYS``), is excluded with that
+        reason (see :func:`ipposaki.panel.exchanges.home_exchanges`).
 
     Returns
     -------
@@ -186,19 +218,22 @@ def plan_events(
     Raises
     ------
     InputError
-        For a malformed table, a non-session date without ``roll``, or an unknown market.
+        For a malformed table, a date that is not ISO ``YYYY-MM-DD`` (or a zoned timestamp),
+        a non-session date without ``roll``, or an unknown market.
     UnknownNameError
-        If a market symbol has no returns.
+        If a market symbol on the exchange has no returns.
     """
     frame = _normalise(events, exchange)
     if "market" not in frame.columns:
         frame["market"] = market
     frame["market"] = frame["market"].fillna(market if market is not None else "")
+    elsewhere = _listed_elsewhere(frame, exchange, needs_market)
     if needs_market:
         missing = frame["market"].isna() | (frame["market"].astype(str) == "")
         if missing.any():
             raise InputError("--market", None, "a market symbol (the model needs a benchmark)")
-        for name in pd.unique(frame["market"].astype(str)):
+        # A market on another exchange excludes its pairs (below); any other must have returns.
+        for name in pd.unique(frame.loc[elsewhere == "", "market"].astype(str)):
             if name not in columns:
                 raise UnknownNameError("market series", name, [str(c) for c in columns])
     frame["day0"] = _roll(frame["event_date"], index, roll)
@@ -226,6 +261,7 @@ def plan_events(
     def dates() -> pd.Series:
         return frame["event_date"].dt.strftime("%Y-%m-%d")
 
+    flag(elsewhere != "", lambda: elsewhere)
     flag(frame["col"] < 0, lambda: "no returns for symbol " + frame["symbol"])
     flag(
         frame["event_date"] > index[-1],
@@ -286,6 +322,38 @@ def plan_events(
     cols += ["est_lo", "est_hi", "ev_lo", "ev_hi"]
     pairs = frame.loc[keep, cols].reset_index(drop=True)
     return EventPlan(pairs=pairs, excluded=excluded)
+
+
+def _listed_elsewhere(frame: pd.DataFrame, exchange: str | None, needs_market: bool) -> pd.Series:
+    """Per pair, why its symbol or market is not on ``exchange`` ("" when both are).
+
+    A pair is studied on one exchange's sessions: a symbol listed on another exchange, or a
+    market series that trades on another exchange than the symbol, would be matched with
+    returns of other days. Each symbol's exchange follows
+    :func:`ipposaki.panel.exchanges.home_exchanges` (FX rates, with no exchange, fit any).
+    Without ``exchange`` nothing is checked.
+    """
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    if exchange is None:
+        return reasons
+    from ipposaki.panel.exchanges import home_exchanges
+
+    symbol = frame["symbol"].astype(str)
+    mkt = frame["market"].astype(str)
+    homes = home_exchanges(pd.concat([symbol, mkt[mkt != ""]]), exchange)
+
+    def home(names: pd.Series) -> pd.Series:
+        found = homes.reindex(names.to_numpy()).fillna("").to_numpy(dtype=object)
+        return pd.Series(found, index=names.index, dtype=object)
+
+    own = home(symbol)
+    away = ((own != "") & (own != exchange)).to_numpy()
+    reasons[away] = symbol[away] + " trades on " + own[away] + ", not " + exchange
+    if needs_market:
+        theirs = home(mkt)
+        off = ((theirs != "") & (theirs != exchange) & (mkt != "")).to_numpy() & ~away
+        reasons[off] = "market " + mkt[off] + " trades on " + theirs[off] + ", not " + exchange
+    return reasons
 
 
 def _window_bounds(
