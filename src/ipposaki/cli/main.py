@@ -21,6 +21,7 @@ from ipposaki.cli import output
 from ipposaki.cli import scenario as scenario_cmds
 from ipposaki.cli import spillover as spillover_cmds
 from ipposaki.cli.options import StoreOption
+from ipposaki.cli.simulate import simulate as simulate_cmd
 from ipposaki.cli.study import study as study_cmd
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.add_typer(scenario_cmds.app, name="scenario")
 app.command("scan")(event_cmds.scan)
 app.command("contagion")(event_cmds.contagion)
 app.command("study")(study_cmd)
+app.command("simulate")(simulate_cmd)
 
 DataOption = Annotated[
     str | None,
