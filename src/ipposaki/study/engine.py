@@ -646,7 +646,10 @@ def _study(
                 )
             )
         else:
-            tests.extend(run_battery(stats_g, total, window_days[first], names_g, group, rbar))
+            for_grank = np.isin(names_g, [str(w) for w in cars])  # GRANK is for CARs
+            tests.extend(
+                run_battery(stats_g, total, window_days[first], names_g, group, rbar, for_grank)
+            )
     return EventStudyResult.build(
         pairs=kept_pairs,
         index=index,

@@ -573,9 +573,12 @@ def _grank(
     present = ~np.isnan(sar)
     t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
     weight = 1.0 / (t_i + 1.0)
-    ranks = _rank_rows(sar)[0]  # ranks among the pair's own estimation residuals
+    # Ranks among the pair's own estimation residuals (ordinal: continuous returns do not tie).
+    order = np.argsort(np.where(present, sar, np.inf), axis=1)
+    ranks = np.empty(sar.shape, dtype=np.float32)
+    np.put_along_axis(ranks, order, np.arange(1, sar.shape[1] + 1, dtype=np.float32)[None], 1)
     base = np.where(present, ranks * weight[:, None] - 0.5, 0.0)  # U_it before the window
-    present_f = present.astype(np.float64)
+    base_all, n_all = base.sum(axis=0), present.sum(axis=0).astype(np.float64)
     for k in range(k_windows):  # a handful of windows; every pair at once inside
         if which is not None and not which[k]:
             continue
@@ -589,14 +592,18 @@ def _grank(
             continue
         star = np.full(n_pairs, np.nan, dtype=np.float32)
         star[has] = x / spread
-        hw = np.where(has, weight, 0.0)
-        below = np.sum(sar < star[:, None], axis=1)
-        ties = np.sum(sar == star[:, None], axis=1)
+        below = np.count_nonzero(sar < star[:, None], axis=1)
+        ties = np.count_nonzero(sar == star[:, None], axis=1)
         u0 = (below[has] + 1.0 + ties[has] / 2.0) * weight[has] - 0.5
         # An estimation residual above SCAR* moves up one rank.
-        above = (sar > star[:, None]).astype(np.float64)
-        u_sum = has.astype(np.float64) @ base + hw @ above
-        n_t = np.append(has.astype(np.float64) @ present_f, n0)  # estimation days, window
+        hw = np.where(has, weight, 0.0)
+        shift = np.einsum("i,ij->j", hw, sar > star[:, None])
+        if n0 == n_pairs:
+            u_sum, n_est = base_all + shift, n_all
+        else:
+            u_sum = has.astype(np.float64) @ base + shift
+            n_est = has.astype(np.float64) @ present
+        n_t = np.append(n_est, n0)  # estimation days, then the window
         x_t = _ratio(np.append(u_sum, u0.sum()), n_t)
         var_t = _daily_variance(x_t, n_t, n_t, centre=False)
         big_t = float(np.sum(n_t > 0))
@@ -606,7 +613,10 @@ def _grank(
     return stat, dof
     sar = sar_est.astype(np.float64)
     present = ~np.isnan(sar)
-    ranks = _rank_rows(sar)[0]  # ranks among the pair's own estimation residuals
+    # Ranks among the pair's own estimation residuals (ordinal: continuous returns do not tie).
+    order = np.argsort(np.where(present, sar, np.inf), axis=1)
+    ranks = np.empty(sar.shape, dtype=np.float32)
+    np.put_along_axis(ranks, order, np.arange(1, sar.shape[1] + 1, dtype=np.float32)[None], 1)
     t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
     for k in range(k_windows):  # a handful of windows; every pair at once inside
         if which is not None and not which[k]:
