@@ -90,8 +90,9 @@ def test_demo_synthetic_offline_says_so(tmp_path: Path) -> None:
     assert "synthetic data" in (out / "summary.txt").read_text().split("== XNYS")[0]
     report = (out / "report.en.html").read_text(encoding="utf-8")
     assert "These prices are SYNTHETIC" in report
-    # Too little synthetic history for the forecast: the section says why instead of a chart.
-    assert "Not available: history=" in (out / "report.en.md").read_text(encoding="utf-8")
+    # The synthetic ^SOX and ^IXIC are the same series: the forecast says why it is missing.
+    md = (out / "report.en.md").read_text(encoding="utf-8")
+    assert "> No forecast: the regression of Nikkei 225 on New York's series cannot be fitted" in md
 
 
 def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:
@@ -110,12 +111,14 @@ def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:
     assert code == 0
     headline = pd.read_csv(out / "headline.csv")
     assert "data" not in headline.columns
-    ny = headline.loc[(headline["exchange"] == "XNYS") & (headline["session"] == "2025-01-27")]
+    moves = pd.read_csv(out / "moves.csv")
+    ny = moves.loc[(moves["exchange"] == "XNYS") & (moves["session"] == "2025-01-27")]
     assert f"{ny.set_index('symbol').loc['NVDA', 'ret']:.2%}" == "-16.97%"
-    tk = headline.loc[(headline["exchange"] == "XTKS") & (headline["session"] == "2025-01-28")]
+    indices = pd.read_csv(out / "indices.csv")
+    tk = indices.loc[(indices["exchange"] == "XTKS") & (indices["session"] == "2025-01-28")]
     assert f"{tk.set_index('symbol').loc['^N225', 'ret']:.2%}" == "-1.39%"
     summary = (out / "summary.txt").read_text()
-    assert "synthetic" not in summary and "NVDA" in summary
+    assert "synthetic" not in summary and "Nasdaq Composite" in summary
     # Without --data the next run reads the store as it is: nothing synthetic is written over
     # real prices, and the report names the store and its source.
     store = tmp_path / "s.duckdb"
@@ -221,7 +224,7 @@ def test_quiet_and_json(tmp_path: Path, write, capsys: pytest.CaptureFixture[str
     assert run(["--json", "events", "show", "deepseek_shock"]) == 0
     doc = json.loads(capsys.readouterr().out)
     sessions = {r["exchange"]: r["event_session"] for r in doc["sessions"]}
-    assert sessions == {"XTKS": "2025-01-28", "XNYS": "2025-01-27"}  # 14:30Z: after Tokyo's close
+    assert sessions == {"XTKS": "2025-01-27", "XNYS": "2025-01-27"}  # before Tokyo's open
     assert run(["--json", "spillover", "event-time", "2025-01-27T09:00+09:00"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert {r["event_session"] for r in doc["sessions"]} == {"2025-01-27"}

@@ -36,8 +36,9 @@ def test_builtin_catalogue_holds_the_mission_events() -> None:
     for ev in cat.events:
         assert ev.source and ev.name_ja and ev.timestamp.tzinfo is not None
     shock = cat.get("deepseek_shock").sessions().set_index("exchange")["event_session"]
+    # Before Tokyo's Monday open, as examples/deepseek.toml: day 0 is 2025-01-27 on both.
     assert shock["XNYS"] == pd.Timestamp("2025-01-27") and shock["XTKS"] == pd.Timestamp(
-        "2025-01-28"
+        "2025-01-27"
     )
     first = cat.get("us_ec_2022_10_07").sessions().set_index("exchange")["event_session"]
     assert first["XTKS"] == pd.Timestamp("2022-10-11")  # 2022-10-10 was Sports Day in Japan

@@ -1,148 +1,220 @@
-"""The tables behind the report, built from the demo's results (language-independent)."""
+"""The tables behind the report, taken from a :class:`~ipposaki.shock.ShockResult`.
+
+Nothing here reads the store or recomputes a stage: the tables are reshaped from the result's
+frames, in a form both languages render (names in English and Japanese side by side).
+"""
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
-from ipposaki.demo import DemoResult, ShockSession
-from ipposaki.errors import InputError
-from ipposaki.report.scenarios import ScenarioTables, scenario_tables
-from ipposaki.scan import scan
-from ipposaki.spillover import forecast_next
-from ipposaki.store import Store
+from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
 
-__all__ = ["ReportTables", "report_tables"]
+__all__ = ["TESTS", "ReportTables", "key_window", "report_tables", "rows"]
 
-#: CAR windows the study table shows, and the tests whose p-values it prints.
-WINDOWS = ("0:0", "0:1", "-1:1")
+#: The tests whose p-values the study table prints, and their columns.
 TESTS = {"bmp": "p_bmp", "kolari_pynnonen": "p_kp", "corrado_rank": "p_rank"}
-#: The scanner's range around the shock (calendar days before and after the news), and how
-#: many episodes the report lists.
-SCAN_MARGIN = (pd.Timedelta(days=240), pd.Timedelta(days=63))
-TOP_EPISODES = 8
 
 
 @dataclass(frozen=True)
 class ReportTables:
-    """Tidy tables, one per report section; each is also written as CSV."""
+    """Tidy tables, one per report section; each is also written as CSV.
 
+    ``study`` holds every CAR window of the spec; its ``ci_low``/``ci_high`` are the
+    Kolari–Pynnönen-adjusted 95% intervals (``ci_t_low``/``ci_t_high`` the unadjusted ones).
+    ``paths`` is the CAAR over the event window with its 95% band, per basket.
+    """
+
+    shock: ShockResult
+    timeline: pd.DataFrame
     indices: pd.DataFrame
-    falls: pd.DataFrame
+    fx: pd.DataFrame
+    movers: pd.DataFrame
+    baskets: pd.DataFrame
     study: pd.DataFrame
+    paths: pd.DataFrame
     ar: pd.DataFrame
     excluded: pd.DataFrame
     params: dict[str, Any]
-    timeline: pd.DataFrame
-    forecast: pd.DataFrame
-    episodes: pd.DataFrame
-    notes: dict[str, str]
-    scenarios: ScenarioTables | None = None
-    scan_range: tuple[str, str] = ("", "")
+    forecast: ForecastOutcome
+    scan: ScanOutcome
+    scenarios: tuple[ScenarioRun, ...] = ()
+    windows: tuple[str, ...] = ()
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def name(self, key: str, lang: str) -> str:
+        """The English or Japanese name of a symbol or basket (the key itself if unknown)."""
+        en, ja = self.names.get(key, (key, key))
+        return (ja or en) if lang == "ja" else en
 
     def csvs(self) -> dict[str, pd.DataFrame]:
         """File name -> table, for every table a chart or a table of the report reads."""
-        return {
+        out = {
+            "report_timeline.csv": self.timeline,
             "report_indices.csv": self.indices,
-            "report_falls.csv": self.falls,
+            "report_fx.csv": self.fx,
+            "report_movers.csv": self.movers,
+            "report_baskets.csv": self.baskets,
             "report_study.csv": self.study,
+            "report_caar_paths.csv": self.paths,
             "report_ar.csv": self.ar,
             "report_excluded.csv": self.excluded,
-            "report_timeline.csv": self.timeline,
-            "report_forecast.csv": self.forecast,
-            "report_episodes.csv": self.episodes,
-            **(
-                {
-                    "report_export_controls.csv": self.scenarios.firms,
-                    "report_calibration.csv": self.scenarios.calibration,
-                    "report_power.csv": self.scenarios.power,
-                    "report_iea.csv": self.scenarios.iea,
-                    "report_compute.csv": self.scenarios.compute,
-                    "report_inputs.csv": self.scenarios.inputs,
-                }
-                if self.scenarios is not None
-                else {}
-            ),
+            "report_forecast.csv": self.forecast.table,
+            "report_episodes.csv": self.scan.episodes,
         }
+        for run in self.scenarios:
+            stem = run.path.stem
+            out[f"report_scenario_{stem}.csv"] = run.result.quantiles
+            out[f"report_scenario_{stem}_inputs.csv"] = run.result.inputs
+            cal = run.result.extra.get("calibration")
+            if cal is not None:
+                out[f"report_scenario_{stem}_calibration.csv"] = cal.scatter
+        return out
 
 
-def report_tables(demo: DemoResult) -> ReportTables:
-    """Collect the report's tables from a finished demo run.
+def rows(frame: pd.DataFrame) -> list[Any]:
+    """The rows of ``frame`` as objects with one attribute per column."""
+    return [SimpleNamespace(**{str(k): v for k, v in r.items()}) for r in frame.to_dict("records")]
 
-    Raises
-    ------
-    ValueError
-        When the demo ran without its event study.
-    """
-    if demo.study is None:
-        raise ValueError("the demo result holds no event study")
-    moves = demo.moves
-    indices = moves.loc[moves["kind"] == "index"].reset_index(drop=True)
-    falls = demo.headline.reset_index(drop=True)
-    rows, ars, excluded = [], [], []
+
+def key_window(windows: tuple[str, ...]) -> str:
+    """The window the key findings read: the spec's first CAR window."""
+    return windows[0] if windows else "0:0"
+
+
+def report_tables(result: Any) -> ReportTables:
+    """Collect the report's tables from a shock result (or a demo run holding one)."""
+    shock: ShockResult = getattr(result, "shock", result)
+    names = {
+        str(r.symbol): (str(r.name or r.symbol), str(r.name_ja or r.name or r.symbol))
+        for r in rows(shock.names)
+    }
+    names.update(
+        {
+            str(r.basket): (str(r.name or r.basket), str(r.name_ja or r.name or r.basket))
+            for r in rows(shock.basket_names)
+        }
+    )
+    studies, ars, excluded, paths = [], [], [], []
     params: dict[str, Any] = {}
-    for exchange, res in demo.study.results.items():
-        caar = res.caar.query("window in @WINDOWS")
-        tests = res.tests.query("window in @WINDOWS and test in @TESTS")
+    windows: tuple[str, ...] = ()
+    for exchange, res in shock.study.results.items():
+        windows = tuple(res.parameters.car_windows)
+        caar = res.caar
+        tests = res.tests.query("window in @windows and test in @TESTS")
         wide = tests.pivot_table(index=["group", "window"], columns="test", values="p_value")
         wide = wide.rename(columns=TESTS).reset_index()
-        rows.append(caar.merge(wide, on=["group", "window"], how="left").assign(exchange=exchange))
+        for col in TESTS.values():
+            if col not in wide:
+                wide[col] = np.nan
+        merged = caar.query("window in @windows").merge(wide, on=["group", "window"], how="left")
+        studies.append(merged.assign(exchange=exchange))
         ar = res.ar[["symbol", "group", "rel_day", "session", "ar"]]
         ars.append(ar.assign(exchange=exchange))
         excluded.append(res.excluded.assign(exchange=exchange))
+        paths.append(_paths(res.ar, caar).assign(exchange=exchange))
         params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
-    store = Store(demo.manifest["store"])
-    new_york = demo.session("XNYS", "day0").day
-    news = demo.news.tz_localize(None) if demo.news.tzinfo else demo.news
-    scan_range = (
-        f"{news - SCAN_MARGIN[0]:%Y-%m-%d}",
-        f"{news + SCAN_MARGIN[1]:%Y-%m-%d}",
-    )
-    notes: dict[str, str] = {}
-    forecast = pd.DataFrame(columns=["target", "forecast", "lower", "upper", "actual"])
-    episodes = pd.DataFrame(columns=["rank", "sessions", "severity", "baskets", "events"])
-    with warnings.catch_warnings():  # the demo already reported what the data lacks
-        warnings.simplefilter("ignore")
-        try:
-            forecast = forecast_next(store, new_york).table
-        except InputError as exc:  # too little history (e.g. the synthetic sample)
-            notes["timeline"] = str(exc)
-        try:
-            episodes = scan(store, *scan_range).episodes.head(TOP_EPISODES)
-        except InputError as exc:
-            notes["episodes"] = str(exc)
-        scenarios = scenario_tables(store)
-    study = pd.concat(rows, ignore_index=True)
+    study = pd.concat(studies, ignore_index=True)
     study = study.loc[study["group"] != "all"].reset_index(drop=True)
+    study = study.rename(columns={"ci_low": "ci_t_low", "ci_high": "ci_t_high"})
+    study = study.rename(columns={"ci_kp_low": "ci_low", "ci_kp_high": "ci_high"})
+    order = {w: i for i, w in enumerate(windows)}
+    study = study.sort_values(
+        ["exchange", "group", "window"],
+        key=lambda c: c.map(order) if c.name == "window" else c,
+        kind="stable",
+    )
+    study = study[
+        [
+            "exchange",
+            "group",
+            "window",
+            "n",
+            "caar",
+            "ci_low",
+            "ci_high",
+            "ci_t_low",
+            "ci_t_high",
+            "rbar",
+            *TESTS.values(),
+        ]
+    ].reset_index(drop=True)
+    timeline = pd.DataFrame(
+        {
+            "exchange": [s.exchange for s in shock.sessions],
+            "session": [s.day for s in shock.sessions],
+            "role": [s.role for s in shock.sessions],
+            "open_utc": [s.open_utc for s in shock.sessions],
+            "close_utc": [s.close_utc for s in shock.sessions],
+            "follows": [s.follows for s in shock.sessions],
+            "follows_close_utc": [s.follows_close_utc for s in shock.sessions],
+            "gap_hours": [s.gap_hours for s in shock.sessions],
+        }
+    )
+    columns = ["exchange", "session", "role", "symbol", "name", "name_ja", "level", "change", "ret"]
     return ReportTables(
-        indices=indices,
-        falls=falls,
-        study=study[
-            ["exchange", "group", "window", "n", "caar", "ci_low", "ci_high", *TESTS.values()]
-        ],
+        shock=shock,
+        timeline=timeline,
+        indices=shock.indices[columns].reset_index(drop=True),
+        fx=shock.fx.reset_index(drop=True),
+        movers=shock.headline[[*columns, "baskets"]].reset_index(drop=True),
+        baskets=shock.baskets.reset_index(drop=True),
+        study=study,
+        paths=pd.concat(paths, ignore_index=True),
         ar=pd.concat(ars, ignore_index=True),
         excluded=pd.concat(excluded, ignore_index=True),
         params=params,
-        timeline=_timeline(demo.sessions),
-        forecast=forecast,
-        episodes=episodes[["rank", "sessions", "severity", "baskets", "events"]],
-        notes=notes,
-        scenarios=scenarios,
-        scan_range=scan_range,
+        forecast=shock.forecast,
+        scan=shock.scan,
+        scenarios=shock.scenarios,
+        windows=windows,
+        names=names,
     )
 
 
-def _timeline(sessions: tuple[ShockSession, ...]) -> pd.DataFrame:
-    """UTC open and close of the event sessions, in the order they happened."""
-    return pd.DataFrame(
-        {
-            "exchange": [s.exchange for s in sessions],
-            "session": [s.day for s in sessions],
-            "role": [s.role for s in sessions],
-            "open_utc": [s.open_utc for s in sessions],
-            "close_utc": [s.close_utc for s in sessions],
-        }
-    )
+def _paths(ar: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
+    """Each basket's CAAR over the event window with a 95% band.
+
+    The path at day ``k`` is the mean over the basket's stocks of their abnormal returns summed
+    from the first day of the event window to ``k`` (a missing return adds nothing). The band is
+    the Student-t interval of those sums, widened for cross-correlation as Kolari and Pynnönen
+    (2010) do, by ``sqrt((1 + (n - 1) r) / (1 - r))`` with ``r`` the basket's average
+    cross-correlation of daily abnormal returns (the study's ``rbar`` of its shortest CAR window).
+    """
+    out = []
+    for group, part in ar.groupby("group", observed=True, sort=True):
+        wide = part.pivot_table(index="symbol", columns="rel_day", values="ar", observed=True)
+        wide = wide.sort_index(axis=1)
+        cum = wide.fillna(0.0).cumsum(axis=1).where(wide.notna().cumsum(axis=1) > 0)
+        n = cum.notna().sum(axis=0)
+        mean = cum.mean(axis=0)
+        sd = cum.std(axis=0, ddof=1)
+        rows = caar.loc[caar["group"] == group]
+        r = 0.0
+        if len(rows) and "rbar" in rows:
+            bounds = rows["window"].str.split(":", expand=True).astype(int)
+            r = float(rows["rbar"].to_numpy()[np.argmin(bounds[1] - bounds[0])])
+        r = 0.0 if not np.isfinite(r) else r
+        with np.errstate(invalid="ignore", divide="ignore"):
+            widen = np.sqrt((1.0 + (n - 1) * r) / (1.0 - r))
+            half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * sd / np.sqrt(n) * widen
+        out.append(
+            pd.DataFrame(
+                {
+                    "group": str(group),
+                    "rel_day": [int(c) for c in cum.columns],
+                    "n": n.to_numpy(),
+                    "caar": mean.to_numpy(),
+                    "low": (mean - half).to_numpy(),
+                    "high": (mean + half).to_numpy(),
+                    "rbar": r,
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()

@@ -1,206 +1,400 @@
-"""The report's charts: plotly figures for the HTML, matplotlib PNGs for the Markdown."""
+"""The report's charts: plotly figures for the HTML, matplotlib PNGs for the Markdown.
+
+Both renderers draw the same data: the largest moves (sorted; gains and falls in the locale's
+colours: red up and blue down in Japanese, green up and red down in English), each basket's CAAR
+path over the event window with its 95% band, the CAAR of the key window with its interval, the
+abnormal returns of every stock by session (rows named and grouped by basket), the forecast of
+Tokyo's next session against the actual move, and each scenario's chart. Labels are names, never
+codes, and every title, axis and legend comes from the locale.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ipposaki.report.content import ReportTables
+from ipposaki.report import prose
+from ipposaki.report.content import ReportTables, key_window, rows
 from ipposaki.report.locale import Locale
-from ipposaki.report.scenarios import ScenarioTables
+from ipposaki.shock.result import ScenarioRun
 
-__all__ = ["ar_matrix", "figures", "write_pngs"]
+__all__ = ["chart_ids", "figures", "heatmap_rows", "write_pngs"]
 
 #: Fonts tried, in order, for Japanese text in the PNG charts (Debian's fonts-noto-cjk first).
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Serif CJK JP", "IPAexGothic", "IPAGothic", "TakaoGothic")
+#: Where Debian's fonts-noto-cjk puts its collections; matplotlib does not scan .ttc files.
+CJK_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+)
+_PALETTE = (
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#666666",
+    "#1f78b4",
+    "#b15928",
+)
 
 
-def _falls(tables: ReportTables, loc: Locale) -> pd.DataFrame:
-    name = "name_ja" if loc.lang == "ja" else "name"
-    frame = tables.falls.assign(
-        label=tables.falls["symbol"] + " " + tables.falls[name].astype(str),
-        when=tables.falls["exchange"]
-        + " "
-        + pd.to_datetime(tables.falls["session"]).dt.strftime("%m-%d"),
-    )
-    return frame
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
-def _study(tables: ReportTables) -> pd.DataFrame:
-    study = tables.study.query("window == '0:1'")
-    return study.assign(label=study["exchange"] + " " + study["group"])
+@dataclass(frozen=True)
+class _Movers:
+    labels: list[str]
+    values: list[float]
+    colors: list[str]
 
 
-def ar_matrix(tables: ReportTables) -> pd.DataFrame:
-    """Symbols (with exchange) x relative days of abnormal returns."""
+def _movers(tables: ReportTables, loc: Locale) -> _Movers:
+    m = tables.movers
+    labels = [
+        f"{tables.name(r.symbol, loc.lang)} ({loc.session(r.exchange, r.session, year=False)})"
+        for r in rows(m)
+    ]
+    up, down = loc.t("colors.up"), loc.t("colors.down")
+    values = [round(100 * float(x), 2) for x in m["ret"]]
+    return _Movers(labels, values, [up if v >= 0 else down for v in values])
+
+
+def heatmap_rows(tables: ReportTables, loc: Locale) -> pd.DataFrame:
+    """Stocks x relative days of abnormal returns (in %), rows named and ordered by basket.
+
+    The index holds the stocks' names; ``attrs["groups"]`` lists (basket name, first row, last
+    row) for the separators and labels.
+    """
     ar = tables.ar.assign(
-        row=tables.ar["exchange"].astype(str) + " " + tables.ar["symbol"].astype(str)
+        group=tables.ar["group"].astype(str).str.split("/").str[-1],
+        symbol=tables.ar["symbol"].astype(str),
     )
-    return ar.pivot_table(index="row", columns="rel_day", values="ar", aggfunc="mean")
+    order = {g: i for i, g in enumerate(dict.fromkeys(tables.study["group"]))}
+    matrix = ar.pivot_table(
+        index=["group", "symbol"], columns="rel_day", values="ar", aggfunc="mean", observed=True
+    )
+    keys = sorted(matrix.index, key=lambda k: (order.get(k[0], 99), k[1]))
+    matrix = 100 * matrix.loc[keys]
+    groups, start = [], 0
+    for group, part in pd.Series([k[0] for k in keys]).groupby([k[0] for k in keys], sort=False):
+        groups.append((tables.name(str(group), loc.lang), start, start + len(part) - 1))
+        start += len(part)
+    names = [tables.name(sym, loc.lang) for _, sym in keys]
+    out = pd.DataFrame(matrix.to_numpy(), index=names, columns=[int(c) for c in matrix.columns])
+    out.attrs["groups"] = groups
+    return out
+
+
+def chart_ids(tables: ReportTables) -> list[str]:
+    """The charts this report draws, in order."""
+    ids = ["chart-movers", "chart-paths", "chart-study", "chart-heatmap"]
+    if tables.forecast.made and len(tables.forecast.table):
+        ids.append("chart-forecast")
+    for run in tables.scenarios:
+        stem = run.path.stem
+        if run.kind == "export_controls":
+            ids.append(f"chart-export-{stem}")
+            if run.result.extra.get("calibration") is not None:
+                ids.append(f"chart-calibration-{stem}")
+        elif run.kind == "power":
+            ids.append(f"chart-power-{stem}")
+    return ids
+
+
+# -- plotly ------------------------------------------------------------------------------------
 
 
 def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
     """Plotly figures as JSON-ready dicts, by chart id."""
     import plotly.graph_objects as go
 
-    falls = _falls(tables, loc)
-    fig_falls = go.Figure()
-    for when, part in falls.groupby("when", sort=False):
-        fig_falls.add_bar(
-            x=(100 * part["ret"]).round(2), y=part["label"], orientation="h", name=str(when)
-        )
-    fig_falls.update_layout(title=loc.t("headline.chart"), xaxis_title="%", height=520)
+    out: dict[str, Any] = {}
+    pct = loc.t("axis.percent")
 
-    study = _study(tables)
-    fig_study = go.Figure(
+    m = _movers(tables, loc)
+    fig = go.Figure(go.Bar(x=m.values, y=m.labels, orientation="h", marker_color=m.colors))
+    fig.update_layout(
+        title=loc.t("charts.movers"),
+        xaxis_title=loc.t("axis.return"),
+        yaxis={"autorange": "reversed", "automargin": True, "dtick": 1},
+        height=max(360, 26 * len(m.labels) + 120),
+        showlegend=False,
+    )
+    out["chart-movers"] = fig
+
+    fig = go.Figure()
+    for i, (key, part) in enumerate(tables.paths.groupby(["exchange", "group"], sort=False)):
+        color = _PALETTE[i % len(_PALETTE)]
+        name = f"{tables.name(str(key[1]), loc.lang)} ({loc.exchange(str(key[0]))})"
+        x = [int(v) for v in part["rel_day"]]
+        fig.add_scatter(
+            x=x + x[::-1],
+            y=list((100 * part["high"]).round(3)) + list((100 * part["low"]).round(3))[::-1],
+            fill="toself",
+            fillcolor=_rgba(color, 0.12),
+            line={"width": 0},
+            hoverinfo="skip",
+            legendgroup=name,
+            showlegend=False,
+        )
+        fig.add_scatter(
+            x=x,
+            y=list((100 * part["caar"]).round(3)),
+            mode="lines+markers",
+            line={"color": color},
+            name=name,
+            legendgroup=name,
+        )
+    fig.add_vline(x=0, line_dash="dot", line_color="#888")
+    fig.update_layout(
+        title=loc.t("charts.paths"),
+        xaxis_title=loc.t("axis.rel_day"),
+        yaxis_title=loc.t("axis.caar"),
+        height=520,
+    )
+    out["chart-paths"] = fig
+
+    study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
+    labels = [f"{tables.name(r.group, loc.lang)} ({loc.exchange(r.exchange)})" for r in rows(study)]
+    up, down = loc.t("colors.up"), loc.t("colors.down")
+    fig = go.Figure(
         go.Bar(
-            x=study["label"],
-            y=(100 * study["caar"]).round(2),
+            x=labels,
+            y=list((100 * study["caar"]).round(2)),
+            marker_color=[up if v >= 0 else down for v in study["caar"]],
             error_y={
                 "type": "data",
                 "symmetric": False,
-                "array": (100 * (study["ci_high"] - study["caar"])).round(2),
-                "arrayminus": (100 * (study["caar"] - study["ci_low"])).round(2),
+                "array": list((100 * (study["ci_high"] - study["caar"])).round(2)),
+                "arrayminus": list((100 * (study["caar"] - study["ci_low"])).round(2)),
             },
         )
     )
-    fig_study.update_layout(title=loc.t("study.chart"), yaxis_title="CAAR %", height=460)
+    fig.update_layout(
+        title=loc.t("charts.study", window=prose.window_words(key_window(tables.windows), loc)),
+        yaxis_title=loc.t("axis.caar"),
+        height=460,
+    )
+    out["chart-study"] = fig
 
-    matrix = ar_matrix(tables)
-    values = (100 * matrix).round(2)
-    fig_heat = go.Figure(
+    heat = heatmap_rows(tables, loc)
+    fig = go.Figure(
         go.Heatmap(
-            z=values.to_numpy().tolist(),
-            x=[int(c) for c in matrix.columns],
-            y=list(matrix.index),
-            colorscale="RdBu",
+            z=heat.round(2).to_numpy().tolist(),
+            x=list(heat.columns),
+            y=list(range(len(heat))),
+            colorscale=[[0, down], [0.5, "#f7f7f7"], [1, up]],
             zmid=0,
-            colorbar={"title": loc.t("heatmap.colorbar") + " %"},
+            colorbar={"title": loc.t("axis.ar")},
+            hovertext=[[name] * len(heat.columns) for name in heat.index],
         )
     )
-    fig_heat.update_layout(
-        title=loc.t("heatmap.title"),
-        xaxis_title=loc.t("heatmap.axis_day"),
-        height=max(400, 14 * len(matrix)),
-    )
-    fc = tables.forecast
-    fig_fc = go.Figure()
-    fig_fc.add_scatter(
-        x=list(fc["target"]),
-        y=(100 * fc["forecast"]).round(2),
-        mode="markers",
-        name=loc.t("timeline.forecast"),
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": (100 * (fc["upper"] - fc["forecast"])).round(2),
-            "arrayminus": (100 * (fc["forecast"] - fc["lower"])).round(2),
+    shapes, notes = [], []
+    for label, lo, hi in heat.attrs["groups"]:
+        shapes.append(
+            {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": hi + 0.5, "y1": hi + 0.5}
+        )
+        notes.append(
+            {
+                "xref": "paper",
+                "x": 1.0,
+                "xanchor": "left",
+                "y": (lo + hi) / 2,
+                "text": label,
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+        )
+    fig.update_layout(
+        title=loc.t("charts.heatmap"),
+        xaxis_title=loc.t("axis.rel_day"),
+        yaxis={
+            "tickmode": "array",
+            "tickvals": list(range(len(heat))),
+            "ticktext": list(heat.index),
+            "autorange": "reversed",
+            "tickfont": {"size": 10},
+            "automargin": True,
         },
+        shapes=shapes,
+        annotations=notes,
+        margin={"r": 190},
+        height=max(420, 16 * len(heat) + 160),
     )
-    fig_fc.add_scatter(
-        x=list(fc["target"]),
-        y=(100 * fc["actual"]).round(2),
-        mode="markers",
-        marker={"symbol": "x", "size": 12},
-        name=loc.t("timeline.actual"),
-    )
-    fig_fc.update_layout(title=loc.t("timeline.chart"), yaxis_title="%", height=420)
-    out = {
-        "chart-forecast": fig_fc.to_plotly_json(),
-        "chart-falls": fig_falls.to_plotly_json(),
-        "chart-study": fig_study.to_plotly_json(),
-        "chart-heatmap": fig_heat.to_plotly_json(),
-    }
-    if tables.scenarios is not None:
-        out.update(_scenario_figures(tables.scenarios, loc))
+    out["chart-heatmap"] = fig
+
+    if "chart-forecast" in chart_ids(tables):
+        fc = tables.forecast.table
+        names = [tables.name(str(t), loc.lang) for t in fc["target"]]
+        fig = go.Figure()
+        fig.add_scatter(
+            x=names,
+            y=list((100 * fc["forecast"]).round(2)),
+            mode="markers",
+            name=loc.t("timeline.legend_forecast"),
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": list((100 * (fc["upper"] - fc["forecast"])).round(2)),
+                "arrayminus": list((100 * (fc["forecast"] - fc["lower"])).round(2)),
+            },
+        )
+        fig.add_scatter(
+            x=names,
+            y=list((100 * fc["actual"]).round(2)),
+            mode="markers",
+            marker={"symbol": "x", "size": 12},
+            name=loc.t("timeline.legend_actual"),
+        )
+        fig.update_layout(title=loc.t("charts.forecast"), yaxis_title=pct, height=420)
+        out["chart-forecast"] = fig
+    for run in tables.scenarios:
+        out.update(_scenario_figures(run, tables, loc))
+    return {k: v.to_plotly_json() for k, v in out.items()}
+
+
+def _firm_labels(run: ScenarioRun, tables: ReportTables, loc: Locale) -> list[str]:
+    q = run.result.quantiles
+    return [
+        tables.name(str(s), loc.lang) for s in q.loc[q["output"] == "op_profit_impact", "label"]
+    ]
+
+
+def _scenario_figures(run: ScenarioRun, tables: ReportTables, loc: Locale) -> dict[str, Any]:
+    import plotly.graph_objects as go
+
+    stem, out = run.path.stem, {}
+    q = run.result.quantiles
+    if run.kind == "export_controls":
+        f = q.loc[q["output"] == "op_profit_impact"]
+        labels = _firm_labels(run, tables, loc)
+        down = loc.t("colors.down")
+        fan = go.Figure()
+        for lo, hi, alpha, key in (("q05", "q95", 0.25, "band_90"), ("q25", "q75", 0.6, "band_50")):
+            fan.add_bar(
+                y=labels,
+                x=list(100 * (f[hi] - f[lo])),
+                base=list(100 * f[lo]),
+                orientation="h",
+                marker_color=_rgba(down, alpha),
+                name=loc.t(f"scenario.{key}"),
+            )
+        fan.add_scatter(
+            y=labels, x=list(100 * f["q50"]), mode="markers", name=loc.t("scenario.median")
+        )
+        fan.update_layout(
+            title=loc.t("scenario.export_chart"),
+            barmode="overlay",
+            xaxis_title=loc.t("scenario.axis_profit"),
+            yaxis={"autorange": "reversed", "automargin": True},
+            height=420,
+        )
+        out[f"chart-export-{stem}"] = fan
+        cal = run.result.extra.get("calibration")
+        if cal is not None:
+            c = cal.scatter
+            scatter = go.Figure(
+                go.Scatter(
+                    x=list(c["china_share"]),
+                    y=list(100 * c["car"]),
+                    mode="markers",
+                    text=[
+                        f"{tables.name(str(s), loc.lang)} {e}"
+                        for s, e in zip(c["symbol"], c["event_id"], strict=True)
+                    ],
+                    name=loc.t("scenario.points"),
+                )
+            )
+            for name, xs, ys, dash in _fit_lines(cal, loc):
+                scatter.add_scatter(
+                    x=xs, y=ys, mode="lines", name=name, line={"dash": dash, "color": "#444"}
+                )
+            scatter.update_layout(
+                title=loc.t(
+                    "scenario.calibration_chart", window=prose.window_words(cal.window, loc)
+                ),
+                xaxis_title=loc.t("scenario.axis_share"),
+                yaxis_title=loc.t("scenario.axis_car"),
+                height=440,
+            )
+            out[f"chart-calibration-{stem}"] = scatter
+    elif run.kind == "power":
+        power = go.Figure()
+        for output, key, color in (
+            ("twh_no_iown", "without_iown", "rgba(33,102,172,{a})"),
+            ("twh", "with_iown", "rgba(27,120,55,{a})"),
+        ):
+            p = q.loc[q["output"] == output]
+            years = [int(y) for y in p["label"]]
+            name = loc.t(f"scenario.{key}")
+            power.add_scatter(
+                x=years, y=list(p["q95"]), mode="lines", line={"width": 0}, showlegend=False
+            )
+            power.add_scatter(
+                x=years,
+                y=list(p["q05"]),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=color.format(a=0.15),
+                name=loc.t("scenario.band_of", name=name),
+            )
+            power.add_scatter(
+                x=years,
+                y=list(p["q50"]),
+                mode="lines",
+                line={"color": color.format(a=1)},
+                name=name,
+            )
+        ref = run.result.extra.get("reference")
+        if isinstance(ref, pd.DataFrame):
+            for path, part in ref.groupby("path", sort=False):
+                power.add_scatter(
+                    x=[int(y) for y in part["year"]],
+                    y=list(part["twh"]),
+                    mode="markers+lines",
+                    name=_reference_name(str(path), loc),
+                )
+        power.update_layout(
+            title=loc.t("scenario.power_chart"), yaxis_title=loc.t("scenario.axis_twh"), height=460
+        )
+        out[f"chart-power-{stem}"] = power
     return out
 
 
-def _scenario_figures(sc: ScenarioTables, loc: Locale) -> dict[str, dict[str, Any]]:
-    import plotly.graph_objects as go
-
-    f = sc.firms
-    fan = go.Figure()
-    for lo, hi, alpha in (("q05", "q95", 0.25), ("q25", "q75", 0.6)):  # outer band, then inner
-        fan.add_bar(
-            y=list(f["label"]),
-            x=100 * (f[hi] - f[lo]),
-            base=100 * f[lo],
-            orientation="h",
-            marker_color=f"rgba(178,24,43,{alpha})",
-            name=f"{int(lo[1:])}–{int(hi[1:])}%",
-        )
-    fan.add_scatter(
-        y=list(f["label"]), x=100 * f["q50"], mode="markers", name=loc.t("export.col_q50")
-    )
-    fan.update_layout(
-        title=loc.t("export.chart_fan"), barmode="overlay", xaxis_title="%", height=420
-    )
-
-    c = sc.calibration
-    scatter = go.Figure(
-        go.Scatter(
-            x=list(c["china_share"]),
-            y=list(100 * c["car"]),
-            mode="markers",
-            text=list(c["symbol"] + " " + c["event_id"]),
-            name="CAR",
-        )
-    )
-    if sc.slope:
-        xs = [0.0, float(c["china_share"].max()) if len(c) else 1.0]
-        mean_x, mean_y = float(c["china_share"].mean()), float(c["car"].mean())
-        line = [100 * (mean_y + sc.slope["slope"] * (x - mean_x)) for x in xs]
-        scatter.add_scatter(x=xs, y=line, mode="lines", name=f"slope {sc.slope['slope']:.3f}")
-    scatter.update_layout(
-        title=loc.t("export.chart_scatter"),
-        xaxis_title=loc.t("export.axis_share"),
-        yaxis_title=loc.t("export.axis_car") + " %",
-        height=420,
-    )
-
-    power = go.Figure()
-    for output, name, color in (
-        ("twh_no_iown", loc.t("power.without_iown"), "rgba(33,102,172,{a})"),
-        ("twh", loc.t("power.with_iown"), "rgba(27,120,55,{a})"),
-    ):
-        p = sc.power.loc[sc.power["output"] == output]
-        years = [int(y) for y in p["label"]]
-        power.add_scatter(
-            x=years, y=list(p["q95"]), mode="lines", line={"width": 0}, showlegend=False
-        )
-        power.add_scatter(
-            x=years,
-            y=list(p["q05"]),
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=color.format(a=0.15),
-            name=f"{name} 5–95%",
-        )
-        power.add_scatter(
-            x=years, y=list(p["q50"]), mode="lines", line={"color": color.format(a=1)}, name=name
-        )
-    for path, part in sc.iea.groupby("path"):
-        power.add_scatter(
-            x=list(part["year"]), y=list(part["twh"]), mode="markers+lines", name=str(path)
-        )
-    power.update_layout(title=loc.t("power.chart"), yaxis_title="TWh", height=460)
-    return {
-        "chart-export": fan.to_plotly_json(),
-        "chart-calibration": scatter.to_plotly_json(),
-        "chart-power": power.to_plotly_json(),
-    }
+def _reference_name(path: str, loc: Locale) -> str:
+    key = "scenario.reference." + path.replace(" ", "_").replace("-", "_").lower()
+    return loc.t(key) if loc.has(key) else path
 
 
-#: Where Debian's fonts-noto-cjk puts its collections; matplotlib does not scan .ttc files.
-CJK_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-)
+def _fit_lines(cal: Any, loc: Locale) -> list[tuple[str, list[float], list[float], str]]:
+    """The fitted line and the lines of its slope's 95% bounds through the mean point."""
+    c = cal.scatter
+    x = c["china_share"].astype(float)
+    ok = x.notna() & c["car"].notna()
+    if not ok.any():
+        return []
+    xs = [float(x[ok].min()), float(x[ok].max())]
+    mean_x, mean_y = float(x[ok].mean()), float(c.loc[ok, "car"].mean())
+    const = float(cal.table.loc["const", "coef"]) if "const" in cal.table.index else np.nan
+    line = [100 * (const + cal.slope * v) for v in xs]
+    out = [(loc.t("scenario.fit", slope=loc.num(cal.slope, 3, sign=True)), xs, line, "solid")]
+    for bound in (cal.ci_low, cal.ci_high):
+        ys = [100 * (mean_y + bound * (v - mean_x)) for v in xs]
+        out.append((loc.t("scenario.fit_bound", slope=loc.num(bound, 3, sign=True)), xs, ys, "dot"))
+    return out
+
+
+# -- PNG ---------------------------------------------------------------------------------------
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -208,7 +402,7 @@ def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
@@ -238,114 +432,168 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
 
     font = _cjk_font()
     rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    rc["axes.unicode_minus"] = True
     paths: dict[str, Path] = {}
+    lang = loc.lang
     with plt.rc_context(rc):  # type: ignore[arg-type]
-        falls = _falls(tables, loc)
-        fig, ax = plt.subplots(figsize=(8, 6))
-        ax.barh(falls["label"] + " (" + falls["when"] + ")", 100 * falls["ret"], color="#b2182b")
+        m = _movers(tables, loc)
+        fig, ax = plt.subplots(figsize=(8, max(3.0, 0.32 * len(m.labels) + 1.2)))
+        ax.barh(range(len(m.labels)), m.values, color=m.colors)
+        ax.set_yticks(range(len(m.labels)), m.labels, fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("%")
-        ax.set_title(loc.t("headline.chart"))
-        paths["chart-falls"] = _save(fig, out / f"chart-falls.{loc.lang}.png")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(loc.t("axis.return"))
+        ax.set_title(loc.t("charts.movers"))
+        paths["chart-movers"] = _save(fig, out / f"chart-movers.{lang}.png")
 
-        study = _study(tables)
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for i, (key, part) in enumerate(tables.paths.groupby(["exchange", "group"], sort=False)):
+            color = _PALETTE[i % len(_PALETTE)]
+            name = f"{tables.name(str(key[1]), lang)} ({loc.exchange(str(key[0]))})"
+            x = part["rel_day"].astype(int)
+            ax.fill_between(x, 100 * part["low"], 100 * part["high"], color=color, alpha=0.12)
+            ax.plot(x, 100 * part["caar"], marker="o", markersize=3, color=color, label=name)
+        ax.axvline(0, color="#888", linestyle=":")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(loc.t("axis.rel_day"))
+        ax.set_ylabel(loc.t("axis.caar"))
+        ax.set_title(loc.t("charts.paths"))
+        ax.legend(fontsize=7, ncol=2)
+        paths["chart-paths"] = _save(fig, out / f"chart-paths.{lang}.png")
+
+        study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
+        labels = [
+            f"{tables.name(r.group, lang)}\n({loc.exchange(r.exchange)})" for r in rows(study)
+        ]
         fig, ax = plt.subplots(figsize=(8, 4.5))
         err = np.vstack(
             [100 * (study["caar"] - study["ci_low"]), 100 * (study["ci_high"] - study["caar"])]
         )
-        ax.bar(study["label"], 100 * study["caar"], yerr=err, color="#2166ac", capsize=3)
+        colors = [loc.t("colors.up") if v >= 0 else loc.t("colors.down") for v in study["caar"]]
+        ax.bar(range(len(study)), 100 * study["caar"], yerr=err, color=colors, capsize=3)
+        ax.set_xticks(range(len(study)), labels, fontsize=7, rotation=30, ha="right")
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel("CAAR %")
-        ax.set_title(loc.t("study.chart"))
-        ax.tick_params(axis="x", labelrotation=45)
-        paths["chart-study"] = _save(fig, out / f"chart-study.{loc.lang}.png")
+        ax.set_ylabel(loc.t("axis.caar"))
+        ax.set_title(
+            loc.t("charts.study", window=prose.window_words(key_window(tables.windows), loc))
+        )
+        paths["chart-study"] = _save(fig, out / f"chart-study.{lang}.png")
 
-        matrix = ar_matrix(tables)
-        fig, ax = plt.subplots(figsize=(8, max(4, 0.16 * len(matrix))))
-        lim = float(np.nanmax(np.abs(matrix.to_numpy()))) * 100 if matrix.size else 1.0
-        im = ax.imshow(100 * matrix.to_numpy(), aspect="auto", cmap="RdBu", vmin=-lim, vmax=lim)
-        ax.set_yticks(range(len(matrix)), matrix.index, fontsize=6)
-        ax.set_xticks(range(len(matrix.columns)), [str(c) for c in matrix.columns], fontsize=7)
-        ax.set_xlabel(loc.t("heatmap.axis_day"))
-        ax.set_title(loc.t("heatmap.title"))
-        fig.colorbar(im, ax=ax, label=loc.t("heatmap.colorbar") + " %")
-        paths["chart-heatmap"] = _save(fig, out / f"chart-heatmap.{loc.lang}.png")
-        fc = tables.forecast
-        fig, ax = plt.subplots(figsize=(8, 4))
-        x = np.arange(len(fc))
-        err = np.vstack(
-            [100 * (fc["forecast"] - fc["lower"]), 100 * (fc["upper"] - fc["forecast"])]
+        heat = heatmap_rows(tables, loc)
+        from matplotlib.colors import LinearSegmentedColormap
+
+        cmap = LinearSegmentedColormap.from_list(
+            "updown", [loc.t("colors.down"), "#f7f7f7", loc.t("colors.up")]
         )
-        ax.errorbar(
-            x, 100 * fc["forecast"], yerr=err, fmt="o", capsize=4, label=loc.t("timeline.forecast")
-        )
-        ax.scatter(
-            x, 100 * fc["actual"], marker="x", s=80, color="#b2182b", label=loc.t("timeline.actual")
-        )
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(x, list(fc["target"]))
-        ax.set_ylabel("%")
-        ax.set_title(loc.t("timeline.chart"))
-        ax.legend()
-        paths["chart-forecast"] = _save(fig, out / f"chart-forecast.{loc.lang}.png")
-        if tables.scenarios is not None:
-            paths.update(_scenario_pngs(tables.scenarios, loc, out))
+        fig, ax = plt.subplots(figsize=(9, max(4, 0.2 * len(heat) + 1.5)))
+        values = heat.to_numpy(dtype=float)
+        lim = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+        im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-lim, vmax=lim)
+        ax.set_yticks(range(len(heat)), list(heat.index), fontsize=7)
+        ax.set_xticks(range(len(heat.columns)), [str(c) for c in heat.columns], fontsize=7)
+        for label, lo, hi in heat.attrs["groups"]:
+            ax.axhline(hi + 0.5, color="black", linewidth=0.6)
+            ax.text(len(heat.columns) - 0.3, (lo + hi) / 2, label, fontsize=7, va="center")
+        ax.set_xlabel(loc.t("axis.rel_day"))
+        ax.set_title(loc.t("charts.heatmap"))
+        fig.colorbar(im, ax=ax, label=loc.t("axis.ar"), pad=0.2)
+        paths["chart-heatmap"] = _save(fig, out / f"chart-heatmap.{lang}.png")
+
+        if "chart-forecast" in chart_ids(tables):
+            fc = tables.forecast.table
+            xs = np.arange(len(fc))
+            fig, ax = plt.subplots(figsize=(8, 4))
+            err = np.vstack(
+                [100 * (fc["forecast"] - fc["lower"]), 100 * (fc["upper"] - fc["forecast"])]
+            )
+            ax.errorbar(
+                xs,
+                100 * fc["forecast"],
+                yerr=err,
+                fmt="o",
+                capsize=4,
+                label=loc.t("timeline.legend_forecast"),
+            )
+            ax.scatter(
+                xs, 100 * fc["actual"], marker="x", s=80, color="#b2182b",
+                label=loc.t("timeline.legend_actual"),
+            )  # fmt: skip
+            ax.axhline(0, color="black", linewidth=0.8)
+            ax.set_xticks(xs, [tables.name(str(t), lang) for t in fc["target"]], fontsize=8)
+            ax.set_ylabel(loc.t("axis.percent"))
+            ax.set_title(loc.t("charts.forecast"))
+            ax.legend()
+            paths["chart-forecast"] = _save(fig, out / f"chart-forecast.{lang}.png")
+        for run in tables.scenarios:
+            paths.update(_scenario_pngs(run, tables, loc, out))
     return paths
 
 
-def _scenario_pngs(sc: ScenarioTables, loc: Locale, out: Path) -> dict[str, Path]:
+def _scenario_pngs(
+    run: ScenarioRun, tables: ReportTables, loc: Locale, out: Path
+) -> dict[str, Path]:
     import matplotlib.pyplot as plt
 
-    paths: dict[str, Path] = {}
-    f = sc.firms
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    y = np.arange(len(f))
-    ax.barh(
-        y,
-        100 * (f["q95"] - f["q05"]),
-        left=100 * f["q05"],
-        color="#b2182b",
-        alpha=0.25,
-        label="5–95%",
-    )
-    ax.barh(
-        y,
-        100 * (f["q75"] - f["q25"]),
-        left=100 * f["q25"],
-        color="#b2182b",
-        alpha=0.6,
-        label="25–75%",
-    )
-    ax.plot(100 * f["q50"], y, "ko", label=loc.t("export.col_q50"))
-    ax.set_yticks(y, list(f["label"]))
-    ax.invert_yaxis()
-    ax.set_xlabel("%")
-    ax.set_title(loc.t("export.chart_fan"))
-    ax.legend(fontsize=8)
-    paths["chart-export"] = _save(fig, out / f"chart-export.{loc.lang}.png")
-
-    c = sc.calibration
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.scatter(c["china_share"], 100 * c["car"].astype(float), color="#2166ac")
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xlabel(loc.t("export.axis_share"))
-    ax.set_ylabel(loc.t("export.axis_car") + " %")
-    ax.set_title(loc.t("export.chart_scatter"))
-    paths["chart-calibration"] = _save(fig, out / f"chart-calibration.{loc.lang}.png")
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for output, name, color in (
-        ("twh_no_iown", loc.t("power.without_iown"), "#2166ac"),
-        ("twh", loc.t("power.with_iown"), "#1b7837"),
-    ):
-        p = sc.power.loc[sc.power["output"] == output]
-        years = p["label"].astype(int)
-        ax.fill_between(years, p["q05"], p["q95"], color=color, alpha=0.15)
-        ax.plot(years, p["q50"], color=color, label=name)
-    for path, part in sc.iea.groupby("path"):
-        ax.plot(part["year"], part["twh"], "o--", label=str(path))
-    ax.set_ylabel("TWh")
-    ax.set_title(loc.t("power.chart"))
-    ax.legend(fontsize=8)
-    paths["chart-power"] = _save(fig, out / f"chart-power.{loc.lang}.png")
+    stem, lang, paths = run.path.stem, loc.lang, {}
+    q = run.result.quantiles
+    if run.kind == "export_controls":
+        f = q.loc[q["output"] == "op_profit_impact"]
+        labels = _firm_labels(run, tables, loc)
+        color = loc.t("colors.down")
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        y = np.arange(len(f))
+        for lo, hi, alpha, key in (("q05", "q95", 0.25, "band_90"), ("q25", "q75", 0.6, "band_50")):
+            ax.barh(
+                y,
+                100 * (f[hi] - f[lo]),
+                left=100 * f[lo],
+                color=color,
+                alpha=alpha,
+                label=loc.t(f"scenario.{key}"),
+            )
+        ax.plot(100 * f["q50"], y, "ko", label=loc.t("scenario.median"))
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(loc.t("scenario.axis_profit"))
+        ax.set_title(loc.t("scenario.export_chart"))
+        ax.legend(fontsize=8)
+        paths[f"chart-export-{stem}"] = _save(fig, out / f"chart-export-{stem}.{lang}.png")
+        cal = run.result.extra.get("calibration")
+        if cal is not None:
+            c = cal.scatter
+            fig, ax = plt.subplots(figsize=(7, 4.5))
+            ax.scatter(
+                c["china_share"], 100 * c["car"].astype(float), color="#2166ac",
+                label=loc.t("scenario.points"),
+            )  # fmt: skip
+            for name, xs, ys, dash in _fit_lines(cal, loc):
+                ax.plot(xs, ys, color="#444", linestyle="-" if dash == "solid" else ":", label=name)
+            ax.axhline(0, color="black", linewidth=0.8)
+            ax.set_xlabel(loc.t("scenario.axis_share"))
+            ax.set_ylabel(loc.t("scenario.axis_car"))
+            ax.set_title(
+                loc.t("scenario.calibration_chart", window=prose.window_words(cal.window, loc))
+            )
+            ax.legend(fontsize=8)
+            paths[f"chart-calibration-{stem}"] = _save(
+                fig, out / f"chart-calibration-{stem}.{lang}.png"
+            )
+    elif run.kind == "power":
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        for output, key, color in (
+            ("twh_no_iown", "without_iown", "#2166ac"),
+            ("twh", "with_iown", "#1b7837"),
+        ):
+            p = q.loc[q["output"] == output]
+            years = p["label"].astype(int)
+            ax.fill_between(years, p["q05"], p["q95"], color=color, alpha=0.15)
+            ax.plot(years, p["q50"], color=color, label=loc.t(f"scenario.{key}"))
+        ref = run.result.extra.get("reference")
+        if isinstance(ref, pd.DataFrame):
+            for path, part in ref.groupby("path", sort=False):
+                ax.plot(part["year"], part["twh"], "o--", label=_reference_name(str(path), loc))
+        ax.set_ylabel(loc.t("scenario.axis_twh"))
+        ax.set_title(loc.t("scenario.power_chart"))
+        ax.legend(fontsize=8)
+        paths[f"chart-power-{stem}"] = _save(fig, out / f"chart-power-{stem}.{lang}.png")
     return paths

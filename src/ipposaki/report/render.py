@@ -1,9 +1,16 @@
-"""Write the report: self-contained HTML (plotly.js inlined), Markdown, PNG charts and CSVs."""
+"""Write the report: self-contained HTML (plotly.js inlined), Markdown, PNG charts and CSVs.
+
+The sections are built once as a document model (:mod:`ipposaki.report.document`) from the
+:class:`~ipposaki.report.content.ReportTables` of a shock result, in the locale's words, and
+rendered twice: HTML through the Jinja template, Markdown by :func:`~ipposaki.report.document.
+markdown`. Scenario sections appear only for the scenarios the spec names.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -11,12 +18,26 @@ from typing import Any
 
 import pandas as pd
 
-from ipposaki.demo import DemoResult
-from ipposaki.report.content import ReportTables, report_tables
-from ipposaki.report.figures import figures, write_pngs
+from ipposaki.report import prose
+from ipposaki.report.content import ReportTables, key_window, report_tables, rows
+from ipposaki.report.document import (
+    Block,
+    Cell,
+    Chart,
+    Code,
+    Heading,
+    Items,
+    Para,
+    Section,
+    Table,
+    markdown,
+)
+from ipposaki.report.figures import chart_ids, figures, write_pngs
+from ipposaki.report.findings import forecast_reason, key_findings, render_finding
 from ipposaki.report.locale import Locale, load_locale
+from ipposaki.shock.result import ScenarioRun, ShockResult
 
-__all__ = ["ReportFiles", "write_report"]
+__all__ = ["ReportFiles", "build_sections", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -57,332 +78,582 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _utc(value: Any) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+def _dir(x: Any) -> str:
+    return "n" if x is None or pd.isna(x) else ("up" if float(x) >= 0 else "down")
 
 
-def _rows(tables: ReportTables, loc: Locale) -> dict[str, list[dict[str, Any]]]:
-    """Display rows with the numbers formatted for ``loc``."""
-    name = "name_ja" if loc.lang == "ja" else "name"
-
-    def cls(x: Any) -> str:
-        return "neg" if x < 0 else "pos"
-
-    def when(frame: pd.DataFrame) -> pd.Series:
-        return frame["exchange"] + " " + frame["session"].map(loc.date)
-
-    def p(x: Any) -> str:
-        return "–" if pd.isna(x) else f"{x:.3f}"
-
-    indices = [
-        {
-            "when": w,
-            "symbol": r.symbol,
-            "name": getattr(r, name),
-            "ret": loc.pct(r.ret),
-            "cls": cls(r.ret),
-        }
-        for w, r in zip(when(tables.indices), tables.indices.itertuples(), strict=True)
-    ]
-    falls = [
-        {
-            "when": w,
-            "symbol": r.symbol,
-            "name": getattr(r, name),
-            "basket": str(r.baskets),
-            "ret": loc.pct(r.ret),
-            "cls": cls(r.ret),
-        }
-        for w, r in zip(when(tables.falls), tables.falls.itertuples(), strict=True)
-    ]
-    study = [
-        {
-            "exchange": r.exchange,
-            "group": r.group,
-            "window": r.window,
-            "n": str(r.n),
-            "caar": loc.pct(r.caar),
-            "ci": f"[{loc.pct(r.ci_low)}, {loc.pct(r.ci_high)}]",
-            "p_bmp": p(r.p_bmp),
-            "p_kp": p(r.p_kp),
-            "p_rank": p(r.p_rank),
-            "cls": cls(r.caar),
-        }
-        for r in tables.study.itertuples()
-    ]
-    excluded = [{str(k): str(v) for k, v in r.items()} for r in tables.excluded.to_dict("records")]
-    timeline = [
-        {
-            "exchange": r.exchange,
-            "session": loc.date(r.session),
-            "open": _utc(r.open_utc),
-            "close": _utc(r.close_utc),
-        }
-        for r in tables.timeline.itertuples()
-    ]
-    forecast = [
-        {
-            "target": r.target,
-            "forecast": loc.pct(r.forecast),
-            "interval": f"[{loc.pct(r.lower)}, {loc.pct(r.upper)}]",
-            "actual": loc.pct(r.actual),
-            "cls": cls(r.forecast),
-            "cls_actual": cls(r.actual),
-        }
-        for r in tables.forecast.itertuples()
-    ]
-    episodes = [
-        {
-            "rank": str(r.rank),
-            "sessions": r.sessions,
-            "severity": loc.num(r.severity, 1),
-            "baskets": r.baskets,
-            "events": r.events,
-        }
-        for r in tables.episodes.itertuples()
-    ]
-    sc = tables.scenarios
-    firms, power, inputs = [], [], []
-    if sc is not None:
-        firms = [
-            {
-                "firm": r.label,
-                "q05": loc.pct(r.q05, 1),
-                "q50": loc.pct(r.q50, 1),
-                "q95": loc.pct(r.q95, 1),
-                "cls": cls(r.q50),
-            }
-            for r in sc.firms.itertuples()
-        ]
-        wide = sc.power.pivot(index="label", columns="output", values=["q05", "q50", "q95"])
-        power = [
-            {
-                "year": str(year),
-                "with": f"{loc.num(row[('q50', 'twh')], 0)} "
-                f"[{loc.num(row[('q05', 'twh')], 0)}–{loc.num(row[('q95', 'twh')], 0)}]",
-                "without": loc.num(row[("q50", "twh_no_iown")], 0),
-            }
-            for year, row in wide.iterrows()
-        ]
-        first = ~sc.inputs["scenario"].duplicated()  # name each scenario once, on its first row
-        inputs = [
-            {
-                "scenario": r.scenario if shown else "",
-                "name": r.name,
-                "distribution": r.distribution,
-                "source": r.source,
-                "guess": "✓" if r.user_guess else "",
-            }
-            for r, shown in zip(sc.inputs.itertuples(), first, strict=True)
-        ]
-    return {
-        "firms": firms,
-        "power": power,
-        "inputs": inputs,
-        "indices": indices,
-        "falls": falls,
-        "study": study,
-        "excluded": excluded,
-        "timeline": timeline,
-        "forecast": forecast,
-        "episodes": episodes,
-    }
-
-
-def _scenario_text(tables: ReportTables, loc: Locale) -> dict[str, str]:
-    sc = tables.scenarios
-    if sc is None:
-        return {"export_intro": "", "calibration_text": "", "power_intro": "", "compute_text": ""}
-    q = sc.compute.set_index("output")[["q05", "q50", "q95"]].astype(float)
-    sl = sc.slope
-    return {
-        "export_intro": loc.t("export.intro", draws=f"{sc.draws['export_controls']:,}"),
-        "calibration_text": loc.t(
-            "export.calibration",
-            window=sl.get("window", "?"),
-            slope=loc.num(sl.get("slope"), 3),
-            low=loc.num(sl.get("ci_low"), 3),
-            high=loc.num(sl.get("ci_high"), 3),
-            nobs=sl.get("nobs", 0),
-        ),
-        "power_intro": loc.t("power.intro", draws=f"{sc.draws['power']:,}"),
-        "compute_text": loc.t(
-            "power.compute_intro",
-            cost=f"${q['q50'].to_dict()['cost_usd'] / 1e6:,.3f}M",
-            mfu=loc.pct(q.loc["implied_mfu", "q50"], 1).lstrip("+"),
-            energy=loc.num(q.loc["energy_mwh", "q50"], 0),
-            elow=loc.num(q.loc["energy_mwh", "q05"], 0),
-            ehigh=loc.num(q.loc["energy_mwh", "q95"], 0),
-        ),
-    }
-
-
-def _event_words(demo: DemoResult, loc: Locale) -> dict[str, str]:
+def _words(shock: ShockResult, loc: Locale) -> dict[str, str]:
     """The event's title, news time and sessions, worded for ``loc``'s strings."""
-    ev = demo.spec.events[0]
-    news = demo.news
-    when = f"{loc.date(news)} {news:%H:%M} UTC" if ev.timestamp is not None else loc.date(news)
-    ny = demo.session("XNYS", "day0")
-    tk0, nxt = demo.session("XTKS", "day0"), demo.session("XTKS", "next")
-    close, opens = ny.close_utc, nxt.open_utc
-    gap = (opens - close) / pd.Timedelta(hours=1)
+    ev = shock.spec.events[0]
+    news = shock.news
+    if ev.timestamp is not None:
+        first = "XTKS" if shock.sessions[0].exchange == "XTKS" else "XNYS"
+        when = loc.moment(news, first)
+    else:
+        when = loc.date(news)
+    ny = shock.session("XNYS", "day0")
+    tk0, nxt = shock.session("XTKS", "day0"), shock.session("XTKS", "next")
     return {
-        "title": demo.spec.title_in(loc.lang),
+        "title": shock.spec.title_in(loc.lang),
         "news": when,
-        "ny": loc.date(ny.day),
-        "tk0": loc.date(tk0.day),
-        "tk_next": loc.date(nxt.day),
-        "ny_close": f"{close:%H:%M}",
-        "gap": f"{gap:.0f}" if gap == int(gap) else f"{gap:.1f}",
+        "ny": loc.session("XNYS", ny.day),
+        "ny_day": loc.date(ny.day),
+        "tk0": loc.session("XTKS", tk0.day),
+        "tk_next": loc.session("XTKS", nxt.day),
+        "ny_close": loc.moment(ny.close_utc, "XNYS", with_date=False),
+        "follows": loc.session("XNYS", nxt.follows),
+        "follows_close": loc.moment(nxt.follows_close_utc, "XNYS", with_date=False)
+        if nxt.follows_close_utc is not None
+        else "",
+        "gap": loc.hours(nxt.gap_hours),
     }
 
 
-def _markdown(ctx: dict[str, Any], loc: Locale, pngs: dict[str, Path]) -> str:
-    lines = [f"# {ctx['title']}", "", f"{loc.t('subtitle')}. {ctx['generated']}", ""]
-    if ctx["synthetic"]:
-        lines += [f"> {loc.t('synthetic_warning')}", ""]
+def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Section]:
+    """The report's sections, in ``loc``'s language."""
+    shock = tables.shock
+    n = tables.name
+    lang = loc.lang
+    sections: list[Section] = []
 
-    def table(head: list[str], rows: list[list[str]]) -> list[str]:
-        esc = [[c.replace("|", "\\|") for c in row] for row in rows]
-        return [
-            "| " + " | ".join(head) + " |",
-            "|" + "---|" * len(head),
-            *["| " + " | ".join(r) + " |" for r in esc],
-            "",
-        ]
+    def title(key: str) -> str:
+        return f"{len(sections) + 1}. {loc.t(key)}"
 
-    h = "headline"
-    cols = [loc.t(f"{h}.col_session"), loc.t(f"{h}.col_symbol"), loc.t(f"{h}.col_name")]
-    lines += [f"## {loc.t('headline.title')}", "", loc.t("headline.intro"), ""]
-    lines += [f"### {loc.t('headline.indices')} ([CSV](report_indices.csv))", ""]
-    lines += table(
-        [*cols, loc.t(f"{h}.col_ret")],
-        [[r["when"], r["symbol"], r["name"], r["ret"]] for r in ctx["indices"]],
+    def chart(cid: str, key: str, **values: Any) -> Chart:
+        return Chart(cid, loc.t(key, **values), pngs.get(cid, ""))
+
+    # 1. key findings
+    found = key_findings(tables)
+    anchors = {
+        "headline": loc.t("headline.title"),
+        "study": loc.t("study.title"),
+        "timeline": loc.t("timeline.title"),
+        "episodes": loc.t("episodes.title"),
+    }
+    for run in tables.scenarios:
+        anchors[f"scenario-{run.path.stem}"] = loc.t(f"scenario.{run.kind}.title")
+    items = tuple(
+        (
+            render_finding(f, loc, tables),
+            f.anchor,
+            loc.t("findings.see", section=anchors.get(f.anchor, "")),
+        )
+        for f in found
     )
-    lines += [f"### {loc.t('headline.falls')} ([CSV](report_falls.csv))", ""]
-    lines += table(
-        [*cols, loc.t(f"{h}.col_basket"), loc.t(f"{h}.col_ret")],
-        [[r["when"], r["symbol"], r["name"], r["basket"], r["ret"]] for r in ctx["falls"]],
+    sections.append(Section("findings", title("findings.title"), (Items(items),)))
+
+    # 2. headline
+    blocks: list[Block] = [Para(loc.t("headline.intro"))]
+    blocks.append(Heading(loc.t("headline.indices"), links=((loc.t("csv"), "report_indices.csv"),)))
+    blocks.append(
+        Table(
+            "table-indices",
+            tuple(
+                loc.t(f"headline.col_{c}") for c in ("session", "index", "level", "change", "ret")
+            ),
+            tuple(
+                (
+                    Cell(loc.session(r.exchange, r.session), "t"),
+                    Cell(n(r.symbol, lang), "t"),
+                    Cell(loc.num(r.level, 2)),
+                    Cell(loc.points(r.change, r.symbol), _dir(r.change)),
+                    Cell(loc.pct(r.ret), _dir(r.ret)),
+                )
+                for r in rows(tables.indices)
+            ),
+        )
     )
-    lines += [f"![{loc.t('headline.chart')}]({pngs['chart-falls'].name})", ""]
-    s = "study"
-    lines += [
-        f"## {loc.t('study.title')}",
-        "",
-        f"{ctx['study_intro']} ([CSV](report_study.csv))",
-        "",
-    ]
-    lines += table(
-        [
-            loc.t(f"{s}.col_{c}")
-            for c in ("exchange", "group", "window", "n", "caar", "ci", "bmp", "kp", "rank")
-        ],
-        [
-            [
-                r["exchange"],
-                r["group"],
-                r["window"],
-                r["n"],
-                r["caar"],
-                r["ci"],
-                r["p_bmp"],
-                r["p_kp"],
-                r["p_rank"],
-            ]
-            for r in ctx["study"]
-        ],
+    if len(tables.fx):
+        fx = loc.t("headline.fx_sep").join(
+            loc.t(
+                "headline.fx_item",
+                date=loc.date(r.date),
+                level=loc.num(r.level, 2),
+                change=loc.num(r.change, 2, sign=True),
+                ret=loc.pct(r.ret),
+            )
+            for r in rows(tables.fx)
+        )
+        source = tables.fx["symbol"].iloc[0]
+        blocks.append(
+            Para(
+                loc.t("headline.fx", items=fx, source=loc.t(f"headline.fx_source_{_key(source)}")),
+                links=((loc.t("csv"), "report_fx.csv"),),
+            )
+        )
+    blocks.append(
+        Heading(
+            loc.t("headline.movers", k=shock.options.top_moves),
+            links=((loc.t("csv"), "report_movers.csv"),),
+        )
     )
-    lines += [f"![{loc.t('study.chart')}]({pngs['chart-study'].name})", ""]
-    lines += [
-        f"## {loc.t('heatmap.title')}",
-        "",
-        f"{loc.t('heatmap.intro')} ([CSV](report_ar.csv))",
-        "",
-    ]
-    lines += [f"![{loc.t('heatmap.title')}]({pngs['chart-heatmap'].name})", ""]
-    t = "timeline"
-    lines += [f"## {loc.t('timeline.title')}", "", loc.t("timeline.intro"), ""]
-    lines += table(
-        [loc.t(f"{t}.col_{c}") for c in ("exchange", "session", "open", "close")],
-        [[r["exchange"], r["session"], r["open"], r["close"]] for r in ctx["timeline"]],
+    blocks.append(Para(loc.t("headline.movers_intro", k=shock.options.top_moves)))
+    blocks.append(
+        Table(
+            "table-movers",
+            tuple(loc.t(f"headline.col_{c}") for c in ("session", "code", "name", "basket", "ret")),
+            tuple(
+                (
+                    Cell(loc.session(r.exchange, r.session), "t"),
+                    Cell(r.symbol, "t"),
+                    Cell(n(r.symbol, lang), "t"),
+                    Cell(
+                        loc.join(
+                            [n(b.strip(), lang) for b in str(r.baskets).split(",") if b.strip()]
+                        ),
+                        "t",
+                    ),
+                    Cell(loc.pct(r.ret), _dir(r.ret)),
+                )
+                for r in rows(tables.movers)
+            ),
+        )
     )
-    lines += table(
-        [loc.t(f"{t}.col_{c}") for c in ("target", "forecast", "interval", "actual")],
-        [[r["target"], r["forecast"], r["interval"], r["actual"]] for r in ctx["forecast"]],
+    blocks.append(chart("chart-movers", "charts.movers"))
+    blocks.append(Heading(loc.t("headline.baskets"), links=((loc.t("csv"), "report_baskets.csv"),)))
+    blocks.append(Para(loc.t("headline.baskets_intro")))
+    blocks.append(
+        Table(
+            "table-baskets",
+            tuple(
+                loc.t(f"headline.col_{c}") for c in ("session", "basket", "raw", "abnormal", "n")
+            ),
+            tuple(
+                (
+                    Cell(loc.session(r.exchange, r.session), "t"),
+                    Cell(n(r.basket, lang), "t"),
+                    Cell(loc.pct(r.mean_ret), _dir(r.mean_ret)),
+                    Cell(loc.pct(r.mean_ar), _dir(r.mean_ar)),
+                    Cell(f"{r.n}/{r.n_members}"),
+                )
+                for r in rows(tables.baskets)
+            ),
+        )
     )
-    if "timeline" in ctx["notes"]:
-        lines += [f"> {loc.t('unavailable')}: {ctx['notes']['timeline']}", ""]
+    sections.append(Section("headline", title("headline.title"), tuple(blocks)))
+
+    # 3. event study
+    window = key_window(tables.windows)
+    study_rows = tuple(
+        (
+            Cell(loc.exchange(r.exchange), "t"),
+            Cell(n(r.group, lang), "t"),
+            Cell(prose.window_words(r.window, loc), "t"),
+            Cell(str(r.n)),
+            Cell(loc.pct(r.caar), _dir(r.caar)),
+            Cell(f"[{loc.pct(r.ci_low)}, {loc.pct(r.ci_high)}]"),
+            Cell(loc.pval(r.p_bmp)),
+            Cell(loc.pval(r.p_kp)),
+            Cell(loc.pval(r.p_rank)),
+        )
+        for r in rows(tables.study)
+    )
+    sections.append(
+        Section(
+            "study",
+            title("study.title"),
+            (
+                Para(
+                    loc.t("study.intro", model=prose.model_text(tables, loc)),
+                    links=((loc.t("csv"), "report_study.csv"),),
+                ),
+                Table(
+                    "table-study",
+                    tuple(
+                        loc.t(f"study.col_{c}")
+                        for c in (
+                            "exchange",
+                            "group",
+                            "window",
+                            "n",
+                            "caar",
+                            "ci",
+                            "bmp",
+                            "kp",
+                            "rank",
+                        )
+                    ),
+                    study_rows,
+                ),
+                Para(loc.t("study.paths_intro"), links=((loc.t("csv"), "report_caar_paths.csv"),)),
+                chart("chart-paths", "charts.paths"),
+                chart("chart-study", "charts.study", window=prose.window_words(window, loc)),
+            ),
+        )
+    )
+
+    # 4. heatmap
+    sections.append(
+        Section(
+            "heatmap",
+            title("heatmap.title"),
+            (
+                Para(loc.t("heatmap.intro"), links=((loc.t("csv"), "report_ar.csv"),)),
+                chart("chart-heatmap", "charts.heatmap"),
+            ),
+        )
+    )
+
+    # 5. timeline and forecast
+    blocks = [Para(loc.t("timeline.intro"), links=((loc.t("csv"), "report_timeline.csv"),))]
+    blocks.append(
+        Table(
+            "table-timeline",
+            tuple(
+                loc.t(f"timeline.col_{c}") for c in ("session", "role", "open", "close", "follows")
+            ),
+            tuple(
+                (
+                    Cell(loc.session(s.exchange, s.day), "t"),
+                    Cell(loc.t(f"timeline.role_{s.role.replace('+', '_')}"), "t"),
+                    Cell(loc.moment(s.open_utc, s.exchange, with_date=False)),
+                    Cell(loc.moment(s.close_utc, s.exchange, with_date=False)),
+                    Cell(
+                        loc.t(
+                            "timeline.follows",
+                            session=loc.session(
+                                "XNYS" if s.exchange == "XTKS" else "XTKS", s.follows
+                            ),
+                            gap=loc.hours(s.gap_hours),
+                        ),
+                        "t",
+                    ),
+                )
+                for s in shock.sessions
+            ),
+        )
+    )
+    fc = tables.forecast
+    blocks.append(
+        Heading(
+            loc.t(
+                "timeline.forecast_title",
+                tk=loc.session("XTKS", fc.target_session),
+                ny=loc.session("XNYS", fc.as_of),
+            ),
+            links=((loc.t("csv"), "report_forecast.csv"),),
+        )
+    )
+    if fc.made:
+        blocks.append(Para(loc.t("timeline.forecast_intro", ny=loc.session("XNYS", fc.as_of))))
+        blocks.append(
+            Table(
+                "table-forecast",
+                tuple(
+                    loc.t(f"timeline.col_{c}")
+                    for c in ("target", "forecast", "interval", "actual", "inside")
+                ),
+                tuple(
+                    (
+                        Cell(n(str(r.target), lang), "t"),
+                        Cell(loc.pct(r.forecast), _dir(r.forecast)),
+                        Cell(f"[{loc.pct(r.lower)}, {loc.pct(r.upper)}]"),
+                        Cell(loc.pct(r.actual), _dir(r.actual)),
+                        Cell(
+                            "–"
+                            if pd.isna(r.actual)
+                            else loc.t(
+                                "timeline.yes" if r.lower <= r.actual <= r.upper else "timeline.no"
+                            ),
+                            "t",
+                        ),
+                    )
+                    for r in rows(fc.table)
+                ),
+            )
+        )
+        blocks.append(chart("chart-forecast", "charts.forecast"))
     else:
-        lines += [f"![{loc.t('timeline.chart')}]({pngs['chart-forecast'].name})", ""]
-    e = "episodes"
-    lines += [
-        f"## {loc.t('episodes.title')}",
-        "",
-        f"{ctx['episodes_intro']} ([CSV](report_episodes.csv))",
-        "",
+        blocks.append(
+            Para(
+                loc.t("timeline.unavailable", reason=forecast_reason(fc.problem, loc, tables)),
+                cls="warn",
+            )
+        )
+    sections.append(Section("timeline", title("timeline.title"), tuple(blocks)))
+
+    # 6. scanner
+    scan = tables.scan
+    blocks = [
+        Para(
+            loc.t("episodes.intro", start=loc.date(scan.start), end=loc.date(scan.end)),
+            links=((loc.t("csv"), "report_episodes.csv"),),
+        )
     ]
-    lines += table(
-        [loc.t(f"{e}.col_{c}") for c in ("rank", "sessions", "severity", "baskets", "events")],
-        [
-            [r["rank"], r["sessions"], r["severity"], r["baskets"], r["events"]]
-            for r in ctx["episodes"]
-        ],
+    if scan.note:
+        blocks.append(Para(loc.t("episodes.unavailable"), cls="warn"))
+    blocks.append(
+        Table(
+            "table-episodes",
+            tuple(
+                loc.t(f"episodes.col_{c}")
+                for c in ("rank", "sessions", "severity", "baskets", "events")
+            ),
+            tuple(
+                (
+                    Cell(str(r.rank)),
+                    Cell(_episode_sessions(str(r.sessions), str(r.start), loc), "t"),
+                    Cell(loc.num(r.severity, 1)),
+                    Cell(_episode_baskets(str(r.baskets), str(r.start), tables, loc), "t"),
+                    Cell(_episode_events(str(r.events), scan.event_names, loc), "t"),
+                )
+                for r in rows(scan.episodes)
+            ),
+        )
     )
-    if ctx["firms"]:
-        x = "export"
-        lines += [f"## {loc.t('export.title')}", "", ctx["export_intro"], ""]
-        lines += table(
-            [loc.t(f"{x}.col_{c}") for c in ("firm", "q05", "q50", "q95")],
-            [[r["firm"], r["q05"], r["q50"], r["q95"]] for r in ctx["firms"]],
+    sections.append(Section("episodes", title("episodes.title"), tuple(blocks)))
+
+    # 7. scenarios the spec names
+    for run in tables.scenarios:
+        sections.append(
+            Section(
+                f"scenario-{run.path.stem}",
+                title(f"scenario.{run.kind}.title"),
+                tuple(_scenario_blocks(run, tables, loc, pngs)),
+            )
         )
-        lines += [f"![{loc.t('export.chart_fan')}]({pngs['chart-export'].name})", ""]
-        lines += [ctx["calibration_text"], ""]
-        lines += [f"![{loc.t('export.chart_scatter')}]({pngs['chart-calibration'].name})", ""]
-        w = "power"
-        lines += [f"## {loc.t('power.title')}", "", ctx["power_intro"], ""]
-        lines += table(
-            [loc.t(f"{w}.col_{c}") for c in ("year", "with", "without")],
-            [[r["year"], r["with"], r["without"]] for r in ctx["power"]],
-        )
-        lines += [f"![{loc.t('power.chart')}]({pngs['chart-power'].name})", ""]
-        lines += [f"### {loc.t('power.compute_title')}", "", ctx["compute_text"], ""]
-        lines += [f"### {loc.t('power.inputs')}", ""]
-        lines += table(
-            [loc.t(f"{w}.col_{c}") for c in ("scenario", "input", "dist", "source", "guess")],
-            [
-                [r["scenario"], r["name"], r["distribution"], r["source"], r["guess"]]
-                for r in ctx["inputs"]
-            ],
-        )
-    lines += [f"## {loc.t('assumptions.title')}", ""]
-    lines += [
-        f"- {loc.t('assumptions.source')}: {ctx['source']}",
-        f"- {loc.t('assumptions.sample')}: {'; '.join(ctx['samples'])}",
-        f"- {loc.t('assumptions.model')}: {ctx['model']}",
-        f"- {loc.t('assumptions.missing')}: {ctx['missing']}",
-        f"- {loc.t('assumptions.timing')}",
-        "",
-        f"## {loc.t('manifest.title')}",
-        "",
+
+    # data, model and assumptions
+    blocks = [
+        Code(loc.t("assumptions.source"), shock.source),
+        Para(loc.t("assumptions.sample") + loc.t("colon") + prose.sample_text(tables, loc)),
+        Para(loc.t("assumptions.model") + loc.t("colon") + prose.model_text(tables, loc)),
+        Para(loc.t("assumptions.missing") + loc.t("colon") + prose.missing_text(loc)),
+        Para(loc.t("assumptions.timing")),
     ]
-    lines += [f"- {loc.t('manifest.data_hash')} {ex}: `{hsh}`" for ex, hsh in ctx["hashes"]]
-    lines += [
-        f"- {loc.t('manifest.versions')}: " + ", ".join(f"{k} {v}" for k, v in ctx["versions"]),
-        "",
+    sections.append(Section("assumptions", title("assumptions.title"), tuple(blocks)))
+
+    # manifest
+    blocks = [
+        Code(f"{loc.t('manifest.data_hash')} ({loc.exchange(x)})", p.data_hash)
+        for x, p in sorted(shock.panels.items())
     ]
-    lines += [f"### {loc.t('manifest.excluded')}", ""]
-    if ctx["excluded"]:
-        lines += table(
-            ["Exchange", "Event", "Symbol", "Reason"],
-            [[r["exchange"], r["event_id"], r["symbol"], r["reason"]] for r in ctx["excluded"]],
+    blocks.append(
+        Code(loc.t("manifest.versions"), ", ".join(f"{k} {v}" for k, v in shock.versions.items()))
+    )
+    blocks.append(
+        Heading(loc.t("manifest.excluded"), links=((loc.t("csv"), "report_excluded.csv"),))
+    )
+    if len(tables.excluded):
+        blocks.append(
+            Table(
+                "table-excluded",
+                tuple(loc.t(f"manifest.col_{c}") for c in ("exchange", "code", "name", "reason")),
+                tuple(
+                    (
+                        Cell(loc.exchange(r.exchange), "t"),
+                        Cell(str(r.symbol), "t"),
+                        Cell(n(str(r.symbol), lang), "t"),
+                        Cell(prose.excluded_reason(str(r.reason), loc), "t"),
+                    )
+                    for r in rows(tables.excluded)
+                ),
+            )
         )
     else:
-        lines += [loc.t("manifest.none_excluded"), ""]
-    return "\n".join(lines)
+        blocks.append(Para(loc.t("manifest.none_excluded")))
+    sections.append(Section("manifest", title("manifest.title"), tuple(blocks)))
+    return sections
+
+
+def _key(symbol: str) -> str:
+    return re.sub(r"\W", "_", symbol).strip("_").lower()
+
+
+_EPISODE_ITEM = re.compile(r"^(\S+) ([+-]?\d+(?:\.\d+)?)σ \((\w+) (\d\d)-(\d\d)\)$")
+
+
+def _year_of(month: int, start: str) -> int:
+    first = pd.Timestamp(start.split(" ")[-1])
+    return first.year if month >= first.month else first.year + 1
+
+
+def _episode_sessions(listing: str, start: str, loc: Locale) -> str:
+    parts = []
+    for item in listing.split(", "):
+        bits = item.split(" ")
+        if len(bits) != 2 or "-" not in bits[1]:
+            return listing
+        month, day = (int(x) for x in bits[1].split("-"))
+        parts.append(
+            loc.session(bits[0], f"{_year_of(month, start)}-{month:02d}-{day:02d}", year=False)
+        )
+    return " → ".join(parts)
+
+
+def _episode_baskets(text: str, start: str, tables: ReportTables, loc: Locale) -> str:
+    parts = []
+    for item in text.split("; "):
+        match = _EPISODE_ITEM.match(item.strip())
+        if not match:
+            if item.strip():
+                return text
+            continue
+        basket, sar, mic, month, day = match.groups()
+        if basket.startswith("universe:"):
+            name = loc.t("episodes.universe", exchange=loc.exchange(basket.split(":")[1]))
+        else:
+            name = tables.name(basket, loc.lang)
+        when = loc.session(mic, f"{_year_of(int(month), start)}-{month}-{day}", year=False)
+        parts.append(
+            f"{name} {sar.replace('-', '−')}σ（{when}）"
+            if loc.lang == "ja"
+            else f"{name} {sar.replace('-', '−')}σ ({when})"
+        )
+    return loc.t("episodes.sep").join(parts)
+
+
+def _episode_events(text: str, names: dict[str, tuple[str, str]], loc: Locale) -> str:
+    ids = [e.strip() for e in text.split(",") if e.strip()]
+    return loc.t("episodes.sep").join(
+        (names.get(e, (e, e))[1] if loc.lang == "ja" else names.get(e, (e, e))[0]) for e in ids
+    )
+
+
+def _scenario_blocks(
+    run: ScenarioRun, tables: ReportTables, loc: Locale, pngs: dict[str, str]
+) -> list[Block]:
+    stem, res = run.path.stem, run.result
+    q = res.quantiles
+    csv = ((loc.t("csv"), f"report_scenario_{stem}.csv"),)
+    k = f"scenario.{run.kind}"
+    blocks: list[Block] = []
+    if loc.lang == "en":
+        blocks.append(Para(loc.t("scenario.spec_title", title=res.title)))
+    if run.kind == "export_controls":
+        blocks.append(Para(loc.t(f"{k}.intro", draws=f"{res.draws:,}"), links=csv))
+        f = q.loc[q["output"] == "op_profit_impact"]
+        blocks.append(
+            Table(
+                f"table-export-{stem}",
+                tuple(loc.t(f"scenario.col_{c}") for c in ("firm", "q05", "q50", "q95")),
+                tuple(
+                    (
+                        Cell(tables.name(str(r.label), loc.lang), "t"),
+                        Cell(loc.pct(r.q05, 1)),
+                        Cell(loc.pct(r.q50, 1), _dir(r.q50)),
+                        Cell(loc.pct(r.q95, 1)),
+                    )
+                    for r in rows(f)
+                ),
+            )
+        )
+        blocks.append(
+            Chart(
+                f"chart-export-{stem}",
+                loc.t("scenario.export_chart"),
+                pngs.get(f"chart-export-{stem}", ""),
+            )
+        )
+        cal = res.extra.get("calibration")
+        if cal is not None:
+            blocks.append(
+                Para(
+                    loc.t(
+                        f"{k}.calibration",
+                        window=prose.window_words(cal.window, loc),
+                        slope=loc.num(cal.slope, 3, sign=True),
+                        low=loc.num(cal.ci_low, 3, sign=True),
+                        high=loc.num(cal.ci_high, 3, sign=True),
+                        nobs=cal.nobs,
+                    )
+                    + (loc.t(f"{k}.zero") if cal.ci_low <= 0 <= cal.ci_high else ""),
+                    links=((loc.t("csv"), f"report_scenario_{stem}_calibration.csv"),),
+                )
+            )
+            cid = f"chart-calibration-{stem}"
+            blocks.append(
+                Chart(
+                    cid,
+                    loc.t("scenario.calibration_chart", window=prose.window_words(cal.window, loc)),
+                    pngs.get(cid, ""),
+                )
+            )
+    elif run.kind == "power":
+        blocks.append(Para(loc.t(f"{k}.intro", draws=f"{res.draws:,}"), links=csv))
+        wide = q.pivot(index="label", columns="output", values=["q05", "q50", "q95"])
+        blocks.append(
+            Table(
+                f"table-power-{stem}",
+                tuple(loc.t(f"scenario.col_{c}") for c in ("year", "with", "without", "saving")),
+                tuple(
+                    (
+                        Cell(str(year), "t"),
+                        Cell(
+                            f"{loc.num(row[('q50', 'twh')], 0)} "
+                            f"[{loc.num(row[('q05', 'twh')], 0)}–{loc.num(row[('q95', 'twh')], 0)}]"
+                        ),
+                        Cell(loc.num(row[("q50", "twh_no_iown")], 0)),
+                        Cell(
+                            f"{loc.num(row[('q50', 'iown_saving_twh')], 0)} "
+                            f"[{loc.num(row[('q05', 'iown_saving_twh')], 0)}–"
+                            f"{loc.num(row[('q95', 'iown_saving_twh')], 0)}]"
+                        ),
+                    )
+                    for year, row in wide.iterrows()
+                ),
+            )
+        )
+        cid = f"chart-power-{stem}"
+        blocks.append(Chart(cid, loc.t("scenario.power_chart"), pngs.get(cid, "")))
+    elif run.kind == "compute_cost":
+        qq = q.set_index("output")
+        hours, cost = _at(qq, "gpu_hours", "q50"), _at(qq, "cost_usd", "q50")
+        blocks.append(
+            Para(
+                loc.t(
+                    f"{k}.text",
+                    hours=loc.big(hours),
+                    price=loc.num(cost / hours, 2) if hours else "–",
+                    cost=loc.usd(cost),
+                    flops=loc.big(qq.loc["training_flops", "q50"], 3),
+                    mfu=loc.pct(qq.loc["implied_mfu", "q50"], 1, sign=False),
+                    energy=loc.num(qq.loc["energy_mwh", "q50"], 0),
+                    elow=loc.num(qq.loc["energy_mwh", "q05"], 0),
+                    ehigh=loc.num(qq.loc["energy_mwh", "q95"], 0),
+                ),
+                links=csv,
+            )
+        )
+    blocks.append(
+        Heading(
+            loc.t("scenario.inputs"), links=((loc.t("csv"), f"report_scenario_{stem}_inputs.csv"),)
+        )
+    )
+    blocks.append(
+        Table(
+            f"table-inputs-{stem}",
+            tuple(loc.t(f"scenario.col_{c}") for c in ("input", "dist", "source", "guess")),
+            tuple(
+                (
+                    Cell(_input_name(str(r.name), tables, loc), "t"),
+                    Cell(prose.distribution_text(str(r.distribution), loc), "t"),
+                    Cell(str(r.source), "cite"),
+                    Cell(loc.t("scenario.guess_mark") if r.user_guess else "", "t"),
+                )
+                for r in rows(res.inputs)
+            ),
+        )
+    )
+    return blocks
+
+
+def _at(frame: pd.DataFrame, row: str, column: str) -> float:
+    """``frame.loc[row, column]`` as a float."""
+    return float(frame[column].to_numpy()[list(frame.index).index(row)])
+
+
+def _input_name(name: str, tables: ReportTables, loc: Locale) -> str:
+    if name.startswith("share:"):
+        return loc.t(
+            "scenario.input.china_share_of", firm=tables.name(name.split(":", 1)[1], loc.lang)
+        )
+    key = f"scenario.input.{name}"
+    return loc.t(key) if loc.has(key) else name
 
 
 def write_report(
-    demo: DemoResult,
+    result: Any,
     lang: str,
     out: str | Path | None = None,
     tables: ReportTables | None = None,
@@ -391,12 +662,12 @@ def write_report(
 
     Parameters
     ----------
-    demo : DemoResult
-        A finished :func:`ipposaki.demo.run_demo` run (prices, moves and the event study).
+    result : ShockResult or DemoResult
+        A shock's result (:func:`ipposaki.shock.run_shock`), or a demo run holding one.
     lang : {"en", "ja"}
         Language of the labels, prose and number formats.
     out : path, optional
-        Folder to write into; default the demo's own folder.
+        Folder to write into; default the demo run's own folder (required for a ShockResult).
     tables : ReportTables, optional
         The tables of :func:`~ipposaki.report.content.report_tables`, when already built
         (one build serves both languages); built here otherwise.
@@ -409,68 +680,42 @@ def write_report(
     from jinja2 import Environment, PackageLoader, select_autoescape
     from plotly.offline import get_plotlyjs
 
-    folder = Path(out) if out is not None else demo.out
+    if out is None:
+        if not hasattr(result, "out"):
+            raise ValueError("out is required to write the report of a ShockResult")
+        out = result.out
+    folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    tables = tables if tables is not None else report_tables(demo)
+    tables = tables if tables is not None else report_tables(result)
+    shock = tables.shock
     base = load_locale(lang)
-    loc = base.bind(**_event_words(demo, base))
+    loc = base.bind(**_words(shock, base))
     csvs = []
     for name, frame in tables.csvs().items():
         frame.to_csv(folder / name, index=False)
         csvs.append(folder / name)
-    pngs = write_pngs(tables, loc, folder)
-    first: dict[str, Any] = next(iter(tables.params.values()), {})
-    params = {k: v for k, v in first.items() if k != "data_source"}
-    ctx: dict[str, Any] = {
-        "loc": loc,
-        "title": loc.t("title"),
-        "generated": loc.t("generated", version=version("ipposaki"), source=demo.source),
-        "synthetic": demo.synthetic,
-        "toc": [
-            (sec, loc.t(f"{sec}.title"))
-            for sec in (
-                "headline",
-                "study",
-                "heatmap",
-                "timeline",
-                "episodes",
-                "export",
-                "power",
-                "assumptions",
-                "manifest",
-            )
-        ],
-        "study_intro": loc.t(
-            "study.intro",
-            model=params.get("model", "?"),
-            estimation=params.get("estimation_window", "?"),
-            event=params.get("event_window", "?"),
-        ),
-        "episodes_intro": loc.t(
-            "episodes.intro",
-            start=loc.date(tables.scan_range[0]),
-            end=loc.date(tables.scan_range[1]),
-        ),
-        **_scenario_text(tables, loc),
-        "source": demo.source,
-        "samples": [str(v) for v in demo.manifest.get("panels", {}).values()],
-        "model": ", ".join(f"{k}={v}" for k, v in params.items() if k != "missing_policy"),
-        "missing": str(params.get("missing_policy", "")),
-        "hashes": sorted(demo.manifest.get("data_hash", {}).items()),
-        "versions": sorted(demo.manifest.get("versions", {}).items()),
-        "csvs": [p.name for p in csvs],
-        "notes": tables.notes,
-        **_rows(tables, loc),
-    }
+    png_paths = write_pngs(tables, loc, folder)
+    sections = build_sections(tables, loc, {k: p.name for k, p in png_paths.items()})
+    title = loc.t("title")
+    meta = loc.t("generated", version=version("ipposaki"))
+    warning = loc.t("synthetic_warning") if shock.synthetic else ""
     env = Environment(
         loader=PackageLoader("ipposaki.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
     html = env.get_template("report.html.j2").render(
-        **ctx, plotlyjs=get_plotlyjs(), figures_json=_script_json(figures(tables, loc))
+        loc=loc,
+        title=title,
+        meta=meta,
+        warning=warning,
+        sections=sections,
+        csvs=[p.name for p in csvs],
+        charts=chart_ids(tables),
+        plotlyjs=get_plotlyjs(),
+        figures_json=_script_json(figures(tables, loc)),
     )
     html_path = folder / f"report.{lang}.html"
     md_path = folder / f"report.{lang}.md"
     html_path.write_text(html, encoding="utf-8")
-    md_path.write_text(_markdown(ctx, loc, pngs), encoding="utf-8")
-    return ReportFiles(html_path, md_path, tuple(pngs.values()), tuple(csvs))
+    md_path.write_text(markdown(title, meta, warning, sections, loc.t("toc")), encoding="utf-8")
+    return ReportFiles(html_path, md_path, tuple(png_paths.values()), tuple(csvs))

@@ -25,6 +25,7 @@ from ipposaki.store import Store
 __all__ = [
     "DEFAULT_DRIVERS",
     "DEFAULT_TARGETS",
+    "ForecastUnavailableError",
     "SpilloverForecast",
     "forecast_next",
     "next_target_session",
@@ -35,6 +36,63 @@ __all__ = [
 #: close, and would leak an hour of information.
 DEFAULT_DRIVERS: tuple[str, ...] = ("^SOX", "^IXIC", "NVDA", "DEXJPUS")
 DEFAULT_TARGETS: tuple[str, ...] = ("^N225", "^TOPX", "jp_semi_equipment", "jp_electric_wires")
+
+
+class ForecastUnavailableError(InputError):
+    """The data cannot give a forecast; says why in words and in fields a report can reword.
+
+    Attributes
+    ----------
+    kind : str
+        ``"missing_after"`` (a driver's data end before the as-of session), ``"missing_on"``
+        (a driver has no return for the as-of session, e.g. ``DEXJPUS`` on a US bank holiday)
+        or ``"history"`` (too few sessions with both target and driver returns).
+    series : str
+        The driver or target concerned.
+    day : str
+        The as-of session (``"missing_*"``) or the target session (``"history"``).
+    last : str
+        The series' last stored date (``""`` when it has none, or for ``"history"``).
+    need, have : int
+        Sessions needed and available (``"history"`` and ``"singular"``; 0 otherwise).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        series: str,
+        day: str,
+        last: str = "",
+        need: int = 0,
+        have: int = 0,
+        source: str = "XNYS",
+    ) -> None:
+        self.kind, self.series, self.day, self.last = kind, series, day, last
+        self.need, self.have = need, have
+        if kind == "history":
+            super().__init__(
+                "history",
+                f"{have} overlapping sessions for {series}",
+                f"at least {need} sessions with both target and driver returns before {day}",
+            )
+            return
+        if kind == "singular":
+            super().__init__("drivers", series, "drivers that are not collinear")
+            self.args = (
+                f"no forecast for {series} on {day}: its regression on the drivers cannot be "
+                f"fitted on the {have} sessions before (collinear drivers, such as two "
+                "identical series)",
+            )
+            return
+        if kind == "missing_after":
+            why = f"no {series} after {last}" if last else f"no {series} in the store"
+        else:
+            why = f"no {series} return for {source}'s {day} session"
+        super().__init__("drivers", series, f"a return on {source}'s {day} session")
+        self.args = (f"no forecast from {source}'s {day} close: {why}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,6 +172,31 @@ def next_target_session(source: str, target: str, as_of: DateLike) -> pd.Timesta
     return pd.Timestamp(later[0])
 
 
+def _check_drivers(
+    store: Store,
+    x: pd.DataFrame,
+    drivers: list[str],
+    t_star: pd.Timestamp,
+    as_of: DateLike,
+    source: str,
+) -> None:
+    """Raise :class:`ForecastUnavailableError` naming the first driver without a value for the
+    session being forecast (its data end earlier, or it has no return on the as-of session)."""
+    if t_star not in x.index:
+        return
+    row = x.loc[t_star]
+    for driver in drivers:
+        if pd.isna(row[driver]):
+            day = str(pd.Timestamp(as_of).date())
+            _, last = store.span([driver])
+            if last is None or last < pd.Timestamp(as_of):
+                last_text = "" if last is None else str(last.date())
+                raise ForecastUnavailableError(
+                    "missing_after", driver, day, last_text, source=source
+                )
+            raise ForecastUnavailableError("missing_on", driver, day, source=source)
+
+
 def forecast_next(
     store: Store,
     as_of: DateLike,
@@ -161,8 +244,11 @@ def forecast_next(
 
     Raises
     ------
+    ForecastUnavailableError
+        When a driver has no value for the as-of session (its data end earlier, or it has no
+        return that day) or a target has too little history: the message says which.
     InputError
-        For a non-session as-of date, too little history, or bad names.
+        For a non-session as-of date or bad names.
     """
     targets = list(targets or DEFAULT_TARGETS)
     drivers = list(drivers or DEFAULT_DRIVERS)
@@ -192,16 +278,16 @@ def forecast_next(
     need = min_obs if min_obs is not None else (window // 2 if window else 125)
     cols = list(y.columns)
     y_arr, x = data.design(drivers, own_lag)
+    _check_drivers(store, data.x, drivers, t_star, as_of, source)
     fit = rolling_ols(y_arr, x, window, need)
     last = len(y) - 1  # the row of t_star
     have = fit.nobs[:, last]
     short = np.flatnonzero(np.isnan(fit.beta[:, last, 0]))
     if len(short):
         j = int(short[0])
-        raise InputError(
-            "history",
-            f"{have[j]} overlapping sessions for {cols[j]}",
-            f"at least {need} sessions with both target and driver returns before {t_star.date()}",
+        kind = "history" if have[j] < need else "singular"
+        raise ForecastUnavailableError(
+            kind, cols[j], str(t_star.date()), need=need, have=int(have[j])
         )
     fc, half = fit.at(last).interval(x[:, last : last + 1], level)
     rows, coef_rows = [], []

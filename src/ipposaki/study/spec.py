@@ -51,6 +51,7 @@ _STUDY_KEYS = {
     "car_windows",
     "min_estimation_obs",
     "thin_trading",
+    "convention",
 }
 
 
@@ -82,6 +83,10 @@ class StudySpec:
     events: tuple[SpecEvent, ...]
     study: dict[str, Any] = field(default_factory=dict)
     title_ja: str = ""
+    #: The ``[report]`` table, as written (see :mod:`ipposaki.shock.options`).
+    report: dict[str, Any] = field(default_factory=dict)
+    #: The folder of the spec file: relative paths in ``report`` start there.
+    base: Path | None = field(default=None, compare=False)
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang`` (``title_ja`` for Japanese when the spec gives one)."""
@@ -161,11 +166,17 @@ def load_spec(path: str | Path) -> StudySpec:
                 symbols=symbols,
             )
         )
+    from ipposaki.shock.options import parse_report
+
+    report = doc.get("report", {})
+    parse_report(report, path.parent)  # a bad [report] table fails before any work
     return StudySpec(
         title=str(doc.get("title", path.stem)),
         events=tuple(events),
         study=study,
         title_ja=str(doc.get("title_ja", "")),
+        report=dict(report),
+        base=path.parent.resolve(),
     )
 
 
@@ -305,6 +316,7 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
             car_windows=spec.study.get("car_windows", DEFAULT_CAR_WINDOWS),
             min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
             thin_trading=spec.study.get("thin_trading", "none"),
+            convention=spec.study.get("convention", "ipposaki"),
             data_source=f"store {store.path} ({exchange!s}, panel hash {panel.data_hash})",
             backend=backend,
         )

@@ -1,0 +1,400 @@
+"""Key findings: 4 to 8 sentences generated from the report's numbers by stated rules.
+
+Every rule reads one table and writes one sentence that points at it; a rule whose table has
+nothing to say writes nothing. In order:
+
+1. **headline** (indices table): on each event session, the benchmark index that moved most,
+   with its percent and point change.
+2. **significant** (event-study table, the spec's first CAR window): the baskets whose CAAR
+   differs from zero at the 5% level by the Kolari–Pynnönen test (BMP corrected for the
+   stocks' cross-correlation, robust to stocks that move together on a shared event date), with
+   their CAAR; and those that do not, with their p-value.
+3. **disagree** (same table and window): each basket where BMP and Kolari–Pynnönen fall on
+   different sides of 5%, with both p-values and the average cross-correlation that explains it.
+   The sentence says the move is not established when Kolari–Pynnönen does not reject.
+4. **forecast** (forecast table): how many Tokyo series moved inside their 90% prediction
+   intervals, and the largest miss (actual against forecast); or why no forecast was made.
+5. **scanner** (episodes table): the rank of the episode holding the event's day-0 sessions
+   among all episodes the scanner found with no date given; or that it flagged none of them.
+6. **scenario** (one per scenario section): export controls, the range of the firms' median
+   operating-profit change and whether the market-revealed sensitivity's 95% interval holds
+   zero; power, the median saving of IOWN in the last year with its 5–95% range and its share
+   of demand without IOWN; compute cost, the cost and the implied utilisation.
+
+At most :data:`MAX_SENTENCES` sentences are kept, in this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.report import prose
+from ipposaki.report.content import ReportTables, key_window, rows
+from ipposaki.report.locale import Locale
+
+__all__ = ["ALPHA", "MAX_SENTENCES", "Finding", "key_findings", "render_finding"]
+
+ALPHA = 0.05
+MAX_SENTENCES = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One key finding: the rule that made it, the section it points at, and its numbers."""
+
+    rule: str
+    anchor: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def key_findings(tables: ReportTables, alpha: float = ALPHA) -> list[Finding]:
+    """The key findings of a report, by the rules of this module's docstring."""
+    found: list[Finding] = []
+    found += _headline(tables)
+    found += _significant(tables, alpha)
+    found += _disagree(tables, alpha)
+    found += _forecast(tables)
+    found += _scanner(tables)
+    found += _scenarios(tables)
+    return found[:MAX_SENTENCES]
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+
+def _headline(tables: ReportTables) -> list[Finding]:
+    idx = tables.indices.dropna(subset=["ret"])
+    items = []
+    for (exchange, session), part in idx.groupby(["exchange", "session"], sort=False):
+        top = part.iloc[int(np.argmax(part["ret"].abs().to_numpy()))]
+        items.append(
+            {
+                "exchange": exchange,
+                "session": session,
+                "symbol": top["symbol"],
+                "ret": float(top["ret"]),
+                "change": float(top["change"]),
+            }
+        )
+    return [Finding("headline", "headline", {"items": items})] if items else []
+
+
+def _window_rows(tables: ReportTables) -> tuple[str, pd.DataFrame]:
+    window = key_window(tables.windows)
+    study = tables.study
+    return window, study.loc[(study["window"] == window) & study["p_kp"].notna()]
+
+
+def _significant(tables: ReportTables, alpha: float) -> list[Finding]:
+    window, table = _window_rows(tables)
+    if table.empty:
+        return []
+    sig = table.loc[table["p_kp"] < alpha]
+    not_sig = table.loc[table["p_kp"] >= alpha]
+    return [
+        Finding(
+            "significant",
+            "study",
+            {
+                "window": window,
+                "alpha": alpha,
+                "moved": [(r.group, float(r.caar), float(r.p_kp)) for r in rows(sig)],
+                "not_moved": [(r.group, float(r.caar), float(r.p_kp)) for r in rows(not_sig)],
+            },
+        )
+    ]
+
+
+def _disagree(tables: ReportTables, alpha: float) -> list[Finding]:
+    window, table = _window_rows(tables)
+    split = (table["p_bmp"] < alpha) != (table["p_kp"] < alpha)
+    table = table.loc[table["p_bmp"].notna() & split]
+    return [
+        Finding(
+            "disagree",
+            "study",
+            {
+                "window": window,
+                "group": r.group,
+                "p_bmp": float(r.p_bmp),
+                "p_kp": float(r.p_kp),
+                "rbar": float(r.rbar),
+                "kp_rejects": bool(r.p_kp < alpha),
+            },
+        )
+        for r in rows(table)
+    ]
+
+
+def _forecast(tables: ReportTables) -> list[Finding]:
+    fc = tables.forecast
+    if not fc.made:
+        return [
+            Finding(
+                "forecast_missing",
+                "timeline",
+                {"as_of": fc.as_of, "target_session": fc.target_session, **fc.problem},
+            )
+        ]
+    table = fc.table.dropna(subset=["forecast", "actual"])
+    if table.empty:
+        return []
+    inside = (table["actual"] >= table["lower"]) & (table["actual"] <= table["upper"])
+    miss = (table["actual"] - table["forecast"]).abs().to_numpy()
+    at = int(np.argmax(miss))
+    worst = table.iloc[at]
+    return [
+        Finding(
+            "forecast",
+            "timeline",
+            {
+                "as_of": fc.as_of,
+                "target_session": fc.target_session,
+                "inside": int(inside.sum()),
+                "total": len(table),
+                "level": float(table["level"].iloc[0]) if "level" in table else 0.9,
+                "worst": str(worst["target"]),
+                "worst_forecast": float(worst["forecast"]),
+                "worst_actual": float(worst["actual"]),
+                "worst_inside": bool(inside.iloc[at]),
+            },
+        )
+    ]
+
+
+def _scanner(tables: ReportTables) -> list[Finding]:
+    scan = tables.scan
+    if scan.note or scan.count == 0:
+        return []
+    return [
+        Finding(
+            "scanner",
+            "episodes",
+            {"rank": scan.rank, "count": scan.count, "start": scan.start, "end": scan.end},
+        )
+    ]
+
+
+def _scenarios(tables: ReportTables) -> list[Finding]:
+    out = []
+    for run in tables.scenarios:
+        q = run.result.quantiles
+        anchor = f"scenario-{run.path.stem}"
+        if run.kind == "export_controls":
+            firms = q.loc[q["output"] == "op_profit_impact"]
+            if firms.empty:
+                continue
+            median = firms["q50"].to_numpy()
+            lo, hi = firms.iloc[int(np.argmin(median))], firms.iloc[int(np.argmax(median))]
+            cal = run.result.extra.get("calibration")
+            values: dict[str, Any] = {
+                "low_firm": str(lo["label"]),
+                "low": float(lo["q50"]),
+                "high_firm": str(hi["label"]),
+                "high": float(hi["q50"]),
+                "q05": float(firms["q05"].min()),
+                "q95": float(firms["q95"].max()),
+            }
+            if cal is not None:
+                values.update(
+                    slope=float(cal.slope),
+                    slope_low=float(cal.ci_low),
+                    slope_high=float(cal.ci_high),
+                    zero_inside=bool(cal.ci_low <= 0 <= cal.ci_high),
+                )
+            out.append(Finding("scenario_export", anchor, values))
+        elif run.kind == "power":
+            saving = q.loc[q["output"] == "iown_saving_twh"]
+            without = q.loc[q["output"] == "twh_no_iown"]
+            if saving.empty or without.empty:
+                continue
+            last = saving.iloc[-1]
+            base = without.loc[without["label"] == last["label"], "q50"]
+            out.append(
+                Finding(
+                    "scenario_power",
+                    anchor,
+                    {
+                        "year": str(last["label"]),
+                        "q50": float(last["q50"]),
+                        "q05": float(last["q05"]),
+                        "q95": float(last["q95"]),
+                        "share": float(last["q50"] / base.iloc[0]) if len(base) else np.nan,
+                        "without": float(base.iloc[0]) if len(base) else np.nan,
+                    },
+                )
+            )
+        elif run.kind == "compute_cost":
+            qq = q.set_index("output")
+            if not {"cost_usd", "gpu_hours", "implied_mfu"} <= set(qq.index):
+                continue
+
+            def at_q(output: str, column: str, qq: pd.DataFrame = qq) -> float:
+                return float(qq[column].to_numpy()[list(qq.index).index(output)])
+
+            out.append(
+                Finding(
+                    "scenario_compute",
+                    anchor,
+                    {
+                        "cost": at_q("cost_usd", "q50"),
+                        "cost_q05": at_q("cost_usd", "q05"),
+                        "cost_q95": at_q("cost_usd", "q95"),
+                        "hours": at_q("gpu_hours", "q50"),
+                        "mfu": at_q("implied_mfu", "q50"),
+                    },
+                )
+            )
+    return out
+
+
+# -- sentences ---------------------------------------------------------------------------------
+
+
+def render_finding(f: Finding, loc: Locale, tables: ReportTables) -> str:
+    """The finding as one sentence in ``loc``'s language."""
+    v = f.values
+    lang = loc.lang
+    name = lambda key: tables.name(key, lang)  # noqa: E731
+    k = "findings"
+    if f.rule == "headline":
+        parts = [
+            loc.t(
+                f"{k}.headline_item",
+                session=loc.session(i["exchange"], i["session"]),
+                index=name(i["symbol"]),
+                verb=loc.t(f"{k}.{'fell' if i['ret'] < 0 else 'rose'}"),
+                pct=loc.pct(abs(i["ret"]), sign=False),
+                points=loc.points(i["change"], i["symbol"]),
+            )
+            for i in v["items"]
+        ]
+        text = loc.t(f"{k}.headline", items=loc.t(f"{k}.sep").join(parts))
+        return text[:1].upper() + text[1:]
+    if f.rule == "significant":
+        moved = [
+            loc.t(f"{k}.basket_caar", basket=name(g), caar=loc.pct(c), p=loc.pval(p))
+            for g, c, p in v["moved"]
+        ]
+        quiet = [
+            loc.t(f"{k}.basket_p", basket=name(g), p=loc.pval(p)) for g, _, p in v["not_moved"]
+        ]
+        key = "significant_all" if not quiet else "significant_none" if not moved else "significant"
+        return loc.t(
+            f"{k}.{key}",
+            window=prose.window_words(v["window"], loc),
+            moved=loc.join(moved),
+            quiet=loc.join(quiet),
+        )
+    if f.rule == "disagree":
+        return loc.t(
+            f"{k}.{'disagree_kp' if v['kp_rejects'] else 'disagree'}",
+            basket=name(v["group"]),
+            window=prose.window_words(v["window"], loc),
+            p_bmp=loc.pval(v["p_bmp"]),
+            p_kp=loc.pval(v["p_kp"]),
+            rbar=loc.num(v["rbar"], 2),
+        )
+    if f.rule == "forecast":
+        worst_key = "forecast_worst_inside" if v["worst_inside"] else "forecast_worst_outside"
+        return loc.t(
+            f"{k}.forecast",
+            ny=loc.session("XNYS", v["as_of"]),
+            tk=loc.session("XTKS", v["target_session"]),
+            inside=v["inside"],
+            total=v["total"],
+            level=f"{100 * v['level']:.0f}%",
+            worst=loc.t(
+                f"{k}.{worst_key}",
+                series=name(v["worst"]),
+                actual=loc.pct(v["worst_actual"]),
+                forecast=loc.pct(v["worst_forecast"]),
+            ),
+        )
+    if f.rule == "forecast_missing":
+        return loc.t(
+            f"{k}.forecast_missing",
+            tk=loc.session("XTKS", v["target_session"]),
+            reason=forecast_reason(v, loc, tables),
+        )
+    if f.rule == "scanner":
+        if v["rank"] is None:
+            return loc.t(
+                f"{k}.scanner_none",
+                count=v["count"],
+                start=loc.date(v["start"]),
+                end=loc.date(v["end"]),
+            )
+        return loc.t(
+            f"{k}.scanner",
+            rank=v["rank"],
+            ordinal=_ordinal(v["rank"], lang),
+            count=v["count"],
+            start=loc.date(v["start"]),
+            end=loc.date(v["end"]),
+        )
+    if f.rule == "scenario_export":
+        text = loc.t(
+            f"{k}.export",
+            low_firm=name(v["low_firm"]),
+            low=loc.pct(v["low"], 1),
+            high_firm=name(v["high_firm"]),
+            high=loc.pct(v["high"], 1),
+            q05=loc.pct(v["q05"], 1),
+            q95=loc.pct(v["q95"], 1),
+        )
+        if "slope" in v:
+            text += loc.t(
+                f"{k}.{'export_slope_zero' if v['zero_inside'] else 'export_slope'}",
+                slope=loc.num(v["slope"], 3, sign=True),
+                low=loc.num(v["slope_low"], 3, sign=True),
+                high=loc.num(v["slope_high"], 3, sign=True),
+            )
+        return text
+    if f.rule == "scenario_power":
+        return loc.t(
+            f"{k}.power",
+            year=v["year"],
+            q50=loc.num(v["q50"], 0),
+            q05=loc.num(v["q05"], 0),
+            q95=loc.num(v["q95"], 0),
+            share=loc.pct(v["share"], 0, sign=False),
+            without=loc.num(v["without"], 0),
+        )
+    if f.rule == "scenario_compute":
+        return loc.t(
+            f"{k}.compute",
+            cost=loc.usd(v["cost"]),
+            hours=loc.big(v["hours"]),
+            mfu=loc.pct(v["mfu"], 1, sign=False),
+        )
+    raise ValueError(f"no sentence for rule {f.rule!r}")  # pragma: no cover
+
+
+def forecast_reason(problem: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """Why no forecast was made, in ``loc``'s language."""
+    kind = problem.get("kind", "other")
+    series = tables.name(str(problem.get("series", "")), loc.lang)
+    if kind in ("missing_after", "missing_on", "history", "singular"):
+        last = problem.get("last") or ""
+        return loc.t(
+            f"forecast_reason.{kind if last or kind != 'missing_after' else 'missing_all'}",
+            series=series,
+            code=problem.get("series", ""),
+            day=loc.date(problem["day"]) if problem.get("day") else "",
+            last=loc.date(last) if last else "",
+            need=problem.get("need", 0),
+            have=problem.get("have", 0),
+        )
+    return loc.t("forecast_reason.other")
+
+
+def _ordinal(n: int, lang: str) -> str:
+    if lang == "ja":
+        return f"{n}位"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
