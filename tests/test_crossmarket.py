@@ -98,3 +98,14 @@ def test_same_exchange_and_non_session() -> None:
         align_sessions("XTKS", "XTKS")
     with pytest.raises(InputError, match="target_session='2025-01-01' is not allowed"):
         aligned_session("XNYS", "XTKS", "2025-01-01")
+
+
+def test_tokyo_follows_the_last_new_york_session_before_it_opened() -> None:
+    """The 2022-10-07 export controls: Tokyo was closed on 10-10 (Sports Day) while New York
+    traded, so Tokyo's 10-11 session followed New York's 10-10 session, 4 hours earlier."""
+    assert aligned_session("XNYS", "XTKS", "2022-10-11") == day("2022-10-10")
+    table = align_sessions("XNYS", "XTKS", "2022-10-07", "2022-10-11")
+    assert table.loc[day("2022-10-11"), "gap_hours"] == 4.0
+    assert table.loc[day("2022-10-11"), "sessions_skipped"] == 1  # New York's 10-07 close
+    event = event_sessions("2022-10-07T12:00-04:00").set_index("exchange")["event_session"]
+    assert event["XTKS"] == day("2022-10-11") and event["XNYS"] == day("2022-10-07")

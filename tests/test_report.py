@@ -124,6 +124,21 @@ def test_report_files(built: dict[str, Any]) -> None:
             assert csv in _md(built, name, "en") and (out / csv).is_file()
 
 
+def test_shock_result_writes_its_tables(built: dict[str, Any], tmp_path: Path) -> None:
+    import json
+
+    res = built["export_controls_2022"]["result"]
+    files = {p.relative_to(tmp_path).as_posix() for p in res.to_dir(tmp_path)}
+    for name in ("moves.csv", "headline.csv", "indices.csv", "fx.csv", "basket_moves.csv"):
+        assert name in files
+    assert {"summary.txt", "manifest.json", "study/XNYS/car.csv", "study/XTKS/car.csv"} <= files
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["forecast"]["problem"].endswith(
+        "no DEXJPUS return for XNYS's 2022-10-10 session"
+    )
+    assert manifest["event_sessions"][0][:2] == ["XNYS", "2022-10-07"]
+
+
 def test_each_report_is_about_its_own_event(built: dict[str, Any]) -> None:
     """No DeepSeek text outside the DeepSeek report; scenario sections only where named."""
     for name in ("carry_unwind", "export_controls_2022"):

@@ -446,19 +446,29 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         ax.set_title(loc.t("charts.movers"))
         paths["chart-movers"] = _save(fig, out / f"chart-movers.{lang}.png")
 
-        fig, ax = plt.subplots(figsize=(8, 5))
-        for i, (key, part) in enumerate(tables.paths.groupby(["exchange", "group"], sort=False)):
-            color = _PALETTE[i % len(_PALETTE)]
-            name = f"{tables.name(str(key[1]), lang)} ({loc.exchange(str(key[0]))})"
-            x = part["rel_day"].astype(int)
-            ax.fill_between(x, 100 * part["low"], 100 * part["high"], color=color, alpha=0.12)
-            ax.plot(x, 100 * part["caar"], marker="o", markersize=3, color=color, label=name)
-        ax.axvline(0, color="#888", linestyle=":")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(loc.t("axis.rel_day"))
-        ax.set_ylabel(loc.t("axis.caar"))
-        ax.set_title(loc.t("charts.paths"))
-        ax.legend(fontsize=7, ncol=2)
+        exchanges = list(dict.fromkeys(tables.paths["exchange"])) if len(tables.paths) else []
+        fig, axes = plt.subplots(
+            1, max(len(exchanges), 1), figsize=(10, 4.8), sharey=True, squeeze=False
+        )
+        i = 0
+        for ax, exchange in zip(axes[0], exchanges, strict=False):  # one panel per exchange
+            part_x = tables.paths.loc[tables.paths["exchange"] == exchange]
+            for group, part in part_x.groupby("group", sort=False):
+                color = _PALETTE[i % len(_PALETTE)]
+                i += 1
+                x = part["rel_day"].astype(int)
+                ax.fill_between(x, 100 * part["low"], 100 * part["high"], color=color, alpha=0.12)
+                ax.plot(
+                    x, 100 * part["caar"], marker="o", markersize=3, color=color,
+                    label=tables.name(str(group), lang),
+                )  # fmt: skip
+            ax.axvline(0, color="#888", linestyle=":")
+            ax.axhline(0, color="black", linewidth=0.8)
+            ax.set_xlabel(loc.t("axis.rel_day"))
+            ax.set_title(loc.exchange(str(exchange)), fontsize=10)
+            ax.legend(fontsize=7)
+        axes[0][0].set_ylabel(loc.t("axis.caar"))
+        fig.suptitle(loc.t("charts.paths"))
         paths["chart-paths"] = _save(fig, out / f"chart-paths.{lang}.png")
 
         study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]

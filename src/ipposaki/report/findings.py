@@ -67,6 +67,8 @@ def key_findings(tables: ReportTables, alpha: float = ALPHA) -> list[Finding]:
 
 
 def _headline(tables: ReportTables) -> list[Finding]:
+    if tables.indices.empty:
+        return []
     idx = tables.indices.dropna(subset=["ret"])
     items = []
     for (exchange, session), part in idx.groupby(["exchange", "session"], sort=False):
@@ -140,6 +142,8 @@ def _forecast(tables: ReportTables) -> list[Finding]:
                 {"as_of": fc.as_of, "target_session": fc.target_session, **fc.problem},
             )
         ]
+    if fc.table.empty:
+        return []
     table = fc.table.dropna(subset=["forecast", "actual"])
     if table.empty:
         return []
