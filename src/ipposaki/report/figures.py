@@ -194,7 +194,7 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
             y=list(range(len(heat))),
             colorscale=[[0, down], [0.5, "#f7f7f7"], [1, up]],
             zmid=0,
-            colorbar={"title": loc.t("axis.ar")},
+            colorbar={"title": loc.t("axis.ar"), "x": 1.32},
             hovertext=[[name] * len(heat.columns) for name in heat.index],
         )
     )
@@ -227,7 +227,7 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         },
         shapes=shapes,
         annotations=notes,
-        margin={"r": 190},
+        margin={"r": 260},
         height=max(420, 16 * len(heat) + 160),
     )
     out["chart-heatmap"] = fig
