@@ -222,3 +222,25 @@ def test_at_most_eight_sentences() -> None:
 def test_every_rule_renders_in_both_languages(lang: str) -> None:
     study = _study([("chips", "0:0", -0.1, 0.002, 0.2, 0.3)])
     assert all(sentences(tables(study, forecast=_forecast(-0.05)), lang).values())
+
+
+def test_compute_cost_interval_only_when_uncertain() -> None:
+    def run(q05: float, q95: float) -> ScenarioRun:
+        q = pd.DataFrame(
+            {
+                "output": ["cost_usd", "gpu_hours", "implied_mfu"],
+                "label": "",
+                "q05": [q05, 2.788e6, 0.331],
+                "q50": [5.576e6, 2.788e6, 0.331],
+                "q95": [q95, 2.788e6, 0.331],
+            }
+        )
+        return _run("compute_cost", q)
+
+    fixed = sentences(tables(scenarios=(run(5.576e6, 5.576e6),)), "ja")["scenario_compute"]
+    assert (
+        fixed
+        == "計算量の検証：278.8万GPU時間の費用は約558万ドルで、モデルFLOP利用率は33.1%となる。"
+    )
+    spread = sentences(tables(scenarios=(run(4e6, 7e6),)))["scenario_compute"]
+    assert "cost about $5.58 million (5–95%: $4 million to $7 million)" in spread

@@ -383,6 +383,44 @@ def test_a_bad_report_table_writes_nothing(shared_prices: Path, tmp_path: Path) 
         assert not out.exists() and not store.exists(), message
 
 
+def test_cli_report(
+    shared_prices: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ipposaki --json report SPEC``, and specs the report refuses before any work."""
+    import json
+
+    from ipposaki.cli.main import run
+
+    store = ["--store", str(tmp_path / "s.duckdb"), "--data", str(shared_prices)]
+    out = tmp_path / "ec"
+    spec = str(REPO / "examples" / "export_controls_2022.toml")
+    argv = ["--json", "report", spec, "--lang", "ja", "--out", str(out), *store]
+    assert run(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(s["exchange"], s["day"], s["role"], s["follows"]) for s in doc["sessions"]] == [
+        ("XNYS", "2022-10-07", "day0", "2022-10-07"),
+        ("XTKS", "2022-10-11", "day0+next", "2022-10-10"),
+    ]
+    assert [r["lang"] for r in doc["reports"]] == ["ja"] and not (out / "report.en.md").exists()
+    md = (out / "report.ja.md").read_text(encoding="utf-8")
+    assert md.startswith("# 米国の半導体・製造装置輸出規制（2022年10月7日）：")
+
+    two = tmp_path / "two.toml"
+    two.write_text(
+        '[[events]]\nid = "a"\ndate = "2024-08-05"\nbaskets = ["us_ai_chips"]\n'
+        '[[events]]\nid = "b"\ndate = "2025-01-27"\nbaskets = ["us_ai_chips"]\n'
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[events]]\nid = "a"\ndate = "2024-08-05"\nbaskets = ["us_ai_chip"]\n')
+    fresh = ["--store", str(tmp_path / "fresh.duckdb"), "--data", str(shared_prices)]
+    for path, message in ((two, "a report covers one shock"), (bad, "did you mean us_ai_chips")):
+        capsys.readouterr()
+        assert run(["report", str(path), "--out", str(tmp_path / "o2"), *fresh]) == 2
+        assert message in capsys.readouterr().err
+        assert not (tmp_path / "o2").exists() and not (tmp_path / "fresh.duckdb").exists()
+    assert run(["report", spec, "--lang", "fr", "--out", str(tmp_path / "o3"), *fresh]) == 2
+
+
 @pytest.mark.parametrize("name", ["export_controls", "power", "compute_cost"])
 def test_shipped_scenario_specs_are_the_example_files(name: str) -> None:
     shipped = REPO / "src" / "ipposaki" / "data" / "scenarios" / f"{name}.toml"

@@ -370,9 +370,15 @@ def render_finding(f: Finding, loc: Locale, tables: ReportTables) -> str:
             without=loc.num(v["without"], 0),
         )
     if f.rule == "scenario_compute":
+        spread = v["cost_q05"] < v["cost_q95"]  # an interval only when the cost is uncertain
         return loc.t(
             f"{k}.compute",
-            cost=loc.usd(v["cost"]),
+            cost=loc.usd(v["cost"])
+            + (
+                loc.t(f"{k}.range", low=loc.usd(v["cost_q05"]), high=loc.usd(v["cost_q95"]))
+                if spread
+                else ""
+            ),
             hours=loc.big(v["hours"]),
             mfu=loc.pct(v["mfu"], 1, sign=False),
         )

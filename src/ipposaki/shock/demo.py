@@ -206,6 +206,18 @@ def _ingest_fallback(
     return store.ingest(rows, SYNTHETIC_LABEL, non_sessions="skip"), SYNTHETIC_LABEL, True
 
 
+def _check_names(spec: StudySpec, store: Store) -> None:
+    """Raise for a basket the store does not know (read only: a missing store file is not
+    created), before the ingest writes anything."""
+    from ipposaki.errors import UnknownNameError
+
+    known = set(store.baskets()["basket"])
+    for ev in spec.events:
+        for basket in ev.baskets:
+            if basket not in known:
+                raise UnknownNameError("basket", basket, sorted(known))
+
+
 def run_demo(
     out: str | Path,
     data: str | Path | None = None,
@@ -252,6 +264,7 @@ def run_demo(
     mark = step if step is not None else (lambda _description: None)
     out = Path(out)
     store = store if store is not None else Store()
+    _check_names(spec, store)  # and so does an unknown basket: nothing is written
     mark("importing prices")
     source, synthetic, ingest = _ingest(store, resolve_data(data), allow_online, log)
     log(ingest.summary)
