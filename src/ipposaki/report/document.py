@@ -45,7 +45,8 @@ class Para:
 
 @dataclass(frozen=True)
 class Code:
-    """A paragraph that starts with a label and ends with literal text (paths, hashes)."""
+    """A paragraph that starts with a label (with its separator, ``: `` or ``：``) and ends
+    with literal text (paths, hashes)."""
 
     label: str
     code: str
@@ -147,7 +148,7 @@ def _md_block(b: Block) -> list[str]:
         text = md_escape(b.text, line=True) + _links(b.links)
         return [f"> {text}" if b.cls == "warn" else text, ""]
     if isinstance(b, Code):
-        return [f"{md_escape(b.label, line=True)}: `{b.code.replace('`', '')}`", ""]
+        return [f"{md_escape(b.label, line=True)}`{b.code.replace('`', '')}`", ""]
     if isinstance(b, Heading):
         anchor = f'<a id="{b.id}"></a> ' if b.id else ""
         return [f"### {anchor}{md_escape(b.text)}{_links(b.links)}", ""]

@@ -87,7 +87,7 @@ def sample_text(tables: ReportTables, loc: Locale) -> str:
                 missing=info.missing,
             )
         )
-    return loc.t("sample.sep").join(parts)
+    return loc.t("sample.sep").join(parts) + loc.t("sample.end")
 
 
 def missing_text(loc: Locale) -> str:

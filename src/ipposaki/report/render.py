@@ -415,7 +415,7 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
 
     # data, model and assumptions
     blocks = [
-        Code(loc.t("assumptions.source"), shock.source),
+        Code(loc.t("assumptions.source") + loc.t("colon"), shock.source),
         Para(loc.t("assumptions.sample") + loc.t("colon") + prose.sample_text(tables, loc)),
         Para(loc.t("assumptions.model") + loc.t("colon") + prose.model_text(tables, loc)),
         Para(loc.t("assumptions.missing") + loc.t("colon") + prose.missing_text(loc)),
@@ -425,11 +425,14 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
 
     # manifest
     blocks = [
-        Code(f"{loc.t('manifest.data_hash')} ({loc.exchange(x)})", p.data_hash)
+        Code(loc.t("manifest.data_hash_of", exchange=loc.exchange(x)) + loc.t("colon"), p.data_hash)
         for x, p in sorted(shock.panels.items())
     ]
     blocks.append(
-        Code(loc.t("manifest.versions"), ", ".join(f"{k} {v}" for k, v in shock.versions.items()))
+        Code(
+            loc.t("manifest.versions") + loc.t("colon"),
+            ", ".join(f"{k} {v}" for k, v in shock.versions.items()),
+        )
     )
     blocks.append(
         Heading(loc.t("manifest.excluded"), links=((loc.t("csv"), "report_excluded.csv"),))

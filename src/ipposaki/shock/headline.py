@@ -41,10 +41,17 @@ def benchmark_indices(instruments: pd.DataFrame, chosen: tuple[str, ...] = ()) -
     indices such as the VIX left out: their percent change is not a market's return)."""
     if chosen:
         return list(chosen)
+    from ipposaki.instruments import builtin_instruments
+
+    builtin = builtin_instruments().set_index("symbol")["sector"]
+    # A store made before the built-in table marked the VIX keeps its old sector: ask both.
+    volatility = (instruments["sector"] == "volatility") | (
+        instruments["symbol"].map(builtin) == "volatility"
+    )
     idx = instruments.loc[
         (instruments["kind"] == "index")
         & instruments["exchange"].isin(["XNYS", "XTKS"])
-        & (instruments["sector"] != "volatility")
+        & ~volatility
     ]
     return idx["symbol"].tolist()
 
