@@ -308,7 +308,7 @@ def _scenario_figures(run: ScenarioRun, tables: ReportTables, loc: Locale) -> di
                     y=list(100 * c["car"]),
                     mode="markers",
                     text=[
-                        f"{tables.name(str(s), loc.lang)} {e}"
+                        f"{tables.name(str(s), loc.lang)} {_event_name(str(e), tables, loc)}"
                         for s, e in zip(c["symbol"], c["event_id"], strict=True)
                     ],
                     name=loc.t("scenario.points"),
@@ -369,6 +369,11 @@ def _scenario_figures(run: ScenarioRun, tables: ReportTables, loc: Locale) -> di
         )
         out[f"chart-power-{stem}"] = power
     return out
+
+
+def _event_name(event_id: str, tables: ReportTables, loc: Locale) -> str:
+    en, ja = tables.scan.event_names.get(event_id, (event_id, event_id))
+    return ja if loc.lang == "ja" else en
 
 
 def _reference_name(path: str, loc: Locale) -> str:

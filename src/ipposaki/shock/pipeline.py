@@ -216,8 +216,10 @@ def _scan(store: Store, spec: StudySpec, sessions: tuple[ShockSession, ...]) -> 
     """The scanner from 240 days before to 63 days after the news; the rank of the episode
     that holds a day-0 session."""
     from ipposaki.calendars import session_times
+    from ipposaki.events import builtin_catalog
     from ipposaki.scan import scan
 
+    names = {e.id: (e.name, e.name_ja) for e in builtin_catalog().events}
     news = news_time(spec)
     news = news.tz_localize(None) if news.tzinfo else news
     start, end = f"{news - SCAN_MARGIN[0]:%Y-%m-%d}", f"{news + SCAN_MARGIN[1]:%Y-%m-%d}"
@@ -225,9 +227,10 @@ def _scan(store: Store, spec: StudySpec, sessions: tuple[ShockSession, ...]) -> 
     try:
         episodes = scan(store, start, end).episodes
     except InputError as exc:
-        return ScanOutcome(start, end, pd.DataFrame(columns=cols), note=str(exc))
+        empty = pd.DataFrame(columns=cols)
+        return ScanOutcome(start, end, empty, note=str(exc), event_names=names)
     if episodes.empty:
-        return ScanOutcome(start, end, pd.DataFrame(columns=cols))
+        return ScanOutcome(start, end, pd.DataFrame(columns=cols), event_names=names)
     rank = None
     day0 = [s for s in sessions if s.has("day0")]
     for start_, end_, rank_ in zip(
@@ -239,9 +242,6 @@ def _scan(store: Store, spec: StudySpec, sessions: tuple[ShockSession, ...]) -> 
         if any(first <= s.open_utc and s.close_utc <= last for s in day0):
             rank = int(rank_)
             break
-    from ipposaki.events import builtin_catalog
-
-    names = {e.id: (e.name, e.name_ja) for e in builtin_catalog().events}
     top = episodes[cols].head(TOP_EPISODES)
     return ScanOutcome(start, end, top, len(episodes), rank, event_names=names)
 
