@@ -1,7 +1,7 @@
 """Kolari–Pynnönen, the rank tests and GRANK on gappy panels and events on different dates.
 
 Each expected value comes from an implementation written plainly here: per-firm least squares
-with numpy, pairwise-complete correlations from pandas (``DataFrame.corr(min_periods=...)``),
+with numpy, cross-products over the sessions two firms share, computed pair by pair in loops,
 and the formulas of Kolari and Pynnönen (2010, 2011) as printed in the papers.
 """
 
@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ipposaki.study import correlation as corr_mod
 from ipposaki.study import engine, run_study
-from ipposaki.study.correlation import MIN_COMMON
 
 EST, EV = (-250, -11), (-5, 5)
 
@@ -49,6 +47,21 @@ def _residuals(returns: pd.DataFrame, symbol: str, p0: int) -> pd.Series:
     return out
 
 
+def _pooled_pairs(resid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per ordered pair (i, j): the cross-products of the standardised residuals over the
+    sessions both have, and their count (columns standardised over their own sessions)."""
+    z = (resid - resid.mean()) / resid.std(ddof=0)
+    k = z.shape[1]
+    num, den = np.zeros((k, k)), np.zeros((k, k))
+    for i in range(k):
+        for j in range(k):
+            if i != j:
+                both = z.iloc[:, i].notna() & z.iloc[:, j].notna()
+                num[i, j] = float((z.iloc[:, i][both] * z.iloc[:, j][both]).sum())
+                den[i, j] = float(both.sum())
+    return num, den
+
+
 def _stat(res: object, name: str, window: str) -> float:
     return float(res.test(name, window).statistic)  # type: ignore[attr-defined]
 
@@ -67,11 +80,14 @@ def test_kp_uses_pairwise_correlations_over_common_days() -> None:
         min_estimation_obs=50,
     )
     resid = pd.DataFrame({s: _residuals(returns, s, p0) for s in events["symbol"]})
-    pairwise = resid.corr(min_periods=MIN_COMMON).to_numpy().copy()
+    num, den = _pooled_pairs(resid)
     n = len(events)
-    np.fill_diagonal(pairwise, 0.0)
-    rbar = np.nansum(pairwise) / (n * (n - 1))
+    rbar = num.sum() / den.sum()  # one event session: pooled over all pairs
     assert 0.2 < rbar < 0.4  # the simulated 0.3, not shrunk toward 0 by the gaps
+    # and close to the average of the pairwise Pearson correlations over common sessions
+    pearson = resid.corr(min_periods=20).to_numpy().copy()
+    np.fill_diagonal(pearson, 0.0)
+    assert rbar == pytest.approx(pearson.sum() / (n * (n - 1)), abs=0.02)
     for window in ("0:0", "-1:1"):
         bmp = _stat(res, "bmp", window)
         kp = bmp * np.sqrt((1 - rbar) / (1 + (n - 1) * rbar))
@@ -100,7 +116,8 @@ def test_kp_in_calendar_time_weights_by_window_overlap() -> None:
     resid = pd.DataFrame(
         {s: _residuals(returns, s, int(d)) for s, d in zip(events["symbol"], days, strict=True)}
     )  # aligned on the calendar by the index
-    r = resid.corr(min_periods=MIN_COMMON).to_numpy()
+    num, den = _pooled_pairs(resid)
+    r = np.divide(num, den, out=np.zeros_like(num), where=den >= 20)
     for window, length in (("0:0", 1), ("0:1", 2), ("-2:2", 5)):
         total = 0.0
         for i in range(3):
@@ -112,13 +129,12 @@ def test_kp_in_calendar_time_weights_by_window_overlap() -> None:
     assert res.caar.set_index("window").loc["0:0", "rbar"] == 0.0  # no common event day
 
 
-def test_correlation_sample_does_not_depend_on_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The bottom-k sample merges exactly: blocks of 4 pairs give the one-block result."""
+def test_correlation_sums_do_not_depend_on_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sums merge exactly: blocks of 4 pairs on several event sessions give the one-block
+    result."""
     returns = _panel(seed=5, n_firms=30, rho=0.2, gap_firms=12, gap_rate=0.4)
-    events = pd.DataFrame(
-        {"symbol": [f"F{i}" for i in range(30)], "event_date": returns.index[390]}
-    )
-    monkeypatch.setattr(corr_mod, "SAMPLE_PAIRS", 9)
+    days = returns.index[[388, 390, 390, 392, 395] * 6]
+    events = pd.DataFrame({"symbol": [f"F{i}" for i in range(30)], "event_date": days})
 
     def run() -> pd.DataFrame:
         res = run_study(
@@ -210,3 +226,30 @@ def test_grank_matches_the_paper_with_complete_data() -> None:
     assert got.statistic == pytest.approx(t, rel=1e-6)  # float32 standardised residuals
     assert got.df == big_t - 2
     assert got.p_value == pytest.approx(2 * stats.t.sf(abs(t), big_t - 2), rel=1e-5)
+
+
+def test_kp_factor_is_stable_for_thousands_of_firms() -> None:
+    """With 2,000 independent firms on one date the variance factor 1 + (N - 1) r is 1 up to
+    the noise of 240 estimation days (about +-0.09): r uses every pair, not a sample."""
+    rng = np.random.default_rng(21)
+    t, n = 270, 2000
+    idx = pd.bdate_range("2020-01-01", periods=t)
+    market = rng.normal(0, 0.01, t)
+    data = market[:, None] + rng.normal(0, 0.02, (t, n))
+    data[rng.random((t, n)) < 0.2] = np.nan  # gaps everywhere
+    returns = pd.DataFrame(data, index=idx, columns=[f"F{i}" for i in range(n)])
+    returns["MKT"] = market
+    events = pd.DataFrame({"symbol": returns.columns[:-1], "event_date": idx[262]})
+    res = run_study(
+        returns,
+        events,
+        market="MKT",
+        estimation_window=EST,
+        event_window="-5:5",
+        car_windows=["0:0"],
+        min_estimation_obs=50,
+    )
+    row = res.caar.set_index("window").loc["0:0"]
+    factor = 1 + (row["n"] - 1) * row["rbar"]
+    assert 0.7 < factor < 1.3
+    assert np.isfinite(res.test("kolari_pynnonen", "0:0").statistic)

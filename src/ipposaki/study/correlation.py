@@ -2,25 +2,26 @@
 
 Kolari and Pynnönen (2010) correct the BMP test for the average correlation ``r`` of the
 pairs' abnormal returns: ``t_KP = t_BMP sqrt((1 - r) / (1 + (N - 1) r))``. Here ``r`` is
-estimated from the estimation-window residuals as follows.
+estimated from the estimation-window residuals of every pair, as follows.
 
-* **Pairwise, over common days.** Each pair (i, j) of event-firm pairs gets the Pearson
-  correlation ``r_ij`` of their residuals over the sessions on which *both* have one; a day that
-  one of them lacks is not counted as a zero (which would bias ``r`` toward 0 when returns are
-  missing). Pairs with fewer than :data:`MIN_COMMON` common sessions get ``r_ij = 0``.
-* **In calendar time.** Residuals are placed on the session grid, so events on different but
-  overlapping dates are correlated over the sessions they share (Kolari and Pynnönen 2010,
-  section on event-date clustering).
+* **Over common sessions.** Each pair's residuals are standardised over its own valid sessions
+  (``z_it``, mean 0, variance 1). A pair of pairs (i, j) contributes its cross-products
+  ``z_it z_jt`` over the sessions on which *both* have a residual, and those sessions' count
+  ``n_ij``; ``r = sum_{i != j} sum_t z_it z_jt / sum_{i != j} n_ij``. A session that one of
+  them lacks is not counted as a zero, which biased ``r`` toward 0 when returns were missing.
+  With no missing returns and one event date this is the average pairwise correlation,
+  ``(||sum_i z_i||^2 - sum_i ||z_i||^2) / (N (N - 1) L)``.
+* **In calendar time.** Pairs are grouped by their event session; residuals are placed on the
+  session grid, so events on different but overlapping dates are correlated over the sessions
+  they share (Kolari and Pynnönen 2010 on event-date clustering).
 * **Weighted by the overlap of the tested window.** Two CARs over a window of ``L_w`` sessions
-  whose day 0 are ``d`` sessions apart share ``max(0, L_w - d)`` calendar days, so their
-  correlation is ``r_ij max(0, L_w - d) / L_w`` (serially uncorrelated abnormal returns). For
-  events on one date this is ``r_ij``; pairs whose windows share no day contribute 0. The
-  window's ``r_w`` is the mean of these over all ordered pairs ``i != j``.
-* **A bottom-k sample for large groups.** Every event-firm pair carries a fixed pseudo-random
-  key (a hash of its event id and symbol); a group keeps the :data:`SAMPLE_PAIRS` pairs with the
-  smallest keys. Samples of blocks merge exactly (keep the smallest keys of the union), so the
-  estimate does not depend on how pairs were split into blocks or machines; below that size it
-  uses every pair. With 400 firm-events, ``r`` averages 79,800 pairwise correlations.
+  whose day 0 are ``d`` sessions apart share ``max(0, L_w - d)`` days, so their correlation is
+  ``r max(0, L_w - d) / L_w`` (serially uncorrelated abnormal returns): ``r_w`` is the mean of
+  ``r_ij max(0, L_w - d_ij) / L_w`` over all ordered pairs ``i != j``, with ``r_ij`` pooled per
+  pair of event sessions as above. Pairs whose windows share no day contribute 0.
+* **Exact and additive.** Everything reduces to sums over the pairs of one event session
+  (:class:`CorrelationSums`), which blocks of pairs (or Dask tasks) add exactly; the cost is
+  linear in the number of pairs, so no sample is drawn, whatever the size of the group.
 """
 
 from __future__ import annotations
@@ -28,124 +29,152 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["MIN_COMMON", "SAMPLE_PAIRS", "CorrelationSample", "pair_keys", "window_rbar"]
+__all__ = ["MIN_COMMON", "CorrelationSums", "window_rbar"]
 
-#: Pairs a group keeps to estimate the average cross-correlation.
-SAMPLE_PAIRS = 400
-#: Fewest common sessions for a pairwise correlation to count.
+#: Fewest common pair-sessions for a pooled correlation to count (else it is taken as 0).
 MIN_COMMON = 20
 
 
-def pair_keys(event_id: pd.Series, symbol: pd.Series) -> np.ndarray:
-    """Fixed pseudo-random uint64 keys of event-firm pairs (independent of their order)."""
-    text = event_id.astype(str).str.cat(symbol.astype(str), sep="\x1f")
-    return pd.util.hash_pandas_object(text, index=False).to_numpy(np.uint64)
-
-
 @dataclass(frozen=True)
-class CorrelationSample:
-    """Up to :data:`SAMPLE_PAIRS` pairs of a group: keys, residuals and calendar positions.
+class CorrelationSums:
+    """Sums of standardised estimation residuals per event session of one group.
+
+    Column ``k`` of the (C, R) arrays is the session ``day0 + origin + k``.
 
     Attributes
     ----------
-    keys : numpy.ndarray
-        (k,) uint64 pair keys, ascending.
-    resid : numpy.ndarray
-        (k, L) estimation-window residuals in event time (NaN where missing).
-    start : numpy.ndarray
-        (k,) session position of each pair's first estimation column.
     day0 : numpy.ndarray
-        (k,) session position of each pair's event day.
+        (C,) session positions of the event sessions, ascending.
+    pairs : numpy.ndarray
+        (C,) pairs on each event session.
+    total, square, count : numpy.ndarray
+        (C, R) sums of ``z``, of ``z^2`` and of the pairs present, per session offset.
+    origin : int
+        Offset from day 0 of column 0 (the earliest estimation day of the study).
     """
 
-    keys: np.ndarray
-    resid: np.ndarray
-    start: np.ndarray
     day0: np.ndarray
+    pairs: np.ndarray
+    total: np.ndarray
+    square: np.ndarray
+    count: np.ndarray
+    origin: int
 
     @classmethod
-    def take(
+    def of(
         cls,
-        keys: np.ndarray,
         resid: np.ndarray,
-        start: np.ndarray,
+        est_lo: np.ndarray,
         day0: np.ndarray,
-        rows: np.ndarray,
-    ) -> CorrelationSample:
-        """The sample of the pairs in ``rows`` (a bool mask or indices)."""
-        idx = np.flatnonzero(rows) if rows.dtype == bool else rows
-        order = idx[np.argsort(keys[idx], kind="stable")][:SAMPLE_PAIRS]
-        return cls(keys[order], resid[order], start[order], day0[order])
+        origin: int,
+        span: int,
+    ) -> CorrelationSums:
+        """The sums of the pairs whose residuals are ``resid``.
 
-    def __add__(self, other: CorrelationSample) -> CorrelationSample:
-        keys = np.concatenate([self.keys, other.keys])
-        order = np.argsort(keys, kind="stable")[:SAMPLE_PAIRS]
-        return CorrelationSample(
-            keys[order],
-            np.concatenate([self.resid, other.resid])[order],
-            np.concatenate([self.start, other.start])[order],
-            np.concatenate([self.day0, other.day0])[order],
+        Parameters
+        ----------
+        resid : numpy.ndarray
+            (n, L) estimation residuals in event time: column ``tau`` is the session
+            ``day0 + est_lo + tau`` (NaN where missing).
+        est_lo : numpy.ndarray
+            (n,) first estimation day of each pair, relative to its day 0.
+        day0 : numpy.ndarray
+            (n,) session position of each pair's day 0.
+        origin, span : int
+            The study's earliest estimation offset and the number of offsets it covers.
+        """
+        valid = ~np.isnan(resid)
+        count = valid.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(valid, resid, 0.0).sum(axis=1) / count
+            centred = np.where(valid, resid - mean[:, None], 0.0)
+            sd = np.sqrt(np.einsum("nl,nl->n", centred, centred) / count)
+        use = (count >= 3) & (sd > 0)
+        z = centred / np.where(use, sd, 1.0)[:, None]
+        valid &= use[:, None]
+        days, cluster = np.unique(day0[use], return_inverse=True)
+        rows = np.full(len(day0), -1)
+        rows[use] = cluster
+        cols = (est_lo - origin)[:, None] + np.arange(resid.shape[1])[None, :]
+        flat = (rows[:, None] * span + cols)[valid]
+        size = len(days) * span
+
+        def binned(weights: np.ndarray | None) -> np.ndarray:
+            out = np.bincount(flat, weights=weights, minlength=size)
+            return out.astype(np.float64).reshape(len(days), span)
+
+        return cls(
+            day0=days.astype(np.int64),
+            pairs=np.bincount(cluster, minlength=len(days)).astype(np.int64),
+            total=binned(z[valid]),
+            square=binned(z[valid] ** 2),
+            count=binned(None),
+            origin=int(origin),
+        )
+
+    def __add__(self, other: CorrelationSums) -> CorrelationSums:
+        days, inverse = np.unique(np.concatenate([self.day0, other.day0]), return_inverse=True)
+
+        def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            out = np.zeros((len(days), *a.shape[1:]), dtype=a.dtype)
+            np.add.at(out, inverse, np.concatenate([a, b]))
+            return out
+
+        return CorrelationSums(
+            day0=days,
+            pairs=merged(self.pairs, other.pairs),
+            total=merged(self.total, other.total),
+            square=merged(self.square, other.square),
+            count=merged(self.count, other.count),
+            origin=self.origin,
         )
 
 
-def _pairwise(sample: CorrelationSample) -> np.ndarray:
-    """(k, k) Pearson correlations over common sessions in calendar time (0 where too few)."""
-    k, width = sample.resid.shape
-    lo = int(sample.start.min())
-    span = int(sample.start.max()) - lo + width
-    z = np.zeros((k, span))
-    m = np.zeros((k, span))
-    cols = (sample.start - lo)[:, None] + np.arange(width)[None, :]
-    valid = ~np.isnan(sample.resid)
-    # Standardise each pair first: the correlation is unchanged, the sums are well scaled.
+def _pooled(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(np.where(valid, sample.resid, np.nan), axis=1)
-        sd = np.nanstd(np.where(valid, sample.resid, np.nan), axis=1)
-    scaled = (sample.resid - mean[:, None]) / np.where(sd > 0, sd, 1.0)[:, None]
-    rows = np.repeat(np.arange(k), width).reshape(k, width)
-    z[rows[valid], cols[valid]] = scaled[valid]
-    m[rows[valid], cols[valid]] = 1.0
-    n = m @ m.T
-    a = z @ z.T
-    b = z @ m.T  # b[i, j] = sum of z_i over the days j has too
-    c = (z * z) @ m.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = a - b * b.T / n
-        var_i = c - b * b / n
-        r = cov / np.sqrt(var_i * var_i.T)
-    r = np.where((n >= MIN_COMMON) & np.isfinite(r), r, 0.0)
-    np.fill_diagonal(r, 0.0)
-    return np.clip(r, -1.0, 1.0)
+        return np.where(den >= MIN_COMMON, num / np.where(den > 0, den, 1.0), 0.0)
 
 
-def window_rbar(sample: CorrelationSample | None, lengths: np.ndarray) -> np.ndarray:
+def window_rbar(sums: CorrelationSums | None, lengths: np.ndarray) -> np.ndarray:
     """Average cross-correlation of the pairs' CARs for windows of ``lengths`` sessions.
 
     Parameters
     ----------
-    sample : CorrelationSample or None
-        The group's sample (None or fewer than two pairs: 0).
+    sums : CorrelationSums or None
+        The group's sums (None, or fewer than two pairs: 0).
     lengths : numpy.ndarray
         (K,) window lengths ``L_w``.
 
     Returns
     -------
     numpy.ndarray
-        (K,) ``r_w``: the mean over ordered pairs ``i != j`` of ``r_ij max(0, L_w - d_ij) / L_w``.
+        (K,) ``r_w``: the mean over ordered pairs ``i != j`` of ``r_ij max(0, L_w - d_ij) /
+        L_w`` (see the module docstring).
     """
     lengths = np.asarray(lengths, dtype=float)
-    if sample is None or len(sample.keys) < 2 or len(lengths) == 0:
+    n = int(sums.pairs.sum()) if sums is not None else 0
+    if sums is None or n < 2 or len(lengths) == 0:
         return np.zeros(len(lengths))
-    k = len(sample.keys)
-    gap = np.abs(sample.day0[:, None] - sample.day0[None, :]).astype(float)
-    np.fill_diagonal(gap, np.inf)
-    if not (gap < lengths.max()).any():  # no two windows share a day: nothing to estimate
-        return np.zeros(len(lengths))
-    r = _pairwise(sample)
-    out = np.empty(len(lengths))
-    for j, length in enumerate(lengths):  # a handful of windows, not firms
-        overlap = np.clip(length - gap, 0.0, None) / length
-        out[j] = float(np.sum(r * overlap)) / (k * (k - 1))
-    return out
+    p = sums.pairs.astype(np.float64)
+    # Pairs on one event session: sum_t (S_t^2 - Q_t) over sum_t N_t (N_t - 1).
+    same = _pooled(
+        np.sum(sums.total**2 - sums.square, axis=1),
+        np.sum(sums.count * (sums.count - 1.0), axis=1),
+    )
+    out = np.full(len(lengths), float(np.sum(p * (p - 1.0) * same)))
+    # Pairs on event sessions g apart (g < the longest window): one calendar shift each.
+    span = sums.total.shape[1]
+    for gap in range(1, min(int(lengths.max()), span)):  # a few shifts, not pairs
+        later = np.searchsorted(sums.day0, sums.day0 + gap)
+        found = later < len(sums.day0)
+        found[found] = sums.day0[later[found]] == sums.day0[found] + gap
+        if not found.any():
+            continue
+        a, b = np.flatnonzero(found), later[found]
+        # Session day0_a + o is offset o of a and offset o - gap of b.
+        num = np.sum(sums.total[a, gap:] * sums.total[b, : span - gap], axis=1)
+        den = np.sum(sums.count[a, gap:] * sums.count[b, : span - gap], axis=1)
+        cross = float(np.sum(2.0 * p[a] * p[b] * _pooled(num, den)))
+        out += cross * np.clip(lengths - gap, 0.0, None) / lengths
+    return out / (n * (n - 1.0))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
-from ipposaki.study.correlation import pair_keys, window_rbar
+from ipposaki.study.correlation import window_rbar
 from ipposaki.study.estudy2 import ESTUDY2_TESTS, IPPOSAKI_NAMES, estudy2_statistics
 from ipposaki.study.events import EventPlan, Roll, plan_events
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
@@ -284,6 +284,8 @@ class ChunkContext:
     weights: np.ndarray
     factor_names: tuple[str, ...]
     params: StudyParameters
+    corr_origin: int = 0
+    corr_span: int = 0
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,8 @@ def _chunk(
     weights: np.ndarray,
     member: np.ndarray,
     params: StudyParameters,
+    corr_origin: int,
+    corr_span: int,
 ) -> Chunk:
     model: ModelName = params.model  # type: ignore[assignment]
     pos0 = pairs["pos0"].to_numpy(np.int64)
@@ -426,16 +430,16 @@ def _chunk(
     s2, frac_pos, n_est = pair_stats_est(fit.resid)
     kept = member * keep[None, :].astype(float)
     # Session positions on the whole grid (a sliced block shifts pos0, not cal0).
-    cal0 = pairs["cal0"].to_numpy(np.int64)
     sums = time_sums(
         kept,
         fit.resid,
         ar,
         np.where(valid_est, m_est, np.nan),
         m_ev,
-        keys=pairs["key"].to_numpy(np.uint64),
-        est_start=cal0 + est_lo,
-        day0=cal0,
+        est_lo=est_lo,
+        day0=pairs["cal0"].to_numpy(np.int64),
+        origin=corr_origin,
+        span=corr_span,
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
@@ -479,9 +483,7 @@ def _study(
     params: StudyParameters,
     backend: ChunkRunner | None = None,
 ) -> EventStudyResult:
-    pairs = plan.pairs.assign(
-        cal0=plan.pairs["pos0"], key=pair_keys(plan.pairs["event_id"], plan.pairs["symbol"])
-    )
+    pairs = plan.pairs.assign(cal0=plan.pairs["pos0"])
     est_span = (pairs["est_hi"] - pairs["est_lo"]).to_numpy()
     width = int(est_span.max() + 1) if len(pairs) else 1
     rel = (
@@ -502,6 +504,9 @@ def _study(
         weights=window_days.T.astype(np.float64),  # (W, K)
         factor_names=factor_names,
         params=params,
+        # Cross-correlation sums: every block places residuals on the same offsets.
+        corr_origin=int(pairs["est_lo"].min()) if len(pairs) else 0,
+        corr_span=int((pairs["est_lo"].max() - pairs["est_lo"].min()) + width) if len(pairs) else 0,
     )
     groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
     codes = pd.Categorical(pairs["group"], categories=groups).codes
@@ -738,6 +743,8 @@ def run_chunk(
         context.weights,
         job.member,
         context.params,
+        context.corr_origin,
+        context.corr_span,
     )
 
 

@@ -88,7 +88,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ipposaki.study.correlation import CorrelationSample, window_rbar
+from ipposaki.study.correlation import CorrelationSums, window_rbar
 from ipposaki.study.signed_rank import signed_rank_cdf
 
 __all__ = [
@@ -233,7 +233,7 @@ class TimeSums:
 
     Everything the portfolio, rank and sign tests need reduces to these sums, so pairs can be
     processed in chunks (or on other machines) and their sums added exactly. The
-    cross-correlation sample (:class:`~ipposaki.study.correlation.CorrelationSample`) merges
+    cross-correlation sums (:class:`~ipposaki.study.correlation.CorrelationSums`) merge
     exactly too.
     """
 
@@ -251,7 +251,7 @@ class TimeSums:
     rank_cnt: np.ndarray
     sign_sum: np.ndarray
     sign_cnt: np.ndarray
-    corr: CorrelationSample | None = None
+    corr: CorrelationSums | None = None
 
     def __add__(self, other: TimeSums) -> TimeSums:
         added = {
@@ -279,9 +279,10 @@ def time_sums(
     ar: np.ndarray,
     market_est: np.ndarray,
     market_event: np.ndarray,
-    keys: np.ndarray | None = None,
-    est_start: np.ndarray | None = None,
+    est_lo: np.ndarray | None = None,
     day0: np.ndarray | None = None,
+    origin: int | None = None,
+    span: int | None = None,
 ) -> list[TimeSums]:
     """The :class:`TimeSums` of each group for one chunk of pairs.
 
@@ -293,10 +294,14 @@ def time_sums(
         (N, L) estimation-window and (N, W) event-window abnormal returns.
     market_est, market_event : numpy.ndarray
         (N, L) and (N, W) market returns (NaN where unused).
-    keys, est_start, day0 : numpy.ndarray, optional
-        (N,) pair keys (:func:`~ipposaki.study.correlation.pair_keys`) and the session
-        positions of each pair's first estimation day and of its day 0, for the
-        cross-correlation sample; without them the sample assumes one common event date.
+    est_lo, day0 : numpy.ndarray, optional
+        (N,) each pair's first estimation day relative to day 0, and the session position of
+        its day 0, for the cross-correlation sums; without them every pair starts its
+        estimation window at -L on one common event session.
+    origin, span : int, optional
+        The earliest estimation offset of the whole study and the number of offsets its
+        estimation windows cover (blocks must agree on them to add their sums); default those
+        of this block.
 
     Returns
     -------
@@ -324,11 +329,13 @@ def time_sums(
     rank_var = member @ np.where(present, (m_i**2 - 1.0) / 12.0, 0.0)
     urank_sum, _ = sums(standard)
     sign_sum, sign_cnt = sums(signs)
-    n = len(resid)
-    if keys is None:
-        keys = np.arange(n, dtype=np.uint64)
-    if est_start is None or day0 is None:
-        est_start, day0 = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    n, width = resid.shape
+    if est_lo is None or day0 is None:
+        est_lo, day0 = np.full(n, -width, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    if origin is None:
+        origin = int(est_lo.min()) if n else 0
+    if span is None:
+        span = int((est_lo + width).max()) - origin if n else 0
     in_group = member > 0
     return [
         TimeSums(
@@ -347,7 +354,9 @@ def time_sums(
             sign_sum=sign_sum[g],
             sign_cnt=sign_cnt[g],
             corr=(
-                CorrelationSample.take(keys, resid, est_start, day0, in_group[g])
+                CorrelationSums.of(
+                    resid[in_group[g]], est_lo[in_group[g]], day0[in_group[g]], origin, span
+                )
                 if in_group[g].any()
                 else None
             ),
