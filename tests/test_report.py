@@ -476,7 +476,8 @@ def chromium() -> Iterator[Any]:
             seen["text"] = page.inner_text("body")
             seen["findings"] = page.inner_text("#findings")
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+            # the whole page for the Japanese editions, the first screen for the others
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=".ja." in shot)
             page.close()
             return seen
 
