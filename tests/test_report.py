@@ -224,7 +224,7 @@ def test_a_forecast_that_cannot_be_made_says_why(built: dict[str, Any]) -> None:
     assert fc.problem["kind"] == "missing_on" and fc.problem["series"] == "DEXJPUS"
     en, ja = _md(built, "export_controls_2022", "en"), _md(built, "export_controls_2022", "ja")
     assert "(DEXJPUS) has no value for New York's 10 Oct 2022 session" in en
-    assert "（DEXJPUS）にNY市場 2022年10月10日の値がない" in ja
+    assert "ドル円（FRB H.10 NY正午レート、DEXJPUS）にNY市場 2022年10月10日の値がない" in ja
     assert "– [–, –]" not in en
     made = built["deepseek"]["result"].forecast
     assert made.made and made.as_of == "2025-01-27"
@@ -315,6 +315,7 @@ def ascii_words(markdown: str) -> set[str]:
     text = readable(markdown)
     names = set(inst["name_ja"]) | set(builtin_baskets()["name_ja"])
     names |= {e.name_ja for e in builtin_catalog().events}
+    names |= {n[:-1] for n in names if n.endswith("）")}  # "名前（注記、CODE）" keeps the note
     for name in sorted(names | set(inst["symbol"]), key=len, reverse=True):
         text = text.replace(name, " ")
     words = set(re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ]+", text))

@@ -388,13 +388,21 @@ def render_finding(f: Finding, loc: Locale, tables: ReportTables) -> str:
 def forecast_reason(problem: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
     """Why no forecast was made, in ``loc``'s language."""
     kind = problem.get("kind", "other")
-    series = tables.name(str(problem.get("series", "")), loc.lang)
+    code = str(problem.get("series", ""))
+    series = tables.name(code, loc.lang)
+    close = "）" if loc.lang == "ja" else ")"
+    if series == code:
+        named = code
+    elif series.endswith(close):  # "ドル円（NY正午レート）" -> "ドル円（NY正午レート、DEXJPUS）"
+        named = series[: -len(close)] + ("、" if loc.lang == "ja" else ", ") + code + close
+    else:
+        named = series + ("（" if loc.lang == "ja" else " (") + code + close
     if kind in ("missing_after", "missing_on", "history", "singular"):
         last = problem.get("last") or ""
         return loc.t(
             f"forecast_reason.{kind if last or kind != 'missing_after' else 'missing_all'}",
             series=series,
-            code=problem.get("series", ""),
+            named=named,
             day=loc.date(problem["day"]) if problem.get("day") else "",
             last=loc.date(last) if last else "",
             need=problem.get("need", 0),
