@@ -319,3 +319,15 @@ def test_cli_convention_estudy2(tmp_path: Path, capsys: pytest.CaptureFixture[st
         .tolist()
         == printed
     )
+
+
+def test_estudy2_convention_needs_the_market_model() -> None:
+    """estudy2's Patell, Boehmer and Lamb need the market series: another model is refused."""
+    from ipposaki.study import run_study
+
+    idx = pd.bdate_range("2020-01-01", periods=300)
+    rng = np.random.default_rng(0)
+    returns = pd.DataFrame(rng.normal(0, 0.01, (300, 2)), index=idx, columns=["A", "MKT"])
+    events = pd.DataFrame({"symbol": ["A"], "event_date": [idx[280]]})
+    with pytest.raises(InputError, match="--model='constant-mean'"):
+        run_study(returns, events, model="constant-mean", convention="estudy2")

@@ -253,3 +253,45 @@ def test_kp_factor_is_stable_for_thousands_of_firms() -> None:
     factor = 1 + (row["n"] - 1) * row["rbar"]
     assert 0.7 < factor < 1.3
     assert np.isfinite(res.test("kolari_pynnonen", "0:0").statistic)
+
+
+@pytest.mark.parametrize("model", ["market", "market-adjusted"])
+def test_pair_with_zero_residual_variance_is_excluded(model: str) -> None:
+    """A series equal to the model's prediction (the market plus a constant) has residuals of
+    rounding size: it is excluded with its reason, not fed to Patell as 1e15."""
+    returns = _panel(seed=2, n_firms=4, rho=0.0, gap_firms=0, gap_rate=0.0)
+    returns["COPY"] = returns["MKT"] + 0.0005
+    symbols = ["F0", "F1", "F2", "COPY"]
+    events = pd.DataFrame({"symbol": symbols, "event_date": returns.index[390]})
+    res = run_study(
+        returns,
+        events,
+        market="MKT",
+        model=model,
+        estimation_window=EST,
+        event_window=EV,
+        car_windows=["0:0"],
+    )
+    reasons = res.excluded.set_index("symbol")["reason"]
+    assert reasons["COPY"].startswith("zero residual variance")
+    assert sorted(res.params["symbol"]) == ["F0", "F1", "F2"]
+    assert abs(res.test("patell", "0:0").statistic) < 10
+
+
+def test_pair_without_any_event_day_is_excluded() -> None:
+    """A factor file that ends before the event: the pairs are excluded with the reason, not
+    'studied' with every result NaN."""
+    returns = _panel(seed=4, n_firms=3, rho=0.0, gap_firms=0, gap_rate=0.0)
+    factors = pd.DataFrame({"MKTRF": returns["MKT"]}).iloc[:380]
+    events = pd.DataFrame({"symbol": ["F0", "F1", "F2"], "event_date": returns.index[390]})
+    res = run_study(
+        returns,
+        events,
+        model="factor",
+        factors=factors,
+        estimation_window=EST,
+        event_window=EV,
+        car_windows=["0:0"],
+    )
+    assert res.params.empty
+    assert res.excluded["reason"].str.startswith("no abnormal return in the event window").all()

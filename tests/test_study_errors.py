@@ -161,7 +161,18 @@ def test_cli_study_errors_exit_2(
         ]
     )
     tests = pd.read_csv(tmp_path / "o" / "tests.csv")
-    assert list(tests.columns) == ["group", "window", "test", "statistic", "p_value", "n", "z"]
+    assert list(tests.columns) == [
+        "group",
+        "window",
+        "test",
+        "statistic",
+        "p_value",
+        "n",
+        "z",
+        "df",
+        "distribution",
+        "null",
+    ]
     assert set(tests["test"]) == {
         "t_cross_section",
         "brown_warner_1980",

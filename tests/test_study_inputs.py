@@ -380,3 +380,47 @@ def test_date_format_that_does_not_fit_names_the_cell(
     err = capsys.readouterr().err
     assert "r.csv: line 2: date='2024-01-02' is not allowed: expected a date as %d/%m/%Y" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_returns_file_holding_two_exchanges_needs_exchange(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Returns of New York and Tokyo symbols on the union of their dates would be one false
+    calendar: without --exchange the file is refused, in one line, before anything is written."""
+    returns = tmp_path / "r.csv"
+    returns.write_text(
+        "date,NVDA,^GSPC,8035.T\n2025-01-02,0.01,0.002,\n2025-01-06,0.01,0.002,0.01\n"
+    )
+    events = tmp_path / "e.csv"
+    events.write_text("symbol,event_date,market\nNVDA,2025-01-06,^GSPC\n")
+    out = tmp_path / "out"
+    code = run(["study", "--returns", str(returns), "--events", str(events), "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err
+    assert "--exchange" in err and "XNYS (NVDA)" in err and "XTKS (8035.T)" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["%", "%Q", "%Y"])
+def test_bad_date_format_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    returns = tmp_path / "r.csv"
+    returns.write_text("date,A,MKT\n2024-01-02,0.01,0.01\n")
+    args = ["study", "--returns", str(returns), "--events", str(returns), "--market", "MKT"]
+    code = run([*args, "--date-format", fmt, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and f"--date-format='{fmt}'" in err and "\n" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_events_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    returns = tmp_path / "r.csv"
+    returns.write_text("date,A,MKT\n2024-01-02,0.01,0.01\n")
+    for name, raw in (("h.csv", b"\xff\xfe\x00bin\n"), ("b.csv", b"symbol,event_date\n\xff,x\n")):
+        events = tmp_path / name
+        events.write_bytes(raw)
+        args = ["study", "--returns", str(returns), "--events", str(events), "--market", "MKT"]
+        assert run([*args, "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"{name}: is not UTF-8 text" in err and "\n" not in err

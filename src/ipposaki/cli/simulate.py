@@ -84,9 +84,22 @@ def simulate(
     From the store: --exchange XNYS instead of --prices (optionally --symbol, --start, --end).
     The panel should be one exchange's sessions: the benchmark and every drawn symbol on them.
     """
+    from ipposaki.study.simulate import check_options
     from ipposaki.study.simulate import simulate as run_simulation
+    from ipposaki.study.windows import parse_window
 
     levels = _abnormal(abnormal)
+    check_options(  # everything that needs no data, before any is read
+        events_per_run, runs, levels, missing, cluster, model, min_estimation_obs, seed
+    )
+    for window, option in (
+        (estimation_window, "--estimation-window"),
+        (event_window, "--event-window"),
+        *((w, "--car-window") for w in car_window or ()),
+    ):
+        parse_window(window, option)
+    for value, option in ((start, "--start"), (end, "--end")):
+        _iso_date(value, option)
     runner = _backend(backend, scheduler)
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "a folder")
@@ -127,6 +140,16 @@ def simulate(
             "files": paths,
         }
     )
+
+
+def _iso_date(value: str | None, option: str) -> None:
+    """Refuse a date that is not ISO ``YYYY-MM-DD`` (``05/01/2024`` is never guessed)."""
+    import pandas as pd
+
+    from ipposaki.sources.files import parse_date_text
+
+    if value is not None and pd.isna(parse_date_text(pd.Series([value])).iloc[0]):
+        raise InputError(option, value, "a date as YYYY-MM-DD")
 
 
 def _abnormal(text: str) -> list[float]:

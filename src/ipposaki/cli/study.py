@@ -101,6 +101,7 @@ def study(
 
     On a Dask cluster: add --backend dask --scheduler tcp://HOST:8786 (or local:2).
     """
+    from ipposaki.sources.files import check_date_format
     from ipposaki.study import run_study
     from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS
     from ipposaki.study.io import (
@@ -115,6 +116,7 @@ def study(
 
     if convention not in CONVENTIONS:  # before any data is read
         raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
+    check_date_format(date_format)
     runner = _backend(backend, scheduler)
     if event is not None:
         from ipposaki.events import load_catalog

@@ -165,6 +165,33 @@ def csv_header(path: Path) -> list[str]:
             return next(csv.reader(fh))
         except StopIteration:
             return []
+        except UnicodeDecodeError as exc:
+            raise DataValidationError(
+                str(path), f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at {exc.start})"
+            ) from None
+
+
+def check_date_format(date_format: str | None, option: str = "--date-format") -> None:
+    """Refuse a ``strptime`` format that cannot read back the dates it writes.
+
+    Raises
+    ------
+    InputError
+        Naming ``option``, for a format such as ``%`` or ``%Q`` or one without a day.
+    """
+    if date_format is None:
+        return
+    from datetime import datetime
+
+    probe = datetime(2024, 2, 5)
+    try:
+        ok = datetime.strptime(probe.strftime(date_format), date_format) == probe
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(
+            option, date_format, "a strptime format naming day, month and year, e.g. %d/%m/%Y"
+        )
 
 
 def _diagnose(

@@ -184,6 +184,13 @@ def run_study(
         raise InputError("--model", model, f"one of {', '.join(MODELS)}")
     if convention not in CONVENTIONS:
         raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
+    if convention == "estudy2" and model != "market":
+        raise InputError(
+            "--model",
+            model,
+            "market with --convention estudy2 (estudy2's statistics are reproduced for its "
+            "market model only)",
+        )
     est = parse_window(estimation_window, "--estimation-window")
     evw = parse_window(event_window, "--event-window")
     cars = [parse_window(w, "--car-window") for w in car_windows]
@@ -414,6 +421,21 @@ def _chunk(
     if model == "raw" and params.min_estimation_obs < 1:
         bad_fit &= False
     reason[bad_fit] = "no fit: the estimation design is singular (e.g. a constant market series)"
+    # Residuals that are rounding noise (the returns are the model's: a copy of the market, a
+    # constant spread) would make every standardised statistic arbitrary.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(valid_est, y_est, 0.0) ** 2 @ np.ones(y_est.shape[1]) / fit.nobs
+        flat = (reason == "") & ~(fit.sigma2 > 1e-12 * np.where(scale > 0, scale, 1.0))
+    if model == "raw" and params.min_estimation_obs < 1:
+        flat &= False
+    reason[flat] = (
+        "zero residual variance: the returns equal the model's over the estimation window"
+    )
+    empty = (reason == "") & ~valid_ev.any(axis=1)
+    reason[empty] = (
+        "no abnormal return in the event window: the return or the model's regressors "
+        "(market, factors) are missing on every event day"
+    )
     keep = reason == ""
 
     # All windows at once: sums over a window's days are products with the (W, K) day mask.

@@ -135,7 +135,12 @@ def _read_csv(path: Path, types: dict[str, object] | None) -> tuple[pd.DataFrame
     convert = pacsv.ConvertOptions(
         column_types=column_types, strings_can_be_null=True, null_values=[""]
     )
-    table = pacsv.read_csv(path, convert_options=convert)
+    try:
+        table = pacsv.read_csv(path, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" not in str(exc) and "UTF-8" not in str(exc):
+            raise
+        raise DataValidationError(str(path), "is not UTF-8 text") from None
     nan_text = any(
         pc.any(pc.is_nan(table.column(i))).as_py()
         for i, field in enumerate(table.schema)
@@ -412,7 +417,32 @@ def read_returns(
     wide.index.name = "date"
     if grid is not None:
         wide = wide.reindex(grid.rename("date"))
+    else:
+        _one_exchange(wide.columns, path)
     return wide
+
+
+def _one_exchange(symbols: pd.Index, path: str | Path) -> None:
+    """Refuse a returns file whose symbols trade on several exchanges (without --exchange).
+
+    Returns carry no prices, so they cannot be rebuilt on each exchange's calendar: the file's
+    dates would become one false calendar (a New York holiday on which Tokyo traded would pass
+    for a New York session).
+    """
+    from ipposaki.panel.exchanges import home_exchanges
+
+    homes = home_exchanges(symbols)
+    found = sorted(set(homes[homes != ""]))
+    if len(found) > 1:
+        example = {m: homes.index[homes == m][0] for m in found}
+        names = ", ".join(f"{m} ({example[m]})" for m in found)
+        raise InputError(
+            "--exchange",
+            None,
+            f"an exchange for returns file {Path(path).name}, whose symbols trade on {names}: "
+            "returns cannot be moved to each exchange's calendar, so give --exchange with a "
+            "file of that exchange's returns on its sessions, or give prices (--prices)",
+        )
 
 
 def read_factors(
@@ -659,6 +689,8 @@ def read_events(path: str | Path, *, date_format: str | None = None) -> pd.DataF
         elif pd.api.types.is_string_dtype(frame[col]) or frame[col].dtype == object:
             text = frame[col].astype("string").str.strip()
             frame[col] = text.astype(object).where((text.notna() & (text != "")).to_numpy())
+    if "event_id" not in frame.columns:  # numbered by row before any split by exchange
+        frame.insert(0, "event_id", [f"E{i + 1}" for i in range(len(frame))])
     return frame
 
 

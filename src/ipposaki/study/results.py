@@ -261,7 +261,7 @@ class EventStudyResult:
 
     @property
     def tests(self) -> pd.DataFrame:
-        """Every test: group, window, test, statistic, p_value, n, z, df, distribution.
+        """Every test: group, window, test, statistic, p_value, n, z, df, distribution, null.
 
         ``z`` is the standardised statistic of a test whose statistic is a count or rank sum
         (Wilcoxon's ``W+``); NaN for the others, whose statistic is already standardised.
@@ -277,10 +277,11 @@ class EventStudyResult:
                 "z": t.z,
                 "df": t.df,
                 "distribution": t.distribution,
+                "null": t.null,
             }
             for t in self._tests
         ]
-        columns = [*_TEST_COLUMNS, "z", "df", "distribution"]
+        columns = [*_TEST_COLUMNS, "z", "df", "distribution", "null"]
         return pd.DataFrame(rows, columns=columns)
 
     @property
@@ -380,8 +381,16 @@ class EventStudyResult:
             "95% CI (KP): Student t interval of the CAAR widened for the CARs' cross-correlation "
             "(Kolari-Pynnönen; rbar and the unadjusted interval are in caar.csv).",
         ]
+        if p.convention == "estudy2":
+            head.append(
+                "estudy2 convention: its twelve statistics for single event days only (tests.csv);"
+                " multi-day windows and the Kolari-Pynnönen test have no p-value."
+            )
         table = self._summary_table()
-        body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        if table.empty:
+            body = "No pair could be studied: every pair is in excluded.csv with its reason."
+        else:
+            body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
         return "\n".join([*head, "", body])
 
     def summary_latex(self) -> str:
@@ -427,9 +436,7 @@ class EventStudyResult:
             "car.csv": self._car,
             "aar.csv": self._aar,
             "caar.csv": self._caar,
-            "tests.csv": self.tests.loc[
-                :, ["group", "window", "test", "statistic", "p_value", "n", "z"]
-            ],
+            "tests.csv": self.tests,
             "params.csv": self._params,
             "excluded.csv": self._excluded,
         }

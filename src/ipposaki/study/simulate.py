@@ -617,7 +617,11 @@ def _data_hash(returns: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _check(
+#: Most pseudo-events one simulation may draw (runs x events per run).
+MAX_PSEUDO_EVENTS = 2_000_000
+
+
+def check_options(
     events_per_run: int,
     runs: int,
     abnormal: Sequence[float],
@@ -627,13 +631,25 @@ def _check(
     min_estimation_obs: int,
     seed: object,
 ) -> tuple[float, ...]:
-    """Validate the simple options; return the abnormal returns as floats."""
+    """Validate the options that need no data; return the abnormal returns as floats.
+
+    Raises
+    ------
+    InputError
+        Naming the option, the value and what is allowed.
+    """
     if isinstance(events_per_run, bool) or not isinstance(events_per_run, int | np.integer):
         raise InputError("--events-per-run", events_per_run, "an integer >= 2")
     if events_per_run < 2:
         raise InputError("--events-per-run", events_per_run, "an integer >= 2")
     if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
         raise InputError("--runs", runs, "an integer >= 1")
+    if runs * events_per_run > MAX_PSEUDO_EVENTS:
+        raise InputError(
+            "--runs",
+            runs,
+            f"at most {MAX_PSEUDO_EVENTS:,} pseudo-events in all (--runs x --events-per-run)",
+        )
     try:
         levels = tuple(float(a) for a in abnormal)
     except (TypeError, ValueError):
@@ -642,6 +658,8 @@ def _check(
         raise InputError("--abnormal", abnormal, "one or more finite numbers, e.g. 0,0.01,0.02")
     if len(set(levels)) != len(levels):
         raise InputError("--abnormal", abnormal, "distinct numbers")
+    if min(levels) <= -1.0:
+        raise InputError("--abnormal", abnormal, "returns above -1 (-100%), e.g. -0.02")
     if not (isinstance(missing, int | float) and 0.0 <= missing < 1.0):
         raise InputError("--missing", missing, "a share in [0, 1), e.g. 0.3")
     if cluster not in CLUSTERS:
@@ -740,7 +758,7 @@ def simulate(
     """
     from ipposaki.study.engine import run_study
 
-    levels = _check(
+    levels = check_options(
         events_per_run, runs, abnormal, missing, cluster, model, min_estimation_obs, seed
     )
     est = parse_window(estimation_window, "--estimation-window")

@@ -620,39 +620,6 @@ def _grank(
         stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
         dof[k] = big_t - 2.0
     return stat, dof
-    sar = sar_est.astype(np.float64)
-    present = ~np.isnan(sar)
-    # Ranks among the pair's own estimation residuals (ordinal: continuous returns do not tie).
-    order = np.argsort(np.where(present, sar, np.inf), axis=1)
-    ranks = np.empty(sar.shape, dtype=np.float32)
-    np.put_along_axis(ranks, order, np.arange(1, sar.shape[1] + 1, dtype=np.float32)[None], 1)
-    t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
-    for k in range(k_windows):  # a handful of windows; every pair at once inside
-        if which is not None and not which[k]:
-            continue
-        has = ~np.isnan(scar[:, k]) & (t_i > 2)
-        n0 = int(has.sum())
-        if n0 < 2:
-            continue
-        x = scar[has, k]
-        spread = float(np.std(x, ddof=1))
-        if not spread > 0:
-            continue
-        star = x / spread
-        s_h, p_h, r_h, t_h = sar[has], present[has], ranks[has], t_i[has]
-        above = np.where(p_h, s_h > star[:, None], False)
-        below = np.sum(np.where(p_h, s_h < star[:, None], False), axis=1)
-        ties = np.sum(np.where(p_h, s_h == star[:, None], False), axis=1)
-        u0 = (below + 1.0 + ties / 2.0) / (t_h + 1.0) - 0.5
-        u_est = np.where(p_h, (np.nan_to_num(r_h) + above) / (t_h + 1.0)[:, None] - 0.5, 0.0)
-        n_t = np.append(p_h.sum(axis=0), n0).astype(float)  # estimation days, then window
-        x_t = _ratio(np.append(u_est.sum(axis=0), u0.sum()), n_t)
-        var_t = _daily_variance(x_t, n_t, n_t, centre=False)
-        big_t = float(np.sum(n_t > 0))
-        z = x_t[-1] / np.sqrt(var_t[-1])
-        stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
-        dof[k] = big_t - 2.0
-    return stat, dof
 
 
 def _battery(
