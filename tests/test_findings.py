@@ -143,7 +143,7 @@ def _forecast(actual: float) -> ForecastOutcome:
 
 def test_forecast_inside_and_outside_its_interval() -> None:
     inside = sentences(tables(forecast=_forecast(-0.0624)))["forecast"]
-    assert "2 of 2 Tokyo series moved inside their 90% prediction intervals" in inside
+    assert "all 2 Tokyo series moved inside their 90% prediction intervals" in inside
     assert "Japanese wires, −6.24% against a forecast of −3.66%, still inside" in inside
     outside = sentences(tables(forecast=_forecast(-0.10)))["forecast"]
     assert "1 of 2" in outside and "Japanese wires moved −10.00%" in outside

@@ -199,7 +199,7 @@ def test_every_car_window_of_the_spec_is_shown(built: dict[str, Any]) -> None:
     assert "| New York | US-listed chip equipment | sessions 0 to +5 |" in _md(
         built, "export_controls_2022", "en"
     )
-    assert "| 東証 | 日本の半導体製造装置 | 基準日から5取引日後 |" in _md(
+    assert "| 東証 | 日本の半導体製造装置 | 基準日から5取引日後まで |" in _md(
         built, "export_controls_2022", "ja"
     )
     # The KP-adjusted interval is the one shown, and it is the wider one.

@@ -305,8 +305,9 @@ def render_finding(f: Finding, loc: Locale, tables: ReportTables) -> str:
         )
     if f.rule == "forecast":
         worst_key = "forecast_worst_inside" if v["worst_inside"] else "forecast_worst_outside"
+        every = v["inside"] == v["total"]
         return loc.t(
-            f"{k}.forecast",
+            f"{k}.{'forecast_all' if every else 'forecast'}",
             ny=loc.session("XNYS", v["as_of"]),
             tk=loc.session("XTKS", v["target_session"]),
             inside=v["inside"],

@@ -21,7 +21,7 @@ def _window(text: str) -> tuple[int, int]:
 
 def window_words(text: str, loc: Locale) -> str:
     """A window of sessions in words: ``sessions −1 to +1`` or ``day 0`` /
-    ``1取引日前から1取引日後`` or ``基準日``."""
+    ``1取引日前から1取引日後まで`` or ``基準日``."""
     a, b = _window(text)
     if loc.lang == "en":
         return f"sessions {_rel(a)} to {_rel(b)}" if a != b else f"day {_rel(a)}"
@@ -31,7 +31,7 @@ def window_words(text: str, loc: Locale) -> str:
 
     if a == b:
         return ja(a)
-    return f"{ja(a)}から{ja(b)}"
+    return f"{ja(a)}から{ja(b)}まで"
 
 
 def _rel(k: int) -> str:
@@ -164,4 +164,7 @@ def _number(value: str, loc: Locale) -> str:
         return value
     if abs(x) >= 1e5:
         return loc.big(x)
-    return f"{x:g}".replace("-", "\u2212")
+    if x.is_integer():  # years and counts as they are
+        return str(int(x)).replace("-", "\u2212")
+    text = f"{x:.1f}" if abs(x) >= 100 else f"{x:.3g}"  # three significant digits
+    return text.replace("-", "\u2212")
