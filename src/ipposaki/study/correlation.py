@@ -26,9 +26,11 @@ estimated from the estimation-window residuals of every pair, as follows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["MIN_COMMON", "CorrelationSums", "window_rbar"]
 
@@ -91,44 +93,64 @@ class CorrelationSums:
             centred = np.where(valid, resid - mean[:, None], 0.0)
             sd = np.sqrt(np.einsum("nl,nl->n", centred, centred) / count)
         use = (count >= 3) & (sd > 0)
-        z = centred / np.where(use, sd, 1.0)[:, None]
-        valid &= use[:, None]
-        days, cluster = np.unique(day0[use], return_inverse=True)
-        rows = np.full(len(day0), -1)
-        rows[use] = cluster
-        cols = (est_lo - origin)[:, None] + np.arange(resid.shape[1])[None, :]
-        flat = (rows[:, None] * span + cols)[valid]
-        size = len(days) * span
-
-        def binned(weights: np.ndarray | None) -> np.ndarray:
-            out = np.bincount(flat, weights=weights, minlength=size)
-            return out.astype(np.float64).reshape(len(days), span)
-
+        z = np.where(valid & use[:, None], centred / np.where(use, sd, 1.0)[:, None], np.nan)
+        z, est_lo, day0 = z[use], est_lo[use], day0[use]
+        # Place each pair on the study's offsets (one slice when all windows start alike).
+        n, width = z.shape
+        placed = np.full((n, span), np.nan)
+        starts = est_lo - origin
+        if n and (starts == starts[0]).all():
+            placed[:, starts[0] : starts[0] + width] = z[:, : span - starts[0]]
+        elif n:
+            cols = starts[:, None] + np.arange(width)[None, :]
+            keep = cols < span
+            rows = np.broadcast_to(np.arange(n)[:, None], cols.shape)
+            placed[rows[keep], cols[keep]] = z[keep]
+        present = ~np.isnan(placed)
+        filled = np.where(present, placed, 0.0)
+        days, cluster = np.unique(day0, return_inverse=True)
+        # One sparse product sums z, z^2 and the pairs present per event session.
+        stacked = np.asarray(
+            _membership(cluster, len(days))
+            @ np.hstack([filled, filled * filled, present.astype(np.float64)])
+        )
         return cls(
             day0=days.astype(np.int64),
             pairs=np.bincount(cluster, minlength=len(days)).astype(np.int64),
-            total=binned(z[valid]),
-            square=binned(z[valid] ** 2),
-            count=binned(None),
+            total=stacked[:, :span],
+            square=stacked[:, span : 2 * span],
+            count=stacked[:, 2 * span :],
             origin=int(origin),
         )
 
     def __add__(self, other: CorrelationSums) -> CorrelationSums:
-        days, inverse = np.unique(np.concatenate([self.day0, other.day0]), return_inverse=True)
+        return CorrelationSums.combine([self, other])
 
-        def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            out = np.zeros((len(days), *a.shape[1:]), dtype=a.dtype)
-            np.add.at(out, inverse, np.concatenate([a, b]))
-            return out
+    @staticmethod
+    def combine(parts: Sequence[CorrelationSums]) -> CorrelationSums:
+        """The sums of several blocks of pairs, merged by event session in one pass."""
+        days, cluster = np.unique(np.concatenate([p.day0 for p in parts]), return_inverse=True)
+        group = _membership(cluster, len(days))
+
+        def merged(name: str) -> np.ndarray:
+            return np.asarray(group @ np.concatenate([getattr(p, name) for p in parts]))
 
         return CorrelationSums(
             day0=days,
-            pairs=merged(self.pairs, other.pairs),
-            total=merged(self.total, other.total),
-            square=merged(self.square, other.square),
-            count=merged(self.count, other.count),
-            origin=self.origin,
+            pairs=np.rint(group @ np.concatenate([p.pairs for p in parts]).astype(float)).astype(
+                np.int64
+            ),
+            total=merged("total"),
+            square=merged("square"),
+            count=merged("count"),
+            origin=parts[0].origin,
         )
+
+
+def _membership(cluster: np.ndarray, size: int) -> sparse.csr_matrix:
+    """(size, n) sparse 0/1 matrix: row c sums the rows of cluster c, in their order."""
+    n = len(cluster)
+    return sparse.csr_matrix((np.ones(n), (cluster, np.arange(n))), shape=(size, n))
 
 
 def _pooled(num: np.ndarray, den: np.ndarray) -> np.ndarray:

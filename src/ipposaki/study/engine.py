@@ -645,9 +645,7 @@ def _study(
         in_group = np.ones(len(sel), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
         if not in_group.any():
             continue
-        total = chunks[0].sums[g]
-        for extra in chunks[1:]:
-            total = total + extra.sums[g]
+        total = TimeSums.combine([c.sums[g] for c in chunks])
         stats_g = PairStats(
             car=arrays["car"][in_group][:, first],
             scar=scar[in_group][:, first],

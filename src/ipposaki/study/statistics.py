@@ -83,6 +83,7 @@ stays mis-sized when the pairs' returns are cross-correlated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,15 +255,18 @@ class TimeSums:
     corr: CorrelationSums | None = None
 
     def __add__(self, other: TimeSums) -> TimeSums:
+        return TimeSums.combine([self, other])
+
+    @staticmethod
+    def combine(parts: Sequence[TimeSums]) -> TimeSums:
+        """The sums of several blocks at once (one merge of their correlation sums)."""
         added = {
-            name: getattr(self, name) + getattr(other, name)
-            for name in self.__dataclass_fields__
+            name: sum((getattr(p, name) for p in parts[1:]), start=getattr(parts[0], name))
+            for name in TimeSums.__dataclass_fields__
             if name != "corr"
         }
-        corr = self.corr if other.corr is None else other.corr
-        if self.corr is not None and other.corr is not None:
-            corr = self.corr + other.corr
-        return TimeSums(**added, corr=corr)
+        corrs = [p.corr for p in parts if p.corr is not None]
+        return TimeSums(**added, corr=CorrelationSums.combine(corrs) if corrs else None)
 
 
 def pair_stats_est(resid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
