@@ -128,7 +128,7 @@ def _run_report(
             spec=study_spec,
             step=step,
         )
-        step("forecast, scan and scenarios")
+        step("report tables")
         tables = report_tables(result)  # built once for all languages
         for code in langs:
             step(f"writing the {code} report")
