@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from conftest import REPO
 from ipposaki.errors import InputError
@@ -16,12 +15,10 @@ from ipposaki.scenario import (
     Input,
     Output,
     compute_cost,
-    export_controls,
     parse_input,
     power,
     simulate,
 )
-from ipposaki.scenario.export_controls import calibrate
 from ipposaki.store import Store
 
 
@@ -183,59 +180,6 @@ def test_power_bad_shares() -> None:
         InputError, match="inputs.compute_share \\+ inputs.cooling_share=1.1 is not allowed"
     ):
         power(_power_doc(compute_share=0.6, cooling_share=0.5))
-
-
-def test_export_controls_fundamental_by_hand() -> None:
-    doc = {
-        "scenario": {"firms": ["8035.T", "6146.T"], "draws": 200, "seed": 1},
-        "inputs": {
-            "loss_share": 0.5,
-            "operating_leverage": 2.0,
-            "duration_years": 3,
-            "valuation_years": 15,
-            "severity": 2.0,
-        },
-        "firm_overrides": {"6146.T": {"china_share": {"dist": "fixed", "value": 0.3}}},
-        "sensitivity": {"dist": "fixed", "value": -0.1},
-    }
-    q = export_controls(doc).quantiles.set_index(["output", "label"])["q50"]
-    # TEL: share 0.44 (FY3/2024, sourced); revenue -0.44 x 0.5 = -0.22; profit x2 = -0.44;
-    # price x 3/15 = -0.088; market -0.1 x 0.44 x 2 = -0.088.
-    assert q[("revenue_impact", "8035.T")] == pytest.approx(-0.22, rel=1e-12)
-    assert q[("op_profit_impact", "8035.T")] == pytest.approx(-0.44, rel=1e-12)
-    assert q[("price_impact_fundamental", "8035.T")] == pytest.approx(-0.088, rel=1e-12)
-    assert q[("price_impact_market", "6146.T")] == pytest.approx(-0.1 * 0.3 * 2.0, rel=1e-12)
-
-
-def test_firm_without_exposure_is_an_error() -> None:
-    doc = {
-        "scenario": {"firms": ["6146.T"], "draws": 200},
-        "inputs": {
-            "loss_share": 0.5,
-            "operating_leverage": 2.0,
-            "duration_years": 3,
-            "valuation_years": 15,
-            "severity": 1.0,
-        },
-        "sensitivity": {"dist": "fixed", "value": -0.1},
-    }
-    with pytest.raises(
-        InputError,
-        match="firm_overrides.6146.T.china_share=None is not allowed: expected a China share for 6146.T",
-    ):
-        export_controls(doc)
-
-
-def test_calibration_slope_matches_statsmodels(shared_store: Store) -> None:
-    cal = calibrate(shared_store, ["8035.T", "7735.T", "6857.T", "ASML", "AMAT", "LRCX"])
-    data = cal.scatter.dropna(subset=["china_share", "car"])
-    ref = sm.OLS(data["car"], sm.add_constant(data["china_share"])).fit(cov_type="HC1")
-    assert cal.slope == pytest.approx(ref.params["china_share"], rel=1e-10)
-    assert cal.se == pytest.approx(ref.bse["china_share"], rel=1e-10)
-    assert cal.nobs == len(data) and set(data["event_id"]) >= {
-        "us_ec_2022_10_07",
-        "jp_ec_2023_05_23",
-    }
 
 
 def test_examples_run_and_say_they_rest_on_guesses(shared_store: Store, tmp_path: Path) -> None:

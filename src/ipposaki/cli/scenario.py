@@ -45,10 +45,8 @@ def _write(result: ScenarioResult, out: Path | None) -> None:
     extra = {f"{k}.csv": v for k, v in result.extra.items() if hasattr(v, "to_csv")}
     calibration = result.extra.get("calibration")
     if calibration is not None:
-        extra["calibration_scatter.csv"] = calibration.scatter
+        extra["calibration.csv"] = calibration.table  # per country of the rules and cov_type
     write_tables(out, {**tables, **extra})
-    if calibration is not None:
-        write_tables(out, {"calibration.csv": calibration.table}, index=True)
     (out / "summary.txt").write_text(result.summary + "\n", encoding="utf-8")
     manifest = {
         "title": result.title,
@@ -70,6 +68,10 @@ def export_controls(
     ] = None,
 ) -> None:
     """Earnings and price at stake for chip-equipment makers under tighter export controls.
+
+    Writes exposures.csv (each firm's China share, status and source), quantiles.csv (revenue,
+    operating profit and both price paths per firm), and with a store reactions.csv (each firm's
+    reaction to each past announcement) and calibration.csv (US and Japanese rules, CR2 and CR1).
 
     Example: ipposaki scenario export-controls examples/export_controls.toml --out out/ec
     """

@@ -646,11 +646,18 @@ def _at(frame: pd.DataFrame, row: str, column: str) -> float:
     return float(frame[column].to_numpy()[list(frame.index).index(row)])
 
 
+_PER_FIRM_INPUTS = {
+    "share": "china_share_of",
+    "at_risk": "at_risk_of",
+    "leverage": "leverage_of",
+    "reaction": "reaction_of",
+}
+
+
 def _input_name(name: str, tables: ReportTables, loc: Locale) -> str:
-    if name.startswith("share:"):
-        return loc.t(
-            "scenario.input.china_share_of", firm=tables.name(name.split(":", 1)[1], loc.lang)
-        )
+    prefix, _, firm = name.partition(":")
+    if firm and prefix in _PER_FIRM_INPUTS:
+        return loc.t(f"scenario.input.{_PER_FIRM_INPUTS[prefix]}", firm=tables.name(firm, loc.lang))
     key = f"scenario.input.{name}"
     return loc.t(key) if loc.has(key) else name
 

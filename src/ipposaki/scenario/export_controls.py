@@ -1,31 +1,46 @@
-"""Export controls: what a tightening toward China puts at stake for chip-equipment makers.
+"""Export controls: how much tighter US controls on China would hurt each chip-equipment maker.
 
-**Exposure.** Each firm's China revenue share, period and source ship in
-``ipposaki/data/exposures.csv`` (from ``shared/facts/FACTS.md``). A firm without a sourced share
-must be given one in the spec (``[firm_overrides.SYMBOL] china_share = …``) and is flagged; none is
-invented.
+**Exposure.** Each firm's China revenue share comes from an exposure table
+(:mod:`ipposaki.scenario.exposures`: the shipped ``ipposaki/data/exposures.csv``, or the spec's
+``[scenario] exposures``), with its period, its status (``filing``, ``company``, ``press``,
+``secondary`` or ``guess``) and its source; a spec may override one firm's share in
+``[firms.SYMBOL] china_share``. Nothing is invented: a guess is labelled a guess.
 
-**Fundamental path**, per firm and draw, with ``s`` the China share:
+**Fundamental path**, per draw and firm ``i`` (``S`` the common severity, so firms move
+together; every other input is the firm's own):
 
-* revenue impact ``= -s x loss_share`` (the share of China revenue lost);
-* operating-profit impact ``= revenue impact x operating_leverage`` (the % change of operating
-  profit per % change of revenue);
-* price impact ``= operating-profit impact x min(duration_years, valuation_years) /
-  valuation_years`` (the share of the firm's valued earnings the loss lasts for).
+* share of China revenue lost ``= min(1, at_risk_i x S)``: ``at_risk_i`` is the share of the
+  firm's China revenue that a tightening as large as an average past US announcement cuts off
+  (it depends on what the firm sells there: mature-node deposition, EUV mask inspection, dicing…);
+  ``S`` is this tightening's size relative to such an announcement;
+* revenue impact ``= -china_share_i x lost share``;
+* operating-profit impact ``= max(-1, revenue impact x operating_leverage_i)``. **Convention:**
+  the impact is bounded at −100%: this model lets operating profit fall to zero, not below (a
+  loss larger than the whole profit would need the cost structure, which the model does not
+  have);
+* price impact ``= operating-profit impact x min(duration, valuation_years) / valuation_years``:
+  the lost profit over the years the loss lasts, as a share of the years of profit the price
+  capitalises (a P/E-like multiple).
 
-**Market-implied path**: ``price impact = b x s x severity``, with ``b`` the market-revealed
-sensitivity (the slope of CAR on China share over past export-control announcements, drawn from
-its estimate and robust standard error) and ``severity`` the scenario's size relative to an average
-past announcement. :func:`calibrate` estimates ``b`` with the event-study engine.
+**Market path**: price impact ``= max(-1, reaction_i x S)``, with ``reaction_i`` the firm's
+typical abnormal return over the calibration window after past US announcements
+(:mod:`ipposaki.scenario.calibration`: the fitted line when the slope on China share is
+identified, else the firm's own average, drawn from a normal with its standard error), scaled by
+the same severity. A spec may set ``[firms.SYMBOL] reaction`` itself (needed without a store).
+
+The two paths answer different questions: the fundamental path is what the lost profit is worth;
+the market path is what investors have so far marked down on such news. When the market path is
+the smaller, either the market priced the controls before they were announced, or it doubts they
+bite as hard as the inputs say.
+
+**Nikkei 225 points at risk** (optional ``[nikkei]``: the index level and each firm's weight in
+it, both with a source; none are shipped): ``points_i = level x weight_i x price impact_i``,
+per firm and in total, for both paths.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,226 +48,301 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError
+from ipposaki.scenario.calibration import CALIBRATION_EVENTS, Calibration, calibrate
+from ipposaki.scenario.exposures import Exposures, read_exposures
 from ipposaki.scenario.inputs import Input, parse_input
 from ipposaki.scenario.montecarlo import Output, ScenarioResult, simulate
 from ipposaki.scenario.spec import load_toml, read_inputs, run_settings
 
-__all__ = ["Calibration", "calibrate", "exposures", "export_controls", "export_controls_spec"]
+__all__ = [
+    "CALIBRATION_EVENTS",
+    "FIRM_KEYS",
+    "Calibration",
+    "calibrate",
+    "export_controls",
+    "export_controls_spec",
+    "exposures",
+]
 
-#: Past announcements used to reveal the market's sensitivity.
-CALIBRATION_EVENTS: tuple[str, ...] = (
-    "us_ec_2022_10_07",
-    "us_ec_2023_10_17",
-    "us_ec_2024_12_02",
-    "jp_ec_2023_03_31",
-    "jp_ec_2023_05_23",
-    "jp_ec_2023_07_23",
-)
-_INPUTS = {
-    "loss_share": "share",
-    "operating_leverage": "value",
-    "duration_years": "value",
-    "valuation_years": "value",
-    "severity": "value",
-}
-
-
-@cache
-def _exposures() -> pd.DataFrame:
-    text = resources.files("ipposaki").joinpath("data").joinpath("exposures.csv").read_text("utf-8")
-    return pd.read_csv(io.StringIO(text))
+#: Inputs common to all firms.
+_COMMON = {"severity": "value", "duration_years": "value", "valuation_years": "value"}
+#: Per-firm inputs: the spec's ``[inputs]`` gives the default, ``[firms.SYMBOL]`` the firm's own.
+_PER_FIRM = {"at_risk": "share", "operating_leverage": "value"}
+#: Keys of a ``[firms.SYMBOL]`` table.
+FIRM_KEYS = ("china_share", "at_risk", "operating_leverage", "reaction")
+_PREFIX = {"china_share": "share", "at_risk": "at_risk", "operating_leverage": "leverage"}
 
 
-def exposures() -> pd.DataFrame:
-    """The shipped exposures: symbol, name, china_share (NaN if unsourced), period, source."""
-    return _exposures().copy()
+def exposures(path: str | Path | None = None) -> pd.DataFrame:
+    """The exposure table (default the shipped one): symbol, name, name_ja, china_share, …"""
+    return read_exposures(path).table.copy()
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """The market-revealed sensitivity: slope of CAR on China share, pooled over events."""
-
-    slope: float
-    se: float
-    ci_low: float
-    ci_high: float
-    nobs: int
-    window: str
-    scatter: pd.DataFrame
-    table: pd.DataFrame
+def _firms(doc: dict[str, Any]) -> list[str]:
+    firms = doc.get("scenario", {}).get("firms", [])
+    if not isinstance(firms, list) or not firms or not all(isinstance(f, str) for f in firms):
+        raise InputError("scenario.firms", firms, "a list of firm symbols")
+    if len(set(firms)) != len(firms):
+        raise InputError("scenario.firms", firms, "each firm once")
+    return list(firms)
 
 
-def calibrate(
-    store: Any,
-    firms: Sequence[str],
-    events: Sequence[str] = CALIBRATION_EVENTS,
-    window: str = "0:1",
-    cov_type: str = "HC1",
-) -> Calibration:
-    """Estimate the market's sensitivity to China exposure around past announcements.
-
-    Each event is studied with the market model on each firm's own exchange (day 0 from the
-    catalogue's timestamp); the firms' CARs over ``window`` are then regressed, pooled over
-    events, on their China share with ``cov_type`` standard errors.
-
-    Parameters
-    ----------
-    store : Store
-        The price store.
-    firms : sequence of str
-        Symbols; those without a sourced share are left out of the regression (and listed).
-    events : sequence of str
-        Catalogue ids.
-    window : str, default "0:1"
-        CAR window.
-    cov_type : str, default "HC1"
-        ``"HC1"`` or ``"HC3"``.
-
-    Returns
-    -------
-    Calibration
-        Slope, its standard error and 95% interval, and the scatter data.
-    """
-    from ipposaki.events import builtin_catalog
-    from ipposaki.study.regression import car_regression
-    from ipposaki.study.spec import SpecEvent, StudySpec, run_spec
-
-    catalog = builtin_catalog()
-    spec = StudySpec(
-        title="export-control calibration",
-        events=tuple(
-            SpecEvent(id=e, date=None, symbols=tuple(firms), timestamp=catalog.get(e).timestamp)
-            for e in events
-        ),
-        study={"car_windows": [window]},
-    )
-    result = run_spec(spec, store)
-    cars = pd.concat([r.car for r in result.results.values()], ignore_index=True)
-    cars = cars.loc[cars["window"] == window, ["event_id", "symbol", "car", "car_se"]]
-    share = exposures().set_index("symbol")["china_share"]
-    cars["china_share"] = cars["symbol"].map(share)
-    reg = car_regression(cars, "car", ["china_share"], cov_type=cov_type, id_column="symbol")  # type: ignore[arg-type]
-    values = reg.params.loc["china_share"].to_numpy(dtype=float)
-    row = dict(zip([str(c) for c in reg.params.columns], values, strict=True))
-    return Calibration(
-        slope=float(row["coef"]),
-        se=float(row["se"]),
-        ci_low=float(row["ci_low"]),
-        ci_high=float(row["ci_high"]),
-        nobs=reg.nobs,
-        window=window,
-        scatter=cars.reset_index(drop=True),
-        table=reg.params,
-    )
-
-
-def _firm_shares(doc: dict[str, Any], firms: list[str]) -> dict[str, Input]:
-    table = exposures().set_index("symbol")
-    overrides = doc.get("firm_overrides", {})
-    out = {}
-    records = {str(k): dict(v) for k, v in table.to_dict(orient="index").items()}
-    for sym in firms:
-        key = f"firm_overrides.{sym}.china_share"
-        if sym in overrides and "china_share" in overrides[sym]:
-            out[sym] = parse_input(key, overrides[sym]["china_share"], (0.0, 1.0), "share")
-        elif sym in records and pd.notna(records[sym]["china_share"]):
-            rec = records[sym]
-            out[sym] = Input(
-                name=f"exposure.{sym}",
-                dist="fixed",
-                params={"value": float(rec["china_share"])},
-                source=f"{rec['source']} ({rec['period']}, {rec['status']})",
-            )
-        else:
+def _firm_tables(doc: dict[str, Any], firms: list[str]) -> dict[str, dict[str, Any]]:
+    tables = {str(k): dict(v) for k, v in doc.get("firm_overrides", {}).items()}
+    tables.update({str(k): dict(v) for k, v in doc.get("firms", {}).items()})
+    for sym, table in tables.items():
+        if sym not in firms:
+            raise InputError(f"firms.{sym}", sym, f"a firm of scenario.firms ({', '.join(firms)})")
+        unknown = sorted(set(table) - set(FIRM_KEYS))
+        if unknown:
             raise InputError(
-                key, None, f"a China share for {sym}: none is sourced, so the spec must give one"
+                f"firms.{sym}.{unknown[0]}", table[unknown[0]], f"one of {', '.join(FIRM_KEYS)}"
             )
-    return out
+    return tables
 
 
-def export_controls(doc: dict[str, Any], calibration: Calibration | None = None) -> ScenarioResult:
+def _named(inp: Input, name: str) -> Input:
+    return Input(name=name, dist=inp.dist, params=dict(inp.params), source=inp.source)
+
+
+def _nikkei(doc: dict[str, Any], firms: list[str]) -> tuple[Input, dict[str, float], str] | None:
+    table = doc.get("nikkei")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise InputError("nikkei", table, "a table with level, weights and source")
+    level = parse_input("nikkei.level", table.get("level"), (0.0, None), "index level")
+    weights = table.get("weights")
+    source = str(table.get("source", "")).strip()
+    if not isinstance(weights, dict) or not weights:
+        raise InputError("nikkei.weights", weights, 'a table of weights, e.g. { "8035.T" = 0.05 }')
+    if not source:
+        raise InputError("nikkei.source", None, "a source for the index weights")
+    out = {}
+    for sym, w in weights.items():
+        if sym not in firms:
+            raise InputError(
+                f"nikkei.weights.{sym}", w, f"a firm of scenario.firms ({', '.join(firms)})"
+            )
+        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1:
+            raise InputError(f"nikkei.weights.{sym}", w, "a weight between 0 and 1")
+        out[str(sym)] = float(w)
+    return level, out, source
+
+
+def export_controls(
+    doc: dict[str, Any],
+    calibration: Calibration | None = None,
+    exposure_table: Exposures | None = None,
+) -> ScenarioResult:
     """Run the export-control scenario from a parsed spec.
 
     Parameters
     ----------
     doc : dict
-        ``[scenario]`` (title, seed, draws, ``firms``), ``[inputs]`` (loss_share,
-        operating_leverage, duration_years, valuation_years, severity) and optional
-        ``[firm_overrides.SYMBOL]`` and ``[sensitivity]`` (``slope`` and ``se``, used when no
-        calibration is passed).
+        ``[scenario]`` (title, seed, draws, ``firms``), ``[inputs]`` (severity, duration_years,
+        valuation_years, and the defaults of at_risk and operating_leverage), optional
+        ``[firms.SYMBOL]`` (china_share, at_risk, operating_leverage, reaction) and ``[nikkei]``.
     calibration : Calibration, optional
-        The market-revealed sensitivity from :func:`calibrate`.
+        Past reactions (:func:`~ipposaki.scenario.calibration.calibrate`); a firm without one
+        needs ``[firms.SYMBOL] reaction``.
+    exposure_table : Exposures, optional
+        China shares; default the shipped table.
 
     Returns
     -------
     ScenarioResult
-        Per firm: revenue_impact, op_profit_impact, price_impact_fundamental,
-        price_impact_market (fractions); ``extra`` holds the exposure table and calibration.
+        Per firm (fractions): ``revenue_impact``, ``op_profit_impact``,
+        ``price_impact_fundamental``, ``price_impact_market``; with ``[nikkei]`` also
+        ``nikkei_points_fundamental`` and ``nikkei_points_market`` (per firm and ``total``).
+        ``extra`` holds ``exposures`` (the firms' rows, with the share used), ``calibration``,
+        ``reactions`` and ``firm_reactions`` when calibrated.
+
+    Raises
+    ------
+    InputError
+        Naming the spec key: a firm without a China share or a reaction, an unknown key, a
+        distribution outside its range.
     """
     title, seed, draws = run_settings(doc)
-    firms = [str(f) for f in doc.get("scenario", {}).get("firms", [])]
-    if not firms:
-        raise InputError("scenario.firms", None, "a list of firm symbols")
-    inputs = read_inputs(doc.get("inputs", {}), "inputs", _INPUTS)
-    shares = _firm_shares(doc, firms)
-    sens = doc.get("sensitivity")
+    firms = _firms(doc)
+    exp = exposure_table if exposure_table is not None else read_exposures()
+    tables = _firm_tables(doc, firms)
+    table = doc.get("inputs", {})
+    common = read_inputs(
+        {k: v for k, v in table.items() if k not in _PER_FIRM},
+        "inputs",
+        _COMMON,
+    )
+    defaults = {
+        k: parse_input(
+            f"inputs.{k}", table[k], (0.0, 1.0) if kind == "share" else (0.0, None), kind
+        )
+        for k, kind in _PER_FIRM.items()
+        if k in table
+    }
+    inputs: dict[str, Input] = dict(common)
+    scope: dict[str, str] = {}
+    reaction_rows = {}
     if calibration is not None:
-        slope_input = parse_input(
-            "sensitivity",
-            {
-                "dist": "normal",
-                "mean": calibration.slope,
-                "sd": calibration.se,
-                "source": f"CAR({calibration.window}) on China share, "
-                f"{calibration.nobs} firm-events, HC1",
-            },
-        )
-    elif isinstance(sens, dict):
-        slope_input = parse_input("sensitivity", sens)
-    else:
-        raise InputError(
-            "sensitivity", None, "a calibration from the store, or [sensitivity] in the spec"
-        )
-    all_inputs = dict(inputs)
-    all_inputs["sensitivity"] = slope_input
-    for sym, inp in shares.items():
-        all_inputs[f"share:{sym}"] = inp
+        reaction_rows = calibration.firm_reactions.set_index("symbol").to_dict("index")
+    shares_used = {}
+    for sym in firms:
+        own = tables.get(sym, {})
+        if "china_share" in own:
+            share = parse_input(f"firms.{sym}.china_share", own["china_share"], (0.0, 1.0), "share")
+        elif exp.shares.get(sym) is not None:
+            share = exp.shares[sym]  # type: ignore[assignment]
+        else:
+            raise InputError(
+                f"firms.{sym}.china_share",
+                None,
+                f"a China share for {sym}: the exposure table has none",
+            )
+        inputs[f"share:{sym}"] = _named(share, f"share:{sym}")
+        shares_used[sym] = share
+        for key, kind in _PER_FIRM.items():
+            if key in own:
+                bounds = (0.0, 1.0) if kind == "share" else (0.0, None)
+                inp = parse_input(f"firms.{sym}.{key}", own[key], bounds, kind)
+            elif key in defaults:
+                inp = defaults[key]
+            else:
+                raise InputError(
+                    f"firms.{sym}.{key}",
+                    None,
+                    f"a value or distribution (or a default in [inputs] {key})",
+                )
+            inputs[f"{_PREFIX[key]}:{sym}"] = _named(inp, f"{_PREFIX[key]}:{sym}")
+        if "reaction" in own:
+            reaction = parse_input(f"firms.{sym}.reaction", own["reaction"])
+        elif sym in reaction_rows and np.isfinite(reaction_rows[sym]["mean"]):
+            r = reaction_rows[sym]
+            assert calibration is not None
+            what = {
+                "fitted line": "fitted CAR = const + slope x China share",
+                "own average": f"its mean CAR over {r['n_events']} US announcement(s)",
+                "peers": "no reaction of its own: the mean of its exchange's peers",
+            }[str(r["basis"])]
+            reaction = Input(
+                name=f"reaction:{sym}",
+                dist="normal",
+                params={"mean": float(r["mean"]), "sd": float(r["se"])},
+                source=f"event study, CAR({calibration.window}) after past US export-control "
+                f"announcements: {what}",
+            )
+        else:
+            raise InputError(
+                f"firms.{sym}.reaction",
+                None,
+                "a typical reaction to past announcements (or a store to measure it)",
+            )
+        inputs[f"reaction:{sym}"] = _named(reaction, f"reaction:{sym}")
+        for prefix in ("share", "at_risk", "leverage", "reaction"):
+            scope[f"{prefix}:{sym}"] = sym
+    nikkei = _nikkei(doc, firms)
+    if nikkei is not None:
+        inputs["nikkei_level"] = _named(nikkei[0], "nikkei_level")
+    n_firms = len(firms)
+    weights = np.array([nikkei[1].get(s, 0.0) for s in firms]) if nikkei else np.zeros(n_firms)
+    weighted = [s for s in firms if nikkei and s in nikkei[1]]
+
+    def stack(x: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+        return np.column_stack([x[f"{prefix}:{s}"] for s in firms])
 
     def model(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        s = np.column_stack([x[f"share:{sym}"] for sym in firms])
-        revenue = -s * x["loss_share"][:, None]
-        op_profit = revenue * x["operating_leverage"][:, None]
+        severity = x["severity"][:, None]
+        lost = np.minimum(1.0, stack(x, "at_risk") * severity)
+        revenue = -stack(x, "share") * lost
+        profit = np.maximum(-1.0, revenue * stack(x, "leverage"))
         horizon = np.minimum(x["duration_years"], x["valuation_years"]) / x["valuation_years"]
-        return {
+        fundamental = profit * horizon[:, None]
+        market = np.maximum(-1.0, stack(x, "reaction") * severity)
+        out = {
             "revenue_impact": revenue,
-            "op_profit_impact": op_profit,
-            "price_impact_fundamental": op_profit * horizon[:, None],
-            "price_impact_market": x["sensitivity"][:, None] * s * x["severity"][:, None],
+            "op_profit_impact": profit,
+            "price_impact_fundamental": fundamental,
+            "price_impact_market": market,
         }
+        if nikkei is not None:
+            cols = [firms.index(s) for s in weighted]
+            for path, impact in (("fundamental", fundamental), ("market", market)):
+                points = x["nikkei_level"][:, None] * weights[None, :] * impact
+                out[f"nikkei_points_{path}"] = np.column_stack(
+                    [points[:, cols], points.sum(axis=1)]
+                )
+        return out
 
     labels = tuple(firms)
     outputs = {
         "revenue_impact": Output("fraction of revenue", labels, key=False),
-        "op_profit_impact": Output("fraction of operating profit", labels, key=False),
+        "op_profit_impact": Output("fraction of operating profit", labels),
         "price_impact_fundamental": Output("fraction of price", labels),
         "price_impact_market": Output("fraction of price", labels),
     }
-    table = exposures()
-    extra: dict[str, Any] = {
-        "exposures": table.loc[table["symbol"].isin(firms)].reset_index(drop=True)
-    }
+    if nikkei is not None:
+        for path in ("fundamental", "market"):
+            outputs[f"nikkei_points_{path}"] = Output(
+                "Nikkei 225 points", (*weighted, "total"), key=False
+            )
+    rows = []
+    for sym in firms:
+        record = exp.record(sym) or {"symbol": sym, "name": sym, "name_ja": sym}
+        share = shares_used[sym]
+        overridden = "china_share" in tables.get(sym, {})
+        rows.append(
+            {
+                **record,
+                "china_share": share.quantile(0.5)
+                if share.dist != "fixed"
+                else share.params["value"],
+                "distribution": share.describe(),
+                "status": "guess" if overridden and share.is_guess else record.get("status", ""),
+                "source": share.source if overridden else record.get("source", ""),
+                "from_spec": overridden,
+            }
+        )
+    extra: dict[str, Any] = {"exposures": pd.DataFrame(rows)}
+    if nikkei is not None:
+        extra["nikkei_weights"] = pd.DataFrame(
+            {"symbol": list(nikkei[1]), "weight": list(nikkei[1].values()), "source": nikkei[2]}
+        )
     if calibration is not None:
         extra["calibration"] = calibration
-    return simulate(title, all_inputs, model, outputs, draws, seed, extra=extra)
+        extra["reactions"] = calibration.reactions
+        extra["firm_reactions"] = calibration.firm_reactions
+    return simulate(title, inputs, model, outputs, draws, seed, extra=extra, scope=scope)
 
 
 def export_controls_spec(path: str | Path, store: Any = None) -> ScenarioResult:
-    """Run the export-control scenario in ``path``, calibrated on ``store`` when given."""
+    """Run the export-control scenario in ``path``, calibrated on ``store`` when given.
+
+    The spec's ``[scenario] exposures`` (a CSV or TOML path relative to the spec) replaces the
+    shipped exposure table; ``[calibration]`` may set ``window`` (default ``"0:1"``) and the
+    announcements, ``us`` and ``jp`` (catalogue ids).
+    """
+    path = Path(path)
     doc = load_toml(path)
+    firms = _firms(doc)
+    name = doc.get("scenario", {}).get("exposures")
+    if name is not None and not isinstance(name, str):
+        raise InputError("scenario.exposures", name, "a path to a CSV or TOML exposure table")
+    exp = read_exposures(None if name is None else path.parent / name)
     calibration = None
-    if store is not None and not isinstance(doc.get("sensitivity"), dict):
-        firms = [str(f) for f in doc.get("scenario", {}).get("firms", [])]
-        table = exposures()
-        sourced = table.loc[table["china_share"].notna(), "symbol"].tolist()
-        calibration = calibrate(store, sorted(set(firms) | set(sourced)))
-    return export_controls(doc, calibration)
+    if store is not None:
+        cal = doc.get("calibration", {})
+        if not isinstance(cal, Mapping):
+            raise InputError("calibration", cal, "a table with window, us and jp")
+        unknown = sorted(set(cal) - {"window", "us", "jp"})
+        if unknown:
+            raise InputError(f"calibration.{unknown[0]}", cal[unknown[0]], "one of window, us, jp")
+        events = {
+            "US": tuple(cal.get("us", CALIBRATION_EVENTS["US"])),
+            "JP": tuple(cal.get("jp", CALIBRATION_EVENTS["JP"])),
+        }
+        window = cal.get("window", "0:1")
+        if not isinstance(window, str):
+            raise InputError("calibration.window", window, 'a CAR window such as "0:1"')
+        peers = exp.table["symbol"].tolist()
+        calibration = calibrate(store, list(dict.fromkeys(firms + peers)), events, window, exp)
+    return export_controls(doc, calibration, exp)
