@@ -78,7 +78,10 @@ def test_significance_by_kolari_pynnonen_on_the_first_window() -> None:
     out = sentences(tables(study))
     text = out["significant"]
     assert "Over day 0" in text
-    assert "US chips (−10.00%, p 0.039) and Japanese wires (−9.30%, p 0.002) moved" in text
+    assert (
+        "US chips (−10.00%, p 0.039) and Japanese wires (−9.30%, p 0.002) had a significant abnormal return"
+        in text
+    )
     assert "Japanese tools (p 0.113) did not" in text
     # BMP says yes, KP says no: the move is not established, and why.
     assert (
@@ -97,7 +100,7 @@ def test_significance_by_kolari_pynnonen_on_the_first_window() -> None:
 def test_no_basket_significant_and_no_disagreement() -> None:
     study = _study([("chips", "0:0", -0.01, 0.40, 0.60, 0.1)])
     out = sentences(tables(study))
-    assert out["significant"].startswith("Over day 0") and "no basket moved" in out["significant"]
+    assert out["significant"].startswith("Over day 0") and "no basket had" in out["significant"]
     assert out["significant"].endswith("US chips (p 0.600).")
     assert "disagree" not in out
 
@@ -216,6 +219,24 @@ def test_scenario_headlines_with_their_intervals() -> None:
 def test_at_most_eight_sentences() -> None:
     study = _study([(f"b{i}", "0:0", -0.1, 0.01, 0.2, 0.3) for i in range(12)])
     assert len(key_findings(tables(study))) == MAX_SENTENCES
+
+
+def test_disagreements_give_way_to_scenarios() -> None:
+    """Twelve disagreeing baskets and a scenario: the scenario keeps its sentence."""
+    study = _study([(f"b{i}", "0:0", -0.1, 0.01, 0.2, 0.3) for i in range(12)])
+    power = pd.DataFrame(
+        {
+            "output": ["iown_saving_twh", "twh_no_iown"],
+            "label": ["2035", "2035"],
+            "q05": [34.0, 900.0],
+            "q50": [78.0, 1140.0],
+            "q95": [158.0, 1500.0],
+        }
+    )
+    found = key_findings(tables(study, scenarios=(_run("power", power),)))
+    assert len(found) == MAX_SENTENCES
+    assert found[-1].rule == "scenario_power"
+    assert sum(f.rule == "disagree" for f in found) >= 1
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -21,7 +21,8 @@ nothing to say writes nothing. In order:
    zero; power, the median saving of IOWN in the last year with its 5–95% range and its share
    of demand without IOWN; compute cost, the cost and the implied utilisation.
 
-At most :data:`MAX_SENTENCES` sentences are kept, in this order.
+At most :data:`MAX_SENTENCES` sentences are kept, in this order; when there are more, the
+disagreements are cut first (the first stays), so that no scenario loses its headline.
 """
 
 from __future__ import annotations
@@ -53,14 +54,11 @@ class Finding:
 
 def key_findings(tables: ReportTables, alpha: float = ALPHA) -> list[Finding]:
     """The key findings of a report, by the rules of this module's docstring."""
-    found: list[Finding] = []
-    found += _headline(tables)
-    found += _significant(tables, alpha)
-    found += _disagree(tables, alpha)
-    found += _forecast(tables)
-    found += _scanner(tables)
-    found += _scenarios(tables)
-    return found[:MAX_SENTENCES]
+    before = _headline(tables) + _significant(tables, alpha)
+    disagree = _disagree(tables, alpha)
+    after = _forecast(tables) + _scanner(tables) + _scenarios(tables)
+    room = max(MAX_SENTENCES - len(before) - len(after), min(len(disagree), 1))
+    return (before + disagree[:room] + after)[:MAX_SENTENCES]
 
 
 # -- rules -------------------------------------------------------------------------------------
