@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -53,14 +52,16 @@ def test_same_ingest_twice_is_identical(store: Store, write) -> None:
     pd.testing.assert_frame_equal(store.instruments(), inst1)
 
 
-def test_overlapping_ingest_replaces_and_keeps_the_key_unique(store: Store, write) -> None:
+def test_overlapping_ingest_merges_and_keeps_the_key_unique(store: Store, write) -> None:
     store.import_files([write("p.csv", LONG)])
     store.import_files([write("fix.csv", "date,symbol,close\n2025-01-27,NVDA,118.50\n")])
     got = contents(store)
     assert not got.duplicated(["symbol", "session"]).any()
     assert len(got) == 5
     row = got.loc[(got["symbol"] == "NVDA") & (got["session"] == "2025-01-27")]
-    assert row["close"].item() == 118.50 and np.isnan(row["open"].item())
+    # Merge, never wipe: the columns the file lacks keep their stored values.
+    assert row["close"].item() == 118.50 and row["open"].item() == 124.8
+    assert row["adj_close"].item() == 118.42 and row["volume"].item() == 2000.0
 
 
 def test_wide_csv(store: Store, write) -> None:

@@ -552,7 +552,11 @@ class Store:
         return frame
 
     def _write(self, batch: pd.DataFrame, new_inst: pd.DataFrame, sources: list[str]) -> None:
-        """Replace the batch's (symbol, session) rows and record its sources, atomically."""
+        """Merge the batch's (symbol, session) rows and record its sources, atomically.
+
+        A column the batch leaves empty keeps its stored value, so a file of closes only never
+        wipes a stored row's open, high, low, adjusted close or volume.
+        """
         import pyarrow as pa
 
         table = pa.Table.from_pandas(batch.loc[:, list(_WRITE_COLUMNS)], preserve_index=False).cast(
@@ -571,11 +575,20 @@ class Store:
                         f"INSERT INTO instruments SELECT {', '.join(INSTRUMENT_COLUMNS)} FROM _new "
                         "WHERE symbol NOT IN (SELECT symbol FROM instruments)"
                     )
+                # Merge, never wipe: a column the batch leaves empty (absent from the file, or a
+                # blank cell) keeps the stored value of that (symbol, session).
+                merged = ", ".join(f"coalesce(b.{c}, p.{c}) AS {c}" for c in _WRITE_COLUMNS[2:])
+                con.execute(
+                    "CREATE TEMP TABLE _merged AS SELECT b.symbol, b.session, "
+                    f"{merged} FROM _batch b LEFT JOIN prices p "
+                    "ON p.symbol = b.symbol AND p.session = b.session"
+                )
                 con.execute(
                     "DELETE FROM prices USING _batch "
                     "WHERE prices.symbol = _batch.symbol AND prices.session = _batch.session"
                 )
-                con.execute(f"INSERT INTO prices SELECT {', '.join(_WRITE_COLUMNS)} FROM _batch")
+                con.execute(f"INSERT INTO prices SELECT {', '.join(_WRITE_COLUMNS)} FROM _merged")
+                con.execute("DROP TABLE _merged")
                 for source in sources:
                     con.execute(
                         "INSERT OR REPLACE INTO meta VALUES (?, ?)",

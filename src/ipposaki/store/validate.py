@@ -2,7 +2,8 @@
 
 Errors (the ingest stops and the store is untouched):
 
-* a non-positive or infinite price, or a negative volume;
+* a non-positive price, a price above :data:`MAX_PRICE` (10^9; infinity included), a high
+  below the low, or a negative volume;
 * a row with neither ``close`` nor ``adj_close``;
 * two rows for one (symbol, session) with different values;
 * a row dated on a day that is not a session of the symbol's exchange (unless the caller asks
@@ -41,6 +42,7 @@ from ipposaki.errors import (
 from ipposaki.sources.files import NUMERIC_COLUMNS
 
 __all__ = [
+    "MAX_PRICE",
     "SPLIT_LIKE_MOVE",
     "NonSessionPolicy",
     "ValidationReport",
@@ -48,6 +50,8 @@ __all__ = [
     "validate_prices",
 ]
 
+#: The largest price accepted; anything above is a unit or parsing error (Berkshire A is ~1e6).
+MAX_PRICE = 1e9
 #: A one-session move at least this large (as a fraction, either way) looks like a split.
 SPLIT_LIKE_MOVE = 0.5
 NonSessionPolicy = Literal["error", "skip"]
@@ -102,16 +106,30 @@ def _session_days(exchange: str) -> np.ndarray:
 def _check_values(rows: pd.DataFrame, source: str) -> None:
     for col in _PRICE_COLUMNS:
         values = rows[col].to_numpy()
-        bad = (values <= 0) | np.isinf(values)
+        bad = (values <= 0) | (values > MAX_PRICE)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            allowed = "a finite positive price" if np.isinf(values[pos]) else "a positive price"
+            allowed = (
+                f"a positive price of at most {MAX_PRICE:g}"
+                if values[pos] > 0
+                else "a positive price"
+            )
             raise DataValidationError(
                 source,
                 f"{_where(source, int(rows['line'].iloc[pos]))}: {col}={values[pos]:g} for "
                 f"{rows['symbol'].iloc[pos]} on {_day(rows['session'].iloc[pos])} is not "
                 f"allowed: expected {allowed}",
             )
+    high, low = rows["high"].to_numpy(), rows["low"].to_numpy()
+    inverted = high < low  # NaN on either side compares False
+    if inverted.any():
+        pos = int(np.flatnonzero(inverted)[0])
+        raise DataValidationError(
+            source,
+            f"{_where(source, int(rows['line'].iloc[pos]))}: high={high[pos]:g} is below "
+            f"low={low[pos]:g} for {rows['symbol'].iloc[pos]} on "
+            f"{_day(rows['session'].iloc[pos])}: expected high >= low",
+        )
     vol = rows["volume"].to_numpy()
     bad = vol < 0
     if bad.any():
