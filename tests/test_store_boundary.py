@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import file_digest
-from ipposaki.errors import DataValidationError
+from ipposaki.errors import DataValidationError, StoreError
 from ipposaki.store import Store
 
 
@@ -92,3 +92,136 @@ def test_failed_merge_leaves_store_unchanged(shared_store: Store, tmp_path: Path
             [write("p.csv", "date,symbol,close\n2025-01-24,NVDA,140\n2025-01-27,NVDA,2e9\n")]
         )
     assert file_digest(store.path) == before
+
+
+# -- the store is ours or refused --------------------------------------------------------------
+
+
+def _foreign(path: Path, *statements: str) -> Path:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for stmt in statements:
+        con.execute(stmt)
+    con.close()
+    return path
+
+
+def test_new_store_carries_application_id_and_schema_version(store: Store, write) -> None:
+    import duckdb
+
+    from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION
+
+    store.import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")])
+    con = duckdb.connect(str(store.path), read_only=True)
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    con.close()
+    assert meta["application_id"] == APPLICATION_ID == "ipposaki"
+    assert meta["schema_version"] == SCHEMA_VERSION
+
+
+def test_foreign_duckdb_file_is_refused_and_left_alone(tmp_path: Path, write) -> None:
+    path = _foreign(
+        tmp_path / "app.duckdb", "CREATE TABLE users (id INT)", "INSERT INTO users VALUES (1)"
+    )
+    before = file_digest(path)
+    store = Store(path)
+    with pytest.raises(StoreError, match=r"app\.duckdb: not an ipposaki store: .*users"):
+        store.import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")])
+    with pytest.raises(StoreError, match="not an ipposaki store"):
+        store.symbols()
+    assert file_digest(path) == before
+
+
+def test_foreign_meta_table_is_refused(tmp_path: Path) -> None:
+    path = _foreign(
+        tmp_path / "m.duckdb",
+        "CREATE TABLE meta (key VARCHAR, value VARCHAR)",
+        "INSERT INTO meta VALUES ('application_id', 'other')",
+    )
+    with pytest.raises(StoreError, match="application_id='other'"):
+        Store(path).symbols()
+
+
+def test_newer_schema_version_is_refused_naming_it(store: Store, write) -> None:
+    import duckdb
+
+    store.import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")])
+    con = duckdb.connect(str(store.path))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="schema version 99 is newer than this ipposaki's"):
+        store.symbols()
+
+
+def test_store_made_before_the_application_id_is_stamped_on_write(store: Store, write) -> None:
+    import duckdb
+
+    store.import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")])
+    con = duckdb.connect(str(store.path))
+    con.execute("DELETE FROM meta WHERE key = 'application_id'")
+    con.close()
+    assert store.symbols() == ["NVDA"]  # readable as it was
+    store.import_files([write("q.csv", "date,symbol,close\n2025-01-24,NVDA,142.62\n")])
+    con = duckdb.connect(str(store.path), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key='application_id'").fetchone() == (
+        "ipposaki",
+    )
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("prices.csv", "date,symbol,close\n2025-01-27,NVDA,1\n", "not a DuckDB database"),
+        ("empty.duckdb", "", "an empty file"),
+    ],
+)
+def test_a_file_that_is_not_duckdb_is_refused(
+    tmp_path: Path, write, name: str, text: str, words: str
+) -> None:
+    path = write(name, text)
+    before = file_digest(path)
+    with pytest.raises(StoreError, match=words):
+        Store(path).import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,1\n")])
+    with pytest.raises(StoreError, match=words):
+        Store(path).symbols()
+    assert file_digest(path) == before
+
+
+def test_empty_duckdb_file_becomes_a_store(tmp_path: Path, write) -> None:
+    path = _foreign(tmp_path / "new.duckdb")
+    store = Store(path)
+    assert store.symbols() == []
+    store.import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")])
+    assert store.symbols() == ["NVDA"]
+
+
+def test_busy_store_is_one_line_after_the_lock_timeout(
+    tmp_path: Path, write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    store = Store(tmp_path / "s.duckdb")
+    store.import_files([write("p.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " time.sleep(30)",
+            str(store.path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("IPPOSAKI_LOCK_TIMEOUT", "0.3")
+        with pytest.raises(StoreError, match=r"busy: another process holds its lock") as info:
+            store.import_files([write("q.csv", "date,symbol,close\n2025-01-24,NVDA,142.62\n")])
+        assert "\n" not in str(info.value) and f"PID {holder.pid}" in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()

@@ -23,6 +23,7 @@ __all__ = [
     "NonSessionWarning",
     "SourceUnavailableError",
     "SplitLikeMoveWarning",
+    "StoreError",
     "UnknownNameError",
     "close_matches",
     "preview",
@@ -93,6 +94,23 @@ class DataValidationError(IpposakiError, ValueError):
         self.source = source
         self.problem = problem
         super().__init__(f"{source}: {problem}")
+
+
+class StoreError(IpposakiError, ValueError):
+    """The store file cannot be used: not DuckDB, another application's, newer, or busy.
+
+    Parameters
+    ----------
+    path : str
+        The store file.
+    problem : str
+        One line saying what is wrong and what to do.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"store {path}: {problem}")
 
 
 class SourceUnavailableError(IpposakiError, RuntimeError):

@@ -9,8 +9,11 @@ key holds after repeated and overlapping ingests.
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "ddl"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "TABLES", "ddl"]
 
+#: ``meta['application_id']``: marks a DuckDB file as an ipposaki store.
+APPLICATION_ID = "ipposaki"
+#: ``meta['schema_version']``: the version of the tables below; a newer store is refused.
 SCHEMA_VERSION = "1"
 
 TABLES: dict[str, str] = {

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki._typing import DateLike
-from ipposaki.errors import InputError, UnknownNameError, preview
+from ipposaki.errors import InputError, StoreError, UnknownNameError, preview
 from ipposaki.instruments import (
     INSTRUMENT_COLUMNS,
     builtin_baskets,
@@ -32,7 +32,7 @@ from ipposaki.instruments import (
     guess_exchange,
 )
 from ipposaki.sources.files import Layout, read_price_file
-from ipposaki.store.schema import SCHEMA_VERSION, ddl
+from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION, ddl
 from ipposaki.store.validate import (
     NonSessionPolicy,
     ValidationReport,
@@ -44,6 +44,18 @@ __all__ = ["IngestResult", "Store", "default_store_path"]
 
 _INST_SELECT = ", ".join(INSTRUMENT_COLUMNS)
 _WRITE_COLUMNS = ("symbol", "session", "open", "high", "low", "close", "adj_close", "volume")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "cannot be opened"
+
+
+def _rollback(con: Any) -> None:
+    """Roll back if a transaction is still open, never hiding the error that caused it."""
+    try:
+        con.execute("ROLLBACK")
+    except Exception:  # the original error is the one to report
+        pass
 
 
 def default_store_path() -> Path:
@@ -191,21 +203,126 @@ class Store:
             con = duckdb.connect(":memory:")
             self._create(con)
         else:
+            if self._path.exists():
+                self._check_file()
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self._path), read_only=not write)
-            if write:
-                self._create(con)
+            con = self._open(write)
+            try:
+                found = self._check_tables(con)
+                if found is None:  # a DuckDB file with no tables: ours now
+                    if write:
+                        self._create(con)
+                    else:
+                        con.close()
+                        con = duckdb.connect(":memory:")
+                        self._create(con)
+                elif write and not found[1]:
+                    self._stamp(con)
+            except BaseException:
+                con.close()
+                raise
         try:
             yield con
         finally:
             con.close()
 
+    def _open(self, write: bool) -> Any:
+        """Connect, waiting up to ``IPPOSAKI_LOCK_TIMEOUT`` seconds (default 30) for a lock."""
+        import time
+
+        import duckdb
+
+        timeout = float(os.environ.get("IPPOSAKI_LOCK_TIMEOUT", "30") or 0)
+        deadline = time.monotonic() + max(timeout, 0.0)
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self._path), read_only=not write)
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" not in text.lower():
+                    raise StoreError(str(self._path), _first_line(text)) from None
+                if time.monotonic() >= deadline:
+                    holder = text.split("Conflicting lock is held in", 1)[-1].split(". See")[0]
+                    who = f" (held by {holder.strip()})" if holder != text else ""
+                    raise StoreError(
+                        str(self._path),
+                        f"busy: another process holds its lock{who}; waited {timeout:g} s "
+                        "(IPPOSAKI_LOCK_TIMEOUT)",
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except duckdb.Error as exc:
+                raise StoreError(str(self._path), _first_line(str(exc))) from None
+
+    def _check_file(self) -> None:
+        """Refuse a file that is not a DuckDB database (a CSV given as the store, say)."""
+        with self._path.open("rb") as fh:
+            head = fh.read(12)
+        if head[8:12] != b"DUCK":
+            what = "an empty file" if not head else "not a DuckDB database"
+            raise StoreError(
+                str(self._path),
+                f"{what}; expected an ipposaki store (a DuckDB file) or a new path",
+            )
+
+    def _check_tables(self, con: Any) -> tuple[str, bool] | None:
+        """Return the store's schema version and whether it carries the application id, or
+        None for a DuckDB file with no tables.
+
+        Raises
+        ------
+        StoreError
+            If the file holds tables but not ipposaki's ``meta``, belongs to another
+            application, or has a newer schema version.
+        """
+        tables = sorted(
+            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        )
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise StoreError(
+                str(self._path),
+                f"not an ipposaki store: it holds other tables ({preview(tables)}) and no "
+                "ipposaki meta table; give another --store",
+            )
+        try:
+            meta = dict(
+                con.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('application_id', 'schema_version')"
+                ).fetchall()
+            )
+        except Exception:  # a foreign table that happens to be called meta
+            meta = {}
+        app = meta.get("application_id", APPLICATION_ID)  # stores before 0.x had no id
+        version = meta.get("schema_version")
+        if app != APPLICATION_ID or version is None:
+            raise StoreError(
+                str(self._path),
+                f"not an ipposaki store: its meta table has application_id={app!r} and "
+                f"schema_version={version!r}; give another --store",
+            )
+        if not str(version).isdigit() or int(version) > int(SCHEMA_VERSION):
+            raise StoreError(
+                str(self._path),
+                f"schema version {version} is newer than this ipposaki's "
+                f"({SCHEMA_VERSION}); upgrade ipposaki to use it",
+            )
+        return str(version), "application_id" in meta
+
+    @staticmethod
+    def _stamp(con: Any) -> None:
+        """Record the application id in a store made before it was written."""
+        con.execute(
+            "INSERT INTO meta SELECT 'application_id', ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM meta WHERE key = 'application_id')",
+            [APPLICATION_ID],
+        )
+
     @staticmethod
     def _create(con: Any) -> None:
-        """Create missing tables and load the built-in universe, once, in one transaction."""
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        if "meta" in tables:
-            return
+        """Create the tables and load the built-in universe, once, in one transaction."""
         con.execute("BEGIN TRANSACTION")
         try:
             for stmt in ddl():
@@ -221,6 +338,7 @@ class Store:
             con.execute("INSERT INTO baskets SELECT basket, symbol, name, name_ja FROM _bask")
             con.unregister("_bask")
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            con.execute("INSERT INTO meta VALUES ('application_id', ?)", [APPLICATION_ID])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -596,7 +714,7 @@ class Store:
                     )
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                _rollback(con)  # a failed COMMIT has rolled back already; keep its error
                 raise
 
     def add_instruments(self, frame: pd.DataFrame) -> int:
