@@ -72,9 +72,14 @@ class ReportTables:
             stem = run.path.stem
             out[f"report_scenario_{stem}.csv"] = run.result.quantiles
             out[f"report_scenario_{stem}_inputs.csv"] = run.result.inputs
-            cal = run.result.extra.get("calibration")
-            if cal is not None:
-                out[f"report_scenario_{stem}_calibration.csv"] = cal.scatter
+            if run.kind == "export_controls":
+                from ipposaki.report.export_controls import sensitivity
+
+                cal = run.result.extra.get("calibration")
+                if cal is not None:
+                    out[f"report_scenario_{stem}_calibration.csv"] = cal.table
+                    out[f"report_scenario_{stem}_reactions.csv"] = cal.reactions
+                out[f"report_scenario_{stem}_sensitivity.csv"] = sensitivity(run.result)
         return out
 
 

@@ -103,8 +103,6 @@ def chart_ids(tables: ReportTables) -> list[str]:
         stem = run.path.stem
         if run.kind == "export_controls":
             ids.append(f"chart-export-{stem}")
-            if run.result.extra.get("calibration") is not None:
-                ids.append(f"chart-calibration-{stem}")
         elif run.kind == "power":
             ids.append(f"chart-power-{stem}")
     return ids
@@ -262,71 +260,15 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
     return {k: v.to_plotly_json() for k, v in out.items()}
 
 
-def _firm_labels(run: ScenarioRun, tables: ReportTables, loc: Locale) -> list[str]:
-    q = run.result.quantiles
-    return [
-        tables.name(str(s), loc.lang) for s in q.loc[q["output"] == "op_profit_impact", "label"]
-    ]
-
-
 def _scenario_figures(run: ScenarioRun, tables: ReportTables, loc: Locale) -> dict[str, Any]:
     import plotly.graph_objects as go
 
     stem, out = run.path.stem, {}
     q = run.result.quantiles
     if run.kind == "export_controls":
-        f = q.loc[q["output"] == "op_profit_impact"]
-        labels = _firm_labels(run, tables, loc)
-        down = loc.t("colors.down")
-        fan = go.Figure()
-        for lo, hi, alpha, key in (("q05", "q95", 0.25, "band_90"), ("q25", "q75", 0.6, "band_50")):
-            fan.add_bar(
-                y=labels,
-                x=list(100 * (f[hi] - f[lo])),
-                base=list(100 * f[lo]),
-                orientation="h",
-                marker_color=_rgba(down, alpha),
-                name=loc.t(f"scenario.{key}"),
-            )
-        fan.add_scatter(
-            y=labels, x=list(100 * f["q50"]), mode="markers", name=loc.t("scenario.median")
-        )
-        fan.update_layout(
-            title=loc.t("scenario.export_chart"),
-            barmode="overlay",
-            xaxis_title=loc.t("scenario.axis_profit"),
-            yaxis={"autorange": "reversed", "automargin": True},
-            height=420,
-        )
-        out[f"chart-export-{stem}"] = fan
-        cal = run.result.extra.get("calibration")
-        if cal is not None:
-            c = cal.scatter
-            scatter = go.Figure(
-                go.Scatter(
-                    x=list(c["china_share"]),
-                    y=list(100 * c["car"]),
-                    mode="markers",
-                    text=[
-                        f"{tables.name(str(s), loc.lang)} {_event_name(str(e), tables, loc)}"
-                        for s, e in zip(c["symbol"], c["event_id"], strict=True)
-                    ],
-                    name=loc.t("scenario.points"),
-                )
-            )
-            for name, xs, ys, dash in _fit_lines(cal, loc):
-                scatter.add_scatter(
-                    x=xs, y=ys, mode="lines", name=name, line={"dash": dash, "color": "#444"}
-                )
-            scatter.update_layout(
-                title=loc.t(
-                    "scenario.calibration_chart", window=prose.window_words(cal.window, loc)
-                ),
-                xaxis_title=loc.t("scenario.axis_share"),
-                yaxis_title=loc.t("scenario.axis_car"),
-                height=440,
-            )
-            out[f"chart-calibration-{stem}"] = scatter
+        from ipposaki.report.export_controls import export_figure
+
+        out[f"chart-export-{stem}"] = export_figure(run, tables, loc)
     elif run.kind == "power":
         power = go.Figure()
         for output, key, color in (
@@ -371,32 +313,9 @@ def _scenario_figures(run: ScenarioRun, tables: ReportTables, loc: Locale) -> di
     return out
 
 
-def _event_name(event_id: str, tables: ReportTables, loc: Locale) -> str:
-    en, ja = tables.scan.event_names.get(event_id, (event_id, event_id))
-    return ja if loc.lang == "ja" else en
-
-
 def _reference_name(path: str, loc: Locale) -> str:
     key = "scenario.reference." + path.replace(" ", "_").replace("-", "_").lower()
     return loc.t(key) if loc.has(key) else path
-
-
-def _fit_lines(cal: Any, loc: Locale) -> list[tuple[str, list[float], list[float], str]]:
-    """The fitted line and the lines of its slope's 95% bounds through the mean point."""
-    c = cal.scatter
-    x = c["china_share"].astype(float)
-    ok = x.notna() & c["car"].notna()
-    if not ok.any():
-        return []
-    xs = [float(x[ok].min()), float(x[ok].max())]
-    mean_x, mean_y = float(x[ok].mean()), float(c.loc[ok, "car"].mean())
-    const = float(cal.table.loc["const", "coef"]) if "const" in cal.table.index else np.nan
-    line = [100 * (const + cal.slope * v) for v in xs]
-    out = [(loc.t("scenario.fit", slope=loc.num(cal.slope, 3, sign=True)), xs, line, "solid")]
-    for bound in (cal.ci_low, cal.ci_high):
-        ys = [100 * (mean_y + bound * (v - mean_x)) for v in xs]
-        out.append((loc.t("scenario.fit_bound", slope=loc.num(bound, 3, sign=True)), xs, ys, "dot"))
-    return out
 
 
 # -- PNG ---------------------------------------------------------------------------------------
@@ -552,47 +471,9 @@ def _scenario_pngs(
     stem, lang, paths = run.path.stem, loc.lang, {}
     q = run.result.quantiles
     if run.kind == "export_controls":
-        f = q.loc[q["output"] == "op_profit_impact"]
-        labels = _firm_labels(run, tables, loc)
-        color = loc.t("colors.down")
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        y = np.arange(len(f))
-        for lo, hi, alpha, key in (("q05", "q95", 0.25, "band_90"), ("q25", "q75", 0.6, "band_50")):
-            ax.barh(
-                y,
-                100 * (f[hi] - f[lo]),
-                left=100 * f[lo],
-                color=color,
-                alpha=alpha,
-                label=loc.t(f"scenario.{key}"),
-            )
-        ax.plot(100 * f["q50"], y, "ko", label=loc.t("scenario.median"))
-        ax.set_yticks(y, labels)
-        ax.invert_yaxis()
-        ax.set_xlabel(loc.t("scenario.axis_profit"))
-        ax.set_title(loc.t("scenario.export_chart"))
-        ax.legend(fontsize=8)
-        paths[f"chart-export-{stem}"] = _save(fig, out / f"chart-export-{stem}.{lang}.png")
-        cal = run.result.extra.get("calibration")
-        if cal is not None:
-            c = cal.scatter
-            fig, ax = plt.subplots(figsize=(7, 4.5))
-            ax.scatter(
-                c["china_share"], 100 * c["car"].astype(float), color="#2166ac",
-                label=loc.t("scenario.points"),
-            )  # fmt: skip
-            for name, xs, ys, dash in _fit_lines(cal, loc):
-                ax.plot(xs, ys, color="#444", linestyle="-" if dash == "solid" else ":", label=name)
-            ax.axhline(0, color="black", linewidth=0.8)
-            ax.set_xlabel(loc.t("scenario.axis_share"))
-            ax.set_ylabel(loc.t("scenario.axis_car"))
-            ax.set_title(
-                loc.t("scenario.calibration_chart", window=prose.window_words(cal.window, loc))
-            )
-            ax.legend(fontsize=8)
-            paths[f"chart-calibration-{stem}"] = _save(
-                fig, out / f"chart-calibration-{stem}.{lang}.png"
-            )
+        from ipposaki.report.export_controls import export_png
+
+        paths[f"chart-export-{stem}"] = export_png(run, tables, loc, out)
     elif run.kind == "power":
         fig, ax = plt.subplots(figsize=(8, 4.5))
         for output, key, color in (

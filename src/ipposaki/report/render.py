@@ -524,54 +524,9 @@ def _scenario_blocks(
     if loc.lang == "en":
         blocks.append(Para(loc.t("scenario.spec_title", title=res.title)))
     if run.kind == "export_controls":
-        blocks.append(Para(loc.t(f"{k}.intro", draws=f"{res.draws:,}"), links=csv))
-        f = q.loc[q["output"] == "op_profit_impact"]
-        blocks.append(
-            Table(
-                f"table-export-{stem}",
-                tuple(loc.t(f"scenario.col_{c}") for c in ("firm", "q05", "q50", "q95")),
-                tuple(
-                    (
-                        Cell(tables.name(str(r.label), loc.lang), "t"),
-                        Cell(loc.pct(r.q05, 1)),
-                        Cell(loc.pct(r.q50, 1), _dir(r.q50)),
-                        Cell(loc.pct(r.q95, 1)),
-                    )
-                    for r in rows(f)
-                ),
-            )
-        )
-        blocks.append(
-            Chart(
-                f"chart-export-{stem}",
-                loc.t("scenario.export_chart"),
-                pngs.get(f"chart-export-{stem}", ""),
-            )
-        )
-        cal = res.extra.get("calibration")
-        if cal is not None:
-            blocks.append(
-                Para(
-                    loc.t(
-                        f"{k}.calibration",
-                        window=prose.window_words(cal.window, loc),
-                        slope=loc.num(cal.slope, 3, sign=True),
-                        low=loc.num(cal.ci_low, 3, sign=True),
-                        high=loc.num(cal.ci_high, 3, sign=True),
-                        nobs=cal.nobs,
-                    )
-                    + (loc.t(f"{k}.zero") if cal.ci_low <= 0 <= cal.ci_high else ""),
-                    links=((loc.t("csv"), f"report_scenario_{stem}_calibration.csv"),),
-                )
-            )
-            cid = f"chart-calibration-{stem}"
-            blocks.append(
-                Chart(
-                    cid,
-                    loc.t("scenario.calibration_chart", window=prose.window_words(cal.window, loc)),
-                    pngs.get(cid, ""),
-                )
-            )
+        from ipposaki.report.export_controls import export_blocks
+
+        blocks += export_blocks(run, tables, loc, pngs)
     elif run.kind == "power":
         blocks.append(Para(loc.t(f"{k}.intro", draws=f"{res.draws:,}"), links=csv))
         wide = q.pivot(index="label", columns="output", values=["q05", "q50", "q95"])

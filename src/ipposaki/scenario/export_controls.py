@@ -293,11 +293,19 @@ def export_controls(
         rows.append(
             {
                 **record,
-                "china_share": share.quantile(0.5)
-                if share.dist != "fixed"
-                else share.params["value"],
+                "china_share": share.quantile(0.5) if overridden else record.get("china_share"),
                 "distribution": share.describe(),
-                "status": "guess" if overridden and share.is_guess else record.get("status", ""),
+                **(
+                    {
+                        "china_share_low": share.support()[0] if share.dist != "fixed" else np.nan,
+                        "china_share_high": share.support()[1] if share.dist != "fixed" else np.nan,
+                    }
+                    if overridden
+                    else {}
+                ),
+                "status": ("guess" if share.is_guess else "spec")
+                if overridden
+                else record.get("status", ""),
                 "source": share.source if overridden else record.get("source", ""),
                 "from_spec": overridden,
             }
