@@ -178,8 +178,38 @@ def _main(
     output.configure(quiet=quiet, as_json=as_json)
 
 
+def _one_line(text: str) -> str:
+    """Collapse a message onto one line."""
+    return " ".join(str(text).split())
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one line on stderr, with its class and without a source path."""
+    output.note(f"warning: {category.__name__}: {_one_line(str(message))}")
+
+
+def _usage_line(exc: Exception) -> str:
+    """One line for a Click usage error: the command, what is wrong, where to look."""
+    message = _one_line(getattr(exc, "format_message", exc.__str__)()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        return f"error: {ctx.command_path}: {message} (see {ctx.command_path} --help)"
+    return f"error: {message}"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return (and, as a script, exit with) its exit code.
+
+    Every failure is one line on stderr: an input or usage error (library errors, and Click's
+    missing or malformed options) exits 2; anything else is a bug, exit 1, and
+    ``IPPOSAKI_DEBUG=1`` shows its traceback. Warnings are one line each.
 
     Parameters
     ----------
@@ -193,24 +223,42 @@ def run(argv: list[str] | None = None) -> int:
     """
     import os
 
+    from typer._click.exceptions import (  # typer vendors Click from 0.20 on
+        ClickException,
+        NoArgsIsHelpError,
+    )
+
     from ipposaki.errors import IpposakiError
 
     output.configure()  # the root callback sets the mode; reset it for usage errors before it
+    debug = bool(os.environ.get("IPPOSAKI_DEBUG"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            app(args=argv, prog_name="ipposaki")
-        code = 0
-    except SystemExit as exc:  # typer (click) exits on its own after a command or a usage error
+            if not debug:
+                warnings.showwarning = _show_warning
+            rv = app(args=argv, prog_name="ipposaki", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message())  # a bare group: its help, as Click does
+        code = 2
+    except ClickException as exc:  # usage errors: missing or malformed options
+        typer.echo(_usage_line(exc), err=True)
+        code = 2
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        code = 1
+    except SystemExit as exc:  # a command that exits on its own
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except IpposakiError as exc:
-        typer.echo(f"error: {exc}", err=True)  # errors show even with --quiet
+        typer.echo(f"error: {_one_line(str(exc))}", err=True)  # errors show even with --quiet
         code = 2
     except Exception as exc:
-        if os.environ.get("IPPOSAKI_DEBUG"):
+        if debug:
             raise
         typer.echo(
-            f"internal error: {type(exc).__name__}: {exc} (set IPPOSAKI_DEBUG=1 for the traceback)",
+            f"internal error: {type(exc).__name__}: {_one_line(str(exc))[:300]} "
+            "(a bug; rerun with IPPOSAKI_DEBUG=1 for the traceback)",
             err=True,
         )
         code = 1
