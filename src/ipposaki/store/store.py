@@ -58,6 +58,22 @@ def _rollback(con: Any) -> None:
         pass
 
 
+def _refuse_cell(frame: pd.DataFrame, pos: int, column: str, allowed: str, known: set[str]) -> None:
+    """Raise a one-line error naming the file, line, column and value of ``frame``'s row."""
+    from ipposaki.errors import DataValidationError, close_matches
+
+    value = str(frame[column].iloc[pos])
+    where = frame.attrs.get("where")
+    at = f"{where[pos]}, " if where and pos < len(where) else ""
+    hint = close_matches(value, sorted(known))
+    suggestion = f" (did you mean {', '.join(hint)}?)" if hint else ""
+    raise DataValidationError(
+        str(frame.attrs.get("source", "input")),
+        f"{at}column {column}: unknown symbol {value!r} is not allowed: expected {allowed}"
+        f"{suggestion}",
+    )
+
+
 def default_store_path() -> Path:
     """Return ``IPPOSAKI_STORE`` if set, else ``store.duckdb`` in the user data directory.
 
@@ -730,6 +746,13 @@ class Store:
         int
             Rows written.
         """
+        known = set(self.instruments()["symbol"]) | set(frame["symbol"])
+        unknown = ~frame["benchmark"].isin([*known, ""])
+        if unknown.any():
+            pos = int(unknown.to_numpy().argmax())
+            _refuse_cell(
+                frame, pos, "benchmark", "an instrument of the store or of this file", known
+            )
         frame = frame.loc[:, list(INSTRUMENT_COLUMNS)]
         with self._connect(write=True) as con:
             con.register("_inst", frame)
@@ -755,6 +778,17 @@ class Store:
         int
             Member rows written.
         """
+        known = set(self.instruments()["symbol"])
+        unknown = ~frame["symbol"].isin(known)
+        if unknown.any():
+            pos = int(unknown.to_numpy().argmax())
+            _refuse_cell(
+                frame,
+                pos,
+                "symbol",
+                "an instrument of the store (add it with 'data instruments' first)",
+                known,
+            )
         frame = frame.loc[:, ["basket", "symbol", "name", "name_ja"]]
         with self._connect(write=True) as con:
             con.register("_b", frame)
