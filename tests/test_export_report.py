@@ -126,3 +126,58 @@ def test_report_csvs_behind_the_section(report: dict[str, Any]) -> None:
     by_hand = by_hand.loc[by_hand["input"].str.startswith("reaction:"), "s1"].mean()
     table = sensitivity(run.result).set_index("kind")
     assert table.loc["reaction", "price_impact_market"] == pytest.approx(by_hand, rel=1e-12)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_nikkei_points_when_weights_are_given(lang: str) -> None:
+    from types import SimpleNamespace
+
+    from ipposaki.report import load_locale
+    from ipposaki.report.document import Para
+    from ipposaki.report.export_controls import export_blocks
+    from ipposaki.scenario import export_controls
+    from ipposaki.shock.result import ScenarioRun
+
+    doc = {
+        "scenario": {"firms": ["8035.T"], "draws": 200, "seed": 1},
+        "inputs": {
+            "severity": 2.0,
+            "duration_years": 3,
+            "valuation_years": 15,
+            "at_risk": 0.2,
+            "operating_leverage": 2.0,
+        },
+        "firms": {"8035.T": {"reaction": -0.03}},
+        "nikkei": {"level": 40000.0, "weights": {"8035.T": 0.1}, "source": "test weights"},
+    }
+    run = ScenarioRun("export_controls", Path("ec.toml"), export_controls(doc))
+    tables = SimpleNamespace(name=lambda symbol, lang: symbol)
+    blocks = export_blocks(run, tables, load_locale(lang), {})
+    text = " ".join(b.text for b in blocks if isinstance(b, Para))
+    # 40,000 x 0.1 x -0.0704 = -281.6 points; 40,000 x 0.1 x -0.06 = -240 points.
+    assert "−282" in text and "−240" in text and "test weights" in text
+    name = "Tokyo Electron" if lang == "en" else "東京エレクトロン"
+    assert any(getattr(b, "rows", None) and b.rows[0][0].text == name for b in blocks)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_key_finding_gives_both_price_paths(report: dict[str, Any], lang: str) -> None:
+    from ipposaki.report import load_locale
+    from ipposaki.report.findings import key_findings, render_finding
+
+    tables = report_tables(report["result"])
+    found = [f for f in key_findings(tables) if f.rule == "scenario_export"]
+    assert len(found) == 1
+    v = found[0].values
+    run = next(r for r in report["result"].scenarios if r.kind == "export_controls")
+    q = run.result.quantiles
+    fundamental = q.loc[q["output"] == "price_impact_fundamental", "q50"]
+    assert v["fundamental_low"] == fundamental.min() and v["fundamental_high"] == fundamental.max()
+    text = render_finding(found[0], load_locale(lang), tables)
+    words = (
+        ("fundamental path", "market path")
+        if lang == "en"
+        else ("ファンダメンタル経路", "市場経路")
+    )
+    assert all(w in text for w in words)
+    assert ("own average reaction" if lang == "en" else "各社自身の平均的な反応") in text

@@ -251,6 +251,31 @@ def export_blocks(run: Any, tables: Any, loc: Locale, pngs: dict[str, str]) -> l
     )
     blocks.append(Table(f"table-export-{stem}", head, rows))
     blocks.append(Para(loc.t(_key("paths"))))
+    total = ("total" in set(q.loc[q["output"] == "nikkei_points_fundamental", "label"])) and {
+        path: at(f"nikkei_points_{path}", "total") for path in ("fundamental", "market")
+    }
+    if total:
+        weights = res.extra.get("nikkei_weights")
+        source = str(weights["source"].iloc[0]) if isinstance(weights, pd.DataFrame) else ""
+
+        def points(row: Any) -> str:
+            return loc.t(
+                _key("range_cell"),
+                q50=loc.num(row["q50"], 0, sign=True),
+                q05=loc.num(row["q05"], 0, sign=True),
+                q95=loc.num(row["q95"], 0, sign=True),
+            )
+
+        blocks.append(
+            Para(
+                loc.t(
+                    _key("nikkei"),
+                    fundamental=points(total["fundamental"]),
+                    market=points(total["market"]),
+                    source=source,
+                )
+            )
+        )
     blocks.append(
         Chart(f"chart-export-{stem}", loc.t(_key("chart")), pngs.get(f"chart-export-{stem}", ""))
     )

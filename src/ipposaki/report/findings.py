@@ -17,7 +17,8 @@ nothing to say writes nothing. In order:
 5. **scanner** (episodes table): the rank of the episode holding the event's day-0 sessions
    among all episodes the scanner found with no date given; or that it flagged none of them.
 6. **scenario** (one per scenario section): export controls, the range of the firms' median
-   operating-profit change and whether the market-revealed sensitivity's 95% interval holds
+   operating-profit change, of their median share-price impact by each path (fundamental and
+   market), and whether the market-revealed sensitivity's 95% interval holds
    zero; power, the median saving of IOWN in the last year with its 5–95% range and its share
    of demand without IOWN; compute cost, the cost and the implied utilisation.
 
@@ -201,6 +202,11 @@ def _scenarios(tables: ReportTables) -> list[Finding]:
                 "q05": float(firms["q05"].min()),
                 "q95": float(firms["q95"].max()),
             }
+            for path in ("fundamental", "market"):
+                price = q.loc[q["output"] == f"price_impact_{path}"]
+                if len(price):
+                    values[f"{path}_low"] = float(price["q50"].min())
+                    values[f"{path}_high"] = float(price["q50"].max())
             if cal is not None:
                 values.update(
                     slope=float(cal.slope),
@@ -350,6 +356,14 @@ def render_finding(f: Finding, loc: Locale, tables: ReportTables) -> str:
             q05=loc.pct(v["q05"], 1),
             q95=loc.pct(v["q95"], 1),
         )
+        if "fundamental_low" in v and "market_low" in v:
+            text += loc.t(
+                f"{k}.export_price",
+                f_low=loc.pct(v["fundamental_low"], 1),
+                f_high=loc.pct(v["fundamental_high"], 1),
+                m_low=loc.pct(v["market_low"], 1),
+                m_high=loc.pct(v["market_high"], 1),
+            )
         if "slope" in v:
             text += loc.t(
                 f"{k}.{'export_slope_zero' if v['zero_inside'] else 'export_slope'}",
