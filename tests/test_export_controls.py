@@ -418,3 +418,10 @@ def test_cli_writes_the_four_tables(shared_store: Any, tmp_path: Path) -> None:
     assert set(columns) <= set(reactions.columns)
     calibration = pd.read_csv(out / "calibration.csv")
     assert "cov_type" in calibration and set(calibration["cov_type"]) == {"CR2", "CR1"}
+
+
+def test_a_store_without_the_firms_prices_is_a_named_error(store: Any) -> None:
+    from ipposaki.scenario import export_controls_spec
+
+    with pytest.raises(InputError, match="a store holding the firms' prices"):
+        export_controls_spec(REPO / "examples" / "export_controls.toml", store)

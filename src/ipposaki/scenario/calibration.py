@@ -329,10 +329,11 @@ def _firm_reactions(
     identified: bool,
     exp: Exposures,
 ) -> pd.DataFrame:
-    us = rx.loc[(rx["country"] == "US") & rx["car"].notna()]
+    us = rx.loc[(rx["country"] == "US") & rx["car"].notna(), ["symbol", "car"]]
+    us = us.assign(symbol=us["symbol"].astype(str), car=us["car"].astype(float))
     by = us.groupby("symbol")["car"]
-    means, counts = by.mean(), by.count()
-    dev = us["car"] - us["symbol"].map(means)
+    means, counts = by.mean().astype(float), by.count()
+    dev = us["car"] - us["symbol"].map(means).astype(float)
     dof = int((counts - 1).clip(lower=0).sum())
     pooled = float(np.sqrt((dev**2).sum() / dof)) if dof > 0 else float(us["car"].std(ddof=1))
     if not np.isfinite(pooled):

@@ -235,7 +235,8 @@ def export_controls(
             raise InputError(
                 f"firms.{sym}.reaction",
                 None,
-                "a typical reaction to past announcements (or a store to measure it)",
+                "a typical reaction to past announcements: give one, or a store holding the "
+                "firms' prices to measure it",
             )
         inputs[f"reaction:{sym}"] = _named(reaction, f"reaction:{sym}")
         for prefix in ("share", "at_risk", "leverage", "reaction"):
