@@ -425,3 +425,25 @@ def test_a_store_without_the_firms_prices_is_a_named_error(store: Any) -> None:
 
     with pytest.raises(InputError, match="a store holding the firms' prices"):
         export_controls_spec(REPO / "examples" / "export_controls.toml", store)
+
+
+def test_wild_cluster_bootstrap_equals_a_loop_over_every_webb_vector() -> None:
+    import itertools
+
+    from ipposaki.scenario.clustered import wild_cluster_p
+
+    y, x, groups = _synthetic(seed=3, clusters=3)
+    # Restricted fit (slope = 0), then every one of the 6^3 Webb weight vectors, each refitted
+    # by statsmodels with CR1 (cluster) errors.
+    webb = [-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)]
+    restricted = sm.OLS(y, x[["const"]]).fit()
+    t_obs = abs(
+        sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups}).tvalues["china_share"]
+    )
+    hits = 0
+    vectors = list(itertools.product(webb, repeat=3))
+    for w in vectors:
+        ystar = restricted.fittedvalues + np.asarray(w)[groups] * restricted.resid
+        fit = sm.OLS(ystar, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        hits += abs(fit.tvalues["china_share"]) >= t_obs - 1e-12
+    assert wild_cluster_p(y, x, groups, "china_share") == pytest.approx(hits / len(vectors))

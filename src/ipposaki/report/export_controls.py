@@ -211,6 +211,7 @@ def _calibration_text(cal: Any, loc: Locale) -> str:
         df=loc.num(cell("US", "df"), 1),
         nobs=int(cell("US", "nobs")) if np.isfinite(cell("US", "nobs")) else 0,
         clusters=int(cell("US", "clusters")) if np.isfinite(cell("US", "clusters")) else 0,
+        p_wild=loc.pval(cell("US", "p_wild")) if "p_wild" in table else "–",
         jp_slope=loc.num(cell("JP", "coef"), 3, sign=True),
         jp_low=loc.num(cell("JP", "ci_low"), 3, sign=True),
         jp_high=loc.num(cell("JP", "ci_high"), 3, sign=True),

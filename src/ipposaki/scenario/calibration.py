@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ipposaki.scenario.clustered import ClusteredOLS, clustered_ols
+from ipposaki.scenario.clustered import ClusteredOLS, clustered_ols, wild_cluster_p
 from ipposaki.scenario.exposures import Exposures, read_exposures
 
 __all__ = ["CALIBRATION_EVENTS", "MODEL", "Calibration", "calibrate", "reactions"]
@@ -175,7 +175,9 @@ class Calibration:
         One row per (announcement, firm); see :func:`reactions`.
     table : pandas.DataFrame
         ``calibration.csv``: per country of the rules, covariance type and term: ``coef``,
-        ``se``, ``df``, ``t``, ``p_value``, ``ci_low``, ``ci_high``, ``nobs``, ``clusters``,
+        ``se``, ``df``, ``t``, ``p_value``, ``ci_low``, ``ci_high``, ``p_wild`` (the slope's
+        restricted wild cluster bootstrap p-value, Webb weights, every weight vector enumerated:
+        a check on the CR2 verdict that needs no degrees of freedom), ``nobs``, ``clusters``,
         ``firms``, ``share_min``, ``share_max``, ``model``, ``identified`` and ``verdict``.
     firm_reactions : pandas.DataFrame
         Per firm, its reaction to the US announcements as the market path uses it: ``mean``,
@@ -268,6 +270,12 @@ def _fit_rows(
     rows: list[dict[str, Any]] = []
     fits: dict[tuple[str, str], ClusteredOLS] = {}
     x = pd.DataFrame({"const": 1.0, "china_share": data["china_share"].to_numpy(dtype=float)})
+    try:
+        p_wild = wild_cluster_p(
+            data["car"].to_numpy(dtype=float), x, data["event_id"].to_numpy(), "china_share"
+        )
+    except ValueError:
+        p_wild = float("nan")
     for cov in ("CR2", "CR1"):
         try:
             fit = clustered_ols(
@@ -309,6 +317,7 @@ def _fit_rows(
                         c: float(r[c])
                         for c in ("coef", "se", "df", "t", "p_value", "ci_low", "ci_high")
                     },
+                    "p_wild": p_wild if term == "china_share" else float("nan"),
                     "nobs": fit.nobs,
                     "clusters": fit.clusters,
                     "firms": int(data["symbol"].nunique()),
@@ -414,7 +423,8 @@ def calibrate(
     identified = us is not None and _identified(us)
     columns = [
         "country", "cov_type", "term", "coef", "se", "df", "t", "p_value", "ci_low", "ci_high",
-        "nobs", "clusters", "firms", "share_min", "share_max", "model", "identified", "verdict",
+        "p_wild", "nobs", "clusters", "firms", "share_min", "share_max", "model", "identified",
+        "verdict",
     ]  # fmt: skip
     return Calibration(
         window=window,
