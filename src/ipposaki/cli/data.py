@@ -88,8 +88,10 @@ def pull(
     """
     import warnings
 
+    from ipposaki.cli.options import check_dates
     from ipposaki.sources.yahoo import pull_yahoo
 
+    start, end = check_dates(start, end)
     rows = pull_yahoo(symbols, start, end)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from ipposaki.cli import output
-from ipposaki.cli.options import StoreOption, split_list, write_tables
+from ipposaki.cli.options import (
+    StoreOption,
+    check_dates,
+    check_number,
+    check_out,
+    split_list,
+    write_tables,
+)
 
 app = typer.Typer(help="The event catalogue: real events with sources.", no_args_is_help=True)
 
@@ -94,6 +101,12 @@ def scan(
     from ipposaki.scan import scan as run_scan
     from ipposaki.store import Store
 
+    start, end = check_dates(start, end)
+    check_number(z, "--z", low=0, low_open=True)
+    check_number(k, "--k", low=1)
+    check_number(window, "--window", low=2)
+    check_number(max_gap, "--max-gap", low=0)
+    check_out(out)
     names = split_list(universe) or ["all"]
     with output.working("scanning"):
         res = run_scan(
@@ -137,6 +150,7 @@ def contagion(
 
     if (event is None) == (timestamp is None):
         raise InputError("--event/--timestamp", None, "exactly one of --event ID or --timestamp TS")
+    check_out(out)
     when = load_catalog(catalog).get(event).timestamp if event else timestamp
     res = view(Store(store), when, basket)
     with pd.option_context("display.width", 160, "display.max_rows", 200):

@@ -107,12 +107,14 @@ def _run_report(
     offline: bool,
     lang: list[str] | None,
 ) -> None:
+    from ipposaki.cli.options import check_out
     from ipposaki.demo import run_demo
     from ipposaki.report import LANGS, load_locale, write_report
     from ipposaki.report.content import report_tables
     from ipposaki.store import Store
     from ipposaki.study.spec import load_spec
 
+    check_out(out)
     langs = lang or list(LANGS)
     for code in langs:
         load_locale(code)  # a bad --lang fails before any work

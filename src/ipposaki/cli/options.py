@@ -11,7 +11,15 @@ import typer
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["StoreOption", "split_list", "write_tables"]
+__all__ = [
+    "StoreOption",
+    "check_date",
+    "check_dates",
+    "check_number",
+    "check_out",
+    "split_list",
+    "write_tables",
+]
 
 StoreOption = Annotated[
     Path | None,
@@ -35,3 +43,57 @@ def write_tables(out: Path, tables: Mapping[str, pd.DataFrame], index: bool = Fa
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         frame.to_csv(out / name, index=index)
+
+
+def check_date(value: str, option: str) -> str:
+    """Return ``value`` if it is a date written YYYY-MM-DD, else raise naming ``option``."""
+    import datetime as dt
+
+    from ipposaki.errors import InputError
+
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(option, value, "a date as YYYY-MM-DD") from None
+    return value.strip()
+
+
+def check_dates(start: str, end: str, start_option: str = "--start") -> tuple[str, str]:
+    """Check both dates of a range and that the first is not after the second."""
+    from ipposaki.errors import InputError
+
+    first, last = check_date(start, start_option), check_date(end, "--end")
+    if first > last:
+        raise InputError(start_option, first, f"a date on or before --end {last}")
+    return first, last
+
+
+def check_out(out: Path | None, option: str = "--out") -> None:
+    """Refuse an output folder that is an existing file, before any work is done."""
+    from ipposaki.errors import InputError
+
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(option, str(out), "a folder (that path is a file)")
+
+
+def check_number(
+    value: float | None,
+    option: str,
+    *,
+    low: float,
+    low_open: bool = False,
+    high: float | None = None,
+) -> None:
+    """Refuse NaN and values outside [low, high] (``low`` excluded when ``low_open``)."""
+    import math
+
+    from ipposaki.errors import InputError
+
+    if value is None:
+        return
+    bad = math.isnan(value) or value < low or (low_open and value == low)
+    bad = bad or (high is not None and value > high)
+    if bad:
+        lo = f"> {low:g}" if low_open else f">= {low:g}"
+        hi = f" and <= {high:g}" if high is not None else ""
+        raise InputError(option, value, f"a number {lo}{hi}")

@@ -202,6 +202,8 @@ def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
     Its own progress bar stays off: the simulation draws one bar over the abnormal returns.
     """
     if backend == "local":
+        if scheduler != "local":
+            raise InputError("--scheduler", scheduler, "the default unless --backend dask")
         return None
     if backend != "dask":
         raise InputError("--backend", backend, "local or dask")

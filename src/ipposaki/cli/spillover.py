@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from ipposaki.cli import output
-from ipposaki.cli.options import StoreOption, split_list, write_tables
+from ipposaki.cli.options import (
+    StoreOption,
+    check_date,
+    check_dates,
+    check_number,
+    check_out,
+    split_list,
+    write_tables,
+)
 
 app = typer.Typer(
     help="New York -> Tokyo: aligned sessions, next-session forecasts, evaluation.",
@@ -45,6 +53,10 @@ def forecast(
     from ipposaki.spillover import forecast_next
     from ipposaki.store import Store
 
+    as_of = check_date(as_of, "--as-of")
+    check_number(window, "--window", low=2)
+    check_number(level, "--level", low=0, low_open=True, high=0.9999)
+    check_out(out)
     res = forecast_next(
         Store(store),
         as_of,
@@ -96,6 +108,9 @@ def evaluate(
     from ipposaki.spillover import evaluate_spillover
     from ipposaki.store import Store
 
+    start, end = check_dates(start, end)
+    check_number(window, "--window", low=2)
+    check_out(out)
     with output.working("evaluating forecasts"):
         res = evaluate_spillover(
             Store(store),
@@ -132,6 +147,7 @@ def align(
 
     from ipposaki.crossmarket import align_sessions
 
+    start, end = check_dates(start, end)
     table = align_sessions(source, target, start, end)
     with pd.option_context("display.width", 160, "display.max_rows", None):
         output.text(table.to_string())

@@ -101,6 +101,11 @@ def study(
 
     On a Dask cluster: add --backend dask --scheduler tcp://HOST:8786 (or local:2).
     """
+    from ipposaki.cli.options import check_out
+
+    check_out(out)
+    if thin_trading not in ("none", "scholes-williams", "dimson"):
+        raise InputError("--thin-trading", thin_trading, "one of none, scholes-williams, dimson")
     from ipposaki.sources.files import check_date_format
     from ipposaki.study import run_study
     from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS
@@ -259,6 +264,8 @@ def _payload(res: EventStudyResult) -> dict[str, object]:
 def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
     """The chunk runner for ``--backend``; checked before any data is read."""
     if backend == "local":
+        if scheduler != "local":
+            raise InputError("--scheduler", scheduler, "the default unless --backend dask")
         return None
     if backend != "dask":
         raise InputError("--backend", backend, "local or dask")

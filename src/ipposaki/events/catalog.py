@@ -160,4 +160,10 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     path = Path(path)
     if not path.is_file():
         raise InputError("--catalog", str(path), "an existing TOML file")
-    return catalog + _parse(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "--catalog", str(path), f"a UTF-8 TOML file (byte {exc.start} is not UTF-8)"
+        ) from None
+    return catalog + _parse(text, str(path))

@@ -94,6 +94,20 @@ def _read_csv(path: Path) -> pd.DataFrame:
     text = _read_text(path)
     if not text.strip():
         raise DataValidationError(str(path), "the file is empty: expected a header line")
+    import csv
+
+    width = None
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row:
+            continue
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            raise DataValidationError(
+                str(path),
+                f"line {number}: {len(row)} cells where the header has {width}: expected "
+                "one cell per column",
+            )
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:

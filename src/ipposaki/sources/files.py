@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ipposaki.errors import DataValidationError, InputError
+from ipposaki.errors import DataValidationError, InputError, IpposakiError
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -310,6 +310,33 @@ def read_price_file(
     columns = [c.strip().lower() for c in header]
     if not columns or columns == [""]:
         raise DataValidationError(str(path), "the file is empty")
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise DataValidationError(
+            str(path), f"column {twice[0]!r} appears more than once: expected each column once"
+        )
+    try:
+        return _read_checked(path, is_csv, columns, layout, date_format, format_option)
+    except IpposakiError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+        # A file that passed the header checks but still cannot be read (a ragged row, a
+        # long file read as wide, zoned timestamps in Parquet): name the file, in one line.
+        text = " ".join(str(exc).split())[:200]
+        raise DataValidationError(
+            str(path),
+            f"cannot be read as a price table ({layout} layout): {text}",
+        ) from None
+
+
+def _read_checked(
+    path: Path,
+    is_csv: bool,
+    columns: list[str],
+    layout: str,
+    date_format: str | None,
+    format_option: str | None,
+) -> pd.DataFrame:
     if layout == "auto":
         # A header naming a price field (close, open, ...) is long even if 'symbol' is missing.
         long_names = {"symbol", *NUMERIC_COLUMNS}
@@ -423,6 +450,8 @@ def _clean_symbols(symbol: pd.Series) -> pd.Series:
     if not isinstance(symbol.dtype, pd.CategoricalDtype):
         symbol = symbol.astype("category")
     cats = pd.Index(symbol.cat.categories.astype(str))
+    if not symbol.cat.categories.equals(cats):  # integer or other non-text symbols
+        symbol = symbol.cat.rename_categories(list(cats))
     stripped = cats.str.strip()
     if not stripped.equals(cats):
         symbol = symbol.astype(object).str.strip().astype("category")

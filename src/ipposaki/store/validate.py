@@ -77,7 +77,8 @@ class ValidationReport:
         Per symbol: exchange, missing (count of sessions), examples (first missing session
         of each gap).
     unchecked_rows : int
-        Rows dated outside the span the exchange's calendar can speak for.
+        Rows dated outside the span the exchange's calendar can speak for (an error, unless
+        non-sessions are skipped: then they are skipped and listed in ``non_sessions``).
     """
 
     rows_in: int
@@ -109,11 +110,10 @@ def _check_values(rows: pd.DataFrame, source: str) -> None:
         bad = (values <= 0) | (values > MAX_PRICE)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            allowed = (
-                f"a positive price of at most {MAX_PRICE:g}"
-                if values[pos] > 0
-                else "a positive price"
-            )
+            allowed = "a positive price"
+            if values[pos] > 0:
+                finite = "a finite" if np.isinf(values[pos]) else "a"
+                allowed = f"{finite} positive price of at most {MAX_PRICE:g}"
             raise DataValidationError(
                 source,
                 f"{_where(source, int(rows['line'].iloc[pos]))}: {col}={values[pos]:g} for "
@@ -204,7 +204,18 @@ def _check_sessions(
         lo = (first.to_datetime64().astype("datetime64[D]") - _EPOCH).astype(np.int64)
         hi = (last.to_datetime64().astype("datetime64[D]") - _EPOCH).astype(np.int64)
         in_cal = mask & (days >= lo) & (days <= hi)
-        unchecked += int((mask & ~in_cal).sum())
+        outside = mask & ~in_cal
+        if outside.any() and policy == "error":
+            at = int(np.flatnonzero(outside)[0])
+            raise DataValidationError(
+                source,
+                f"{_where(source, int(rows['line'].iloc[at]))}: {_day(rows['session'].iloc[at])} "
+                f"is outside the {exchange} calendar ({first.date()} to {last.date()}; symbol "
+                f"{rows['symbol'].iloc[at]}; {int(outside.sum())} such rows): expected dates "
+                "inside it, or skip them with --non-sessions skip",
+            )
+        off |= outside  # skipped and listed with the non-sessions
+        unchecked += int(outside.sum())
         idx = np.flatnonzero(in_cal)
         cal = _session_days(exchange)
         pos = np.minimum(np.searchsorted(cal, days[idx]), len(cal) - 1)
@@ -403,6 +414,18 @@ def validate_prices(
             source, f"{_where(source, int(rows['line'].iloc[pos]))}: symbol is empty"
         )
     categories = symbol.cat.categories.astype(str)
+    from ipposaki.instruments.catalog import _symbol_problem
+
+    for pos_cat, name in enumerate(categories):
+        problem = _symbol_problem(name)
+        if problem:
+            pos = int(np.flatnonzero(symbol.cat.codes.to_numpy() == pos_cat)[0])
+            shown = name if len(name) <= 40 else f"{name[:40]}... ({len(name)} characters)"
+            raise DataValidationError(
+                source,
+                f"{_where(source, int(rows['line'].iloc[pos]))}: symbol {shown!r} is not "
+                f"allowed: expected {problem}",
+            )
     # Sort once, by symbol name then day: every later check reads neighbouring rows.
     rank = np.argsort(np.argsort(np.asarray(categories, dtype=object), kind="stable"))
     codes = rank[symbol.cat.codes.to_numpy()]

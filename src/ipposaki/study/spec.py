@@ -44,6 +44,19 @@ from ipposaki.study.windows import parse_window
 
 __all__ = ["SpecEvent", "SpecStudy", "StudySpec", "load_spec", "run_spec"]
 
+_TOP_KEYS = {"title", "title_ja", "study", "events", "report"}
+_EVENT_KEYS = {"id", "name", "name_ja", "date", "timestamp", "baskets", "symbols", "description"}
+
+
+def _keys_hint(key: str, known: set[str]) -> str:
+    from ipposaki.errors import close_matches
+
+    hint = close_matches(key, sorted(known))
+    return f"one of the keys {', '.join(sorted(known))}" + (
+        f" (did you mean {hint[0]}?)" if hint else ""
+    )
+
+
 _STUDY_KEYS = {
     "model",
     "estimation_window",
@@ -118,6 +131,15 @@ def load_spec(path: str | Path) -> StudySpec:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError("SPEC", str(path), f"valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "SPEC", str(path), f"a UTF-8 text file (byte {exc.start} is not UTF-8)"
+        ) from None
+    unknown_top = sorted(set(doc) - _TOP_KEYS)
+    if unknown_top:
+        raise InputError(unknown_top[0], doc[unknown_top[0]], _keys_hint(unknown_top[0], _TOP_KEYS))
+    if not isinstance(doc.get("study", {}), dict):
+        raise InputError("[study]", doc["study"], "a table: [study] with model, windows, ...")
     study = dict(doc.get("study", {}))
     unknown = set(study) - _STUDY_KEYS
     if unknown:
@@ -136,6 +158,11 @@ def load_spec(path: str | Path) -> StudySpec:
     events = []
     for i, ev in enumerate(raw_events):
         where = f"events[{i}]"
+        if not isinstance(ev, dict):
+            raise InputError(where, ev, "an [[events]] table with id, date or timestamp, baskets")
+        extra = sorted(set(ev) - _EVENT_KEYS)
+        if extra:
+            raise InputError(f"{where}.{extra[0]}", ev[extra[0]], _keys_hint(extra[0], _EVENT_KEYS))
         if "id" not in ev:
             raise InputError(f"{where}.id", None, "a value for 'id'")
         if ("date" in ev) == ("timestamp" in ev):
@@ -152,6 +179,10 @@ def load_spec(path: str | Path) -> StudySpec:
             except (ValueError, TypeError):
                 raise InputError(f"{where}.date", ev["date"], "a date as YYYY-MM-DD") from None
             date = date.tz_localize(None) if date.tzinfo else date
+        for key in ("baskets", "symbols"):
+            value = ev.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InputError(f"{where}.{key}", value, "a list of names (strings)")
         baskets = tuple(ev.get("baskets", ()))
         symbols = tuple(ev.get("symbols", ()))
         if not baskets and not symbols:
