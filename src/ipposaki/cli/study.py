@@ -158,6 +158,16 @@ def study(
 
         if event is None:
             assert spec is not None  # one of the two, checked by the branch
+            _refuse_study_options(
+                {
+                    "--model": (model, "market"),
+                    "--estimation-window": (estimation_window, "-250:-11"),
+                    "--event-window": (event_window, "-5:10"),
+                    "--car-window": (car_window, None),
+                    "--min-estimation-obs": (min_estimation_obs, 100),
+                    "--thin-trading": (thin_trading, "none"),
+                }
+            )
             spec_obj = load_spec(spec)
         with output.working("running the event study", show=runner is None):
             result = run_spec(spec_obj, Store(store), runner)
@@ -259,6 +269,18 @@ def _payload(res: EventStudyResult) -> dict[str, object]:
         "caar": output.frame_records(res.caar),
         "excluded": output.frame_records(res.excluded),
     }
+
+
+def _refuse_study_options(given: dict[str, tuple[object, object]]) -> None:
+    """A spec sets its study in [study]; an option that would be ignored is refused instead."""
+    for option, (value, default) in given.items():
+        if value != default:
+            raise InputError(
+                option,
+                value,
+                "it in the spec's [study] table (with a SPEC the study comes from the spec; "
+                "the option applies to --prices, --returns and --event)",
+            )
 
 
 def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
