@@ -225,3 +225,13 @@ def test_busy_store_is_one_line_after_the_lock_timeout(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_rows_in_two_files_are_a_named_warning(store: Store, write) -> None:
+    from ipposaki.errors import DuplicateRowWarning
+
+    a = write("a.csv", "date,symbol,close\n2025-01-27,NVDA,118.42\n")
+    b = write("b.csv", "date,symbol,close\n2025-01-27,NVDA,118.50\n")
+    with pytest.warns(DuplicateRowWarning, match="more than one file; the last file wins"):
+        store.import_files([a, b])
+    assert store.prices()["close"].item() == 118.50

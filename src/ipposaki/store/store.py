@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ipposaki._typing import DateLike
-from ipposaki.errors import InputError, StoreError, UnknownNameError, preview
+from ipposaki.errors import (
+    DuplicateRowWarning,
+    InputError,
+    StoreError,
+    UnknownNameError,
+    preview,
+)
 from ipposaki.instruments import (
     INSTRUMENT_COLUMNS,
     builtin_baskets,
@@ -656,6 +662,7 @@ class Store:
                 warnings.warn(
                     f"{int(dup.sum())} rows appear in more than one file; the last file wins "
                     f"(first: {first['symbol']} {first['session'].date()})",
+                    DuplicateRowWarning,
                     stacklevel=3,
                 )
                 batch = batch.loc[~dup]
