@@ -11,8 +11,11 @@ import typer
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ipposaki.study.engine import ChunkRunner
+
 __all__ = [
     "StoreOption",
+    "chunk_runner",
     "check_date",
     "check_dates",
     "check_number",
@@ -97,3 +100,35 @@ def check_number(
         lo = f"> {low:g}" if low_open else f">= {low:g}"
         hi = f" and <= {high:g}" if high is not None else ""
         raise InputError(option, value, f"a number {lo}{hi}")
+
+
+def chunk_runner(backend: str, scheduler: str, progress: bool) -> ChunkRunner | None:
+    """The chunk runner for ``--backend`` and ``--scheduler``, checked before any data is read.
+
+    Parameters
+    ----------
+    backend : str
+        ``local`` (None: the engine's own loop) or ``dask``.
+    scheduler : str
+        For dask: ``local``, ``local:N`` or ``tcp://HOST:PORT``; must stay ``local`` otherwise.
+    progress : bool
+        Whether the Dask backend draws its own progress bar.
+
+    Raises
+    ------
+    InputError
+        For an unknown backend, a scheduler without ``--backend dask``, or dask not installed.
+    """
+    from ipposaki.errors import InputError
+
+    if backend == "local":
+        if scheduler != "local":
+            raise InputError("--scheduler", scheduler, "the default unless --backend dask")
+        return None
+    if backend != "dask":
+        raise InputError("--backend", backend, "local or dask")
+    try:
+        from ipposaki.study.distributed import DaskBackend
+    except ImportError:  # distributed is an extra
+        raise InputError("--backend", backend, "dask after pip install 'ipposaki[dask]'") from None
+    return DaskBackend(scheduler, progress=progress)

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ipposaki.cli import output
-from ipposaki.cli.options import StoreOption, split_list
+from ipposaki.cli.options import StoreOption, chunk_runner, split_list
 from ipposaki.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from ipposaki.study.engine import ChunkRunner
 
 
 def simulate(
@@ -100,7 +98,7 @@ def simulate(
         parse_window(window, option)
     for value, option in ((start, "--start"), (end, "--end")):
         _iso_date(value, option)
-    runner = _backend(backend, scheduler)
+    runner = chunk_runner(backend, scheduler, progress=False)
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "a folder")
     if sum(x is not None for x in (prices, returns)) > 1:
@@ -194,21 +192,3 @@ def _returns(
         symbols.append(market)  # the benchmark is read too, never drawn
     panel = build_panel(db, exchange, symbols, start, end)
     return panel.returns, f"store {db.path} ({exchange})"
-
-
-def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
-    """The chunk runner for ``--backend``, checked before any data is read.
-
-    Its own progress bar stays off: the simulation draws one bar over the abnormal returns.
-    """
-    if backend == "local":
-        if scheduler != "local":
-            raise InputError("--scheduler", scheduler, "the default unless --backend dask")
-        return None
-    if backend != "dask":
-        raise InputError("--backend", backend, "local or dask")
-    try:
-        from ipposaki.study.distributed import DaskBackend
-    except ImportError:  # distributed is an extra
-        raise InputError("--backend", backend, "dask after pip install 'ipposaki[dask]'") from None
-    return DaskBackend(scheduler, progress=False)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ipposaki.cli import output
+from ipposaki.cli.options import chunk_runner
 from ipposaki.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ipposaki.panel.partitioned import PartitionedPrices
-    from ipposaki.study.engine import ChunkRunner
     from ipposaki.study.results import EventStudyResult
 
 
@@ -122,7 +122,7 @@ def study(
     if convention not in CONVENTIONS:  # before any data is read
         raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
     check_date_format(date_format)
-    runner = _backend(backend, scheduler)
+    runner = chunk_runner(backend, scheduler, progress=output.shows_progress())
     if event is not None:
         from ipposaki.events import load_catalog
         from ipposaki.study.spec import SpecEvent, StudySpec
@@ -281,18 +281,3 @@ def _refuse_study_options(given: dict[str, tuple[object, object]]) -> None:
                 "it in the spec's [study] table (with a SPEC the study comes from the spec; "
                 "the option applies to --prices, --returns and --event)",
             )
-
-
-def _backend(backend: str, scheduler: str) -> ChunkRunner | None:
-    """The chunk runner for ``--backend``; checked before any data is read."""
-    if backend == "local":
-        if scheduler != "local":
-            raise InputError("--scheduler", scheduler, "the default unless --backend dask")
-        return None
-    if backend != "dask":
-        raise InputError("--backend", backend, "local or dask")
-    try:
-        from ipposaki.study.distributed import DaskBackend
-    except ImportError:  # distributed is an extra
-        raise InputError("--backend", backend, "dask after pip install 'ipposaki[dask]'") from None
-    return DaskBackend(scheduler, progress=output.shows_progress())
