@@ -245,3 +245,13 @@ def test_timestamp_events_map_to_the_exchange_session(shared_store) -> None:
         match="--exchange=None is not allowed: expected an exchange to map the timestamp",
     ):
         run_study(panel.returns, ev, market="^GSPC")
+
+
+def test_overlapping_windows_refused_even_without_pairs() -> None:
+    """The windows alone decide: an events table whose every pair would be excluded does not
+    let an estimation window that overlaps the event window through."""
+    idx = pd.bdate_range("2020-01-01", periods=60)
+    returns = pd.DataFrame({"A": 0.01, "MKT": 0.01}, index=idx)
+    events = pd.DataFrame({"symbol": ["A"], "event_date": [idx[30]]})  # too little history
+    with pytest.raises(InputError, match="--estimation-window='-250:3'"):
+        run_study(returns, events, market="MKT", estimation_window="-250:3")

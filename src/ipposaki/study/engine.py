@@ -197,6 +197,14 @@ def run_study(
     for w in cars:
         if not evw.contains(w):
             raise InputError("--car-window", str(w), f"a window inside the event window {evw}")
+    overlap = est.end >= evw.start and est.start <= evw.end
+    if overlap and not (model == "raw" and min_estimation_obs < 1):  # whatever the pairs
+        raise InputError(
+            "--estimation-window",
+            str(est),
+            f"a window that does not overlap the event window {evw}; e.g. end it before "
+            f"{evw.start}",
+        )
     if min_estimation_obs < 1 and model not in ("raw",):
         raise InputError("--min-estimation-obs", min_estimation_obs, "an integer >= 1")
     if model == "factor" and (factors is None or factors.shape[1] == 0):
