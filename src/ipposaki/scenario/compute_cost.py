@@ -17,23 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ipposaki.errors import InputError
 from ipposaki.scenario.montecarlo import Output, ScenarioResult, simulate
-from ipposaki.scenario.spec import load_toml, read_inputs, run_settings
+from ipposaki.scenario.schema import ComputeCostSpec
+from ipposaki.scenario.spec import check_spec, load_toml
 
 __all__ = ["compute_cost", "compute_cost_spec"]
-
-_INPUTS = {
-    "active_params": "value",
-    "tokens": "value",
-    "peak_flops": "value",
-    "gpu_hours": "value",
-    "mfu": "share",
-    "price_per_gpu_hour": "value",
-    "board_power_kw": "value",
-    "pue": "value",
-    "reference_gpu_hours": "value",
-}
 
 
 def compute_cost(doc: dict[str, object]) -> ScenarioResult:
@@ -51,16 +39,16 @@ def compute_cost(doc: dict[str, object]) -> ScenarioResult:
     ScenarioResult
         Outputs training_flops, gpu_hours, cost_usd, energy_mwh, implied_mfu and (with a
         reference) efficiency_ratio.
+
+    Raises
+    ------
+    InputError
+        Naming the first key of the spec that its schema refuses
+        (:class:`~ipposaki.scenario.schema.ComputeCostSpec`), before any draw.
     """
-    title, seed, draws = run_settings(doc)
-    table = doc.get("inputs", {})
-    if not isinstance(table, dict):
-        raise InputError("inputs", table, "a table of inputs")
-    inputs = read_inputs(
-        table, "inputs", _INPUTS, optional=("gpu_hours", "mfu", "reference_gpu_hours")
-    )
-    if ("gpu_hours" in inputs) == ("mfu" in inputs):
-        raise InputError("inputs.gpu_hours/mfu", None, "exactly one of gpu_hours or mfu")
+    spec = check_spec(doc, ComputeCostSpec)
+    title, seed, draws = spec.run_settings()
+    inputs = spec.inputs.to_inputs("inputs")
 
     def model(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         flops = 6.0 * x["active_params"] * x["tokens"]

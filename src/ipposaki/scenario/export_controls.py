@@ -40,7 +40,6 @@ per firm and in total, for both paths.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +49,10 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.scenario.calibration import CALIBRATION_EVENTS, Calibration, calibrate
 from ipposaki.scenario.exposures import Exposures, read_exposures
-from ipposaki.scenario.inputs import Input, parse_input
+from ipposaki.scenario.inputs import Input
 from ipposaki.scenario.montecarlo import Output, ScenarioResult, simulate
-from ipposaki.scenario.spec import load_toml, read_inputs, run_settings
+from ipposaki.scenario.schema import ExportControlsSpec
+from ipposaki.scenario.spec import check_spec, load_toml
 
 __all__ = [
     "CALIBRATION_EVENTS",
@@ -64,10 +64,8 @@ __all__ = [
     "exposures",
 ]
 
-#: Inputs common to all firms.
-_COMMON = {"severity": "value", "duration_years": "value", "valuation_years": "value"}
 #: Per-firm inputs: the spec's ``[inputs]`` gives the default, ``[firms.SYMBOL]`` the firm's own.
-_PER_FIRM = {"at_risk": "share", "operating_leverage": "value"}
+_PER_FIRM = ("at_risk", "operating_leverage")
 #: Keys of a ``[firms.SYMBOL]`` table.
 FIRM_KEYS = ("china_share", "at_risk", "operating_leverage", "reaction")
 _PREFIX = {"china_share": "share", "at_risk": "at_risk", "operating_leverage": "leverage"}
@@ -78,56 +76,8 @@ def exposures(path: str | Path | None = None) -> pd.DataFrame:
     return read_exposures(path).table.copy()
 
 
-def _firms(doc: dict[str, Any]) -> list[str]:
-    firms = doc.get("scenario", {}).get("firms", [])
-    if not isinstance(firms, list) or not firms or not all(isinstance(f, str) for f in firms):
-        raise InputError("scenario.firms", firms, "a list of firm symbols")
-    if len(set(firms)) != len(firms):
-        raise InputError("scenario.firms", firms, "each firm once")
-    return list(firms)
-
-
-def _firm_tables(doc: dict[str, Any], firms: list[str]) -> dict[str, dict[str, Any]]:
-    tables = {str(k): dict(v) for k, v in doc.get("firm_overrides", {}).items()}
-    tables.update({str(k): dict(v) for k, v in doc.get("firms", {}).items()})
-    for sym, table in tables.items():
-        if sym not in firms:
-            raise InputError(f"firms.{sym}", sym, f"a firm of scenario.firms ({', '.join(firms)})")
-        unknown = sorted(set(table) - set(FIRM_KEYS))
-        if unknown:
-            raise InputError(
-                f"firms.{sym}.{unknown[0]}", table[unknown[0]], f"one of {', '.join(FIRM_KEYS)}"
-            )
-    return tables
-
-
 def _named(inp: Input, name: str) -> Input:
     return Input(name=name, dist=inp.dist, params=dict(inp.params), source=inp.source)
-
-
-def _nikkei(doc: dict[str, Any], firms: list[str]) -> tuple[Input, dict[str, float], str] | None:
-    table = doc.get("nikkei")
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise InputError("nikkei", table, "a table with level, weights and source")
-    level = parse_input("nikkei.level", table.get("level"), (0.0, None), "index level")
-    weights = table.get("weights")
-    source = str(table.get("source", "")).strip()
-    if not isinstance(weights, dict) or not weights:
-        raise InputError("nikkei.weights", weights, 'a table of weights, e.g. { "8035.T" = 0.05 }')
-    if not source:
-        raise InputError("nikkei.source", None, "a source for the index weights")
-    out = {}
-    for sym, w in weights.items():
-        if sym not in firms:
-            raise InputError(
-                f"nikkei.weights.{sym}", w, f"a firm of scenario.firms ({', '.join(firms)})"
-            )
-        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1:
-            raise InputError(f"nikkei.weights.{sym}", w, "a weight between 0 and 1")
-        out[str(sym)] = float(w)
-    return level, out, source
 
 
 def export_controls(
@@ -164,23 +114,13 @@ def export_controls(
         Naming the spec key: a firm without a China share or a reaction, an unknown key, a
         distribution outside its range.
     """
-    title, seed, draws = run_settings(doc)
-    firms = _firms(doc)
+    spec = check_spec(doc, ExportControlsSpec)
+    title, seed, draws = spec.run_settings()
+    firms = list(spec.scenario.firms)
     exp = exposure_table if exposure_table is not None else read_exposures()
-    tables = _firm_tables(doc, firms)
-    table = doc.get("inputs", {})
-    common = read_inputs(
-        {k: v for k, v in table.items() if k not in _PER_FIRM},
-        "inputs",
-        _COMMON,
-    )
-    defaults = {
-        k: parse_input(
-            f"inputs.{k}", table[k], (0.0, 1.0) if kind == "share" else (0.0, None), kind
-        )
-        for k, kind in _PER_FIRM.items()
-        if k in table
-    }
+    tables = spec.firm_tables()
+    common = spec.inputs.to_inputs("inputs")
+    defaults = {k: common.pop(k) for k in _PER_FIRM if k in common}
     inputs: dict[str, Input] = dict(common)
     scope: dict[str, str] = {}
     reaction_rows = {}
@@ -188,9 +128,10 @@ def export_controls(
         reaction_rows = calibration.firm_reactions.set_index("symbol").to_dict("index")
     shares_used = {}
     for sym in firms:
-        own = tables.get(sym, {})
-        if "china_share" in own:
-            share = parse_input(f"firms.{sym}.china_share", own["china_share"], (0.0, 1.0), "share")
+        own = tables.get(sym)
+        given = own.to_inputs(f"firms.{sym}") if own is not None else {}
+        if "china_share" in given:
+            share = given["china_share"]
         elif exp.shares.get(sym) is not None:
             share = exp.shares[sym]  # type: ignore[assignment]
         else:
@@ -201,10 +142,9 @@ def export_controls(
             )
         inputs[f"share:{sym}"] = _named(share, f"share:{sym}")
         shares_used[sym] = share
-        for key, kind in _PER_FIRM.items():
-            if key in own:
-                bounds = (0.0, 1.0) if kind == "share" else (0.0, None)
-                inp = parse_input(f"firms.{sym}.{key}", own[key], bounds, kind)
+        for key in _PER_FIRM:
+            if key in given:
+                inp = given[key]
             elif key in defaults:
                 inp = defaults[key]
             else:
@@ -214,8 +154,8 @@ def export_controls(
                     f"a value or distribution (or a default in [inputs] {key})",
                 )
             inputs[f"{_PREFIX[key]}:{sym}"] = _named(inp, f"{_PREFIX[key]}:{sym}")
-        if "reaction" in own:
-            reaction = parse_input(f"firms.{sym}.reaction", own["reaction"])
+        if "reaction" in given:
+            reaction = given["reaction"]
         elif sym in reaction_rows and np.isfinite(reaction_rows[sym]["mean"]):
             r = reaction_rows[sym]
             assert calibration is not None
@@ -241,9 +181,11 @@ def export_controls(
         inputs[f"reaction:{sym}"] = _named(reaction, f"reaction:{sym}")
         for prefix in ("share", "at_risk", "leverage", "reaction"):
             scope[f"{prefix}:{sym}"] = sym
-    nikkei = _nikkei(doc, firms)
-    if nikkei is not None:
-        inputs["nikkei_level"] = _named(nikkei[0], "nikkei_level")
+    nikkei = None
+    if spec.nikkei is not None:
+        level = spec.nikkei.level.to_input("nikkei.level")
+        nikkei = (level, dict(spec.nikkei.weights), spec.nikkei.source.strip())
+        inputs["nikkei_level"] = _named(level, "nikkei_level")
     n_firms = len(firms)
     weights = np.array([nikkei[1].get(s, 0.0) for s in firms]) if nikkei else np.zeros(n_firms)
     weighted = [s for s in firms if nikkei and s in nikkei[1]]
@@ -290,7 +232,8 @@ def export_controls(
     for sym in firms:
         record = exp.record(sym) or {"symbol": sym, "name": sym, "name_ja": sym}
         share = shares_used[sym]
-        overridden = "china_share" in tables.get(sym, {})
+        own = tables.get(sym)
+        overridden = own is not None and own.china_share is not None
         rows.append(
             {
                 **record,
@@ -332,26 +275,17 @@ def export_controls_spec(path: str | Path, store: Any = None) -> ScenarioResult:
     """
     path = Path(path)
     doc = load_toml(path)
-    firms = _firms(doc)
-    name = doc.get("scenario", {}).get("exposures")
-    if name is not None and not isinstance(name, str):
-        raise InputError("scenario.exposures", name, "a path to a CSV or TOML exposure table")
+    spec = check_spec(doc, ExportControlsSpec)  # before the exposures or the store are read
+    firms = list(spec.scenario.firms)
+    name = spec.scenario.exposures
     exp = read_exposures(None if name is None else path.parent / name)
     calibration = None
     if store is not None:
-        cal = doc.get("calibration", {})
-        if not isinstance(cal, Mapping):
-            raise InputError("calibration", cal, "a table with window, us and jp")
-        unknown = sorted(set(cal) - {"window", "us", "jp"})
-        if unknown:
-            raise InputError(f"calibration.{unknown[0]}", cal[unknown[0]], "one of window, us, jp")
+        cal = spec.calibration
         events = {
-            "US": tuple(cal.get("us", CALIBRATION_EVENTS["US"])),
-            "JP": tuple(cal.get("jp", CALIBRATION_EVENTS["JP"])),
+            "US": tuple(cal.us if cal.us is not None else CALIBRATION_EVENTS["US"]),
+            "JP": tuple(cal.jp if cal.jp is not None else CALIBRATION_EVENTS["JP"]),
         }
-        window = cal.get("window", "0:1")
-        if not isinstance(window, str):
-            raise InputError("calibration.window", window, 'a CAR window such as "0:1"')
         peers = exp.table["symbol"].tolist()
-        calibration = calibrate(store, list(dict.fromkeys(firms + peers)), events, window, exp)
+        calibration = calibrate(store, list(dict.fromkeys(firms + peers)), events, cal.window, exp)
     return export_controls(doc, calibration, exp)

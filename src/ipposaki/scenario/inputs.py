@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ipposaki.errors import InputError
+from ipposaki.scenario.bounds import Bound, bound_problem
 
 __all__ = ["DISTRIBUTIONS", "Input", "parse_input"]
 
@@ -191,19 +192,13 @@ class Input:
         return f"{self.dist}({args})"
 
 
-def _number(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(key, value, "a number")
-    return float(value)
-
-
 def parse_input(
     key: str,
     raw: Any,
-    bounds: tuple[float | None, float | None] = (None, None),
+    bounds: tuple[float | None, float | None] | Bound = (None, None),
     what: str = "value",
 ) -> Input:
-    """Parse and validate one input from TOML.
+    """Parse and validate one input from TOML (its schema: ``scenario.schema.Distribution``).
 
     Parameters
     ----------
@@ -211,10 +206,11 @@ def parse_input(
         The TOML key, used in every error message.
     raw : number or table
         A bare number (a fixed value) or a table with ``dist``, its parameters and ``source``.
-    bounds : tuple, optional
-        Allowed (low, high) range of every value the distribution can take; None is open.
+    bounds : tuple or Bound, optional
+        Allowed (low, high) range of every value the distribution can take (None is open), or
+        a :class:`~ipposaki.scenario.bounds.Bound` (as in ``INPUT_BOUNDS``).
     what : str, default "value"
-        What the input is, for messages (e.g. ``"share"``, ``"TWh"``).
+        What the input is, for messages (e.g. ``"share"``, ``"TWh"``), with a tuple ``bounds``.
 
     Returns
     -------
@@ -224,50 +220,24 @@ def parse_input(
     Raises
     ------
     InputError
-        Naming the TOML key: an unknown distribution, a missing parameter or source, a PERT or
-        triangular with min > mode or mode > max, or a range outside ``bounds``.
+        Naming the TOML key: an unknown distribution or key, a missing parameter or source, a
+        number that is not finite, a PERT or triangular with min > mode or mode > max, or a
+        distribution that can draw outside ``bounds``.
     """
-    if not isinstance(raw, dict):
-        value = _number(key, raw)
-        spec: dict[str, Any] = {"dist": "fixed", "value": value}
-    else:
-        spec = dict(raw)
-    dist = str(spec.get("dist", "fixed"))
-    if dist not in DISTRIBUTIONS:
-        raise InputError(f"{key}.dist", dist, f"one of {', '.join(DISTRIBUTIONS)}")
-    params: dict[str, float] = {}
-    for name in DISTRIBUTIONS[dist]:
-        if name not in spec:
-            raise InputError(f"{key}.{name}", None, f"a number for the {dist} distribution")
-        params[name] = _number(f"{key}.{name}", spec[name])
-    if dist == "pert" and "lambda" in spec:
-        params["lambda"] = _number(f"{key}.lambda", spec["lambda"])
-    source = str(spec.get("source", "")).strip()
-    if dist != "fixed" and not source:
-        raise InputError(f"{key}.source", None, "a source for every uncertain input")
-    if dist in ("triangular", "pert"):
-        lo_key, hi_key = ("low", "high") if dist == "triangular" else ("min", "max")
-        if params[lo_key] > params["mode"]:
-            raise InputError(
-                f"{key}.{lo_key}", params[lo_key], f"{lo_key} <= mode ({params['mode']:g})"
-            )
-        if params["mode"] > params[hi_key]:
-            raise InputError(
-                f"{key}.mode", params["mode"], f"mode <= {hi_key} ({params[hi_key]:g})"
-            )
-    if dist == "uniform" and params["low"] > params["high"]:
-        raise InputError(f"{key}.low", params["low"], f"low <= high ({params['high']:g})")
-    if dist in ("normal",) and params["sd"] < 0:
-        raise InputError(f"{key}.sd", params["sd"], "a standard deviation >= 0")
-    if dist == "lognormal" and (params["median"] <= 0 or params["sigma"] < 0):
-        raise InputError(f"{key}.median", params["median"], "median > 0 and sigma >= 0")
-    lo, hi = bounds
-    support = _support(dist, params)
-    if lo is not None and support[0] < lo:
-        raise InputError(key, support[0], f"a {what} >= {lo:g} (every draw)")
-    if hi is not None and support[1] > hi:
-        raise InputError(key, support[1], f"a {what} <= {hi:g} (every draw)")
-    return Input(name=key, dist=dist, params=params, source=source or "fixed in the spec")
+    from ipposaki.scenario.schema import Distribution
+    from ipposaki.schema import validate
+
+    bound = bounds if isinstance(bounds, Bound) else Bound(bounds[0], bounds[1], what=what)
+    spec = validate(Distribution, raw, key)
+    problem = bound_problem(spec.dist, spec.params, bound)
+    if problem is not None:
+        param, value, allowed = problem
+        if param == "dist":
+            raise InputError(f"{key}.dist", value, allowed)
+        raise InputError(
+            key, value, allowed + ("" if spec.dist == "fixed" else f" (its {param})")
+        )
+    return spec.to_input(key)
 
 
 def _support(dist: str, p: dict[str, float]) -> tuple[float, float]:

@@ -32,7 +32,8 @@ import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.scenario.montecarlo import Output, ScenarioResult, simulate
-from ipposaki.scenario.spec import load_toml, read_inputs, run_settings
+from ipposaki.scenario.schema import PowerSpec
+from ipposaki.scenario.spec import check_spec, load_toml
 
 __all__ = ["REFERENCE_PATHS", "power", "power_spec"]
 
@@ -50,28 +51,6 @@ REFERENCE_PATHS = pd.DataFrame(
     ],
     columns=["path", "year", "twh", "source"],
 )
-
-_INPUTS = {
-    "base_twh_2024": "twh",
-    "growth_2024_2030": "value",
-    "growth_2030_2035": "value",
-    "ai_share_2024": "share",
-    "ai_share_2030": "share",
-    "efficiency_factor": "value",
-    "rebound_elasticity": "value",
-    "shock_year": "value",
-    "compute_share": "share",
-    "cooling_share": "share",
-    "network_share_of_other": "share",
-    "iown_start": "value",
-    "iown_midpoint": "value",
-    "iown_speed": "value",
-    "iown_saturation": "share",
-    "iown_reduction": "value",
-    "interconnect_share_of_compute": "share",
-    "interconnect_midpoint": "value",
-}
-_OPTIONAL = ("interconnect_share_of_compute", "interconnect_midpoint")
 
 
 def _logistic(
@@ -99,14 +78,14 @@ def power(doc: dict[str, Any]) -> ScenarioResult:
     Raises
     ------
     InputError
-        Naming the key: a negative TWh, a share outside [0, 1], compute + cooling shares above 1.
+        Naming the key: any key its schema refuses (:class:`~ipposaki.scenario.schema.PowerSpec`:
+        a negative TWh, a share outside [0, 1], a typo, a NaN...) and compute + cooling shares
+        that can sum above 1.
     """
-    title, seed, draws = run_settings(doc)
-    scen = doc.get("scenario", {})
-    start, end = int(scen.get("start", 2024)), int(scen.get("end", 2035))
-    if not 2024 <= start <= end <= 2050:
-        raise InputError("scenario.start/end", f"{start}..{end}", "years within 2024..2050")
-    inputs = read_inputs(doc.get("inputs", {}), "inputs", _INPUTS, optional=_OPTIONAL)
+    spec = check_spec(doc, PowerSpec)
+    title, seed, draws = spec.run_settings()
+    start, end = spec.scenario.start, spec.scenario.end
+    inputs = spec.inputs.to_inputs("inputs")
     c_max = inputs["compute_share"].support()[1]
     k_max = inputs["cooling_share"].support()[1]
     if c_max + k_max > 1.0:
@@ -167,7 +146,7 @@ def power(doc: dict[str, Any]) -> ScenarioResult:
         "iown_saving_twh": Output("TWh", labels),
         "network_twh": Output("TWh", labels, key=False),
     }
-    scope = str(scen.get("scope", "global"))
+    scope = spec.scenario.scope
     ref = REFERENCE_PATHS
     ref = (
         ref.loc[ref["path"].str.startswith("LBNL")]

@@ -1,25 +1,46 @@
-"""Reading scenario specs (TOML): the shared ``[scenario]`` table and typed inputs."""
+"""Reading scenario specs (TOML) and checking them against their declared schemas."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ipposaki.errors import InputError
-from ipposaki.scenario.inputs import Input, parse_input
+from ipposaki.scenario.bounds import INPUT_BOUNDS
+from ipposaki.scenario.schema import ComputeCostSpec, ExportControlsSpec, PowerSpec
+from ipposaki.schema import validate
 
-__all__ = ["INPUT_BOUNDS", "load_toml", "read_inputs", "run_settings"]
+__all__ = ["INPUT_BOUNDS", "SPEC_MODELS", "check_spec", "load_toml"]
 
-#: Allowed range and unit of each kind of input, by name suffix.
-INPUT_BOUNDS: dict[str, tuple[tuple[float | None, float | None], str]] = {
-    "share": ((0.0, 1.0), "share"),
-    "twh": ((0.0, None), "TWh"),
+S = TypeVar("S", ComputeCostSpec, PowerSpec, ExportControlsSpec)
+
+#: The schema of each kind of scenario spec.
+SPEC_MODELS: dict[str, type[ComputeCostSpec | PowerSpec | ExportControlsSpec]] = {
+    "compute_cost": ComputeCostSpec,
+    "power": PowerSpec,
+    "export_controls": ExportControlsSpec,
 }
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML spec; a missing file or bad TOML is a one-line error."""
+    """Read a TOML spec; a missing file, bad TOML or a non-UTF-8 file is a one-line error.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        The parsed TOML.
+
+    Raises
+    ------
+    InputError
+        Naming ``SPEC`` and the file.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError("SPEC", str(path), "an existing TOML file")
@@ -27,51 +48,31 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError("SPEC", str(path), f"valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "SPEC", str(path), f"a UTF-8 text file (byte {exc.start} is not UTF-8)"
+        ) from None
 
 
-def run_settings(doc: dict[str, Any]) -> tuple[str, int, int]:
-    """Title, seed and number of draws from ``[scenario]``."""
-    table = doc.get("scenario", {})
-    title = str(table.get("title", doc.get("title", "scenario")))
-    seed = table.get("seed", 0)
-    draws = table.get("draws", 10_000)
-    if not isinstance(seed, int) or seed < 0:
-        raise InputError("scenario.seed", seed, "a non-negative integer")
-    if not isinstance(draws, int) or draws < 100:
-        raise InputError("scenario.draws", draws, "an integer >= 100")
-    return title, seed, draws
-
-
-def read_inputs(
-    table: dict[str, Any], prefix: str, expected: dict[str, str], optional: tuple[str, ...] = ()
-) -> dict[str, Input]:
-    """Parse the inputs a model needs from one TOML table.
+def check_spec(doc: object, model: type[S]) -> S:
+    """Validate a parsed spec against its schema before any work.
 
     Parameters
     ----------
-    table : dict
-        The TOML table (e.g. ``doc["inputs"]``).
-    prefix : str
-        Its key, for messages (``"inputs"``).
-    expected : dict
-        Input name -> kind (``"share"``, ``"twh"`` or ``"value"``).
-    optional : tuple of str
-        Inputs that may be left out.
+    doc : dict
+        The parsed TOML.
+    model : type
+        One of :data:`SPEC_MODELS`.
 
     Returns
     -------
-    dict[str, Input]
-        The inputs.
+    ComputeCostSpec or PowerSpec or ExportControlsSpec
+        The validated spec (an instance of ``model``).
+
+    Raises
+    ------
+    InputError
+        One line naming the first key that is not allowed (``scenario.seeed``,
+        ``inputs.pue.low``), its value and what is allowed.
     """
-    unknown = sorted(set(table) - set(expected))
-    if unknown:
-        raise InputError(f"{prefix}.{unknown[0]}", table[unknown[0]], f"one of {sorted(expected)}")
-    out = {}
-    for name, kind in expected.items():
-        if name not in table:
-            if name in optional:
-                continue
-            raise InputError(f"{prefix}.{name}", None, f"a value or a distribution for {name}")
-        bounds, what = INPUT_BOUNDS.get(kind, ((None, None), "value"))
-        out[name] = parse_input(f"{prefix}.{name}", table[name], bounds, what)
-    return out
+    return validate(model, doc)
