@@ -109,6 +109,7 @@ def _run_report(
 ) -> None:
     from ipposaki.cli.options import check_out
     from ipposaki.demo import run_demo
+    from ipposaki.outdir import published, staged
     from ipposaki.report import LANGS, load_locale, write_report
     from ipposaki.report.content import report_tables
     from ipposaki.store import Store
@@ -120,13 +121,17 @@ def _run_report(
         load_locale(code)  # a bad --lang fails before any work
     study_spec = load_spec(spec) if spec is not None else None
     reports = []
-    with output.progress_steps(5 + len(langs)) as step:
+    with staged(out, "--out") as stage, output.progress_steps(5 + len(langs)) as step:
+
+        def log(message: str) -> None:
+            output.text(message.replace(str(stage), str(out)))
+
         result = run_demo(
-            out,
+            stage,
             data=data,
             store=Store(store),
             allow_online=not offline,
-            log=output.text,
+            log=log,
             spec=study_spec,
             step=step,
         )
@@ -135,8 +140,9 @@ def _run_report(
         for code in langs:
             step(f"writing the {code} report")
             files = write_report(result, code, tables=tables)
-            output.text(f"wrote {files.html} and {files.markdown.name}")
-            reports.append({"lang": code, "html": files.html, "markdown": files.markdown})
+            html, markdown = published([files.html, files.markdown], stage, out)
+            output.text(f"wrote {html} and {markdown.name}")
+            reports.append({"lang": code, "html": html, "markdown": markdown})
     output.result(
         {
             "out": out,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +21,7 @@ __all__ = [
     "check_number",
     "check_out",
     "split_list",
+    "write_out",
     "write_tables",
 ]
 
@@ -41,11 +42,38 @@ def split_list(values: list[str] | None) -> list[str] | None:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def write_tables(out: Path, tables: Mapping[str, pd.DataFrame], index: bool = False) -> None:
-    """Write each table as ``out/<name>`` (CSV), creating ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_csv(out / name, index=index)
+def write_out(
+    out: Path, write: Callable[[Path], Sequence[str | Path] | None], option: str = "--out"
+) -> list[Path]:
+    """Run ``write(folder)`` on a staging folder and publish it as ``out`` (see
+    :mod:`ipposaki.outdir`); return the written files as they are under ``out``."""
+    from ipposaki.outdir import published, staged
+
+    with staged(out, option) as stage:
+        paths = write(stage) or []
+    return published(paths, stage, out)
+
+
+def write_tables(
+    out: Path,
+    tables: Mapping[str, pd.DataFrame],
+    index: bool = False,
+    texts: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write each table as ``out/<name>`` (CSV) and each text as ``out/<name>``, through a
+    staging folder (:func:`write_out`), so a failure leaves ``out`` as it was."""
+
+    def write(folder: Path) -> list[Path]:
+        written = []
+        for name, frame in tables.items():
+            frame.to_csv(folder / name, index=index)
+            written.append(folder / name)
+        for name, text in (texts or {}).items():
+            (folder / name).write_text(text, encoding="utf-8")
+            written.append(folder / name)
+        return written
+
+    return write_out(out, write)
 
 
 def check_date(value: str, option: str) -> str:
@@ -72,11 +100,11 @@ def check_dates(start: str, end: str, start_option: str = "--start") -> tuple[st
 
 
 def check_out(out: Path | None, option: str = "--out") -> None:
-    """Refuse an output folder that is an existing file, before any work is done."""
-    from ipposaki.errors import InputError
+    """Refuse an output folder that is a file or cannot be written, before any work is done."""
+    from ipposaki.outdir import check_writable
 
-    if out is not None and out.exists() and not out.is_dir():
-        raise InputError(option, str(out), "a folder (that path is a file)")
+    if out is not None:
+        check_writable(out, option)
 
 
 def check_number(

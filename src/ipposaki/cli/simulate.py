@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ipposaki.cli import output
-from ipposaki.cli.options import StoreOption, chunk_runner, split_list
+from ipposaki.cli.options import StoreOption, check_out, chunk_runner, split_list, write_out
 from ipposaki.errors import InputError
 
 if TYPE_CHECKING:
@@ -99,8 +99,7 @@ def simulate(
     for value, option in ((start, "--start"), (end, "--end")):
         _iso_date(value, option)
     runner = chunk_runner(backend, scheduler, progress=False)
-    if out.exists() and not out.is_dir():
-        raise InputError("--out", str(out), "a folder")
+    check_out(out)
     if sum(x is not None for x in (prices, returns)) > 1:
         raise InputError(
             "--prices/--returns", None, "at most one of --prices FILE or --returns FILE"
@@ -126,7 +125,7 @@ def simulate(
             data_source=source,
             step=step,
         )
-    paths = res.to_dir(out)
+    paths = write_out(out, res.to_dir)
     output.text(res.summary)
     output.text(f"wrote {out}")
     output.result(

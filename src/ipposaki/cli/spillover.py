@@ -78,8 +78,11 @@ def forecast(
     }
     output.result({"out": out, **doc})
     if out is not None:
-        write_tables(out, {"forecast.csv": res.table, "coefficients.csv": res.coefficients})
-        (out / "forecast.json").write_text(output.dumps(doc) + "\n", encoding="utf-8")
+        write_tables(
+            out,
+            {"forecast.csv": res.table, "coefficients.csv": res.coefficients},
+            texts={"forecast.json": output.dumps(doc) + "\n"},
+        )
         output.text(f"wrote {out}")
 
 

@@ -101,7 +101,7 @@ def study(
 
     On a Dask cluster: add --backend dask --scheduler tcp://HOST:8786 (or local:2).
     """
-    from ipposaki.cli.options import check_out
+    from ipposaki.cli.options import check_out, write_out
 
     check_out(out)
     if thin_trading not in ("none", "scholes-williams", "dimson"):
@@ -171,7 +171,7 @@ def study(
             spec_obj = load_spec(spec)
         with output.working("running the event study", show=runner is None):
             result = run_spec(spec_obj, Store(store), runner)
-        paths = result.to_dir(out)
+        paths = write_out(out, result.to_dir)
         output.text(result.summary)
         output.text(f"wrote {out}")
         output.result(
@@ -244,13 +244,13 @@ def study(
             )
     if len(tables) == 1:  # one exchange (or a returns file): the tables go into OUT
         res = next(iter(results.values()))
-        paths = res.to_dir(out)
+        paths = write_out(out, res.to_dir)
         output.text(res.summary)
         output.text(f"wrote {out}")
         output.result({"out": out, **_payload(res), "files": paths})
         return
     studies = ExchangeStudies(results)
-    paths = studies.to_dir(out)
+    paths = write_out(out, studies.to_dir)
     output.text(studies.summary)
     output.text(f"wrote {out}")
     output.result(
