@@ -96,15 +96,16 @@ def _keys_hint(key: str, known: Sequence[str]) -> str:
     return f"one of {', '.join(known)}" + (f" (did you mean {hint[0]}?)" if hint else "")
 
 
-def refuse(allowed: str, *, key: str | None = None, value: object = _MISSING) -> None:
+def refuse(allowed: str, *, key: str | int | None = None, value: object = _MISSING) -> None:
     """Fail a validator with a message of our own.
 
     Parameters
     ----------
     allowed : str
         What would be accepted (the message ends ``expected <allowed>``).
-    key : str, optional
-        A key below the validated one that the problem is about (e.g. ``"low"``).
+    key : str or int, optional
+        A key below the validated one that the problem is about (e.g. ``"low"``, or an item's
+        position in a list).
     value : object, optional
         The value to show, when it is not the validated input itself.
 

@@ -25,27 +25,39 @@ every exchange (it must be a session there).
 
 from __future__ import annotations
 
+import datetime
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from ipposaki.calendars import sessions
 from ipposaki.crossmarket import event_sessions, parse_timestamp
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
+from ipposaki.schema import Table, refuse, validate
 from ipposaki.store import Store
-from ipposaki.study.engine import DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
+from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
 from ipposaki.study.models import MODELS
 from ipposaki.study.results import EventStudyResult
 from ipposaki.study.windows import parse_window
 
-__all__ = ["SpecEvent", "SpecStudy", "StudySpec", "load_spec", "run_spec"]
+__all__ = [
+    "EventTable",
+    "SpecEvent",
+    "SpecStudy",
+    "StudySpec",
+    "StudyTable",
+    "load_spec",
+    "run_spec",
+]
 
 _TOP_KEYS = {"title", "title_ja", "study", "events", "report"}
-_EVENT_KEYS = {"id", "name", "name_ja", "date", "timestamp", "baskets", "symbols", "description"}
+_THIN_TRADING = ("none", "scholes-williams", "dimson")
 
 
 def _keys_hint(key: str, known: set[str]) -> str:
@@ -57,15 +69,101 @@ def _keys_hint(key: str, known: set[str]) -> str:
     )
 
 
-_STUDY_KEYS = {
-    "model",
-    "estimation_window",
-    "event_window",
-    "car_windows",
-    "min_estimation_obs",
-    "thin_trading",
-    "convention",
-}
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in choices:
+            refuse(f"one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _window(argument: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        parse_window(value, argument)
+        return value
+
+    return check
+
+
+def _nonempty(value: str) -> str:
+    if not value.strip():
+        refuse("a non-empty string")
+    return value
+
+
+def _names(value: list[str]) -> list[str]:
+    for i, name in enumerate(value):
+        if not name.strip():
+            refuse("a list of names (non-empty strings)", key=i, value=name)
+    return value
+
+
+def _date_like(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, str | datetime.date):
+        refuse("a date as YYYY-MM-DD")
+    return value
+
+
+def _stamp_like(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, str | datetime.datetime):
+        refuse("an ISO timestamp with a zone, e.g. 2025-01-27T09:00+09:00")
+    return value
+
+
+NonEmpty = Annotated[str, AfterValidator(_nonempty)]
+Names = Annotated[list[str], AfterValidator(_names)]
+
+
+class StudyTable(Table):
+    """``[study]``: the model, windows, estimation size, thin-trading fix and convention.
+
+    Every key is optional (the defaults are those of :func:`~ipposaki.study.run_study`).
+    ``min_estimation_obs`` may be 0 only with ``model = "raw"`` (raw returns need no
+    estimation); ``convention = "estudy2"`` needs the market model.
+    """
+
+    model: Annotated[str, AfterValidator(_one_of(MODELS))] = "market"
+    estimation_window: Annotated[str, AfterValidator(_window("[study].estimation_window"))] = (
+        "-250:-11"
+    )
+    event_window: Annotated[str, AfterValidator(_window("[study].event_window"))] = "-5:10"
+    car_windows: list[Annotated[str, AfterValidator(_window("[study].car_windows"))]] = Field(
+        default_factory=lambda: list(DEFAULT_CAR_WINDOWS)
+    )
+    min_estimation_obs: Annotated[int, Field(ge=0)] = 100
+    thin_trading: Annotated[str, AfterValidator(_one_of(_THIN_TRADING))] = "none"
+    convention: Annotated[str, AfterValidator(_one_of(CONVENTIONS))] = "ipposaki"
+
+    @model_validator(mode="after")
+    def _combinations(self) -> StudyTable:
+        if self.min_estimation_obs < 1 and self.model != "raw":
+            refuse(
+                'an integer >= 1 (0 only with model = "raw")',
+                key="min_estimation_obs",
+                value=self.min_estimation_obs,
+            )
+        if self.convention == "estudy2" and self.model != "market":
+            refuse(
+                "market with convention estudy2 (estudy2's statistics are reproduced for its "
+                "market model only)",
+                key="model",
+                value=self.model,
+            )
+        return self
+
+
+class EventTable(Table):
+    """One ``[[events]]`` table: an id, a date or a timestamp, and baskets or symbols."""
+
+    id: NonEmpty
+    name: str | None = None
+    name_ja: str | None = None
+    description: str | None = None
+    date: Annotated[object, BeforeValidator(_date_like)] = None
+    timestamp: Annotated[object, BeforeValidator(_stamp_like)] = None
+    baskets: Names = Field(default_factory=list)
+    symbols: Names = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -141,17 +239,10 @@ def load_spec(path: str | Path) -> StudySpec:
     if not isinstance(doc.get("study", {}), dict):
         raise InputError("[study]", doc["study"], "a table: [study] with model, windows, ...")
     study = dict(doc.get("study", {}))
-    unknown = set(study) - _STUDY_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise InputError(f"[study].{key}", study[key], f"one of the keys {sorted(_STUDY_KEYS)}")
-    if "model" in study and study["model"] not in MODELS:
-        raise InputError("[study].model", study["model"], f"one of {', '.join(MODELS)}")
-    for key in ("estimation_window", "event_window"):
-        if key in study:
-            parse_window(study[key], f"[study].{key}")
-    for w in study.get("car_windows", []):
-        parse_window(w, "[study].car_windows")
+    validate(StudyTable, study, "[study]")
+    for key in ("title", "title_ja"):
+        if key in doc and not isinstance(doc[key], str):
+            raise InputError(key, doc[key], "a string")
     raw_events = doc.get("events")
     if not isinstance(raw_events, list) or not raw_events:
         raise InputError("[[events]]", None, "at least one [[events]] table")
@@ -160,11 +251,7 @@ def load_spec(path: str | Path) -> StudySpec:
         where = f"events[{i}]"
         if not isinstance(ev, dict):
             raise InputError(where, ev, "an [[events]] table with id, date or timestamp, baskets")
-        extra = sorted(set(ev) - _EVENT_KEYS)
-        if extra:
-            raise InputError(f"{where}.{extra[0]}", ev[extra[0]], _keys_hint(extra[0], _EVENT_KEYS))
-        if "id" not in ev:
-            raise InputError(f"{where}.id", None, "a value for 'id'")
+        validate(EventTable, ev, where)  # unknown keys (with a did-you-mean), types, names
         if ("date" in ev) == ("timestamp" in ev):
             raise InputError(
                 f"{where}.date/timestamp", None, "exactly one of 'date' or 'timestamp'"
@@ -179,10 +266,6 @@ def load_spec(path: str | Path) -> StudySpec:
             except (ValueError, TypeError):
                 raise InputError(f"{where}.date", ev["date"], "a date as YYYY-MM-DD") from None
             date = date.tz_localize(None) if date.tzinfo else date
-        for key in ("baskets", "symbols"):
-            value = ev.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise InputError(f"{where}.{key}", value, "a list of names (strings)")
         baskets = tuple(ev.get("baskets", ()))
         symbols = tuple(ev.get("symbols", ()))
         if not baskets and not symbols:
