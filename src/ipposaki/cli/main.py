@@ -7,6 +7,7 @@ code 2; usage errors exit 2 as well; anything else is an internal error, exit 1.
 
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 from dataclasses import asdict
@@ -181,9 +182,39 @@ def _main(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the command's result as one JSON document.")
     ] = False,
+    lock_timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--lock-timeout",
+            envvar="IPPOSAKI_LOCK_TIMEOUT",
+            metavar="SECONDS",
+            help="Wait this long for a store another process holds (default 30).",
+        ),
+    ] = None,
 ) -> None:
-    """Shared options: --quiet and --json go before the command (ipposaki --json study ...)."""
+    """Shared options: --quiet, --json and --lock-timeout go before the command
+    (ipposaki --json study ...)."""
+    from ipposaki.store.store import LOCK_TIMEOUT, check_lock_timeout
+
     output.configure(quiet=quiet, as_json=as_json)
+    LOCK_TIMEOUT.set(
+        None if lock_timeout is None else check_lock_timeout(lock_timeout, "--lock-timeout")
+    )
+    _note_store_waits()
+
+
+class _NoteHandler(logging.Handler):
+    """Print the library's notices (a busy store being waited for) as one line on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        output.note(f"note: {_one_line(record.getMessage())}")
+
+
+def _note_store_waits() -> None:
+    logger = logging.getLogger("ipposaki")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler(logging.INFO))
+        logger.propagate = False
 
 
 def _one_line(text: str) -> str:

@@ -12,10 +12,13 @@ replays only committed transactions from its write-ahead log).
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +49,55 @@ from ipposaki.store.validate import (
     validate_prices,
 )
 
-__all__ = ["IngestResult", "Store", "default_store_path"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "LOCK_TIMEOUT",
+    "IngestResult",
+    "Store",
+    "check_lock_timeout",
+    "default_store_path",
+]
+
+#: Seconds a store waits for another process's lock when neither the ``lock_timeout`` argument,
+#: :data:`LOCK_TIMEOUT` (set by the CLI's ``--lock-timeout``) nor ``IPPOSAKI_LOCK_TIMEOUT`` says.
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+#: The lock timeout of the code running now (the CLI sets it from ``--lock-timeout``).
+LOCK_TIMEOUT: ContextVar[float | None] = ContextVar("ipposaki_lock_timeout", default=None)
+
+_log = logging.getLogger("ipposaki.store")
 
 _INST_SELECT = ", ".join(INSTRUMENT_COLUMNS)
 _WRITE_COLUMNS = ("symbol", "session", "open", "high", "low", "close", "adj_close", "volume")
+
+
+def check_lock_timeout(value: object, argument: str = "lock_timeout") -> float:
+    """Check a lock timeout: a finite number of seconds, 0 or more.
+
+    Parameters
+    ----------
+    value : object
+        The timeout given (a number, or text from the environment).
+    argument : str, default "lock_timeout"
+        The argument's name, for the message.
+
+    Returns
+    -------
+    float
+        The timeout in seconds.
+
+    Raises
+    ------
+    InputError
+        If it is not a finite number >= 0.
+    """
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(argument, value, "a number of seconds >= 0")
+    return seconds
 
 
 def _first_line(text: str) -> str:
@@ -193,6 +241,11 @@ class Store:
     ----------
     path : str or pathlib.Path, optional
         The store file. Defaults to :func:`default_store_path`.
+    lock_timeout : float, optional
+        Seconds to wait when another process holds the store's lock, then fail naming it.
+        Defaults to :data:`LOCK_TIMEOUT` when set, else ``IPPOSAKI_LOCK_TIMEOUT``, else
+        :data:`DEFAULT_LOCK_TIMEOUT` (30). While it waits, the ``ipposaki.store`` logger says so
+        once (the CLI prints it as one line).
 
     Examples
     --------
@@ -202,8 +255,9 @@ class Store:
     ['5801.T', '5802.T', '5803.T', '5805.T']
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, lock_timeout: float | None = None) -> None:
         self._path = Path(path) if path is not None else default_store_path()
+        self._lock_timeout = None if lock_timeout is None else check_lock_timeout(lock_timeout)
         if self._path.exists() and self._path.is_dir():
             raise InputError("store", str(self._path), "a file path, not a directory")
 
@@ -248,15 +302,27 @@ class Store:
         finally:
             con.close()
 
+    def _timeout(self) -> tuple[float, str]:
+        """The lock timeout in seconds, and where it was set (for messages)."""
+        if self._lock_timeout is not None:
+            return self._lock_timeout, "lock_timeout"
+        if LOCK_TIMEOUT.get() is not None:
+            return float(LOCK_TIMEOUT.get() or 0), "--lock-timeout"
+        env = os.environ.get("IPPOSAKI_LOCK_TIMEOUT", "")
+        if env.strip():
+            return check_lock_timeout(env, "IPPOSAKI_LOCK_TIMEOUT"), "IPPOSAKI_LOCK_TIMEOUT"
+        return DEFAULT_LOCK_TIMEOUT, "--lock-timeout"
+
     def _open(self, write: bool) -> Any:
-        """Connect, waiting up to ``IPPOSAKI_LOCK_TIMEOUT`` seconds (default 30) for a lock."""
+        """Connect, waiting up to the lock timeout (see :class:`Store`) for another's lock."""
         import time
 
         import duckdb
 
-        timeout = float(os.environ.get("IPPOSAKI_LOCK_TIMEOUT", "30") or 0)
-        deadline = time.monotonic() + max(timeout, 0.0)
+        timeout, setting = self._timeout()
+        deadline = time.monotonic() + timeout
         delay = 0.05
+        told = False
         while True:
             try:
                 return duckdb.connect(str(self._path), read_only=not write)
@@ -264,15 +330,24 @@ class Store:
                 text = str(exc)
                 if "lock" not in text.lower():
                     raise StoreError(str(self._path), _first_line(text)) from None
+                holder = text.split("Conflicting lock is held in", 1)[-1].split(". See")[0]
+                who = f" (held by {holder.strip()})" if holder != text else ""
                 if time.monotonic() >= deadline:
-                    holder = text.split("Conflicting lock is held in", 1)[-1].split(". See")[0]
-                    who = f" (held by {holder.strip()})" if holder != text else ""
                     raise StoreError(
                         str(self._path),
                         f"busy: another process holds its lock{who}; waited {timeout:g} s "
-                        "(IPPOSAKI_LOCK_TIMEOUT)",
+                        f"({setting})",
                     ) from None
-                time.sleep(delay)
+                if not told:
+                    _log.warning(
+                        "store %s is busy%s; waiting up to %g s for its lock (%s)",
+                        self._path,
+                        who,
+                        timeout,
+                        setting,
+                    )
+                    told = True
+                time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
                 delay = min(delay * 2, 1.0)
             except duckdb.Error as exc:
                 raise StoreError(str(self._path), _first_line(str(exc))) from None
