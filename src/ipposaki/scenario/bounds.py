@@ -38,6 +38,11 @@ class Bound:
     why: str = ""
 
     @property
+    def noun(self) -> str:
+        """``what`` with its article: ``a share``, ``an index level``."""
+        return f"{'an' if self.what[:1] in 'aeio' else 'a'} {self.what}"
+
+    @property
     def is_bounded(self) -> bool:
         """True when the input has a lower or an upper bound."""
         return self.low is not None or self.high is not None
@@ -130,7 +135,7 @@ def bound_problem(
         return (
             "dist",
             dist,
-            f"a distribution whose every draw is a {bound.what} {bound.text()}: fixed, uniform, "
+            f"a distribution whose every draw is {bound.noun} {bound.text()}: fixed, uniform, "
             "triangular or pert (a normal can draw any value, a lognormal any positive one)",
         )
     if dist == "lognormal":
@@ -144,9 +149,9 @@ def bound_problem(
     lo, hi = params[lo_key], params[hi_key]
     if bound.low is not None and (lo < bound.low or (bound.low_open and lo == bound.low)):
         op = ">" if bound.low_open else ">="
-        return lo_key, lo, f"a {bound.what} {op} {bound.low:g} for every draw"
+        return lo_key, lo, f"{bound.noun} {op} {bound.low:g} for every draw"
     if bound.high is not None and hi > bound.high:
-        return hi_key, hi, f"a {bound.what} <= {bound.high:g} for every draw"
+        return hi_key, hi, f"{bound.noun} <= {bound.high:g} for every draw"
     return None
 
 

@@ -234,9 +234,7 @@ def parse_input(
         param, value, allowed = problem
         if param == "dist":
             raise InputError(f"{key}.dist", value, allowed)
-        raise InputError(
-            key, value, allowed + ("" if spec.dist == "fixed" else f" (its {param})")
-        )
+        raise InputError(key, value, allowed + ("" if spec.dist == "fixed" else f" (its {param})"))
     return spec.to_input(key)
 
 

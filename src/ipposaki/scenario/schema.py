@@ -154,9 +154,7 @@ def check_bound(name: str, dist: Distribution, bound: Bound | None = None) -> No
     param, value, allowed = problem
     if param == "dist":
         refuse(allowed, key=f"{name}.dist", value=value)
-    refuse(
-        allowed + ("" if dist.dist == "fixed" else f" (its {param})"), key=name, value=value
-    )
+    refuse(allowed + ("" if dist.dist == "fixed" else f" (its {param})"), key=name, value=value)
 
 
 class _Inputs(Table):
