@@ -51,6 +51,34 @@ def test_a_blank_cell_never_wipes_a_stored_value(store: Store, write) -> None:
     assert np.isnan(row["adj_close"])
 
 
+def test_replace_rows_is_the_explicit_way_to_overwrite(store: Store, write) -> None:
+    """`data import --replace-rows`: the file's row replaces the stored one, blanks included,
+    and rows the file does not hold are untouched."""
+    from typer.testing import CliRunner
+
+    from ipposaki.cli.main import app
+
+    store.import_files(
+        [
+            write(
+                "a.csv",
+                "date,symbol,open,close,volume\n"
+                "2025-01-24,NVDA,148.9,142.62,2340\n2025-01-27,NVDA,124.8,118.42,2000\n",
+            )
+        ]
+    )
+    fix = write("fix.csv", "date,symbol,close\n2025-01-27,NVDA,118.5\n")
+    args = ["data", "import", str(fix), "--store", str(store.path)]
+    assert CliRunner().invoke(app, args).exit_code == 0  # merge: open and volume kept
+    row = store.prices(["NVDA"], "2025-01-27", "2025-01-27").iloc[0]
+    assert (row["open"], row["close"], row["volume"]) == (124.8, 118.5, 2000.0)
+    assert CliRunner().invoke(app, [*args, "--replace-rows"]).exit_code == 0
+    rows = store.prices(["NVDA"]).set_index("session")
+    assert rows.loc["2025-01-27", "close"] == 118.5
+    assert rows.loc["2025-01-27", ["open", "volume"]].isna().all()  # replaced whole
+    assert tuple(rows.loc["2025-01-24", ["open", "close", "volume"]]) == (148.9, 142.62, 2340.0)
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [

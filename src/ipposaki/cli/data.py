@@ -50,6 +50,12 @@ def import_(
     non_sessions: Annotated[
         str, typer.Option(help="Rows dated on non-sessions: error, or skip (with a warning).")
     ] = "error",
+    replace_rows: Annotated[
+        bool,
+        typer.Option(
+            help="Replace stored rows whole; by default a blank or absent column keeps its value."
+        ),
+    ] = False,
 ) -> None:
     """Validate FILES, then write them to the store in one transaction.
 
@@ -69,6 +75,7 @@ def import_(
             files,
             layout=layout,  # type: ignore[arg-type]
             non_sessions=non_sessions,  # type: ignore[arg-type]
+            replace_rows=replace_rows,
         )
     _echo_warnings(caught)
     output.text(result.summary)

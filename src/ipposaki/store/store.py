@@ -642,6 +642,7 @@ class Store:
         paths: Sequence[str | Path],
         layout: Layout = "auto",
         non_sessions: NonSessionPolicy = "error",
+        replace_rows: bool = False,
     ) -> IngestResult:
         """Validate every file, then write them all in one transaction.
 
@@ -654,6 +655,10 @@ class Store:
             File layout.
         non_sessions : {"error", "skip"}, default "error"
             What to do with rows dated on a day that is not a session of their exchange.
+        replace_rows : bool, default False
+            Replace each stored (symbol, session) row the files hold with the file's row, columns
+            the file leaves empty included. By default rows merge: an empty or absent column keeps
+            its stored value.
 
         Returns
         -------
@@ -677,7 +682,7 @@ class Store:
             else:
                 files.append(p)
         frames = [(str(p), read_price_file(p, layout)) for p in files]
-        return self._ingest(frames, non_sessions)
+        return self._ingest(frames, non_sessions, replace_rows)
 
     def ingest(
         self, rows: pd.DataFrame, source: str, non_sessions: NonSessionPolicy = "error"
@@ -712,7 +717,10 @@ class Store:
         return self._ingest([(source, rows)], non_sessions)
 
     def _ingest(
-        self, frames: list[tuple[str, pd.DataFrame]], non_sessions: NonSessionPolicy
+        self,
+        frames: list[tuple[str, pd.DataFrame]],
+        non_sessions: NonSessionPolicy,
+        replace_rows: bool = False,
     ) -> IngestResult:
         known = self.instruments()
         exchange_of = pd.Series(known["exchange"].to_numpy(), index=known["symbol"].to_numpy())
@@ -742,7 +750,7 @@ class Store:
                 )
                 batch = batch.loc[~dup]
         new_inst = self._new_instruments(batch, new)
-        self._write(batch, new_inst, [s for s, _ in frames])
+        self._write(batch, new_inst, [s for s, _ in frames], replace_rows)
         return IngestResult(
             sources=tuple(s for s, _ in frames),
             rows_read=sum(r.rows_in for r in reports),
@@ -767,11 +775,18 @@ class Store:
         frame["kind"] = np.where(frame["exchange"] == "", "fx", "")
         return frame
 
-    def _write(self, batch: pd.DataFrame, new_inst: pd.DataFrame, sources: list[str]) -> None:
+    def _write(
+        self,
+        batch: pd.DataFrame,
+        new_inst: pd.DataFrame,
+        sources: list[str],
+        replace_rows: bool = False,
+    ) -> None:
         """Merge the batch's (symbol, session) rows and record its sources, atomically.
 
         A column the batch leaves empty keeps its stored value, so a file of closes only never
-        wipes a stored row's open, high, low, adjusted close or volume.
+        wipes a stored row's open, high, low, adjusted close or volume; with ``replace_rows``
+        the batch's rows replace the stored ones whole.
         """
         import pyarrow as pa
 
@@ -793,7 +808,8 @@ class Store:
                     )
                 # Merge, never wipe: a column the batch leaves empty (absent from the file, or a
                 # blank cell) keeps the stored value of that (symbol, session).
-                merged = ", ".join(f"coalesce(b.{c}, p.{c}) AS {c}" for c in _WRITE_COLUMNS[2:])
+                keep = "b.{c} AS {c}" if replace_rows else "coalesce(b.{c}, p.{c}) AS {c}"
+                merged = ", ".join(keep.format(c=c) for c in _WRITE_COLUMNS[2:])
                 con.execute(
                     "CREATE TEMP TABLE _merged AS SELECT b.symbol, b.session, "
                     f"{merged} FROM _batch b LEFT JOIN prices p "
