@@ -34,6 +34,7 @@ CATEGORIES = {
     "store": "The store file (--store)",
     "catalogue": "Baskets and instruments (data baskets, data instruments)",
     "spec": "Study and report specs (TOML)",
+    "scenario": "Scenario specs (TOML): scenario export-controls, power, compute-cost",
     "options": "Option values: windows, thresholds, counts, choices",
     "dates": "Dates and sessions",
     "files": "Input files of study, simulate and events",
@@ -521,6 +522,7 @@ CASES: list[Case] = [
          ("o.txt",), {"o.txt": "not a folder"}),
 ]
 # fmt: on
+CASES += __import__("hostile_cases_scenario").SCENARIO_CASES  # scenario specs (its own file)
 
 
 def materialise(case: Case, tmp: Path) -> None:
