@@ -51,8 +51,9 @@ from ipposaki.scenario.calibration import CALIBRATION_EVENTS, Calibration, calib
 from ipposaki.scenario.exposures import Exposures, read_exposures
 from ipposaki.scenario.inputs import Input
 from ipposaki.scenario.montecarlo import Output, ScenarioResult, simulate
-from ipposaki.scenario.schema import ExportControlsSpec
+from ipposaki.scenario.schema import ExportControlsSpec, FirmTable
 from ipposaki.scenario.spec import check_spec, load_toml
+from ipposaki.schema import known_keys
 
 __all__ = [
     "CALIBRATION_EVENTS",
@@ -67,7 +68,7 @@ __all__ = [
 #: Per-firm inputs: the spec's ``[inputs]`` gives the default, ``[firms.SYMBOL]`` the firm's own.
 _PER_FIRM = ("at_risk", "operating_leverage")
 #: Keys of a ``[firms.SYMBOL]`` table.
-FIRM_KEYS = ("china_share", "at_risk", "operating_leverage", "reaction")
+FIRM_KEYS = tuple(known_keys(FirmTable))
 _PREFIX = {"china_share": "share", "at_risk": "at_risk", "operating_leverage": "leverage"}
 
 
