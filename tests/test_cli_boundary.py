@@ -99,3 +99,55 @@ def test_a_foreign_store_is_one_line_exit_2(
         f"error: store {csv}: not a DuckDB database; expected an ipposaki store (a DuckDB "
         "file) or a new path"
     )
+
+
+def test_library_errors_name_python_arguments_and_the_cli_names_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One boundary: the library says ``estimation_window``, the CLI says
+    ``--estimation-window``; ``source/target`` becomes ``--from/--to``."""
+    import pandas as pd
+
+    from ipposaki.crossmarket import align_sessions
+    from ipposaki.errors import InputError
+    from ipposaki.study import run_study
+
+    returns = pd.DataFrame(
+        {"date": pd.bdate_range("2024-01-01", periods=5), "symbol": "A", "ret": 0.0}
+    )
+    with pytest.raises(InputError, match=r"^estimation_window='-250:3'"):
+        run_study(
+            returns,
+            pd.DataFrame({"symbol": ["A"], "date": ["2024-01-03"]}),
+            estimation_window="-250:3",
+            event_window="-5:5",
+            car_windows=["0:1"],
+            market=None,
+            model="raw",
+        )
+    with pytest.raises(InputError, match=r"^source/target="):
+        align_sessions("XNYS", "XNYS", "2025-01-02", "2025-01-31")
+    (tmp_path / "p.csv").write_text("date,symbol,close\n2025-01-24,NVDA,142.62\n")
+    (tmp_path / "e.csv").write_text("symbol,date\nNVDA,2025-01-24\n")
+    argv = ["study", "--prices", str(tmp_path / "p.csv"), "--events", str(tmp_path / "e.csv")]
+    argv += ["--market", "^GSPC", "--estimation-window", "-250:3", "--out", str(tmp_path / "o")]
+    assert run(argv) == 2
+    assert capsys.readouterr().err.startswith("error: --estimation-window='-250:3' is not allowed")
+    assert (
+        run(
+            [
+                "spillover",
+                "align",
+                "--from",
+                "XNYS",
+                "--to",
+                "XNYS",
+                "--start",
+                "2025-01-02",
+                "--end",
+                "2025-01-31",
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err.startswith("error: --from/--to=")

@@ -329,5 +329,5 @@ def test_estudy2_convention_needs_the_market_model() -> None:
     rng = np.random.default_rng(0)
     returns = pd.DataFrame(rng.normal(0, 0.01, (300, 2)), index=idx, columns=["A", "MKT"])
     events = pd.DataFrame({"symbol": ["A"], "event_date": [idx[280]]})
-    with pytest.raises(InputError, match="--model='constant-mean'"):
+    with pytest.raises(InputError, match="model='constant-mean'"):
         run_study(returns, events, model="constant-mean", convention="estudy2")

@@ -84,7 +84,7 @@ def test_inconsistent_schemas_name_the_file(tmp_path: Path) -> None:
 
 
 def test_bad_export_arguments(shared_store: Store, exported: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"--partition-by.*'sector'"):
+    with pytest.raises(InputError, match=r"partition_by.*'sector'"):
         export_partitioned(shared_store, tmp_path / "x", ["sector"])
     with pytest.raises(InputError, match="does not exist yet"):
         export_partitioned(shared_store, exported, ["year"])

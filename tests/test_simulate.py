@@ -287,7 +287,7 @@ def test_library_result_is_read_only_and_takes_a_generator() -> None:
     p = a.pvalues
     assert set(p["run"]) == set(range(1, 26)) and len(p) == 2 * 25 * len(TEST_NAMES)
     assert "day 0 only" in a.summary and "SimulationResult(25 runs" in repr(a)
-    with pytest.raises(InputError, match="--missing"):
+    with pytest.raises(InputError, match="missing=1.0"):
         simulate(returns, missing=1.0, **kwargs)
 
 

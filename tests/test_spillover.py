@@ -155,7 +155,7 @@ def test_deepseek_forecast_against_the_actual(shared_store: Store) -> None:
 def test_bad_input(shared_store: Store) -> None:
     with pytest.raises(
         InputError,
-        match=r"--as-of='2025-01-26' is not allowed: expected a session of XNYS \(nearest: 2025-01-27\)",
+        match=r"as_of='2025-01-26' is not allowed: expected a session of XNYS \(nearest: 2025-01-27\)",
     ):
         forecast_next(shared_store, "2025-01-26")
     with pytest.raises(InputError, match="two different exchanges, or --lag"):

@@ -85,12 +85,12 @@ def test_reversed_window(returns: pd.DataFrame) -> None:
     with pytest.raises(InputError) as err:
         run_study(returns, events(returns), market="MKT", event_window="5:-5")
     assert one_line(err.value) == (
-        "--event-window='5:-5' is not allowed: expected A <= B (did you mean -5:5?)"
+        "event_window='5:-5' is not allowed: expected A <= B (did you mean -5:5?)"
     )
 
 
 def test_unknown_model_and_test(returns: pd.DataFrame) -> None:
-    with pytest.raises(InputError, match="--model='capm' is not allowed: expected one of market"):
+    with pytest.raises(InputError, match="model='capm' is not allowed: expected one of market"):
         run_study(returns, events(returns), market="MKT", model="capm")  # type: ignore[arg-type]
     res = run_study(returns, events(returns), market="MKT")
     with pytest.raises(UnknownNameError, match="unknown test 'patel'; did you mean patell"):
@@ -242,7 +242,7 @@ def test_timestamp_events_map_to_the_exchange_session(shared_store) -> None:
     assert res.excluded["reason"].str.startswith("duplicate of event late").all()
     with pytest.raises(
         InputError,
-        match="--exchange=None is not allowed: expected an exchange to map the timestamp",
+        match="exchange=None is not allowed: expected an exchange to map the timestamp",
     ):
         run_study(panel.returns, ev, market="^GSPC")
 
@@ -253,5 +253,5 @@ def test_overlapping_windows_refused_even_without_pairs() -> None:
     idx = pd.bdate_range("2020-01-01", periods=60)
     returns = pd.DataFrame({"A": 0.01, "MKT": 0.01}, index=idx)
     events = pd.DataFrame({"symbol": ["A"], "event_date": [idx[30]]})  # too little history
-    with pytest.raises(InputError, match="--estimation-window='-250:3'"):
+    with pytest.raises(InputError, match="estimation_window='-250:3'"):
         run_study(returns, events, market="MKT", estimation_window="-250:3")

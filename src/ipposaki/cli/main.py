@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 
 from ipposaki.cli import data as data_cmds
 from ipposaki.cli import events as event_cmds
@@ -243,6 +244,54 @@ def _usage_line(exc: Exception) -> str:
     return f"error: {message}"
 
 
+def _flags(argv: list[str]) -> dict[str, str]:
+    """Python parameter name -> command-line flag, for the command ``argv`` invokes."""
+    command = typer.main.get_command(app)
+    found = list(command.params)
+    for token in argv:
+        sub = getattr(command, "commands", {}).get(token)
+        if sub is not None:
+            command = sub
+            found += command.params
+    flags = {}
+    for param in found:
+        longs = [o for o in param.opts if o.startswith("--")]
+        if param.name and longs:
+            flags[param.name] = max(longs, key=len)
+        elif param.name:
+            flags[param.name] = param.name.upper()  # an argument: its metavar
+    return flags
+
+
+#: Library argument names that a command's option calls otherwise.
+_ALIASES = {"path": ("parquet", "files"), "names": ("universe",)}
+
+
+def _in_cli_terms(exc: Exception, argv: list[str]) -> str:
+    """An error's line with the library's argument names turned into this command's flags.
+
+    The library names Python arguments (``estimation_window``, ``source/target``); the CLI
+    alone knows that these are ``--estimation-window`` and ``--from/--to``.
+    """
+    from ipposaki.errors import InputError
+
+    if not isinstance(exc, InputError):
+        return str(exc)
+    flags = _flags(argv)
+
+    def flag(name: str) -> str | None:
+        for alias in (name, name[:-1] if name.endswith("s") else "", *_ALIASES.get(name, ())):
+            if alias in flags:
+                return flags[alias]
+        return None
+
+    parts = [flag(part) for part in exc.argument.split("/")]
+    if not all(parts):
+        return str(exc)
+    argument = "/".join(p for p in parts if p)
+    return f"{argument}={exc.value!r} is not allowed: expected {exc.allowed}"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return (and, as a script, exit with) its exit code.
 
@@ -270,13 +319,14 @@ def run(argv: list[str] | None = None) -> int:
     from ipposaki.errors import IpposakiError
 
     output.configure()  # the root callback sets the mode; reset it for usage errors before it
+    args = sys.argv[1:] if argv is None else argv
     debug = bool(os.environ.get("IPPOSAKI_DEBUG"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             if not debug:
                 warnings.showwarning = _show_warning
-            rv = app(args=argv, prog_name="ipposaki", standalone_mode=False)
+            rv = app(args=args, prog_name="ipposaki", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except NoArgsIsHelpError as exc:
         typer.echo(exc.format_message())  # a bare group: its help, as Click does
@@ -290,7 +340,8 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # a command that exits on its own
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except IpposakiError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)  # errors show even with --quiet
+        line = _one_line(_in_cli_terms(exc, args))
+        typer.echo(f"error: {line}", err=True)  # errors show even with --quiet
         code = 2
     except Exception as exc:
         if debug:

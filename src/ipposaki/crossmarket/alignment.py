@@ -45,7 +45,7 @@ def align_sessions(
         If source and target are the same exchange.
     """
     if source == target:
-        raise InputError("--from/--to", f"{source} -> {target}", "two different exchanges")
+        raise InputError("source/target", f"{source} -> {target}", "two different exchanges")
     tgt = session_times(target, start, end)
     lo = tgt["open"].iloc[0] - pd.Timedelta(days=20) if len(tgt) else None
     src_all = sessions(source)

@@ -60,10 +60,10 @@ def export_partitioned(store: Any, path: str | Path, partition_by: Sequence[str]
     keys = [k.strip() for k in partition_by if k.strip()]
     for key in keys or [""]:
         if key not in PARTITION_KEYS:
-            raise InputError("--partition-by", key, f"a list out of {', '.join(PARTITION_KEYS)}")
+            raise InputError("partition_by", key, f"a list out of {', '.join(PARTITION_KEYS)}")
     target = Path(path)
     if target.exists():
-        raise InputError("--parquet", str(target), "a directory that does not exist yet")
+        raise InputError("path", str(target), "a directory that does not exist yet")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -131,7 +131,7 @@ class PartitionedPrices:
         self.path = Path(path)
         files = sorted(self.path.rglob("*.parquet"))
         if not files:
-            raise InputError("--parquet", str(self.path), "a directory holding .parquet files")
+            raise InputError("path", str(self.path), "a directory holding .parquet files")
         first: dict[str, str] = {}
         names: set[str] = set()
         digest = hashlib.blake2b(digest_size=16)
@@ -146,13 +146,13 @@ class PartitionedPrices:
             if len(types) < 3:
                 missing = sorted({"symbol", "session", "close"} - set(types))
                 raise InputError(
-                    "--parquet", str(file), f"files with columns symbol, session, close ({missing})"
+                    "path", str(file), f"files with columns symbol, session, close ({missing})"
                 )
             if not first:
                 first = types
             elif types != first:
                 raise InputError(
-                    "--parquet", str(file), f"the same column types as the other files ({first})"
+                    "path", str(file), f"the same column types as the other files ({first})"
                 )
             stat = file.stat()
             digest.update(
@@ -213,7 +213,7 @@ class PartitionedPrices:
     def _need_exchange(self) -> None:
         if self._sessions is None:
             held = ", ".join(self.exchanges) or "no exchange's symbols"
-            raise InputError("--exchange", None, f"an exchange: {self.path} holds {held}")
+            raise InputError("exchange", None, f"an exchange: {self.path} holds {held}")
 
     @property
     def sessions(self) -> pd.DatetimeIndex:

@@ -222,6 +222,6 @@ def load_locale(lang: str) -> Locale:
         For a language without a locale file.
     """
     if lang not in LANGS:
-        raise InputError("--lang", lang, f"one of {', '.join(LANGS)}")
+        raise InputError("lang", lang, f"one of {', '.join(LANGS)}")
     text = resources.files("ipposaki.report").joinpath("locales", f"{lang}.toml").read_text("utf-8")
     return Locale(lang, tomllib.loads(text))

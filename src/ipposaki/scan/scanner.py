@@ -167,7 +167,7 @@ def _baskets(
             continue  # a basket without stored prices has nothing to scan
         exchanges = {str(inst["exchange"].get(s, "")) for s in members}
         if len(exchanges) != 1 or "" in exchanges:
-            raise InputError("--universe", name, "a basket of symbols listed on one exchange")
+            raise InputError("universe", name, "a basket of symbols listed on one exchange")
         out[name] = (exchanges.pop(), members)
     if universe == ["all"]:
         stocks = inst.loc[(inst["kind"] == "stock") & inst.index.isin(list(stored))]
@@ -247,7 +247,7 @@ def scan(
     if lo_have is None or hi_have is None or last < lo_have or first > hi_have:
         have = f"{lo_have.date()}..{hi_have.date()}" if lo_have and hi_have else "none"
         raise InputError(
-            "--start/--end", f"{first.date()}..{last.date()}", f"dates with data ({have})"
+            "start/end", f"{first.date()}..{last.date()}", f"dates with data ({have})"
         )
     inst = store.instruments().set_index("symbol")
     flags, sym_rows = [], []

@@ -73,7 +73,7 @@ def _target_returns(
             raise UnknownNameError("target", target, known)
         for sym in members[target]:
             if inst["exchange"].get(sym, "") != exchange:
-                raise InputError("--targets", target, f"symbols or baskets listed on {exchange}")
+                raise InputError("targets", target, f"symbols or baskets listed on {exchange}")
         symbols.extend(members[target])
     stored = set(store.symbols())
     symbols = [s for s in dict.fromkeys(symbols) if s in stored]
@@ -82,7 +82,7 @@ def _target_returns(
     for target, syms in members.items():
         have = [s for s in syms if s in panel.symbols]
         if not have:
-            raise InputError("--targets", target, "a target with stored prices")
+            raise InputError("targets", target, "a target with stored prices")
         out[target] = panel.returns[have].mean(axis=1, skipna=True)
         if gap:
             out[f"{target}:gap"] = panel.overnight[have].mean(axis=1, skipna=True)
@@ -161,7 +161,7 @@ def spillover_data(
     """
     if source == target and not lag:
         raise InputError(
-            "--from/--to",
+            "source/target",
             f"{source} -> {target}",
             "two different exchanges, or --lag to use the previous session of the same one",
         )
@@ -172,7 +172,7 @@ def spillover_data(
             raise UnknownNameError("driver", driver, stored)
         home = inst["exchange"].get(driver, "")
         if home not in ("", source):
-            raise InputError("--drivers", driver, f"a series of {source} (it trades on {home})")
+            raise InputError("drivers", driver, f"a series of {source} (it trades on {home})")
     if source == target:
         return _same_exchange(store, target, targets, drivers, start, end, open_gap, own_lag)
     align = align_sessions(source, target, start, end)

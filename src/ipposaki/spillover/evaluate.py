@@ -171,7 +171,7 @@ def evaluate_spillover(
     drivers = list(drivers or DEFAULT_DRIVERS)
     grid = sessions(target, start, end)
     if len(grid) == 0:
-        raise InputError("--start/--end", f"{start}..{end}", f"a range with {target} sessions")
+        raise InputError("start/end", f"{start}..{end}", f"a range with {target} sessions")
     all_grid = sessions(target)
     span = window if window is not None else len(all_grid)
     first = all_grid[max(int(all_grid.searchsorted(grid[0])) - span - 5, 0)]

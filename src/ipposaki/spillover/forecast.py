@@ -164,7 +164,7 @@ def next_target_session(source: str, target: str, as_of: DateLike) -> pd.Timesta
         near = [src[i] for i in (pos - 1, pos) if 0 <= i < len(src)]
         best = min(near, key=lambda s: abs(s - day))
         raise InputError(
-            "--as-of", str(day.date()), f"a session of {source} (nearest: {best.date()})"
+            "as_of", str(day.date()), f"a session of {source} (nearest: {best.date()})"
         )
     close = session_times(source, day, day)["close"].iloc[0]
     tgt = session_times(target, day, day + pd.Timedelta(days=20))
@@ -253,7 +253,7 @@ def forecast_next(
     targets = list(targets or DEFAULT_TARGETS)
     drivers = list(drivers or DEFAULT_DRIVERS)
     if not 0 < level < 1:
-        raise InputError("--level", level, "a number between 0 and 1")
+        raise InputError("level", level, "a number between 0 and 1")
     t_star = next_target_session(source, target, as_of)
     grid = sessions(target)
     span = window if window is not None else len(grid)

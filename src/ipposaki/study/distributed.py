@@ -44,11 +44,11 @@ def parse_scheduler(scheduler: str) -> tuple[str, int | None]:
     if match:
         n = int(match.group(1)) if match.group(1) else None
         if n is not None and n < 1:
-            raise InputError("--scheduler", scheduler, _ALLOWED)
+            raise InputError("scheduler", scheduler, _ALLOWED)
         return "local", n
     if re.match(r"^[a-z]+://[^:/]+:\d+/?$", scheduler):
         return "remote", None
-    raise InputError("--scheduler", scheduler, _ALLOWED)
+    raise InputError("scheduler", scheduler, _ALLOWED)
 
 
 def sliced_chunk(
@@ -152,7 +152,7 @@ class DaskBackend:
             client = Client(self.scheduler, timeout=self.timeout)
         except (OSError, TimeoutError) as exc:
             raise InputError(
-                "--scheduler",
+                "scheduler",
                 self.scheduler,
                 f"a Dask scheduler that answers within {self.timeout:g} s ({type(exc).__name__})",
             ) from None

@@ -181,34 +181,34 @@ def run_study(
         For a bad window, model, option or events table.
     """
     if model not in MODELS:
-        raise InputError("--model", model, f"one of {', '.join(MODELS)}")
+        raise InputError("model", model, f"one of {', '.join(MODELS)}")
     if convention not in CONVENTIONS:
-        raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
+        raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
     if convention == "estudy2" and model != "market":
         raise InputError(
-            "--model",
+            "model",
             model,
-            "market with --convention estudy2 (estudy2's statistics are reproduced for its "
+            "'market' with convention='estudy2' (estudy2's statistics are reproduced for its "
             "market model only)",
         )
-    est = parse_window(estimation_window, "--estimation-window")
-    evw = parse_window(event_window, "--event-window")
-    cars = [parse_window(w, "--car-window") for w in car_windows]
+    est = parse_window(estimation_window, "estimation_window")
+    evw = parse_window(event_window, "event_window")
+    cars = [parse_window(w, "car_windows") for w in car_windows]
     for w in cars:
         if not evw.contains(w):
-            raise InputError("--car-window", str(w), f"a window inside the event window {evw}")
+            raise InputError("car_windows", str(w), f"a window inside the event window {evw}")
     overlap = est.end >= evw.start and est.start <= evw.end
     if overlap and not (model == "raw" and min_estimation_obs < 1):  # whatever the pairs
         raise InputError(
-            "--estimation-window",
+            "estimation_window",
             str(est),
             f"a window that does not overlap the event window {evw}; e.g. end it before "
             f"{evw.start}",
         )
     if min_estimation_obs < 1 and model not in ("raw",):
-        raise InputError("--min-estimation-obs", min_estimation_obs, "an integer >= 1")
+        raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
     if model == "factor" and (factors is None or factors.shape[1] == 0):
-        raise InputError("--factors", None, "a factor file for --model factor")
+        raise InputError("factors", None, "a factor table for model='factor'")
     source: PartitionedPrices | None = None
     if isinstance(returns, PartitionedPrices):
         source = returns
@@ -268,7 +268,7 @@ def _refuse_overlap(pairs: pd.DataFrame) -> None:
         i = int(np.flatnonzero(clash)[0])
         row = pairs.iloc[i]
         raise InputError(
-            "--estimation-window",
+            "estimation_window",
             f"{est_lo[i]}:{est_hi[i]} (event {row['event_id']}, {row['symbol']})",
             f"a window that does not overlap the event window {ev_lo[i]}:{ev_hi[i]}; "
             f"e.g. end it before {ev_lo[i]}",

@@ -64,7 +64,7 @@ def _timestamps_to_sessions(values: pd.Series, exchange: str | None) -> pd.Serie
     if exchange is None:
         row = int(np.flatnonzero(zoned.to_numpy())[0])
         raise InputError(
-            "--exchange",
+            "exchange",
             None,
             f"an exchange to map the timestamp {text.iloc[row]!r} (events row {row + 1}) to its "
             "event session",
@@ -148,7 +148,7 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
 def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> pd.Series:
     """Map event dates to sessions of ``index``; non-sessions roll only when asked."""
     if roll not in ("none", "next", "previous"):
-        raise InputError("--roll", roll, "one of none, next, previous")
+        raise InputError("roll", roll, "one of none, next, previous")
     values = dates.to_numpy(dtype="datetime64[ns]")
     pos = index.searchsorted(values, "left")
     inside = (values >= index[0].to_datetime64()) & (values <= index[-1].to_datetime64())
@@ -231,7 +231,7 @@ def plan_events(
     if needs_market:
         missing = frame["market"].isna() | (frame["market"].astype(str) == "")
         if missing.any():
-            raise InputError("--market", None, "a market symbol (the model needs a benchmark)")
+            raise InputError("market", None, "a market symbol (the model needs a benchmark)")
         # A market on another exchange excludes its pairs (below); any other must have returns.
         for name in pd.unique(frame.loc[elsewhere == "", "market"].astype(str)):
             if name not in columns:

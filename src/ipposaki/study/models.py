@@ -193,11 +193,11 @@ def fit_model(
         The fit, and the (pairs, L) validity mask of the estimation sessions used.
     """
     if model not in MODELS:
-        raise InputError("--model", model, f"one of {', '.join(MODELS)}")
+        raise InputError("model", model, f"one of {', '.join(MODELS)}")
     if thin_trading not in ("none", "scholes-williams", "dimson"):
-        raise InputError("--thin-trading", thin_trading, "one of none, scholes-williams, dimson")
+        raise InputError("thin_trading", thin_trading, "one of none, scholes-williams, dimson")
     if thin_trading != "none" and model != "market":
-        raise InputError("--thin-trading", thin_trading, "none unless --model market")
+        raise InputError("thin_trading", thin_trading, "none unless model='market'")
     n = len(y)
     if model in ("market-adjusted", "raw"):
         ab = y - offset if model == "market-adjusted" else y

@@ -429,7 +429,7 @@ class EventStudyResult:
         """
         out = Path(out)
         if out.exists() and not out.is_dir():
-            raise InputError("--out", str(out), "a folder")
+            raise InputError("out", str(out), "a folder")
         out.mkdir(parents=True, exist_ok=True)
         frames = {
             "ar.csv": self._ar,

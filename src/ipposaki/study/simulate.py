@@ -434,7 +434,7 @@ class SimulationResult:
         """
         out = Path(out)
         if out.exists() and not out.is_dir():
-            raise InputError("--out", str(out), "a folder")
+            raise InputError("out", str(out), "a folder")
         out.mkdir(parents=True, exist_ok=True)
         paths = [out / name for name in OUTPUT_FILES]
         self._rates.loc[:, [*_RATE_COLUMNS, "alpha"]].to_csv(paths[0], index=False)
@@ -500,7 +500,7 @@ def _draw(
         dates = np.flatnonzero(per_date >= per_run)
         if len(dates) == 0:
             raise InputError(
-                "--events-per-run",
+                "events_per_run",
                 per_run,
                 f"at most {int(per_date.max(initial=0))}, the most symbols eligible on one "
                 "session (same-date clustering)",
@@ -516,7 +516,7 @@ def _draw(
         flat = np.flatnonzero(elig.cells.ravel())
         if len(flat) < per_run:
             raise InputError(
-                "--events-per-run", per_run, f"at most {len(flat)}, the eligible cells"
+                "events_per_run", per_run, f"at most {len(flat)}, the eligible cells"
             )
         picks = np.concatenate([rng.choice(flat, per_run, replace=False) for _ in range(runs)])
         pos, sym = np.divmod(picks, elig.cells.shape[1])
@@ -639,40 +639,40 @@ def check_options(
         Naming the option, the value and what is allowed.
     """
     if isinstance(events_per_run, bool) or not isinstance(events_per_run, int | np.integer):
-        raise InputError("--events-per-run", events_per_run, "an integer >= 2")
+        raise InputError("events_per_run", events_per_run, "an integer >= 2")
     if events_per_run < 2:
-        raise InputError("--events-per-run", events_per_run, "an integer >= 2")
+        raise InputError("events_per_run", events_per_run, "an integer >= 2")
     if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
-        raise InputError("--runs", runs, "an integer >= 1")
+        raise InputError("runs", runs, "an integer >= 1")
     if runs * events_per_run > MAX_PSEUDO_EVENTS:
         raise InputError(
-            "--runs",
+            "runs",
             runs,
             f"at most {MAX_PSEUDO_EVENTS:,} pseudo-events in all (--runs x --events-per-run)",
         )
     try:
         levels = tuple(float(a) for a in abnormal)
     except (TypeError, ValueError):
-        raise InputError("--abnormal", abnormal, "numbers, e.g. 0,0.01,0.02") from None
+        raise InputError("abnormal", abnormal, "numbers, e.g. 0,0.01,0.02") from None
     if not levels or not all(np.isfinite(levels)):
-        raise InputError("--abnormal", abnormal, "one or more finite numbers, e.g. 0,0.01,0.02")
+        raise InputError("abnormal", abnormal, "one or more finite numbers, e.g. 0,0.01,0.02")
     if len(set(levels)) != len(levels):
-        raise InputError("--abnormal", abnormal, "distinct numbers")
+        raise InputError("abnormal", abnormal, "distinct numbers")
     if min(levels) <= -1.0:
-        raise InputError("--abnormal", abnormal, "returns above -1 (-100%), e.g. -0.02")
+        raise InputError("abnormal", abnormal, "returns above -1 (-100%), e.g. -0.02")
     if not (isinstance(missing, int | float) and 0.0 <= missing < 1.0):
-        raise InputError("--missing", missing, "a share in [0, 1), e.g. 0.3")
+        raise InputError("missing", missing, "a share in [0, 1), e.g. 0.3")
     if cluster not in CLUSTERS:
-        raise InputError("--cluster", cluster, f"one of {', '.join(CLUSTERS)}")
+        raise InputError("cluster", cluster, f"one of {', '.join(CLUSTERS)}")
     if model not in MODELS or model == "factor":
         allowed = ", ".join(m for m in MODELS if m != "factor")
-        raise InputError("--model", model, f"one of {allowed}")
+        raise InputError("model", model, f"one of {allowed}")
     if min_estimation_obs < 1:
-        raise InputError("--min-estimation-obs", min_estimation_obs, "an integer >= 1")
+        raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
     if not isinstance(seed, np.random.Generator) and not (
         isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0
     ):
-        raise InputError("--seed", seed, "an integer >= 0 or a numpy Generator")
+        raise InputError("seed", seed, "an integer >= 0 or a numpy Generator")
     return levels
 
 
@@ -761,14 +761,14 @@ def simulate(
     levels = check_options(
         events_per_run, runs, abnormal, missing, cluster, model, min_estimation_obs, seed
     )
-    est = parse_window(estimation_window, "--estimation-window")
-    evw = parse_window(event_window, "--event-window")
-    cars = [parse_window(w, "--car-window") for w in car_windows]
+    est = parse_window(estimation_window, "estimation_window")
+    evw = parse_window(event_window, "event_window")
+    cars = [parse_window(w, "car_windows") for w in car_windows]
     if not cars:
-        raise InputError("--car-window", None, "at least one window, e.g. 0:0")
+        raise InputError("car_windows", None, "at least one window, e.g. 0:0")
     for w in cars:
         if not evw.contains(w):
-            raise InputError("--car-window", str(w), f"a window inside the event window {evw}")
+            raise InputError("car_windows", str(w), f"a window inside the event window {evw}")
     labels = list(dict.fromkeys(str(w) for w in cars))
     if not isinstance(returns, pd.DataFrame):
         raise InputError("returns", type(returns).__name__, "a sessions x symbols DataFrame")

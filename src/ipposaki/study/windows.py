@@ -50,7 +50,7 @@ def parse_window(value: str | tuple[int, int] | Window, argument: str = "window"
     value : str or tuple of int or Window
         The window.
     argument : str, default "window"
-        Name used in error messages, e.g. ``"--event-window"``.
+        Name used in error messages, e.g. ``"event_window"``.
 
     Returns
     -------
