@@ -246,9 +246,7 @@ def scan(
     baskets = _baskets(store, universe, stored)
     if lo_have is None or hi_have is None or last < lo_have or first > hi_have:
         have = f"{lo_have.date()}..{hi_have.date()}" if lo_have and hi_have else "none"
-        raise InputError(
-            "start/end", f"{first.date()}..{last.date()}", f"dates with data ({have})"
-        )
+        raise InputError("start/end", f"{first.date()}..{last.date()}", f"dates with data ({have})")
     inst = store.instruments().set_index("symbol")
     flags, sym_rows = [], []
     for exchange in sorted({ex for ex, _ in baskets.values()}):

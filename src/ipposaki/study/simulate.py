@@ -515,9 +515,7 @@ def _draw(
     else:
         flat = np.flatnonzero(elig.cells.ravel())
         if len(flat) < per_run:
-            raise InputError(
-                "events_per_run", per_run, f"at most {len(flat)}, the eligible cells"
-            )
+            raise InputError("events_per_run", per_run, f"at most {len(flat)}, the eligible cells")
         picks = np.concatenate([rng.choice(flat, per_run, replace=False) for _ in range(runs)])
         pos, sym = np.divmod(picks, elig.cells.shape[1])
     return pos + elig.first, sym
