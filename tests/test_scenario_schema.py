@@ -303,3 +303,47 @@ def test_key_path_and_one_error_from_many() -> None:
         _Outer.model_validate({"rows": [{"size": "a"}], "name": 3})
     assert len(exc.value.errors()) == 2
     assert input_error(exc.value).argument == "rows[0].size"  # the first, only
+
+
+# -- study specs: the same machinery ----------------------------------------------------------
+
+EVENT = '[[events]]\nid = "e"\ndate = "2025-01-27"\nbaskets = ["us_ai_chips"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('[study]\nmodle = "market"\n' + EVENT, "[study].modle", "did you mean model?"),
+        ('[study]\nthin_trading = "sw"\n' + EVENT, "[study].thin_trading", "scholes-williams"),
+        ('[study]\nconvention = "eviews"\n' + EVENT, "[study].convention", "ipposaki, estudy2"),
+        ("[study]\nmin_estimation_obs = 0\n" + EVENT, "[study].min_estimation_obs", ">= 1"),
+        ("[study]\nmin_estimation_obs = 1.5\n" + EVENT, "[study].min_estimation_obs", "integer"),
+        ('[study]\ncar_windows = "0:1"\n' + EVENT, "[study].car_windows", "a list"),
+        ("[study]\nestimation_window = -250\n" + EVENT, "[study].estimation_window", "string"),
+        ('[study]\nevent_window = "a:b"\n' + EVENT, "[study].event_window", "A:B"),
+        (EVENT.replace('id = "e"', 'id = ""'), "events[0].id", "a non-empty string"),
+        (EVENT.replace('id = "e"', "id = 7"), "events[0].id", "a string"),
+        (EVENT + "name = 3\n", "events[0].name", "a string"),
+        (EVENT.replace('["us_ai_chips"]', '"us_ai_chips"'), "events[0].baskets", "a list"),
+        (EVENT.replace('["us_ai_chips"]', '["us_ai_chips", " "]'), "events[0].baskets[1]",
+         "non-empty"),
+        (EVENT.replace('"2025-01-27"', "20250127"), "events[0].date", "YYYY-MM-DD"),
+        (EVENT + 'bsakets = ["x"]\n', "events[0].bsakets", "did you mean baskets?"),
+    ],
+)  # fmt: skip
+def test_study_spec_values_are_typed(tmp_path: Path, text: str, key: str, words: str) -> None:
+    from ipposaki.study.spec import load_spec
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('title = "t"\n' + text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_spec(spec)
+    assert err.value.argument == key and words in err.value.allowed, str(err.value)
+
+
+def test_study_spec_raw_may_skip_estimation(tmp_path: Path) -> None:
+    from ipposaki.study.spec import load_spec
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('[study]\nmodel = "raw"\nmin_estimation_obs = 0\n' + EVENT, encoding="utf-8")
+    assert load_spec(spec).study == {"model": "raw", "min_estimation_obs": 0}  # as written

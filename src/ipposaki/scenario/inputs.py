@@ -22,6 +22,10 @@ Distributions and their parameters:
 
 An input whose source starts with ``"user"`` (for example ``"user guess"``) is a user guess, and
 the scenario's header says that it rests on guesses.
+
+Every parameter is a finite number, and every value a distribution can draw must lie in the
+input's range (:data:`ipposaki.scenario.bounds.INPUT_BOUNDS`); a ``normal`` is refused on an
+input with a range. The schema is :class:`ipposaki.scenario.schema.Distribution`.
 """
 
 from __future__ import annotations
