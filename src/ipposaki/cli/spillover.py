@@ -173,3 +173,8 @@ def event_time(
     with pd.option_context("display.width", 160):
         output.text(table.to_string(index=False))
     output.result({"sessions": output.frame_records(table)})
+
+
+from ipposaki.cli.connectedness import connectedness  # noqa: E402
+
+app.command("connectedness")(connectedness)
