@@ -85,7 +85,15 @@ def scan(
     z: Annotated[float, typer.Option(help="SAR threshold.")] = 2.0,
     k: Annotated[int | None, typer.Option(help="Members beyond z that flag a basket.")] = None,
     window: Annotated[int, typer.Option(help="Rolling market-model window.")] = 250,
-    max_gap: Annotated[int, typer.Option(help="Unflagged sessions allowed in an episode.")] = 1,
+    max_gap: Annotated[
+        int, typer.Option(help="Unflagged sessions allowed between flagged ones of an episode.")
+    ] = 0,
+    max_sessions: Annotated[
+        int, typer.Option(help="Most sessions (both exchanges) in one episode.")
+    ] = 5,
+    market: Annotated[
+        bool, typer.Option(help="Also score each exchange's indices on their EWMA volatility.")
+    ] = True,
     out: Annotated[Path | None, typer.Option(help="Folder for episodes.csv and flags.csv.")] = None,
     catalog: CatalogOption = None,
     store: StoreOption = None,
@@ -93,7 +101,7 @@ def scan(
         Path | None, typer.Option(help="Read prices from a partitioned Parquet directory.")
     ] = None,
 ) -> None:
-    """Find the sessions when baskets moved together and rank the episodes.
+    """Find the sessions when baskets or whole markets moved, and rank the episodes.
 
     Example: ipposaki scan --universe all --start 2024-06-01 --end 2025-03-31
     """
@@ -106,6 +114,7 @@ def scan(
     check_number(k, "--k", low=1)
     check_number(window, "--window", low=2)
     check_number(max_gap, "--max-gap", low=0)
+    check_number(max_sessions, "--max-sessions", low=1)
     check_out(out)
     names = split_list(universe) or ["all"]
     with output.working("scanning"):
@@ -120,6 +129,8 @@ def scan(
             max_gap=max_gap,
             catalog=load_catalog(catalog),
             parquet=parquet,
+            max_sessions=max_sessions,
+            market=market,
         )
     output.text(res.summary)
     if out is not None:

@@ -1,22 +1,31 @@
-"""The shock scanner: find the sessions when a basket moved together, and group them into episodes.
+"""The shock scanner: find the sessions when a basket or a whole market moved, and rank episodes.
 
-1. For every session of each exchange, each symbol's **standardised abnormal return** (SAR) comes
-   from a rolling market model fitted on the ``window`` sessions *before* that session (no future
-   data): ``SAR_t = AR_t / (s sqrt(1 + x_t'(X'X)^{-1} x_t))`` with ``x_t = [1, m_t]`` and ``m`` the
-   exchange's benchmark. Each basket is also treated as one equal-weighted portfolio, with its own
-   SAR, so the co-movement of its members counts in its variance.
-2. A **shock session** of a basket is one where at least ``k`` members have ``|SAR| > z``, or the
-   basket portfolio itself does.
-3. Shock sessions are grouped into **episodes** along one timeline of both exchanges' sessions in
-   order of their opening time: flagged sessions belong to one episode when at most ``max_gap``
-   unflagged sessions (of either exchange) lie between them. "Tokyo 01-27 -> New York 01-27 ->
-   Tokyo 01-28" is one episode.
-4. The **severity** of an episode treats it as an event window. For each basket flagged in the
-   episode, its standardised cumulative abnormal return over its exchange's sessions in the
-   episode is ``SCAR = sum SAR / sqrt(n)`` (n sessions); the basket's severity is ``|SCAR|`` and
-   the episode's severity is the sum over its flagged baskets. A basket that falls two sessions
-   in a row scores more than one that swings both ways. Episodes are ranked by severity;
-   ``severity_<basket>`` gives one basket's part, and :meth:`ScanResult.ranking` ranks by it.
+Two channels score every session of each exchange, using no data from that session onwards:
+
+1. **Basket channel.** Each symbol's **standardised abnormal return** (SAR) comes from a rolling
+   market model fitted on the ``window`` sessions *before* that session:
+   ``SAR_t = AR_t / (s sqrt(1 + x_t'(X'X)^{-1} x_t))`` with ``x_t = [1, m_t]`` and ``m`` the
+   exchange's benchmark. Each basket is also treated as one equal-weighted portfolio, with its
+   own SAR, so the co-movement of its members counts in its variance. A basket is flagged on a
+   session when at least ``k`` members have ``|SAR| > z``, or the basket portfolio itself does.
+2. **Market channel** (:mod:`ipposaki.scan.market`). Abnormal returns are near zero when the
+   whole market falls, so each exchange's broad indices (``^GSPC``, ``^IXIC``, ``^DJI``,
+   ``^SOX``; ``^N225``, ``^TOPX``) and its equal-weighted universe of stocks (``EW:XNYS``,
+   ``EW:XTKS``) are scored on their raw returns over an EWMA volatility (RiskMetrics,
+   lambda = 0.94): ``z_t = r_t / sigma_t``. A series is flagged when ``|z| > z``.
+
+Flagged sessions are grouped into **episodes** along one timeline of both exchanges' sessions
+in order of their opening time, at most ``max_sessions`` sessions long (see
+:mod:`ipposaki.scan.episodes`): "Tokyo 01-27 -> New York 01-27 -> Tokyo 01-28" is one episode.
+
+The **severity** of an episode treats it as an event window. For each series (basket or market
+series) flagged in the episode, its standardised cumulative score over its exchange's sessions
+in the episode is ``SCAR = sum SAR / sqrt(n)`` (n sessions); the series' severity is ``|SCAR|``
+and the episode's severity is the sum over its flagged series of both channels
+(``severity_basket`` + ``severity_market``). A series that falls two sessions in a row scores
+more than one that swings both ways. ``channels`` says which channels flagged the episode;
+``severity_<series>`` gives one series' part, and :meth:`ScanResult.ranking` ranks by it.
+Episodes are matched to catalogue events within one session of each exchange's day 0.
 """
 
 from __future__ import annotations
@@ -30,18 +39,19 @@ import numpy as np
 import pandas as pd
 
 from ipposaki._typing import DateLike
-from ipposaki.calendars import session_times, sessions
+from ipposaki.calendars import sessions
 from ipposaki.errors import InputError, UnknownNameError
 from ipposaki.events.catalog import Catalog, builtin_catalog
 from ipposaki.panel import build_panel
 from ipposaki.panel.partitioned import PartitionedPrices
+from ipposaki.scan.episodes import episode_table
+from ipposaki.scan.market import EWMA_DECAY, ewma_z, market_series
 from ipposaki.spillover.model import rolling_ols
 from ipposaki.store import Store
 
 __all__ = ["ScanResult", "rolling_sar", "scan"]
 
 _SERIES_CHUNK = 1_000  # series per block of rolling regressions: bounded memory
-_BENCHMARK = {"XNYS": "^GSPC", "XTKS": "^TOPX"}
 _BENCHMARK = {"XNYS": "^GSPC", "XTKS": "^TOPX"}
 
 
@@ -88,7 +98,9 @@ class ScanResult:
 
     @property
     def flags(self) -> pd.DataFrame:
-        """Every basket on every session: exchange, session, basket, basket_sar, n_big, flagged."""
+        """Every series on every session: exchange, session, basket (the basket or market
+        series), channel (basket or market), basket_sar (SAR, or z for the market channel),
+        n_big, n_members, flagged."""
         return self._flags.copy()
 
     @property
@@ -117,9 +129,10 @@ class ScanResult:
         m = self.manifest
         head = (
             f"Shock scan {m['start']}..{m['end']}: {len(self._episodes)} episodes "
-            f"(|SAR| > {m['z']}, rolling market model of {m['window']} sessions)"
+            f"(|SAR| > {m['z']}, rolling market model of {m['window']} sessions"
+            + (f"; market channel |z| > {m['z']}, EWMA volatility)" if m["market"] else ")")
         )
-        cols = ["rank", "start", "first_exchange", "sessions", "severity", "baskets", "events"]
+        cols = ["rank", "start", "sessions", "severity", "channels", "baskets", "market", "events"]
         top = self._episodes.head(10)[cols] if len(self._episodes) else self._episodes
         with pd.option_context("display.max_colwidth", 80, "display.width", 250):
             return head + "\n" + top.to_string(index=False)
@@ -127,7 +140,7 @@ class ScanResult:
     def _repr_html_(self) -> str:
         import html
 
-        cols = ["rank", "start", "sessions", "severity", "baskets", "events"]
+        cols = ["rank", "start", "sessions", "severity", "channels", "baskets", "market", "events"]
         top = self._episodes.head(10)[cols] if len(self._episodes) else self._episodes
         head = html.escape(self.summary.split("\n")[0])
         return f"<p>{head}</p>" + top.to_html(index=False, float_format="{:.1f}".format)
@@ -185,11 +198,13 @@ def scan(
     z: float = 2.0,
     k: int | None = None,
     window: int = 250,
-    max_gap: int = 1,
+    max_gap: int = 0,
     catalog: Catalog | None = None,
     parquet: str | Path | None = None,
+    max_sessions: int = 5,
+    market: bool = True,
 ) -> ScanResult:
-    """Scan baskets for shock sessions in [start, end] and rank the episodes.
+    """Scan baskets and markets for shock sessions in [start, end] and rank the episodes.
 
     Parameters
     ----------
@@ -201,22 +216,27 @@ def scan(
         Basket names, or ``["all"]`` (every basket, plus every stock of each exchange as
         ``universe:XNYS`` / ``universe:XTKS``). Default ``["all"]``.
     z : float, default 2.0
-        SAR threshold for members and for the basket portfolio. Two standard deviations catch
-        a volatile basket's two-session fall (Japanese chip equipment on Tokyo's 2025-01-27 and
-        01-28: basket SARs of -2.45 and -2.07); ranking by severity keeps the noise at the
-        bottom of the list.
+        SAR threshold for members and for the basket portfolio, and |z| threshold of the market
+        channel. Two standard deviations catch a volatile basket's two-session fall (Japanese
+        chip equipment on Tokyo's 2025-01-27 and 01-28: basket SARs of -2.45 and -2.07);
+        ranking by severity keeps the noise at the bottom of the list.
     k : int, optional
         Members beyond ``z`` that flag a basket; default half its members, at least 2.
     window : int, default 250
         Sessions in the rolling market model before each session.
-    max_gap : int, default 1
-        Unflagged sessions (either exchange) allowed inside one episode.
+    max_gap : int, default 0
+        Unflagged sessions (either exchange) allowed between two flagged ones of an episode.
     catalog : Catalog, optional
         Events to match with episodes; default the built-in catalogue.
     parquet : path, optional
         Read the prices from this partitioned Parquet directory (``data export``) instead of
         the store, one exchange partition at a time; baskets and instruments still come from
         the store.
+    max_sessions : int, default 5
+        The most sessions (of both exchanges) an episode may span.
+    market : bool, default True
+        Score the market channel too (each exchange's broad indices and equal-weighted
+        universe against their EWMA volatility).
 
     Returns
     -------
@@ -228,6 +248,13 @@ def scan(
     InputError
         If the range holds no data, naming the data that exists.
     """
+    for name, value, low in (("k", k, 1), ("window", window, 2), ("max_gap", max_gap, 0)):
+        if value is not None and (not isinstance(value, int | np.integer) or value < low):
+            raise InputError(name, value, f"an integer >= {low}")
+    if not isinstance(max_sessions, int | np.integer) or max_sessions < 1:
+        raise InputError("max_sessions", max_sessions, "an integer >= 1")
+    if not (isinstance(z, int | float) and math.isfinite(z) and z > 0):
+        raise InputError("z", z, "a finite number > 0")
     universe = universe or ["all"]
     catalog = catalog or builtin_catalog()
     first, last = pd.Timestamp(start), pd.Timestamp(end)
@@ -248,53 +275,54 @@ def scan(
         have = f"{lo_have.date()}..{hi_have.date()}" if lo_have and hi_have else "none"
         raise InputError("start/end", f"{first.date()}..{last.date()}", f"dates with data ({have})")
     inst = store.instruments().set_index("symbol")
-    flags, sym_rows = [], []
+    flags, sym_rows, series = [], [], list(baskets)
     for exchange in sorted({ex for ex, _ in baskets.values()}):
         names = [b for b, (ex, _) in baskets.items() if ex == exchange]
         members = sorted({s for b in names for s in baskets[b][1]})
         bench = str(inst["benchmark"].get(members[0], "")) or _BENCHMARK[exchange]
+        indices = market_series(inst, exchange, stored) if market else []
         grid = sessions(exchange)
         lo = grid[max(int(grid.searchsorted(first)) - window - 5, 0)]
-        wanted = members if bench in members else [*members, bench]
+        wanted = sorted({*members, bench, *indices})
         if exchange in sources:
             rets = _slice(sources[exchange], wanted, lo, last)
         else:
             rets = build_panel(store, exchange, wanted, lo, last).returns
         basket_rets = pd.DataFrame({b: rets[baskets[b][1]].mean(axis=1) for b in names})
-        series = pd.concat([rets[members], basket_rets], axis=1)
+        block = pd.concat([rets[members], basket_rets], axis=1)
         sar = pd.DataFrame(
             rolling_sar(
-                series.to_numpy(dtype=float), rets[bench].to_numpy(dtype=float), window, window // 2
+                block.to_numpy(dtype=float), rets[bench].to_numpy(dtype=float), window, window // 2
             ),
-            index=series.index,
-            columns=series.columns,
+            index=block.index,
+            columns=block.columns,
         ).loc[first:last]
         for b in names:
             mem = baskets[b][1]
             need = k if k is not None else max(2, math.ceil(len(mem) / 2))
             big = (sar[mem].abs() > z).sum(axis=1)
-            bsar = sar[b]
-            flagged = (big >= need) | (bsar.abs() > z)
-            flags.append(
-                pd.DataFrame(
-                    {
-                        "exchange": exchange,
-                        "session": sar.index,
-                        "basket": b,
-                        "basket_sar": bsar.to_numpy(),
-                        "n_big": big.to_numpy(),
-                        "n_members": len(mem),
-                        "flagged": flagged.to_numpy(),
-                    }
-                )
-            )
-            block = sar.loc[flagged.to_numpy(), mem]
-            hit = block.where(block.abs() > z).stack().reset_index()  # the members that moved
+            flagged = (big >= need) | (sar[b].abs() > z)
+            flags.append(_flag_rows(exchange, sar[b], "basket", big, len(mem), flagged))
+            moved = sar.loc[flagged.to_numpy(), mem]
+            hit = moved.where(moved.abs() > z).stack().reset_index()  # the members that moved
             hit.columns = ["session", "symbol", "sar"]
             sym_rows.append(hit.assign(exchange=exchange, basket=b))
+        if market:
+            stocks = [s for s in members if str(inst["kind"].get(s, "")) == "stock"]
+            raw = pd.concat(
+                [rets[indices], rets[stocks].mean(axis=1).rename(f"EW:{exchange}")], axis=1
+            )
+            zs = pd.DataFrame(ewma_z(raw.to_numpy()), index=raw.index, columns=raw.columns)
+            zs = zs.loc[first:last]
+            for name in zs.columns:
+                hot = zs[name].abs() > z
+                flags.append(_flag_rows(exchange, zs[name], "market", hot.astype(int), 1, hot))
+                series.append(str(name))
     flag_table = pd.concat(flags, ignore_index=True)
     symbols = pd.concat(sym_rows, ignore_index=True) if sym_rows else pd.DataFrame()
-    episodes = _episodes(flag_table, symbols, first, last, max_gap, catalog, list(baskets))
+    episodes = episode_table(
+        flag_table, symbols, first, last, max_gap, max_sessions, catalog, series
+    )
     manifest = {
         "start": str(first.date()),
         "end": str(last.date()),
@@ -303,110 +331,32 @@ def scan(
         "k": k,
         "window": window,
         "max_gap": max_gap,
-        "severity": "sum over flagged baskets of |SCAR| over the episode's sessions",
+        "max_sessions": max_sessions,
+        "market": market,
+        "market_volatility": f"EWMA of squared returns, decay {EWMA_DECAY} (RiskMetrics)",
+        "severity": "sum over flagged series (baskets and market) of |SCAR| over the episode",
     }
     return ScanResult(flag_table, episodes, symbols, manifest)
 
 
-def _episodes(
-    flags: pd.DataFrame,
-    symbols: pd.DataFrame,
-    first: pd.Timestamp,
-    last: pd.Timestamp,
-    max_gap: int,
-    catalog: Catalog,
-    basket_names: list[str],
+def _flag_rows(
+    exchange: str,
+    score: pd.Series,
+    channel: str,
+    n_big: pd.Series,
+    n_members: int,
+    flagged: pd.Series,
 ) -> pd.DataFrame:
-    exchanges = sorted(flags["exchange"].unique())
-    timeline = (
-        pd.concat(
-            [session_times(x, first, last).reset_index().assign(exchange=x) for x in exchanges],
-            ignore_index=True,
-        )
-        .sort_values("open", kind="stable")
-        .reset_index(drop=True)
-    )
-    hot = flags.loc[flags["flagged"]]
-    hot_keys = hot[["exchange", "session"]].drop_duplicates().assign(hot=True)
-    timeline = timeline.merge(hot_keys, on=["exchange", "session"], how="left")
-    is_hot = timeline["hot"].fillna(False).to_numpy(dtype=bool)
-    # Episode ids: a new episode starts at a flagged session more than max_gap unflagged
-    # sessions after the previous flagged one (vectorised over the timeline).
-    hot_pos = np.flatnonzero(is_hot)
-    new_ep = np.ones(len(hot_pos), dtype=bool)
-    new_ep[1:] = np.diff(hot_pos) - 1 > max_gap
-    ep_of_hot = np.cumsum(new_ep)
-    timeline["episode"] = 0
-    timeline.loc[hot_pos, "episode"] = ep_of_hot
-    # Spans: every session between an episode's first and last flagged one belongs to it.
-    bounds = pd.DataFrame({"pos": hot_pos, "episode": ep_of_hot}).groupby("episode")["pos"]
-    lo, hi = bounds.min().to_numpy(), bounds.max().to_numpy()
-    span_ep = np.zeros(len(timeline), dtype=np.int64)
-    for e, (a, b) in enumerate(zip(lo, hi, strict=True), start=1):  # episodes, not firms
-        span_ep[a : b + 1] = e
-    timeline["span"] = span_ep
-    keyed = timeline[["exchange", "session", "episode", "span"]]
-    flags_ep = flags.merge(keyed, on=["exchange", "session"], how="inner")
-    in_span = flags_ep.loc[flags_ep["span"] > 0]
-    hot_ep = flags_ep.loc[flags_ep["flagged"] & (flags_ep["episode"] > 0)]
-    # Per (episode, basket): SCAR over the basket's sessions in the span, if flagged there.
-    sums = in_span.groupby(["span", "basket"])["basket_sar"].agg(["sum", "count"])
-    scar = (sums["sum"] / np.sqrt(sums["count"])).rename("scar")
-    flagged_pairs = hot_ep.groupby(["episode", "basket"]).size().index
-    scar = scar.reindex(flagged_pairs.set_names(["span", "basket"])).fillna(0.0).abs()
-    severity = scar.groupby(level=0).sum()
-    per_basket = scar.unstack("basket").reindex(columns=basket_names).fillna(0.0)
-    ordered = hot_ep.assign(abs_sar=hot_ep["basket_sar"].abs()).sort_values(
-        ["episode", "abs_sar"], ascending=[True, False]
-    )
-    ordered["label"] = (
-        ordered["basket"]
-        + " "
-        + ordered["basket_sar"].map("{:+.1f}σ".format)
-        + " ("
-        + ordered["exchange"]
-        + " "
-        + ordered["session"].dt.strftime("%m-%d")
-        + ")"
-    )
-    moved = ordered.groupby("episode")["label"].agg(lambda v: "; ".join(v.head(6)))
-    if len(symbols):
-        sym = symbols.merge(keyed, on=["exchange", "session"]).query("episode > 0")
-        sym = sym.assign(abs_sar=sym["sar"].abs()).sort_values(
-            ["episode", "abs_sar"], ascending=[True, False]
-        )
-        sym = sym.drop_duplicates(["episode", "symbol"])
-        sym["label"] = sym["symbol"] + " " + sym["sar"].map("{:+.1f}σ".format)
-        top = sym.groupby("episode")["label"].agg(lambda v: ", ".join(v.head(5)))
-    else:
-        top = pd.Series(dtype=object)
-    items = timeline.loc[timeline["episode"] > 0]
-    grouped = items.groupby("episode")
-    firsts, lasts = grouped.first(), grouped.last()
-    opens, closes = grouped["open"].min(), grouped["close"].max()
-    labels = items["exchange"] + " " + items["session"].dt.strftime("%m-%d")
-    listing = labels.groupby(items["episode"]).agg(", ".join)
-    rows = []
-    for ep in firsts.index:  # episodes, not firms
-        near = catalog.near(opens[ep] - pd.Timedelta(days=3), closes[ep])
-        row = {
-            "episode": int(ep),
-            "start": f"{firsts.loc[ep, 'exchange']} {firsts.loc[ep, 'session'].date()}",
-            "end": f"{lasts.loc[ep, 'exchange']} {lasts.loc[ep, 'session'].date()}",
-            "first_exchange": firsts.loc[ep, "exchange"],
-            "start_utc": opens[ep],
-            "sessions": listing[ep],
-            "severity": float(severity.get(ep, 0.0)),
-            "baskets": moved.get(ep, ""),
-            "symbols": top.get(ep, ""),
-            "events": ", ".join(e.id for e in near),
+    """One series' rows of the flags table."""
+    return pd.DataFrame(
+        {
+            "exchange": exchange,
+            "session": score.index,
+            "basket": str(score.name),
+            "channel": channel,
+            "basket_sar": score.to_numpy(),
+            "n_big": n_big.to_numpy(),
+            "n_members": n_members,
+            "flagged": flagged.to_numpy(),
         }
-        for b in basket_names:
-            row[f"severity_{b}"] = float(per_basket.loc[ep, b]) if ep in per_basket.index else 0.0
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    table = table.sort_values("severity", ascending=False, kind="stable").reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table
+    )
