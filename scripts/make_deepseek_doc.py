@@ -76,12 +76,16 @@ def scan_tables(store: Store) -> None:
     """The shock scan of 2024-06-01..2025-03-31: top episodes and per-basket rankings."""
     res = scan(store, "2024-06-01", "2025-03-31")
     print("### Shock scan, 2024-06-01 to 2025-03-31\n")
+    m = res.manifest
     print(
-        f"All baskets and both exchanges' stock universes; |SAR| > {res.manifest['z']} against a "
-        f"rolling {res.manifest['window']}-session market model fitted before each session; "
-        f"severity: {res.manifest['severity']}. {len(res.episodes)} episodes; the top ten:\n"
+        f"All baskets and both exchanges' stock universes; |SAR| > {m['z']} against a "
+        f"rolling {m['window']}-session market model fitted before each session (basket "
+        f"channel), and each exchange's indices and equal-weighted universe with |z| > {m['z']} "
+        f"on raw returns over an {m['market_volatility']} (market channel); episodes of at "
+        f"most {m['max_sessions']} consecutive sessions of the two exchanges; severity: "
+        f"{m['severity']}. {len(res.episodes)} episodes; the top ten:\n"
     )
-    cols = ["rank", "start", "sessions", "severity", "baskets", "events"]
+    cols = ["rank", "start", "sessions", "severity", "channels", "baskets", "market", "events"]
     print(res.episodes.head(10)[cols].to_markdown(index=False, floatfmt=".1f"))
     print("\nRanked by one basket's severity:\n")
     rows = []

@@ -275,8 +275,10 @@ def _in_cli_terms(exc: Exception, argv: list[str]) -> str:
     """
     from ipposaki.errors import InputError
 
-    if not isinstance(exc, InputError):
-        return str(exc)
+    if not isinstance(exc, InputError) or str(exc) != str(
+        InputError(exc.argument, exc.value, exc.allowed)
+    ):
+        return str(exc)  # not an InputError, or one with its own wording
     flags = _flags(argv)
 
     def flag(name: str) -> str | None:
