@@ -195,10 +195,12 @@ class TestRolling:
 
     def test_total_matches_one_window_fit(self, dy2012: pd.DataFrame) -> None:
         roll = rolling_connectedness(dy2012, lags=4, horizon=10, window=200, step=100)
-        assert roll.total.index[0] == dy2012.index[199]
-        assert len(roll.total) == len(range(0, len(dy2012) - 200 + 1, 100))
+        offset = (len(dy2012) - 200) % 100  # windows are anchored at the last row
+        assert roll.total.index[-1] == dy2012.index[-1]
+        assert roll.total.index[0] == dy2012.index[offset + 199]
+        assert len(roll.total) == len(range(offset, len(dy2012) - 200 + 1, 100))
         for k in (0, 5, len(roll.total) - 1):
-            lo = k * 100
+            lo = offset + k * 100
             single = connectedness(dy2012.iloc[lo : lo + 200], 4, 10)
             assert roll.total.iloc[k] == pytest.approx(single.total, abs=1e-10)
             np.testing.assert_allclose(
@@ -294,9 +296,10 @@ class TestCli:
         assert round(table.loc["TO incl. own", "FROM"], 2) == 12.59
         assert (out / "rolling.png").read_bytes()[:4] == b"\x89PNG"
         rolling = pd.read_csv(out / "rolling.csv")
-        first = pd.read_csv(DY2012, usecols=[0]).iloc[199, 0]
-        assert rolling["end"].iloc[0] == first
-        assert len(rolling) == len(range(0, 2771 - 200 + 1, 50))
+        days = pd.read_csv(DY2012, usecols=[0]).iloc[:, 0]
+        assert rolling["end"].iloc[-1] == days.iloc[-1] == "2010-01-29"
+        assert rolling["end"].iloc[0] == days.iloc[(2771 - 200) % 50 + 199]
+        assert len(rolling) == len(range((2771 - 200) % 50, 2771 - 200 + 1, 50))
 
     def test_json(self, capsys: pytest.CaptureFixture[str]) -> None:
         args = ["--json", "spillover", "connectedness", "--returns", str(DY2012), "--lags", "4"]
@@ -354,3 +357,21 @@ def test_store_symbols_new_york_and_tokyo(shared_store, tmp_path: Path, capsys) 
     text = capsys.readouterr().out
     assert "non-synchronous" in text
     assert (out / "table.csv").is_file()
+
+
+def test_docs_page_runs_and_prints_its_table(monkeypatch, capsys) -> None:
+    """docs/spillover.md: its Python blocks run from the repository root and print its table."""
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    text = (repo / "docs" / "spillover.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    shown = re.findall(r"```text\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2 and len(shown) == 1
+    monkeypatch.chdir(repo)
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], "spillover.md", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert [line.rstrip() for line in printed.splitlines()] == shown[0].splitlines()
+    exec(compile(blocks[1], "spillover.md", "exec"), namespace)
+    assert "Rolling connectedness: VAR(4)" in capsys.readouterr().out

@@ -356,8 +356,6 @@ class RollingConnectedness:
             f"Total index: mean {t.mean():.2f}%, min {t.min():.2f}% ({t.idxmin()}), "
             f"max {t.max():.2f}% ({t.idxmax()}), last {t.iloc[-1]:.2f}%",
         ]
-        if self.manifest.get("alignment"):
-            lines.append(str(self.manifest["alignment"]))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -440,7 +438,8 @@ def rolling_var(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Least-squares VAR(p) with an intercept on every window, from running normal equations.
 
-    Window w holds rows ``starts[w] .. starts[w] + window - 1`` and uses its own first p rows
+    Window w holds rows ``starts[w] .. starts[w] + window - 1`` (the last window ends at the
+    last row; earlier ones every ``step`` rows before it) and uses its own first p rows
     as the lags of its first observation, exactly as fitting statsmodels' ``VAR`` to that
     slice. The data are centred on their full-sample means first (the slopes and residuals
     of a VAR with an intercept do not change), which keeps the running sums accurate.
@@ -477,7 +476,7 @@ def rolling_var(
     )
     y = z[lags:]
     m = x.shape[1]
-    starts = np.arange(0, t - window + 1, step)
+    starts = np.arange((t - window) % step, t - window + 1, step)  # the last window ends at T
     # Prefix sums over observations: P[k] = sum of the first k observations' products.
     xy = np.concatenate([x, y], axis=1)
     cross = np.zeros((t - lags + 1, m + n, m + n))
@@ -524,7 +523,8 @@ def rolling_connectedness(
     Returns
     -------
     RollingConnectedness
-        One row per window, labelled by the window's last row.
+        One row per window, labelled by the window's last row; the last window ends at the last
+        row of ``returns``.
 
     Raises
     ------
