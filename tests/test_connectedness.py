@@ -265,6 +265,21 @@ class TestInputs:
         with pytest.raises(InputError, match="rows for a VAR"):
             connectedness(dy2012.iloc[:10], lags=4)
 
+    def test_constant_series(self, dy2012: pd.DataFrame) -> None:
+        with pytest.raises(InputError, match="constant column") as err:
+            connectedness(dy2012.assign(USDX=1.0))
+        assert err.value.argument == "returns"
+
+    def test_window_with_a_constant_series_is_nan_with_a_warning(self) -> None:
+        from ipposaki.errors import DataWarning
+
+        rng = np.random.default_rng(1)
+        data = pd.DataFrame(rng.normal(size=(300, 3)), columns=list("abc"))
+        data.iloc[:120, 2] = 0.5  # constant in the windows starting at rows 0..20
+        with pytest.warns(DataWarning, match="21 of 201 windows"):
+            roll = rolling_connectedness(data, lags=1, horizon=10, window=100)
+        assert roll.total.iloc[:21].isna().all() and roll.total.iloc[21:].notna().all()
+
     @pytest.mark.parametrize(
         ("kwargs", "argument"),
         [({"window": 10}, "window"), ({"window": 5000}, "window"), ({"step": 0}, "step")],

@@ -33,6 +33,7 @@ multivariate models. Economics Letters 58, 17-29.
 from __future__ import annotations
 
 import operator
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ipposaki.errors import InputError
+from ipposaki.errors import DataWarning, InputError
 
 if TYPE_CHECKING:
     from ipposaki._typing import DateLike
@@ -161,6 +162,9 @@ def _check_returns(returns: pd.DataFrame, lags: int, need: int | None = None) ->
             f"{int(bad.sum())} row(s) with missing or infinite values",
             "complete rows (drop or fill them first)",
         )
+    flat = [str(c) for c, v in zip(returns.columns, np.ptp(values, axis=0), strict=True) if v == 0]
+    if flat and len(values):
+        raise InputError("returns", f"constant column(s) {flat}", "series that vary")
     n = values.shape[1]
     rows = need if need is not None else len(values)
     # VAR(p) with an intercept: rows - p observations, 1 + N p coefficients per equation.
@@ -394,7 +398,8 @@ def connectedness(
     Raises
     ------
     InputError
-        For fewer than two series, missing values, too few rows, or lags/horizon below 1.
+        For fewer than two series, missing values, a constant series, too few rows, or
+        lags/horizon below 1.
 
     Examples
     --------
@@ -485,7 +490,15 @@ def rolling_var(
     # i.e. observation indices starts[w] .. starts[w] + window - p - 1.
     sums = cross[starts + window - lags] - cross[starts]
     xtx, xty, yty = sums[:, :m, :m], sums[:, :m, m:], sums[:, m:, m:]
-    beta = np.linalg.solve(xtx, xty)  # (W, m, N)
+    try:
+        beta = np.linalg.solve(xtx, xty)  # (W, m, N)
+    except np.linalg.LinAlgError:  # some window is singular: solve one by one, NaN for those
+        beta = np.full(xty.shape, np.nan)
+        for w in range(len(starts)):
+            try:
+                beta[w] = np.linalg.solve(xtx[w], xty[w])
+            except np.linalg.LinAlgError:
+                pass
     dof = window - lags - m
     sigma = (yty - np.swapaxes(beta, -1, -2) @ xty) / dof
     sigma = (sigma + np.swapaxes(sigma, -1, -2)) / 2.0
@@ -531,6 +544,12 @@ def rolling_connectedness(
     InputError
         For bad lags, horizon, window or step, missing values, or a window longer than the data
         or too short for the VAR.
+
+    Warns
+    -----
+    DataWarning
+        When some window's VAR is singular (a series constant within it, or collinear series):
+        that window's indices are NaN.
     """
     lags = _check_int(lags, "lags", 1)
     horizon = _check_int(horizon, "horizon", 1)
@@ -539,10 +558,22 @@ def rolling_connectedness(
     values = _check_returns(returns, lags, need=window)
     starts, _, coefs, sigma = rolling_var(values, lags, window, step)
     shares = np.empty((len(starts), values.shape[1], values.shape[1]))
-    chunk = 512  # bounds the (chunk, H, N, N) temporaries
-    for lo in range(0, len(starts), chunk):
-        hi = lo + chunk
-        shares[lo:hi] = gfevd(ma_coefficients(coefs[lo:hi], horizon), sigma[lo:hi])
+    chunk = max(1, 2_000_000 // (horizon * values.shape[1] ** 2))  # (chunk, H, N, N) temporaries
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for lo in range(0, len(starts), chunk):
+            hi = lo + chunk
+            shares[lo:hi] = gfevd(ma_coefficients(coefs[lo:hi], horizon), sigma[lo:hi])
+    windows = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[starts]
+    flat = (np.ptp(windows, axis=-1) == 0).any(axis=-1)  # a series constant in the window
+    singular = flat | ~np.isfinite(shares).all(axis=(1, 2))
+    if singular.any():
+        warnings.warn(
+            f"{int(singular.sum())} of {len(starts)} windows have a singular VAR (a series "
+            "constant, or series collinear, within the window); their indices are NaN",
+            DataWarning,
+            stacklevel=2,
+        )
+        shares[singular] = np.nan
     to, frm, _, total = _spillovers(shares)
     names = _labels(returns.columns)
     ends = returns.index[starts + window - 1]
