@@ -90,6 +90,42 @@ class TestPublishedTable:
         assert _printed(published_fit.table.loc["TO incl. own", "FROM"]) == PUBLISHED_TCI
 
 
+# Published output: frequencyConnectedness 0.2.4 (Tomas Krehlik), README.md at commit
+# 51250a989b18088c1307c57ba589406add4be872 of github.com/tomaskrehlik/frequencyConnectedness:
+#   est <- VAR(exampleSim[1:600,], p = 2, type = "const"); spilloverDY12(est, n.ahead = 100)
+# Its FROM and TO are divided by the number of series, and n.ahead = 100 means h = 0..100.
+EXAMPLESIM = FIXTURES / "examplesim600.csv"
+KREHLIK_BODY = [
+    [8.56, 10.34, 81.09, 30.48],
+    [2.62, 11.50, 85.88, 29.50],
+    [0.31, 0.26, 99.43, 0.19],
+]
+KREHLIK_TO = [0.97, 3.53, 55.66, 60.17]
+
+
+@pytest.fixture(scope="module")
+def krehlik_fit():
+    """VAR(2) of the first 600 rows of exampleSim, h = 0..100."""
+    data = read_returns(EXAMPLESIM)
+    assert data.shape == (600, 3)
+    return connectedness(data, lags=2, horizon=101)
+
+
+class TestPublishedFrequencyConnectedness:
+    """Every printed cell of frequencyConnectedness's spilloverDY12 example."""
+
+    def test_body_and_from(self, krehlik_fit) -> None:
+        names = ["V1", "V2", "V3"]
+        table = krehlik_fit.table
+        for row, expected in zip(names, KREHLIK_BODY, strict=True):
+            cells = [*table.loc[row, names], table.loc[row, "FROM"] / 3]
+            assert [_printed(v) for v in cells] == expected, row
+
+    def test_to_and_total(self, krehlik_fit) -> None:
+        to = krehlik_fit.table.loc["TO", ["V1", "V2", "V3"]] / 3
+        assert [_printed(v) for v in [*to, krehlik_fit.total]] == KREHLIK_TO
+
+
 def _hand_gfevd(phi: np.ndarray, sigma: np.ndarray, horizon: int) -> np.ndarray:
     """The DY2012 formula for a VAR(1), written out with scalar loops."""
     n = len(sigma)
