@@ -367,8 +367,9 @@ class TestCli:
             (["--window", "3"], "--window=3"),
             (["--step", "0", "--window", "200"], "--step=0"),
             (["--symbols", "^GSPC,^N225"], "--returns/--symbols"),
+            (["--start", "2001-01-01"], "--start/--end"),
         ],
-        ids=["lags", "window", "step", "both-inputs"],
+        ids=["lags", "window", "step", "both-inputs", "start-with-file"],
     )
     def test_errors_name_flags(
         self, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]

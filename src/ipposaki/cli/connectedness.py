@@ -102,6 +102,10 @@ def connectedness(
     names = split_list(symbols)
     if (returns is None) == (names is None):
         raise InputError("returns/symbols", "both" if names else "neither", "exactly one of them")
+    if returns is not None and (start is not None or end is not None):
+        raise InputError(
+            "start/end", f"{start}..{end}", "only with --symbols (cut the file instead)"
+        )
     if start is not None:
         start = check_date(start, "start")
     if end is not None:

@@ -162,8 +162,9 @@ def _check_returns(returns: pd.DataFrame, lags: int, need: int | None = None) ->
             f"{int(bad.sum())} row(s) with missing or infinite values",
             "complete rows (drop or fill them first)",
         )
-    flat = [str(c) for c, v in zip(returns.columns, np.ptp(values, axis=0), strict=True) if v == 0]
-    if flat and len(values):
+    spread = np.ptp(values, axis=0) if len(values) else np.ones(values.shape[1])
+    flat = [str(c) for c, v in zip(returns.columns, spread, strict=True) if v == 0]
+    if flat:
         raise InputError("returns", f"constant column(s) {flat}", "series that vary")
     n = values.shape[1]
     rows = need if need is not None else len(values)
