@@ -98,6 +98,9 @@ def test_the_tokyo_crash_of_2024_08_05_is_seen(shared_store: Store) -> None:
     flags = res.flags.set_index(["basket", "session"])
     nikkei = flags.loc[("^N225", pd.Timestamp("2024-08-05"))]
     assert nikkei["channel"] == "market" and nikkei["basket_sar"] < -5  # a -12.4% day
+    tests = res.contagion.set_index("rank")
+    assert tests.loc[crash["rank"], "crisis_start"] == pd.Timestamp("2024-08-02")
+    assert tests.loc[crash["rank"], "delta"] > 1  # New York's variance more than doubled
     # Without the market channel it is not flagged as a crash of Tokyo's market as a whole.
     quiet = scan(shared_store, "2024-07-01", "2024-08-31", market=False)
     assert "^N225" not in quiet.flags["basket"].to_numpy()

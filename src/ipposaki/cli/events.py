@@ -135,9 +135,16 @@ def scan(
     output.text(res.summary)
     if out is not None:
         tables = {"episodes.csv": res.episodes, "flags.csv": res.flags}
-        write_tables(out, {**tables, "symbols.csv": res.symbol_sars})
+        tables |= {"symbols.csv": res.symbol_sars, "contagion.csv": res.contagion}
+        write_tables(out, tables)
         output.text(f"wrote {out}")
-    output.result({"out": out, "episodes": output.frame_records(res.episodes)})
+    output.result(
+        {
+            "out": out,
+            "episodes": output.frame_records(res.episodes),
+            "contagion": output.frame_records(res.contagion),
+        }
+    )
 
 
 def contagion(

@@ -45,6 +45,7 @@ from ipposaki.events.catalog import Catalog, builtin_catalog
 from ipposaki.panel import build_panel
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.scan.episodes import episode_table
+from ipposaki.scan.forbes_rigobon import episode_contagion
 from ipposaki.scan.market import EWMA_DECAY, ewma_z, market_series
 from ipposaki.spillover.model import rolling_ols
 from ipposaki.store import Store
@@ -95,6 +96,7 @@ class ScanResult:
     _episodes: pd.DataFrame
     _symbols: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    _contagion: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def flags(self) -> pd.DataFrame:
@@ -112,6 +114,13 @@ class ScanResult:
     def symbol_sars(self) -> pd.DataFrame:
         """exchange, session, symbol, basket, sar: members beyond z on flagged sessions."""
         return self._symbols.copy()
+
+    @property
+    def contagion(self) -> pd.DataFrame:
+        """The Forbes–Rigobon test of each episode (:mod:`ipposaki.scan.forbes_rigobon`): New
+        York -> Tokyo correlation in the 20 aligned sessions from the episode against the 250
+        before, adjusted for New York's variance; empty unless both exchanges were scanned."""
+        return self._contagion.copy()
 
     def ranking(self, basket: str) -> pd.DataFrame:
         """Episodes ordered by one basket's severity (only those where it moved)."""
@@ -135,7 +144,20 @@ class ScanResult:
         cols = ["rank", "start", "sessions", "severity", "channels", "baskets", "market", "events"]
         top = self._episodes.head(10)[cols] if len(self._episodes) else self._episodes
         with pd.option_context("display.max_colwidth", 80, "display.width", 250):
-            return head + "\n" + top.to_string(index=False)
+            text = head + "\n" + top.to_string(index=False)
+        if len(self._contagion):
+            c = self._contagion.head(5)
+            lines = [
+                f"  rank {r.rank} ({r.start}): rho {r.rho_tranquil:.2f} -> {r.rho_crisis:.2f}, "
+                f"adjusted {r.rho_adjusted:.2f}, p={r.p_value:.3f}"
+                + (" contagion" if r.contagion else "")
+                for r in c.itertuples()
+            ]
+            text += (
+                "\nContagion (Forbes-Rigobon; ^GSPC -> ^TOPX, 20 aligned sessions from the "
+                "episode vs the 250 before):\n" + "\n".join(lines)
+            )
+        return text
 
     def _repr_html_(self) -> str:
         import html
@@ -203,6 +225,7 @@ def scan(
     parquet: str | Path | None = None,
     max_sessions: int = 5,
     market: bool = True,
+    contagion: bool = True,
 ) -> ScanResult:
     """Scan baskets and markets for shock sessions in [start, end] and rank the episodes.
 
@@ -237,6 +260,9 @@ def scan(
     market : bool, default True
         Score the market channel too (each exchange's broad indices and equal-weighted
         universe against their EWMA volatility).
+    contagion : bool, default True
+        Test each episode for contagion from New York to Tokyo (Forbes–Rigobon, ``^GSPC`` ->
+        ``^TOPX``) when both exchanges are scanned and both indices are stored.
 
     Returns
     -------
@@ -336,7 +362,13 @@ def scan(
         "market_volatility": f"EWMA of squared returns, decay {EWMA_DECAY} (RiskMetrics)",
         "severity": "sum over flagged series (baskets and market) of |SCAR| over the episode",
     }
-    return ScanResult(flag_table, episodes, symbols, manifest)
+    pair = {"XNYS", "XTKS"} <= set(flag_table["exchange"]) and {"^GSPC", "^TOPX"} <= stored
+    tests = (
+        episode_contagion(store, episodes)
+        if contagion and pair and parquet is None and not episodes.empty
+        else pd.DataFrame()
+    )
+    return ScanResult(flag_table, episodes, symbols, manifest, tests)
 
 
 def _flag_rows(
