@@ -67,6 +67,7 @@ class ReportTables:
             "report_excluded.csv": self.excluded,
             "report_forecast.csv": self.forecast.table,
             "report_episodes.csv": self.scan.episodes,
+            "report_contagion.csv": self.scan.contagion,
         }
         for run in self.scenarios:
             stem = run.path.stem

@@ -35,7 +35,7 @@ from ipposaki.report.document import (
 from ipposaki.report.figures import chart_ids, figures, write_pngs
 from ipposaki.report.findings import forecast_reason, key_findings, render_finding
 from ipposaki.report.locale import Locale, load_locale
-from ipposaki.shock.result import ScenarioRun, ShockResult
+from ipposaki.shock.result import ScanOutcome, ScenarioRun, ShockResult
 
 __all__ = ["ReportFiles", "build_sections", "write_report"]
 
@@ -387,7 +387,7 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
             "table-episodes",
             tuple(
                 loc.t(f"episodes.col_{c}")
-                for c in ("rank", "sessions", "severity", "baskets", "events")
+                for c in ("rank", "sessions", "severity", "baskets", "market", "events")
             ),
             tuple(
                 (
@@ -395,12 +395,17 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
                     Cell(_episode_sessions(str(r.sessions), str(r.start), loc), "t"),
                     Cell(loc.num(r.severity, 1)),
                     Cell(_episode_baskets(str(r.baskets), str(r.start), tables, loc), "t"),
+                    Cell(
+                        _episode_baskets(str(getattr(r, "market", "")), str(r.start), tables, loc),
+                        "t",
+                    ),
                     Cell(_episode_events(str(r.events), scan.event_names, loc), "t"),
                 )
                 for r in rows(scan.episodes)
             ),
         )
     )
+    blocks += _contagion_blocks(scan, loc)
     sections.append(Section("episodes", title("episodes.title"), tuple(blocks)))
 
     # 7. scenarios the spec names
@@ -495,6 +500,8 @@ def _episode_baskets(text: str, start: str, tables: ReportTables, loc: Locale) -
         basket, sar, mic, month, day = match.groups()
         if basket.startswith("universe:"):
             name = loc.t("episodes.universe", exchange=loc.exchange(basket.split(":")[1]))
+        elif basket.startswith("EW:"):
+            name = loc.t("episodes.equal_weight", exchange=loc.exchange(basket.split(":")[1]))
         else:
             name = tables.name(basket, loc.lang)
         when = loc.session(mic, f"{_year_of(int(month), start)}-{month}-{day}", year=False)
@@ -504,6 +511,26 @@ def _episode_baskets(text: str, start: str, tables: ReportTables, loc: Locale) -
             else f"{name} {sar.replace('-', '−')}σ ({when})"
         )
     return loc.t("episodes.sep").join(parts)
+
+
+def _contagion_blocks(scan: ScanOutcome, loc: Locale) -> list[Block]:
+    """The Forbes–Rigobon test of the episode that holds the event, in words."""
+    tests = scan.contagion
+    if scan.rank is None or tests is None or tests.empty or scan.rank not in set(tests["rank"]):
+        return []
+    r = tests.loc[tests["rank"] == scan.rank].iloc[0]
+    key = "episodes.contagion_yes" if bool(r["contagion"]) else "episodes.contagion_no"
+    text = loc.t(
+        key,
+        rank=scan.rank,
+        start=loc.session("XTKS", str(r["crisis_start"])[:10]),
+        rho_t=loc.num(r["rho_tranquil"], 2),
+        rho_c=loc.num(r["rho_crisis"], 2),
+        ratio=loc.num(1 + r["delta"], 1),
+        rho_adj=loc.num(r["rho_adjusted"], 2),
+        p=loc.num(r["p_value"], 3),
+    )
+    return [Para(text, links=((loc.t("csv"), "report_contagion.csv"),))]
 
 
 def _episode_events(text: str, names: dict[str, tuple[str, str]], loc: Locale) -> str:

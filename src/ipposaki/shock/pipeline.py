@@ -223,12 +223,14 @@ def _scan(store: Store, spec: StudySpec, sessions: tuple[ShockSession, ...]) -> 
     news = news_time(spec)
     news = news.tz_localize(None) if news.tzinfo else news
     start, end = f"{news - SCAN_MARGIN[0]:%Y-%m-%d}", f"{news + SCAN_MARGIN[1]:%Y-%m-%d}"
-    cols = ["rank", "start", "end", "sessions", "severity", "baskets", "events"]
+    cols = ["rank", "start", "end", "sessions", "severity", "channels", "baskets", "market"]
+    cols += ["events"]
     try:
-        episodes = scan(store, start, end).episodes
+        scanned = scan(store, start, end)
     except InputError as exc:
         empty = pd.DataFrame(columns=cols)
         return ScanOutcome(start, end, empty, note=str(exc), event_names=names)
+    episodes = scanned.episodes
     if episodes.empty:
         return ScanOutcome(start, end, pd.DataFrame(columns=cols), event_names=names)
     rank = None
@@ -242,8 +244,12 @@ def _scan(store: Store, spec: StudySpec, sessions: tuple[ShockSession, ...]) -> 
         if any(first <= s.open_utc and s.close_utc <= last for s in day0):
             rank = int(rank_)
             break
-    top = episodes[cols].head(TOP_EPISODES)
-    return ScanOutcome(start, end, top, len(episodes), rank, event_names=names)
+    shown = episodes["rank"].le(TOP_EPISODES) | episodes["rank"].eq(rank or 0)  # and the event's
+    top = episodes.loc[shown, cols]
+    tests = scanned.contagion
+    if len(tests):
+        tests = tests.loc[tests["rank"].isin(top["rank"])]
+    return ScanOutcome(start, end, top, len(episodes), rank, event_names=names, contagion=tests)
 
 
 def _scenario(kind: str, path: Any, store: Store) -> Any:

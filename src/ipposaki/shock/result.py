@@ -86,6 +86,9 @@ class ScanOutcome:
         Why the scan could not run (empty when it ran).
     event_names : dict[str, tuple[str, str]]
         Catalogue id -> (English name, Japanese name) of the events the episodes name.
+    contagion : pandas.DataFrame
+        The Forbes–Rigobon test of the episodes shown (see
+        :func:`ipposaki.scan.forbes_rigobon.episode_contagion`); empty when it could not run.
     """
 
     start: str
@@ -95,6 +98,7 @@ class ScanOutcome:
     rank: int | None = None
     note: str = ""
     event_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    contagion: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,65 @@
+"""The report's spread section (issue #16): the scanner's market column and the contagion test
+of the event's episode, in both languages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ipposaki.report.locale import load_locale
+from ipposaki.report.render import _contagion_blocks
+from ipposaki.shock.result import ScanOutcome
+
+
+def _outcome(rank: int | None, contagion: bool, p: float) -> ScanOutcome:
+    tests = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "crisis_start": pd.to_datetime(["2025-01-27", "2024-07-17"]),
+            "rho_tranquil": [0.2589, 0.35],
+            "rho_crisis": [0.0909, 0.15],
+            "delta": [-0.356, 3.4],
+            "rho_adjusted": [0.113, 0.07],
+            "p_value": [p, 0.8],
+            "contagion": [contagion, False],
+        }
+    )
+    return ScanOutcome("2024-05-30", "2025-03-31", pd.DataFrame(), 60, rank, contagion=tests)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "en",
+            [
+                "episode ranked 1",
+                "0.26",
+                "0.09",
+                "0.6 times its level before",
+                "0.11",
+                "p = 0.692",
+                "no contagion",
+                "Tokyo 27 Jan 2025",
+            ],
+        ),
+        (
+            "ja",
+            ["順位1", "0.26", "0.09", "0.11", "片側p値 0.692", "伝染（コンテイジョン）ではなく"],
+        ),
+    ],
+)
+def test_the_event_episode_gets_its_contagion_sentence(lang: str, words: list[str]) -> None:
+    blocks = _contagion_blocks(_outcome(1, False, 0.692), load_locale(lang))
+    assert len(blocks) == 1
+    text = blocks[0].text
+    for w in words:
+        assert w in text, w
+
+
+def test_a_significant_rise_says_contagion_and_no_episode_says_nothing() -> None:
+    en = load_locale("en")
+    text = _contagion_blocks(_outcome(1, True, 0.01), en)[0].text
+    assert "significant rise" in text and "contagion beyond the usual interdependence" in text
+    assert _contagion_blocks(_outcome(None, False, 0.5), en) == []
+    assert _contagion_blocks(_outcome(7, False, 0.5), en) == []  # not tested: nothing said
