@@ -345,6 +345,18 @@ CASES: list[Case] = [
     Case("report-no-events", "spec", ("report", "{tmp}/s.toml", "--out", "{tmp}/o",
                                       "--offline", *S),
          ("[[events]]",), {"s.toml": 'title = "t"\n'}),
+    Case("report-bad-scenario-value", "spec", ("report", "{tmp}/s.toml", "--out", "{tmp}/o",
+                                               "--offline", *S),
+         ("c.toml", "inputs.pue", "PUE >= 1"),
+         {"s.toml": _spec(EVENT) + '[report]\nscenarios = ["c.toml"]\n',
+          "c.toml": '[scenario]\ntitle = "c"\n[inputs]\n'
+                    'active_params = { dist = "fixed", value = 37e9 }\n'
+                    'tokens = { dist = "fixed", value = 14.8e12 }\n'
+                    'gpu_hours = { dist = "fixed", value = 2.788e6 }\n'
+                    'price_per_gpu_hour = { dist = "fixed", value = 2.0 }\n'
+                    'peak_flops = { dist = "fixed", value = 989.4e12 }\n'
+                    'board_power_kw = { dist = "fixed", value = 0.7 }\n'
+                    'pue = { dist = "fixed", value = 0.9 }\n'}),
     Case("report-bad-lang", "spec", ("report", "--lang", "fr", "--out", "{tmp}/o", *S), ("fr",)),
     Case("report-invalid-toml", "spec", ("report", "{tmp}/s.toml", "--out", "{tmp}/o", *S),
          ("s.toml",), {"s.toml": "[[events]\n"}),
@@ -383,6 +395,13 @@ CASES: list[Case] = [
     Case("scan-max-gap-negative", "options", ("scan", "--start", "2025-01-02", "--end",
                                               "2025-01-31", "--max-gap", "-1", *S),
          ("--max-gap",)),
+    Case("scan-max-sessions-zero", "options", ("scan", "--start", "2025-01-02", "--end",
+                                               "2025-01-31", "--max-sessions", "0", *S),
+         ("--max-sessions", "0")),
+    Case("lock-timeout-negative", "store", ("--lock-timeout", "-1", "data", "info", *S),
+         ("--lock-timeout", "seconds >= 0")),
+    Case("lock-timeout-text", "store", ("--lock-timeout", "soon", "data", "info", *S),
+         ("--lock-timeout", "soon")),
     Case("scan-unknown-basket", "options", ("scan", "--start", "2025-01-02", "--end",
                                             "2025-01-31", "--universe", "us_ai_chipz", *S),
          ("us_ai_chipz",)),

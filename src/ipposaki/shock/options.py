@@ -104,7 +104,7 @@ def parse_report(table: object, base: Path | None) -> ReportOptions:
         path = Path(name) if base is None or Path(name).is_absolute() else base / name
         if not path.is_file():
             raise InputError("[report].scenarios", name, f"a scenario spec file (looked in {path})")
-        scenario_kind(path)  # an unknown kind fails here, before any work
+        _check_scenario(path)  # an unknown kind or a bad value fails here, before any work
         paths.append(path)
     return ReportOptions(
         scenarios=tuple(paths),
@@ -114,6 +114,17 @@ def parse_report(table: object, base: Path | None) -> ReportOptions:
         forecast_targets=_names(table, "forecast_targets"),
         forecast_drivers=_names(table, "forecast_drivers"),
     )
+
+
+def _check_scenario(path: Path) -> None:
+    """Validate a scenario spec against its kind's schema (types, ranges, unknown keys)."""
+    from ipposaki.scenario.spec import SPEC_MODELS, check_spec, load_toml
+
+    model = SPEC_MODELS[scenario_kind(path)]
+    try:
+        check_spec(load_toml(path), model)  # type: ignore[type-var]  # one of the three
+    except InputError as exc:  # name the file: a report may list several specs
+        raise InputError(f"{path.name}: {exc.argument}", exc.value, exc.allowed) from None
 
 
 def scenario_kind(path: Path) -> ScenarioKind:
