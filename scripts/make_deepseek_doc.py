@@ -28,9 +28,10 @@ def spillover_tables(store: Store) -> None:
     print("### One step ahead: Tokyo's sessions around the shock\n")
     print(
         "Rolling 250-session regressions of each Tokyo target on the aligned New York returns "
-        "of ^SOX, ^IXIC, NVDA and the USD/JPY change (DEXJPUS, the noon New York rate), using "
-        "only data known at the New York close before the forecast session. 90% prediction "
-        "intervals; z = (actual - forecast) / residual s.d.\n"
+        "of ^SOX, ^IXIC, NVDA and the USD/JPY change (JPY=X, whose daily close comes at 17:00 "
+        "New York time, so the last one known at the New York close is the previous day's), "
+        "using only data known at the New York close before the forecast session. 90% "
+        "prediction intervals; z = (actual - forecast) / residual s.d.\n"
     )
     rows = []
     for as_of in ("2025-01-24", "2025-01-27"):
@@ -64,6 +65,9 @@ def spillover_tables(store: Store) -> None:
         "dm_zero",
         "dm_zero_p",
         "dm_mean_p",
+        "cw_zero_p",
+        "cw_mean_p",
+        "r2_oos",
         "mz_a",
         "mz_b",
         "mz_p",

@@ -112,19 +112,23 @@ def _shocked_rows(
 def test_forecast_uses_only_data_known_at_the_new_york_close(private_store: Store) -> None:
     kwargs = dict(
         targets=["^N225", "jp_semi_equipment"],
-        drivers=["^SOX", "NVDA", "DEXJPUS"],
+        drivers=["^SOX", "NVDA", "JPY=X"],
         open_gap=True,
         own_lag=True,
     )
     before = forecast_next(private_store, "2025-01-27", **kwargs)
-    drivers = ["^SOX", "NVDA", "DEXJPUS"]
     targets = ["^N225", *private_store.basket("jp_semi_equipment")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # Every New York price after the 2025-01-27 close, and every Tokyo price from the
-        # 2025-01-28 session on, is changed.
+        # Every New York price after the 2025-01-27 close, every JPY=X close from 2025-01-27 on
+        # (its 01-27 close comes at 17:00 New York, after the NYSE close) and every Tokyo price
+        # from the 2025-01-28 session on, is changed.
         private_store.ingest(
-            _shocked_rows(private_store, drivers, "2025-01-28", "2025-03-31", 0.5), "shock"
+            _shocked_rows(private_store, ["^SOX", "NVDA"], "2025-01-28", "2025-03-31", 0.5),
+            "shock",
+        )
+        private_store.ingest(
+            _shocked_rows(private_store, ["JPY=X"], "2025-01-27", "2025-03-31", 0.5), "shock"
         )
         private_store.ingest(
             _shocked_rows(private_store, targets, "2025-01-28", "2025-03-31", 3.0), "shock"
@@ -141,6 +145,14 @@ def test_forecast_uses_only_data_known_at_the_new_york_close(private_store: Stor
         )
     moved = forecast_next(private_store, "2025-01-27", **kwargs)
     assert not np.allclose(moved.table["forecast"], before.table["forecast"])
+    # And so does the last JPY=X close known at that New York close (Friday 01-24's).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        private_store.ingest(
+            _shocked_rows(private_store, ["JPY=X"], "2025-01-24", "2025-01-24", 1.05), "shock"
+        )
+    fx_moved = forecast_next(private_store, "2025-01-27", **kwargs)
+    assert not np.allclose(fx_moved.table["forecast"], moved.table["forecast"])
 
 
 def test_deepseek_forecast_against_the_actual(shared_store: Store) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 __all__ = [
     "DataWarning",
     "DataValidationError",
+    "DriverDroppedWarning",
     "DuplicateRowWarning",
     "InputError",
     "IpposakiError",
@@ -135,6 +136,10 @@ class NonSessionWarning(DataWarning):
 
 class DuplicateRowWarning(DataWarning):
     """Exact duplicate (symbol, date) rows were collapsed into one."""
+
+
+class DriverDroppedWarning(DataWarning):
+    """A forecast driver has no value known at the forecast's cutoff and was left out."""
 
 
 def close_matches(name: str, known: Sequence[str], n: int = 3) -> list[str]:

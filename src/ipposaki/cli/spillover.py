@@ -98,15 +98,27 @@ def evaluate(
     expanding: Annotated[bool, typer.Option(help="Use every earlier session.")] = False,
     own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
     open_gap: Annotated[bool, typer.Option(help="Also evaluate the open gap.")] = False,
+    split: Annotated[
+        bool,
+        typer.Option(
+            help="Also score each target's overnight (close to open) and daytime (open to "
+            "close) parts, side by side (split.csv)."
+        ),
+    ] = False,
     lag: Annotated[
         bool, typer.Option(help="Allow --from = --to, with the previous session's drivers.")
     ] = False,
-    out: Annotated[Path | None, typer.Option(help="Folder for metrics.csv, forecasts.csv.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for metrics.csv, forecasts.csv (split.csv).")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Score out-of-sample forecasts against zero and the historical mean.
 
-    Example: ipposaki spillover evaluate --start 2016-01-01 --end 2025-12-31
+    Metrics include Diebold-Mariano, Clark-West (the model nests both benchmarks) and the
+    out-of-sample R2 against the mean.
+
+    Example: ipposaki spillover evaluate --start 2016-01-01 --end 2025-12-31 --split
     """
     from ipposaki.spillover import evaluate_spillover
     from ipposaki.store import Store
@@ -127,12 +139,19 @@ def evaluate(
             own_lag=own_lag,
             open_gap=open_gap,
             lag=lag,
+            split=split,
         )
     output.text(res.summary)
+    tables = {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts}
+    if split:
+        tables["split.csv"] = res.split
     if out is not None:
-        write_tables(out, {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts})
+        write_tables(out, tables)
         output.text(f"wrote {out}")
-    output.result({"out": out, "metrics": output.frame_records(res.metrics)})
+    doc: dict[str, object] = {"out": out, "metrics": output.frame_records(res.metrics)}
+    if split:
+        doc["split"] = output.frame_records(res.split)
+    output.result(doc)
 
 
 @app.command()

@@ -9,12 +9,26 @@ Reported per target (a symbol or a basket):
 * the Diebold-Mariano test of equal squared-error loss against each benchmark, with the
   Harvey-Leybourne-Newbold (1997) small-sample correction
   ``DM* = DM sqrt((n + 1 - 2h + h(h - 1)/n) / n)`` compared with t(n - 1), h = 1;
+* the Clark-West (2007) test against each benchmark, which the model nests (set its slopes to
+  zero and it is the mean or, without the intercept, the zero forecast). With benchmark forecast
+  ``b_t`` and model forecast ``m_t``, ``f_t = (y_t - b_t)^2 - [(y_t - m_t)^2 - (b_t - m_t)^2]``;
+  the statistic is the mean of ``f`` over its Newey-West standard error (Bartlett kernel,
+  ``floor(4 (n / 100)^(2/9))`` lags), compared one-sided with N(0, 1): a small p says the model
+  forecasts better than the benchmark. Diebold-Mariano is biased against the larger model in
+  this nested case; Clark-West corrects for the noise of estimating the extra parameters;
+* the out-of-sample R^2 of Campbell and Thompson (2008), ``1 - sum (y - m)^2 / sum (y - mean)^2``:
+  positive when the model's squared errors are smaller than the historical mean's;
 * the Mincer-Zarnowitz regression ``y = a + b f``: a, b and the Wald test of a = 0, b = 1 with
   Newey-West covariance (chi-square, 2 df).
+
+With ``split`` every target is also scored in its two parts, overnight (previous close to open)
+and daytime (open to close), forecast from the same drivers and information (Hamao, Masulis and
+Ng 1990; Lin, Engle and Ito 1994), and :attr:`SpilloverEvaluation.split` shows them side by side.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,13 +38,28 @@ from scipy import stats
 
 from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
-from ipposaki.errors import InputError
+from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.spillover.data import spillover_data
 from ipposaki.spillover.forecast import DEFAULT_DRIVERS, DEFAULT_TARGETS, _window_text
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
 
-__all__ = ["SpilloverEvaluation", "diebold_mariano", "evaluate_spillover", "mincer_zarnowitz"]
+__all__ = [
+    "ClarkWestTest",
+    "SpilloverEvaluation",
+    "clark_west",
+    "diebold_mariano",
+    "evaluate_spillover",
+    "mincer_zarnowitz",
+    "r2_oos",
+]
+
+#: The parts of a close-to-close return reported by ``split``, and their target suffixes.
+PARTS: tuple[tuple[str, str], ...] = (
+    ("close", ""),
+    ("overnight", ":overnight"),
+    ("daytime", ":daytime"),
+)
 
 
 def diebold_mariano(e_model: np.ndarray, e_bench: np.ndarray, h: int = 1) -> tuple[float, float]:
@@ -66,6 +95,111 @@ def diebold_mariano(e_model: np.ndarray, e_bench: np.ndarray, h: int = 1) -> tup
     return float(stat), float(2 * stats.t.sf(abs(stat), n - 1))
 
 
+@dataclass(frozen=True)
+class ClarkWestTest:
+    """The Clark-West (2007) test of equal forecast accuracy for nested models.
+
+    Attributes
+    ----------
+    statistic : float
+        ``mean(f) / se(mean(f))``; positive when the model's adjusted loss is smaller.
+    pvalue : float
+        One-sided p-value, ``P(N(0, 1) > statistic)``.
+    mean : float
+        The mean of ``f_t = e_bench^2 - [e_model^2 - (f_bench - f_model)^2]``.
+    se : float
+        Newey-West standard error of ``mean``.
+    nobs : int
+        Forecasts compared.
+    lags : int
+        Newey-West lags.
+    null, alternative, distribution : str
+        The hypotheses and the statistic's distribution under the null, in words.
+    """
+
+    statistic: float
+    pvalue: float
+    mean: float
+    se: float
+    nobs: int
+    lags: int
+    null: str = "equal mean squared prediction error (model nests the benchmark)"
+    alternative: str = "the model's mean squared prediction error is smaller (one-sided)"
+    distribution: str = "N(0, 1)"
+
+
+def clark_west(
+    y: np.ndarray, f_model: np.ndarray, f_bench: np.ndarray, lags: int | None = None
+) -> ClarkWestTest:
+    """Clark-West (2007) MSPE-adjusted test of a model against a benchmark it nests.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes.
+    f_model, f_bench : numpy.ndarray
+        Forecasts of the larger model and of the nested benchmark, aligned with ``y``.
+    lags : int, optional
+        Newey-West lags; default ``floor(4 (n / 100)^(2/9))``.
+
+    Returns
+    -------
+    ClarkWestTest
+        The statistic, its one-sided p-value and what they test; NaN with fewer than 3
+        forecasts or a zero variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0.02, -0.01, 0.03, 0.0, -0.02, 0.01])
+    >>> test = clark_west(y, 0.5 * y, np.zeros(6), lags=0)  # f_t = y_t^2 here
+    >>> round(test.mean * 1e4, 4), test.nobs, test.pvalue < 0.05
+    (3.1667, 6, True)
+    """
+    e_bench, e_model = y - f_bench, y - f_model
+    f = e_bench**2 - (e_model**2 - (f_bench - f_model) ** 2)
+    n = len(f)
+    if lags is None:
+        lags = int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
+    if n < 3:
+        return ClarkWestTest(np.nan, np.nan, np.nan, np.nan, n, lags)
+    fbar = float(f.mean())
+    var = float(newey_west(np.ones((n, 1)), f - fbar, lags)[0, 0])
+    if not var > 0:
+        return ClarkWestTest(np.nan, np.nan, fbar, np.nan, n, lags)
+    se = float(np.sqrt(var))
+    stat = fbar / se
+    return ClarkWestTest(stat, float(stats.norm.sf(stat)), fbar, se, n, lags)
+
+
+def r2_oos(y: np.ndarray, f_model: np.ndarray, f_mean: np.ndarray) -> float:
+    """Campbell-Thompson (2008) out-of-sample R^2: ``1 - sum e_model^2 / sum e_mean^2``.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes.
+    f_model, f_mean : numpy.ndarray
+        The model's forecasts and the historical-mean forecasts, aligned with ``y``.
+
+    Returns
+    -------
+    float
+        Positive when the model's squared errors sum to less than the mean's; NaN when the
+        mean's errors are all zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r2_oos(np.array([1.0, -1.0]), np.array([0.5, -0.5]), np.zeros(2))
+    0.75
+    """
+    denom = float(np.sum((y - f_mean) ** 2))
+    if denom == 0:
+        return float("nan")
+    return 1.0 - float(np.sum((y - f_model) ** 2)) / denom
+
+
 def mincer_zarnowitz(y: np.ndarray, f: np.ndarray) -> tuple[float, float, float]:
     """Mincer-Zarnowitz regression y = a + b f; returns a, b and the HAC Wald p-value of (0, 1)."""
     x = np.column_stack([np.ones(len(f)), f])
@@ -89,7 +223,13 @@ class SpilloverEvaluation:
 
     @property
     def metrics(self) -> pd.DataFrame:
-        """One row per target: n, rmse, mae, hit_rate, ratios and tests against benchmarks."""
+        """One row per target: n, rmse, mae, hit_rate, ratios and tests against benchmarks.
+
+        Besides the RMSE and MAE of the model and of the zero and mean forecasts: ``dm_*``
+        (Diebold-Mariano, two-sided), ``cw_zero``/``cw_mean`` and their one-sided ``_p``
+        (Clark-West against each benchmark), ``r2_oos`` (Campbell-Thompson, against the mean)
+        and ``mz_a``, ``mz_b``, ``mz_p`` (Mincer-Zarnowitz).
+        """
         return self._metrics.copy()
 
     @property
@@ -98,33 +238,98 @@ class SpilloverEvaluation:
         return self._forecasts.copy()
 
     @property
+    def split(self) -> pd.DataFrame:
+        """Each target's close-to-close, overnight and daytime scores side by side.
+
+        One row per target (empty unless evaluated with ``split``): ``n`` and, for each part
+        (``close``, ``overnight``, ``daytime``), ``sd_*`` (standard deviation of the actual
+        returns), ``r2_oos_*``, ``rmse_vs_mean_*``, ``cw_mean_p_*`` and ``hit_rate_*``.
+        """
+        if not self.manifest.get("split"):
+            return pd.DataFrame()
+        m = self._metrics.set_index("target")
+        sd = self._forecasts.groupby("target")["actual"].std()
+        rows = []
+        for target in self.manifest["targets"]:
+            if target not in m.index:
+                continue
+            row: dict[str, Any] = {"target": target, "n": int(m.loc[target, "n"])}
+            for metric in ("sd", "r2_oos", "rmse_vs_mean", "cw_mean_p", "hit_rate"):
+                for part, suffix in PARTS:
+                    key = target + suffix
+                    if metric == "sd":
+                        row[f"sd_{part}"] = float(sd.get(key, np.nan))
+                    else:
+                        row[f"{metric}_{part}"] = (
+                            float(m.loc[key, metric]) if key in m.index else np.nan
+                        )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
     def summary(self) -> str:
-        """The metrics as text."""
+        """The metrics as text, then what they say in words."""
         m = self.manifest
         head = (
             f"Out of sample {m['start']}..{m['end']}, {m['source']} -> {m['target']}, "
             f"{_window_text(m['window'])}, drivers {', '.join(m['drivers'])}"
         )
+        dropped = m.get("dropped") or {}
+        if dropped:
+            head += "; left out: " + "; ".join(f"{k} ({v})" for k, v in dropped.items())
         cols = [
             "target",
             "n",
             "rmse",
             "rmse_vs_zero",
             "rmse_vs_mean",
+            "r2_oos",
             "hit_rate",
             "dm_zero_p",
             "dm_mean_p",
+            "cw_zero_p",
+            "cw_mean_p",
             "mz_b",
             "mz_p",
         ]
-        return (
-            head
-            + "\n"
-            + self._metrics[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        parts = [head, self._metrics[cols].to_string(index=False, float_format=_fmt)]
+        split = self.split
+        if not split.empty:
+            parts.append(
+                "Close to close beside its overnight (previous close to open) and daytime "
+                "(open to close) parts:"
+            )
+            show = ["target", "n"] + [
+                f"{metric}_{part}" for metric in ("sd", "r2_oos", "cw_mean_p") for part, _ in PARTS
+            ]
+            parts.append(split[show].to_string(index=False, float_format=_fmt))
+        parts.append(
+            "In words: r2_oos is the share by which the model's squared errors are smaller than "
+            "the historical mean's (Campbell-Thompson; below 0, the mean forecasts better). "
+            "cw_zero_p and cw_mean_p are one-sided Clark-West p-values for the model against the "
+            "zero and the mean forecast, which it nests: a small p says the model forecasts "
+            "better."
         )
+        for row in self._metrics.to_dict("records"):
+            r2, p_mean, p_zero = (float(row[k]) for k in ("r2_oos", "cw_mean_p", "cw_zero_p"))
+            verdict = "beats" if p_mean < 0.05 and r2 > 0 else "does not clearly beat"
+            parts.append(
+                f"  {row['target']}: the model {verdict} the historical mean "
+                f"(out-of-sample R2 {r2:+.1%}, Clark-West p {_p(p_mean)}; "
+                f"against zero p {_p(p_zero)})"
+            )
+        return "\n".join(parts)
 
     def __str__(self) -> str:
         return self.summary
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def evaluate_spillover(
@@ -139,6 +344,7 @@ def evaluate_spillover(
     own_lag: bool = False,
     open_gap: bool = False,
     lag: bool = False,
+    split: bool = False,
 ) -> SpilloverEvaluation:
     """Forecast every target session in [start, end] out of sample and score the forecasts.
 
@@ -156,6 +362,10 @@ def evaluate_spillover(
         Rolling window (target sessions); None for an expanding window.
     own_lag, open_gap, lag : bool
         As in :func:`~ipposaki.spillover.forecast_next`.
+    split : bool, default False
+        Also score each target's overnight and daytime parts (``"TARGET:overnight"``,
+        ``"TARGET:daytime"``) and fill :attr:`SpilloverEvaluation.split`; replaces
+        ``open_gap``.
 
     Returns
     -------
@@ -165,7 +375,14 @@ def evaluate_spillover(
     Raises
     ------
     InputError
-        If the range holds no target session or too little history precedes it.
+        If the range holds no target session, too little history precedes it, or no driver
+        has a value in it (``drivers``).
+
+    Warns
+    -----
+    DriverDroppedWarning
+        For each driver with no value known for any session in the range (a series that
+        ended before it); it is left out.
     """
     targets = list(targets or DEFAULT_TARGETS)
     drivers = list(drivers or DEFAULT_DRIVERS)
@@ -186,7 +403,32 @@ def evaluate_spillover(
         open_gap=open_gap,
         own_lag=own_lag,
         lag=lag,
+        split=split,
     )
+    in_range = data.y.index >= grid[0]
+    empty = [d for d in drivers if data.x.loc[in_range, d].isna().all()]
+    if len(empty) == len(drivers):
+        raise InputError(
+            "drivers",
+            ",".join(drivers),
+            f"a driver with a value known before some {target} session in "
+            f"{grid[0].date()}..{grid[-1].date()}",
+        )
+    dropped = {}
+    for driver in empty:
+        _, last = store.span([driver])
+        why = (
+            f"no value known for any session in the range (data end {last.date()})"
+            if last is not None
+            else "not in the store"
+        )
+        dropped[driver] = why
+        warnings.warn(
+            f"driver {driver} left out of the evaluation: {why}",
+            DriverDroppedWarning,
+            stacklevel=2,
+        )
+    drivers = [d for d in drivers if d not in empty]
     cols = list(data.y.columns)
     t = len(data.y)
     y, x = data.design(drivers, own_lag)
@@ -196,7 +438,6 @@ def evaluate_spillover(
     ones = np.ones((len(cols), t, 1))
     mean_fit = rolling_ols(y, ones, window, need)
     mean_fc = mean_fit.predict(ones)
-    in_range = data.y.index >= grid[0]
     rows, series = [], []
     for i, col in enumerate(cols):
         ok = in_range & ~np.isnan(y[i]) & ~np.isnan(forecast[i]) & ~np.isnan(mean_fc[i])
@@ -210,6 +451,8 @@ def evaluate_spillover(
         nonzero = yy != 0
         dm_z, dm_zp = diebold_mariano(e_model, e_zero)
         dm_m, dm_mp = diebold_mariano(e_model, e_mean)
+        cw_z = clark_west(yy, ff, np.zeros(n))
+        cw_m = clark_west(yy, ff, mm)
         mz_a, mz_b, mz_p = mincer_zarnowitz(yy, ff)
         rmse = float(np.sqrt(np.mean(e_model**2)))
         rows.append(
@@ -230,6 +473,11 @@ def evaluate_spillover(
                 "dm_zero_p": dm_zp,
                 "dm_mean": dm_m,
                 "dm_mean_p": dm_mp,
+                "cw_zero": cw_z.statistic,
+                "cw_zero_p": cw_z.pvalue,
+                "cw_mean": cw_m.statistic,
+                "cw_mean_p": cw_m.pvalue,
+                "r2_oos": r2_oos(yy, ff, mm),
                 "mz_a": mz_a,
                 "mz_b": mz_b,
                 "mz_p": mz_p,
@@ -254,8 +502,10 @@ def evaluate_spillover(
         "target": target,
         "window": window,
         "drivers": drivers,
+        "dropped": dropped,
         "targets": targets,
         "own_lag": own_lag,
         "open_gap": open_gap,
+        "split": split,
     }
     return SpilloverEvaluation(pd.DataFrame(rows), pd.concat(series, ignore_index=True), manifest)

@@ -8,6 +8,7 @@ closed before it (the target session being forecast is blanked even if the store
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +18,8 @@ from scipy import stats
 
 from ipposaki._typing import DateLike
 from ipposaki.calendars import session_times, sessions
-from ipposaki.errors import InputError
-from ipposaki.spillover.data import SpilloverData, spillover_data
+from ipposaki.errors import DriverDroppedWarning, InputError
+from ipposaki.spillover.data import SpilloverData, series_clock, spillover_data
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
 
@@ -31,22 +32,28 @@ __all__ = [
     "next_target_session",
 ]
 
-#: New York series that drive Tokyo by default. ``DEXJPUS`` is the noon New York USD/JPY
-#: rate, known before the close; ``JPY=X`` closes at the end of the FX day, after New York's
-#: close, and would leak an hour of information.
-DEFAULT_DRIVERS: tuple[str, ...] = ("^SOX", "^IXIC", "NVDA", "DEXJPUS")
+#: New York series that drive Tokyo by default. ``JPY=X`` is the USD/JPY daily bar, whose close
+#: dated D is the FX day's close at 17:00 New York time (see
+#: :data:`ipposaki.spillover.data.FX_CLOSE`); at New York's close on D the driver uses the last
+#: close known then, D - 1's. ``DEXJPUS`` (FRED H.10, noon New York) is not the default: it follows
+#: the Fed's calendar and is published weekly, so at most closes no new value of it is known.
+DEFAULT_DRIVERS: tuple[str, ...] = ("^SOX", "^IXIC", "NVDA", "JPY=X")
 DEFAULT_TARGETS: tuple[str, ...] = ("^N225", "^TOPX", "jp_semi_equipment", "jp_electric_wires")
 
 
 class ForecastUnavailableError(InputError):
     """The data cannot give a forecast; says why in words and in fields a report can reword.
 
+    Raised for missing drivers only when *no* driver is left: a driver without a value is
+    otherwise dropped with a :class:`~ipposaki.errors.DriverDroppedWarning`.
+
     Attributes
     ----------
     kind : str
         ``"missing_after"`` (a driver's data end before the as-of session), ``"missing_on"``
-        (a driver has no return for the as-of session, e.g. ``DEXJPUS`` on a US bank holiday)
-        or ``"history"`` (too few sessions with both target and driver returns).
+        (a driver has no value known at the as-of close, e.g. ``DEXJPUS`` on a US bank holiday
+        or before its weekly release) or ``"history"`` (too few sessions with both target and
+        driver returns). For missing drivers, the first driver's.
     series : str
         The driver or target concerned.
     day : str
@@ -66,6 +73,8 @@ class ForecastUnavailableError(InputError):
         need: int = 0,
         have: int = 0,
         source: str = "XNYS",
+        why: str = "",
+        value: str = "",
     ) -> None:
         self.kind, self.series, self.day, self.last = kind, series, day, last
         self.need, self.have = need, have
@@ -84,15 +93,20 @@ class ForecastUnavailableError(InputError):
                 "identical series)",
             )
             return
-        if kind == "missing_after":
-            why = f"no {series} after {last}" if last else f"no {series} in the store"
-        else:
-            why = f"no {series} return for {source}'s {day} session"
-        super().__init__("drivers", series, f"a return on {source}'s {day} session")
+        if not why:
+            why = _missing_text(kind, series, day, last, source)
+        allowed = f"a driver with a value known at {source}'s {day} close; {why}"
+        super().__init__("drivers", value or series, allowed)
         self.args = (f"no forecast from {source}'s {day} close: {why}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def _missing_text(kind: str, series: str, day: str, last: str, source: str) -> str:
+    if kind == "missing_after":
+        return f"no {series} after {last}" if last else f"no {series} in the store"
+    return f"no {series} return for {source}'s {day} session"
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,6 +136,9 @@ class SpilloverForecast:
             f"session {m['as_of']} (data up to {m['source']} close {m['source_close']}); "
             f"{_window_text(m['window'])}; drivers {', '.join(m['drivers'])}"
         )
+        dropped = m.get("dropped") or {}
+        if dropped:
+            head += "; left out: " + "; ".join(f"{k} ({v})" for k, v in dropped.items())
         rows = [
             f"  {r.target:<22} {r.forecast:+.2%}  [{r.lower:+.2%}, {r.upper:+.2%}] "
             f"({r.level:.0%} PI, n={r.nobs}, R2={r.r2:.2f})"
@@ -172,29 +189,41 @@ def next_target_session(source: str, target: str, as_of: DateLike) -> pd.Timesta
     return pd.Timestamp(later[0])
 
 
-def _check_drivers(
+def _missing_drivers(
     store: Store,
-    x: pd.DataFrame,
+    data: SpilloverData,
     drivers: list[str],
     t_star: pd.Timestamp,
     as_of: DateLike,
     source: str,
-) -> None:
-    """Raise :class:`ForecastUnavailableError` naming the first driver without a value for the
-    session being forecast (its data end earlier, or it has no return on the as-of session)."""
-    if t_star not in x.index:
-        return
-    row = x.loc[t_star]
+) -> dict[str, tuple[str, str, str]]:
+    """Drivers with no value for ``t_star``: name -> (kind, last stored date, reason)."""
+    row = data.x.loc[t_star]
+    day = str(pd.Timestamp(as_of).date())
+    exchange = store.instruments().set_index("symbol")["exchange"]
+    out: dict[str, tuple[str, str, str]] = {}
     for driver in drivers:
-        if pd.isna(row[driver]):
-            day = str(pd.Timestamp(as_of).date())
-            _, last = store.span([driver])
-            if last is None or last < pd.Timestamp(as_of):
-                last_text = "" if last is None else str(last.date())
-                raise ForecastUnavailableError(
-                    "missing_after", driver, day, last_text, source=source
-                )
-            raise ForecastUnavailableError("missing_on", driver, day, source=source)
+        if not pd.isna(row[driver]):
+            continue
+        _, last = store.span([driver])
+        last_text = "" if last is None else str(last.date())
+        if last is None or last < pd.Timestamp(as_of):
+            kind = "missing_after"
+            why = _missing_text(kind, driver, day, last_text, source)
+        elif exchange.get(driver, "") == source:
+            kind = "missing_on"
+            why = _missing_text(kind, driver, day, last_text, source)
+        else:
+            kind = "missing_on"
+            pos = data.alignment.index.get_loc(t_star)
+            prev = data.alignment["source_session"].iloc[pos - 1] if pos else None
+            since = f"{pd.Timestamp(prev).date()} and {day}" if prev is not None else day
+            why = (
+                f"no {driver} value became known between {source}'s {since} closes "
+                f"({series_clock(driver).description})"
+            )
+        out[driver] = (kind, last_text, why)
+    return out
 
 
 def forecast_next(
@@ -245,8 +274,15 @@ def forecast_next(
     Raises
     ------
     ForecastUnavailableError
-        When a driver has no value for the as-of session (its data end earlier, or it has no
-        return that day) or a target has too little history: the message says which.
+        When no driver has a value known at the as-of close (their data end earlier, they have
+        no return that day, or no new value was published), or a target has too little history:
+        the message says which. A subclass of InputError naming ``drivers`` (or ``history``).
+
+    Warns
+    -----
+    DriverDroppedWarning
+        For each driver left out because it has no value known at the as-of close; the
+        manifest's ``dropped`` says why.
     InputError
         For a non-session as-of date or bad names.
     """
@@ -277,8 +313,25 @@ def forecast_next(
     data = SpilloverData(y=y, x=data.x, alignment=data.alignment)
     need = min_obs if min_obs is not None else (window // 2 if window else 125)
     cols = list(y.columns)
+    missing = _missing_drivers(store, data, drivers, t_star, as_of, source)
+    day = str(pd.Timestamp(as_of).date())
+    if len(missing) == len(drivers):
+        lead = drivers[0]
+        kind, last_text, _ = missing[lead]
+        why = "; ".join(v[2] for v in missing.values())
+        if len(drivers) > 1:
+            why = f"no driver has a value known then ({why})"
+        raise ForecastUnavailableError(
+            kind, lead, day, last_text, source=source, why=why, value=",".join(drivers)
+        )
+    for driver, (_, _, why) in missing.items():
+        warnings.warn(
+            f"driver {driver} left out of the forecast from {source}'s {day} close: {why}",
+            DriverDroppedWarning,
+            stacklevel=2,
+        )
+    drivers = [d for d in drivers if d not in missing]
     y_arr, x = data.design(drivers, own_lag)
-    _check_drivers(store, data.x, drivers, t_star, as_of, source)
     fit = rolling_ols(y_arr, x, window, need)
     last = len(y) - 1  # the row of t_star
     have = fit.nobs[:, last]
@@ -337,6 +390,7 @@ def forecast_next(
         "source_close": str(close),
         "window": window,
         "drivers": drivers,
+        "dropped": {d: v[2] for d, v in missing.items()},
         "targets": targets,
         "own_lag": own_lag,
         "open_gap": open_gap,
