@@ -9,10 +9,11 @@ Two layouts are accepted:
   make no row; any other text (``n/a``, ``-``) is an error.
 
 Parsing is strict: a cell that is not a number or a date is an error naming the file, the line
-and the value. Dates are ISO ``YYYY-MM-DD`` unless the caller gives a ``date_format`` (a
-``strptime`` format such as ``%d/%m/%Y``); ``05/02/2024`` is never guessed. The fast path lets
-pyarrow parse typed columns; only when that fails is the file re-read as text to find and name
-the first bad cell.
+and the value (``nan`` and ``NaN`` are text, not numbers: an empty cell is a missing value).
+Dates are ISO ``YYYY-MM-DD`` unless the caller gives a ``date_format`` (a ``strptime`` format
+such as ``%d/%m/%Y``); ``05/02/2024`` is never guessed. Other columns of a long file (``note``,
+``source``) are read as text and left out. The fast path lets pyarrow parse typed columns; only
+when that fails is the file re-read as text to find and name the first bad cell.
 """
 
 from __future__ import annotations
@@ -112,14 +113,26 @@ def _first_line_number(is_csv: bool) -> int:
     return 2 if is_csv else 1
 
 
+class _NanText(ValueError):
+    """A CSV number cell reads as NaN: text such as ``nan``, which is not a number."""
+
+
 def _read_raw_table(
-    path: Path, is_csv: bool, typed: bool, date_format: str | None = None
+    path: Path,
+    is_csv: bool,
+    typed: bool,
+    date_format: str | None = None,
+    layout: str = "wide",
 ) -> pd.DataFrame:
     """Read the file; ``typed`` lets pyarrow parse numbers and ISO dates, else all text.
 
-    With a ``date_format``, date columns stay text (parsed afterwards with that format).
+    With a ``date_format``, date columns stay text (parsed afterwards with that format). In the
+    long layout, columns other than the price fields are text (they are not kept). A typed CSV
+    whose number cell reads as NaN raises :class:`_NanText`: an empty cell is the only missing
+    value, so ``nan`` is named as a bad cell (by :func:`_diagnose`).
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
@@ -133,6 +146,8 @@ def _read_raw_table(
                     types[col] = pa.date32() if date_format is None else pa.string()
                 elif key in ("symbol", "currency"):
                     types[col] = pa.dictionary(pa.int32(), pa.string())
+                elif layout == "long" and key not in NUMERIC_COLUMNS:
+                    types[col] = pa.string()
                 else:
                     types[col] = pa.float64()
             convert = pacsv.ConvertOptions(
@@ -145,6 +160,12 @@ def _read_raw_table(
                 null_values=[""],
             )
         table = pacsv.read_csv(path, convert_options=convert)
+        if typed and any(
+            pc.any(pc.is_nan(table.column(i))).as_py()
+            for i, kind in enumerate(table.schema.types)
+            if pa.types.is_floating(kind)
+        ):
+            raise _NanText(str(path))
     else:
         names = pq.read_schema(path).names
         as_dict = [n for n in names if n.strip().lower() in ("symbol", "currency")]
@@ -362,9 +383,9 @@ def _read_checked(
         )
 
     try:
-        frame = _read_raw_table(path, is_csv, typed=True, date_format=date_format)
+        frame = _read_raw_table(path, is_csv, typed=True, date_format=date_format, layout=layout)
     except Exception as exc:  # pyarrow raises ArrowInvalid (and friends) on a bad cell
-        if type(exc).__module__.startswith("pyarrow"):
+        if isinstance(exc, _NanText) or type(exc).__module__.startswith("pyarrow"):
             raise _diagnose(path, is_csv, layout, date_format, format_option) from None
         raise
     if not is_csv:

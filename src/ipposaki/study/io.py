@@ -112,6 +112,16 @@ def _header(path: Path, is_csv: bool) -> list[str]:
         raise DataValidationError(str(path), f"not a readable Parquet file ({exc})") from None
 
 
+def _unique_columns(path: Path, header: list[str], fold_case: bool) -> None:
+    """Refuse a header that names a column twice (ignoring spaces, and case if ``fold_case``)."""
+    names = [h.strip().lower() if fold_case else h.strip() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataValidationError(
+            str(path), f"column {twice[0]!r} appears more than once: expected each column once"
+        )
+
+
 def _date_column(path: Path, header: list[str]) -> str:
     col = next((c for c in header if c.strip().lower() in _DATE_NAMES), None)
     if col is None:
@@ -138,9 +148,13 @@ def _read_csv(path: Path, types: dict[str, object] | None) -> tuple[pd.DataFrame
     try:
         table = pacsv.read_csv(path, convert_options=convert)
     except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc) and "UTF-8" not in str(exc):
-            raise
-        raise DataValidationError(str(path), "is not UTF-8 text") from None
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise DataValidationError(str(path), "is not UTF-8 text") from None
+        if types is not None:
+            raise  # a cell the types cannot hold: the caller re-reads the text to name it
+        # Read as text, so the file itself is malformed: a ragged row, an unclosed quote.
+        text = " ".join(str(exc).split())[:200]
+        raise DataValidationError(str(path), f"cannot be read as a table: {text}") from None
     nan_text = any(
         pc.any(pc.is_nan(table.column(i))).as_py()
         for i, field in enumerate(table.schema)
@@ -241,6 +255,7 @@ def _value_table(
     header = _header(file, is_csv)
     if not header or header == [""]:
         raise DataValidationError(str(file), "the file is empty")
+    _unique_columns(file, header, fold_case=False)
     date_col = _date_column(file, header)
     texts = [c for c in header if c.strip().lower() in text_columns]
     values = [c for c in header if c != date_col and c not in texts]
@@ -675,6 +690,7 @@ def read_events(path: str | Path, *, date_format: str | None = None) -> pd.DataF
         If a date cell is empty (``event_date``) or not a date in the allowed form.
     """
     file, is_csv = _check_path(path, "--events")
+    _unique_columns(file, _header(file, is_csv), fold_case=True)  # names are matched lower-case
     frame = _read_csv(file, None)[0] if is_csv else _read_parquet(file)
     if frame.empty:
         raise DataValidationError(str(file), "the file has no rows")
