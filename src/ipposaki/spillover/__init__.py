@@ -1,7 +1,13 @@
 """New York -> Tokyo spillover: aligned data, rolling OLS, one-step-ahead forecasts, evaluation."""
 
-from ipposaki.spillover.data import SpilloverData, spillover_data
-from ipposaki.spillover.evaluate import SpilloverEvaluation, evaluate_spillover
+from ipposaki.spillover.data import SeriesClock, SpilloverData, series_clock, spillover_data
+from ipposaki.spillover.evaluate import (
+    ClarkWestTest,
+    SpilloverEvaluation,
+    clark_west,
+    evaluate_spillover,
+    r2_oos,
+)
 from ipposaki.spillover.forecast import (
     DEFAULT_DRIVERS,
     DEFAULT_TARGETS,
@@ -14,14 +20,19 @@ from ipposaki.spillover.model import RollingFit, newey_west, rolling_ols
 __all__ = [
     "DEFAULT_DRIVERS",
     "DEFAULT_TARGETS",
+    "ClarkWestTest",
     "RollingFit",
+    "SeriesClock",
     "SpilloverData",
     "SpilloverEvaluation",
     "SpilloverForecast",
+    "clark_west",
     "evaluate_spillover",
     "forecast_next",
     "newey_west",
     "next_target_session",
+    "r2_oos",
     "rolling_ols",
+    "series_clock",
     "spillover_data",
 ]

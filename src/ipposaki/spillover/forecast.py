@@ -2,8 +2,12 @@
 
 ``forecast_next(store, "2025-01-27")`` answers: given what New York did on its 2025-01-27 session,
 what will Tokyo do on its next session (2025-01-28)? It uses only data known at New York's close
-of the as-of session: source returns up to that session, and target returns of sessions that
-closed before it (the target session being forecast is blanked even if the store holds it).
+of the as-of session: source returns up to that session, values of series without an exchange
+known by then (``JPY=X``: the previous FX day's close; see :mod:`ipposaki.spillover.data`), and
+target returns of sessions that closed before it (the target session being forecast is blanked
+even if the store holds it). A driver with no value known then is left out with a
+:class:`~ipposaki.errors.DriverDroppedWarning`; with none left there is no forecast
+(:class:`ForecastUnavailableError`, an :class:`~ipposaki.errors.InputError` naming ``drivers``).
 """
 
 from __future__ import annotations
