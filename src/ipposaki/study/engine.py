@@ -703,6 +703,7 @@ def _study(
         params=params,
         groups=groups,
         rbar=rbars,
+        sar_est=arrays["sar_est"],  # kept for the stationary bootstrap (results.with_inference)
     )
 
 

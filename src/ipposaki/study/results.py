@@ -83,6 +83,9 @@ class EventStudyResult:
     _params: pd.DataFrame
     _excluded: pd.DataFrame
     parameters: StudyParameters
+    #: (pairs, L) standardised estimation-window residuals (NaN where a session was missing),
+    #: for the stationary bootstrap of :meth:`with_inference`; None when not kept.
+    _sar_est: np.ndarray | None = None
 
     # -- construction --------------------------------------------------------------------------
 
@@ -109,6 +112,7 @@ class EventStudyResult:
         params: StudyParameters,
         groups: list[str],
         rbar: dict[tuple[str, str], float] | None = None,
+        sar_est: np.ndarray | None = None,
     ) -> EventStudyResult:
         """Assemble the tidy frames from the engine's arrays (used by the engine only)."""
         n, w = ar.shape
@@ -226,6 +230,7 @@ class EventStudyResult:
             _params=params_frame,
             _excluded=excluded.reset_index(drop=True),
             parameters=params,
+            _sar_est=sar_est,
         )
 
     # -- tidy frames ---------------------------------------------------------------------------
