@@ -30,7 +30,7 @@ from ipposaki.spillover.data import observed_at, spillover_data
 from ipposaki.spillover.forecast import ForecastUnavailableError
 from ipposaki.store import Store
 
-START, END = "2024-06-03", "2025-02-28"
+START, END = "2024-06-03", "2025-06-30"
 
 
 def _days(symbol: str, start: str = START, end: str = END) -> pd.DatetimeIndex:
@@ -131,6 +131,28 @@ def test_fx_moves_across_a_japanese_holiday(tmp_path) -> None:
     # New York) is known at New York's 01-13 close, so it enters Tokyo 01-14.
     store = _store(tmp_path, [_jump("JPY=X", "2025-01-10"), _noise("^N225", 1)])
     assert _only_jump(_driver(store, "JPY=X", "2025-01-06", "2025-01-31")) == "2025-01-14"
+
+
+@pytest.mark.parametrize(
+    ("jump", "enters"),
+    [
+        ("2025-04-30", "2025-05-02"),
+        ("2025-05-01", "2025-05-07"),
+        ("2025-05-02", "2025-05-07"),
+        ("2025-05-05", "2025-05-07"),
+        ("2025-05-06", "2025-05-08"),
+    ],
+    ids=["wed-before", "thu-before", "fri-before", "golden-week-monday", "last-holiday"],
+)
+def test_fx_moves_across_golden_week(tmp_path, jump: str, enters: str) -> None:
+    # Tokyo is closed 05-03..05-06 (Golden Week); New York is open 05-01, 05-02, 05-05, 05-06.
+    # Tokyo 05-02 is aligned with New York's 05-01 close, Tokyo 05-07 with New York's 05-06.
+    # A JPY=X close (17:00 New York on D) is known from New York's next close on:
+    #   04-30's at the 05-01 close -> Tokyo 05-02;
+    #   05-01's, 05-02's and 05-05's by the 05-06 close -> Tokyo 05-07 (compounded);
+    #   05-06's at the 05-07 close -> Tokyo 05-08.
+    store = _store(tmp_path, [_jump("JPY=X", jump), _noise("^N225", 1)])
+    assert _only_jump(_driver(store, "JPY=X", "2025-04-21", "2025-05-16")) == enters
 
 
 def test_new_york_returns_compound_across_a_japanese_holiday(tmp_path) -> None:

@@ -187,3 +187,23 @@ def test_cli_evaluate_split_writes_split_csv(shared_store: Store, tmp_path) -> N
     split = pd.read_csv(out / "split.csv")
     assert list(split["target"]) == ["^N225"]
     assert "r2_oos_daytime" in split.columns
+
+
+def test_evaluation_drops_a_driver_that_ended_and_refuses_none(shared_store: Store) -> None:
+    from ipposaki.errors import DriverDroppedWarning, InputError
+
+    # DEXJPUS ends 2025-09-26; its last week is published Mon 09-29 (16:15 New York), so Tokyo
+    # 10-01 is the last session with a value. Over 2025-10-06..12-30 it has none.
+    kwargs = dict(targets=["^N225"], window=120)
+    with pytest.warns(DriverDroppedWarning, match=r"driver DEXJPUS left out .*2025-09-26"):
+        res = evaluate_spillover(
+            shared_store, "2025-10-06", "2025-12-30", drivers=["^SOX", "DEXJPUS"], **kwargs
+        )
+    assert res.manifest["drivers"] == ["^SOX"] and "DEXJPUS" in res.manifest["dropped"]
+    assert res.metrics["r2_oos"].notna().all()
+    with pytest.raises(InputError) as info:
+        evaluate_spillover(shared_store, "2025-10-06", "2025-12-30", drivers=["DEXJPUS"], **kwargs)
+    assert info.value.argument == "drivers"
+    # A weekly series leaves most sessions without a value; the error says so.
+    with pytest.raises(InputError, match=r"DEXJPUS has a value known before only \d+ of the"):
+        evaluate_spillover(shared_store, "2025-01-06", "2025-02-14", drivers=["DEXJPUS"], **kwargs)

@@ -444,8 +444,16 @@ def evaluate_spillover(
         yy, ff, mm = y[i, ok], forecast[i, ok], mean_fc[i, ok]
         n = len(yy)
         if n < 10:
+            have = data.x.loc[in_range, drivers].notna().sum()
+            hint = "check --start"
+            if len(have) and have.min() < in_range.sum() / 2:
+                worst = str(have.idxmin())
+                hint += (
+                    f"; {worst} has a value known before only {int(have.min())} of the "
+                    f"{int(in_range.sum())} sessions"
+                )
             raise InputError(
-                "history", f"{n} evaluable sessions for {col}", "at least 10 (check --start)"
+                "history", f"{n} evaluable sessions for {col}", f"at least 10 ({hint})"
             )
         e_model, e_zero, e_mean = yy - ff, yy, yy - mm
         nonzero = yy != 0
