@@ -155,6 +155,27 @@ def test_fx_moves_across_golden_week(tmp_path, jump: str, enters: str) -> None:
     assert _only_jump(_driver(store, "JPY=X", "2025-04-21", "2025-05-16")) == enters
 
 
+@pytest.mark.parametrize(
+    ("jump", "enters"),
+    [("2024-11-26", "2024-11-28"), ("2024-11-27", "2024-12-02"), ("2024-11-28", "2024-12-02")],
+    ids=["tue-before", "wed-before", "thanksgiving"],
+)
+def test_fx_moves_across_thanksgiving_and_a_half_day(tmp_path, jump: str, enters: str) -> None:
+    # The NYSE is closed on Thanksgiving (11-28) and closes at 13:00 on 11-29. Tokyo 11-28 and
+    # 11-29 are both aligned with New York's 11-27 close (so 11-29's driver is 0), Tokyo 12-02
+    # with the 11-29 half-day close. JPY=X's 11-27 and 11-28 closes (17:00 New York) are known
+    # at that 13:00 close; its 11-29 close is not, it enters Tokyo 12-03.
+    store = _store(tmp_path, [_jump("JPY=X", jump), _noise("^N225", 1)])
+    x = _driver(store, "JPY=X", "2024-11-18", "2024-12-10")
+    assert _only_jump(x) == enters
+    assert x.loc["2024-11-29"] == 0.0
+
+
+def test_fx_close_on_a_half_day_waits_for_the_next_close(tmp_path) -> None:
+    store = _store(tmp_path, [_jump("JPY=X", "2024-11-29"), _noise("^N225", 1)])
+    assert _only_jump(_driver(store, "JPY=X", "2024-11-18", "2024-12-10")) == "2024-12-03"
+
+
 def test_new_york_returns_compound_across_a_japanese_holiday(tmp_path) -> None:
     # ^SOX rises 10% on 01-10 and 10% on 01-13; Tokyo 01-14 gets both: 1.1 * 1.1 - 1 = 0.21.
     days = _days("^SOX")
