@@ -90,6 +90,13 @@ def study(
             "statistics; docs/conventions.md)."
         ),
     ] = "ipposaki",
+    measure: Annotated[
+        str,
+        typer.Option(
+            help="return (default), volume (abnormal ln(1 + shares traded); needs --prices with "
+            "a volume column) or volatility (AR^2/s^2 - 1); docs/measures.md."
+        ),
+    ] = "return",
 ) -> None:
     """Run an event study from files, or from a SPEC on the store.
 
@@ -111,6 +118,7 @@ def study(
     from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS
     from ipposaki.study.io import (
         ExchangeStudies,
+        price_volumes,
         read_events,
         read_factors,
         read_partitioned,
@@ -121,6 +129,21 @@ def study(
 
     if convention not in CONVENTIONS:  # before any data is read
         raise InputError("--convention", convention, f"one of {', '.join(CONVENTIONS)}")
+    from ipposaki.study.measures import MEASURES
+
+    if measure not in MEASURES:
+        raise InputError("--measure", measure, f"one of {', '.join(MEASURES)}")
+    if measure != "return" and (spec is not None or event is not None):
+        raise InputError(
+            "--measure", measure, "return with a SPEC or --event (other measures: --prices FILE)"
+        )
+    if measure == "volume" and prices is None:
+        raise InputError(
+            "--measure",
+            measure,
+            "return or volatility without --prices (volume is read from a "
+            "--prices file's volume column)",
+        )
     check_date_format(date_format)
     runner = chunk_runner(backend, scheduler, progress=output.shows_progress())
     if event is not None:
@@ -197,6 +220,7 @@ def study(
         check_exchange(exchange)
     # Every input is read and validated before anything runs or is written.
     tables: dict[str, pd.DataFrame | PartitionedPrices]
+    volumes: dict[str, pd.DataFrame] = {}
     if returns is not None:
         tables = {
             exchange or "": read_returns(
@@ -211,6 +235,8 @@ def study(
             prices, exchange=exchange, log=log_returns, date_format=date_format
         )
         tables = {mic: panel.returns for mic, panel in panels.items()}
+        if measure == "volume":
+            volumes = price_volumes(panels, prices)
     event_table = read_events(events, date_format=date_format)
     factor_table = (
         read_factors(factors, date_format=date_format, log=log_returns)
@@ -241,6 +267,8 @@ def study(
                 exchange=mic or None,
                 backend=runner,
                 convention=convention,  # type: ignore[arg-type]
+                measure=measure,  # type: ignore[arg-type]
+                volume=volumes.get(mic),
             )
     if len(tables) == 1:  # one exchange (or a returns file): the tables go into OUT
         res = next(iter(results.values()))

@@ -13,6 +13,8 @@ Rules, stated once:
   as-traded close, and exist only where opens exist. For split- and dividend-adjusted sources
   (all US symbols in the shared data) opens and closes are adjusted alike, so the two multiply to
   the close-to-close return.
+* **Volume** is shares traded, as stored, on the same sessions; a session without a volume is
+  missing (NaN), and a volume of zero is kept as zero. It is never converted.
 * Currency conversion divides (or multiplies) each price by the FX rate of the same session
   label; a session without a rate gives a missing converted price.
 """
@@ -94,6 +96,7 @@ class ReturnsPanel:
     _basis: pd.Series = field(repr=False)
     currency: str | None = None
     data_hash: str = ""
+    _volume: np.ndarray | None = field(default=None, repr=False)  # with the seed session first
 
     @property
     def returns(self) -> pd.DataFrame:
@@ -131,6 +134,21 @@ class ReturnsPanel:
     def intraday(self) -> pd.DataFrame:
         """Close over the same session's open, minus one (or its log); NaN without opens."""
         return self._intraday.copy(deep=False)
+
+    @cached_property
+    def _volume_frame(self) -> pd.DataFrame:
+        if self._volume is None:
+            return self._frame(np.full((len(self._returns) + 1, self._returns.shape[1]), np.nan))
+        return self._frame(self._volume)
+
+    @property
+    def volume(self) -> pd.DataFrame:
+        """Shares traded, sessions × symbols; NaN where the data have no volume.
+
+        A zero is a session without trades and stays zero. Volume is never converted to
+        another currency (it is a count of shares).
+        """
+        return self._volume_frame.copy(deep=False)
 
     @property
     def prices(self) -> pd.DataFrame:
@@ -256,13 +274,17 @@ def build_panel(
     arrays = store.panel_arrays(symbols, grid)
     has_adj = arrays.has_adj
     shape = (len(grid), len(symbols))
-    basis_px, close, opn = (arrays.scatter(c, shape) for c in ("px", "close", "open"))
+    basis_px, close, opn, volume = (
+        arrays.scatter(c, shape) for c in ("px", "close", "open", "volume")
+    )
     del arrays
     if currency is not None:
         basis_px, close, opn = _convert(
             store, inst, symbols, grid, (basis_px, close, opn), currency, fx_symbol
         )
-    return _assemble(exchange, kind, grid, drop, symbols, basis_px, close, opn, has_adj, currency)
+    return _assemble(
+        exchange, kind, grid, drop, symbols, basis_px, close, opn, has_adj, currency, volume
+    )
 
 
 def panel_from_rows(
@@ -285,7 +307,7 @@ def panel_from_rows(
     rows : pandas.DataFrame
         Canonical price rows (see :func:`ipposaki.sources.read_price_file`), validated, one per
         (symbol, session): columns ``symbol``, ``session``, ``close``, ``adj_close`` and
-        optionally ``open``.
+        optionally ``open`` and ``volume``.
     exchange : str
         ISO MIC whose sessions form the rows.
     symbols : list of str, optional
@@ -337,7 +359,9 @@ def panel_from_rows(
     close, opn, adj = matrix("close"), matrix("open"), matrix("adj_close")
     has_adj = ~np.isnan(adj).all(axis=0)
     basis_px = np.where(has_adj[None, :], adj, close)
-    return _assemble(exchange, kind, grid, drop, symbols, basis_px, close, opn, has_adj, None)
+    return _assemble(
+        exchange, kind, grid, drop, symbols, basis_px, close, opn, has_adj, None, matrix("volume")
+    )
 
 
 def _session_grid(
@@ -368,6 +392,7 @@ def _assemble(
     opn: np.ndarray,
     has_adj: np.ndarray,
     currency: str | None,
+    volume: np.ndarray | None = None,
 ) -> ReturnsPanel:
     """The panel from (seeded grid x symbols) price matrices: returns, basis and hash."""
     ret = returns_from_prices(basis_px, kind)
@@ -388,6 +413,7 @@ def _assemble(
         _basis=pd.Series(np.where(has_adj, "adj_close", "close"), index=cols, name="basis"),
         currency=currency,
         data_hash=_hash_arrays(grid_days, basis_px, opn, np.asarray(symbols, dtype="U")),
+        _volume=volume,
     )
 
 

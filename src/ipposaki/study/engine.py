@@ -21,6 +21,17 @@ from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.correlation import window_rbar
 from ipposaki.study.estudy2 import ESTUDY2_TESTS, IPPOSAKI_NAMES, estudy2_statistics
 from ipposaki.study.events import EventPlan, Roll, plan_events
+from ipposaki.study.measures import (
+    UNIVERSE_VOLUME,
+    VOLUME_MISSING_POLICY,
+    Measure,
+    MeasureParameters,
+    MeasureResult,
+    abnormal_volatility,
+    check_measure,
+    log_volume,
+    measure_tests,
+)
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.statistics import (
@@ -123,6 +134,8 @@ def run_study(
     exchange: str | None = None,
     backend: ChunkRunner | None = None,
     convention: Convention = "ipposaki",
+    measure: Measure = "return",
+    volume: pd.DataFrame | None = None,
 ) -> EventStudyResult:
     """Run an event study on a returns panel.
 
@@ -169,6 +182,15 @@ def run_study(
         and CAR window. ``"estudy2"``: the twelve daily statistics exactly as the R package
         estudy2 prints them (:mod:`ipposaki.study.estudy2`; single event days only, no CAR
         window tests); every difference is listed in ``docs/conventions.md``.
+    measure : {"return", "volume", "volatility"}, default "return"
+        What is studied (:mod:`ipposaki.study.measures`, ``docs/measures.md``): abnormal
+        returns; abnormal log volume ``ln(1 + V)`` (from ``volume``; with the market model and no
+        ``market``, regressed on the mean ``ln(1 + V)`` of every symbol of ``volume``); or
+        abnormal volatility ``AR^2 / s^2 - 1`` from the return model (a window averages its
+        days). Only the tests that apply to the measure are run.
+    volume : pandas.DataFrame, optional
+        Sessions x symbols shares traded, for ``measure="volume"``; aligned on the sessions and
+        symbols of ``returns`` (what it lacks is missing).
 
     Returns
     -------
@@ -178,10 +200,12 @@ def run_study(
     Raises
     ------
     InputError
-        For a bad window, model, option or events table.
+        For a bad window, model, measure, option or events table.
     """
     if model not in MODELS:
         raise InputError("model", model, f"one of {', '.join(MODELS)}")
+    measure = check_measure(measure)
+    _check_measure_options(measure, model, thin_trading, convention, min_estimation_obs, volume)
     if convention not in CONVENTIONS:
         raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
     if convention == "estudy2" and model != "market":
@@ -220,14 +244,22 @@ def run_study(
             raise InputError("returns", "an index out of order", "sorted, unique sessions")
         index, columns = pd.DatetimeIndex(returns.index), returns.columns
     needs_market = model in ("market", "market-adjusted")
+    universe = measure == "volume" and needs_market and market is None
+    if universe:  # the market volume series: the mean ln(1 + V) of the table's symbols
+        market, columns = UNIVERSE_VOLUME, columns.append(pd.Index([UNIVERSE_VOLUME]))
     plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
     if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
         _refuse_overlap(plan.pairs)
     matrix: np.ndarray | PartitionedPrices
-    if source is None:
+    if measure == "volume":
+        assert volume is not None  # checked above
+        symbols = columns[:-1] if universe else columns
+        matrix = log_volume(volume, index, pd.Index(symbols), universe)
+        data_hash = _data_hash(matrix, columns, index)
+    elif source is None:
         assert isinstance(returns, pd.DataFrame)  # the other branch
         matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
-        data_hash = _data_hash(matrix, returns)
+        data_hash = _data_hash(matrix, returns.columns, index)
     else:
         matrix, data_hash = source, source.fingerprint
     factor_matrix: np.ndarray | None = None
@@ -236,7 +268,7 @@ def run_study(
         aligned = factors.reindex(index)
         factor_matrix = aligned.to_numpy(dtype=np.float64)
         factor_names = tuple(str(c) for c in aligned.columns)
-    params = StudyParameters(
+    params = (StudyParameters if measure == "return" else MeasureParameters)(
         model=model,
         market=market,
         estimation_window=str(est),
@@ -247,12 +279,53 @@ def run_study(
         roll=roll,
         log_returns=log_returns,
         factors=factor_names,
-        missing_policy=MISSING_POLICY,
+        missing_policy=VOLUME_MISSING_POLICY if measure == "volume" else MISSING_POLICY,
         data_source=data_source,
         data_hash=data_hash,
         convention=convention,
+        **({} if measure == "return" else {"measure": measure}),
     )
     return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
+
+
+def _check_measure_options(
+    measure: Measure,
+    model: str,
+    thin_trading: str,
+    convention: str,
+    min_estimation_obs: int,
+    volume: pd.DataFrame | None,
+) -> None:
+    """Refuse the options a measure cannot use, naming the argument."""
+    if measure == "return":
+        if volume is not None:
+            raise InputError("volume", "a table", "None unless measure='volume'")
+        return
+    if convention != "ipposaki":
+        raise InputError(
+            "convention", convention, f"'ipposaki' with measure={measure!r} (estudy2 is returns)"
+        )
+    if min_estimation_obs < 1:
+        raise InputError(
+            "min_estimation_obs", min_estimation_obs, f"an integer >= 1 with measure={measure!r}"
+        )
+    if measure == "volatility":
+        if volume is not None:
+            raise InputError("volume", "a table", "None unless measure='volume'")
+        return
+    if model == "factor":
+        raise InputError(
+            "model",
+            model,
+            "one of market, market-adjusted, constant-mean, raw with measure='volume' "
+            "(factors are returns)",
+        )
+    if thin_trading != "none":
+        raise InputError("thin_trading", thin_trading, "'none' with measure='volume'")
+    if volume is None:
+        raise InputError(
+            "volume", None, "a sessions x symbols table of shares traded for measure='volume'"
+        )
 
 
 def _refuse_overlap(pairs: pd.DataFrame) -> None:
@@ -275,11 +348,11 @@ def _refuse_overlap(pairs: pd.DataFrame) -> None:
         )
 
 
-def _data_hash(matrix: np.ndarray, returns: pd.DataFrame) -> str:
+def _data_hash(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(matrix.data)
-    digest.update("|".join(map(str, returns.columns)).encode())
-    digest.update(returns.index.values.astype("datetime64[D]").tobytes())
+    digest.update("|".join(map(str, columns)).encode())
+    digest.update(index.values.astype("datetime64[D]").tobytes())
     return digest.hexdigest()
 
 
@@ -419,9 +492,11 @@ def _chunk(
 
     # Pairs the fit cannot serve are excluded with their reason.
     reason = np.full(len(pairs), "", dtype=object)
+    measure = getattr(params, "measure", "return")
+    noun = "volumes" if measure == "volume" else "returns"
     few = fit.nobs < params.min_estimation_obs
     reason[few] = [
-        f"estimation window has {k} valid returns, fewer than min_estimation_obs="
+        f"estimation window has {k} valid {noun}, fewer than min_estimation_obs="
         f"{params.min_estimation_obs}"
         for k in fit.nobs[few]
     ]
@@ -457,12 +532,26 @@ def _chunk(
     with np.errstate(invalid="ignore", divide="ignore"):
         gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
         gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
-    s2, frac_pos, n_est = pair_stats_est(fit.resid)
+    car_se = np.sqrt(car_var)
+    bhar = np.where(have, gross - gross_n, np.nan)
+    tested_est = fit.resid  # what the battery's estimation-window series is
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
+    if measure != "return":
+        bhar = np.full_like(bhar, np.nan)  # compounding is for returns
+    if measure == "volatility":  # AV = AR^2 / s^2 - 1; windows average their days
+        av = abnormal_volatility(fit.resid, ar, fit.sigma2, valid_ev, weights)
+        tested_est, ar, sar = av["av_est"], av["av"], av["sar"]
+        car = np.where(have, av["car"], np.nan)
+        car_se = np.where(have, av["car_se"], np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar_est = (tested_est / av["sd"][:, None]).astype(np.float32)
+    s2, frac_pos, n_est = pair_stats_est(tested_est)
     kept = member * keep[None, :].astype(float)
     # Session positions on the whole grid (a sliced block shifts pos0, not cal0).
     sums = time_sums(
         kept,
-        fit.resid,
+        tested_est,
         ar,
         np.where(valid_est, m_est, np.nan),
         m_ev,
@@ -471,8 +560,6 @@ def _chunk(
         origin=corr_origin,
         span=corr_span,
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
     estudy2 = params.convention == "estudy2"
     return Chunk(
         keep=keep,
@@ -487,8 +574,8 @@ def _chunk(
         ar=ar,
         sar=sar,
         car=car,
-        car_se=np.sqrt(car_var),
-        bhar=np.where(have, gross - gross_n, np.nan),
+        car_se=car_se,
+        bhar=bhar,
         days=days,
         s2=s2,
         frac_pos=frac_pos,
@@ -681,9 +768,16 @@ def _study(
         else:
             for_grank = np.isin(names_g, [str(w) for w in cars])  # GRANK is for CARs
             tests.extend(
-                run_battery(stats_g, total, window_days[first], names_g, group, rbar, for_grank)
+                measure_tests(
+                    run_battery(
+                        stats_g, total, window_days[first], names_g, group, rbar, for_grank
+                    ),
+                    getattr(params, "measure", "return"),
+                    dict(zip(names_g, lengths.tolist(), strict=True)),
+                )
             )
-    return EventStudyResult.build(
+    result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
+    return result_class.build(
         pairs=kept_pairs,
         index=index,
         rel=rel,

@@ -587,6 +587,34 @@ def read_price_panels(
     return panels
 
 
+def price_volumes(panels: dict[str, ReturnsPanel], path: str | Path) -> dict[str, pd.DataFrame]:
+    """Shares traded of each panel read from a price file, for ``--measure volume``.
+
+    Parameters
+    ----------
+    panels : dict[str, ReturnsPanel]
+        The panels of :func:`read_price_panels`.
+    path : str or pathlib.Path
+        The price file they were read from (named in the error).
+
+    Returns
+    -------
+    dict[str, pandas.DataFrame]
+        Sessions x symbols volume per exchange (NaN where a row has none; a zero stays zero).
+
+    Raises
+    ------
+    InputError
+        Naming ``--measure`` when the file holds no volume (no volume column, or an empty one).
+    """
+    volumes = {mic: panel.volume for mic, panel in panels.items()}
+    if all(frame.isna().all(axis=None) for frame in volumes.values()):
+        raise InputError(
+            "--measure", "volume", f"a --prices file with a volume column ({path} has no volume)"
+        )
+    return volumes
+
+
 def read_prices_as_returns(
     path: str | Path,
     log: bool = False,

@@ -1,0 +1,311 @@
+"""What an event study measures: abnormal returns, abnormal log volume or abnormal volatility.
+
+``measure="return"``
+    The returns themselves; nothing here changes them.
+``measure="volume"``
+    The series is ``ln(1 + V_t)`` with ``V_t`` the shares traded (a session with no trades is
+    ``ln 1 = 0``, a valid value; a session without a volume is missing and follows the missing-
+    data policy). The normal-return models apply to it unchanged: ``constant-mean`` gives the
+    mean-adjusted abnormal log volume of Campbell and Wasley (1996), ``ln(1 + V_t)`` minus its
+    estimation-window mean; ``market`` regresses it on a market volume series, a given symbol's
+    ``ln(1 + V)`` or, by default, :data:`UNIVERSE_VOLUME`, the mean ``ln(1 + V)`` of every
+    symbol of the table on each session. A window *sums* the abnormal log volumes (cumulative
+    abnormal log volume), like a CAR.
+``measure="volatility"``
+    Abnormal volatility ``AV_t = AR_t^2 / s^2 - 1``, where ``AR_t`` and ``s`` (the estimation
+    residual standard deviation, with the model's degrees of freedom: ``T - 2`` for the market
+    model) come from the chosen return model. A window *averages* its days' AVs (the mean AV),
+    so a value reads the same on any window length. The estimation window's AVs
+    (``e_t^2 / s^2 - 1``) feed the rank and sign tests.
+
+:data:`TESTS` says which tests of the battery are run for each measure (``docs/measures.md``
+gives the reasons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.errors import InputError
+from ipposaki.study.results import EventStudyResult, StudyParameters
+from ipposaki.study.statistics import NULLS, TEST_NAMES, TestResult
+
+__all__ = [
+    "DESCRIPTIONS",
+    "MEASURES",
+    "TESTS",
+    "UNIVERSE_VOLUME",
+    "VOLUME_MISSING_POLICY",
+    "Measure",
+    "MeasureParameters",
+    "MeasureResult",
+    "abnormal_volatility",
+    "check_measure",
+    "log_volume",
+    "measure_tests",
+]
+
+Measure = Literal["return", "volume", "volatility"]
+MEASURES: tuple[str, ...] = ("return", "volume", "volatility")
+
+#: The market volume series of ``model="market"`` with ``measure="volume"`` when no market
+#: symbol is given: the mean ``ln(1 + V)`` over the table's symbols on each session.
+UNIVERSE_VOLUME = "universe mean ln(1+V)"
+
+#: The missing-data policy of ``measure="volume"`` (the others keep the engine's).
+VOLUME_MISSING_POLICY = (
+    "missing volumes inside a window are dropped and counted, never filled with zero (a session "
+    "with no shares traded is ln(1 + 0) = 0, a valid value), and the window is never shifted; "
+    "pairs with too few estimation volumes or windows outside the data are excluded and listed "
+    "with their reason"
+)
+
+#: One line per measure, for the summary.
+DESCRIPTIONS: dict[str, str] = {
+    "return": "abnormal returns",
+    "volume": (
+        "abnormal log volume: ln(1 + shares traded) minus its normal level; ar is the "
+        "abnormal log volume and a window's car (and CAAR) its sum over the window's days"
+    ),
+    "volatility": (
+        "abnormal volatility AV = AR^2 / s^2 - 1 (AR and s from the return model); ar is the "
+        "day's AV and a window's car (and CAAR) the mean AV over the window's days"
+    ),
+}
+
+#: The tests run for each measure (the others do not apply; docs/measures.md says why).
+TESTS: dict[str, tuple[str, ...]] = {
+    "return": TEST_NAMES,
+    "volume": TEST_NAMES,
+    "volatility": (
+        "t_cross_section",
+        "generalized_sign",
+        "corrado_rank",
+        "modified_rank",
+        "corrado_sign",
+    ),
+}
+#: Tests of a measure that apply to single event days only.
+_SINGLE_DAY: dict[str, frozenset[str]] = {"volatility": frozenset({"generalized_sign"})}
+
+_VOLATILITY_NULLS: dict[str, str] = {
+    "t_cross_section": (
+        "the mean abnormal volatility (AV = AR^2/s^2 - 1, averaged over the window's days) is "
+        "zero (AVs independent across pairs)"
+    ),
+    "generalized_sign": (
+        "the share of positive AVs equals the share of positive estimation-window AVs"
+    ),
+    "corrado_rank": (
+        "event-window AVs rank like estimation-window AVs (the event's |AR| no larger than usual)"
+    ),
+    "modified_rank": (
+        "event-window AVs rank like estimation-window AVs (standardised ranks average 1/2)"
+    ),
+    "corrado_sign": "event-window AVs fall above the pair's median AV as often as below it",
+}
+
+
+@dataclass(frozen=True)
+class MeasureParameters(StudyParameters):
+    """:class:`~ipposaki.study.results.StudyParameters` with the measure studied."""
+
+    measure: str = "return"
+
+
+@dataclass(frozen=True, eq=False)
+class MeasureResult(EventStudyResult):
+    """An event study of abnormal volume or volatility: the measure is said everywhere.
+
+    The frames are those of :class:`~ipposaki.study.results.EventStudyResult`; the summary's
+    second line names the measure and what ``ar``, ``car`` and ``CAAR`` hold, ``tests`` gains a
+    ``measure`` column and the manifest's parameters hold ``measure``.
+    """
+
+    @property
+    def measure(self) -> str:
+        """``"volume"`` or ``"volatility"``."""
+        return str(getattr(self.parameters, "measure", "return"))
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """Every test, as :attr:`EventStudyResult.tests`, with a last column ``measure``."""
+        frame = super().tests
+        frame["measure"] = self.measure
+        return frame
+
+    @property
+    def summary(self) -> str:
+        """The summary of :attr:`EventStudyResult.summary` with the measure on its 2nd line."""
+        lines = super().summary.split("\n")
+        lines.insert(1, f"Measure: {self.measure}, {DESCRIPTIONS[self.measure]}.")
+        return "\n".join(lines)
+
+    def _summary_table(self) -> pd.DataFrame:
+        table = super()._summary_table()
+        if self.measure != "volatility" or table.empty:
+            return table
+        # BMP and Kolari-Pynnönen do not apply to AV; the cross-sectional t does.
+        p_t = {(t.group, t.window): t.p_value for t in self._tests if t.test == "t_cross_section"}
+        table = table.drop(columns=["p BMP", "p KP"], errors="ignore")
+        at = (
+            list(table.columns).index("p rank") if "p rank" in table.columns else len(table.columns)
+        )
+        table.insert(
+            at,
+            "p t",
+            [p_t.get((g, w), np.nan) for g, w in zip(table["group"], table["window"], strict=True)],
+        )
+        return table
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("EventStudyResult(", f"MeasureResult({self.measure}, ")
+
+
+def check_measure(measure: object) -> Measure:
+    """Return ``measure`` if it is one of :data:`MEASURES`.
+
+    Raises
+    ------
+    InputError
+        Naming ``measure`` otherwise.
+    """
+    if measure not in MEASURES:
+        raise InputError("measure", measure, f"one of {', '.join(MEASURES)}")
+    return measure  # type: ignore[return-value]
+
+
+def log_volume(
+    volume: pd.DataFrame, index: pd.DatetimeIndex, columns: pd.Index, universe: bool
+) -> np.ndarray:
+    """``ln(1 + V)`` as a (symbols, sessions) matrix on the study's grid.
+
+    Parameters
+    ----------
+    volume : pandas.DataFrame
+        Sessions x symbols shares traded (NaN where missing).
+    index, columns : pandas.DatetimeIndex, pandas.Index
+        The study's sessions and symbols; ``volume`` is aligned on them (a session or symbol it
+        lacks is missing).
+    universe : bool
+        Whether to add one last row, :data:`UNIVERSE_VOLUME`: the mean over symbols on each
+        session of the ``ln(1 + V)`` present.
+
+    Returns
+    -------
+    numpy.ndarray
+        (symbols, sessions), or (symbols + 1, sessions) with ``universe``.
+
+    Raises
+    ------
+    InputError
+        If ``volume`` is not a table of non-negative numbers sharing a symbol with the study.
+    """
+    if not isinstance(volume, pd.DataFrame):
+        raise InputError("volume", type(volume).__name__, "a sessions x symbols DataFrame")
+    if not isinstance(volume.index, pd.DatetimeIndex):
+        volume = volume.set_axis(pd.DatetimeIndex(volume.index), axis=0)
+    if not columns.isin(volume.columns).any():
+        raise InputError(
+            "volume", "a table with none of the returns' symbols", "the same symbols as columns"
+        )
+    aligned = volume.reindex(index=index, columns=columns)
+    try:
+        values = aligned.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise InputError("volume", "a non-numeric cell", "numbers of shares traded") from None
+    bad = ~np.isnan(values) & ~(values >= 0) | np.isinf(values)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputError(
+            "volume",
+            f"{values[r, c]} ({columns[c]}, {index[r].date()})",
+            "a non-negative, finite number of shares",
+        )
+    out = np.log1p(values.T)
+    if universe:
+        present = ~np.isnan(out)
+        count = present.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, np.where(present, out, 0.0).sum(axis=0) / count, np.nan)
+        out = np.vstack([out, mean[None, :]])
+    return np.ascontiguousarray(out)
+
+
+def abnormal_volatility(
+    resid: np.ndarray, ar: np.ndarray, sigma2: np.ndarray, valid_ev: np.ndarray, weights: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Abnormal volatility from the return model's residuals, and what the battery needs.
+
+    Parameters
+    ----------
+    resid : numpy.ndarray
+        (N, L) estimation-window residuals (NaN where missing).
+    ar : numpy.ndarray
+        (N, W) event-window abnormal returns (NaN where missing).
+    sigma2 : numpy.ndarray
+        (N,) the model's residual variance ``s^2``.
+    valid_ev : numpy.ndarray
+        (N, W) bool, the event days with an AR.
+    weights : numpy.ndarray
+        (W, K) 0/1, the days of each of the K windows.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``av_est`` (N, L) and ``av`` (N, W): ``e^2 / s^2 - 1`` and ``AR^2 / s^2 - 1``;
+        ``car`` (N, K): the mean AV over each window's valid days (NaN without one);
+        ``sd`` (N,): the estimation-window standard deviation of AV (ddof 1); ``car_se``
+        (N, K): ``sd / sqrt(days)``, the standard error of a mean of independent days; ``sar``
+        (N, W): AV over ``sd``.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        av_est = resid**2 / sigma2[:, None] - 1.0
+        av = ar**2 / sigma2[:, None] - 1.0
+        days = valid_ev.astype(np.float64) @ weights
+        car = np.where(days > 0, np.where(valid_ev, av, 0.0) @ weights / days, np.nan)
+        n_est = np.sum(~np.isnan(av_est), axis=1)
+        mean = np.nansum(av_est, axis=1) / n_est
+        sd = np.sqrt(np.nansum((av_est - mean[:, None]) ** 2, axis=1) / (n_est - 1))
+        car_se = sd[:, None] / np.sqrt(days)
+        sar = av / sd[:, None]
+    return {"av_est": av_est, "av": av, "car": car, "sd": sd, "car_se": car_se, "sar": sar}
+
+
+def measure_tests(
+    tests: list[TestResult], measure: Measure, window_lengths: dict[str, int]
+) -> list[TestResult]:
+    """Keep the tests that apply to ``measure`` and state their null for it.
+
+    Parameters
+    ----------
+    tests : list of TestResult
+        The battery's results.
+    measure : {"return", "volume", "volatility"}
+        The measure studied.
+    window_lengths : dict
+        Days of each window label.
+
+    Returns
+    -------
+    list of TestResult
+        The applicable tests; for volume and volatility each ``null`` names the measure.
+    """
+    if measure == "return":
+        return tests
+    keep = set(TESTS[measure])
+    single = _SINGLE_DAY.get(measure, frozenset())
+    out = []
+    for t in tests:
+        if t.test not in keep or (t.test in single and window_lengths.get(t.window, 1) > 1):
+            continue
+        if measure == "volatility":
+            null = _VOLATILITY_NULLS[t.test]
+        else:
+            null = f"abnormal log volume (CAR: its sum over the window): {NULLS[t.test]}"
+        out.append(replace(t, null=null))
+    return out
