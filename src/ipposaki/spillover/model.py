@@ -102,8 +102,13 @@ def rolling_ols(y: np.ndarray, x: np.ndarray, window: int | None, min_obs: int) 
     beta = np.full((k, t, p), np.nan)
     inv = np.full((k, t, p, p), np.nan)
     if ok.any():
-        det = np.linalg.det(sxx[ok])
-        good = np.abs(det) > 0
+        # Collinear regressors (two identical series) leave X'X singular up to rounding, so
+        # its determinant need not be exactly 0: judge the scale-free X'X / sqrt(d_i d_j).
+        sub = sxx[ok]
+        scale = np.sqrt(np.einsum("npp->np", sub))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            det = np.linalg.det(sub / (scale[:, :, None] * scale[:, None, :]))
+        good = np.isfinite(det) & (det > 1e-12)
         idx = tuple(a[good] for a in np.nonzero(ok))
         inv[idx] = np.linalg.inv(sxx[idx])
         beta[idx] = np.einsum("npq,nq->np", inv[idx], sxy[idx])
