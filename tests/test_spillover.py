@@ -58,6 +58,19 @@ def test_expanding_window() -> None:
     np.testing.assert_allclose(fit.beta[0, 100], beta, rtol=1e-9, atol=1e-12)
 
 
+def test_collinear_drivers_give_no_fit() -> None:
+    # Two identical drivers: X'X is singular, though rounding may leave its determinant non-zero.
+    y, x = _design(6, t=120)
+    for twin in (x[:, 1], 3.0 * x[:, 1]):
+        fit = rolling_ols(y[None], np.column_stack([x, twin])[None], 60, 30)
+        assert np.isnan(fit.beta[0, 60:]).all()
+    # Drivers that are nearly but not exactly collinear still fit.
+    rng = np.random.default_rng(6)
+    near = x[:, 1] + rng.normal(0, 1e-4, len(y))
+    fit = rolling_ols(y[None], np.column_stack([x, near])[None], 60, 30)
+    assert np.isfinite(fit.beta[0, 60:]).all()
+
+
 def test_newey_west_matches_statsmodels() -> None:
     y, x = _design(4, t=300)
     res = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": 5, "use_correction": False})
