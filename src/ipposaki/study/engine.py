@@ -527,18 +527,18 @@ def _chunk(
     have = inside & (days > 0)
     car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
     car_var = np.where(have, fit.car_var_windows(design_ev, valid_ev, weights), np.nan)
-    ret_s = np.expm1(y_ev) if params.log_returns else y_ev
-    norm_s = np.expm1(normal) if params.log_returns else normal
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
-        gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
     car_se = np.sqrt(car_var)
-    bhar = np.where(have, gross - gross_n, np.nan)
+    bhar = np.full(car.shape, np.nan)  # compounding is for returns only
+    if measure == "return":
+        ret_s = np.expm1(y_ev) if params.log_returns else y_ev
+        norm_s = np.expm1(normal) if params.log_returns else normal
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
+            gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
+        bhar = np.where(have, gross - gross_n, np.nan)
     tested_est = fit.resid  # what the battery's estimation-window series is
     with np.errstate(invalid="ignore", divide="ignore"):
         sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
-    if measure != "return":
-        bhar = np.full_like(bhar, np.nan)  # compounding is for returns
     if measure == "volatility":  # AV = AR^2 / s^2 - 1; windows average their days
         av = abnormal_volatility(fit.resid, ar, fit.sigma2, valid_ev, weights)
         tested_est, ar, sar = av["av_est"], av["av"], av["sar"]
