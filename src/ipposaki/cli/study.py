@@ -90,6 +90,28 @@ def study(
             "statistics; docs/conventions.md)."
         ),
     ] = "ipposaki",
+    adjust: Annotated[
+        str,
+        typer.Option(
+            help="Multiple-testing adjustment of the p-values: none, holm or bh "
+            "(Benjamini-Hochberg); p_value_adj in tests.csv; docs/inference.md."
+        ),
+    ] = "none",
+    adjust_across: Annotated[
+        str,
+        typer.Option(help="Families for --adjust: windows (each test's windows x groups) or all."),
+    ] = "windows",
+    bootstrap: Annotated[
+        str,
+        typer.Option(
+            help="Bootstrap CAAR intervals and p-values: none, wild (cross-section of CARs) or "
+            "stationary (each pair's estimation residuals; single-firm studies)."
+        ),
+    ] = "none",
+    draws: Annotated[int, typer.Option(help="Bootstrap draws, 99 to 1000000.")] = 999,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the bootstrap draws (default: fresh, recorded).")
+    ] = None,
     measure: Annotated[
         str,
         typer.Option(
@@ -145,6 +167,7 @@ def study(
             "--prices file's volume column)",
         )
     check_date_format(date_format)
+    inference = _inference_options(adjust, adjust_across, bootstrap, draws, seed)
     runner = chunk_runner(backend, scheduler, progress=output.shows_progress())
     if event is not None:
         from ipposaki.events import load_catalog
@@ -194,6 +217,9 @@ def study(
             spec_obj = load_spec(spec)
         with output.working("running the event study", show=runner is None):
             result = run_spec(spec_obj, Store(store), runner)
+        from dataclasses import replace
+
+        result = replace(result, results=_infer(result.results, inference))
         paths = write_out(out, result.to_dir)
         output.text(result.summary)
         output.text(f"wrote {out}")
@@ -270,6 +296,7 @@ def study(
                 measure=measure,  # type: ignore[arg-type]
                 volume=volumes.get(mic),
             )
+    results = _infer(results, inference)
     if len(tables) == 1:  # one exchange (or a returns file): the tables go into OUT
         res = next(iter(results.values()))
         paths = write_out(out, res.to_dir)
@@ -309,3 +336,48 @@ def _refuse_study_options(given: dict[str, tuple[object, object]]) -> None:
                 "it in the spec's [study] table (with a SPEC the study comes from the spec; "
                 "the option applies to --prices, --returns and --event)",
             )
+
+
+def _inference_options(
+    adjust: str, adjust_across: str, bootstrap: str, draws: int, seed: int | None
+) -> dict[str, object]:
+    """The options of :meth:`EventStudyResult.with_inference`, checked before any data is read.
+
+    A library error names the Python argument; here it names the flag.
+    """
+    from ipposaki.study.bootstrap import BOOTSTRAP_METHODS, check_draws
+    from ipposaki.study.multitest import ADJUST_ACROSS, ADJUST_METHODS
+
+    for flag, value, allowed in (
+        ("--adjust", adjust, ADJUST_METHODS),
+        ("--adjust-across", adjust_across, ADJUST_ACROSS),
+        ("--bootstrap", bootstrap, BOOTSTRAP_METHODS),
+    ):
+        if value not in allowed:
+            raise InputError(flag, value, f"one of {', '.join(allowed)}")
+    try:
+        check_draws(draws)
+    except InputError as err:
+        raise InputError("--draws", draws, err.allowed) from None
+    if seed is not None and seed < 0:
+        raise InputError("--seed", seed, "an integer >= 0")
+    return {
+        "adjust": adjust,
+        "adjust_across": adjust_across,
+        "bootstrap": bootstrap,
+        "draws": draws,
+        "seed": seed,
+    }
+
+
+def _infer(
+    results: dict[str, EventStudyResult], inference: dict[str, object]
+) -> dict[str, EventStudyResult]:
+    """Each study with its bootstrap and adjusted p-values (unchanged when none is asked)."""
+    if inference["adjust"] == "none" and inference["bootstrap"] == "none":
+        return results
+    try:
+        return {mic: res.with_inference(**inference) for mic, res in results.items()}  # type: ignore[arg-type]
+    except InputError as err:  # a library name becomes the flag
+        flag = "--" + err.argument.replace("_", "-")
+        raise InputError(flag, err.value, err.allowed) from None

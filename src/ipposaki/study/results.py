@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,28 @@ import pandas as pd
 from scipy import stats
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.bootstrap import (
+    BOOTSTRAP_METHODS,
+    WILD_WEIGHTS,
+    Bootstrap,
+    Seed,
+    WildWeights,
+    check_draws,
+    stationary_car,
+    wild_mean,
+)
+from ipposaki.study.multitest import (
+    ADJUST_ACROSS,
+    ADJUST_METHODS,
+    METHOD_LABELS,
+    Adjust,
+    AdjustAcross,
+    adjust_pvalues,
+)
 from ipposaki.study.signed_rank import median_interval
 from ipposaki.study.statistics import TestResult
 
-__all__ = ["EventStudyResult", "StudyParameters"]
+__all__ = ["EventStudyResult", "Inference", "StudyParameters"]
 
 #: Files :meth:`EventStudyResult.to_dir` writes.
 OUTPUT_FILES = (
@@ -56,6 +74,46 @@ class StudyParameters:
     convention: str = "ipposaki"
 
 
+@dataclass(frozen=True)
+class Inference:
+    """The inference add-ons of :meth:`EventStudyResult.with_inference`, as recorded.
+
+    Attributes
+    ----------
+    adjust : {"none", "holm", "bh"}
+        Multiple-testing adjustment of the p-values.
+    adjust_across : {"windows", "all"}
+        Families: each test's windows x groups, or every row of tests.csv.
+    bootstrap : {"none", "wild", "stationary"}
+        Bootstrap of the CAAR's interval and test.
+    draws : int
+        Bootstrap draws (0 without a bootstrap).
+    seed : int or None
+        The seed the draws came from (None when a Generator was passed).
+    weights : str
+        Wild-bootstrap weights.
+    block : float or None
+        Stationary bootstrap mean block length (None: ``L ** (1/3)`` per pair).
+    """
+
+    adjust: str = "none"
+    adjust_across: str = "windows"
+    bootstrap: str = "none"
+    draws: int = 0
+    seed: int | None = None
+    weights: str = "rademacher"
+    block: float | None = None
+
+
+_BOOT_NAMES = {"wild": "wild_bootstrap", "stationary": "stationary_bootstrap"}
+_BOOT_REFERENCES = {
+    "wild": "Wu (1986), Liu (1988), Mammen (1993); percentile-t interval (Hall 1992), "
+    "null-imposed p-value (Davidson and MacKinnon 1999); see ipposaki.study.bootstrap",
+    "stationary": "Politis and Romano (1994), mean block length L^(1/3) (Politis and White "
+    "2004); see ipposaki.study.bootstrap",
+}
+
+
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -86,6 +144,10 @@ class EventStudyResult:
     #: (pairs, L) standardised estimation-window residuals (NaN where a session was missing),
     #: for the stationary bootstrap of :meth:`with_inference`; None when not kept.
     _sar_est: np.ndarray | None = None
+    _inference: Inference | None = None
+    _boot_tests: tuple[TestResult, ...] = ()
+    _boot_ci: pd.DataFrame | None = None
+    _p_adj: np.ndarray | None = None
 
     # -- construction --------------------------------------------------------------------------
 
@@ -260,9 +322,12 @@ class EventStudyResult:
         ``sqrt((1 + (n - 1) rbar) / (1 - rbar))``, Kolari and Pynnönen 2010; the summary shows
         this one); median, hodges_lehmann
         and median_ci_low/median_ci_high (Tukey's Walsh-average interval, see
-        :mod:`ipposaki.study.signed_rank`).
+        :mod:`ipposaki.study.signed_rank`). After :meth:`with_inference` with a bootstrap, also
+        ci_boot_low/ci_boot_high (the bootstrap interval, see :mod:`ipposaki.study.bootstrap`).
         """
-        return self._caar.copy()
+        if self._boot_ci is None:
+            return self._caar.copy()
+        return self._caar.merge(self._boot_ci, on=["group", "window"], how="left")
 
     @property
     def tests(self) -> pd.DataFrame:
@@ -270,6 +335,11 @@ class EventStudyResult:
 
         ``z`` is the standardised statistic of a test whose statistic is a count or rank sum
         (Wilcoxon's ``W+``); NaN for the others, whose statistic is already standardised.
+
+        After :meth:`with_inference`: a bootstrap adds the rows of its test
+        (``wild_bootstrap`` or ``stationary_bootstrap``, one per group and CAR window), and an
+        adjustment adds the columns ``p_value_adj`` (after ``p_value``) and ``adjust`` (the
+        method and its family).
         """
         rows = [
             {
@@ -284,10 +354,35 @@ class EventStudyResult:
                 "distribution": t.distribution,
                 "null": t.null,
             }
-            for t in self._tests
+            for t in self._all_tests
         ]
         columns = [*_TEST_COLUMNS, "z", "df", "distribution", "null"]
-        return pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(rows, columns=columns)
+        if self._p_adj is not None and self._inference is not None:
+            frame.insert(5, "p_value_adj", self._p_adj)
+            frame.insert(6, "adjust", self._adjust_label)
+        return frame
+
+    @property
+    def _all_tests(self) -> tuple[TestResult, ...]:
+        return self._tests + self._boot_tests
+
+    @property
+    def _adjust_label(self) -> str:
+        inf = self._inference
+        if inf is None or inf.adjust == "none":
+            return "none"
+        family = (
+            "per test, across windows x groups"
+            if inf.adjust_across == "windows"
+            else ("across every test, window and group")
+        )
+        return f"{METHOD_LABELS[inf.adjust]}, {family}"
+
+    @property
+    def inference(self) -> Inference:
+        """The adjustment and bootstrap applied by :meth:`with_inference` (none by default)."""
+        return self._inference or Inference()
 
     @property
     def params(self) -> pd.DataFrame:
@@ -321,51 +416,248 @@ class EventStudyResult:
         UnknownNameError
             If no such test, window or group was computed.
         """
-        for t in self._tests:
+        tests = self._all_tests
+        for t in tests:
             if t.test == name and t.window == window and t.group == group:
                 return t
-        names = sorted({t.test for t in self._tests})
+        names = sorted({t.test for t in tests})
         if name not in names:
             raise UnknownNameError("test", name, names)
-        windows = sorted({t.window for t in self._tests})
+        windows = sorted({t.window for t in tests})
         if window not in windows:
             raise UnknownNameError("window", window, windows)
-        raise UnknownNameError("group", group, sorted({t.group for t in self._tests}))
+        raise UnknownNameError("group", group, sorted({t.group for t in tests}))
+
+    # -- inference add-ons ---------------------------------------------------------------------
+
+    def with_inference(
+        self,
+        *,
+        adjust: Adjust = "none",
+        adjust_across: AdjustAcross = "windows",
+        bootstrap: Bootstrap = "none",
+        draws: int = 999,
+        seed: Seed = None,
+        weights: WildWeights = "rademacher",
+        block: float | None = None,
+    ) -> EventStudyResult:
+        """Return a new result with bootstrap inference and adjusted p-values.
+
+        This result is left as it was. Calling it again starts from the study's own tests.
+
+        Parameters
+        ----------
+        adjust : {"none", "holm", "bh"}, default "none"
+            Adjust the p-values for multiple testing: Holm (1979, family-wise error rate) or
+            Benjamini-Hochberg (1995, false discovery rate); see
+            :mod:`ipposaki.study.multitest`. Written to ``tests.p_value_adj``.
+        adjust_across : {"windows", "all"}, default "windows"
+            The family: ``"windows"`` adjusts each test's p-values across its windows (every
+            event day and CAR window) and groups; ``"all"`` adjusts every p-value of the tests
+            table together, across tests too.
+        bootstrap : {"none", "wild", "stationary"}, default "none"
+            ``"wild"``: wild bootstrap of each group's cross-section of CARs (percentile-t
+            interval, null-imposed p-value). ``"stationary"``: stationary bootstrap of each
+            pair's estimation-window residuals (Politis and Romano 1994), for single-firm
+            studies (several pairs are treated as independent). Adds ci_boot_low/ci_boot_high
+            to ``caar`` and a test per group and CAR window to ``tests`` (adjusted with the
+            others). See :mod:`ipposaki.study.bootstrap`.
+        draws : int, default 999
+            Bootstrap draws, 99 to 10**6.
+        seed : int or numpy.random.Generator, optional
+            Seed of the draws; without one a fresh seed is drawn and recorded in the manifest,
+            so every run can be repeated.
+        weights : {"rademacher", "mammen"}, default "rademacher"
+            Wild-bootstrap weights.
+        block : float, optional
+            Stationary bootstrap mean block length in sessions; default ``L ** (1/3)`` for a
+            pair with ``L`` estimation residuals.
+
+        Returns
+        -------
+        EventStudyResult
+            A new read-only result.
+
+        Raises
+        ------
+        InputError
+            For an unknown method, family or weights, a bad number of draws, seed or block, or
+            ``bootstrap="stationary"`` on a result without its estimation residuals.
+
+        Examples
+        --------
+        >>> res = run_study(returns, events, market="SPY")  # doctest: +SKIP
+        >>> res.with_inference(adjust="holm", bootstrap="wild", draws=999, seed=7)  # doctest: +SKIP
+        """
+        if adjust not in ADJUST_METHODS:
+            raise InputError("adjust", adjust, f"one of {', '.join(ADJUST_METHODS)}")
+        if adjust_across not in ADJUST_ACROSS:
+            raise InputError("adjust_across", adjust_across, f"one of {', '.join(ADJUST_ACROSS)}")
+        if bootstrap not in BOOTSTRAP_METHODS:
+            raise InputError("bootstrap", bootstrap, f"one of {', '.join(BOOTSTRAP_METHODS)}")
+        if weights not in WILD_WEIGHTS:
+            raise InputError("weights", weights, f"one of {', '.join(WILD_WEIGHTS)}")
+        if block is not None and not (np.isfinite(block) and block >= 1.0):
+            raise InputError("block", block, "a mean block length >= 1 (sessions)")
+        if bootstrap != "none":
+            draws = check_draws(draws)
+        if bootstrap == "stationary" and self._sar_est is None:
+            raise InputError(
+                "bootstrap",
+                bootstrap,
+                "'wild' or 'none' (this result kept no estimation residuals; rerun run_study)",
+            )
+        recorded: int | None = None
+        if isinstance(seed, np.random.Generator):
+            rng = seed
+        else:
+            if seed is not None and (
+                isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+            ):
+                raise InputError("seed", seed, "an integer >= 0, a numpy Generator or None")
+            recorded = (
+                int(seed)
+                if seed is not None
+                else int(
+                    np.random.SeedSequence().entropy % (1 << 63)  # type: ignore[operator]
+                )
+            )
+            rng = np.random.default_rng(recorded)
+        boot_tests: tuple[TestResult, ...] = ()
+        boot_ci = None
+        if bootstrap != "none":
+            boot_tests, boot_ci = self._bootstrap(bootstrap, draws, rng, weights, block)
+        inference = Inference(
+            adjust=adjust,
+            adjust_across=adjust_across,
+            bootstrap=bootstrap,
+            draws=draws if bootstrap != "none" else 0,
+            seed=recorded if bootstrap != "none" else None,
+            weights=weights,
+            block=block,
+        )
+        p_adj = None
+        if adjust != "none":
+            tests = self._tests + boot_tests
+            p = np.array([t.p_value for t in tests], dtype=np.float64)
+            keys = [t.test if adjust_across == "windows" else "" for t in tests]
+            p_adj = np.full_like(p, np.nan)
+            codes, _ = pd.factorize(pd.Series(keys, dtype=object))
+            for family in range(codes.max() + 1 if len(codes) else 0):
+                rows = np.flatnonzero(codes == family)
+                p_adj[rows] = adjust_pvalues(p[rows], adjust)
+        return replace(
+            self,
+            _inference=inference,
+            _boot_tests=boot_tests,
+            _boot_ci=boot_ci,
+            _p_adj=p_adj,
+        )
+
+    def _bootstrap(
+        self,
+        method: str,
+        draws: int,
+        rng: np.random.Generator,
+        weights: WildWeights,
+        block: float | None,
+    ) -> tuple[tuple[TestResult, ...], pd.DataFrame]:
+        """The bootstrap test and interval of each group's CAAR in each CAR window."""
+        name = _BOOT_NAMES[method]
+        sigma = self._params["sigma"].to_numpy(np.float64) if len(self._params) else np.empty(0)
+        tests, cis = [], []
+        for row in self._caar.itertuples():
+            group, window = str(row.group), str(row.window)
+            sub = self._car[self._car["window"] == window]  # one row per pair, pair order
+            member = (
+                np.ones(len(sub), dtype=bool)
+                if group == "all"
+                else (sub["group"].astype(str) == group).to_numpy()
+            )
+            cars = sub["car"].to_numpy(np.float64)[member]
+            if method == "wild":
+                out = wild_mean(cars, draws, rng, weights)
+                distribution = f"wild bootstrap ({weights} weights, B={draws}), percentile-t"
+            else:
+                assert self._sar_est is not None  # checked by with_inference
+                out = stationary_car(
+                    cars,
+                    self._sar_est[member].astype(np.float64),
+                    sub["n_days"].to_numpy()[member],
+                    sigma[member],
+                    draws,
+                    rng,
+                    block,
+                )
+                blocks = f"{block:g}" if block is not None else "L^(1/3)"
+                distribution = f"stationary bootstrap (mean block {blocks}, B={draws}), basic"
+            tests.append(
+                TestResult(
+                    test=name,
+                    group=group,
+                    window=window,
+                    statistic=out.statistic,
+                    p_value=out.p_value,
+                    df=float("nan"),
+                    n=out.n,
+                    distribution=distribution,
+                    null="CAAR = 0",
+                    reference=_BOOT_REFERENCES[method],
+                )
+            )
+            cis.append(
+                {"group": group, "window": window, "ci_boot_low": out.low, "ci_boot_high": out.high}
+            )
+        return tuple(tests), pd.DataFrame(
+            cis, columns=["group", "window", "ci_boot_low", "ci_boot_high"]
+        )
 
     # -- summary and files ---------------------------------------------------------------------
 
     @property
     def manifest(self) -> dict[str, Any]:
         """Data hash, parameters, versions, and the excluded pairs with reasons."""
-        return {
+        out = {
             "parameters": asdict(self.parameters),
             "pairs": int(self._params.shape[0]),
             "excluded": self._excluded.to_dict(orient="records"),
             "versions": _versions(),
         }
+        if self._inference is not None:
+            out["inference"] = asdict(self._inference)
+        return out
 
     def _summary_table(self) -> pd.DataFrame:
-        p_values = {(t.group, t.window, t.test): t.p_value for t in self._tests}
+        tests = self._all_tests
+        adjusted = self._p_adj is not None
+        p_list = self._p_adj if self._p_adj is not None else [t.p_value for t in tests]
+        p_values = {(t.group, t.window, t.test): p for t, p in zip(tests, p_list, strict=True)}
+        boot = self._boot_ci is not None and self._inference is not None
+        caar = self.caar
+        mark = " adj" if adjusted else ""
         rows = []
-        for row in self._caar.itertuples():
+        for row in caar.itertuples():
             group, window = str(row.group), str(row.window)
 
             def p(name: str, g: str = group, w: str = window) -> float:
                 return p_values.get((g, w, name), np.nan)
 
-            rows.append(
-                {
-                    "group": group,
-                    "window": window,
-                    "n": row.n,
-                    "CAAR": row.caar,
-                    "95% CI (KP)": f"[{row.ci_kp_low:.4f}, {row.ci_kp_high:.4f}]",
-                    "p BMP": p("bmp"),
-                    "p KP": p("kolari_pynnonen"),
-                    "p rank": p("corrado_rank"),
-                    "p gen. sign": p("generalized_sign"),
-                }
-            )
+            line: dict[str, object] = {
+                "group": group,
+                "window": window,
+                "n": row.n,
+                "CAAR": row.caar,
+                "95% CI (KP)": f"[{row.ci_kp_low:.4f}, {row.ci_kp_high:.4f}]",
+            }
+            if boot:
+                line["95% CI (boot)"] = f"[{row.ci_boot_low:.4f}, {row.ci_boot_high:.4f}]"
+            line[f"p BMP{mark}"] = p("bmp")
+            line[f"p KP{mark}"] = p("kolari_pynnonen")
+            line[f"p rank{mark}"] = p("corrado_rank")
+            line[f"p gen. sign{mark}"] = p("generalized_sign")
+            if boot and self._inference is not None:
+                line[f"p boot{mark}"] = p(_BOOT_NAMES[self._inference.bootstrap])
+            rows.append(line)
         return pd.DataFrame(rows)
 
     @property
@@ -391,12 +683,38 @@ class EventStudyResult:
                 "estudy2 convention: its twelve statistics for single event days only (tests.csv);"
                 " multi-day windows and the Kolari-Pynnönen test have no p-value."
             )
+        head.extend(self._inference_lines())
         table = self._summary_table()
         if table.empty:
             body = "No pair could be studied: every pair is in excluded.csv with its reason."
         else:
             body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
         return "\n".join([*head, "", body])
+
+    def _inference_lines(self) -> list[str]:
+        inf = self._inference
+        if inf is None:
+            return []
+        lines = []
+        if inf.bootstrap == "wild":
+            lines.append(
+                f"95% CI (boot), p boot: wild bootstrap of the CARs, {inf.weights} weights, "
+                f"{inf.draws} draws, seed {inf.seed}; percentile-t interval, p-value with the "
+                "null imposed."
+            )
+        elif inf.bootstrap == "stationary":
+            blocks = f"{inf.block:g}" if inf.block is not None else "L^(1/3)"
+            lines.append(
+                f"95% CI (boot), p boot: stationary bootstrap of each pair's estimation "
+                f"residuals (Politis-Romano, mean block {blocks}), {inf.draws} draws, seed "
+                f"{inf.seed}; pairs independent."
+            )
+        if inf.adjust != "none":
+            lines.append(
+                f"p-values adjusted for multiple testing: {self._adjust_label} (raw p_value "
+                "and p_value_adj in tests.csv)."
+            )
+        return lines
 
     def summary_latex(self) -> str:
         """The summary table as LaTeX (booktabs)."""
@@ -440,7 +758,7 @@ class EventStudyResult:
             "ar.csv": self._ar,
             "car.csv": self._car,
             "aar.csv": self._aar,
-            "caar.csv": self._caar,
+            "caar.csv": self.caar,
             "tests.csv": self.tests,
             "params.csv": self._params,
             "excluded.csv": self._excluded,
