@@ -66,6 +66,8 @@ class ReportTables:
             "report_ar.csv": self.ar,
             "report_excluded.csv": self.excluded,
             "report_forecast.csv": self.forecast.table,
+            "report_forecast_skill.csv": self.forecast.skill,
+            "report_forecast_split.csv": self.forecast.split,
             "report_episodes.csv": self.scan.episodes,
             "report_contagion.csv": self.scan.contagion,
         }

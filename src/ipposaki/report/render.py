@@ -35,7 +35,7 @@ from ipposaki.report.document import (
 from ipposaki.report.figures import chart_ids, figures, write_pngs
 from ipposaki.report.findings import forecast_reason, key_findings, render_finding
 from ipposaki.report.locale import Locale, load_locale
-from ipposaki.shock.result import ScanOutcome, ScenarioRun, ShockResult
+from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
 
 __all__ = ["ReportFiles", "build_sections", "write_report"]
 
@@ -363,6 +363,7 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
             )
         )
         blocks.append(chart("chart-forecast", "charts.forecast"))
+        blocks += _skill_blocks(fc, tables, loc)
     else:
         blocks.append(
             Para(
@@ -511,6 +512,78 @@ def _episode_baskets(text: str, start: str, tables: ReportTables, loc: Locale) -
             else f"{name} {sar.replace('-', '−')}σ ({when})"
         )
     return loc.t("episodes.sep").join(parts)
+
+
+def _skill_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> list[Block]:
+    """The forecast's out-of-sample record, and the target session's move in parts."""
+    lang = loc.lang
+    blocks: list[Block] = []
+    if not fc.split.empty:
+        blocks.append(
+            Para(
+                loc.t("timeline.split_intro", tk=loc.session("XTKS", fc.target_session)),
+                links=((loc.t("csv"), "report_forecast_split.csv"),),
+            )
+        )
+        blocks.append(
+            Table(
+                "table-forecast-split",
+                tuple(
+                    loc.t(f"timeline.col_{c}")
+                    for c in ("target", "overnight", "daytime", "close_to_close")
+                ),
+                tuple(
+                    (
+                        Cell(tables.name(str(r.target), lang), "t"),
+                        *(
+                            Cell(
+                                loc.t(
+                                    "timeline.actual_forecast",
+                                    actual=loc.pct(getattr(r, part)),
+                                    forecast=loc.pct(getattr(r, f"forecast_{part}")),
+                                ),
+                                _dir(getattr(r, part)),
+                            )
+                            for part in ("overnight", "daytime", "close")
+                        ),
+                    )
+                    for r in rows(fc.split)
+                ),
+            )
+        )
+    if not fc.skill.empty:
+        blocks.append(
+            Para(
+                loc.t(
+                    "timeline.skill_intro",
+                    start=loc.session("XTKS", fc.skill_start),
+                    end=loc.session("XTKS", fc.target_session),
+                    n=int(fc.skill["n"].max()),
+                ),
+                links=((loc.t("csv"), "report_forecast_skill.csv"),),
+            )
+        )
+        blocks.append(
+            Table(
+                "table-forecast-skill",
+                tuple(
+                    loc.t(f"timeline.col_{c}")
+                    for c in ("target", "part", "rmse_ratio", "r2_oos", "cw_p", "hit_rate")
+                ),
+                tuple(
+                    (
+                        Cell(tables.name(str(r.target), lang), "t"),
+                        Cell(loc.t(f"timeline.part_{r.part}"), "t"),
+                        Cell(loc.num(r.rmse_vs_zero, 3)),
+                        Cell(loc.pct(r.r2_oos, 1)),
+                        Cell(loc.pval(r.cw_mean_p)),
+                        Cell(loc.pct(r.hit_rate, 1, sign=False)),
+                    )
+                    for r in rows(fc.skill)
+                ),
+            )
+        )
+    return blocks
 
 
 def _contagion_blocks(scan: ScanOutcome, loc: Locale) -> list[Block]:

@@ -37,6 +37,9 @@ __all__ = ["PANEL_MARGIN", "SCAN_MARGIN", "TOP_EPISODES", "run_shock"]
 
 #: Calendar days of prices read before the first and after the last event session.
 PANEL_MARGIN = (pd.Timedelta(days=45), pd.Timedelta(days=35))
+#: Years of out-of-sample forecasts behind the report's forecast skill.
+SKILL_YEARS = 3
+
 #: The scanner's range around the shock (calendar days before and after the news), and how
 #: many episodes the report lists.
 SCAN_MARGIN = (pd.Timedelta(days=240), pd.Timedelta(days=63))
@@ -209,7 +212,39 @@ def _forecast(
         return ForecastOutcome(nxt.follows, nxt.day, empty, problem)
     except InputError as exc:
         return ForecastOutcome(nxt.follows, nxt.day, empty, {"kind": "other", "message": str(exc)})
-    return ForecastOutcome(nxt.follows, nxt.day, res.table)
+    skill, start, split = _skill(store, nxt.day, targets, drivers)
+    return ForecastOutcome(nxt.follows, nxt.day, res.table, {}, skill, start, split)
+
+
+def _skill(
+    store: Store, day: str, targets: list[str], drivers: list[str] | None
+) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """The forecast's out-of-sample record over the three years to ``day``, by part of the
+    session, and ``day``'s own move in parts (empty frames when it cannot be evaluated)."""
+    import warnings
+
+    from ipposaki.spillover import evaluate_spillover
+
+    start = f"{pd.Timestamp(day) - pd.DateOffset(years=SKILL_YEARS):%Y-%m-%d}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a driver left out is said by the forecast itself
+            ev = evaluate_spillover(store, start, day, targets=targets, drivers=drivers, split=True)
+    except InputError:
+        return pd.DataFrame(), start, pd.DataFrame()
+    m = ev.metrics
+    parts = m["target"].str.partition(":")
+    skill = m.assign(target=parts[0], part=parts[2].replace("", "close"))[
+        ["target", "part", "n", "rmse_vs_zero", "r2_oos", "cw_mean_p", "hit_rate"]
+    ]
+    f = ev.forecasts
+    f = f.loc[pd.to_datetime(f["session"]) == pd.Timestamp(day)]
+    parts = f["target"].str.partition(":")
+    f = f.assign(target=parts[0], part=parts[2].replace("", "close"))
+    actual = f.pivot(index="target", columns="part", values="actual")
+    forecast = f.pivot(index="target", columns="part", values="forecast").add_prefix("forecast_")
+    split = actual.join(forecast).reindex(targets).dropna(how="all").reset_index()
+    return skill.reset_index(drop=True), str(ev.forecasts["session"].min())[:10], split
 
 
 def _scan(store: Store, spec: StudySpec, sessions: tuple[ShockSession, ...]) -> ScanOutcome:

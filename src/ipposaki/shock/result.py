@@ -55,12 +55,24 @@ class ForecastOutcome:
         Why no forecast was made (empty when one was): ``kind`` (``"missing_after"``,
         ``"missing_on"``, ``"history"``, ``"singular"`` or ``"other"``), ``series``, ``day``,
         ``last``, ``need``, ``have`` and ``message`` (the library's English sentence).
+    skill : pandas.DataFrame
+        The same model's out-of-sample record over the three years to the target session
+        (each forecast from data before it): target, part (close, overnight, daytime), n,
+        rmse_vs_zero, r2_oos, cw_mean_p, hit_rate; empty when it could not be evaluated.
+    skill_start : str
+        The first session of that record.
+    split : pandas.DataFrame
+        The target session's move in parts: target, close, overnight (previous close to
+        open), daytime (open to close), with the forecast of each part.
     """
 
     as_of: str
     target_session: str
     table: pd.DataFrame
     problem: dict[str, Any] = field(default_factory=dict)
+    skill: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skill_start: str = ""
+    split: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def made(self) -> bool:
