@@ -63,3 +63,24 @@ def test_a_significant_rise_says_contagion_and_no_episode_says_nothing() -> None
     assert "significant rise" in text and "contagion beyond the usual interdependence" in text
     assert _contagion_blocks(_outcome(None, False, 0.5), en) == []
     assert _contagion_blocks(_outcome(7, False, 0.5), en) == []  # not tested: nothing said
+
+
+def test_the_target_session_in_parts_and_the_forecast_record(shared_store: object) -> None:
+    """Tokyo 2025-01-28 split by hand from daily.csv (^N225 closed at 39,565.80 on 01-27,
+    opened at 39,400.02 and closed at 39,016.87 on 01-28: the -548.93 of the mission); the
+    record covers the XTKS sessions of the three years to that day."""
+    from ipposaki.calendars import sessions
+    from ipposaki.shock.pipeline import _skill
+
+    skill, start, split = _skill(shared_store, "2025-01-28", ["^N225", "^TOPX"], None)  # type: ignore[arg-type]
+    row = split.set_index("target").loc["^N225"]
+    assert row["overnight"] == pytest.approx(39400.02 / 39565.8 - 1, abs=1e-12)
+    assert row["daytime"] == pytest.approx(39016.87 / 39400.02 - 1, abs=1e-12)
+    assert row["close"] == pytest.approx(39016.87 / 39565.8 - 1, abs=1e-12)
+    assert 39016.87 - 39565.8 == pytest.approx(-548.93, abs=1e-9)
+    grid = sessions("XTKS", "2022-01-28", "2025-01-28")
+    assert start == str(grid[0].date())
+    n = skill.set_index(["target", "part"])["n"]
+    assert n.loc[("^N225", "close")] <= len(grid) and n.loc[("^N225", "close")] > len(grid) - 10
+    assert set(skill["part"]) == {"close", "overnight", "daytime"}
+    assert skill["cw_mean_p"].between(0, 1).all() and skill["hit_rate"].between(0, 1).all()
