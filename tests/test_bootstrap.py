@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -354,6 +355,19 @@ def test_study_refuses_by_name(study, kwargs: dict[str, object], argument: str) 
     with pytest.raises(InputError) as err:
         study.with_inference(**kwargs)
     assert err.value.argument == argument
+
+
+def test_docs_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The Python example of docs/inference.md runs; its 1% event-day return is found."""
+    doc = Path(__file__).resolve().parents[1] / "docs" / "inference.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 1
+    namespace: dict[str, object] = {}
+    exec(blocks[0], namespace)
+    inferred = namespace["inferred"]
+    day0 = inferred.caar.query("window == '0:0'").iloc[0]  # type: ignore[attr-defined]
+    assert day0["ci_boot_low"] < 0.01 < day0["ci_boot_high"] and day0["ci_boot_low"] > 0
+    assert "p_value_adj" in capsys.readouterr().out
 
 
 # -- the command line -------------------------------------------------------------------------
