@@ -98,6 +98,12 @@ def _parse(text: str, source: str) -> Catalog:
     seen: set[str] = set()
     events = []
     for i, ev in enumerate(raw):
+        if not isinstance(ev, dict):
+            raise DataValidationError(
+                source,
+                f"event {i + 1}: {ev!r} is not allowed: expected an [[events]] table with id, "
+                "name, timestamp and source",
+            )
         ev_id = str(ev.get("id", ""))
         line = _line_of(text, f'"{ev_id}"') if ev_id else 0
         for key in ("id", "name", "timestamp", "source"):
@@ -108,7 +114,15 @@ def _parse(text: str, source: str) -> Catalog:
             at = second[1] if len(second) > 1 else line
             raise DataValidationError(source, f"line {at}: duplicate event id {ev_id!r}")
         seen.add(ev_id)
-        stamp = pd.Timestamp(str(ev["timestamp"]))
+        try:
+            stamp = pd.Timestamp(str(ev["timestamp"]))
+        except (ValueError, TypeError, OverflowError):
+            at = _line_of(text, str(ev["timestamp"]))
+            raise DataValidationError(
+                source,
+                f"line {at}: timestamp={ev['timestamp']!r} of event {ev_id!r} is not a "
+                "timestamp: expected e.g. 2025-01-27T09:00+09:00",
+            ) from None
         if stamp.tzinfo is None:
             at = _line_of(text, str(ev["timestamp"]))
             raise DataValidationError(
@@ -127,7 +141,12 @@ def _parse(text: str, source: str) -> Catalog:
                 source=str(ev["source"]),
             )
         )
-    return Catalog(tuple(events), int(doc.get("version", 1)))
+    version = doc.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DataValidationError(
+            source, f"version={version!r} is not allowed: expected an integer"
+        )
+    return Catalog(tuple(events), version)
 
 
 def builtin_catalog() -> Catalog:

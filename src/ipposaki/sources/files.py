@@ -448,7 +448,13 @@ def _to_canonical(frame: pd.DataFrame, layout: str, path: Path, is_csv: bool) ->
                 frame[col] = frame[col].astype(np.float64)
         if "currency" not in frame.columns:
             frame["currency"] = ""
-        frame["currency"] = frame["currency"].astype("category")
+        # A blank currency cell is no currency, as a file without the column: "" (never NaN).
+        currency = frame["currency"].astype("category")
+        if currency.isna().any():
+            if "" not in currency.cat.categories:
+                currency = currency.cat.add_categories([""])
+            currency = currency.fillna("")
+        frame["currency"] = currency
         symbol = _clean_symbols(frame["symbol"])
         blank = symbol.isna().to_numpy()
         if blank.any():
