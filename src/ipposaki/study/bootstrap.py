@@ -64,12 +64,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from ipposaki.errors import InputError
+from ipposaki.study.statistics import TestResult
 
 __all__ = [
     "BOOTSTRAP_METHODS",
+    "BOOT_TEST_NAMES",
     "CHUNK_CELLS",
     "DRAWS_RANGE",
     "WILD_WEIGHTS",
@@ -77,7 +80,9 @@ __all__ = [
     "BootstrapInterval",
     "Seed",
     "WildWeights",
+    "caar_bootstrap",
     "check_draws",
+    "resolve_seed",
     "stationary_car",
     "stationary_sums",
     "wild_mean",
@@ -95,6 +100,14 @@ DRAWS_RANGE = (99, 10**6)
 #: Largest number of cells (draws x firms, or draws x firms x days) held at once.
 CHUNK_CELLS = 1 << 21
 Seed = int | np.random.Generator | None
+#: The test each method adds to a study's tests.
+BOOT_TEST_NAMES = {"wild": "wild_bootstrap", "stationary": "stationary_bootstrap"}
+_REFERENCES = {
+    "wild": "Wu (1986), Liu (1988), Mammen (1993); percentile-t interval (Hall 1992), "
+    "null-imposed p-value (Davidson and MacKinnon 1999); see ipposaki.study.bootstrap",
+    "stationary": "Politis and Romano (1994), mean block length L^(1/3) (Politis and White "
+    "2004); see ipposaki.study.bootstrap",
+}
 
 
 @dataclass(frozen=True)
@@ -141,13 +154,40 @@ def check_draws(draws: int) -> int:
 
 
 def _rng(seed: Seed) -> np.random.Generator:
+    return resolve_seed(seed, fresh=False)[0]
+
+
+def resolve_seed(seed: Seed, fresh: bool = True) -> tuple[np.random.Generator, int | None]:
+    """A generator from ``seed``, and the integer seed to record (None for a Generator).
+
+    Parameters
+    ----------
+    seed : int or numpy.random.Generator or None
+        The seed; None draws fresh entropy.
+    fresh : bool, default True
+        With ``seed=None``, draw an integer seed from fresh entropy and return it, so that the
+        run can be repeated; with False, return an unseeded generator and None.
+
+    Returns
+    -------
+    tuple
+        The generator and the recorded seed.
+
+    Raises
+    ------
+    InputError
+        Unless ``seed`` is an integer >= 0, a Generator or None.
+    """
     if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        return seed, None
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
         raise InputError("seed", seed, "an integer >= 0, a numpy Generator or None")
-    if seed is not None and seed < 0:
-        raise InputError("seed", seed, "an integer >= 0, a numpy Generator or None")
-    return np.random.default_rng(seed)
+    if seed is None and not fresh:
+        return np.random.default_rng(), None
+    recorded = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (1 << 63))  # type: ignore[operator]
+    return np.random.default_rng(recorded), recorded
 
 
 def wild_weights(
@@ -418,3 +458,93 @@ def stationary_car(
         n=n,
         draws=draws,
     )
+
+
+def caar_bootstrap(
+    car: pd.DataFrame,
+    caar: pd.DataFrame,
+    sigma: NDArray[np.float64],
+    sar_est: NDArray[np.floating] | None,
+    method: Bootstrap,
+    draws: int,
+    rng: np.random.Generator,
+    weights: WildWeights = "rademacher",
+    block: float | None = None,
+) -> tuple[tuple[TestResult, ...], pd.DataFrame]:
+    """The bootstrap test and interval of each group's CAAR in each CAR window of a study.
+
+    Parameters
+    ----------
+    car : pandas.DataFrame
+        The study's CARs (``EventStudyResult.car``): one row per pair and window, pairs in the
+        order of ``sigma`` and ``sar_est``.
+    caar : pandas.DataFrame
+        The study's CAARs: the groups and windows to bootstrap.
+    sigma : numpy.ndarray
+        (pairs,) residual standard deviations.
+    sar_est : numpy.ndarray or None
+        (pairs, L) standardised estimation residuals, for ``method="stationary"``.
+    method : {"wild", "stationary"}
+        The bootstrap.
+    draws : int
+        Bootstrap draws.
+    rng : numpy.random.Generator
+        Source of the draws, used group by group and window by window in ``caar``'s order.
+    weights : {"rademacher", "mammen"}, default "rademacher"
+        Wild-bootstrap weights.
+    block : float, optional
+        Stationary bootstrap mean block length.
+
+    Returns
+    -------
+    tuple
+        The tests (one per row of ``caar``) and a frame of group, window, ci_boot_low,
+        ci_boot_high.
+    """
+    name = BOOT_TEST_NAMES[method]
+    tests, cis = [], []
+    for row in caar.itertuples():
+        group, window = str(row.group), str(row.window)
+        sub = car[car["window"] == window]  # one row per pair, pair order
+        member = (
+            np.ones(len(sub), dtype=bool)
+            if group == "all"
+            else (sub["group"].astype(str) == group).to_numpy()
+        )
+        cars = sub["car"].to_numpy(np.float64)[member]
+        if method == "wild":
+            out = wild_mean(cars, draws, rng, weights)
+            distribution = f"wild bootstrap ({weights} weights, B={draws}), percentile-t"
+        else:
+            if sar_est is None:
+                raise InputError("bootstrap", method, "'wild' without estimation residuals")
+            out = stationary_car(
+                cars,
+                sar_est[member].astype(np.float64),
+                sub["n_days"].to_numpy()[member],
+                sigma[member],
+                draws,
+                rng,
+                block,
+            )
+            blocks = f"{block:g}" if block is not None else "L^(1/3)"
+            distribution = f"stationary bootstrap (mean block {blocks}, B={draws}), basic"
+        tests.append(
+            TestResult(
+                test=name,
+                group=group,
+                window=window,
+                statistic=out.statistic,
+                p_value=out.p_value,
+                df=float("nan"),
+                n=out.n,
+                distribution=distribution,
+                null="CAAR = 0",
+                reference=_REFERENCES[method],
+            )
+        )
+        cis.append(
+            {"group": group, "window": window, "ci_boot_low": out.low, "ci_boot_high": out.high}
+        )
+    frame = pd.DataFrame(cis, columns=["group", "window", "ci_boot_low", "ci_boot_high"])
+    return tuple(tests), frame

@@ -14,14 +14,15 @@ from scipy import stats
 
 from ipposaki.errors import InputError, UnknownNameError
 from ipposaki.study.bootstrap import (
+    BOOT_TEST_NAMES,
     BOOTSTRAP_METHODS,
     WILD_WEIGHTS,
     Bootstrap,
     Seed,
     WildWeights,
+    caar_bootstrap,
     check_draws,
-    stationary_car,
-    wild_mean,
+    resolve_seed,
 )
 from ipposaki.study.multitest import (
     ADJUST_ACROSS,
@@ -103,15 +104,6 @@ class Inference:
     seed: int | None = None
     weights: str = "rademacher"
     block: float | None = None
-
-
-_BOOT_NAMES = {"wild": "wild_bootstrap", "stationary": "stationary_bootstrap"}
-_BOOT_REFERENCES = {
-    "wild": "Wu (1986), Liu (1988), Mammen (1993); percentile-t interval (Hall 1992), "
-    "null-imposed p-value (Davidson and MacKinnon 1999); see ipposaki.study.bootstrap",
-    "stationary": "Politis and Romano (1994), mean block length L^(1/3) (Politis and White "
-    "2004); see ipposaki.study.bootstrap",
-}
 
 
 def _versions() -> dict[str, str]:
@@ -507,26 +499,22 @@ class EventStudyResult:
                 bootstrap,
                 "'wild' or 'none' (this result kept no estimation residuals; rerun run_study)",
             )
-        recorded: int | None = None
-        if isinstance(seed, np.random.Generator):
-            rng = seed
-        else:
-            if seed is not None and (
-                isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
-            ):
-                raise InputError("seed", seed, "an integer >= 0, a numpy Generator or None")
-            recorded = (
-                int(seed)
-                if seed is not None
-                else int(
-                    np.random.SeedSequence().entropy % (1 << 63)  # type: ignore[operator]
-                )
-            )
-            rng = np.random.default_rng(recorded)
+        rng, recorded = resolve_seed(seed)
         boot_tests: tuple[TestResult, ...] = ()
         boot_ci = None
         if bootstrap != "none":
-            boot_tests, boot_ci = self._bootstrap(bootstrap, draws, rng, weights, block)
+            sigma = self._params["sigma"] if len(self._params) else pd.Series(dtype=float)
+            boot_tests, boot_ci = caar_bootstrap(
+                self._car,
+                self._caar,
+                sigma.to_numpy(np.float64),
+                self._sar_est,
+                bootstrap,
+                draws,
+                rng,
+                weights,
+                block,
+            )
         inference = Inference(
             adjust=adjust,
             adjust_across=adjust_across,
@@ -552,64 +540,6 @@ class EventStudyResult:
             _boot_tests=boot_tests,
             _boot_ci=boot_ci,
             _p_adj=p_adj,
-        )
-
-    def _bootstrap(
-        self,
-        method: str,
-        draws: int,
-        rng: np.random.Generator,
-        weights: WildWeights,
-        block: float | None,
-    ) -> tuple[tuple[TestResult, ...], pd.DataFrame]:
-        """The bootstrap test and interval of each group's CAAR in each CAR window."""
-        name = _BOOT_NAMES[method]
-        sigma = self._params["sigma"].to_numpy(np.float64) if len(self._params) else np.empty(0)
-        tests, cis = [], []
-        for row in self._caar.itertuples():
-            group, window = str(row.group), str(row.window)
-            sub = self._car[self._car["window"] == window]  # one row per pair, pair order
-            member = (
-                np.ones(len(sub), dtype=bool)
-                if group == "all"
-                else (sub["group"].astype(str) == group).to_numpy()
-            )
-            cars = sub["car"].to_numpy(np.float64)[member]
-            if method == "wild":
-                out = wild_mean(cars, draws, rng, weights)
-                distribution = f"wild bootstrap ({weights} weights, B={draws}), percentile-t"
-            else:
-                assert self._sar_est is not None  # checked by with_inference
-                out = stationary_car(
-                    cars,
-                    self._sar_est[member].astype(np.float64),
-                    sub["n_days"].to_numpy()[member],
-                    sigma[member],
-                    draws,
-                    rng,
-                    block,
-                )
-                blocks = f"{block:g}" if block is not None else "L^(1/3)"
-                distribution = f"stationary bootstrap (mean block {blocks}, B={draws}), basic"
-            tests.append(
-                TestResult(
-                    test=name,
-                    group=group,
-                    window=window,
-                    statistic=out.statistic,
-                    p_value=out.p_value,
-                    df=float("nan"),
-                    n=out.n,
-                    distribution=distribution,
-                    null="CAAR = 0",
-                    reference=_BOOT_REFERENCES[method],
-                )
-            )
-            cis.append(
-                {"group": group, "window": window, "ci_boot_low": out.low, "ci_boot_high": out.high}
-            )
-        return tuple(tests), pd.DataFrame(
-            cis, columns=["group", "window", "ci_boot_low", "ci_boot_high"]
         )
 
     # -- summary and files ---------------------------------------------------------------------
@@ -656,7 +586,7 @@ class EventStudyResult:
             line[f"p rank{mark}"] = p("corrado_rank")
             line[f"p gen. sign{mark}"] = p("generalized_sign")
             if boot and self._inference is not None:
-                line[f"p boot{mark}"] = p(_BOOT_NAMES[self._inference.bootstrap])
+                line[f"p boot{mark}"] = p(BOOT_TEST_NAMES[self._inference.bootstrap])
             rows.append(line)
         return pd.DataFrame(rows)
 
