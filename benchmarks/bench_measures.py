@@ -5,7 +5,9 @@ shares); each measure is timed against it and against the target. Setting as in
 ``bench_study.py``: synthetic data on real NYSE sessions ending 2022-12-30, one common event,
 estimation window -260..-11, event window -10..+10, CAR windows -10:10, -10:9, 0:0, 0:1, -1:1;
 shares traded log-normal per firm (``ln V ~ N(mu_i, sd_i)``), returns from a market model. Times
-exclude making the data; best of ``--repeat`` runs in one process.
+exclude making the data; best of ``--repeat`` runs in one process. Wall time is the target; the
+CPU time of the process (all its threads) is printed beside it, because on a shared machine the
+wall time mostly measures the other processes.
 
 Reproduce::
 
@@ -50,13 +52,13 @@ def make_data(n_firms: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, 
     return returns, volume, events
 
 
-def best_of(repeat: int, **kwargs: Any) -> tuple[float, int]:
-    """Best wall time of ``repeat`` studies, and the pairs studied."""
+def best_of(repeat: int, **kwargs: Any) -> tuple[float, float, int]:
+    """Best wall and CPU times of ``repeat`` studies, and the pairs studied."""
     from ipposaki.study import run_study
 
-    best, pairs = np.inf, 0
+    best, best_cpu, pairs = np.inf, np.inf, 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = run_study(
             estimation_window="-260:-11",
             event_window="-10:10",
@@ -64,8 +66,9 @@ def best_of(repeat: int, **kwargs: Any) -> tuple[float, int]:
             **kwargs,
         )
         best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
         pairs = len(result.params)
-    return best, pairs
+    return best, best_cpu, pairs
 
 
 def main() -> None:
@@ -92,15 +95,18 @@ def main() -> None:
     best_of(1, **base, **cases[0][1])  # warm-up: imports and first allocations
     load = os.getloadavg()[0]
     print(f"{args.firms:,} firms, best of {args.repeat}; load average {load:.1f}")
-    print(f"| case | pairs | seconds | ÷ return study | target < {TARGET_SECONDS:g} s | met |")
-    print("|---|---:|---:|---:|---|---|")
+    print(
+        f"| case | pairs | seconds | CPU seconds | ÷ return study | target < {TARGET_SECONDS:g} s "
+        "| met |"
+    )
+    print("|---|---:|---:|---:|---:|---|---|")
     floor = np.nan
     for label, kwargs in cases:
-        seconds, pairs = best_of(args.repeat, **base, **kwargs)
+        seconds, cpu, pairs = best_of(args.repeat, **base, **kwargs)
         floor = seconds if np.isnan(floor) else floor
         met = "yes" if seconds < TARGET_SECONDS else "no"
         print(
-            f"| {label} | {pairs:,} | {seconds:.3f} | {seconds / floor:.2f} | "
+            f"| {label} | {pairs:,} | {seconds:.3f} | {cpu:.3f} | {seconds / floor:.2f} | "
             f"< {TARGET_SECONDS:g} s | {met} |"
         )
 
