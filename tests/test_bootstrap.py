@@ -404,3 +404,22 @@ def test_cli_writes_adjusted_pvalues(
         err = capsys.readouterr().err.strip()
         assert "\n" not in err and err.count(f"{flag}=") == 1, err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.usefixtures("_no_gc")
+def test_cli_spec_applies_inference_to_each_exchange(shared_store, tmp_path: Path) -> None:
+    """A SPEC gives one study per exchange; each gets its bootstrap and adjusted p-values."""
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "ds"
+    args = ["study", str(repo / "examples" / "deepseek.toml"), "--store", str(shared_store.path)]
+    opts = ["--adjust", "bh", "--bootstrap", "wild", "--draws", "199", "--seed", "3"]
+    assert run([*args, "--out", str(out), *opts]) == 0
+    for mic in ("XNYS", "XTKS"):
+        tests = pd.read_csv(out / mic / "tests.csv")
+        assert (tests["test"] == "wild_bootstrap").any()
+        for _, family in tests.groupby("test"):
+            ok = family["p_value"].notna()
+            expected = multipletests(family.loc[ok, "p_value"], method="fdr_bh")[1]
+            np.testing.assert_allclose(family.loc[ok, "p_value_adj"], expected, rtol=1e-9)
+        summary = (out / mic / "summary.txt").read_text(encoding="utf-8")
+        assert "Benjamini-Hochberg (1995)" in summary and "seed 3" in summary
