@@ -110,6 +110,18 @@ def test_abnormal_volatility_equals_statsmodels(shared_prices: Path, nvda_panel)
     assert res.params.loc[0, "sigma"] ** 2 == pytest.approx(fit.mse_resid, rel=1e-9)
 
 
+def test_panel_volume_keeps_zero_and_missing(shared_store) -> None:
+    """AMD traded 0 shares on 2015-01-02 in the shared data; ASML has no volume column values."""
+    from ipposaki.panel import build_panel
+
+    panel = build_panel(shared_store, "XNYS", ["AMD", "ASML"], "2015-01-02", "2015-01-09")
+    volume = panel.volume
+    assert volume.loc["2015-01-02", "AMD"] == 0.0
+    assert volume["ASML"].isna().all()
+    assert volume.index.equals(panel.returns.index)
+    assert volume.loc["2015-01-05", "AMD"] > 0
+
+
 # -- the measure is said everywhere ---------------------------------------------------------------
 
 
