@@ -1,4 +1,5 @@
-"""Property-based hostile inputs (issue #15): generated price files, events files and specs.
+"""Property-based hostile inputs (issue #15): generated price files, events files, specs and
+event catalogues.
 
 The table-driven suite (``test_hostile_inputs.py``) tries one malformed input at a time; these
 tests let hypothesis mix valid rows with corruptions and hold every command to the same rules:
@@ -16,8 +17,13 @@ docstrings of ``sources/files.py``, ``store/validate.py``, ``study/io.py``, ``st
 never from running the code. The session dates below are from the NYSE and JPX holiday
 calendars for 2025 (both exchanges trade on every date listed).
 
-Hypothesis runs derandomised with a bounded number of examples, so CI sees the same inputs
-every run; the whole file takes well under a minute.
+Every kind of price-file problem runs on each run (one parametrised test per kind), so a
+corruption is never left out by chance. Hypothesis runs derandomised with a bounded number of
+examples, so CI sees the same inputs every run; the whole file takes well under a minute.
+
+Inputs left out of the strategies because of a bug outside this file's fixes (each is named
+where it is left out, with a reproduction in the report of the #15 work): invisible format
+characters in symbols, and an infinite or 1e300 volume, are both accepted by the import.
 """
 
 from __future__ import annotations
@@ -275,15 +281,29 @@ BAD_SYMBOLS = ("", "NV DA", "NV\tDA", "NV\x01DA", "7203", "X" * 33, '"NV\nDA"', 
 BAD_HEADERS = ("no-date", "no-symbol", "no-price", "twice")
 
 
-def _corrupt(draw: st.DrawFn, columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
-    """Change one row (or add one) so that the file must be refused; return what was done."""
-    kinds = ["blank-price", "not-a-number", "non-positive", "huge", "bad-date", "weekend"]
-    kinds += ["conflicting-duplicate", "ragged-long", "ragged-short", "bad-symbol"]
-    if {"high", "low"} <= set(columns):
-        kinds.append("high-below-low")
-    if "volume" in columns:
-        kinds.append("negative-volume")
-    kind = draw(st.sampled_from(kinds))
+#: Row corruptions, each of which makes the file one that must be refused.
+ROW_PROBLEMS = (
+    "blank-price",
+    "not-a-number",
+    "non-positive",
+    "huge",
+    "high-below-low",
+    "negative-volume",
+    "bad-date",
+    "weekend",
+    "conflicting-duplicate",
+    "ragged-long",
+    "ragged-short",
+    "bad-symbol",
+)
+#: Every problem a generated price file can have (one at most), besides none at all.
+PRICE_PROBLEMS = (*ROW_PROBLEMS, *BAD_HEADERS, "not-utf8", "no-rows")
+
+
+def _corrupt(
+    draw: st.DrawFn, kind: str, columns: tuple[str, ...], rows: list[dict[str, str]]
+) -> None:
+    """Change one row (or add one) so that the file must be refused."""
     at = draw(st.integers(0, len(rows) - 1))
     row = rows[at]
     prices = [c for c in columns if c in PRICE_FIELDS and c != "volume"]
@@ -320,7 +340,6 @@ def _corrupt(draw: st.DrawFn, columns: tuple[str, ...], rows: list[dict[str, str
         row.pop(columns[-1])
     else:
         row["symbol"] = draw(st.sampled_from(BAD_SYMBOLS))
-    return kind
 
 
 def _line(columns: tuple[str, ...], row: dict[str, str]) -> str:
@@ -351,9 +370,11 @@ def _header(draw: st.DrawFn, columns: tuple[str, ...], fatal: str | None) -> lis
 
 
 @st.composite
-def price_files(draw: st.DrawFn) -> PriceFile:
-    """A long price file: valid rows, at most one fatal corruption, and harmless variations."""
+def price_files(draw: st.DrawFn, problem: str | None) -> PriceFile:
+    """A long price file: valid rows, the ``problem`` (if any), and harmless variations."""
     optional = draw(st.lists(st.sampled_from(PRICE_FIELDS), unique=True))
+    needs = {"high-below-low": ["high", "low"], "negative-volume": ["volume"]}
+    optional += [c for c in needs.get(problem or "", []) if c not in optional]
     if "adj_close" in optional and draw(st.booleans()):
         base = ["date", "symbol"]  # adjusted closes only: a close is not required then
     else:
@@ -374,24 +395,19 @@ def price_files(draw: st.DrawFn) -> PriceFile:
         at = draw(st.integers(0, len(cells) - 1))
         cells[at] = {**cells[at], "symbol": f"  {cells[at]['symbol']} "}
         benign.append("padded-symbol")
-    fatal = None
-    where = draw(st.sampled_from(["none", "none", "none", "row", "row", "header"]))
-    if where == "row":
-        fatal = _corrupt(draw, all_columns, cells)
-    elif where == "header":
-        fatal = draw(st.sampled_from(BAD_HEADERS))
+    fatal = problem
+    if problem in ROW_PROBLEMS:
+        _corrupt(draw, problem, all_columns, cells)
     header = _header(draw, all_columns, fatal)
     lines = (",".join(header), *(_line(all_columns, r) for r in cells))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     bom = draw(st.booleans())
     text = newline.join(lines) + (newline if draw(st.booleans()) else "")
     raw = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
-    if fatal is None and one_in(draw, 10):
+    if problem == "not-utf8":
         raw = raw.replace(b"\n", b"\n\xff", 1)  # a byte that is not UTF-8, in the first row
-        fatal = "not-utf8"
-    elif fatal is None and one_in(draw, 20):
+    elif problem == "no-rows":
         raw = raw.split(b"\n")[0] + b"\n" * draw(st.integers(0, 1))  # a header and no rows
-        fatal = "no-rows"
     benign += ["crlf"] * (newline == "\r\n") + ["bom"] * bom
     return PriceFile(all_columns, rows, fatal, tuple(benign), lines, raw)
 
@@ -414,11 +430,25 @@ def assert_imported(file: PriceFile, before: pd.DataFrame, after: pd.DataFrame) 
     pd.testing.assert_frame_equal(others, before.loc[[k not in touched for k in before.index]])
 
 
-@SETTINGS
-@given(file=price_files())
+@settings(SETTINGS, max_examples=20)
+@given(file=price_files(None))
 def test_generated_price_files(file: PriceFile, template: Template) -> None:
+    """Valid rows in varied forms (BOM, CRLF, case, padding, duplicates, extra columns)."""
+    check_price_file(file, template)
+
+
+@pytest.mark.parametrize("problem", PRICE_PROBLEMS)
+@settings(SETTINGS, max_examples=3)
+@given(data=st.data())
+def test_generated_price_files_with_a_problem(
+    problem: str, data: st.DataObject, template: Template
+) -> None:
+    """Every kind of problem, each run: the import is refused and the store left as it was."""
+    check_price_file(data.draw(price_files(problem)), template)
+
+
+def check_price_file(file: PriceFile, template: Template) -> None:
     with Workspace(template) as ws:
-        event(f"corruption: {file.fatal}")
         path = ws.write("p.csv", file.raw or b"")
         before = file_digest(ws.store)
         args = ["data", "import", str(path), "--store", str(ws.store)]
@@ -551,7 +581,7 @@ def _studied_pairs(out: Path) -> set[tuple[str, str]]:
     return found
 
 
-@settings(SETTINGS, max_examples=25)
+@settings(SETTINGS, max_examples=20)
 @given(events=events_files())
 def test_generated_events_files(events: EventsFile, template: Template) -> None:
     with Workspace(template) as ws:
@@ -695,6 +725,8 @@ def spec_events(draw: st.DrawFn, marks: Marks, number: int) -> dict[str, object]
     symbols = marks.pick(
         draw,
         [[], ["NVDA"], ["8035.T", "NVDA"]],
+        # An index has no benchmark, so the whole spec is refused with "--market=None is not
+        # allowed", an option a spec cannot give (study/spec.py): risky, not clean.
         r_index_symbol=[["^GSPC"], ["8035.T", "^N225"]],
         f_unknown_symbol=[["ZZQX"], ["株式"], ["nvda"]],
         f_not_a_list=["NVDA", [7203]],
