@@ -189,10 +189,25 @@ class MeasureResult(EventStudyResult):
 def check_measure(measure: object) -> Measure:
     """Return ``measure`` if it is one of :data:`MEASURES`.
 
+    Parameters
+    ----------
+    measure : object
+        The value given.
+
+    Returns
+    -------
+    {"return", "volume", "volatility"}
+        ``measure``.
+
     Raises
     ------
     InputError
         Naming ``measure`` otherwise.
+
+    Examples
+    --------
+    >>> check_measure("volume")
+    'volume'
     """
     if measure not in MEASURES:
         raise InputError("measure", measure, f"one of {', '.join(MEASURES)}")
@@ -298,7 +313,29 @@ def abnormal_volatility(
 
 
 def applicable(measure: str, test: str, days: int) -> bool:
-    """Whether ``test`` is run for ``measure`` on a window of ``days`` event days."""
+    """Whether ``test`` is run for ``measure`` on a window of ``days`` event days.
+
+    Parameters
+    ----------
+    measure : {"return", "volume", "volatility"}
+        The measure.
+    test : str
+        A name of :data:`~ipposaki.study.statistics.TEST_NAMES`.
+    days : int
+        The window's length in event days.
+
+    Returns
+    -------
+    bool
+        Whether the engine runs it (``docs/measures.md`` has the table).
+
+    Examples
+    --------
+    >>> applicable("volume", "patell", 1), applicable("volume", "patell", 11)
+    (True, False)
+    >>> applicable("volatility", "bmp", 1)
+    False
+    """
     return test in TESTS[measure] and (days == 1 or test not in _SINGLE_DAY.get(measure, ()))
 
 
