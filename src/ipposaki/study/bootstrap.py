@@ -291,11 +291,16 @@ def wild_mean(
     rows = max(1, CHUNK_CELLS // n)
     for lo in range(0, draws, rows):  # bounded memory: at most CHUNK_CELLS weights at a time
         w = wild_weights(rng, (min(rows, draws - lo), n), weights)
-        m_b, s_b = _mean_t(mean0 + w * resid)
-        m_0, s_0 = _mean_t(w * x)  # the null imposed: mean zero
+        w2 = w * w
+        # Resample c̄ + w_i e_i (shifted by c̄, which changes no spread) and, with the null
+        # imposed, w_i c_i: each draw's mean and sum of squares are two matrix-vector products.
+        shift = w @ resid / n
+        ss_b = w2 @ (resid * resid) - n * shift**2
+        m_0 = w @ x / n
+        ss_0 = w2 @ (x * x) - n * m_0**2
         with np.errstate(invalid="ignore", divide="ignore"):
-            t_boot[lo : lo + len(w)] = (m_b - mean0) / s_b
-            t_null[lo : lo + len(w)] = m_0 / s_0
+            t_boot[lo : lo + len(w)] = shift / np.sqrt(np.maximum(ss_b, 0.0) / (n - 1) / n)
+            t_null[lo : lo + len(w)] = m_0 / np.sqrt(np.maximum(ss_0, 0.0) / (n - 1) / n)
     # A draw whose resample is constant has no t; it counts as not more extreme.
     exceed = np.sum(np.abs(np.nan_to_num(t_null, nan=0.0)) >= abs(t0) * (1 - 1e-12))
     q_low, q_high = np.nanquantile(t_boot, [alpha / 2, 1 - alpha / 2])
