@@ -153,6 +153,17 @@ def test_volatility_windows_average_and_only_applicable_tests(nvda_panel) -> Non
     assert res.manifest["parameters"]["measure"] == "volatility"
 
 
+def test_inference_keeps_the_measure(nvda_panel) -> None:
+    events = pd.DataFrame({"symbol": ["NVDA"], "event_date": [DAY0]})
+    res = run_study(nvda_panel.returns, events, market="^GSPC", measure="volatility")
+    adjusted = res.with_inference(adjust="holm")
+    assert adjusted.manifest["parameters"]["measure"] == "volatility"
+    assert "Measure: volatility" in adjusted.summary
+    with pytest.raises(InputError) as info:
+        res.with_inference(bootstrap="stationary", draws=99, seed=1)
+    assert info.value.argument == "bootstrap"
+
+
 def test_return_measure_is_unchanged(nvda_panel) -> None:
     events = pd.DataFrame({"symbol": ["NVDA"], "event_date": [DAY0]})
     default = run_study(nvda_panel.returns, events, market="^GSPC")

@@ -25,7 +25,7 @@ gives the reasons).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -181,6 +181,33 @@ class MeasureResult(EventStudyResult):
             [p_t.get((g, w), np.nan) for g, w in zip(table["group"], table["window"], strict=True)],
         )
         return table
+
+    def with_inference(self, **options: Any) -> EventStudyResult:
+        """:meth:`EventStudyResult.with_inference`, refusing the stationary bootstrap for AV.
+
+        The stationary bootstrap sums resampled return residuals, while an abnormal-volatility
+        window is a mean of squared, scaled residuals: the two do not match.
+
+        Parameters
+        ----------
+        **options
+            As for :meth:`EventStudyResult.with_inference`.
+
+        Returns
+        -------
+        EventStudyResult
+            A new read-only result (a :class:`MeasureResult`).
+
+        Raises
+        ------
+        InputError
+            For ``bootstrap="stationary"`` with ``measure="volatility"``, and as the parent.
+        """
+        if self.measure == "volatility" and options.get("bootstrap") == "stationary":
+            raise InputError(
+                "bootstrap", "stationary", "'wild' or 'none' with measure='volatility'"
+            )
+        return super().with_inference(**options)
 
     def __repr__(self) -> str:
         return super().__repr__().replace("EventStudyResult(", f"MeasureResult({self.measure}, ")
