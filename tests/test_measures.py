@@ -287,6 +287,38 @@ def test_volume_tests_size_under_the_null() -> None:
         assert not ((tests["test"] == name) & (tests["window"] == "0:10")).any()
 
 
+@pytest.mark.slow
+def test_dask_backend_gives_the_local_result() -> None:
+    """Both measures on a Dask cluster of two processes, in blocks of 7 pairs: the same files."""
+    from dask.distributed import Client, LocalCluster
+
+    from ipposaki.study.distributed import DaskBackend
+
+    volume = _synthetic(30, seed=4)
+    rng = np.random.default_rng(4)
+    returns = pd.DataFrame(rng.normal(0.0, 0.02, volume.shape), volume.index, volume.columns)
+    returns["M"] = rng.normal(0.0, 0.01, len(returns))
+    events = pd.DataFrame({"symbol": volume.columns, "event_date": volume.index[280]})
+    cases = [
+        {"model": "market", "measure": "volume", "volume": volume},
+        {"market": "M", "measure": "volatility"},
+    ]
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        for kwargs in cases:
+            local = run_study(returns, events, **kwargs)
+            dask = run_study(
+                returns, events, backend=DaskBackend(client=client, chunk_pairs=7), **kwargs
+            )
+            assert type(dask) is type(local)
+            for name in ("ar", "car", "caar", "tests"):
+                pd.testing.assert_frame_equal(
+                    getattr(local, name), getattr(dask, name), rtol=0, atol=1e-12, obj=name
+                )
+
+
 # -- errors name the argument ------------------------------------------------------------------------
 
 
