@@ -263,3 +263,23 @@ def test_rows_in_two_files_are_a_named_warning(store: Store, write) -> None:
     with pytest.warns(DuplicateRowWarning, match="more than one file; the last file wins"):
         store.import_files([a, b])
     assert store.prices()["close"].item() == 118.50
+
+
+def test_a_new_symbol_whose_rows_are_all_skipped_is_not_an_instrument(store: Store, write) -> None:
+    """--non-sessions skip: ZZQX's only row is a Saturday, so it is skipped and ZZQX is not
+    added to the instruments (found by the property tests); no third-party warning leaks."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store.import_files(
+            [
+                write(
+                    "c.csv",
+                    "date,symbol,close,currency\n2025-02-03,NVDA,1.0,USD\n"
+                    "2025-02-01,ZZQX,1.0,USD\n",
+                )
+            ],
+            non_sessions="skip",
+        )
+    assert [type(w.message).__name__ for w in caught] == ["NonSessionWarning"]
+    assert "ZZQX" not in set(store.instruments()["symbol"])
+    assert store.instruments().set_index("symbol").loc["NVDA", "currency"] == "USD"

@@ -7,6 +7,7 @@ The built-in tables live in ``ipposaki/data/instruments.csv`` and ``ipposaki/dat
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -60,9 +61,14 @@ def _symbol_problem(value: object) -> str | None:
         return f"a Yahoo-style symbol, e.g. {text}.T for a Tokyo code (a bare number is ambiguous)"
     if len(text) > MAX_SYMBOL_LENGTH:
         return f"a symbol of at most {MAX_SYMBOL_LENGTH} characters"
-    if any(ch.isspace() for ch in text) or any(ord(ch) < 32 for ch in text):
-        return "a symbol without spaces or control characters"
+    if any(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text):
+        return "a symbol without spaces, control or invisible characters"
     return None
+
+
+#: Unicode categories that print as nothing: controls, formats (zero-width space U+200B, BOM
+#: U+FEFF, right-to-left override U+202E), unassigned and private-use code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Co", "Cs"})
 
 
 def _toml_line(text: str, header: str) -> int | None:

@@ -763,6 +763,10 @@ class Store:
 
     @staticmethod
     def _new_instruments(batch: pd.DataFrame, new: list[str]) -> pd.DataFrame:
+        """Instruments for the new symbols that still have rows after validation (a symbol
+        whose rows were all skipped as non-sessions does not become an instrument)."""
+        kept = set(batch["symbol"].unique())
+        new = [s for s in new if s in kept]
         if not new:
             return pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))
         cur = batch.loc[batch["symbol"].isin(new)].groupby("symbol")["currency"].first()
@@ -772,7 +776,7 @@ class Store:
         frame["name"] = frame["symbol"]
         frame["name_ja"] = frame["symbol"]
         frame["exchange"] = frame["symbol"].map(guess_exchange)
-        frame["currency"] = frame["symbol"].map(cur).fillna("")
+        frame["currency"] = [str(cur.get(sym, "") or "") for sym in new]  # one per new symbol
         frame["kind"] = np.where(frame["exchange"] == "", "fx", "")
         return frame
 

@@ -3,7 +3,8 @@
 Errors (the ingest stops and the store is untouched):
 
 * a non-positive price, a price above :data:`MAX_PRICE` (10^9; infinity included), a high
-  below the low, or a negative volume;
+  below the low, or a volume that is negative or above :data:`MAX_VOLUME` (10^14; infinity
+  included);
 * a row with neither ``close`` nor ``adj_close``;
 * two rows for one (symbol, session) with different values;
 * a row dated on a day that is not a session of the symbol's exchange (unless the caller asks
@@ -43,6 +44,7 @@ from ipposaki.sources.files import NUMERIC_COLUMNS
 
 __all__ = [
     "MAX_PRICE",
+    "MAX_VOLUME",
     "SPLIT_LIKE_MOVE",
     "NonSessionPolicy",
     "ValidationReport",
@@ -52,6 +54,8 @@ __all__ = [
 
 #: The largest price accepted; anything above is a unit or parsing error (Berkshire A is ~1e6).
 MAX_PRICE = 1e9
+#: The largest volume accepted (the Nasdaq Composite's busiest day in the shared data is 1.8e10).
+MAX_VOLUME = 1e14
 #: A one-session move at least this large (as a fraction, either way) looks like a split.
 SPLIT_LIKE_MOVE = 0.5
 NonSessionPolicy = Literal["error", "skip"]
@@ -131,13 +135,13 @@ def _check_values(rows: pd.DataFrame, source: str) -> None:
             f"{_day(rows['session'].iloc[pos])}: expected high >= low",
         )
     vol = rows["volume"].to_numpy()
-    bad = vol < 0
+    bad = (vol < 0) | (vol > MAX_VOLUME)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise DataValidationError(
             source,
             f"{_where(source, int(rows['line'].iloc[pos]))}: volume={vol[pos]:g} is not allowed: "
-            "expected a volume >= 0 or empty",
+            f"expected a volume from 0 to {MAX_VOLUME:g}, or empty",
         )
     no_price = np.isnan(rows["close"].to_numpy()) & np.isnan(rows["adj_close"].to_numpy())
     if no_price.any():

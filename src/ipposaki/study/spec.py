@@ -421,17 +421,58 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
         panel = build_panel(
             store, str(exchange), [s for s in wanted if s in stored], first, grid[last_pos]
         )
-        results[str(exchange)] = run_study(
-            panel.returns,
-            events.drop(columns=["exchange"]),
-            model=spec.study.get("model", "market"),
-            estimation_window=est,
-            event_window=evw,
-            car_windows=spec.study.get("car_windows", DEFAULT_CAR_WINDOWS),
-            min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
-            thin_trading=spec.study.get("thin_trading", "none"),
-            convention=spec.study.get("convention", "ipposaki"),
-            data_source=f"store {store.path} ({exchange!s}, panel hash {panel.data_hash})",
-            backend=backend,
-        )
+        try:
+            results[str(exchange)] = _run_one(
+                spec, panel.returns, events, est, evw, store, backend, panel.data_hash, exchange
+            )
+        except InputError as exc:
+            raise _in_spec_terms(exc, spec, events) from None
     return SpecStudy(spec=spec, results=results)
+
+
+def _run_one(
+    spec: StudySpec,
+    returns: pd.DataFrame,
+    events: pd.DataFrame,
+    est: Any,
+    evw: Any,
+    store: Store,
+    backend: ChunkRunner | None,
+    data_hash: str,
+    exchange: str,
+) -> EventStudyResult:
+    """One exchange's study of a spec."""
+    return run_study(
+        returns,
+        events.drop(columns=["exchange"]),
+        model=spec.study.get("model", "market"),
+        estimation_window=est,
+        event_window=evw,
+        car_windows=spec.study.get("car_windows", DEFAULT_CAR_WINDOWS),
+        min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
+        thin_trading=spec.study.get("thin_trading", "none"),
+        convention=spec.study.get("convention", "ipposaki"),
+        data_source=f"store {store.path} ({exchange!s}, panel hash {data_hash})",
+        backend=backend,
+    )
+
+
+def _in_spec_terms(exc: InputError, spec: StudySpec, events: pd.DataFrame) -> InputError:
+    """An engine error in the spec's own terms: ``[study].key`` (saying when the value is a
+    default the spec did not write), or the symbols that have no benchmark."""
+    if exc.argument in StudyTable.model_fields:
+        key = exc.argument
+        allowed = exc.allowed
+        if key not in spec.study:
+            allowed += f" (the default; set [study].{key} in the spec)"
+        return InputError(f"[study].{key}", exc.value, allowed)
+    if exc.argument == "market":
+        bare = sorted(events.loc[events["market"].isna(), "symbol"].unique())
+        model = spec.study.get("model", "market")
+        return InputError(
+            "[[events]].symbols",
+            ", ".join(bare),
+            f"symbols with a benchmark for model '{model}' (indices have none; study them "
+            'with model = "raw" or "constant-mean" in their own spec)',
+        )
+    return exc
