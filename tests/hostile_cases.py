@@ -338,7 +338,7 @@ CASES: list[Case] = [
     Case("study-spec-bad-model", "spec", ("study", "{tmp}/s.toml", "--out", "{tmp}/o", *S),
          ("capm",), {"s.toml": _spec(EVENT, '[study]\nmodel = "capm"\n')}),
     Case("study-spec-bad-window", "spec", ("study", "{tmp}/s.toml", "--out", "{tmp}/o", *S),
-         ("estimation-window", "-250:3", "does not overlap the event window"),
+         ("[study].estimation_window", "-250:3", "does not overlap the event window"),
          {"s.toml": _spec(EVENT, '[study]\nestimation_window = "-250:3"\n')}),
     Case("study-spec-bad-convention", "spec", ("study", "{tmp}/s.toml", "--out", "{tmp}/o", *S),
          ("convention", "eviews", "ipposaki, estudy2"),

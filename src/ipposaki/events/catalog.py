@@ -178,11 +178,11 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         return catalog
     path = Path(path)
     if not path.is_file():
-        raise InputError("--catalog", str(path), "an existing TOML file")
+        raise InputError("catalog", str(path), "an existing TOML file")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            "--catalog", str(path), f"a UTF-8 TOML file (byte {exc.start} is not UTF-8)"
+            "catalog", str(path), f"a UTF-8 TOML file (byte {exc.start} is not UTF-8)"
         ) from None
     return catalog + _parse(text, str(path))

@@ -192,7 +192,7 @@ def csv_header(path: Path) -> list[str]:
             ) from None
 
 
-def check_date_format(date_format: str | None, option: str = "--date-format") -> None:
+def check_date_format(date_format: str | None, option: str = "date_format") -> None:
     """Refuse a ``strptime`` format that cannot read back the dates it writes.
 
     Raises
