@@ -154,9 +154,9 @@ def test_slice_reads_what_the_whole_matrix_reads() -> None:
 
 
 def test_bad_scheduler_values_get_one_line_errors() -> None:
-    with pytest.raises(InputError, match=r"--scheduler.*'spark://'.*local, local:N"):
+    with pytest.raises(InputError, match=r"^scheduler.*'spark://'.*local, local:N"):
         DaskBackend("spark://")
-    with pytest.raises(InputError, match="--scheduler"):
+    with pytest.raises(InputError, match="^scheduler="):
         parse_scheduler("local:0")
     assert parse_scheduler("local:3") == ("local", 3)
     assert parse_scheduler("tcp://10.0.0.5:8786") == ("remote", None)
