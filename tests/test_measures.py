@@ -401,3 +401,34 @@ def test_docs_example_runs(shared_prices: Path, monkeypatch: pytest.MonkeyPatch)
     assert volume.parameters.measure == "volume"  # type: ignore[attr-defined]
     assert "sign" not in set(volume.tests["test"])  # type: ignore[attr-defined]
     assert set(volatility.tests["measure"]) == {"volatility"}  # type: ignore[attr-defined]
+
+
+def test_a_spec_and_an_event_study_volume(
+    shared_prices: Path, shared_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[study] measure = "volume" in a spec, and `study --event ... --measure volume`, give
+    NVDA's abnormal log volume of the hand computation above; --measure beside a SPEC is
+    refused (the spec's [study] table says it)."""
+    from ipposaki.cli.main import run
+    from ipposaki.study.spec import load_spec, run_spec
+
+    raw = _raw(shared_prices, "NVDA")
+    est, day0 = _estimation_sessions()
+    log_v = np.log1p(raw["volume"].astype(float))
+    expected = float(log_v.loc[day0] - log_v.reindex(est).mean())
+    spec = tmp_path / "v.toml"
+    spec.write_text(
+        'title = "v"\n[study]\nmodel = "constant-mean"\nmeasure = "volume"\n'
+        '[[events]]\nid = "d"\ndate = "2025-01-27"\nsymbols = ["NVDA"]\n'
+    )
+    res = run_spec(load_spec(spec), shared_store).results["XNYS"]
+    assert res.ar.set_index("rel_day").loc[0, "ar"] == pytest.approx(expected, abs=1e-6)
+    out = tmp_path / "o"
+    argv = ["study", "--event", "deepseek_shock", "--symbol", "NVDA", "--measure", "volume"]
+    argv += ["--model", "constant-mean", "--store", str(shared_store.path), "--out", str(out)]
+    assert run(argv) == 0
+    ar = pd.read_csv(out / "XNYS" / "ar.csv").set_index("rel_day")
+    assert ar.loc[0, "ar"] == pytest.approx(expected, abs=1e-6)
+    capsys.readouterr()
+    assert run(["study", str(spec), "--measure", "volume", "--out", str(tmp_path / "p")]) == 2
+    assert "[study]" in capsys.readouterr().err

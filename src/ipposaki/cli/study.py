@@ -155,11 +155,7 @@ def study(
 
     if measure not in MEASURES:
         raise InputError("--measure", measure, f"one of {', '.join(MEASURES)}")
-    if measure != "return" and (spec is not None or event is not None):
-        raise InputError(
-            "--measure", measure, "return with a SPEC or --event (other measures: --prices FILE)"
-        )
-    if measure == "volume" and prices is None:
+    if measure == "volume" and prices is None and spec is None and event is None:
         raise InputError(
             "--measure",
             measure,
@@ -196,6 +192,7 @@ def study(
                 "min_estimation_obs": min_estimation_obs,
                 "thin_trading": thin_trading,
                 "convention": convention,
+                "measure": measure,
             },
         )
     if spec is not None or event is not None:
@@ -212,6 +209,7 @@ def study(
                     "--car-window": (car_window, None),
                     "--min-estimation-obs": (min_estimation_obs, 100),
                     "--thin-trading": (thin_trading, "none"),
+                    "--measure": (measure, "return"),
                 }
             )
             spec_obj = load_spec(spec)

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 #: The option that sets the date format, named in messages about dates.
-DATE_FORMAT_OPTION = "--date-format"
+DATE_FORMAT_OPTION = "--date-format"  # named as the way out in date messages
 _DATE_NAMES = ("date", "session")
 _EVENT_DATES = ("estimation_start", "estimation_end", "event_start", "event_end")
 _ZONED = r"^\s*\d{4}-\d{2}-\d{2}T.*(?:[+-]\d\d:?\d\d|Z)\s*$"
@@ -398,12 +398,12 @@ def read_returns(
         date and symbol), or a date that is not a session of ``exchange``.
     """
     rule: Rule = "log" if log else "simple"
-    header_cols = [c.strip().lower() for c in _header(*_check_path(path, "--returns"))]
+    header_cols = [c.strip().lower() for c in _header(*_check_path(path, "returns"))]
     long = "symbol" in header_cols
     if long and "return" not in header_cols:
         raise DataValidationError(str(path), "missing required column 'return'")
     if long:
-        table, date_col, values = _value_table(path, "--returns", date_format, rule, ("symbol",))
+        table, date_col, values = _value_table(path, "returns", date_format, rule, ("symbol",))
         sym_col = next(c for c in table.frame.columns if c.strip().lower() == "symbol")
         ret_col = next(c for c in values if c.strip().lower() == "return")
         symbol = table.frame[sym_col].astype("string").str.strip()
@@ -420,7 +420,7 @@ def read_returns(
             .sort_index()
         )
     else:
-        table, date_col, values = _value_table(path, "--returns", date_format, rule)
+        table, date_col, values = _value_table(path, "returns", date_format, rule)
         if not values:
             raise DataValidationError(str(path), "no symbol columns besides 'date'")
         dates = table.frame[date_col]
@@ -452,7 +452,7 @@ def _one_exchange(symbols: pd.Index, path: str | Path) -> None:
         example = {m: homes.index[homes == m][0] for m in found}
         names = ", ".join(f"{m} ({example[m]})" for m in found)
         raise InputError(
-            "--exchange",
+            "exchange",
             None,
             f"an exchange for returns file {Path(path).name}, whose symbols trade on {names}: "
             "returns cannot be moved to each exchange's calendar, so give --exchange with a "
@@ -486,9 +486,7 @@ def read_factors(
     DataValidationError
         On a missing column, a cell that is not allowed, or a duplicate date.
     """
-    table, date_col, values = _value_table(
-        path, "--factors", date_format, "log" if log else "simple"
-    )
+    table, date_col, values = _value_table(path, "factors", date_format, "log" if log else "simple")
     if not values:
         raise DataValidationError(str(path), "no factor columns besides 'date'")
     dates = table.frame[date_col]
@@ -548,7 +546,7 @@ def read_price_panels(
 
     if exchange is not None:
         check_exchange(exchange)
-    file, _ = _check_path(path, "--prices")
+    file, _ = _check_path(path, "prices")
     rows = read_price_file(file, date_format=date_format, format_option=DATE_FORMAT_OPTION)
     names = [str(s) for s in rows["symbol"].cat.categories]
     homes = home_exchanges(names, exchange)
@@ -567,7 +565,7 @@ def read_price_panels(
     wanted = [exchange] if exchange is not None else held
     if exchange is not None and exchange not in held:
         raise InputError(
-            "--exchange", exchange, f"an exchange of the file's symbols ({', '.join(held)})"
+            "exchange", exchange, f"an exchange of the file's symbols ({', '.join(held)})"
         )
     kind: Rule = "log" if log else "simple"
     panels: dict[str, ReturnsPanel] = {}
@@ -610,7 +608,7 @@ def price_volumes(panels: dict[str, ReturnsPanel], path: str | Path) -> dict[str
     volumes = {mic: panel.volume for mic, panel in panels.items()}
     if all(frame.isna().all(axis=None) for frame in volumes.values()):
         raise InputError(
-            "--measure", "volume", f"a --prices file with a volume column ({path} has no volume)"
+            "measure", "volume", f"a prices file with a volume column ({path} has no volume)"
         )
     return volumes
 
@@ -648,7 +646,7 @@ def read_prices_as_returns(
     panels = read_price_panels(path, exchange=exchange, log=log, date_format=date_format)
     if len(panels) > 1:
         raise InputError(
-            "--exchange", None, f"one of {', '.join(panels)}: {path} holds several exchanges"
+            "exchange", None, f"one of {', '.join(panels)}: {path} holds several exchanges"
         )
     return next(iter(panels.values())).returns
 
@@ -684,7 +682,7 @@ def read_partitioned(
     if exchange is not None:
         if exchange not in first.exchanges:
             held = ", ".join(first.exchanges) or "none"
-            raise InputError("--exchange", exchange, f"an exchange the directory holds ({held})")
+            raise InputError("exchange", exchange, f"an exchange the directory holds ({held})")
         return {exchange: first}
     if len(first.exchanges) == 1:
         return {first.exchanges[0]: first}
@@ -717,7 +715,7 @@ def read_events(path: str | Path, *, date_format: str | None = None) -> pd.DataF
     DataValidationError
         If a date cell is empty (``event_date``) or not a date in the allowed form.
     """
-    file, is_csv = _check_path(path, "--events")
+    file, is_csv = _check_path(path, "events")
     _unique_columns(file, _header(file, is_csv), fold_case=True)  # names are matched lower-case
     frame = _read_csv(file, None)[0] if is_csv else _read_parquet(file)
     if frame.empty:

@@ -42,6 +42,7 @@ from ipposaki.panel import build_panel
 from ipposaki.schema import Table, refuse, validate
 from ipposaki.store import Store
 from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
+from ipposaki.study.measures import MEASURES
 from ipposaki.study.models import MODELS
 from ipposaki.study.results import EventStudyResult
 from ipposaki.study.windows import parse_window
@@ -134,6 +135,7 @@ class StudyTable(Table):
     min_estimation_obs: Annotated[int, Field(ge=0)] = 100
     thin_trading: Annotated[str, AfterValidator(_one_of(_THIN_TRADING))] = "none"
     convention: Annotated[str, AfterValidator(_one_of(CONVENTIONS))] = "ipposaki"
+    measure: Annotated[str, AfterValidator(_one_of(MEASURES))] = "return"
 
     @model_validator(mode="after")
     def _combinations(self) -> StudyTable:
@@ -423,7 +425,16 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
         )
         try:
             results[str(exchange)] = _run_one(
-                spec, panel.returns, events, est, evw, store, backend, panel.data_hash, exchange
+                spec,
+                panel.returns,
+                events,
+                est,
+                evw,
+                store,
+                backend,
+                panel.data_hash,
+                exchange,
+                panel.volume,
             )
         except InputError as exc:
             raise _in_spec_terms(exc, spec, events) from None
@@ -440,6 +451,7 @@ def _run_one(
     backend: ChunkRunner | None,
     data_hash: str,
     exchange: str,
+    volume: pd.DataFrame,
 ) -> EventStudyResult:
     """One exchange's study of a spec."""
     return run_study(
@@ -452,6 +464,8 @@ def _run_one(
         min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
         thin_trading=spec.study.get("thin_trading", "none"),
         convention=spec.study.get("convention", "ipposaki"),
+        measure=spec.study.get("measure", "return"),
+        volume=volume if spec.study.get("measure") == "volume" else None,
         data_source=f"store {store.path} ({exchange!s}, panel hash {data_hash})",
         backend=backend,
     )
