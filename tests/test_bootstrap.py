@@ -338,6 +338,20 @@ def test_single_firm_stationary_matches_the_module(
     assert wild["ci_boot_low"].isna().all()  # one CAR has no cross-section to resample
 
 
+@pytest.mark.parametrize("method", ["wild", "stationary"])
+def test_study_without_pairs(tmp_path: Path, method: str) -> None:
+    """Every pair excluded: the add-ons give empty tables and the files are still written."""
+    idx = pd.bdate_range("2024-01-01", periods=300)
+    m = np.random.default_rng(1).normal(0.0, 0.01, len(idx))
+    returns = pd.DataFrame({"MKT": 0.001, "F0": m}, index=idx)  # a constant market: no fit
+    res = run_study(returns, pd.DataFrame({"symbol": ["F0"], "event_date": idx[280]}), market="MKT")
+    out = res.with_inference(adjust="holm", bootstrap=method, draws=99, seed=1)
+    assert out.caar.empty and {"ci_boot_low", "ci_boot_high"} <= set(out.caar.columns)
+    assert out.tests.empty and "p_value_adj" in out.tests.columns
+    assert "No pair could be studied" in out.summary
+    assert (tmp_path / "caar.csv") in out.to_dir(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [

@@ -319,6 +319,8 @@ class EventStudyResult:
         """
         if self._boot_ci is None:
             return self._caar.copy()
+        if self._caar.empty:  # no pair studied: the columns, no rows
+            return self._caar.assign(ci_boot_low=np.nan, ci_boot_high=np.nan)
         return self._caar.merge(self._boot_ci, on=["group", "window"], how="left")
 
     @property
