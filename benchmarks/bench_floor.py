@@ -1,0 +1,144 @@
+"""The engine against a floor that does the same arithmetic, in one process and one run (#18).
+
+For N firms with one common event (market model, estimation -260..-11, event window -10..10,
+five CAR windows, synthetic returns on real NYSE sessions, as in ``bench_study.py``):
+
+* **ipposaki**: ``run_study`` with the full test battery;
+* **floor**: written plainly in numpy here: closed-form OLS for every firm at once, the
+  abnormal returns, the five CARs, and one row-wise double argsort of the estimation+event AR
+  matrix (what a rank test cannot avoid);
+* **eventstudy** (the fastest Python peer, about 0.3 ms per firm), when its venv exists
+  (``python benchmarks/bench_study.py --setup``), through its driver in ``benchmarks/peers``.
+
+It prints seconds (best of ``--repeat``) and the two ratios: ipposaki / floor and
+peer / ipposaki. Issue #18's target is stated against the floor.
+
+Reproduce::
+
+    .venv/bin/python benchmarks/bench_floor.py                 # 10, 1,000, 10,000 firms
+    .venv/bin/python benchmarks/bench_floor.py --firms 100000  # add the large case
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+CAR_WINDOWS = ("-10:10", "-1:1", "0:0", "0:1", "0:5")
+
+
+def make_data(n_firms: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic market-model returns on NYSE sessions and one common event at session 300."""
+    from ipposaki.calendars import sessions
+
+    rng = np.random.default_rng(seed)
+    idx = sessions("XNYS", "2021-06-01", "2022-12-30")
+    market = rng.normal(0.0003, 0.01, len(idx))
+    beta = rng.uniform(0.5, 1.5, n_firms)
+    data = market[:, None] * beta + rng.normal(0.0, 0.02, (len(idx), n_firms))
+    returns = pd.DataFrame(data, index=idx, columns=[f"S{i:06d}" for i in range(n_firms)])
+    returns["MKT"] = market
+    events = pd.DataFrame({"symbol": returns.columns[:-1], "event_date": idx[300]})
+    return returns, events
+
+
+def floor(returns: pd.DataFrame) -> np.ndarray:
+    """The arithmetic every market-model study with a rank test does, and nothing else."""
+    r = returns.to_numpy()
+    y, m = r[:, :-1], r[:, -1]
+    est, evw = slice(300 - 260, 300 - 10), slice(300 - 10, 300 + 11)
+    xe, ye = m[est], y[est]
+    xm = xe.mean()
+    beta = ((xe - xm)[:, None] * (ye - ye.mean(axis=0))).sum(axis=0) / ((xe - xm) ** 2).sum()
+    alpha = ye.mean(axis=0) - beta * xm
+    both = np.r_[np.arange(est.start, est.stop), np.arange(evw.start, evw.stop)]
+    ar = y[both] - alpha - np.outer(m[both], beta)
+    event_ar = ar[-21:]
+    cars = []
+    for w in CAR_WINDOWS:
+        a, b = (int(v) for v in w.split(":"))
+        cars.append(event_ar[a + 10 : b + 11].sum(axis=0))
+    ranks = np.argsort(np.argsort(ar.T, axis=1), axis=1)  # row-wise, per firm
+    return np.vstack([*cars, ranks[:, -11]])
+
+
+def ipposaki(returns: pd.DataFrame, events: pd.DataFrame) -> object:
+    from ipposaki.study import run_study
+
+    return run_study(
+        returns,
+        events,
+        market="MKT",
+        estimation_window="-260:-11",
+        event_window="-10:10",
+        car_windows=list(CAR_WINDOWS),
+    )
+
+
+def peer(returns: pd.DataFrame, events: pd.DataFrame) -> float | None:
+    """eventstudy's own seconds through its driver (``benchmarks/peers/common.py``), or None
+    when its venv is missing or it fails."""
+    import json
+
+    python = HERE / "_peers" / "eventstudy" / "bin" / "python"
+    if not python.exists():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        returns.rename_axis("date").to_csv(folder / "returns.csv")
+        events.to_csv(folder / "events.csv", index=False)
+        out = folder / "eventstudy.json"
+        subprocess.run(
+            [str(python), str(HERE / "peers" / "drive_eventstudy.py"), str(folder), str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=folder,
+        )
+        if not out.exists():
+            return None
+        return float(json.loads(out.read_text())["seconds"])
+
+
+def best(fn: Callable[..., object], args: tuple[object, ...], repeat: int) -> float:
+    """The fastest of ``repeat`` calls of ``fn(*args)``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--firms", type=int, nargs="*", default=[10, 1_000, 10_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    ipposaki(*make_data(10))  # imports and first-call costs out of the timings
+    print(
+        f"{'firms':>8} {'ipposaki s':>11} {'floor s':>9} {'ipposaki/floor':>15} "
+        f"{'eventstudy s':>13} {'peer/ipposaki':>14}"
+    )
+    for n in sorted(set(args.firms)):
+        returns, events = make_data(n)
+        t_ipp = best(ipposaki, (returns, events), args.repeat)
+        t_floor = best(floor, (returns,), args.repeat)
+        t_peer = peer(returns, events) if n <= 10_000 else None
+        peer_txt = f"{t_peer:13.3f} {t_peer / t_ipp:14.1f}" if t_peer else f"{'-':>13} {'-':>14}"
+        print(
+            f"{n:8,d} {t_ipp:11.3f} {t_floor:9.4f} {t_ipp / t_floor:15.1f} {peer_txt}", flush=True
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
