@@ -2,7 +2,8 @@
 
 from ipposaki.study.engine import DEFAULT_CAR_WINDOWS, MISSING_POLICY, run_study
 from ipposaki.study.models import MODELS
-from ipposaki.study.results import EventStudyResult, StudyParameters
+from ipposaki.study.multitest import adjust_pvalues
+from ipposaki.study.results import EventStudyResult, Inference, StudyParameters
 from ipposaki.study.statistics import TEST_NAMES, TestResult
 from ipposaki.study.windows import Window, parse_window
 
@@ -12,9 +13,11 @@ __all__ = [
     "MODELS",
     "TEST_NAMES",
     "EventStudyResult",
+    "Inference",
     "StudyParameters",
     "TestResult",
     "Window",
+    "adjust_pvalues",
     "parse_window",
     "run_study",
 ]
