@@ -37,7 +37,8 @@ def study(
     ] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/study"),
     model: Annotated[
-        str, typer.Option(help="market, market-adjusted, constant-mean, factor or raw.")
+        str,
+        typer.Option(help="market, market-adjusted, constant-mean, factor, raw, garch or egarch."),
     ] = "market",
     factors: Annotated[Path | None, typer.Option(help="Factor returns for --model factor.")] = None,
     market: Annotated[str | None, typer.Option(help="Benchmark symbol (a returns column).")] = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 import numpy as np
@@ -21,6 +21,13 @@ from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.correlation import window_rbar
 from ipposaki.study.estudy2 import ESTUDY2_TESTS, IPPOSAKI_NAMES, estudy2_statistics
 from ipposaki.study.events import EventPlan, Roll, plan_events
+from ipposaki.study.garch import (
+    GARCH_MODELS,
+    GarchFit,
+    default_workers,
+    fit_garch,
+    savickas_tests,
+)
 from ipposaki.study.measures import (
     UNIVERSE_VOLUME,
     VOLUME_MISSING_POLICY,
@@ -32,7 +39,7 @@ from ipposaki.study.measures import (
     log_volume,
     measure_tests,
 )
-from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
+from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, _r2, fit_model
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.statistics import (
     NULLS,
@@ -150,8 +157,12 @@ def run_study(
     events : pandas.DataFrame
         Columns ``symbol``, ``event_date`` and optionally ``event_id``, ``group``, ``market``,
         ``estimation_start``, ``estimation_end``, ``event_start``, ``event_end``.
-    model : {"market", "market-adjusted", "constant-mean", "factor", "raw"}, default "market"
-        Normal-return model (see :mod:`ipposaki.study.models`).
+    model : {"market", "market-adjusted", "constant-mean", "factor", "raw", "garch", "egarch"}
+        Normal-return model, default ``"market"`` (see :mod:`ipposaki.study.models`).
+        ``"garch"`` and ``"egarch"``: the market model with GARCH(1,1) or EGARCH(1,1,1)
+        errors, fitted by maximum likelihood per pair (:mod:`ipposaki.study.garch`); ARs are
+        standardised by their conditional standard deviation and the Savickas (2003) test is
+        added (returns only).
     market : str, optional
         Default benchmark symbol (a column of ``returns``).
     factors : pandas.DataFrame, optional
@@ -205,6 +216,8 @@ def run_study(
     if model not in MODELS:
         raise InputError("model", model, f"one of {', '.join(MODELS)}")
     measure = check_measure(measure)
+    if model in GARCH_MODELS and thin_trading != "none":
+        raise InputError("thin_trading", thin_trading, "none unless model='market'")
     _check_measure_options(measure, model, thin_trading, convention, min_estimation_obs, volume)
     if convention not in CONVENTIONS:
         raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
@@ -231,6 +244,13 @@ def run_study(
         )
     if min_estimation_obs < 1 and model not in ("raw",):
         raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
+    if model in GARCH_MODELS and est.end >= evw.start:
+        raise InputError(
+            "estimation_window",
+            str(est),
+            f"a window before the event window {evw} with model={model!r} (the conditional "
+            "variance runs forward from the estimation window)",
+        )
     if model == "factor" and (factors is None or factors.shape[1] == 0):
         raise InputError("factors", None, "a factor table for model='factor'")
     source: PartitionedPrices | None = None
@@ -243,7 +263,7 @@ def run_study(
         if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
             raise InputError("returns", "an index out of order", "sorted, unique sessions")
         index, columns = pd.DatetimeIndex(returns.index), returns.columns
-    needs_market = model in ("market", "market-adjusted")
+    needs_market = model in ("market", "market-adjusted", *GARCH_MODELS)
     universe = measure == "volume" and needs_market and market is None
     if universe:  # the market volume series: the mean ln(1 + V) of the table's symbols
         market, columns = UNIVERSE_VOLUME, columns.append(pd.Index([UNIVERSE_VOLUME]))
@@ -313,12 +333,12 @@ def _check_measure_options(
         if volume is not None:
             raise InputError("volume", "a table", "None unless measure='volume'")
         return
-    if model == "factor":
+    if model == "factor" or model in GARCH_MODELS:
         raise InputError(
             "model",
             model,
             "one of market, market-adjusted, constant-mean, raw with measure='volume' "
-            "(factors are returns)",
+            "(factors and GARCH models are for returns)",
         )
     if thin_trading != "none":
         raise InputError("thin_trading", thin_trading, "'none' with measure='volume'")
@@ -360,6 +380,8 @@ def _data_hash(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -
 #: tens of MB), so memory stays flat and the allocator reuses pages instead of faulting in new
 #: ones; the tests are exact because they only need per-pair values and additive sums.
 CHUNK_PAIRS = 4096
+#: Pairs per block for the GARCH models on a cluster (each pair is one likelihood fit).
+GARCH_CHUNK_PAIRS = 64
 
 
 @dataclass(frozen=True)
@@ -374,6 +396,8 @@ class ChunkContext:
     params: StudyParameters
     corr_origin: int = 0
     corr_span: int = 0
+    #: Processes for the per-pair GARCH fits inside a block (1 on a cluster's workers).
+    fit_workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -447,6 +471,7 @@ def _chunk(
     params: StudyParameters,
     corr_origin: int,
     corr_span: int,
+    fit_workers: int = 1,
 ) -> Chunk:
     model: ModelName = params.model  # type: ignore[assignment]
     pos0 = pairs["pos0"].to_numpy(np.int64)
@@ -466,15 +491,31 @@ def _chunk(
             windows.take(mcol, est_start - 1, width, est_ok),
             windows.take(mcol, est_start + 1, width, est_ok),
         )
-    fit, valid_est = fit_model(
-        model,
-        y_est,
-        reg_est,
-        m_est,
-        params.thin_trading,  # type: ignore[arg-type]
-        lag_lead,
-        factor_names,
-    )
+    garch = None
+    if model in GARCH_MODELS:
+        garch, fit, valid_est = _fit_garch_block(
+            model,
+            windows,
+            pos0,
+            col,
+            mcol,
+            est_hi,
+            y_est,
+            m_est,
+            rel,
+            params.min_estimation_obs,
+            fit_workers,
+        )
+    else:
+        fit, valid_est = fit_model(
+            model,
+            y_est,
+            reg_est,
+            m_est,
+            params.thin_trading,  # type: ignore[arg-type]
+            lag_lead,
+            factor_names,
+        )
 
     # Event block: (pairs, W) over the union of the event windows.
     ev_start = pos0 + rel[0]
@@ -487,8 +528,21 @@ def _chunk(
     )
     valid_ev = ev_ok & ~np.isnan(y_ev) & ~np.isnan(normal)
     ar = np.where(valid_ev, y_ev - normal, np.nan)
+    cond_var_ev = None
+    if garch is not None:  # sigma_t^2 of each event day from the filtered recursion
+        at = rel[None, :] - est_hi[:, None] - 1  # position on the path after the window
+        cond_var_ev = np.where(
+            at >= 0,
+            np.take_along_axis(garch.path_var, np.clip(at, 0, garch.path_var.shape[1] - 1), 1),
+            np.nan,
+        )
+        valid_ev &= ~np.isnan(cond_var_ev)
+        ar = np.where(valid_ev, ar, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sar = ar / np.sqrt(fit.forecast_var(design_ev))
+        if cond_var_ev is None:
+            sar = ar / np.sqrt(fit.forecast_var(design_ev))
+        else:
+            sar = ar / np.sqrt(cond_var_ev)
 
     # Pairs the fit cannot serve are excluded with their reason.
     reason = np.full(len(pairs), "", dtype=object)
@@ -504,6 +558,9 @@ def _chunk(
     if model == "raw" and params.min_estimation_obs < 1:
         bad_fit &= False
     reason[bad_fit] = "no fit: the estimation design is singular (e.g. a constant market series)"
+    if garch is not None:  # the optimiser's own reason, where it failed
+        failed = bad_fit & (garch.reason != "")
+        reason[failed] = garch.reason[failed]
     # Residuals that are rounding noise (the returns are the model's: a copy of the market, a
     # constant spread) would make every standardised statistic arbitrary.
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -526,7 +583,10 @@ def _chunk(
     days = np.rint(valid_ev.astype(np.float64) @ weights).astype(np.int64)
     have = inside & (days > 0)
     car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
-    car_var = np.where(have, fit.car_var_windows(design_ev, valid_ev, weights), np.nan)
+    if cond_var_ev is None:
+        car_var = np.where(have, fit.car_var_windows(design_ev, valid_ev, weights), np.nan)
+    else:  # the ARs are martingale differences: their conditional variances add
+        car_var = np.where(have, np.where(valid_ev, cond_var_ev, 0.0) @ weights, np.nan)
     car_se = np.sqrt(car_var)
     bhar = np.full(car.shape, np.nan)  # compounding is for returns only
     if measure == "return":
@@ -538,9 +598,13 @@ def _chunk(
         bhar = np.where(have, gross - gross_n, np.nan)
     tested_est = fit.resid  # what the battery's estimation-window series is
     with np.errstate(invalid="ignore", divide="ignore"):
-        sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
+        if garch is None:
+            sar_est = (fit.resid / np.sqrt(fit.sigma2)[:, None]).astype(np.float32)
+        else:
+            sar_est = (fit.resid / np.sqrt(garch.cond_var)).astype(np.float32)
     if measure == "volatility":  # AV = AR^2 / s^2 - 1; windows average their days
-        av = abnormal_volatility(fit.resid, ar, fit.sigma2, valid_ev, weights)
+        cond = None if garch is None or cond_var_ev is None else (garch.cond_var, cond_var_ev)
+        av = abnormal_volatility(fit.resid, ar, fit.sigma2, valid_ev, weights, cond_var=cond)
         tested_est, ar, sar = av["av_est"], av["av"], av["sar"]
         car = np.where(have, av["car"], np.nan)
         car_se = np.where(have, av["car_se"], np.nan)
@@ -564,7 +628,7 @@ def _chunk(
     return Chunk(
         keep=keep,
         reason=reason,
-        coef=fit.coef,
+        coef=fit.coef if garch is None else garch.coef,
         sigma2=fit.sigma2,
         nobs=fit.nobs,
         dof=fit.dof,
@@ -586,7 +650,7 @@ def _chunk(
         m_est=m_est if estudy2 else np.empty((len(pairs), 0)),
         m_ev=m_ev if estudy2 else np.empty((len(pairs), 0)),
         sums=sums,
-        names=fit.names,
+        names=fit.names if garch is None else garch.names,
     )
 
 
@@ -630,13 +694,18 @@ def _study(
     # A runner that reads slices wants blocks compact in time: it may order the pairs by event
     # session; the per-pair results are put back in the original order below.
     runner = backend or LocalRunner()
+    garch = params.model in GARCH_MODELS
+    local = isinstance(runner, LocalRunner)
+    if garch and isinstance(runner, LocalRunner):  # per-pair fits on this machine's cores
+        context = replace(context, fit_workers=runner.fit_workers or default_workers())
     order = np.arange(len(pairs))
     if runner.time_ordered:
         order = np.argsort(pairs["pos0"].to_numpy(), kind="stable")
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     jobs = []
-    size = runner.chunk_pairs or CHUNK_PAIRS
+    # GARCH fits are per pair: on a cluster, smaller blocks spread them over the workers.
+    size = runner.chunk_pairs or (GARCH_CHUNK_PAIRS if garch and not local else CHUNK_PAIRS)
     for lo in range(0, len(pairs), size):  # blocks of pairs, not single firms
         rows = order[lo : lo + size]
         member = np.zeros((len(groups), len(rows)))
@@ -776,6 +845,9 @@ def _study(
                     dict(zip(names_g, lengths.tolist(), strict=True)),
                 )
             )
+            if garch and getattr(params, "measure", "return") == "return":
+                # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003).
+                tests.extend(savickas_tests(stats_g.scar, names_g, group))
     result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
     return result_class.build(
         pairs=kept_pairs,
@@ -832,11 +904,28 @@ def _estudy2_tests(
     return results
 
 
+@dataclass
 class LocalRunner:
-    """Runs every block in this process, one after the other, on the whole matrix."""
+    """Runs every block in this process, one after the other, on the whole matrix.
+
+    Parameters
+    ----------
+    chunk_pairs : int, optional
+        Pairs per block (default :data:`CHUNK_PAIRS`).
+    time_ordered : bool, default False
+        Whether blocks are cut from the pairs sorted by event session.
+    fit_workers : int, optional
+        Processes for the per-pair GARCH fits of a block (default: one per core; 1 fits in
+        this process). Every other model is vectorised in this process.
+    """
 
     chunk_pairs: int | None = None
     time_ordered: bool = False
+    fit_workers: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.fit_workers is not None and self.fit_workers < 1:
+            raise InputError("fit_workers", self.fit_workers, "an integer >= 1")
 
     def run(
         self,
@@ -868,14 +957,90 @@ def run_chunk(
         context.params,
         context.corr_origin,
         context.corr_span,
+        context.fit_workers,
     )
+
+
+def _fit_garch_block(
+    model: ModelName,
+    windows: _Windows,
+    pos0: np.ndarray,
+    col: np.ndarray,
+    mcol: np.ndarray,
+    est_hi: np.ndarray,
+    y_est: np.ndarray,
+    m_est: np.ndarray,
+    rel: np.ndarray,
+    min_obs: int,
+    workers: int,
+) -> tuple[GarchFit, Fit, np.ndarray]:
+    """Fit a GARCH-family model on a block's pairs with enough estimation sessions.
+
+    Returns the GARCH fit, the mean equation as a :class:`Fit` (intercept and slope, no
+    ``(X'X)^-1``: the variances come from the GARCH recursion) and the estimation mask.
+    """
+    valid = ~np.isnan(y_est) & ~np.isnan(m_est)
+    nobs = valid.sum(axis=1)
+    # The sessions after each estimation window, up to the last event day.
+    span = max(int((rel[-1] - est_hi).max()), 1)
+    path_ok = np.arange(span)[None, :] < (rel[-1] - est_hi)[:, None]
+    path_y = windows.take(col, pos0 + est_hi + 1, span, path_ok)
+    path_m = windows.take(mcol, pos0 + est_hi + 1, span, path_ok)
+    todo = np.flatnonzero(nobs >= max(min_obs, _GARCH_MIN_OBS))
+    part = fit_garch(
+        model,  # type: ignore[arg-type]
+        y_est[todo],
+        m_est[todo],
+        valid[todo],
+        path_y[todo],
+        path_m[todo],
+        workers=workers,
+    )
+    n = len(y_est)
+
+    def spread(a: np.ndarray, fill: object = np.nan) -> np.ndarray:
+        out = np.full((n, *a.shape[1:]), fill, dtype=a.dtype)
+        out[todo] = a
+        return out
+
+    garch = GarchFit(
+        names=part.names,
+        coef=spread(part.coef),
+        reason=spread(part.reason, ""),
+        resid=spread(part.resid),
+        cond_var=spread(part.cond_var),
+        path_var=spread(part.path_var),
+        loglik=spread(part.loglik),
+        nobs=nobs,
+    )
+    k = len(garch.names)
+    dof = nobs - k
+    resid = garch.resid
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.nansum(resid**2, axis=1) / dof
+    sigma2 = np.where(np.isnan(garch.coef[:, 0]), np.nan, sigma2)
+    fit = Fit(
+        names=garch.names[:2],
+        coef=garch.coef[:, :2],
+        xtx_inv=np.zeros((n, 2, 2)),
+        sigma2=sigma2,
+        nobs=nobs,
+        dof=dof,
+        r2=_r2(y_est, resid, valid),
+        resid=resid,
+    )
+    return garch, fit, valid
+
+
+#: Fewest estimation sessions a GARCH fit is tried on, whatever ``min_estimation_obs``.
+_GARCH_MIN_OBS = 20
 
 
 def _design(model: ModelName, regressors: np.ndarray) -> np.ndarray:
     ones = np.ones((*regressors.shape[:2], 1))
     if model == "constant-mean":
         return ones
-    if model == "market":
+    if model in ("market", *GARCH_MODELS):
         return np.concatenate([ones, regressors[..., :1]], axis=2)
     if model == "factor":
         return np.concatenate([ones, regressors], axis=2)

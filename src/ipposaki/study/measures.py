@@ -16,7 +16,11 @@
     residual standard deviation, with the model's degrees of freedom: ``T - 2`` for the market
     model) come from the chosen return model. A window *averages* its days' AVs (the mean AV),
     so a value reads the same on any window length. The estimation window's AVs
-    (``e_t^2 / s^2 - 1``) feed the rank and sign tests.
+    (``e_t^2 / s^2 - 1``) feed the rank and sign tests. With ``model="garch"`` or
+    ``"egarch"`` the constant ``s^2`` becomes the conditional variance ``sigma_t^2``:
+    ``AV_t = AR_t^2 / sigma_t^2 - 1``, the squared event-window residual over its one-step
+    conditional variance, minus one (in-sample ``sigma_t^2`` in the estimation window, the
+    filtered recursion of :mod:`ipposaki.study.garch` in the event window).
 
 :data:`TESTS` says which tests of the battery are run for each measure (``docs/measures.md``
 gives the reasons).
@@ -300,7 +304,13 @@ def log_volume(
 
 
 def abnormal_volatility(
-    resid: np.ndarray, ar: np.ndarray, sigma2: np.ndarray, valid_ev: np.ndarray, weights: np.ndarray
+    resid: np.ndarray,
+    ar: np.ndarray,
+    sigma2: np.ndarray,
+    valid_ev: np.ndarray,
+    weights: np.ndarray,
+    *,
+    cond_var: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Abnormal volatility from the return model's residuals, and what the battery needs.
 
@@ -316,6 +326,9 @@ def abnormal_volatility(
         (N, W) bool, the event days with an AR.
     weights : numpy.ndarray
         (W, K) 0/1, the days of each of the K windows.
+    cond_var : tuple of numpy.ndarray, optional
+        ``(est, ev)``: (N, L) and (N, W) conditional variances ``sigma_t^2`` (GARCH models)
+        that replace ``s^2`` day by day: ``AV_t = e_t^2 / sigma_t^2 - 1``.
 
     Returns
     -------
@@ -326,9 +339,10 @@ def abnormal_volatility(
         (N, K): ``sd / sqrt(days)``, the standard error of a mean of independent days; ``sar``
         (N, W): AV over ``sd``.
     """
+    var_est, var_ev = (sigma2[:, None], sigma2[:, None]) if cond_var is None else cond_var
     with np.errstate(invalid="ignore", divide="ignore"):
-        av_est = resid**2 / sigma2[:, None] - 1.0
-        av = ar**2 / sigma2[:, None] - 1.0
+        av_est = resid**2 / var_est - 1.0
+        av = ar**2 / var_ev - 1.0
         days = valid_ev.astype(np.float64) @ weights
         car = np.where(days > 0, np.where(valid_ev, av, 0.0) @ weights / days, np.nan)
         n_est = np.sum(~np.isnan(av_est), axis=1)

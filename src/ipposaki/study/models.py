@@ -11,7 +11,12 @@ model               regressors ``x_t``           normal return in the event wind
 ``factor``          ``[1, F_1t, ..., F_kt]``     ``a + sum_k b_k F_kt``
 ``market-adjusted`` none                         ``R_mt``
 ``raw``             none                         ``0`` (abnormal return = return)
+``garch``           ``[1, R_mt]``                ``a + b R_mt``, GARCH(1,1) errors
+``egarch``          ``[1, R_mt]``                ``a + b R_mt``, EGARCH(1,1,1) errors
 ==================  ===========================  ===================================
+
+``garch`` and ``egarch`` are fitted by maximum likelihood, one pair at a time, in
+:mod:`ipposaki.study.garch` (not by :func:`fit_model`, which fits the least-squares models).
 
 The fits are closed-form normal equations on (pairs x sessions x regressors) blocks, NaN-aware
 through a validity mask: a session is used when the return and every regressor are present.
@@ -39,11 +44,23 @@ import numpy as np
 
 from ipposaki.errors import InputError
 
-__all__ = ["MODELS", "Fit", "ModelName", "ThinTrading", "fit_model"]
+__all__ = ["MODELS", "OLS_MODELS", "Fit", "ModelName", "ThinTrading", "fit_model"]
 
-ModelName = Literal["market", "market-adjusted", "constant-mean", "factor", "raw"]
+ModelName = Literal[
+    "market", "market-adjusted", "constant-mean", "factor", "raw", "garch", "egarch"
+]
 ThinTrading = Literal["none", "scholes-williams", "dimson"]
-MODELS: tuple[str, ...] = ("market", "market-adjusted", "constant-mean", "factor", "raw")
+MODELS: tuple[str, ...] = (
+    "market",
+    "market-adjusted",
+    "constant-mean",
+    "factor",
+    "raw",
+    "garch",
+    "egarch",
+)
+#: The least-squares models that :func:`fit_model` fits.
+OLS_MODELS: tuple[str, ...] = MODELS[:5]
 
 
 @dataclass(frozen=True)
@@ -192,8 +209,10 @@ def fit_model(
     tuple[Fit, numpy.ndarray]
         The fit, and the (pairs, L) validity mask of the estimation sessions used.
     """
-    if model not in MODELS:
-        raise InputError("model", model, f"one of {', '.join(MODELS)}")
+    if model not in OLS_MODELS:
+        raise InputError(
+            "model", model, f"one of {', '.join(OLS_MODELS)} (GARCH models: study.garch)"
+        )
     if thin_trading not in ("none", "scholes-williams", "dimson"):
         raise InputError("thin_trading", thin_trading, "one of none, scholes-williams, dimson")
     if thin_trading != "none" and model != "market":
