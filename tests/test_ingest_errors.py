@@ -72,7 +72,7 @@ CASES = {
     ),
     "negative_volume": (
         "date,symbol,close,volume\n2025-01-24,NVDA,142.6,-5\n",
-        "line 2: volume=-5 is not allowed: expected a volume >= 0 or empty",
+        "line 2: volume=-5 is not allowed: expected a volume from 0 to 1e+14, or empty",
     ),
     "empty_symbol": (
         "date,symbol,close\n2025-01-24,,142.6\n",
