@@ -157,8 +157,16 @@ def _fit_one(y: np.ndarray, m: np.ndarray, vol: str) -> tuple[np.ndarray, np.nda
 def _fit_block(
     y: np.ndarray, m: np.ndarray, valid: np.ndarray, vol: str
 ) -> list[tuple[np.ndarray, np.ndarray, float, str]]:
-    """Fit every pair of a block (percent returns) one after the other."""
-    return [_fit_one(y[i, valid[i]], m[i, valid[i]], vol) for i in range(len(y))]
+    """Fit every pair of a block (percent returns) one after the other.
+
+    BLAS and LAPACK run on one thread: the optimiser turns the last-bit differences that the
+    thread count makes in the starting values into visible ones, so without this the fits
+    would depend on the machine and the backend (Dask's workers run BLAS on one thread).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return [_fit_one(y[i, valid[i]], m[i, valid[i]], vol) for i in range(len(y))]
 
 
 def _recurse(
