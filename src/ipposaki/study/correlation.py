@@ -109,6 +109,16 @@ class CorrelationSums:
         present = ~np.isnan(placed)
         filled = np.where(present, placed, 0.0)
         days, cluster = np.unique(day0, return_inverse=True)
+        pairs = np.bincount(cluster, minlength=len(days)).astype(np.int64)
+        if len(days) == 1:  # one event session (the common case): plain column sums
+            return cls(
+                day0=days.astype(np.int64),
+                pairs=pairs,
+                total=filled.sum(axis=0, keepdims=True),
+                square=np.einsum("nl,nl->l", filled, filled)[None, :],
+                count=present.sum(axis=0, keepdims=True).astype(np.float64),
+                origin=int(origin),
+            )
         # One sparse product sums z, z^2 and the pairs present per event session.
         stacked = np.asarray(
             _membership(cluster, len(days))
@@ -116,7 +126,7 @@ class CorrelationSums:
         )
         return cls(
             day0=days.astype(np.int64),
-            pairs=np.bincount(cluster, minlength=len(days)).astype(np.int64),
+            pairs=pairs,
             total=stacked[:, :span],
             square=stacked[:, span : 2 * span],
             count=stacked[:, 2 * span :],
