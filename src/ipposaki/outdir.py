@@ -131,9 +131,7 @@ def _publish(stage: Path, out: Path, argument: str) -> None:
         target = out / path.relative_to(stage)
         clash = next((p for p in (target, *target.parents) if p.is_file() and p != target), None)
         if (target.exists() and target.is_dir()) or clash is not None:
-            raise InputError(
-                argument, str(out), f"a folder where {clash or target} can be written"
-            )
+            raise InputError(argument, str(out), f"a folder where {clash or target} can be written")
     for path in files:
         target = out / path.relative_to(stage)
         target.parent.mkdir(parents=True, exist_ok=True)
