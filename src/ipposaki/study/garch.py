@@ -197,7 +197,7 @@ def _recurse(
     for k, e in enumerate(path_e):
         lnvar = omega + shock + beta * lnvar
         out[k] = math.exp(lnvar)
-        if e == e:
+        if e == e and out[k] > 0.0:
             z = e / math.sqrt(out[k])
             shock = alpha * (abs(z) - _SQRT_2_PI) + gamma * z
         else:
@@ -261,10 +261,18 @@ def fit_garch(
             reason[i] = why
             continue
         used = np.flatnonzero(valid[i])
-        cond_var[i, used] = var
         resid = ys[i, used] - params[0] - params[1] * ms[i, used]
         path_e = SCALE * path_y[i] - params[0] - params[1] * SCALE * path_m[i]
-        path_var[i] = _recurse(model, params, float(resid[-1]), float(var[-1]), path_e)
+        with np.errstate(all="ignore"):
+            filtered = _recurse(model, params, float(resid[-1]), float(var[-1]), path_e)
+        if not (np.isfinite(filtered).all() and (filtered > 0).all()):
+            reason[i] = (
+                "GARCH filter: the conditional variance after the estimation window fell to 0 "
+                "or overflowed (an unstable fit, e.g. EGARCH with a negative alpha)"
+            )
+            continue
+        path_var[i] = filtered
+        cond_var[i, used] = var
         coef[i] = params
         loglik[i] = ll
     with np.errstate(invalid="ignore"):
