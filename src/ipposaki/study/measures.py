@@ -82,6 +82,13 @@ DESCRIPTIONS: dict[str, str] = {
     ),
 }
 
+#: The volatility line of the summary with a GARCH-family model.
+_GARCH_VOLATILITY = (
+    "abnormal volatility AV = AR^2 / sigma_t^2 - 1 (sigma_t^2 the GARCH conditional variance "
+    "of the day); ar is the day's AV and a window's car (and CAAR) the mean AV over the "
+    "window's days"
+)
+
 #: The tests run for each measure (the others do not apply; docs/measures.md says why).
 TESTS: dict[str, tuple[str, ...]] = {
     "return": TEST_NAMES,
@@ -166,7 +173,10 @@ class MeasureResult(EventStudyResult):
     def summary(self) -> str:
         """The summary of :attr:`EventStudyResult.summary` with the measure on its 2nd line."""
         lines = super().summary.split("\n")
-        lines.insert(1, f"Measure: {self.measure}, {DESCRIPTIONS[self.measure]}.")
+        text = DESCRIPTIONS[self.measure]
+        if self.measure == "volatility" and self.parameters.model in ("garch", "egarch"):
+            text = _GARCH_VOLATILITY
+        lines.insert(1, f"Measure: {self.measure}, {text}.")
         return "\n".join(lines)
 
     def _summary_table(self) -> pd.DataFrame:
