@@ -270,6 +270,33 @@ def test_a_failed_fit_is_an_exclusion(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "savickas" in set(res.tests["test"])
 
 
+def test_pairs_a_garch_fit_cannot_serve_are_exclusions() -> None:
+    """A per-event estimation window after the event, and one with 15 returns (fewer than 20,
+    though min_estimation_obs allows it), are listed with their reasons."""
+    returns = _garch_panel(3, 600, seed=6)
+    idx = returns.index
+    events = pd.DataFrame(
+        {
+            "symbol": ["F0", "F1", "F2"],
+            "event_date": idx[280],
+            "estimation_start": [pd.NaT, idx[300], idx[250]],
+            "estimation_end": [pd.NaT, idx[550], idx[264]],
+        }
+    )
+    res = run_study(
+        returns,
+        events,
+        model="garch",
+        market="M",
+        min_estimation_obs=10,
+        backend=LocalRunner(fit_workers=1),
+    )
+    assert list(res.params["symbol"]) == ["F0"]
+    reasons = res.excluded.set_index("symbol")["reason"]
+    assert reasons["F1"].startswith("estimation window after the event window")
+    assert reasons["F2"] == "fewer than 20 valid estimation returns: too few for a GARCH fit"
+
+
 # -- errors name the argument --------------------------------------------------------------------
 
 

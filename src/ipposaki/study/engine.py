@@ -500,6 +500,7 @@ def _chunk(
             col,
             mcol,
             est_hi,
+            ev_lo,
             y_est,
             m_est,
             rel,
@@ -968,6 +969,7 @@ def _fit_garch_block(
     col: np.ndarray,
     mcol: np.ndarray,
     est_hi: np.ndarray,
+    ev_lo: np.ndarray,
     y_est: np.ndarray,
     m_est: np.ndarray,
     rel: np.ndarray,
@@ -986,7 +988,8 @@ def _fit_garch_block(
     path_ok = np.arange(span)[None, :] < (rel[-1] - est_hi)[:, None]
     path_y = windows.take(col, pos0 + est_hi + 1, span, path_ok)
     path_m = windows.take(mcol, pos0 + est_hi + 1, span, path_ok)
-    todo = np.flatnonzero(nobs >= max(min_obs, _GARCH_MIN_OBS))
+    before = est_hi < ev_lo  # the variance runs forward from the estimation window
+    todo = np.flatnonzero((nobs >= max(min_obs, _GARCH_MIN_OBS)) & before)
     part = fit_garch(
         model,  # type: ignore[arg-type]
         y_est[todo],
@@ -1003,10 +1006,18 @@ def _fit_garch_block(
         out[todo] = a
         return out
 
+    reason = spread(part.reason, "")
+    reason[(nobs >= min_obs) & (nobs < _GARCH_MIN_OBS)] = (
+        f"fewer than {_GARCH_MIN_OBS} valid estimation returns: too few for a GARCH fit"
+    )
+    reason[~before] = (
+        f"estimation window after the event window: model={model!r} needs it before (the "
+        "conditional variance runs forward from it)"
+    )
     garch = GarchFit(
         names=part.names,
         coef=spread(part.coef),
-        reason=spread(part.reason, ""),
+        reason=reason,
         resid=spread(part.resid),
         cond_var=spread(part.cond_var),
         path_var=spread(part.path_var),
