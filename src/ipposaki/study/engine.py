@@ -25,7 +25,7 @@ from ipposaki.study.garch import (
     GARCH_MODELS,
     GarchFit,
     default_workers,
-    fit_garch,
+    fit_garch_pairs,
     savickas_tests,
 )
 from ipposaki.study.measures import (
@@ -39,7 +39,7 @@ from ipposaki.study.measures import (
     log_volume,
     measure_tests,
 )
-from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, _r2, fit_model
+from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading, fit_model
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.statistics import (
     NULLS,
@@ -976,75 +976,22 @@ def _fit_garch_block(
     min_obs: int,
     workers: int,
 ) -> tuple[GarchFit, Fit, np.ndarray]:
-    """Fit a GARCH-family model on a block's pairs with enough estimation sessions.
-
-    Returns the GARCH fit, the mean equation as a :class:`Fit` (intercept and slope, no
-    ``(X'X)^-1``: the variances come from the GARCH recursion) and the estimation mask.
-    """
-    valid = ~np.isnan(y_est) & ~np.isnan(m_est)
-    nobs = valid.sum(axis=1)
+    """Read the sessions after each estimation window and fit the block's GARCH models."""
     # The sessions after each estimation window, up to the last event day.
     span = max(int((rel[-1] - est_hi).max()), 1)
     path_ok = np.arange(span)[None, :] < (rel[-1] - est_hi)[:, None]
     path_y = windows.take(col, pos0 + est_hi + 1, span, path_ok)
     path_m = windows.take(mcol, pos0 + est_hi + 1, span, path_ok)
-    before = est_hi < ev_lo  # the variance runs forward from the estimation window
-    todo = np.flatnonzero((nobs >= max(min_obs, _GARCH_MIN_OBS)) & before)
-    part = fit_garch(
+    return fit_garch_pairs(
         model,  # type: ignore[arg-type]
-        y_est[todo],
-        m_est[todo],
-        valid[todo],
-        path_y[todo],
-        path_m[todo],
+        y_est,
+        m_est,
+        path_y,
+        path_m,
+        before=est_hi < ev_lo,
+        min_obs=min_obs,
         workers=workers,
     )
-    n = len(y_est)
-
-    def spread(a: np.ndarray, fill: object = np.nan) -> np.ndarray:
-        out = np.full((n, *a.shape[1:]), fill, dtype=a.dtype)
-        out[todo] = a
-        return out
-
-    reason = spread(part.reason, "")
-    reason[(nobs >= min_obs) & (nobs < _GARCH_MIN_OBS)] = (
-        f"fewer than {_GARCH_MIN_OBS} valid estimation returns: too few for a GARCH fit"
-    )
-    reason[~before] = (
-        f"estimation window after the event window: model={model!r} needs it before (the "
-        "conditional variance runs forward from it)"
-    )
-    garch = GarchFit(
-        names=part.names,
-        coef=spread(part.coef),
-        reason=reason,
-        resid=spread(part.resid),
-        cond_var=spread(part.cond_var),
-        path_var=spread(part.path_var),
-        loglik=spread(part.loglik),
-        nobs=nobs,
-    )
-    k = len(garch.names)
-    dof = nobs - k
-    resid = garch.resid
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sigma2 = np.nansum(resid**2, axis=1) / dof
-    sigma2 = np.where(np.isnan(garch.coef[:, 0]), np.nan, sigma2)
-    fit = Fit(
-        names=garch.names[:2],
-        coef=garch.coef[:, :2],
-        xtx_inv=np.zeros((n, 2, 2)),
-        sigma2=sigma2,
-        nobs=nobs,
-        dof=dof,
-        r2=_r2(y_est, resid, valid),
-        resid=resid,
-    )
-    return garch, fit, valid
-
-
-#: Fewest estimation sessions a GARCH fit is tried on, whatever ``min_estimation_obs``.
-_GARCH_MIN_OBS = 20
 
 
 def _design(model: ModelName, regressors: np.ndarray) -> np.ndarray:

@@ -56,16 +56,21 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from ipposaki.study.models import Fit, _r2
 from ipposaki.study.statistics import TestResult
 
 __all__ = [
+    "GARCH_MIN_OBS",
     "GARCH_MODELS",
     "SAVICKAS_NULL",
     "SAVICKAS_REFERENCE",
     "GarchFit",
     "GarchName",
+    "default_workers",
     "fit_garch",
+    "fit_garch_pairs",
     "savickas",
+    "savickas_tests",
 ]
 
 GarchName = Literal["garch", "egarch"]
@@ -292,6 +297,96 @@ def fit_garch(
         loglik=loglik,
         nobs=valid.sum(axis=1),
     )
+
+
+#: Fewest estimation sessions a GARCH fit is tried on, whatever ``min_estimation_obs``.
+GARCH_MIN_OBS = 20
+
+
+def fit_garch_pairs(
+    model: GarchName,
+    y: np.ndarray,
+    m: np.ndarray,
+    path_y: np.ndarray,
+    path_m: np.ndarray,
+    *,
+    before: np.ndarray,
+    min_obs: int,
+    workers: int = 1,
+) -> tuple[GarchFit, Fit, np.ndarray]:
+    """Fit the pairs that can be fitted and say why the others cannot.
+
+    Parameters
+    ----------
+    model : {"garch", "egarch"}
+        The variance model.
+    y, m : numpy.ndarray
+        (pairs, L) estimation-window returns and market returns, NaN where missing.
+    path_y, path_m : numpy.ndarray
+        (pairs, P) the same for the sessions after each estimation window.
+    before : numpy.ndarray
+        (pairs,) bool, whether the estimation window ends before the event window.
+    min_obs : int
+        ``min_estimation_obs``: pairs with fewer valid sessions are left to the engine's
+        reason; pairs with at least that many but fewer than :data:`GARCH_MIN_OBS` are not
+        fitted.
+    workers : int, default 1
+        Processes to fit on (:func:`fit_garch`).
+
+    Returns
+    -------
+    tuple[GarchFit, Fit, numpy.ndarray]
+        The GARCH fit of every pair (``reason`` says why a pair has none), the mean equation
+        as a :class:`~ipposaki.study.models.Fit` (intercept and slope; ``sigma2`` is
+        ``sum e^2 / (T - k)`` with ``k`` the number of parameters; no ``(X'X)^-1``: the
+        variances come from the GARCH recursion) and the (pairs, L) mask of the sessions used.
+    """
+    valid = ~np.isnan(y) & ~np.isnan(m)
+    nobs = valid.sum(axis=1)
+    todo = np.flatnonzero((nobs >= max(min_obs, GARCH_MIN_OBS)) & before)
+    part = fit_garch(
+        model, y[todo], m[todo], valid[todo], path_y[todo], path_m[todo], workers=workers
+    )
+    n = len(y)
+
+    def spread(a: np.ndarray, fill: object = np.nan) -> np.ndarray:
+        out = np.full((n, *a.shape[1:]), fill, dtype=a.dtype)
+        out[todo] = a
+        return out
+
+    reason = spread(part.reason, "")
+    reason[(nobs >= min_obs) & (nobs < GARCH_MIN_OBS)] = (
+        f"fewer than {GARCH_MIN_OBS} valid estimation returns: too few for a GARCH fit"
+    )
+    reason[~before] = (
+        f"estimation window after the event window: model={model!r} needs it before (the "
+        "conditional variance runs forward from it)"
+    )
+    garch = GarchFit(
+        names=part.names,
+        coef=spread(part.coef),
+        reason=reason,
+        resid=spread(part.resid),
+        cond_var=spread(part.cond_var),
+        path_var=spread(part.path_var),
+        loglik=spread(part.loglik),
+        nobs=nobs,
+    )
+    dof = nobs - len(garch.names)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.nansum(garch.resid**2, axis=1) / dof
+    sigma2 = np.where(np.isnan(garch.coef[:, 0]), np.nan, sigma2)
+    fit = Fit(
+        names=garch.names[:2],
+        coef=garch.coef[:, :2],
+        xtx_inv=np.zeros((n, 2, 2)),
+        sigma2=sigma2,
+        nobs=nobs,
+        dof=dof,
+        r2=_r2(y, garch.resid, valid),
+        resid=garch.resid,
+    )
+    return garch, fit, valid
 
 
 def default_workers() -> int:
