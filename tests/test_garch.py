@@ -340,6 +340,25 @@ def test_cli_model_garch(shared_prices: Path, tmp_path: Path) -> None:
         assert {"omega", "arch", "garch"} <= set(params.columns)
 
 
+def test_a_spec_with_model_garch(nvda, shared_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """[study] model = "garch" in a spec gives NVDA the parameters of arch's fit."""
+    from ipposaki.study.spec import load_spec, run_spec
+
+    _, y, m, sessions, i0 = nvda
+    est = sessions[i0 - 250 : i0 - 10]
+    ref = _arch_fit(y.reindex(est).to_numpy(), m.reindex(est).to_numpy(), "GARCH")
+    spec = tmp_path / "g.toml"
+    spec.write_text(
+        'title = "g"\n[study]\nmodel = "garch"\n'
+        '[[events]]\nid = "d"\ndate = "2025-01-27"\nsymbols = ["NVDA"]\n'
+    )
+    res = run_spec(load_spec(spec), shared_store).results["XNYS"]
+    params = res.params.set_index("symbol").loc["NVDA"]
+    assert params["garch"] == pytest.approx(ref.params["beta[1]"], rel=1e-6)
+    assert params["omega"] == pytest.approx(ref.params["omega"] / 100**2, rel=1e-6)
+    assert "savickas" in set(res.tests["test"])
+
+
 def test_docs_example_runs(shared_prices: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Python block of docs/garch.md, from the checkout (it reads ../shared/data/prices)."""
     repo = Path(__file__).resolve().parents[1]
