@@ -37,18 +37,11 @@ CAR_WINDOWS = ("-10:10", "-1:1", "0:0", "0:1", "0:5")
 
 
 def make_data(n_firms: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Synthetic market-model returns on NYSE sessions and one common event at session 300."""
-    from ipposaki.calendars import sessions
+    """The data of ``bench_study.py``: market-model returns on NYSE sessions, one event."""
+    sys.path.insert(0, str(HERE))
+    from bench_study import make_data as study_data
 
-    rng = np.random.default_rng(seed)
-    idx = sessions("XNYS", "2021-06-01", "2022-12-30")
-    market = rng.normal(0.0003, 0.01, len(idx))
-    beta = rng.uniform(0.5, 1.5, n_firms)
-    data = market[:, None] * beta + rng.normal(0.0, 0.02, (len(idx), n_firms))
-    returns = pd.DataFrame(data, index=idx, columns=[f"S{i:06d}" for i in range(n_firms)])
-    returns["MKT"] = market
-    events = pd.DataFrame({"symbol": returns.columns[:-1], "event_date": idx[300]})
-    return returns, events
+    return study_data(n_firms, None, seed)
 
 
 def floor(returns: pd.DataFrame) -> np.ndarray:

@@ -64,8 +64,11 @@ def setup() -> None:
         print(f"{name:<22} {status}")
 
 
-def make_data(n_firms: int, folder: Path, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Synthetic market-model returns on NYSE sessions and one common event."""
+def make_data(
+    n_firms: int, folder: Path | None, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic market-model returns on NYSE sessions and one common event; written to
+    ``folder`` as returns.csv and events.csv unless it is None."""
     from ipposaki.calendars import sessions
 
     rng = np.random.default_rng(seed)
@@ -77,6 +80,8 @@ def make_data(n_firms: int, folder: Path, seed: int = 0) -> tuple[pd.DataFrame, 
     returns["MKT"] = market
     event_day = idx[300]
     events = pd.DataFrame({"symbol": returns.columns[:-1], "event_date": event_day})
+    if folder is None:
+        return returns, events
     folder.mkdir(parents=True, exist_ok=True)
     returns.rename_axis("date").to_csv(folder / "returns.csv", date_format="%Y-%m-%d")
     events.to_csv(folder / "events.csv", index=False, date_format="%Y-%m-%d")
