@@ -239,6 +239,9 @@ def test_savickas_in_the_engine_by_hand() -> None:
     cars = res.car.set_index(["symbol", "window"])
     for sym in ("F0", "F1", "F2"):
         assert cars.loc[(sym, "0:1"), "car_se"] ** 2 == pytest.approx(var_sum[sym], rel=1e-10)
+    # BMP on these standardised returns is Savickas' statistic: only Savickas is reported.
+    assert "bmp" not in set(res.tests["test"])
+    assert "p Savickas" in res.summary and "p BMP" not in res.summary
 
 
 # -- failures become exclusions ------------------------------------------------------------------

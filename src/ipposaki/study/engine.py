@@ -847,7 +847,10 @@ def _study(
                 )
             )
             if garch and getattr(params, "measure", "return") == "return":
-                # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003).
+                # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003). On these
+                # standardised returns BMP is the same statistic, so Savickas replaces it (an
+                # adjustment across tests must not count it twice).
+                tests = [t for t in tests if not (t.test == "bmp" and t.group == group)]
                 tests.extend(savickas_tests(stats_g.scar, names_g, group))
     result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
     return result_class.build(

@@ -567,6 +567,7 @@ class EventStudyResult:
         boot = self._boot_ci is not None and self._inference is not None
         caar = self.caar
         mark = " adj" if adjusted else ""
+        savickas = any(t.test == "savickas" for t in tests)
         rows = []
         for row in caar.itertuples():
             group, window = str(row.group), str(row.window)
@@ -583,7 +584,10 @@ class EventStudyResult:
             }
             if boot:
                 line["95% CI (boot)"] = f"[{row.ci_boot_low:.4f}, {row.ci_boot_high:.4f}]"
-            line[f"p BMP{mark}"] = p("bmp")
+            if savickas:  # GARCH models: Savickas (2003) in BMP's place
+                line[f"p Savickas{mark}"] = p("savickas")
+            else:
+                line[f"p BMP{mark}"] = p("bmp")
             line[f"p KP{mark}"] = p("kolari_pynnonen")
             line[f"p rank{mark}"] = p("corrado_rank")
             line[f"p gen. sign{mark}"] = p("generalized_sign")
