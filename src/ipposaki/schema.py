@@ -15,7 +15,9 @@ A validator may also call one of ipposaki's parsers (``parse_window``): the
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -23,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from ipposaki.errors import InputError, close_matches
 
-__all__ = ["Table", "input_error", "key_path", "known_keys", "refuse", "validate"]
+__all__ = ["Table", "input_error", "key_path", "known_keys", "load_toml", "refuse", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -208,3 +210,34 @@ def validate(model: type[M], data: object, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise input_error(exc, prefix) from None
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML spec; a missing file, bad TOML or a non-UTF-8 file is a one-line error.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        The parsed TOML.
+
+    Raises
+    ------
+    InputError
+        Naming ``SPEC`` and the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("SPEC", str(path), "an existing TOML file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError("SPEC", str(path), f"valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "SPEC", str(path), f"a UTF-8 text file (byte {exc.start} is not UTF-8)"
+        ) from None

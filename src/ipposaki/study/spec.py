@@ -26,7 +26,6 @@ every exchange (it must be a session there).
 from __future__ import annotations
 
 import datetime
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ from ipposaki.calendars import sessions
 from ipposaki.crossmarket import event_sessions, parse_timestamp
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
-from ipposaki.schema import Table, refuse, validate
+from ipposaki.schema import Table, load_toml, refuse, validate
 from ipposaki.store import Store
 from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
 from ipposaki.study.measures import MEASURES
@@ -225,16 +224,7 @@ def load_spec(path: str | Path) -> StudySpec:
         Naming the TOML key that is missing or not allowed.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("SPEC", str(path), "an existing TOML file")
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("SPEC", str(path), f"valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "SPEC", str(path), f"a UTF-8 text file (byte {exc.start} is not UTF-8)"
-        ) from None
+    doc = load_toml(path)
     unknown_top = sorted(set(doc) - _TOP_KEYS)
     if unknown_top:
         raise InputError(unknown_top[0], doc[unknown_top[0]], _keys_hint(unknown_top[0], _TOP_KEYS))
