@@ -84,22 +84,24 @@ def test_diebold_mariano_by_hand() -> None:
     # DM = -0.03 / sqrt(15.5e-4 / 4); HLN factor sqrt((4 + 1 - 2) / 4) = sqrt(0.75)
     e1 = np.array([0.1, 0.2, 0.1, 0.0])
     e2 = np.array([0.2, 0.1, 0.3, 0.2])
-    stat, p = diebold_mariano(e1, e2)
+    test = diebold_mariano(e1, e2)
     expected = -0.03 / np.sqrt(15.5e-4 / 4) * np.sqrt(0.75)
-    assert stat == pytest.approx(expected, rel=1e-12)
+    assert test.statistic == pytest.approx(expected, rel=1e-12)
     from scipy import stats
 
-    assert p == pytest.approx(2 * stats.t.sf(abs(expected), 3), rel=1e-12)
+    assert test.p_value == pytest.approx(2 * stats.t.sf(abs(expected), 3), rel=1e-12)
+    assert (test.test, test.df, test.n, test.distribution) == ("diebold_mariano", 3.0, 4, "t(3)")
 
 
 def test_mincer_zarnowitz_coefficients() -> None:
     rng = np.random.default_rng(5)
     f = rng.normal(0, 0.01, 500)
     y = 0.001 + 0.8 * f + rng.normal(0, 0.01, 500)
-    a, b, p = mincer_zarnowitz(y, f)
+    mz = mincer_zarnowitz(y, f)
     slope, intercept = np.polyfit(f, y, 1)
-    assert (a, b) == pytest.approx((intercept, slope), rel=1e-10)
-    assert 0 <= p <= 1
+    assert (mz.a, mz.b) == pytest.approx((intercept, slope), rel=1e-10)
+    assert 0 <= mz.wald.p_value <= 1
+    assert (mz.wald.test, mz.wald.df, mz.wald.distribution) == ("mincer_zarnowitz", 2.0, "chi2(2)")
 
 
 # -- real data: leakage and the DeepSeek case ---------------------------------------------------

@@ -43,9 +43,11 @@ from ipposaki.spillover.data import spillover_data
 from ipposaki.spillover.forecast import DEFAULT_DRIVERS, DEFAULT_TARGETS, _window_text
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
+from ipposaki.study.statistics import TestResult
 
 __all__ = [
     "ClarkWestTest",
+    "MincerZarnowitz",
     "SpilloverEvaluation",
     "clark_west",
     "diebold_mariano",
@@ -62,7 +64,19 @@ PARTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def diebold_mariano(e_model: np.ndarray, e_bench: np.ndarray, h: int = 1) -> tuple[float, float]:
+#: The null hypothesis of the Diebold-Mariano test, in words.
+DM_NULL = "the model and the benchmark have equal expected squared forecast errors"
+#: The papers the Diebold-Mariano test follows.
+DM_REFERENCE = "Diebold and Mariano (1995); Harvey, Leybourne and Newbold (1997)"
+#: The null hypothesis of the Mincer-Zarnowitz Wald test, in words.
+MZ_NULL = "the forecast is unbiased and efficient: in y = a + b f, a = 0 and b = 1"
+#: The paper the Mincer-Zarnowitz regression follows.
+MZ_REFERENCE = "Mincer and Zarnowitz (1969), with Newey-West (1987) covariance"
+
+
+def diebold_mariano(
+    e_model: np.ndarray, e_bench: np.ndarray, h: int = 1, *, group: str = "", window: str = ""
+) -> TestResult:
     """Diebold-Mariano test (squared loss) with the Harvey-Leybourne-Newbold correction.
 
     Parameters
@@ -71,28 +85,47 @@ def diebold_mariano(e_model: np.ndarray, e_bench: np.ndarray, h: int = 1) -> tup
         Forecast errors of the model and of the benchmark, aligned.
     h : int, default 1
         Forecast horizon (autocovariances up to h - 1 enter the variance).
+    group, window : str, default ""
+        Labels for the result (the target and the evaluated range, say).
 
     Returns
     -------
-    tuple[float, float]
+    TestResult
         The corrected statistic (negative when the model's loss is smaller) and its two-sided
-        p-value from t(n - 1).
+        p-value from t(n - 1); NaN with fewer than 3 errors or a zero variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = diebold_mariano(np.array([0.1, 0.2, 0.1, 0.0]), np.array([0.2, 0.1, 0.3, 0.2]))
+    >>> round(r.statistic, 4), r.distribution
+    (-1.3198, 't(3)')
     """
     d = e_model**2 - e_bench**2
     n = len(d)
-    if n < 3:
-        return np.nan, np.nan
-    dbar = d.mean()
-    dev = d - dbar
-    var = dev @ dev / n
-    for k in range(1, h):
-        var += 2.0 * (dev[k:] @ dev[:-k]) / n
-    if var <= 0:
-        return np.nan, np.nan
-    dm = dbar / np.sqrt(var / n)
-    correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
-    stat = dm * correction
-    return float(stat), float(2 * stats.t.sf(abs(stat), n - 1))
+    stat = p = float("nan")
+    if n >= 3:
+        dbar = d.mean()
+        dev = d - dbar
+        var = dev @ dev / n
+        for k in range(1, h):
+            var += 2.0 * (dev[k:] @ dev[:-k]) / n
+        if var > 0:
+            correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+            stat = float(dbar / np.sqrt(var / n) * correction)
+            p = float(2 * stats.t.sf(abs(stat), n - 1))
+    return TestResult(
+        test="diebold_mariano",
+        group=group,
+        window=window,
+        statistic=stat,
+        p_value=p,
+        df=float(n - 1),
+        n=n,
+        distribution=f"t({n - 1})",
+        null=DM_NULL,
+        reference=DM_REFERENCE,
+    )
 
 
 @dataclass(frozen=True)
@@ -200,17 +233,64 @@ def r2_oos(y: np.ndarray, f_model: np.ndarray, f_mean: np.ndarray) -> float:
     return 1.0 - float(np.sum((y - f_model) ** 2)) / denom
 
 
-def mincer_zarnowitz(y: np.ndarray, f: np.ndarray) -> tuple[float, float, float]:
-    """Mincer-Zarnowitz regression y = a + b f; returns a, b and the HAC Wald p-value of (0, 1)."""
+@dataclass(frozen=True)
+class MincerZarnowitz:
+    """The Mincer-Zarnowitz regression ``y = a + b f`` and its Wald test of ``a = 0, b = 1``.
+
+    Attributes
+    ----------
+    a, b : float
+        Intercept and slope.
+    wald : TestResult
+        The Wald statistic with Newey-West covariance, compared with chi-square(2).
+    """
+
+    a: float
+    b: float
+    wald: TestResult
+
+
+def mincer_zarnowitz(
+    y: np.ndarray, f: np.ndarray, *, group: str = "", window: str = ""
+) -> MincerZarnowitz:
+    """Mincer-Zarnowitz regression ``y = a + b f`` with the HAC Wald test of ``(a, b) = (0, 1)``.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes.
+    f : numpy.ndarray
+        Forecasts, aligned with ``y``.
+    group, window : str, default ""
+        Labels for the test result.
+
+    Returns
+    -------
+    MincerZarnowitz
+        ``a``, ``b`` and the Wald test (NaN when the covariance is singular).
+    """
     x = np.column_stack([np.ones(len(f)), f])
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     cov = newey_west(x, y - x @ coef)
     diff = coef - np.array([0.0, 1.0])
     try:
         wald = float(diff @ np.linalg.solve(cov, diff))
+        p = float(stats.chi2.sf(wald, 2))
     except np.linalg.LinAlgError:
-        return float(coef[0]), float(coef[1]), np.nan
-    return float(coef[0]), float(coef[1]), float(stats.chi2.sf(wald, 2))
+        wald = p = float("nan")
+    test = TestResult(
+        test="mincer_zarnowitz",
+        group=group,
+        window=window,
+        statistic=wald,
+        p_value=p,
+        df=2.0,
+        n=len(y),
+        distribution="chi2(2)",
+        null=MZ_NULL,
+        reference=MZ_REFERENCE,
+    )
+    return MincerZarnowitz(float(coef[0]), float(coef[1]), test)
 
 
 @dataclass(frozen=True, eq=False)
@@ -389,16 +469,13 @@ def evaluate_spillover(
     grid = sessions(target, start, end)
     if len(grid) == 0:
         raise InputError("start/end", f"{start}..{end}", f"a range with {target} sessions")
-    all_grid = sessions(target)
-    span = window if window is not None else len(all_grid)
-    first = all_grid[max(int(all_grid.searchsorted(grid[0])) - span - 5, 0)]
     data = spillover_data(
         store,
         source,
         target,
         targets,
         drivers,
-        first,
+        _history_start(target, grid, window),
         grid[-1],
         open_gap=open_gap,
         own_lag=own_lag,
@@ -406,91 +483,20 @@ def evaluate_spillover(
         split=split,
     )
     in_range = data.y.index >= grid[0]
-    empty = [d for d in drivers if data.x.loc[in_range, d].isna().all()]
-    if len(empty) == len(drivers):
-        raise InputError(
-            "drivers",
-            ",".join(drivers),
-            f"a driver with a value known before some {target} session in "
-            f"{grid[0].date()}..{grid[-1].date()}",
-        )
-    dropped = {}
-    for driver in empty:
-        _, last = store.span([driver])
-        why = (
-            f"no value known for any session in the range (data end {last.date()})"
-            if last is not None
-            else "not in the store"
-        )
-        dropped[driver] = why
-        warnings.warn(
-            f"driver {driver} left out of the evaluation: {why}",
-            DriverDroppedWarning,
-            stacklevel=2,
-        )
-    drivers = [d for d in drivers if d not in empty]
-    cols = list(data.y.columns)
-    t = len(data.y)
+    dropped = _drop_empty_drivers(store, data.x.loc[in_range], drivers, target, grid)
+    drivers = [d for d in drivers if d not in dropped]
     y, x = data.design(drivers, own_lag)
     need = window // 2 if window else 125
-    fit = rolling_ols(y, x, window, need)
-    forecast = fit.predict(x)
-    ones = np.ones((len(cols), t, 1))
-    mean_fit = rolling_ols(y, ones, window, need)
-    mean_fc = mean_fit.predict(ones)
+    forecast = rolling_ols(y, x, window, need).predict(x)
+    ones = np.ones((len(data.y.columns), len(data.y), 1))
+    mean_fc = rolling_ols(y, ones, window, need).predict(ones)
     rows, series = [], []
-    for i, col in enumerate(cols):
+    for i, col in enumerate(data.y.columns):
         ok = in_range & ~np.isnan(y[i]) & ~np.isnan(forecast[i]) & ~np.isnan(mean_fc[i])
+        if ok.sum() < 10:
+            raise _too_short(col, int(ok.sum()), data.x.loc[in_range, drivers])
         yy, ff, mm = y[i, ok], forecast[i, ok], mean_fc[i, ok]
-        n = len(yy)
-        if n < 10:
-            have = data.x.loc[in_range, drivers].notna().sum()
-            hint = "check --start"
-            if len(have) and have.min() < in_range.sum() / 2:
-                worst = str(have.idxmin())
-                hint += (
-                    f"; {worst} has a value known before only {int(have.min())} of the "
-                    f"{int(in_range.sum())} sessions"
-                )
-            raise InputError(
-                "history", f"{n} evaluable sessions for {col}", f"at least 10 ({hint})"
-            )
-        e_model, e_zero, e_mean = yy - ff, yy, yy - mm
-        nonzero = yy != 0
-        dm_z, dm_zp = diebold_mariano(e_model, e_zero)
-        dm_m, dm_mp = diebold_mariano(e_model, e_mean)
-        cw_z = clark_west(yy, ff, np.zeros(n))
-        cw_m = clark_west(yy, ff, mm)
-        mz_a, mz_b, mz_p = mincer_zarnowitz(yy, ff)
-        rmse = float(np.sqrt(np.mean(e_model**2)))
-        rows.append(
-            {
-                "target": col,
-                "n": n,
-                "rmse": rmse,
-                "mae": float(np.mean(np.abs(e_model))),
-                "hit_rate": float(np.mean(np.sign(ff[nonzero]) == np.sign(yy[nonzero]))),
-                "rmse_zero": float(np.sqrt(np.mean(e_zero**2))),
-                "rmse_mean": float(np.sqrt(np.mean(e_mean**2))),
-                "rmse_vs_zero": rmse / float(np.sqrt(np.mean(e_zero**2))),
-                "rmse_vs_mean": rmse / float(np.sqrt(np.mean(e_mean**2))),
-                "mae_zero": float(np.mean(np.abs(e_zero))),
-                "mae_mean": float(np.mean(np.abs(e_mean))),
-                "hit_rate_mean": float(np.mean(np.sign(mm[nonzero]) == np.sign(yy[nonzero]))),
-                "dm_zero": dm_z,
-                "dm_zero_p": dm_zp,
-                "dm_mean": dm_m,
-                "dm_mean_p": dm_mp,
-                "cw_zero": cw_z.statistic,
-                "cw_zero_p": cw_z.pvalue,
-                "cw_mean": cw_m.statistic,
-                "cw_mean_p": cw_m.pvalue,
-                "r2_oos": r2_oos(yy, ff, mm),
-                "mz_a": mz_a,
-                "mz_b": mz_b,
-                "mz_p": mz_p,
-            }
-        )
+        rows.append({"target": col, **_score(yy, ff, mm)})
         series.append(
             pd.DataFrame(
                 {
@@ -517,3 +523,159 @@ def evaluate_spillover(
         "split": split,
     }
     return SpilloverEvaluation(pd.DataFrame(rows), pd.concat(series, ignore_index=True), manifest)
+
+
+def _history_start(target: str, grid: pd.DatetimeIndex, window: int | None) -> pd.Timestamp:
+    """The first session to read: a window (all history if None) and 5 sessions before ``grid``.
+
+    Parameters
+    ----------
+    target : str
+        ISO MIC of the target exchange.
+    grid : pandas.DatetimeIndex
+        The target sessions to forecast.
+    window : int or None
+        Rolling window in sessions; None for an expanding one.
+
+    Returns
+    -------
+    pandas.Timestamp
+        A session of ``target``, the exchange's first one at the earliest.
+    """
+    all_grid = sessions(target)
+    span = window if window is not None else len(all_grid)
+    return all_grid[max(int(all_grid.searchsorted(grid[0])) - span - 5, 0)]
+
+
+def _drop_empty_drivers(
+    store: Store, x: pd.DataFrame, drivers: list[str], target: str, grid: pd.DatetimeIndex
+) -> dict[str, str]:
+    """Find the drivers with no value in the evaluated range and warn about each.
+
+    Parameters
+    ----------
+    store : Store
+        The price store, asked where each empty driver's data end.
+    x : pandas.DataFrame
+        The drivers' values over the evaluated sessions.
+    drivers : list of str
+        The drivers asked for.
+    target : str
+        ISO MIC of the target exchange (for the error message).
+    grid : pandas.DatetimeIndex
+        The evaluated sessions (for the error message).
+
+    Returns
+    -------
+    dict of str to str
+        Each dropped driver and why, in words.
+
+    Raises
+    ------
+    InputError
+        If every driver is empty.
+
+    Warns
+    -----
+    DriverDroppedWarning
+        For each dropped driver, pointing at the caller of :func:`evaluate_spillover`.
+    """
+    empty = [d for d in drivers if x[d].isna().all()]
+    if len(empty) == len(drivers):
+        raise InputError(
+            "drivers",
+            ",".join(drivers),
+            f"a driver with a value known before some {target} session in "
+            f"{grid[0].date()}..{grid[-1].date()}",
+        )
+    dropped = {}
+    for driver in empty:
+        _, last = store.span([driver])
+        why = (
+            f"no value known for any session in the range (data end {last.date()})"
+            if last is not None
+            else "not in the store"
+        )
+        dropped[driver] = why
+        warnings.warn(
+            f"driver {driver} left out of the evaluation: {why}",
+            DriverDroppedWarning,
+            stacklevel=3,
+        )
+    return dropped
+
+
+def _too_short(col: str, n: int, x: pd.DataFrame) -> InputError:
+    """The error for a target with fewer than 10 evaluable sessions, naming the thinnest driver.
+
+    Parameters
+    ----------
+    col : str
+        The target.
+    n : int
+        Its evaluable sessions.
+    x : pandas.DataFrame
+        The kept drivers' values over the evaluated sessions.
+
+    Returns
+    -------
+    InputError
+        To be raised by the caller.
+    """
+    have = x.notna().sum()
+    hint = "check --start"
+    if len(have) and have.min() < len(x) / 2:
+        worst = str(have.idxmin())
+        hint += (
+            f"; {worst} has a value known before only {int(have.min())} of the {len(x)} sessions"
+        )
+    return InputError("history", f"{n} evaluable sessions for {col}", f"at least 10 ({hint})")
+
+
+def _score(yy: np.ndarray, ff: np.ndarray, mm: np.ndarray) -> dict[str, float]:
+    """One target's metrics: errors, hit rates and the tests against the two benchmarks.
+
+    Parameters
+    ----------
+    yy, ff, mm : numpy.ndarray
+        Outcomes, the model's forecasts and the historical-mean forecasts, aligned.
+
+    Returns
+    -------
+    dict of str to float
+        The columns of :attr:`SpilloverEvaluation.metrics` after ``target``.
+    """
+    n = len(yy)
+    e_model, e_zero, e_mean = yy - ff, yy, yy - mm
+    nonzero = yy != 0
+    dm_z = diebold_mariano(e_model, e_zero)
+    dm_m = diebold_mariano(e_model, e_mean)
+    cw_z = clark_west(yy, ff, np.zeros(n))
+    cw_m = clark_west(yy, ff, mm)
+    mz = mincer_zarnowitz(yy, ff)
+    rmse = float(np.sqrt(np.mean(e_model**2)))
+    return {
+        "n": n,
+        "rmse": rmse,
+        "mae": float(np.mean(np.abs(e_model))),
+        "hit_rate": float(np.mean(np.sign(ff[nonzero]) == np.sign(yy[nonzero]))),
+        "rmse_zero": float(np.sqrt(np.mean(e_zero**2))),
+        "rmse_mean": float(np.sqrt(np.mean(e_mean**2))),
+        "rmse_vs_zero": rmse / float(np.sqrt(np.mean(e_zero**2))),
+        "rmse_vs_mean": rmse / float(np.sqrt(np.mean(e_mean**2))),
+        "mae_zero": float(np.mean(np.abs(e_zero))),
+        "mae_mean": float(np.mean(np.abs(e_mean))),
+        "hit_rate_mean": float(np.mean(np.sign(mm[nonzero]) == np.sign(yy[nonzero]))),
+        "dm_zero": dm_z.statistic,
+        "dm_zero_p": dm_z.p_value,
+        "dm_mean": dm_m.statistic,
+        "dm_mean_p": dm_m.p_value,
+        "cw_zero": cw_z.statistic,
+        "cw_zero_p": cw_z.pvalue,
+        "cw_mean": cw_m.statistic,
+        "cw_mean_p": cw_m.pvalue,
+        "r2_oos": r2_oos(yy, ff, mm),
+        "mz_a": mz.a,
+        "mz_b": mz.b,
+        "mz_p": mz.wald.p_value,
+    }
