@@ -39,7 +39,7 @@ from scipy import stats
 from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
-from ipposaki.spillover.data import spillover_data
+from ipposaki.spillover.data import SpilloverData, spillover_data
 from ipposaki.spillover.forecast import DEFAULT_DRIVERS, DEFAULT_TARGETS, _window_text
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
@@ -485,30 +485,7 @@ def evaluate_spillover(
     in_range = data.y.index >= grid[0]
     dropped = _drop_empty_drivers(store, data.x.loc[in_range], drivers, target, grid)
     drivers = [d for d in drivers if d not in dropped]
-    y, x = data.design(drivers, own_lag)
-    need = window // 2 if window else 125
-    forecast = rolling_ols(y, x, window, need).predict(x)
-    ones = np.ones((len(data.y.columns), len(data.y), 1))
-    mean_fc = rolling_ols(y, ones, window, need).predict(ones)
-    rows, series = [], []
-    for i, col in enumerate(data.y.columns):
-        ok = in_range & ~np.isnan(y[i]) & ~np.isnan(forecast[i]) & ~np.isnan(mean_fc[i])
-        if ok.sum() < 10:
-            raise _too_short(col, int(ok.sum()), data.x.loc[in_range, drivers])
-        yy, ff, mm = y[i, ok], forecast[i, ok], mean_fc[i, ok]
-        rows.append({"target": col, **_score(yy, ff, mm)})
-        series.append(
-            pd.DataFrame(
-                {
-                    "session": data.y.index[ok],
-                    "target": col,
-                    "actual": yy,
-                    "forecast": ff,
-                    "zero": 0.0,
-                    "mean": mm,
-                }
-            )
-        )
+    metrics, series = _score_targets(data, drivers, own_lag, window, in_range)
     manifest = {
         "start": str(grid[0].date()),
         "end": str(grid[-1].date()),
@@ -522,7 +499,52 @@ def evaluate_spillover(
         "open_gap": open_gap,
         "split": split,
     }
-    return SpilloverEvaluation(pd.DataFrame(rows), pd.concat(series, ignore_index=True), manifest)
+    return SpilloverEvaluation(metrics, series, manifest)
+
+
+def _score_targets(
+    data: SpilloverData, drivers: list[str], own_lag: bool, window: int | None, in_range: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecast each target out of sample, with the model and the historical mean, and score it.
+
+    Parameters
+    ----------
+    data : SpilloverData
+        Targets and drivers from before the window to the last evaluated session.
+    drivers : list of str
+        The drivers kept.
+    own_lag : bool
+        Whether the target's own previous return is a regressor.
+    window : int or None
+        Rolling window (None: expanding); half of it (125 if None) must be filled to forecast.
+    in_range : numpy.ndarray
+        (T,) mask of the evaluated sessions.
+
+    Returns
+    -------
+    metrics, forecasts : pandas.DataFrame
+        :attr:`SpilloverEvaluation.metrics` and :attr:`SpilloverEvaluation.forecasts`.
+
+    Raises
+    ------
+    InputError
+        If a target has fewer than 10 evaluable sessions.
+    """
+    y, x = data.design(drivers, own_lag)
+    need = window // 2 if window else 125
+    forecast = rolling_ols(y, x, window, need).predict(x)
+    ones = np.ones((len(data.y.columns), len(data.y), 1))
+    mean_fc = rolling_ols(y, ones, window, need).predict(ones)
+    rows, series = [], []
+    for i, col in enumerate(data.y.columns):
+        ok = in_range & ~np.isnan(y[i]) & ~np.isnan(forecast[i]) & ~np.isnan(mean_fc[i])
+        if ok.sum() < 10:
+            raise _too_short(col, int(ok.sum()), data.x.loc[in_range, drivers])
+        yy, ff, mm = y[i, ok], forecast[i, ok], mean_fc[i, ok]
+        rows.append({"target": col, **_score(yy, ff, mm)})
+        frame = {"session": data.y.index[ok], "target": col, "actual": yy, "forecast": ff}
+        series.append(pd.DataFrame({**frame, "zero": 0.0, "mean": mm}))
+    return pd.DataFrame(rows), pd.concat(series, ignore_index=True)
 
 
 def _history_start(target: str, grid: pd.DatetimeIndex, window: int | None) -> pd.Timestamp:
