@@ -558,6 +558,49 @@ def _daily_variance(x: np.ndarray, n: np.ndarray, n_out: np.ndarray, centre: boo
         return np.where(n_out > 0, a + b / np.where(n_out > 0, n_out, 1.0), np.nan)
 
 
+def _count_below(ordered: np.ndarray, value: np.ndarray, strict: bool) -> np.ndarray:
+    """Per row, how many entries of ``ordered`` are below (or, not ``strict``, at most) ``value``.
+
+    A binary search run on every row at once: ``log2(L)`` gathers of one value per row instead
+    of a comparison with all ``L`` values of each row.
+
+    Parameters
+    ----------
+    ordered : numpy.ndarray
+        (N, L) rows sorted ascending (missing values as +inf at the end of each row).
+    value : numpy.ndarray
+        (N,) the value to place in each row.
+    strict : bool
+        Count ``< value`` when True, ``<= value`` when False.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N,) int64 counts, as ``np.searchsorted(row, value, side)`` would give row by row.
+
+    Examples
+    --------
+    >>> rows = np.array([[1.0, 2.0, 2.0, np.inf], [0.0, 5.0, 6.0, 7.0]])
+    >>> _count_below(rows, np.array([2.0, 8.0]), strict=True).tolist()
+    [1, 4]
+    >>> _count_below(rows, np.array([2.0, -1.0]), strict=False).tolist()
+    [3, 0]
+    """
+    n, width = ordered.shape
+    lo = np.zeros(n, dtype=np.int64)
+    hi = np.full(n, width, dtype=np.int64)
+    rows = np.arange(n)
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            return lo
+        mid = (lo + hi) // 2
+        at = ordered[rows, np.minimum(mid, width - 1)]
+        right = open_ & ((at < value) if strict else (at <= value))
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(open_ & ~right, mid, hi)
+
+
 def _grank(
     scar: np.ndarray, sar_est: np.ndarray, which: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -587,9 +630,11 @@ def _grank(
     t_i = present.sum(axis=1) + 1.0  # estimation days plus the window
     weight = 1.0 / (t_i + 1.0)
     # Ranks among the pair's own estimation residuals (ordinal: continuous returns do not tie).
-    order = np.argsort(np.where(present, sar, np.inf), axis=1)
+    filled = np.where(present, sar, np.inf)
+    order = np.argsort(filled, axis=1)
     ranks = np.empty(sar.shape, dtype=np.float32)
     np.put_along_axis(ranks, order, np.arange(1, sar.shape[1] + 1, dtype=np.float32)[None], 1)
+    ordered = np.take_along_axis(filled, order, axis=1)  # each row ascending, missing last
     base = np.where(present, ranks * weight[:, None] - 0.5, 0.0)  # U_it before the window
     base_all, n_all = base.sum(axis=0), present.sum(axis=0).astype(np.float64)
     for k in range(k_windows):  # a handful of windows; every pair at once inside
@@ -605,9 +650,9 @@ def _grank(
             continue
         star = np.full(n_pairs, np.nan, dtype=np.float32)
         star[has] = x / spread
-        below = np.count_nonzero(sar < star[:, None], axis=1)
-        ties = np.count_nonzero(sar == star[:, None], axis=1)
-        u0 = (below[has] + 1.0 + ties[has] / 2.0) * weight[has] - 0.5
+        below = _count_below(ordered, star, strict=True)[has]
+        ties = _count_below(ordered, star, strict=False)[has] - below
+        u0 = (below + 1.0 + ties / 2.0) * weight[has] - 0.5
         # An estimation residual above SCAR* moves up one rank.
         hw = np.where(has, weight, 0.0)
         shift = np.einsum("i,ij->j", hw, sar > star[:, None])
