@@ -40,7 +40,12 @@ from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.spillover.data import SpilloverData, spillover_data
-from ipposaki.spillover.forecast import DEFAULT_DRIVERS, DEFAULT_TARGETS, _window_text
+from ipposaki.spillover.forecast import (
+    DEFAULT_DRIVERS,
+    DEFAULT_TARGETS,
+    _history_start,
+    _window_text,
+)
 from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
 from ipposaki.study.statistics import TestResult
@@ -475,7 +480,7 @@ def evaluate_spillover(
         target,
         targets,
         drivers,
-        _history_start(target, grid, window),
+        _history_start(target, grid[0], window),
         grid[-1],
         open_gap=open_gap,
         own_lag=own_lag,
@@ -545,28 +550,6 @@ def _score_targets(
         frame = {"session": data.y.index[ok], "target": col, "actual": yy, "forecast": ff}
         series.append(pd.DataFrame({**frame, "zero": 0.0, "mean": mm}))
     return pd.DataFrame(rows), pd.concat(series, ignore_index=True)
-
-
-def _history_start(target: str, grid: pd.DatetimeIndex, window: int | None) -> pd.Timestamp:
-    """The first session to read: a window (all history if None) and 5 sessions before ``grid``.
-
-    Parameters
-    ----------
-    target : str
-        ISO MIC of the target exchange.
-    grid : pandas.DatetimeIndex
-        The target sessions to forecast.
-    window : int or None
-        Rolling window in sessions; None for an expanding one.
-
-    Returns
-    -------
-    pandas.Timestamp
-        A session of ``target``, the exchange's first one at the earliest.
-    """
-    all_grid = sessions(target)
-    span = window if window is not None else len(all_grid)
-    return all_grid[max(int(all_grid.searchsorted(grid[0])) - span - 5, 0)]
 
 
 def _drop_empty_drivers(

@@ -24,7 +24,7 @@ from ipposaki._typing import DateLike
 from ipposaki.calendars import session_times, sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.spillover.data import SpilloverData, series_clock, spillover_data
-from ipposaki.spillover.model import newey_west, rolling_ols
+from ipposaki.spillover.model import RollingFit, newey_west, rolling_ols
 from ipposaki.store import Store
 
 __all__ = [
@@ -230,6 +230,13 @@ def _missing_drivers(
     return out
 
 
+#: The manifest's note on the ``actual`` column.
+_ACTUAL_NOTE = (
+    "the actual column is filled when the store already holds the target session; "
+    "it is never used by the forecast"
+)
+
+
 def forecast_next(
     store: Store,
     as_of: DateLike,
@@ -281,42 +288,134 @@ def forecast_next(
         When no driver has a value known at the as-of close (their data end earlier, they have
         no return that day, or no new value was published), or a target has too little history:
         the message says which. A subclass of InputError naming ``drivers`` (or ``history``).
+    InputError
+        For a non-session as-of date or bad names.
 
     Warns
     -----
     DriverDroppedWarning
         For each driver left out because it has no value known at the as-of close; the
         manifest's ``dropped`` says why.
-    InputError
-        For a non-session as-of date or bad names.
     """
     targets = list(targets or DEFAULT_TARGETS)
     drivers = list(drivers or DEFAULT_DRIVERS)
     if not 0 < level < 1:
         raise InputError("level", level, "a number between 0 and 1")
     t_star = next_target_session(source, target, as_of)
-    grid = sessions(target)
-    span = window if window is not None else len(grid)
-    first = grid[max(int(grid.searchsorted(t_star)) - span - 5, 0)]
     data = spillover_data(
         store,
         source,
         target,
         targets,
         drivers,
-        first,
+        _history_start(target, t_star, window),
         t_star,
         source_end=as_of,
         open_gap=open_gap,
         own_lag=own_lag,
         lag=lag,
     )
+    data, actual = _hide_session(data, t_star)
+    drivers, dropped = _drop_missing_drivers(store, data, drivers, t_star, as_of, source)
+    forecasts, coefficients = _forecast_tables(
+        data, drivers, own_lag, window, min_obs, t_star, level, actual
+    )
+    close = session_times(source, as_of, as_of)["close"].iloc[0]
+    manifest = {
+        "as_of": str(pd.Timestamp(as_of).date()),
+        "source": source,
+        "target": target,
+        "target_session": str(t_star.date()),
+        "source_close": str(close),
+        "window": window,
+        "drivers": drivers,
+        "dropped": dropped,
+        "targets": targets,
+        "own_lag": own_lag,
+        "open_gap": open_gap,
+        "level": level,
+        "note": _ACTUAL_NOTE,
+    }
+    return SpilloverForecast(forecasts, coefficients, manifest)
+
+
+def _history_start(target: str, session: pd.Timestamp, window: int | None) -> pd.Timestamp:
+    """The first session to read: a window (all history if None) and 5 sessions before ``session``.
+
+    Parameters
+    ----------
+    target : str
+        ISO MIC of the target exchange.
+    session : pandas.Timestamp
+        The first target session to forecast.
+    window : int or None
+        Rolling window in sessions; None for an expanding one.
+
+    Returns
+    -------
+    pandas.Timestamp
+        A session of ``target``, the exchange's first one at the earliest.
+    """
+    grid = sessions(target)
+    span = window if window is not None else len(grid)
+    return grid[max(int(grid.searchsorted(session)) - span - 5, 0)]
+
+
+def _hide_session(data: SpilloverData, t_star: pd.Timestamp) -> tuple[SpilloverData, np.ndarray]:
+    """Blank the targets' returns on ``t_star``, which come after the as-of close.
+
+    Parameters
+    ----------
+    data : SpilloverData
+        Targets and drivers up to ``t_star``.
+    t_star : pandas.Timestamp
+        The target session forecast.
+
+    Returns
+    -------
+    data : SpilloverData
+        A copy with the targets' ``t_star`` row NaN, so no fit can use it.
+    actual : numpy.ndarray
+        (K,) the blanked returns (NaN where the store does not hold them yet).
+    """
+    actual = data.y.loc[t_star].to_numpy(dtype=float).copy()
     y = data.y.copy()
-    actual_values = y.loc[t_star].to_numpy(dtype=float).copy()
-    y.loc[t_star] = np.nan  # after the as-of close: never used
-    data = SpilloverData(y=y, x=data.x, alignment=data.alignment)
-    need = min_obs if min_obs is not None else (window // 2 if window else 125)
-    cols = list(y.columns)
+    y.loc[t_star] = np.nan
+    return SpilloverData(y=y, x=data.x, alignment=data.alignment), actual
+
+
+def _drop_missing_drivers(
+    store: Store,
+    data: SpilloverData,
+    drivers: list[str],
+    t_star: pd.Timestamp,
+    as_of: DateLike,
+    source: str,
+) -> tuple[list[str], dict[str, str]]:
+    """Leave out the drivers with no value known at the as-of close, with a warning for each.
+
+    Parameters
+    ----------
+    store, data, drivers, t_star, as_of, source
+        As in :func:`_missing_drivers`.
+
+    Returns
+    -------
+    kept : list of str
+        The drivers left, in their order.
+    dropped : dict of str to str
+        Each driver left out and why, in words.
+
+    Raises
+    ------
+    ForecastUnavailableError
+        If no driver is left.
+
+    Warns
+    -----
+    DriverDroppedWarning
+        For each driver left out, pointing at the caller of :func:`forecast_next`.
+    """
     missing = _missing_drivers(store, data, drivers, t_star, as_of, source)
     day = str(pd.Timestamp(as_of).date())
     if len(missing) == len(drivers):
@@ -332,12 +431,34 @@ def forecast_next(
         warnings.warn(
             f"driver {driver} left out of the forecast from {source}'s {day} close: {why}",
             DriverDroppedWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    drivers = [d for d in drivers if d not in missing]
-    y_arr, x = data.design(drivers, own_lag)
-    fit = rolling_ols(y_arr, x, window, need)
-    last = len(y) - 1  # the row of t_star
+    return [d for d in drivers if d not in missing], {d: v[2] for d, v in missing.items()}
+
+
+def _check_fitted(
+    fit: RollingFit, last: int, need: int, cols: list[str], t_star: pd.Timestamp
+) -> None:
+    """Raise for the first target whose window before ``t_star`` gave no coefficients.
+
+    Parameters
+    ----------
+    fit : RollingFit
+        The rolling fit of every target.
+    last : int
+        The row of ``t_star``.
+    need : int
+        Fewest valid sessions asked for.
+    cols : list of str
+        The targets, in the fit's order.
+    t_star : pandas.Timestamp
+        The target session forecast.
+
+    Raises
+    ------
+    ForecastUnavailableError
+        ``"history"`` with fewer than ``need`` sessions, else ``"singular"``.
+    """
     have = fit.nobs[:, last]
     short = np.flatnonzero(np.isnan(fit.beta[:, last, 0]))
     if len(short):
@@ -346,19 +467,62 @@ def forecast_next(
         raise ForecastUnavailableError(
             kind, cols[j], str(t_star.date()), need=need, have=int(have[j])
         )
-    fc, half = fit.at(last).interval(x[:, last : last + 1], level)
-    rows, coef_rows = [], []
+
+
+def _forecast_tables(
+    data: SpilloverData,
+    drivers: list[str],
+    own_lag: bool,
+    window: int | None,
+    min_obs: int | None,
+    t_star: pd.Timestamp,
+    level: float,
+    actual: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit each target on the window before ``t_star`` (the last row) and forecast it.
+
+    Parameters
+    ----------
+    data : SpilloverData
+        Targets (``t_star`` blanked) and the kept drivers.
+    drivers : list of str
+        The drivers kept.
+    own_lag : bool
+        Whether each target's previous return is a regressor.
+    window : int or None
+        Estimation window (None: every earlier session).
+    min_obs : int or None
+        Fewest valid sessions in the window; default ``window // 2`` (125 if expanding).
+    t_star : pandas.Timestamp
+        The target session forecast.
+    level : float
+        Prediction-interval level.
+    actual : numpy.ndarray
+        (K,) the targets' returns on ``t_star`` where stored (NaN otherwise); never fitted.
+
+    Returns
+    -------
+    table, coefficients : pandas.DataFrame
+        :attr:`SpilloverForecast.table` and :attr:`SpilloverForecast.coefficients`.
+
+    Raises
+    ------
+    ForecastUnavailableError
+        If a target's window gives no coefficients (see :func:`_check_fitted`).
+    """
+    need = min_obs if min_obs is not None else (window // 2 if window else 125)
+    cols = list(data.y.columns)
+    y, x = data.design(drivers, own_lag)
+    fit = rolling_ols(y, x, window, need)
+    last = len(data.y) - 1
+    _check_fitted(fit, last, need, cols, t_star)
     terms = ["const", *drivers] + (["lag"] if own_lag else [])
+    fc, half = fit.at(last).interval(x[:, last : last + 1], level)
+    lo = max(last - window, 0) if window else 0
+    rows, coef_rows = [], []
     for i, col in enumerate(cols):
-        lo = max(last - window, 0) if window else 0
-        yy = y[col].to_numpy(dtype=float)[lo:last]
-        xx = x[i, lo:last]
-        ok = ~np.isnan(yy) & ~np.isnan(xx).any(axis=1)
         beta = fit.beta[i, last]
-        resid = yy[ok] - xx[ok] @ beta
-        cov = newey_west(xx[ok], resid)
-        se = np.sqrt(np.diag(cov))
-        tss = np.sum((yy[ok] - yy[ok].mean()) ** 2)
+        se, r2 = _hac_fit(y[i, lo:last], x[i, lo:last], beta)
         rows.append(
             {
                 "target": col,
@@ -367,39 +531,57 @@ def forecast_next(
                 "lower": fc[i, 0] - half[i, 0],
                 "upper": fc[i, 0] + half[i, 0],
                 "level": level,
-                "nobs": int(have[i]),
-                "r2": 1.0 - float(resid @ resid) / tss if tss > 0 else np.nan,
+                "nobs": int(fit.nobs[i, last]),
+                "r2": r2,
                 "sigma": float(np.sqrt(fit.sigma2[i, last])),
-                "actual": float(actual_values[i]),
+                "actual": float(actual[i]),
             }
         )
-        for j, term in enumerate(terms):
-            tval = beta[j] / se[j]
-            coef_rows.append(
-                {
-                    "target": col,
-                    "term": term,
-                    "coef": beta[j],
-                    "se_hac": se[j],
-                    "t_hac": tval,
-                    "p_value": 2 * stats.norm.sf(abs(tval)),
-                }
-            )
-    close = session_times(source, as_of, as_of)["close"].iloc[0]
-    manifest = {
-        "as_of": str(pd.Timestamp(as_of).date()),
-        "source": source,
-        "target": target,
-        "target_session": str(t_star.date()),
-        "source_close": str(close),
-        "window": window,
-        "drivers": drivers,
-        "dropped": {d: v[2] for d, v in missing.items()},
-        "targets": targets,
-        "own_lag": own_lag,
-        "open_gap": open_gap,
-        "level": level,
-        "note": "the actual column is filled when the store already holds the target session; "
-        "it is never used by the forecast",
-    }
-    return SpilloverForecast(pd.DataFrame(rows), pd.DataFrame(coef_rows), manifest)
+        coef_rows += _coef_rows(col, terms, beta, se)
+    return pd.DataFrame(rows), pd.DataFrame(coef_rows)
+
+
+def _hac_fit(y: np.ndarray, x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, float]:
+    """Newey-West standard errors and R^2 of ``beta`` over one target's estimation window.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        (L,) the target's returns (NaN where missing).
+    x : numpy.ndarray
+        (L, K) its regressors (rows with a NaN are left out).
+    beta : numpy.ndarray
+        (K,) the fitted coefficients.
+
+    Returns
+    -------
+    se : numpy.ndarray
+        (K,) Newey-West standard errors.
+    r2 : float
+        In-sample R^2 (NaN when ``y`` is constant).
+    """
+    ok = ~np.isnan(y) & ~np.isnan(x).any(axis=1)
+    resid = y[ok] - x[ok] @ beta
+    se = np.sqrt(np.diag(newey_west(x[ok], resid)))
+    tss = np.sum((y[ok] - y[ok].mean()) ** 2)
+    return se, (1.0 - float(resid @ resid) / tss if tss > 0 else np.nan)
+
+
+def _coef_rows(
+    target: str, terms: list[str], beta: np.ndarray, se: np.ndarray
+) -> list[dict[str, Any]]:
+    """One target's rows of :attr:`SpilloverForecast.coefficients`, with normal HAC p-values."""
+    rows = []
+    for j, term in enumerate(terms):
+        tval = beta[j] / se[j]
+        rows.append(
+            {
+                "target": target,
+                "term": term,
+                "coef": beta[j],
+                "se_hac": se[j],
+                "t_hac": tval,
+                "p_value": 2 * stats.norm.sf(abs(tval)),
+            }
+        )
+    return rows
