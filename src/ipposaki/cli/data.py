@@ -84,25 +84,65 @@ def import_(
 
 @app.command()
 def pull(
-    symbols: Annotated[list[str], typer.Argument(help="Yahoo symbols, e.g. NVDA 8035.T ^N225.")],
+    ctx: typer.Context,
+    symbols: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Yahoo symbols (NVDA 8035.T ^N225), or with --source jquants J-Quants codes "
+            "(80350 8035 130A0) or Tokyo symbols."
+        ),
+    ] = None,
+    *,
     start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option(help="Last date, YYYY-MM-DD.")],
+    source: Annotated[
+        str, typer.Option(help="yahoo, or jquants (extra 'jquants', key in JQUANTS_API_KEY).")
+    ] = "yahoo",
+    indices: Annotated[
+        str,
+        typer.Option(
+            help="With --source jquants: indices, comma-separated: TOPIX, TOPIX33-<S33 code>, "
+            "TOPIX17-<S17 code>, TOPIX33-*, TOPIX17-* (stored as ^TOPX, ^TOPIX33-3650, ...)."
+        ),
+    ] = "",
     store: StoreOption = None,
 ) -> None:
-    """Download SYMBOLS from Yahoo Finance (extra 'yahoo') and write them to the store.
+    """Download SYMBOLS from Yahoo Finance or J-Quants and write them to the store.
+
+    J-Quants reads its API key from JQUANTS_API_KEY (or the client's
+    ~/.jquants-api/jquants-api.toml), never from the command line; see docs/data.md.
 
     Example: ipposaki data pull NVDA 8035.T --start 2025-01-01 --end 2025-02-28
-    """
+
+    Example: ipposaki data pull --source jquants 80350 --indices TOPIX --start 2025-01-06 --end 2025-02-28
+    """  # noqa: E501
     import warnings
 
-    from ipposaki.cli.options import check_dates
-    from ipposaki.sources.yahoo import pull_yahoo
+    from typer._click.exceptions import UsageError  # typer vendors Click (see cli.main)
 
+    from ipposaki.cli.options import check_dates
+    from ipposaki.errors import InputError
+
+    if source not in ("yahoo", "jquants"):
+        raise InputError("--source", source, "one of yahoo, jquants")
+    index_names = [n.strip() for n in indices.split(",") if n.strip()]
+    if index_names and source != "jquants":
+        raise InputError("--indices", indices, "nothing unless --source jquants")
+    if not symbols and not index_names:
+        raise UsageError("Missing argument 'symbols'", ctx=ctx)
     start, end = check_dates(start, end)
-    rows = pull_yahoo(symbols, start, end)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _store(store).ingest(rows, "yahoo", non_sessions="skip")
+        if source == "jquants":
+            from ipposaki.sources.jquants import load_jquants
+
+            with output.working("pulling from J-Quants"):
+                result = load_jquants(_store(store), symbols or [], index_names, start, end)
+        else:
+            from ipposaki.sources.yahoo import pull_yahoo
+
+            rows = pull_yahoo(symbols or [], start, end)
+            result = _store(store).ingest(rows, "yahoo", non_sessions="skip")
     _echo_warnings(caught)
     output.text(result.summary)
     output.result(_ingest_payload(result))
