@@ -106,7 +106,7 @@ class Fit:
         """(pairs, W) forecast-error variance of each abnormal return."""
         if not self.names:
             return np.broadcast_to(self.sigma2[:, None], design.shape[:2]).copy()
-        quad = np.einsum("nwp,npq,nwq->nw", design, self.xtx_inv, design, optimize=True)
+        quad = _quadratic_form(self.xtx_inv, [design[..., i] for i in range(design.shape[2])])
         return self.sigma2[:, None] * (1.0 + quad)
 
     def car_var_windows(
@@ -116,18 +116,28 @@ class Fit:
         days = valid.astype(float) @ weights
         if not self.names:
             return self.sigma2[:, None] * days
-        g = np.einsum("nwp,wk->nkp", np.where(valid[..., None], design, 0.0), weights)
-        quad = np.einsum("nkp,npq,nkq->nk", g, self.xtx_inv, g, optimize=True)
-        return self.sigma2[:, None] * (days + quad)
+        g = [np.where(valid, design[..., i], 0.0) @ weights for i in range(design.shape[2])]
+        return self.sigma2[:, None] * (days + _quadratic_form(self.xtx_inv, g))
 
-    def car_var(self, design: np.ndarray, in_window: np.ndarray) -> np.ndarray:
-        """Forecast-error variance of the CAR over the sessions flagged in ``in_window``."""
-        days = in_window.sum(axis=1)
-        if not self.names:
-            return self.sigma2 * days
-        g = np.einsum("nwp,nw->np", design, in_window.astype(float))
-        quad = np.einsum("np,npq,nq->n", g, self.xtx_inv, g)
-        return self.sigma2 * (days + quad)
+
+def _quadratic_form(inv: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
+    """``sum_pq inv[n, p, q] cols[p][n, m] cols[q][n, m]`` for a symmetric ``inv``.
+
+    With p regressors (two for the market model) this is p (p + 1) / 2 elementwise products of
+    (n, m) arrays, several times faster than a three-operand ``einsum`` over (n, m, p) blocks.
+
+    Examples
+    --------
+    >>> inv = np.array([[[2.0, 1.0], [1.0, 3.0]]])
+    >>> _quadratic_form(inv, [np.array([[1.0]]), np.array([[2.0]])]).tolist()  # 2 + 4 + 12
+    [[18.0]]
+    """
+    out = np.zeros(cols[0].shape)
+    for i, a in enumerate(cols):
+        out += inv[:, i, i, None] * a * a
+        for j in range(i + 1, len(cols)):
+            out += 2.0 * inv[:, i, j, None] * a * cols[j]
+    return out
 
 
 def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:

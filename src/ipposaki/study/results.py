@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,164 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _ar_frame(
+    pairs: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    rel: np.ndarray,
+    ret: np.ndarray,
+    normal: np.ndarray,
+    ar: np.ndarray,
+    sar: np.ndarray,
+) -> pd.DataFrame:
+    """One row per pair and event day with an abnormal return."""
+    pair_i, day_j = np.nonzero(~np.isnan(ar))
+    sess_pos = pairs["pos0"].to_numpy()[pair_i] + rel[day_j]
+
+    def labels_of(column: str) -> pd.Categorical:
+        codes, names = pd.factorize(pairs[column])
+        return pd.Categorical.from_codes(codes[pair_i], categories=names)
+
+    return pd.DataFrame(
+        {
+            "event_id": labels_of("event_id"),
+            "symbol": labels_of("symbol"),
+            "group": labels_of("group"),
+            "rel_day": rel[day_j],
+            "session": index[sess_pos],
+            "ret": ret[pair_i, day_j],
+            "normal_ret": normal[pair_i, day_j],
+            "ar": ar[pair_i, day_j],
+            "sar": sar[pair_i, day_j],
+        }
+    )
+
+
+def _car_frame(
+    pairs: pd.DataFrame,
+    car_labels: list[str],
+    car: np.ndarray,
+    car_se: np.ndarray,
+    bhar: np.ndarray,
+    days: np.ndarray,
+    fit: Any,
+) -> pd.DataFrame:
+    """One row per pair and CAR window (``car``, ``car_se``: (pairs, windows))."""
+    n, k = car.shape
+    cs = slice(days.shape[1] - k, None)
+    car_v, se_v = car.reshape(-1), car_se.reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_v = car_v / se_v
+    return pd.DataFrame(
+        {
+            "event_id": np.repeat(pairs["event_id"].to_numpy(), k),
+            "symbol": np.repeat(pairs["symbol"].to_numpy(), k),
+            "group": np.repeat(pairs["group"].to_numpy(), k),
+            "window": np.tile(np.asarray(car_labels, dtype=object), n),
+            "car": car_v,
+            "car_se": se_v,
+            "car_t": t_v,
+            "car_p": 2.0 * stats.t.sf(np.abs(t_v), np.repeat(fit.dof.astype(float), k)),
+            "bhar": bhar[:, cs].reshape(-1),
+            "n_days": days[:, cs].reshape(-1),
+        }
+    )
+
+
+def _aar_frame(member: dict[str, np.ndarray], rel: np.ndarray, ar: np.ndarray) -> pd.DataFrame:
+    """Average abnormal returns per group and event day."""
+    rows = []
+    for group, rows_in in member.items():
+        block = ar[rows_in]
+        counts = np.sum(~np.isnan(block), axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            aar = np.where(counts > 0, np.nansum(block, axis=0) / counts, np.nan)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "rel_day": rel,
+                    "n": counts,
+                    "aar": aar,
+                    "caar": np.cumsum(np.nan_to_num(aar)),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def _caar_frame(
+    member: dict[str, np.ndarray],
+    car_labels: list[str],
+    car: np.ndarray,
+    rbar: dict[tuple[str, str], float],
+) -> pd.DataFrame:
+    """CAAR per group and window with its t, Kolari-Pynnönen and median intervals."""
+    rows = []
+    for group, rows_in in member.items():
+        for j, label in enumerate(car_labels):
+            values = car[rows_in, j]
+            values = values[~np.isnan(values)]
+            m = len(values)
+            mean = float(values.mean()) if m else np.nan
+            half = (
+                float(stats.t.ppf(0.975, m - 1) * values.std(ddof=1) / np.sqrt(m))
+                if m > 1
+                else np.nan
+            )
+            centre = median_interval(values)
+            r = rbar.get((group, label), np.nan)
+            # Kolari-Pynnönen: sd(CAR)^2 estimates sigma^2 (1 - r), while the mean's
+            # variance is sigma^2 (1 + (m - 1) r) / m.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                widen = np.sqrt((1.0 + (m - 1) * r) / (1.0 - r)) if m > 1 else np.nan
+            rows.append(
+                {
+                    "group": group,
+                    "window": label,
+                    "n": m,
+                    "caar": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "rbar": r,
+                    "ci_kp_low": mean - half * widen,
+                    "ci_kp_high": mean + half * widen,
+                    "median": centre.median,
+                    "hodges_lehmann": centre.hodges_lehmann,
+                    "median_ci_low": centre.low,
+                    "median_ci_high": centre.high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+class Deferred:
+    """A table built on first use, then kept (results stay read-only: callers get copies).
+
+    The engine hands over the arrays and a function of them; a caller who never asks for the
+    long abnormal-return table or the CAAR medians does not pay for them.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> table = Deferred(lambda: calls.append(1) or pd.DataFrame({"x": [1]}))
+    >>> table.get().shape, table.get().shape, len(calls)
+    ((1, 1), (1, 1), 1)
+    """
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], pd.DataFrame]) -> None:
+        self._make: Callable[[], pd.DataFrame] | None = make
+        self._value: pd.DataFrame | None = None
+
+    def get(self) -> pd.DataFrame:
+        """The table (built now if this is the first call)."""
+        if self._value is None:
+            assert self._make is not None
+            self._value, self._make = self._make(), None
+        return self._value
+
+
 @dataclass(frozen=True, eq=False)
 class EventStudyResult:
     """Read-only result of :func:`ipposaki.study.run_study`.
@@ -125,10 +284,10 @@ class EventStudyResult:
     Properties return copies of tidy frames; nothing changes after the study ran.
     """
 
-    _ar: pd.DataFrame
+    _ar_table: Deferred
     _car: pd.DataFrame
     _aar: pd.DataFrame
-    _caar: pd.DataFrame
+    _caar_table: Deferred
     _tests: tuple[TestResult, ...]
     _params: pd.DataFrame
     _excluded: pd.DataFrame
@@ -168,105 +327,18 @@ class EventStudyResult:
         rbar: dict[tuple[str, str], float] | None = None,
         sar_est: np.ndarray | None = None,
     ) -> EventStudyResult:
-        """Assemble the tidy frames from the engine's arrays (used by the engine only)."""
-        n, w = ar.shape
-        pair_i, day_j = np.nonzero(~np.isnan(ar))
-        sess_pos = pairs["pos0"].to_numpy()[pair_i] + rel[day_j]
+        """Assemble the tidy frames from the engine's arrays (used by the engine only).
 
-        def labels_of(column: str, rows: np.ndarray) -> pd.Categorical:
-            codes, names = pd.factorize(pairs[column])
-            return pd.Categorical.from_codes(codes[rows], categories=names)
-
-        ar_frame = pd.DataFrame(
-            {
-                "event_id": labels_of("event_id", pair_i),
-                "symbol": labels_of("symbol", pair_i),
-                "group": labels_of("group", pair_i),
-                "rel_day": rel[day_j],
-                "session": index[sess_pos],
-                "ret": ret[pair_i, day_j],
-                "normal_ret": normal[pair_i, day_j],
-                "ar": ar[pair_i, day_j],
-                "sar": sar[pair_i, day_j],
-            }
-        )
+        The long abnormal-return table and the CAAR table (whose median intervals cost
+        O(n log n) per window) are built when first asked for.
+        """
         car_labels = labels[n_daily:]
-        k = len(car_labels)
-        cs = slice(n_daily, None)
-        dof = np.repeat(fit.dof.astype(float), k)
-        car_v = car[:, cs].reshape(-1)
-        se_v = car_se[:, cs].reshape(-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_v = car_v / se_v
-        car_frame = pd.DataFrame(
-            {
-                "event_id": np.repeat(pairs["event_id"].to_numpy(), k),
-                "symbol": np.repeat(pairs["symbol"].to_numpy(), k),
-                "group": np.repeat(pairs["group"].to_numpy(), k),
-                "window": np.tile(np.asarray(car_labels, dtype=object), n),
-                "car": car_v,
-                "car_se": se_v,
-                "car_t": t_v,
-                "car_p": 2.0 * stats.t.sf(np.abs(t_v), dof),
-                "bhar": bhar[:, cs].reshape(-1),
-                "n_days": days[:, cs].reshape(-1),
-            }
-        )
-        aar_rows, caar_rows = [], []
-        for group in groups:
-            member = (
-                np.ones(n, dtype=bool) if group == "all" else (pairs["group"] == group).to_numpy()
-            )
-            if not member.any():
-                continue
-            block = ar[member]
-            counts = np.sum(~np.isnan(block), axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                aar = np.where(counts > 0, np.nansum(block, axis=0) / counts, np.nan)
-            aar_rows.append(
-                pd.DataFrame(
-                    {
-                        "group": group,
-                        "rel_day": rel,
-                        "n": counts,
-                        "aar": aar,
-                        "caar": np.cumsum(np.nan_to_num(aar)),
-                    }
-                )
-            )
-            for j, label in enumerate(car_labels):
-                values = car[member, n_daily + j]
-                values = values[~np.isnan(values)]
-                m = len(values)
-                mean = float(values.mean()) if m else np.nan
-                half = (
-                    float(stats.t.ppf(0.975, m - 1) * values.std(ddof=1) / np.sqrt(m))
-                    if m > 1
-                    else np.nan
-                )
-                centre = median_interval(values)
-                r = (rbar or {}).get((group, label), np.nan)
-                # Kolari-Pynnönen: sd(CAR)^2 estimates sigma^2 (1 - r), while the mean's
-                # variance is sigma^2 (1 + (m - 1) r) / m.
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    widen = np.sqrt((1.0 + (m - 1) * r) / (1.0 - r)) if m > 1 else np.nan
-                caar_rows.append(
-                    {
-                        "group": group,
-                        "window": label,
-                        "n": m,
-                        "caar": mean,
-                        "ci_low": mean - half,
-                        "ci_high": mean + half,
-                        "rbar": r,
-                        "ci_kp_low": mean - half * widen,
-                        "ci_kp_high": mean + half * widen,
-                        "median": centre.median,
-                        "hodges_lehmann": centre.hodges_lehmann,
-                        "median_ci_low": centre.low,
-                        "median_ci_high": centre.high,
-                    }
-                )
+        member = {
+            g: np.ones(len(pairs), dtype=bool) if g == "all" else (pairs["group"] == g).to_numpy()
+            for g in groups
+        }
+        member = {g: m for g, m in member.items() if m.any()}
+        car_cs = car[:, n_daily:]
         params_frame = pd.DataFrame(
             {"event_id": pairs["event_id"].to_numpy(), "symbol": pairs["symbol"].to_numpy()}
         )
@@ -276,16 +348,24 @@ class EventStudyResult:
         params_frame["nobs"] = fit.nobs
         params_frame["r2"] = fit.r2
         return cls(
-            _ar=ar_frame,
-            _car=car_frame,
-            _aar=pd.concat(aar_rows, ignore_index=True) if aar_rows else pd.DataFrame(),
-            _caar=pd.DataFrame(caar_rows),
+            _ar_table=Deferred(lambda: _ar_frame(pairs, index, rel, ret, normal, ar, sar)),
+            _car=_car_frame(pairs, car_labels, car_cs, car_se[:, n_daily:], bhar, days, fit),
+            _aar=_aar_frame(member, rel, ar),
+            _caar_table=Deferred(lambda: _caar_frame(member, car_labels, car_cs, rbar or {})),
             _tests=tuple(tests),
             _params=params_frame,
             _excluded=excluded.reset_index(drop=True),
             parameters=params,
             _sar_est=sar_est,
         )
+
+    @property
+    def _ar(self) -> pd.DataFrame:
+        return self._ar_table.get()
+
+    @property
+    def _caar(self) -> pd.DataFrame:
+        return self._caar_table.get()
 
     # -- tidy frames ---------------------------------------------------------------------------
 
