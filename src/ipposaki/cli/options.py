@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from ipposaki.study.engine import ChunkRunner
 
 __all__ = [
+    "BackendOption",
+    "PricesOption",
+    "ReturnsOption",
+    "SchedulerOption",
     "StoreOption",
+    "WindowOption",
     "chunk_runner",
     "check_date",
     "check_dates",
@@ -32,6 +37,19 @@ StoreOption = Annotated[
         envvar="IPPOSAKI_STORE",
         help="DuckDB store file (default: IPPOSAKI_STORE, else the user data directory).",
     ),
+]
+
+#: ``--prices FILE``: a prices file to read returns from.
+PricesOption = Annotated[Path | None, typer.Option(help="Prices, CSV or Parquet, long or wide.")]
+#: ``--returns FILE``: a returns file.
+ReturnsOption = Annotated[Path | None, typer.Option(help="Returns, CSV or Parquet, long or wide.")]
+#: ``--estimation-window``, ``--event-window``: a window of sessions relative to the event.
+WindowOption = Annotated[str, typer.Option(help="Relative sessions A:B.")]
+#: ``--backend``: see :func:`chunk_runner`.
+BackendOption = Annotated[str, typer.Option(help="Where the blocks of pairs run: local or dask.")]
+#: ``--scheduler``: see :func:`chunk_runner`.
+SchedulerOption = Annotated[
+    str, typer.Option(help="For --backend dask: local, local:N or tcp://HOST:PORT.")
 ]
 
 
