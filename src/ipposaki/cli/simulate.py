@@ -8,65 +8,82 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ipposaki.cli import output
-from ipposaki.cli.options import StoreOption, check_out, chunk_runner, split_list, write_out
+from ipposaki.cli.options import (
+    BackendOption,
+    PricesOption,
+    ReturnsOption,
+    SchedulerOption,
+    StoreOption,
+    WindowOption,
+    check_out,
+    chunk_runner,
+    split_list,
+    write_out,
+)
 from ipposaki.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ipposaki.study.simulate import SimulationResult
+
+_Market = Annotated[str, typer.Option(help="Benchmark symbol (a returns column).")]
+_Exchange = Annotated[
+    str | None,
+    typer.Option(
+        help="The exchange whose sessions and symbols to use (XNYS, XTKS): needed with the "
+        "store, or with a prices file that holds several exchanges."
+    ),
+]
+_Symbol = Annotated[
+    list[str] | None,
+    typer.Option(help="With the store: symbols to draw from (repeat or comma-separate)."),
+]
+_Start = Annotated[str | None, typer.Option(help="With the store: first session.")]
+_End = Annotated[str | None, typer.Option(help="With the store: last session.")]
+_EventsPerRun = Annotated[int, typer.Option(help="Pseudo-events per run.")]
+_Runs = Annotated[int, typer.Option(help="Runs (simulated studies) per abnormal return.")]
+_Abnormal = Annotated[str, typer.Option(help="Abnormal returns added on day 0, comma-separated.")]
+_Missing = Annotated[
+    float, typer.Option(help="Share of each pseudo-event's estimation returns deleted.")
+]
+_Cluster = Annotated[
+    str, typer.Option(help="same-date (one day 0 per run) or random (one per event).")
+]
+_Model = Annotated[str, typer.Option(help="market, market-adjusted, constant-mean or raw.")]
+_CarWindow = Annotated[
+    list[str] | None, typer.Option(help="Window to test, A:B; repeat (default 0:0, -1:1).")
+]
+_MinEstimationObs = Annotated[
+    int, typer.Option(help="Fewest estimation returns left after deletion.")
+]
+_Seed = Annotated[int, typer.Option(help="Random seed (same seed, same rates).")]
+_Out = Annotated[Path, typer.Option(help="Output folder.")]
+
 
 def simulate(
-    market: Annotated[str, typer.Option(help="Benchmark symbol (a returns column).")],
-    prices: Annotated[
-        Path | None, typer.Option(help="Prices, CSV or Parquet, long or wide.")
-    ] = None,
-    returns: Annotated[
-        Path | None, typer.Option(help="Returns, CSV or Parquet, long or wide.")
-    ] = None,
+    market: _Market,
+    prices: PricesOption = None,
+    returns: ReturnsOption = None,
     store: StoreOption = None,
-    exchange: Annotated[
-        str | None,
-        typer.Option(
-            help="The exchange whose sessions and symbols to use (XNYS, XTKS): needed with the "
-            "store, or with a prices file that holds several exchanges."
-        ),
-    ] = None,
-    symbol: Annotated[
-        list[str] | None,
-        typer.Option(help="With the store: symbols to draw from (repeat or comma-separate)."),
-    ] = None,
-    start: Annotated[str | None, typer.Option(help="With the store: first session.")] = None,
-    end: Annotated[str | None, typer.Option(help="With the store: last session.")] = None,
-    events_per_run: Annotated[int, typer.Option(help="Pseudo-events per run.")] = 50,
-    runs: Annotated[int, typer.Option(help="Runs (simulated studies) per abnormal return.")] = 250,
-    abnormal: Annotated[
-        str, typer.Option(help="Abnormal returns added on day 0, comma-separated.")
-    ] = "0,0.01,0.02",
-    missing: Annotated[
-        float, typer.Option(help="Share of each pseudo-event's estimation returns deleted.")
-    ] = 0.0,
-    cluster: Annotated[
-        str, typer.Option(help="same-date (one day 0 per run) or random (one per event).")
-    ] = "same-date",
-    model: Annotated[
-        str, typer.Option(help="market, market-adjusted, constant-mean or raw.")
-    ] = "market",
-    estimation_window: Annotated[str, typer.Option(help="Relative sessions A:B.")] = "-250:-11",
-    event_window: Annotated[str, typer.Option(help="Relative sessions A:B.")] = "-5:10",
-    car_window: Annotated[
-        list[str] | None, typer.Option(help="Window to test, A:B; repeat (default 0:0, -1:1).")
-    ] = None,
-    min_estimation_obs: Annotated[
-        int, typer.Option(help="Fewest estimation returns left after deletion.")
-    ] = 100,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same rates).")] = 0,
-    backend: Annotated[
-        str, typer.Option(help="Where the blocks of pairs run: local or dask.")
-    ] = "local",
-    scheduler: Annotated[
-        str, typer.Option(help="For --backend dask: local, local:N or tcp://HOST:PORT.")
-    ] = "local",
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/simulate"),
+    exchange: _Exchange = None,
+    symbol: _Symbol = None,
+    start: _Start = None,
+    end: _End = None,
+    events_per_run: _EventsPerRun = 50,
+    runs: _Runs = 250,
+    abnormal: _Abnormal = "0,0.01,0.02",
+    missing: _Missing = 0.0,
+    cluster: _Cluster = "same-date",
+    model: _Model = "market",
+    estimation_window: WindowOption = "-250:-11",
+    event_window: WindowOption = "-5:10",
+    car_window: _CarWindow = None,
+    min_estimation_obs: _MinEstimationObs = 100,
+    seed: _Seed = 0,
+    backend: BackendOption = "local",
+    scheduler: SchedulerOption = "local",
+    out: _Out = Path("out/simulate"),
 ) -> None:
     """Simulate the size and power of every test on pseudo-events drawn from your returns.
 
@@ -84,18 +101,12 @@ def simulate(
     """
     from ipposaki.study.simulate import check_options
     from ipposaki.study.simulate import simulate as run_simulation
-    from ipposaki.study.windows import parse_window
 
     levels = _abnormal(abnormal)
     check_options(  # everything that needs no data, before any is read
         events_per_run, runs, levels, missing, cluster, model, min_estimation_obs, seed
     )
-    for window, option in (
-        (estimation_window, "--estimation-window"),
-        (event_window, "--event-window"),
-        *((w, "--car-window") for w in car_window or ()),
-    ):
-        parse_window(window, option)
+    _check_windows(estimation_window, event_window, car_window or [])
     for value, option in ((start, "--start"), (end, "--end")):
         _iso_date(value, option)
     runner = chunk_runner(backend, scheduler, progress=False)
@@ -125,6 +136,36 @@ def simulate(
             data_source=source,
             step=step,
         )
+    _write(out, res)
+
+
+def _check_windows(estimation_window: str, event_window: str, car_windows: list[str]) -> None:
+    """Refuse a window that does not parse, naming its flag, before any data is read.
+
+    Parameters
+    ----------
+    estimation_window, event_window : str
+        The ``--estimation-window`` and ``--event-window`` values.
+    car_windows : list of str
+        The ``--car-window`` values.
+
+    Raises
+    ------
+    InputError
+        For the first window that is not ``A:B``.
+    """
+    from ipposaki.study.windows import parse_window
+
+    for window, option in (
+        (estimation_window, "--estimation-window"),
+        (event_window, "--event-window"),
+        *((w, "--car-window") for w in car_windows),
+    ):
+        parse_window(window, option)
+
+
+def _write(out: Path, res: SimulationResult) -> None:
+    """Write the simulation's folder to ``out`` and report it (summary, then the JSON result)."""
     paths = write_out(out, res.to_dir)
     output.text(res.summary)
     output.text(f"wrote {out}")
