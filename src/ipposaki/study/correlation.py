@@ -88,48 +88,48 @@ class CorrelationSums:
         """
         valid = ~np.isnan(resid)
         count = valid.sum(axis=1)
+        filled = np.where(valid, resid, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(valid, resid, 0.0).sum(axis=1) / count
-            centred = np.where(valid, resid - mean[:, None], 0.0)
-            sd = np.sqrt(np.einsum("nl,nl->n", centred, centred) / count)
+            mean = filled.sum(axis=1) / count
+            filled -= mean[:, None]  # z in place: centred, then scaled, 0 where missing
+            filled[~valid] = 0.0
+            sd = np.sqrt(np.einsum("nl,nl->n", filled, filled) / count)
         use = (count >= 3) & (sd > 0)
-        z = np.where(valid & use[:, None], centred / np.where(use, sd, 1.0)[:, None], np.nan)
-        z, est_lo, day0 = z[use], est_lo[use], day0[use]
-        # Place each pair on the study's offsets (one slice when all windows start alike).
-        n, width = z.shape
-        placed = np.full((n, span), np.nan)
+        filled *= np.where(use, 1.0 / np.where(use, sd, 1.0), 0.0)[:, None]
+        present = valid & use[:, None]
         starts = est_lo - origin
-        if n and (starts == starts[0]).all():
-            placed[:, starts[0] : starts[0] + width] = z[:, : span - starts[0]]
-        elif n:
-            cols = starts[:, None] + np.arange(width)[None, :]
-            keep = cols < span
-            rows = np.broadcast_to(np.arange(n)[:, None], cols.shape)
-            placed[rows[keep], cols[keep]] = z[keep]
-        present = ~np.isnan(placed)
-        filled = np.where(present, placed, 0.0)
-        days, cluster = np.unique(day0, return_inverse=True)
+        days, cluster = np.unique(day0[use], return_inverse=True)
         pairs = np.bincount(cluster, minlength=len(days)).astype(np.int64)
-        if len(days) == 1:  # one event session (the common case): plain column sums
-            return cls(
-                day0=days.astype(np.int64),
-                pairs=pairs,
-                total=filled.sum(axis=0, keepdims=True),
-                square=np.einsum("nl,nl->l", filled, filled)[None, :],
-                count=present.sum(axis=0, keepdims=True).astype(np.float64),
-                origin=int(origin),
+        if use.any() and (starts[use] == starts[use][0]).all():
+            # Every window starts at the same offset: sum the columns, then place them.
+            first = int(starts[use][0])
+            width = min(filled.shape[1], span - first)
+            z, present = filled[use, :width], present[use, :width].astype(np.float64)
+            sums = (
+                np.stack([z.sum(axis=0), np.einsum("nl,nl->l", z, z), present.sum(axis=0)])[
+                    :, None, :
+                ]
+                if len(days) == 1
+                else np.stack(
+                    [
+                        np.asarray(_membership(cluster, len(days)) @ part)
+                        for part in (z, z * z, present)
+                    ]
+                )
             )
-        # One sparse product sums z, z^2 and the pairs present per event session.
-        stacked = np.asarray(
-            _membership(cluster, len(days))
-            @ np.hstack([filled, filled * filled, present.astype(np.float64)])
-        )
+            placed = np.zeros((3, len(days), span))
+            placed[:, :, first : first + width] = sums
+            total, square, cnt = placed
+        else:
+            total, square, cnt = _placed_sums(
+                filled[use], present[use], starts[use], cluster, len(days), span
+            )
         return cls(
             day0=days.astype(np.int64),
             pairs=pairs,
-            total=stacked[:, :span],
-            square=stacked[:, span : 2 * span],
-            count=stacked[:, 2 * span :],
+            total=total,
+            square=square,
+            count=cnt,
             origin=int(origin),
         )
 
@@ -155,6 +155,30 @@ class CorrelationSums:
             count=merged("count"),
             origin=parts[0].origin,
         )
+
+
+def _placed_sums(
+    z: np.ndarray,
+    present: np.ndarray,
+    starts: np.ndarray,
+    cluster: np.ndarray,
+    n_days: int,
+    span: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sums of ``z``, ``z^2`` and the pairs present per event session, on the study's offsets.
+
+    For windows that start at different offsets: each row is placed at its own start first.
+    """
+    n, width = z.shape
+    cols = starts[:, None] + np.arange(width)[None, :]
+    keep = cols < span
+    rows = np.broadcast_to(np.arange(n)[:, None], cols.shape)
+    placed = np.zeros((n, span))
+    placed[rows[keep], cols[keep]] = z[keep]
+    mask = np.zeros((n, span))
+    mask[rows[keep], cols[keep]] = present[keep]
+    stacked = np.asarray(_membership(cluster, n_days) @ np.hstack([placed, placed * placed, mask]))
+    return stacked[:, :span], stacked[:, span : 2 * span], stacked[:, 2 * span :]
 
 
 def _membership(cluster: np.ndarray, size: int) -> sparse.csr_matrix:
