@@ -111,3 +111,22 @@ def test_unknown_source_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "--source='bloomberg' is not allowed: expected one of yahoo, jquants" in (
         capsys.readouterr().err
     )
+
+
+def test_listed_flag_stores_sectors_and_shares(
+    api: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ipposaki.store import Store
+
+    path = tmp_path / "s.duckdb"
+    code = _run(
+        "--json", "data", "pull", "--source", "jquants", "80350", "--listed",
+        "--start", "2024-03-22", "--end", "2024-03-29", "--store", str(path),
+    )  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert json.loads(out.out)["listed"] == {"listed": 5, "earnings": 3}
+    assert Store(path).shares_outstanding()["shares_outstanding"].tolist() == [
+        157_210_911,
+        471_632_733,
+    ]

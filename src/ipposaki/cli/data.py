@@ -105,6 +105,13 @@ def pull(
             "TOPIX17-<S17 code>, TOPIX33-*, TOPIX17-* (stored as ^TOPX, ^TOPIX33-3650, ...)."
         ),
     ] = "",
+    listed: Annotated[
+        bool,
+        typer.Option(
+            help="With --source jquants: also store the codes' TOPIX-17/33 sectors, shares "
+            "outstanding and earnings announcement dates."
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Download SYMBOLS from Yahoo Finance or J-Quants and write them to the store.
@@ -128,9 +135,12 @@ def pull(
     index_names = [n.strip() for n in indices.split(",") if n.strip()]
     if index_names and source != "jquants":
         raise InputError("--indices", indices, "nothing unless --source jquants")
+    if listed and (source != "jquants" or not symbols):
+        raise InputError("--listed", True, "only with --source jquants and codes")
     if not symbols and not index_names:
         raise UsageError("Missing argument 'symbols'", ctx=ctx)
     start, end = check_dates(start, end)
+    extra: dict[str, int] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if source == "jquants":
@@ -138,6 +148,10 @@ def pull(
 
             with output.working("pulling from J-Quants"):
                 result = load_jquants(_store(store), symbols or [], index_names, start, end)
+                if listed:
+                    from ipposaki.sources.jquants_info import load_jquants_listed
+
+                    extra = load_jquants_listed(_store(store), symbols or [])
         else:
             from ipposaki.sources.yahoo import pull_yahoo
 
@@ -145,7 +159,14 @@ def pull(
             result = _store(store).ingest(rows, "yahoo", non_sessions="skip")
     _echo_warnings(caught)
     output.text(result.summary)
-    output.result(_ingest_payload(result))
+    payload = _ingest_payload(result)
+    if listed:
+        output.text(
+            f"stored {extra['listed']} sector and share-count rows and {extra['earnings']} "
+            "earnings announcements"
+        )
+        payload["listed"] = extra
+    output.result(payload)
 
 
 @app.command()

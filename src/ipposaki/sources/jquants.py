@@ -156,6 +156,8 @@ def jquants_call(call: Callable[[], T], what: str, retries: int = 3, backoff: fl
                 warnings.filterwarnings(
                     "ignore", message="The inplace keyword", module="jquantsapi"
                 )
+                # It suggests its cursor variant of /fins/summary, made for bulk updates.
+                warnings.filterwarnings("ignore", message=r"get_fin_summary_cursor\(\)")
                 return call()
         except requests.HTTPError as exc:
             response = exc.response

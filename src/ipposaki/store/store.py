@@ -900,3 +900,35 @@ class Store:
             con.execute("INSERT INTO baskets SELECT basket, symbol, name, name_ja FROM _b")
             con.execute("COMMIT")
         return len(frame)
+
+    # -- listed-company data (ipposaki.store.listed) ---------------------------------------------
+
+    def add_listed_info(self, info: pd.DataFrame, source: str = "jquants") -> int:
+        """Write sectors and share counts; see :func:`ipposaki.store.listed.add_listed_info`."""
+        from ipposaki.store.listed import add_listed_info
+
+        return add_listed_info(self, info, source)
+
+    def listed_info(self, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+        """Return dated TOPIX-17/33 sectors; see :func:`ipposaki.store.listed.listed_info`."""
+        from ipposaki.store.listed import listed_info
+
+        return listed_info(self, symbols)
+
+    def shares_outstanding(self, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+        """Return dated share counts; see :func:`ipposaki.store.listed.shares_outstanding`."""
+        from ipposaki.store.listed import shares_outstanding
+
+        return shares_outstanding(self, symbols)
+
+    def add_earnings(self, frame: pd.DataFrame) -> int:
+        """Write earnings announcements; see :func:`ipposaki.store.listed.add_earnings`."""
+        from ipposaki.store.listed import add_earnings
+
+        return add_earnings(self, frame)
+
+    def earnings(self, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+        """Return earnings announcements; see :func:`ipposaki.store.listed.earnings`."""
+        from ipposaki.store.listed import earnings
+
+        return earnings(self, symbols)

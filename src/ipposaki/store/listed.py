@@ -1,0 +1,403 @@
+"""Listed-company data in the store: sectors, shares outstanding and earnings announcements.
+
+Three kinds of dated facts, each kept by the day it became known (``as_of``), so a study never
+sees a value before it was published:
+
+* ``listed`` (a table added after schema version 1): TOPIX-17/33 sector codes and names, market
+  and size category, per symbol and information date.
+* ``characteristics`` (in the schema from the start): ``shares_outstanding`` and
+  ``treasury_shares`` per symbol and disclosure date.
+* ``earnings`` (added after schema version 1): earnings announcements per symbol and date.
+
+The two new tables are created the first time something is written to them, so a store made
+before they existed opens and reads as before (their readers return empty frames).
+
+:class:`~ipposaki.store.Store` exposes these as ``add_listed_info``, ``listed_info``,
+``shares_outstanding``, ``add_earnings`` and ``earnings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ipposaki.errors import DataValidationError
+
+if TYPE_CHECKING:
+    from ipposaki.store.store import Store
+
+__all__ = [
+    "EARNINGS_COLUMNS",
+    "LISTED_COLUMNS",
+    "SHARES_COLUMNS",
+    "TABLES",
+    "add_earnings",
+    "add_listed_info",
+    "earnings",
+    "earnings_within",
+    "listed_info",
+    "shares_outstanding",
+]
+
+#: The tables added after schema version 1; created on first write.
+TABLES: dict[str, str] = {
+    "listed": (
+        "symbol VARCHAR NOT NULL, as_of DATE NOT NULL, sector17 VARCHAR, sector17_name VARCHAR, "
+        "sector33 VARCHAR, sector33_name VARCHAR, market VARCHAR, scale VARCHAR, "
+        "source VARCHAR, PRIMARY KEY (symbol, as_of)"
+    ),
+    "earnings": (
+        "symbol VARCHAR NOT NULL, date DATE NOT NULL, kind VARCHAR NOT NULL, "
+        "fiscal_year VARCHAR, fiscal_quarter VARCHAR, source VARCHAR, "
+        "PRIMARY KEY (symbol, date, kind)"
+    ),
+}
+
+#: Columns of :func:`listed_info` (and of the frame :func:`add_listed_info` takes).
+LISTED_COLUMNS = (
+    "symbol",
+    "as_of",
+    "sector17",
+    "sector17_name",
+    "sector33",
+    "sector33_name",
+    "market",
+    "scale",
+)
+#: Columns of :func:`shares_outstanding`.
+SHARES_COLUMNS = ("symbol", "as_of", "shares_outstanding", "treasury_shares", "source")
+#: Columns of :func:`earnings` (and of the frame :func:`add_earnings` takes).
+EARNINGS_COLUMNS = ("symbol", "date", "kind", "fiscal_year", "fiscal_quarter", "source")
+
+_SHARE_KEYS = ("shares_outstanding", "treasury_shares")
+
+
+def _create(con: Any) -> None:
+    for name, cols in TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
+def _has(con: Any, table: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _symbols_clause(symbols: Iterable[str] | None) -> tuple[str, list[object]]:
+    if symbols is None:
+        return "", []
+    return "WHERE list_contains(?, symbol)", [list(symbols)]
+
+
+def _check(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataValidationError(what, f"missing column(s) {', '.join(missing)}")
+    return frame
+
+
+def add_listed_info(store: Store, info: pd.DataFrame, source: str = "jquants") -> int:
+    """Write sectors and shares outstanding, replacing rows of the same symbol and date.
+
+    Parameters
+    ----------
+    store : Store
+        Target store.
+    info : pandas.DataFrame
+        :data:`LISTED_COLUMNS` for sectors; optionally also rows with ``shares_outstanding``
+        (and ``treasury_shares``) and their own ``as_of`` (the disclosure date). Rows whose
+        sector columns are all empty write no ``listed`` row; rows without a share count write
+        no share row.
+    source : str, default "jquants"
+        Recorded with each share count.
+
+    Returns
+    -------
+    int
+        Rows written: sector rows plus share and treasury counts.
+
+    Raises
+    ------
+    DataValidationError
+        If ``symbol`` or ``as_of`` is missing.
+    """
+    _check(info, ("symbol", "as_of"), "listed info")
+    frame = info.copy()
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    for col in LISTED_COLUMNS[2:]:
+        if col not in frame.columns:
+            frame[col] = None
+    sectors = frame.loc[frame[list(LISTED_COLUMNS[2:])].notna().any(axis=1), list(LISTED_COLUMNS)]
+    sectors = sectors.drop_duplicates(["symbol", "as_of"], keep="last").assign(source=source)
+    shares = []
+    for key in _SHARE_KEYS:
+        if key in frame.columns:
+            part = frame.loc[frame[key].notna(), ["symbol", "as_of", key]]
+            shares.append(
+                pd.DataFrame(
+                    {
+                        "symbol": part["symbol"],
+                        "key": key,
+                        "value": part[key].astype("float64"),
+                        "as_of": part["as_of"],
+                        "source": source,
+                    }
+                )
+            )
+    chars = (
+        pd.concat(shares, ignore_index=True).drop_duplicates(
+            ["symbol", "key", "as_of"], keep="last"
+        )
+        if shares
+        else pd.DataFrame(columns=["symbol", "key", "value", "as_of", "source"])
+    )
+    with store._connect(write=True) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _create(con)
+            if len(sectors):
+                con.register("_listed", sectors)
+                con.execute(
+                    "DELETE FROM listed USING _listed "
+                    "WHERE listed.symbol = _listed.symbol AND listed.as_of = _listed.as_of"
+                )
+                con.execute(
+                    f"INSERT INTO listed SELECT {', '.join(LISTED_COLUMNS)}, source FROM _listed"
+                )
+            if len(chars):
+                con.register("_chars", chars)
+                con.execute(
+                    "DELETE FROM characteristics USING _chars WHERE characteristics.symbol = "
+                    "_chars.symbol AND characteristics.key = _chars.key AND "
+                    "characteristics.as_of = _chars.as_of"
+                )
+                con.execute(
+                    "INSERT INTO characteristics SELECT symbol, key, value, as_of, source "
+                    "FROM _chars"
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return len(sectors) + len(chars)
+
+
+def listed_info(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+    """Return stored sectors, one row per symbol and information date, sorted.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    symbols : iterable of str, optional
+        Symbols to return; all when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`LISTED_COLUMNS`; empty when nothing was stored.
+    """
+    where, params = _symbols_clause(symbols)
+    with store._connect(write=False) as con:
+        if not _has(con, "listed"):
+            return pd.DataFrame(columns=list(LISTED_COLUMNS))
+        frame = con.execute(
+            f"SELECT {', '.join(LISTED_COLUMNS)} FROM listed {where} ORDER BY symbol, as_of",
+            params,
+        ).df()
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
+    return frame
+
+
+def shares_outstanding(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+    """Return stored share counts, one row per symbol and disclosure date, sorted.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    symbols : iterable of str, optional
+        Symbols to return; all when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SHARES_COLUMNS`: ``shares_outstanding`` is the number of issued shares at the
+        end of the reported period including treasury stock, ``treasury_shares`` the treasury
+        stock (NaN when not reported), ``as_of`` the date the count was disclosed.
+    """
+    where, params = _symbols_clause(symbols)
+    clause = (where + " AND " if where else "WHERE ") + "list_contains(?, key)"
+    with store._connect(write=False) as con:
+        long = con.execute(
+            f"SELECT symbol, as_of, key, value, source FROM characteristics {clause}",
+            [*params, list(_SHARE_KEYS)],
+        ).df()
+    if long.empty:
+        return pd.DataFrame(columns=list(SHARES_COLUMNS))
+    wide = long.pivot_table(
+        index=["symbol", "as_of", "source"], columns="key", values="value", aggfunc="last"
+    ).reset_index()
+    for key in _SHARE_KEYS:
+        if key not in wide.columns:
+            wide[key] = float("nan")
+    wide["as_of"] = pd.to_datetime(wide["as_of"])
+    wide.columns.name = None
+    out = wide.loc[:, list(SHARES_COLUMNS)].sort_values(["symbol", "as_of"])
+    return out.reset_index(drop=True)
+
+
+def add_earnings(store: Store, frame: pd.DataFrame) -> int:
+    """Write earnings announcements, replacing rows of the same symbol, date and kind.
+
+    Parameters
+    ----------
+    store : Store
+        Target store.
+    frame : pandas.DataFrame
+        :data:`EARNINGS_COLUMNS`; ``kind`` says where the date comes from (``scheduled`` from
+        the earnings calendar, or the disclosed document type).
+
+    Returns
+    -------
+    int
+        Rows written.
+
+    Raises
+    ------
+    DataValidationError
+        If a column is missing.
+    """
+    _check(frame, EARNINGS_COLUMNS, "earnings")
+    rows = frame.loc[:, list(EARNINGS_COLUMNS)].copy()
+    rows["date"] = pd.to_datetime(rows["date"]).dt.date
+    rows = rows.drop_duplicates(["symbol", "date", "kind"], keep="last")
+    with store._connect(write=True) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _create(con)
+            con.register("_earn", rows)
+            con.execute(
+                "DELETE FROM earnings USING _earn WHERE earnings.symbol = _earn.symbol AND "
+                "earnings.date = _earn.date AND earnings.kind = _earn.kind"
+            )
+            con.execute(f"INSERT INTO earnings SELECT {', '.join(EARNINGS_COLUMNS)} FROM _earn")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return len(rows)
+
+
+def earnings(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame:
+    """Return stored earnings announcements, sorted by symbol and date.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    symbols : iterable of str, optional
+        Symbols to return; all when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`EARNINGS_COLUMNS`; empty when nothing was stored.
+    """
+    where, params = _symbols_clause(symbols)
+    with store._connect(write=False) as con:
+        if not _has(con, "earnings"):
+            return pd.DataFrame(columns=list(EARNINGS_COLUMNS))
+        frame = con.execute(
+            f"SELECT {', '.join(EARNINGS_COLUMNS)} FROM earnings {where} "
+            "ORDER BY symbol, date, kind",
+            params,
+        ).df()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def earnings_within(
+    events: pd.DataFrame,
+    announcements: pd.DataFrame,
+    sessions: int = 1,
+    exchange: str = "XTKS",
+) -> pd.DataFrame:
+    """Find each event's own earnings announcements within ``sessions`` sessions either side.
+
+    Dates are placed on ``exchange``'s sessions; a date that is not a session (an announcement
+    on a Saturday) counts as the next session. An announcement listed both as scheduled and
+    as disclosed on the same day counts once.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Columns ``symbol`` and ``date`` (date-like), one row per event, in any order.
+    announcements : pandas.DataFrame
+        Columns ``symbol`` and ``date``, e.g. :meth:`~ipposaki.store.Store.earnings`.
+    sessions : int, default 1
+        Half-width of the window, in sessions.
+    exchange : str, default "XTKS"
+        ISO MIC whose sessions count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The events' ``symbol`` and ``date`` (same rows, same order and index), with
+        ``earnings_count`` (int) and ``earnings_dates`` (str: the announcement dates with
+        their offset in sessions, e.g. ``"2024-03-28 (+1)"``, ``"; "``-separated; ``""``
+        when there is none).
+
+    Raises
+    ------
+    InputError
+        If ``sessions`` is negative or a column is missing.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"symbol": ["8035.T", "8035.T"], "date": ["2024-03-27", "2024-03-01"]})
+    >>> ann = pd.DataFrame({"symbol": ["8035.T"], "date": ["2024-03-28"]})
+    >>> earnings_within(ev, ann)[["earnings_count", "earnings_dates"]].values.tolist()
+    [[1, '2024-03-28 (+1)'], [0, '']]
+    """
+    import numpy as np
+
+    from ipposaki.calendars import sessions as exchange_sessions
+    from ipposaki.errors import InputError
+
+    if isinstance(sessions, bool) or not isinstance(sessions, int | np.integer) or sessions < 0:
+        raise InputError("sessions", sessions, "a whole number of sessions, 0 or more")
+    for name, frame in (("events", events), ("announcements", announcements)):
+        missing = [c for c in ("symbol", "date") if c not in frame.columns]
+        if missing:
+            raise InputError(name, f"columns {list(frame.columns)}", "columns symbol and date")
+    days = exchange_sessions(exchange)
+    ev_day = pd.to_datetime(events["date"]).to_numpy(dtype="datetime64[ns]")
+    ev_pos = days.searchsorted(ev_day.astype("datetime64[D]").astype("datetime64[ns]"))
+    ann = announcements.loc[:, ["symbol", "date"]].copy()
+    ann["date"] = pd.to_datetime(ann["date"]).dt.normalize()
+    ann = ann.drop_duplicates()
+    ann["pos"] = days.searchsorted(ann["date"].to_numpy(dtype="datetime64[ns]"))
+    left = pd.DataFrame(
+        {"row": np.arange(len(events)), "symbol": events["symbol"].to_numpy(), "epos": ev_pos}
+    )
+    pairs = left.merge(ann, on="symbol", how="inner")
+    pairs["offset"] = pairs["pos"] - pairs["epos"]
+    pairs = pairs.loc[pairs["offset"].abs() <= sessions].sort_values(["row", "date"])
+    text = pairs["date"].dt.strftime("%Y-%m-%d") + pairs["offset"].map(lambda k: f" ({k:+d})")
+    joined = text.groupby(pairs["row"]).agg("; ".join)
+    counts = pairs.groupby("row").size()
+    rows = np.arange(len(events))
+    out = pd.DataFrame(
+        {
+            "symbol": events["symbol"].to_numpy(),
+            "date": pd.to_datetime(events["date"]).to_numpy(),
+            "earnings_count": counts.reindex(rows, fill_value=0).to_numpy(dtype=np.int64),
+            "earnings_dates": joined.reindex(rows, fill_value="").to_numpy(dtype=object),
+        },
+        index=events.index,
+    )
+    return out
