@@ -177,3 +177,16 @@ def test_earnings_within_refuses_a_negative_window() -> None:
         earnings_within(frame, frame, sessions=-1)
     with pytest.raises(InputError, match="expected columns symbol and date"):
         earnings_within(frame.rename(columns={"date": "day"}), frame)
+
+
+def test_docs_data_example_runs_and_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/data.md: its Python block runs offline and prints the table shown after it."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    shown = re.findall(r"```text\n(.*?)```", doc, flags=re.S)
+    assert len(code) == 1 and len(shown) == 1
+    exec(compile(code[0], "data.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert [line.rstrip() for line in printed.splitlines()] == shown[0].splitlines()
