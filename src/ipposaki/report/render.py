@@ -110,20 +110,59 @@ def _words(shock: ShockResult, loc: Locale) -> dict[str, str]:
 
 
 def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Section]:
-    """The report's sections, in ``loc``'s language."""
-    shock = tables.shock
-    n = tables.name
-    lang = loc.lang
-    sections: list[Section] = []
+    """The report's sections, numbered, in ``loc``'s language.
 
-    def title(key: str) -> str:
-        return f"{len(sections) + 1}. {loc.t(key)}"
+    Parameters
+    ----------
+    tables : ReportTables
+        The shock result's report tables.
+    loc : Locale
+        The language and its formats.
+    pngs : dict of str to str
+        Each chart's PNG file name by chart id (the Markdown shows them).
 
-    def chart(cid: str, key: str, **values: Any) -> Chart:
-        return Chart(cid, loc.t(key, **values), pngs.get(cid, ""))
+    Returns
+    -------
+    list of Section
+        Findings, headline, event study, heatmap, timeline, episodes, the scenarios the spec
+        names, assumptions and manifest.
+    """
+    parts: list[tuple[str, str, list[Block]]] = [
+        ("findings", "findings.title", _findings_blocks(tables, loc)),
+        ("headline", "headline.title", _headline_blocks(tables, loc, pngs)),
+        ("study", "study.title", _study_blocks(tables, loc, pngs)),
+        ("heatmap", "heatmap.title", _heatmap_blocks(loc, pngs)),
+        ("timeline", "timeline.title", _timeline_blocks(tables, loc, pngs)),
+        ("episodes", "episodes.title", _episodes_blocks(tables, loc)),
+        *(
+            (
+                f"scenario-{run.path.stem}",
+                f"scenario.{run.kind}.title",
+                _scenario_blocks(run, tables, loc, pngs),
+            )
+            for run in tables.scenarios
+        ),
+        ("assumptions", "assumptions.title", _assumptions_blocks(tables, loc)),
+        ("manifest", "manifest.title", _manifest_blocks(tables, loc)),
+    ]
+    return [
+        Section(sid, f"{i}. {loc.t(key)}", tuple(blocks))
+        for i, (sid, key, blocks) in enumerate(parts, start=1)
+    ]
 
-    # 1. key findings
-    found = key_findings(tables)
+
+def _chart(loc: Locale, pngs: dict[str, str], cid: str, key: str, **values: Any) -> Chart:
+    """Chart ``cid`` with the caption ``key`` (worded with ``values``) and its PNG if any."""
+    return Chart(cid, loc.t(key, **values), pngs.get(cid, ""))
+
+
+def _csv(loc: Locale, name: str) -> tuple[tuple[str, str], ...]:
+    """The link to a CSV file, for a block's ``links``."""
+    return ((loc.t("csv"), name),)
+
+
+def _findings_blocks(tables: ReportTables, loc: Locale) -> list[Block]:
+    """The key findings, each linking to the section that shows it."""
     anchors = {
         "headline": loc.t("headline.title"),
         "study": loc.t("study.title"),
@@ -138,102 +177,115 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
             f.anchor,
             loc.t("findings.see", section=anchors.get(f.anchor, "")),
         )
-        for f in found
+        for f in key_findings(tables)
     )
-    sections.append(Section("findings", title("findings.title"), (Items(items),)))
+    return [Items(items)]
 
-    # 2. headline
-    blocks: list[Block] = [Para(loc.t("headline.intro"))]
-    blocks.append(Heading(loc.t("headline.indices"), links=((loc.t("csv"), "report_indices.csv"),)))
-    blocks.append(
-        Table(
-            "table-indices",
-            tuple(
-                loc.t(f"headline.col_{c}") for c in ("session", "index", "level", "change", "ret")
-            ),
-            tuple(
-                (
-                    Cell(loc.session(r.exchange, r.session), "t"),
-                    Cell(n(r.symbol, lang), "t"),
-                    Cell(loc.num(r.level, 2)),
-                    Cell(loc.points(r.change, r.symbol), _dir(r.change)),
-                    Cell(loc.pct(r.ret), _dir(r.ret)),
-                )
-                for r in rows(tables.indices)
-            ),
-        )
-    )
+
+def _headline_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Block]:
+    """The indices, the yen, the biggest movers and the baskets on the event's sessions."""
+    k = tables.shock.options.top_moves
+    blocks: list[Block] = [
+        Para(loc.t("headline.intro")),
+        Heading(loc.t("headline.indices"), links=_csv(loc, "report_indices.csv")),
+        _indices_table(tables, loc),
+    ]
     if len(tables.fx):
-        fx = loc.t("headline.fx_sep").join(
-            loc.t(
-                "headline.fx_item",
-                date=loc.date(r.date),
-                level=loc.num(r.level, 2),
-                change=loc.num(r.change, 2, sign=True),
-                ret=loc.pct(r.ret),
-            )
-            for r in rows(tables.fx)
-        )
-        source = tables.fx["symbol"].iloc[0]
-        blocks.append(
-            Para(
-                loc.t("headline.fx", items=fx, source=loc.t(f"headline.fx_source_{_key(source)}")),
-                links=((loc.t("csv"), "report_fx.csv"),),
-            )
-        )
-    blocks.append(
-        Heading(
-            loc.t("headline.movers", k=shock.options.top_moves),
-            links=((loc.t("csv"), "report_movers.csv"),),
-        )
-    )
-    blocks.append(Para(loc.t("headline.movers_intro", k=shock.options.top_moves)))
-    blocks.append(
-        Table(
-            "table-movers",
-            tuple(loc.t(f"headline.col_{c}") for c in ("session", "code", "name", "basket", "ret")),
-            tuple(
-                (
-                    Cell(loc.session(r.exchange, r.session), "t"),
-                    Cell(r.symbol, "t"),
-                    Cell(n(r.symbol, lang), "t"),
-                    Cell(
-                        loc.join(
-                            [n(b.strip(), lang) for b in str(r.baskets).split(",") if b.strip()]
-                        ),
-                        "t",
-                    ),
-                    Cell(loc.pct(r.ret), _dir(r.ret)),
-                )
-                for r in rows(tables.movers)
-            ),
-        )
-    )
-    blocks.append(chart("chart-movers", "charts.movers"))
-    blocks.append(Heading(loc.t("headline.baskets"), links=((loc.t("csv"), "report_baskets.csv"),)))
-    blocks.append(Para(loc.t("headline.baskets_intro")))
-    blocks.append(
-        Table(
-            "table-baskets",
-            tuple(
-                loc.t(f"headline.col_{c}") for c in ("session", "basket", "raw", "abnormal", "n")
-            ),
-            tuple(
-                (
-                    Cell(loc.session(r.exchange, r.session), "t"),
-                    Cell(n(r.basket, lang), "t"),
-                    Cell(loc.pct(r.mean_ret), _dir(r.mean_ret)),
-                    Cell(loc.pct(r.mean_ar), _dir(r.mean_ar)),
-                    Cell(f"{r.n}/{r.n_members}"),
-                )
-                for r in rows(tables.baskets)
-            ),
-        )
-    )
-    sections.append(Section("headline", title("headline.title"), tuple(blocks)))
+        blocks.append(_fx_para(tables, loc))
+    blocks += [
+        Heading(loc.t("headline.movers", k=k), links=_csv(loc, "report_movers.csv")),
+        Para(loc.t("headline.movers_intro", k=k)),
+        _movers_table(tables, loc),
+        _chart(loc, pngs, "chart-movers", "charts.movers"),
+        Heading(loc.t("headline.baskets"), links=_csv(loc, "report_baskets.csv")),
+        Para(loc.t("headline.baskets_intro")),
+        _baskets_table(tables, loc),
+    ]
+    return blocks
 
-    # 3. event study
-    window = key_window(tables.windows)
+
+def _indices_table(tables: ReportTables, loc: Locale) -> Table:
+    """Each index's level, change and return on the event's sessions."""
+    n, lang = tables.name, loc.lang
+    return Table(
+        "table-indices",
+        tuple(loc.t(f"headline.col_{c}") for c in ("session", "index", "level", "change", "ret")),
+        tuple(
+            (
+                Cell(loc.session(r.exchange, r.session), "t"),
+                Cell(n(r.symbol, lang), "t"),
+                Cell(loc.num(r.level, 2)),
+                Cell(loc.points(r.change, r.symbol), _dir(r.change)),
+                Cell(loc.pct(r.ret), _dir(r.ret)),
+            )
+            for r in rows(tables.indices)
+        ),
+    )
+
+
+def _fx_para(tables: ReportTables, loc: Locale) -> Para:
+    """The exchange rate's moves, in a sentence naming its source."""
+    fx = loc.t("headline.fx_sep").join(
+        loc.t(
+            "headline.fx_item",
+            date=loc.date(r.date),
+            level=loc.num(r.level, 2),
+            change=loc.num(r.change, 2, sign=True),
+            ret=loc.pct(r.ret),
+        )
+        for r in rows(tables.fx)
+    )
+    source = tables.fx["symbol"].iloc[0]
+    return Para(
+        loc.t("headline.fx", items=fx, source=loc.t(f"headline.fx_source_{_key(source)}")),
+        links=_csv(loc, "report_fx.csv"),
+    )
+
+
+def _movers_table(tables: ReportTables, loc: Locale) -> Table:
+    """The biggest moves of single stocks, with their baskets."""
+    n, lang = tables.name, loc.lang
+    return Table(
+        "table-movers",
+        tuple(loc.t(f"headline.col_{c}") for c in ("session", "code", "name", "basket", "ret")),
+        tuple(
+            (
+                Cell(loc.session(r.exchange, r.session), "t"),
+                Cell(r.symbol, "t"),
+                Cell(n(r.symbol, lang), "t"),
+                Cell(
+                    loc.join([n(b.strip(), lang) for b in str(r.baskets).split(",") if b.strip()]),
+                    "t",
+                ),
+                Cell(loc.pct(r.ret), _dir(r.ret)),
+            )
+            for r in rows(tables.movers)
+        ),
+    )
+
+
+def _baskets_table(tables: ReportTables, loc: Locale) -> Table:
+    """Each basket's mean raw and abnormal return on the event's sessions."""
+    n, lang = tables.name, loc.lang
+    return Table(
+        "table-baskets",
+        tuple(loc.t(f"headline.col_{c}") for c in ("session", "basket", "raw", "abnormal", "n")),
+        tuple(
+            (
+                Cell(loc.session(r.exchange, r.session), "t"),
+                Cell(n(r.basket, lang), "t"),
+                Cell(loc.pct(r.mean_ret), _dir(r.mean_ret)),
+                Cell(loc.pct(r.mean_ar), _dir(r.mean_ar)),
+                Cell(f"{r.n}/{r.n_members}"),
+            )
+            for r in rows(tables.baskets)
+        ),
+    )
+
+
+def _study_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Block]:
+    """The event study's CAARs and tests per group and window, and their charts."""
+    n, lang = tables.name, loc.lang
     study_rows = tuple(
         (
             Cell(loc.exchange(r.exchange), "t"),
@@ -248,121 +300,47 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
         )
         for r in rows(tables.study)
     )
-    sections.append(
-        Section(
-            "study",
-            title("study.title"),
-            (
-                Para(
-                    loc.t("study.intro", model=prose.model_text(tables, loc)),
-                    links=((loc.t("csv"), "report_study.csv"),),
-                ),
-                Table(
-                    "table-study",
-                    tuple(
-                        loc.t(f"study.col_{c}")
-                        for c in (
-                            "exchange",
-                            "group",
-                            "window",
-                            "n",
-                            "caar",
-                            "ci",
-                            "bmp",
-                            "kp",
-                            "rank",
-                        )
-                    ),
-                    study_rows,
-                ),
-                Para(loc.t("study.paths_intro"), links=((loc.t("csv"), "report_caar_paths.csv"),)),
-                chart("chart-paths", "charts.paths"),
-                chart("chart-study", "charts.study", window=prose.window_words(window, loc)),
-            ),
-        )
-    )
+    columns = ("exchange", "group", "window", "n", "caar", "ci", "bmp", "kp", "rank")
+    window = prose.window_words(key_window(tables.windows), loc)
+    return [
+        Para(
+            loc.t("study.intro", model=prose.model_text(tables, loc)),
+            links=_csv(loc, "report_study.csv"),
+        ),
+        Table("table-study", tuple(loc.t(f"study.col_{c}") for c in columns), study_rows),
+        Para(loc.t("study.paths_intro"), links=_csv(loc, "report_caar_paths.csv")),
+        _chart(loc, pngs, "chart-paths", "charts.paths"),
+        _chart(loc, pngs, "chart-study", "charts.study", window=window),
+    ]
 
-    # 4. heatmap
-    sections.append(
-        Section(
-            "heatmap",
-            title("heatmap.title"),
-            (
-                Para(loc.t("heatmap.intro"), links=((loc.t("csv"), "report_ar.csv"),)),
-                chart("chart-heatmap", "charts.heatmap"),
-            ),
-        )
-    )
 
-    # 5. timeline and forecast
-    blocks = [Para(loc.t("timeline.intro"), links=((loc.t("csv"), "report_timeline.csv"),))]
-    blocks.append(
-        Table(
-            "table-timeline",
-            tuple(
-                loc.t(f"timeline.col_{c}") for c in ("session", "role", "open", "close", "follows")
-            ),
-            tuple(
-                (
-                    Cell(loc.session(s.exchange, s.day), "t"),
-                    Cell(loc.t(f"timeline.role_{s.role.replace('+', '_')}"), "t"),
-                    Cell(loc.moment(s.open_utc, s.exchange, with_date=False)),
-                    Cell(loc.moment(s.close_utc, s.exchange, with_date=False)),
-                    Cell(
-                        loc.t(
-                            "timeline.follows",
-                            session=loc.session(
-                                "XNYS" if s.exchange == "XTKS" else "XTKS", s.follows
-                            ),
-                            gap=loc.hours(s.gap_hours),
-                        ),
-                        "t",
-                    ),
-                )
-                for s in shock.sessions
-            ),
-        )
-    )
+def _heatmap_blocks(loc: Locale, pngs: dict[str, str]) -> list[Block]:
+    """The abnormal-return heatmap."""
+    return [
+        Para(loc.t("heatmap.intro"), links=_csv(loc, "report_ar.csv")),
+        _chart(loc, pngs, "chart-heatmap", "charts.heatmap"),
+    ]
+
+
+def _timeline_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Block]:
+    """The sessions around the news, then the forecast of Tokyo's next session (or why none)."""
     fc = tables.forecast
-    blocks.append(
+    blocks: list[Block] = [
+        Para(loc.t("timeline.intro"), links=_csv(loc, "report_timeline.csv")),
+        _sessions_table(tables, loc),
         Heading(
             loc.t(
                 "timeline.forecast_title",
                 tk=loc.session("XTKS", fc.target_session),
                 ny=loc.session("XNYS", fc.as_of),
             ),
-            links=((loc.t("csv"), "report_forecast.csv"),),
-        )
-    )
+            links=_csv(loc, "report_forecast.csv"),
+        ),
+    ]
     if fc.made:
         blocks.append(Para(loc.t("timeline.forecast_intro", ny=loc.session("XNYS", fc.as_of))))
-        blocks.append(
-            Table(
-                "table-forecast",
-                tuple(
-                    loc.t(f"timeline.col_{c}")
-                    for c in ("target", "forecast", "interval", "actual", "inside")
-                ),
-                tuple(
-                    (
-                        Cell(n(str(r.target), lang), "t"),
-                        Cell(loc.pct(r.forecast), _dir(r.forecast)),
-                        Cell(f"[{loc.pct(r.lower)}, {loc.pct(r.upper)}]"),
-                        Cell(loc.pct(r.actual), _dir(r.actual)),
-                        Cell(
-                            "–"
-                            if pd.isna(r.actual)
-                            else loc.t(
-                                "timeline.yes" if r.lower <= r.actual <= r.upper else "timeline.no"
-                            ),
-                            "t",
-                        ),
-                    )
-                    for r in rows(fc.table)
-                ),
-            )
-        )
-        blocks.append(chart("chart-forecast", "charts.forecast"))
+        blocks.append(_forecast_table(tables, loc))
+        blocks.append(_chart(loc, pngs, "chart-forecast", "charts.forecast"))
         blocks += _skill_blocks(fc, tables, loc)
     else:
         blocks.append(
@@ -371,14 +349,68 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
                 cls="warn",
             )
         )
-    sections.append(Section("timeline", title("timeline.title"), tuple(blocks)))
+    return blocks
 
-    # 6. scanner
+
+def _sessions_table(tables: ReportTables, loc: Locale) -> Table:
+    """Each session around the news: its role, open, close and the session it follows."""
+    return Table(
+        "table-timeline",
+        tuple(loc.t(f"timeline.col_{c}") for c in ("session", "role", "open", "close", "follows")),
+        tuple(
+            (
+                Cell(loc.session(s.exchange, s.day), "t"),
+                Cell(loc.t(f"timeline.role_{s.role.replace('+', '_')}"), "t"),
+                Cell(loc.moment(s.open_utc, s.exchange, with_date=False)),
+                Cell(loc.moment(s.close_utc, s.exchange, with_date=False)),
+                Cell(
+                    loc.t(
+                        "timeline.follows",
+                        session=loc.session("XNYS" if s.exchange == "XTKS" else "XTKS", s.follows),
+                        gap=loc.hours(s.gap_hours),
+                    ),
+                    "t",
+                ),
+            )
+            for s in tables.shock.sessions
+        ),
+    )
+
+
+def _forecast_table(tables: ReportTables, loc: Locale) -> Table:
+    """Each target's forecast, interval and actual move, and whether the interval held it."""
+    n, lang = tables.name, loc.lang
+    return Table(
+        "table-forecast",
+        tuple(
+            loc.t(f"timeline.col_{c}")
+            for c in ("target", "forecast", "interval", "actual", "inside")
+        ),
+        tuple(
+            (
+                Cell(n(str(r.target), lang), "t"),
+                Cell(loc.pct(r.forecast), _dir(r.forecast)),
+                Cell(f"[{loc.pct(r.lower)}, {loc.pct(r.upper)}]"),
+                Cell(loc.pct(r.actual), _dir(r.actual)),
+                Cell(
+                    "–"
+                    if pd.isna(r.actual)
+                    else loc.t("timeline.yes" if r.lower <= r.actual <= r.upper else "timeline.no"),
+                    "t",
+                ),
+            )
+            for r in rows(tables.forecast.table)
+        ),
+    )
+
+
+def _episodes_blocks(tables: ReportTables, loc: Locale) -> list[Block]:
+    """The scanner's worst episodes of the period and the contagion test of the event's."""
     scan = tables.scan
-    blocks = [
+    blocks: list[Block] = [
         Para(
             loc.t("episodes.intro", start=loc.date(scan.start), end=loc.date(scan.end)),
-            links=((loc.t("csv"), "report_episodes.csv"),),
+            links=_csv(loc, "report_episodes.csv"),
         )
     ]
     if scan.note:
@@ -406,31 +438,25 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
             ),
         )
     )
-    blocks += _contagion_blocks(scan, loc)
-    sections.append(Section("episodes", title("episodes.title"), tuple(blocks)))
+    return blocks + _contagion_blocks(scan, loc)
 
-    # 7. scenarios the spec names
-    for run in tables.scenarios:
-        sections.append(
-            Section(
-                f"scenario-{run.path.stem}",
-                title(f"scenario.{run.kind}.title"),
-                tuple(_scenario_blocks(run, tables, loc, pngs)),
-            )
-        )
 
-    # data, model and assumptions
-    blocks = [
-        Code(loc.t("assumptions.source") + loc.t("colon"), shock.source),
-        Para(loc.t("assumptions.sample") + loc.t("colon") + prose.sample_text(tables, loc)),
-        Para(loc.t("assumptions.model") + loc.t("colon") + prose.model_text(tables, loc)),
-        Para(loc.t("assumptions.missing") + loc.t("colon") + prose.missing_text(loc)),
+def _assumptions_blocks(tables: ReportTables, loc: Locale) -> list[Block]:
+    """The data, model, missing-data rule and timing, in words."""
+    colon = loc.t("colon")
+    return [
+        Code(loc.t("assumptions.source") + colon, tables.shock.source),
+        Para(loc.t("assumptions.sample") + colon + prose.sample_text(tables, loc)),
+        Para(loc.t("assumptions.model") + colon + prose.model_text(tables, loc)),
+        Para(loc.t("assumptions.missing") + colon + prose.missing_text(loc)),
         Para(loc.t("assumptions.timing")),
     ]
-    sections.append(Section("assumptions", title("assumptions.title"), tuple(blocks)))
 
-    # manifest
-    blocks = [
+
+def _manifest_blocks(tables: ReportTables, loc: Locale) -> list[Block]:
+    """The data hashes, package versions and the pairs left out, with why."""
+    shock, n, lang = tables.shock, tables.name, loc.lang
+    blocks: list[Block] = [
         Code(loc.t("manifest.data_hash_of", exchange=loc.exchange(x)) + loc.t("colon"), p.data_hash)
         for x, p in sorted(shock.panels.items())
     ]
@@ -440,29 +466,23 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
             ", ".join(f"{k} {v}" for k, v in shock.versions.items()),
         )
     )
-    blocks.append(
-        Heading(loc.t("manifest.excluded"), links=((loc.t("csv"), "report_excluded.csv"),))
-    )
-    if len(tables.excluded):
-        blocks.append(
-            Table(
-                "table-excluded",
-                tuple(loc.t(f"manifest.col_{c}") for c in ("exchange", "code", "name", "reason")),
-                tuple(
-                    (
-                        Cell(loc.exchange(r.exchange), "t"),
-                        Cell(str(r.symbol), "t"),
-                        Cell(n(str(r.symbol), lang), "t"),
-                        Cell(prose.excluded_reason(str(r.reason), loc), "t"),
-                    )
-                    for r in rows(tables.excluded)
-                ),
+    blocks.append(Heading(loc.t("manifest.excluded"), links=_csv(loc, "report_excluded.csv")))
+    if not len(tables.excluded):
+        return [*blocks, Para(loc.t("manifest.none_excluded"))]
+    excluded = Table(
+        "table-excluded",
+        tuple(loc.t(f"manifest.col_{c}") for c in ("exchange", "code", "name", "reason")),
+        tuple(
+            (
+                Cell(loc.exchange(r.exchange), "t"),
+                Cell(str(r.symbol), "t"),
+                Cell(n(str(r.symbol), lang), "t"),
+                Cell(prose.excluded_reason(str(r.reason), loc), "t"),
             )
-        )
-    else:
-        blocks.append(Para(loc.t("manifest.none_excluded")))
-    sections.append(Section("manifest", title("manifest.title"), tuple(blocks)))
-    return sections
+            for r in rows(tables.excluded)
+        ),
+    )
+    return [*blocks, excluded]
 
 
 def _key(symbol: str) -> str:
@@ -652,8 +672,7 @@ def _scenario_blocks(
                 ),
             )
         )
-        cid = f"chart-power-{stem}"
-        blocks.append(Chart(cid, loc.t("scenario.power_chart"), pngs.get(cid, "")))
+        blocks.append(_chart(loc, pngs, f"chart-power-{stem}", "scenario.power_chart"))
     elif run.kind == "compute_cost":
         qq = q.set_index("output")
         hours, cost = _at(qq, "gpu_hours", "q50"), _at(qq, "cost_usd", "q50")
