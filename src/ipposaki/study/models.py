@@ -248,6 +248,8 @@ def fit_model(
             resid=np.where(valid, ab, np.nan),
         )
         return fit, valid
+    if model == "market" and thin_trading == "none":
+        return _fit_market(y, regressors[..., 0])
     if model == "constant-mean":
         design = np.ones((*y.shape, 1))
         names: tuple[str, ...] = ("alpha",)
@@ -270,6 +272,46 @@ def fit_model(
         sigma2 = np.nansum(resid**2, axis=1) / dof
     sigma2 = np.where(np.isnan(coef).any(axis=1), np.nan, sigma2)
     fit = Fit(names, coef, inv, sigma2, nobs, dof, _r2(y, resid, valid), resid)
+    return fit, valid
+
+
+def _fit_market(y: np.ndarray, market: np.ndarray) -> tuple[Fit, np.ndarray]:
+    """The market model ``R_it = a_i + b_i R_mt + e_it`` in closed form for every pair.
+
+    The same least squares as :func:`_ols` with the design ``[1, R_m]``, from centred sums per
+    pair instead of a (pairs, L, 2) design block: with ``x`` and ``y`` centred on their means
+    over the valid sessions, ``b = Sxy / Sxx``, ``a = ybar - b xbar`` and
+    ``(X'X)^-1 = [[1/n + xbar^2 / Sxx, -xbar / Sxx], [-xbar / Sxx, 1 / Sxx]]``. Centring keeps
+    the digits when the regressor is far from zero (log volumes near 15). A pair is singular
+    under :func:`_ols`'s rule: Hadamard's ratio ``Sxx / (Sxx + n xbar^2)`` at most 1e-12, or
+    ``n <= 2``.
+    """
+    valid = ~np.isnan(y) & ~np.isnan(market)
+    nobs = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.where(nobs > 0, nobs, 1)
+        xbar = np.where(valid, market, 0.0).sum(axis=1) / n
+        ybar = np.where(valid, y, 0.0).sum(axis=1) / n
+        xc = np.where(valid, market - xbar[:, None], 0.0)
+        yc = np.where(valid, y - ybar[:, None], 0.0)
+        sxx = np.einsum("nl,nl->n", xc, xc)
+        sxy = np.einsum("nl,nl->n", xc, yc)
+        syy = np.einsum("nl,nl->n", yc, yc)
+        ok = (nobs > 2) & (sxx / (sxx + nobs * xbar**2) > 1e-12)
+        sxx = np.where(ok, sxx, np.nan)
+        beta = sxy / sxx
+        alpha = ybar - beta * xbar
+        inv = np.empty((len(y), 2, 2))
+        inv[:, 0, 0] = 1.0 / n + xbar**2 / sxx
+        inv[:, 0, 1] = inv[:, 1, 0] = -xbar / sxx
+        inv[:, 1, 1] = 1.0 / sxx
+        yc -= beta[:, None] * xc  # the residuals: y - a - b x = (y - ybar) - b (x - xbar)
+        ssr = np.einsum("nl,nl->n", yc, yc)
+        r2 = np.where(ok, 1.0 - ssr / syy, np.nan)
+        sigma2 = ssr / (nobs - 2)
+    resid = np.where(valid, yc, np.nan)
+    coef = np.stack([alpha, beta], axis=1)
+    fit = Fit(("alpha", "beta"), coef, inv, sigma2, nobs, nobs - 2, r2, resid)
     return fit, valid
 
 

@@ -683,9 +683,13 @@ def _battery(
     aar_est = _ratio(sums.resid_sum, sums.resid_cnt)
     aar_ev = _ratio(sums.ar_sum, sums.ar_cnt)
     var_ev = _daily_variance(aar_est, sums.resid_cnt, sums.ar_cnt, centre=True)
+    # A portfolio whose mean residual is zero by construction (every firm of an equal-weighted
+    # market regressed on it, e.g. log volume on the sample's own mean) has no AAR variance to
+    # scale by: its ratio would be rounding noise over rounding noise.
+    no_variance = not np.nanmax(var_ev, initial=0.0) > 1e-20 * np.nanmean(pairs.s2)
     caar = _window_sum(aar_ev, wd)
     lw = wd.sum(axis=1)
-    bw85 = caar / np.sqrt(_window_sum(var_ev, wd))
+    bw85 = caar / np.sqrt(_window_sum(var_ev, wd)) if not no_variance else np.nan * caar
     df85 = float(np.sum(sums.resid_cnt > 0) - 1)
     out["brown_warner_1985"] = (bw85, _two_sided_t(bw85, df85), df85, "t")
 
@@ -712,7 +716,7 @@ def _battery(
         adj = np.sqrt(1.0 + 1.0 / length + (m_ev - m_bar) ** 2 / sxx)
         daily_lamb = aar_ev / (np.sqrt(var_ev) * adj)
         lamb = _window_sum(daily_lamb, wd) / np.sqrt(lw)
-    if not np.isfinite(m_ev).any():
+    if not np.isfinite(m_ev).any() or no_variance:
         lamb = np.full(len(windows), np.nan)
     out["lamb"] = (lamb, _two_sided_z(lamb), np.nan, "N(0,1)")
 
