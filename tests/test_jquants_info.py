@@ -83,7 +83,10 @@ def test_store_keeps_sectors_shares_and_earnings(client: Any, store: Any) -> Non
     from ipposaki.sources.jquants_info import load_jquants_listed
 
     written = load_jquants_listed(store, ["80350"], client=client)
-    assert written == {"listed": 5, "earnings": 3}  # 1 sector row, 2 x (shares, treasury)
+    # 1 sector row and 2 x (shares, treasury); 8035.T joins two sector baskets.
+    assert written == {"listed": 5, "earnings": 3, "basket_members": 2}
+    assert store.basket("sector33:電気機器") == ["8035.T"]
+    assert store.basket("sector17:電機・精密") == ["8035.T"]
     shares = store.shares_outstanding(["8035.T"])
     assert list(shares.columns) == [
         "symbol",

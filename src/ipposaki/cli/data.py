@@ -108,8 +108,8 @@ def pull(
     listed: Annotated[
         bool,
         typer.Option(
-            help="With --source jquants: also store the codes' TOPIX-17/33 sectors, shares "
-            "outstanding and earnings announcement dates."
+            help="With --source jquants: also store the codes' TOPIX-17/33 sectors (and "
+            "baskets sector33:<name>, sector17:<name>), shares outstanding and earnings dates."
         ),
     ] = False,
     store: StoreOption = None,
@@ -162,8 +162,8 @@ def pull(
     payload = _ingest_payload(result)
     if listed:
         output.text(
-            f"stored {extra['listed']} sector and share-count rows and {extra['earnings']} "
-            "earnings announcements"
+            f"stored {extra['listed']} sector and share-count rows, {extra['earnings']} "
+            f"earnings announcements and {extra['basket_members']} sector-basket members"
         )
         payload["listed"] = extra
     output.result(payload)

@@ -28,7 +28,7 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.sources.jquants import jquants_call, jquants_client
 from ipposaki.sources.jquants_codes import to_code, to_symbol
-from ipposaki.store.listed import EARNINGS_COLUMNS, LISTED_COLUMNS
+from ipposaki.store.listed import EARNINGS_COLUMNS, LISTED_COLUMNS, sector_baskets
 
 if TYPE_CHECKING:
     from ipposaki.store import Store
@@ -234,7 +234,8 @@ def load_jquants_listed(
     retries: int = 3,
     backoff: float = 2.0,
 ) -> dict[str, int]:
-    """Pull sectors, share counts and earnings dates for ``codes`` and write them to ``store``.
+    """Pull sectors, share counts and earnings dates for ``codes`` and write them to ``store``,
+    then rebuild the sector baskets.
 
     Parameters
     ----------
@@ -254,7 +255,10 @@ def load_jquants_listed(
     Returns
     -------
     dict
-        Rows written: ``listed`` (sector rows and share counts) and ``earnings``.
+        Rows written: ``listed`` (sector rows and share counts), ``earnings``, and
+        ``basket_members``: the sector baskets (``sector33:電気機器``, ``sector17:電機・精密``)
+        rebuilt from all stored listed info, for the symbols that are instruments of the
+        store (pull their prices first).
 
     Raises
     ------
@@ -274,4 +278,6 @@ def load_jquants_listed(
     earnings = pd.concat(found, ignore_index=True) if found else None
     written = {"listed": store.add_listed_info(pulled.info)}
     written["earnings"] = store.add_earnings(earnings) if earnings is not None else 0
+    baskets = sector_baskets(store)
+    written["basket_members"] = store.add_baskets(baskets) if len(baskets) else 0
     return written

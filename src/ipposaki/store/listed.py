@@ -38,6 +38,7 @@ __all__ = [
     "earnings",
     "earnings_within",
     "listed_info",
+    "sector_baskets",
     "shares_outstanding",
 ]
 
@@ -210,6 +211,46 @@ def listed_info(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFr
         ).df()
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame
+
+
+def sector_baskets(store: Store) -> pd.DataFrame:
+    """Baskets by sector from the stored listed info: ``sector33:<name>``, ``sector17:<name>``.
+
+    Each symbol counts in the sectors of its latest listed-info row; symbols that are not
+    instruments of the store are left out.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns basket, symbol, name, name_ja (for :meth:`~ipposaki.store.Store.add_baskets`),
+        e.g. basket ``sector33:電気機器`` named ``TOPIX-33 sector 3650``.
+    """
+    info = listed_info(store)
+    known = set(store.instruments()["symbol"])
+    latest = info.loc[info["symbol"].isin(known)].groupby("symbol").tail(1)
+    frames = []
+    for series, code_col, name_col in (
+        ("33", "sector33", "sector33_name"),
+        ("17", "sector17", "sector17_name"),
+    ):
+        part = latest.loc[latest[name_col].notna()]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "basket": "sector" + series + ":" + part[name_col].astype(str),
+                    "symbol": part["symbol"],
+                    "name": "TOPIX-" + series + " sector " + part[code_col].astype(str),
+                    "name_ja": "TOPIX-" + series + " " + part[name_col].astype(str),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["basket", "symbol"]).reset_index(drop=True)
 
 
 def shares_outstanding(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame:
