@@ -1,16 +1,54 @@
-"""Shared fixtures: the real price folder beside the checkout, fresh stores, tiny files."""
+"""Shared fixtures and markers: the real price folder beside the checkout, the DeepSeek demo run
+once per session, fresh stores, tiny files.
+
+Markers applied here (``pyproject.toml`` declares them): ``shared`` on every test that uses the
+real prices (the ``shared_prices``, ``shared_store`` or ``deepseek_demo`` fixture, directly or
+through another fixture), and ``slow`` on every test that needs the full demo pipeline
+(``deepseek_demo``) or the headless browser (a ``chromium`` fixture). Tests that read
+``../shared`` by another route, start a Dask cluster or run a pipeline of their own carry the
+markers themselves.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from ipposaki.store import Store
+
+# One BLAS/OpenMP thread, so that sums come out the same on every run (tolerances are 1e-12).
+# This must happen before numpy is first imported: pytest loads this file before it imports any
+# test module or doctest module (tests/ is in testpaths). The Makefile's pytest targets set the
+# same variables; tests/test_cli.py checks with threadpoolctl that they took effect.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_threads] = "1"
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PRICES = REPO.parent / "shared" / "data" / "prices"
+
+#: Fixtures that read ../shared/data/prices: a test using one is marked ``shared``.
+SHARED_FIXTURES = frozenset({"shared_prices", "shared_store", "deepseek_demo"})
+#: Fixtures that need the full demo pipeline or a browser: a test using one is marked ``slow``.
+SLOW_FIXTURES = frozenset({"deepseek_demo", "chromium"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by the fixtures it uses (``fixturenames`` is the whole closure)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & SHARED_FIXTURES:
+            item.add_marker(pytest.mark.shared)
+        if names & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +62,7 @@ def shared_prices() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_store(shared_prices: Path, tmp_path_factory: pytest.TempPathFactory):
+def shared_store(shared_prices: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A store holding the real daily prices, imported once per test session."""
     from ipposaki.store import Store
 
@@ -35,8 +73,58 @@ def shared_store(shared_prices: Path, tmp_path_factory: pytest.TempPathFactory):
     return store
 
 
+@dataclass(frozen=True)
+class Demo:
+    """The DeepSeek demo on the real prices: what ``ipposaki demo --data ../shared/data/prices``
+    computes and writes, without the command line and the import.
+
+    Attributes
+    ----------
+    result : ShockResult
+        ``run_shock`` of ``examples/deepseek.toml`` (the demo's spec) on the shared store.
+    tables : ReportTables
+        The report's tables, built once for both languages.
+    out : pathlib.Path
+        The folder holding the result's files (``to_dir``) and both reports, as the demo
+        writes them.
+    """
+
+    result: Any
+    tables: Any
+    out: Path
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): file_digest(p) for p in files}
+
+
+@pytest.fixture(scope="session")
+def deepseek_demo(shared_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The DeepSeek demo, run once per session for every test that only reads its outputs.
+
+    Read only: a test that changes a table or a file works on a copy (``frame.copy()``,
+    ``dataclasses.replace``, ``shutil.copytree``). The folder is checked at the end of the
+    session, and a change to it is an error.
+    """
+    from ipposaki.report import write_report
+    from ipposaki.report.content import report_tables
+    from ipposaki.shock import run_shock
+    from ipposaki.study.spec import load_spec
+
+    result = run_shock(load_spec(REPO / "examples" / "deepseek.toml"), shared_store)
+    out = tmp_path_factory.mktemp("deepseek_demo")
+    result.to_dir(out)
+    tables = report_tables(result)
+    for lang in ("en", "ja"):
+        write_report(result, lang, out, tables=tables)
+    before = _digests(out)
+    yield Demo(result, tables, out)
+    assert _digests(out) == before, f"a test changed the shared demo folder {out}"
+
+
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path) -> Store:
     """An empty store in a temporary folder."""
     from ipposaki.store import Store
 

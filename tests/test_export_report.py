@@ -9,8 +9,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import REPO
-from ipposaki.report import write_report
 from ipposaki.report.content import report_tables
 from ipposaki.report.export_controls import sensitivity
 
@@ -35,16 +33,9 @@ NAMES = {
 
 
 @pytest.fixture(scope="module")
-def report(shared_store: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from ipposaki.shock import run_shock
-    from ipposaki.study.spec import load_spec
-
-    result = run_shock(load_spec(REPO / "examples" / "deepseek.toml"), shared_store)
-    out = tmp_path_factory.mktemp("deepseek_ec")
-    tables = report_tables(result)
-    for lang in ("en", "ja"):
-        write_report(result, lang, out, tables=tables)
-    return {"result": result, "out": out}
+def report(deepseek_demo: Any) -> dict[str, Any]:
+    """The session's DeepSeek demo run (read only): its result and both reports."""
+    return {"result": deepseek_demo.result, "out": deepseek_demo.out}
 
 
 def _section(out: Path, lang: str) -> str:

@@ -12,12 +12,14 @@ import statsmodels.api as sm
 from conftest import REPO
 from ipposaki.panel import build_panel
 from ipposaki.store import Store
-from ipposaki.study.spec import load_spec, run_spec
+from ipposaki.study.spec import load_spec
 
 
 @pytest.fixture(scope="module")
-def deepseek(shared_store: Store):
-    return run_spec(load_spec(REPO / "examples" / "deepseek.toml"), shared_store)
+def deepseek(deepseek_demo):
+    """The event study of examples/deepseek.toml, as the session's demo run computed it
+    (``run_shock`` runs ``run_spec`` on the spec)."""
+    return deepseek_demo.result.study
 
 
 def test_each_exchange_on_its_own_sessions(deepseek) -> None:
