@@ -71,6 +71,7 @@ def _synthetic(seed: int, n_sym: int = 120, n_ses: int = 900, n_ev: int = 1500):
     return frame, events
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("model", "thin"),
     [("market", "none"), ("market", "dimson"), ("constant-mean", "none"), ("factor", "none")],
@@ -92,6 +93,7 @@ def test_dask_equals_local_on_synthetic_panels_with_gaps(client: Any, model: str
     assert_results_equal(local, dask, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_dask_equals_local_on_real_prices(client: Any, shared_store: Store) -> None:
     """Every US stock in the store around every catalogued event, on the XNYS calendar."""
     from ipposaki.events import load_catalog
@@ -114,6 +116,7 @@ def test_dask_equals_local_on_real_prices(client: Any, shared_store: Store) -> N
     assert_results_equal(local, dask, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(client: Any) -> None:
     frame, events = _synthetic(seed=7, n_ev=4000)
     local = run_study(frame, events, market="MKT")
@@ -162,6 +165,7 @@ def test_bad_scheduler_values_get_one_line_errors() -> None:
     assert parse_scheduler("tcp://10.0.0.5:8786") == ("remote", None)
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_times_out_with_a_clear_error() -> None:
     frame, events = _synthetic(seed=1, n_ev=20)
     backend = DaskBackend("tcp://127.0.0.1:9", timeout=2)
@@ -172,6 +176,7 @@ def test_unreachable_scheduler_times_out_with_a_clear_error() -> None:
     assert "\n" not in message
 
 
+@pytest.mark.slow
 def test_cli_dask_backend_writes_the_same_tables(tmp_path: Path) -> None:
     from ipposaki.cli.main import run
 
@@ -189,6 +194,7 @@ def test_cli_dask_backend_writes_the_same_tables(tmp_path: Path) -> None:
     assert run([*args, "--backend", "spark", "--out", str(tmp_path / "x")]) == 2
 
 
+@pytest.mark.slow
 def test_remote_scheduler_started_like_a_cluster_node(tmp_path: Path) -> None:
     """`dask scheduler` and `dask worker` as separate processes, reached by address."""
     import socket

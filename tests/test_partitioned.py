@@ -92,6 +92,7 @@ def test_bad_export_arguments(shared_store: Store, exported: Path, tmp_path: Pat
         PartitionedPrices(tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_export_then_study_on_dask(shared_store: Store, tmp_path: Path) -> None:
     from ipposaki.cli.main import run
 

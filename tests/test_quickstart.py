@@ -12,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_quickstart_runs(
     shared_prices: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -64,6 +64,7 @@ def test_readme_lists_the_main_commands() -> None:
         assert any(h[: len(needed)] == needed for h in heads), needed
 
 
+@pytest.mark.slow
 def test_readme_examples_run(
     shared_prices: Path,
     tmp_path: Path,

@@ -299,6 +299,7 @@ def test_null_design_builds_one_wide_frame() -> None:
         null_design("nope")
 
 
+@pytest.mark.slow
 def test_dask_backend_gives_the_local_p_values() -> None:
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster

@@ -29,7 +29,7 @@ TOY = Path(__file__).resolve().parents[2] / "shared" / "reference" / "xkdr_event
 @pytest.fixture(scope="module")
 def toy() -> Path:
     if not (TOY / "prices.csv").is_file():
-        pytest.skip(f"reference fixtures not found at {TOY}")
+        pytest.skip(f"reference fixtures not found at {TOY} (shared/ is not beside the checkout)")
     return TOY
 
 
@@ -43,6 +43,7 @@ def _events(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"symbol": raw["name"], "event_date": raw["when"]})
 
 
+@pytest.mark.shared
 def test_xkdr_classic_mean_inference(toy: Path) -> None:
     """Test A: cross-event mean of re-based cumulative returns with a t(2) 95% interval."""
     res = run_study(
@@ -76,6 +77,7 @@ def test_xkdr_classic_mean_inference(toy: Path) -> None:
         )
 
 
+@pytest.mark.shared
 def test_xkdr_wilcox_median(toy: Path) -> None:
     """Test A, wilcox_median: the median of the re-based cumulative returns and the interval of
     xKDR's ``inference.wilcox`` (Walsh averages; with n = 3 it is [min, max])."""
@@ -99,6 +101,7 @@ def test_xkdr_wilcox_median(toy: Path) -> None:
         assert row["median_ci_high"] == pytest.approx(want["upper_97.5"], abs=1e-10)
 
 
+@pytest.mark.shared
 def test_xkdr_constant_mean_return(toy: Path) -> None:
     """Test B: the mean log return from the earliest observation up to event time -2."""
     returns = _log_returns(toy / "prices_cmr_variant.csv")
