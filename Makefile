@@ -7,7 +7,7 @@ DATA   ?= $(if $(wildcard ../shared/data/prices/daily.csv),../shared/data/prices
 OUT    ?= out/deepseek
 export IPPOSAKI_STORE ?= out/store.duckdb
 
-.PHONY: demo test install install-dev system-deps lint typecheck pytest bench clean
+.PHONY: demo test test-fast install install-dev system-deps lint typecheck pytest bench clean
 
 # Debian packages the report needs: Chromium for the browser test, Noto CJK for Japanese charts.
 SYSTEM_PKGS := chromium fonts-noto-cjk
@@ -48,10 +48,19 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+# The suite on one BLAS/OpenMP thread (tests/conftest.py pins the same), with the 20 slowest
+# tests and the whole run's wall time at the end.
+PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	$(BIN)/python -m pytest -q --durations=20
+
 pytest: install-dev system-deps
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test: lint typecheck pytest
+
+# The inner loop: every test but those marked slow (browser, Dask, full pipelines, Monte Carlo).
+test-fast: install-dev
+	$(PYTEST) -m "not slow"
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_store.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,7 @@ def test_console_script_starts(tmp_path: Path) -> None:
     assert out.stdout.strip() == "ipposaki 0.1.0"
 
 
+@pytest.mark.slow
 def test_demo_synthetic_offline_says_so(tmp_path: Path) -> None:
     out = tmp_path / "deepseek"
     code = run(["demo", "--offline", "--out", str(out), "--store", str(tmp_path / "s.duckdb")])
@@ -95,13 +97,18 @@ def test_demo_synthetic_offline_says_so(tmp_path: Path) -> None:
     assert "> No forecast: the regression of Nikkei 225 on New York's series cannot be fitted" in md
 
 
+@pytest.mark.slow
 def test_demo_on_real_data(shared_prices: Path, tmp_path: Path) -> None:
+    # One language: tests/test_readme.py runs the README's demo command (both languages), and
+    # the deepseek_demo fixture's reports are checked in tests/test_report.py.
     out = tmp_path / "deepseek"
     code = run(
         [
             "demo",
             "--data",
             str(shared_prices),
+            "--lang",
+            "en",
             "--out",
             str(out),
             "--store",
@@ -137,6 +144,24 @@ def test_makefile_and_ci_contract() -> None:
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
     assert "make test" in (REPO / ".ci" / "run").read_text()
+    # make test runs every test, then the slowest 20 and the wall time; make test-fast
+    # leaves out the tests marked slow.
+    make = (REPO / "Makefile").read_text()
+    assert re.search(r"^test: lint typecheck pytest$", make, flags=re.M)
+    assert re.search(r"^PYTEST := .*\n?.*-m pytest -q --durations=20$", make, flags=re.M)
+    assert re.search(r"^pytest: .*\n\t\$\(PYTEST\)$", make, flags=re.M)
+    assert re.search(r'^test-fast: .*\n\t\$\(PYTEST\) -m "not slow"$', make, flags=re.M)
+
+
+def test_blas_runs_on_one_thread() -> None:
+    """tests/conftest.py pins OpenMP, OpenBLAS and MKL to one thread before numpy is loaded:
+    every BLAS and OpenMP pool numpy and scipy opened has one thread (tolerances are 1e-12)."""
+    import scipy.linalg  # noqa: F401  (its own OpenBLAS, when it ships one)
+    from threadpoolctl import threadpool_info
+
+    pools = threadpool_info()
+    assert any(p["user_api"] == "blas" for p in pools), pools
+    assert {p["filepath"]: p["num_threads"] for p in pools} == {p["filepath"]: 1 for p in pools}
 
 
 def test_spillover_commands(
