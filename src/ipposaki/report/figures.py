@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from ipposaki.report import prose
 from ipposaki.report.content import ReportTables, key_window, rows
 from ipposaki.report.locale import Locale
 from ipposaki.shock.result import ScenarioRun
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = ["chart_ids", "figures", "heatmap_rows", "write_pngs"]
 
@@ -113,10 +116,22 @@ def chart_ids(tables: ReportTables) -> list[str]:
 
 def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
     """Plotly figures as JSON-ready dicts, by chart id."""
-    import plotly.graph_objects as go
+    out: dict[str, Any] = {
+        "chart-movers": _movers_figure(tables, loc),
+        "chart-paths": _paths_figure(tables, loc),
+        "chart-study": _study_figure(tables, loc),
+        "chart-heatmap": _heatmap_figure(tables, loc),
+    }
+    if "chart-forecast" in chart_ids(tables):
+        out["chart-forecast"] = _forecast_figure(tables, loc)
+    for run in tables.scenarios:
+        out.update(_scenario_figures(run, tables, loc))
+    return {k: v.to_plotly_json() for k, v in out.items()}
 
-    out: dict[str, Any] = {}
-    pct = loc.t("axis.percent")
+
+def _movers_figure(tables: ReportTables, loc: Locale) -> go.Figure:
+    """The biggest single-stock moves as horizontal bars."""
+    import plotly.graph_objects as go
 
     m = _movers(tables, loc)
     fig = go.Figure(go.Bar(x=m.values, y=m.labels, orientation="h", marker_color=m.colors))
@@ -127,7 +142,12 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         height=max(360, 26 * len(m.labels) + 120),
         showlegend=False,
     )
-    out["chart-movers"] = fig
+    return fig
+
+
+def _paths_figure(tables: ReportTables, loc: Locale) -> go.Figure:
+    """Each group's CAAR path over the event window, with its confidence band."""
+    import plotly.graph_objects as go
 
     fig = go.Figure()
     for i, (key, part) in enumerate(tables.paths.groupby(["exchange", "group"], sort=False)):
@@ -159,7 +179,12 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         yaxis_title=loc.t("axis.caar"),
         height=520,
     )
-    out["chart-paths"] = fig
+    return fig
+
+
+def _study_figure(tables: ReportTables, loc: Locale) -> go.Figure:
+    """Each group's CAAR over the key window, with its confidence interval."""
+    import plotly.graph_objects as go
 
     study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
     labels = [f"{tables.name(r.group, loc.lang)} ({loc.exchange(r.exchange)})" for r in rows(study)]
@@ -182,8 +207,14 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         yaxis_title=loc.t("axis.caar"),
         height=460,
     )
-    out["chart-study"] = fig
+    return fig
 
+
+def _heatmap_figure(tables: ReportTables, loc: Locale) -> go.Figure:
+    """Every pair's abnormal return by relative day, grouped by basket."""
+    import plotly.graph_objects as go
+
+    up, down = loc.t("colors.up"), loc.t("colors.down")
     heat = heatmap_rows(tables, loc)
     fig = go.Figure(
         go.Heatmap(
@@ -228,36 +259,37 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         margin={"r": 260},
         height=max(420, 16 * len(heat) + 160),
     )
-    out["chart-heatmap"] = fig
+    return fig
 
-    if "chart-forecast" in chart_ids(tables):
-        fc = tables.forecast.table
-        names = [tables.name(str(t), loc.lang) for t in fc["target"]]
-        fig = go.Figure()
-        fig.add_scatter(
-            x=names,
-            y=list((100 * fc["forecast"]).round(2)),
-            mode="markers",
-            name=loc.t("timeline.legend_forecast"),
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": list((100 * (fc["upper"] - fc["forecast"])).round(2)),
-                "arrayminus": list((100 * (fc["forecast"] - fc["lower"])).round(2)),
-            },
-        )
-        fig.add_scatter(
-            x=names,
-            y=list((100 * fc["actual"]).round(2)),
-            mode="markers",
-            marker={"symbol": "x", "size": 12},
-            name=loc.t("timeline.legend_actual"),
-        )
-        fig.update_layout(title=loc.t("charts.forecast"), yaxis_title=pct, height=420)
-        out["chart-forecast"] = fig
-    for run in tables.scenarios:
-        out.update(_scenario_figures(run, tables, loc))
-    return {k: v.to_plotly_json() for k, v in out.items()}
+
+def _forecast_figure(tables: ReportTables, loc: Locale) -> go.Figure:
+    """Each target's forecast with its interval, beside the actual move."""
+    import plotly.graph_objects as go
+
+    fc = tables.forecast.table
+    names = [tables.name(str(t), loc.lang) for t in fc["target"]]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=names,
+        y=list((100 * fc["forecast"]).round(2)),
+        mode="markers",
+        name=loc.t("timeline.legend_forecast"),
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": list((100 * (fc["upper"] - fc["forecast"])).round(2)),
+            "arrayminus": list((100 * (fc["forecast"] - fc["lower"])).round(2)),
+        },
+    )
+    fig.add_scatter(
+        x=names,
+        y=list((100 * fc["actual"]).round(2)),
+        mode="markers",
+        marker={"symbol": "x", "size": 12},
+        name=loc.t("timeline.legend_actual"),
+    )
+    fig.update_layout(title=loc.t("charts.forecast"), yaxis_title=loc.t("axis.percent"), height=420)
+    return fig
 
 
 def _scenario_figures(run: ScenarioRun, tables: ReportTables, loc: Locale) -> dict[str, Any]:
@@ -357,110 +389,141 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
     font = _cjk_font()
     rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"]} if font else {}
     rc["axes.unicode_minus"] = True
+    draw = {
+        "chart-movers": _movers_png,
+        "chart-paths": _paths_png,
+        "chart-study": _study_png,
+        "chart-heatmap": _heatmap_png,
+    }
+    if "chart-forecast" in chart_ids(tables):
+        draw["chart-forecast"] = _forecast_png
     paths: dict[str, Path] = {}
-    lang = loc.lang
     with plt.rc_context(rc):  # type: ignore[arg-type]
-        m = _movers(tables, loc)
-        fig, ax = plt.subplots(figsize=(8, max(3.0, 0.32 * len(m.labels) + 1.2)))
-        ax.barh(range(len(m.labels)), m.values, color=m.colors)
-        ax.set_yticks(range(len(m.labels)), m.labels, fontsize=8)
-        ax.invert_yaxis()
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(loc.t("axis.return"))
-        ax.set_title(loc.t("charts.movers"))
-        paths["chart-movers"] = _save(fig, out / f"chart-movers.{lang}.png")
-
-        exchanges = list(dict.fromkeys(tables.paths["exchange"])) if len(tables.paths) else []
-        fig, axes = plt.subplots(
-            1, max(len(exchanges), 1), figsize=(10, 4.8), sharey=True, squeeze=False
-        )
-        i = 0
-        for ax, exchange in zip(axes[0], exchanges, strict=False):  # one panel per exchange
-            part_x = tables.paths.loc[tables.paths["exchange"] == exchange]
-            for group, part in part_x.groupby("group", sort=False):
-                color = _PALETTE[i % len(_PALETTE)]
-                i += 1
-                x = part["rel_day"].astype(int)
-                ax.fill_between(x, 100 * part["low"], 100 * part["high"], color=color, alpha=0.12)
-                ax.plot(
-                    x, 100 * part["caar"], marker="o", markersize=3, color=color,
-                    label=tables.name(str(group), lang),
-                )  # fmt: skip
-            ax.axvline(0, color="#888", linestyle=":")
-            ax.axhline(0, color="black", linewidth=0.8)
-            ax.set_xlabel(loc.t("axis.rel_day"))
-            ax.set_title(loc.exchange(str(exchange)), fontsize=10)
-            ax.legend(fontsize=7)
-        axes[0][0].set_ylabel(loc.t("axis.caar"))
-        fig.suptitle(loc.t("charts.paths"))
-        paths["chart-paths"] = _save(fig, out / f"chart-paths.{lang}.png")
-
-        study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
-        labels = [
-            f"{tables.name(r.group, lang)}\n({loc.exchange(r.exchange)})" for r in rows(study)
-        ]
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        err = np.vstack(
-            [100 * (study["caar"] - study["ci_low"]), 100 * (study["ci_high"] - study["caar"])]
-        )
-        colors = [loc.t("colors.up") if v >= 0 else loc.t("colors.down") for v in study["caar"]]
-        ax.bar(range(len(study)), 100 * study["caar"], yerr=err, color=colors, capsize=3)
-        ax.set_xticks(range(len(study)), labels, fontsize=7, rotation=30, ha="right")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylabel(loc.t("axis.caar"))
-        ax.set_title(
-            loc.t("charts.study", window=prose.window_words(key_window(tables.windows), loc))
-        )
-        paths["chart-study"] = _save(fig, out / f"chart-study.{lang}.png")
-
-        heat = heatmap_rows(tables, loc)
-        from matplotlib.colors import LinearSegmentedColormap
-
-        cmap = LinearSegmentedColormap.from_list(
-            "updown", [loc.t("colors.down"), "#f7f7f7", loc.t("colors.up")]
-        )
-        fig, ax = plt.subplots(figsize=(9, max(4, 0.2 * len(heat) + 1.5)))
-        values = heat.to_numpy(dtype=float)
-        lim = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
-        im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-lim, vmax=lim)
-        ax.set_yticks(range(len(heat)), list(heat.index), fontsize=7)
-        ax.set_xticks(range(len(heat.columns)), [str(c) for c in heat.columns], fontsize=7)
-        for label, lo, hi in heat.attrs["groups"]:
-            ax.axhline(hi + 0.5, color="black", linewidth=0.6)
-            ax.text(len(heat.columns) - 0.3, (lo + hi) / 2, label, fontsize=7, va="center")
-        ax.set_xlabel(loc.t("axis.rel_day"))
-        ax.set_title(loc.t("charts.heatmap"))
-        fig.colorbar(im, ax=ax, label=loc.t("axis.ar"), pad=0.2)
-        paths["chart-heatmap"] = _save(fig, out / f"chart-heatmap.{lang}.png")
-
-        if "chart-forecast" in chart_ids(tables):
-            fc = tables.forecast.table
-            xs = np.arange(len(fc))
-            fig, ax = plt.subplots(figsize=(8, 4))
-            err = np.vstack(
-                [100 * (fc["forecast"] - fc["lower"]), 100 * (fc["upper"] - fc["forecast"])]
-            )
-            ax.errorbar(
-                xs,
-                100 * fc["forecast"],
-                yerr=err,
-                fmt="o",
-                capsize=4,
-                label=loc.t("timeline.legend_forecast"),
-            )
-            ax.scatter(
-                xs, 100 * fc["actual"], marker="x", s=80, color="#b2182b",
-                label=loc.t("timeline.legend_actual"),
-            )  # fmt: skip
-            ax.axhline(0, color="black", linewidth=0.8)
-            ax.set_xticks(xs, [tables.name(str(t), lang) for t in fc["target"]], fontsize=8)
-            ax.set_ylabel(loc.t("axis.percent"))
-            ax.set_title(loc.t("charts.forecast"))
-            ax.legend()
-            paths["chart-forecast"] = _save(fig, out / f"chart-forecast.{lang}.png")
+        for cid, png in draw.items():
+            paths[cid] = png(tables, loc, out / f"{cid}.{loc.lang}.png")
         for run in tables.scenarios:
             paths.update(_scenario_pngs(run, tables, loc, out))
     return paths
+
+
+def _movers_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
+    """The biggest single-stock moves as horizontal bars."""
+    import matplotlib.pyplot as plt
+
+    m = _movers(tables, loc)
+    fig, ax = plt.subplots(figsize=(8, max(3.0, 0.32 * len(m.labels) + 1.2)))
+    ax.barh(range(len(m.labels)), m.values, color=m.colors)
+    ax.set_yticks(range(len(m.labels)), m.labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(loc.t("axis.return"))
+    ax.set_title(loc.t("charts.movers"))
+    return _save(fig, path)
+
+
+def _paths_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
+    """Each group's CAAR path with its band, one panel per exchange."""
+    import matplotlib.pyplot as plt
+
+    lang = loc.lang
+    exchanges = list(dict.fromkeys(tables.paths["exchange"])) if len(tables.paths) else []
+    fig, axes = plt.subplots(
+        1, max(len(exchanges), 1), figsize=(10, 4.8), sharey=True, squeeze=False
+    )
+    i = 0
+    for ax, exchange in zip(axes[0], exchanges, strict=False):  # one panel per exchange
+        part_x = tables.paths.loc[tables.paths["exchange"] == exchange]
+        for group, part in part_x.groupby("group", sort=False):
+            color = _PALETTE[i % len(_PALETTE)]
+            i += 1
+            x = part["rel_day"].astype(int)
+            ax.fill_between(x, 100 * part["low"], 100 * part["high"], color=color, alpha=0.12)
+            ax.plot(
+                x, 100 * part["caar"], marker="o", markersize=3, color=color,
+                label=tables.name(str(group), lang),
+            )  # fmt: skip
+        ax.axvline(0, color="#888", linestyle=":")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(loc.t("axis.rel_day"))
+        ax.set_title(loc.exchange(str(exchange)), fontsize=10)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel(loc.t("axis.caar"))
+    fig.suptitle(loc.t("charts.paths"))
+    return _save(fig, path)
+
+
+def _study_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
+    """Each group's CAAR over the key window, with its confidence interval."""
+    import matplotlib.pyplot as plt
+
+    lang = loc.lang
+    study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
+    labels = [f"{tables.name(r.group, lang)}\n({loc.exchange(r.exchange)})" for r in rows(study)]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    err = np.vstack(
+        [100 * (study["caar"] - study["ci_low"]), 100 * (study["ci_high"] - study["caar"])]
+    )
+    colors = [loc.t("colors.up") if v >= 0 else loc.t("colors.down") for v in study["caar"]]
+    ax.bar(range(len(study)), 100 * study["caar"], yerr=err, color=colors, capsize=3)
+    ax.set_xticks(range(len(study)), labels, fontsize=7, rotation=30, ha="right")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel(loc.t("axis.caar"))
+    ax.set_title(loc.t("charts.study", window=prose.window_words(key_window(tables.windows), loc)))
+    return _save(fig, path)
+
+
+def _heatmap_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
+    """Every pair's abnormal return by relative day, grouped by basket."""
+    import matplotlib.pyplot as plt
+
+    heat = heatmap_rows(tables, loc)
+    from matplotlib.colors import LinearSegmentedColormap
+
+    cmap = LinearSegmentedColormap.from_list(
+        "updown", [loc.t("colors.down"), "#f7f7f7", loc.t("colors.up")]
+    )
+    fig, ax = plt.subplots(figsize=(9, max(4, 0.2 * len(heat) + 1.5)))
+    values = heat.to_numpy(dtype=float)
+    lim = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-lim, vmax=lim)
+    ax.set_yticks(range(len(heat)), list(heat.index), fontsize=7)
+    ax.set_xticks(range(len(heat.columns)), [str(c) for c in heat.columns], fontsize=7)
+    for label, lo, hi in heat.attrs["groups"]:
+        ax.axhline(hi + 0.5, color="black", linewidth=0.6)
+        ax.text(len(heat.columns) - 0.3, (lo + hi) / 2, label, fontsize=7, va="center")
+    ax.set_xlabel(loc.t("axis.rel_day"))
+    ax.set_title(loc.t("charts.heatmap"))
+    fig.colorbar(im, ax=ax, label=loc.t("axis.ar"), pad=0.2)
+    return _save(fig, path)
+
+
+def _forecast_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
+    """Each target's forecast with its interval, beside the actual move."""
+    import matplotlib.pyplot as plt
+
+    lang = loc.lang
+    fc = tables.forecast.table
+    xs = np.arange(len(fc))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    err = np.vstack([100 * (fc["forecast"] - fc["lower"]), 100 * (fc["upper"] - fc["forecast"])])
+    ax.errorbar(
+        xs,
+        100 * fc["forecast"],
+        yerr=err,
+        fmt="o",
+        capsize=4,
+        label=loc.t("timeline.legend_forecast"),
+    )
+    ax.scatter(
+        xs, 100 * fc["actual"], marker="x", s=80, color="#b2182b",
+        label=loc.t("timeline.legend_actual"),
+    )  # fmt: skip
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(xs, [tables.name(str(t), lang) for t in fc["target"]], fontsize=8)
+    ax.set_ylabel(loc.t("axis.percent"))
+    ax.set_title(loc.t("charts.forecast"))
+    ax.legend()
+    return _save(fig, path)
 
 
 def _scenario_pngs(
