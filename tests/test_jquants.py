@@ -281,3 +281,20 @@ def test_bad_input_is_refused_before_any_request(client: Any, api: Any) -> None:
     with pytest.raises(InputError, match="indices='NIKKEI' is not allowed"):
         load_jquants(None, ["80350"], ["NIKKEI"], "2024-03-22", "2024-03-29", client=client)  # type: ignore[arg-type]
     assert api.seen == []
+
+
+def test_rate_limit_through_the_clients_own_retries(client: Any, api: Any) -> None:
+    """On https the client's session retries 429s itself (urllib3) and then raises RetryError;
+    mounting the same adapter for http puts that path on the loopback server."""
+    from ipposaki.errors import SourceUnavailableError
+    from ipposaki.sources.jquants import pull_jquants
+
+    session = client._request_session()
+    session.mount("http://", session.get_adapter("https://example.invalid"))
+    api.rate_limited = 100
+    with pytest.raises(SourceUnavailableError) as info:
+        pull_jquants(["80350"], "2024-03-22", "2024-03-29", client=client, retries=1, backoff=0)
+    assert "rate limit reached (HTTP 429)" in str(info.value) and "after 2 tries" in str(info.value)
+    assert len(api.seen) == 8  # 2 tries of ours x (1 + the client's 3 retries)
+    api.rate_limited = 3  # the client's own retries absorb these
+    assert len(pull_jquants(["80350"], "2024-03-22", "2024-03-29", client=client)) == 6

@@ -125,7 +125,12 @@ def test_listed_flag_stores_sectors_and_shares(
     )  # fmt: skip
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert json.loads(out.out)["listed"] == {"listed": 5, "earnings": 3, "basket_members": 2}
+    assert json.loads(out.out)["listed"] == {
+        "listed": 5,
+        "earnings": 3,
+        "instruments_named": 0,
+        "basket_members": 2,
+    }
     assert Store(path).shares_outstanding()["shares_outstanding"].tolist() == [
         157_210_911,
         471_632_733,

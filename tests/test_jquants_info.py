@@ -84,7 +84,7 @@ def test_store_keeps_sectors_shares_and_earnings(client: Any, store: Any) -> Non
 
     written = load_jquants_listed(store, ["80350"], client=client)
     # 1 sector row and 2 x (shares, treasury); 8035.T joins two sector baskets.
-    assert written == {"listed": 5, "earnings": 3, "basket_members": 2}
+    assert written == {"listed": 5, "earnings": 3, "instruments_named": 0, "basket_members": 2}
     assert store.basket("sector33:電気機器") == ["8035.T"]
     assert store.basket("sector17:電機・精密") == ["8035.T"]
     shares = store.shares_outstanding(["8035.T"])
@@ -193,3 +193,24 @@ def test_docs_data_example_runs_and_prints_its_table(capsys: pytest.CaptureFixtu
     exec(compile(code[0], "data.md", "exec"), {})
     printed = capsys.readouterr().out
     assert [line.rstrip() for line in printed.splitlines()] == shown[0].splitlines()
+
+
+def test_instruments_made_by_an_ingest_get_their_company_names(client: Any, store: Any) -> None:
+    from ipposaki.sources.jquants_info import load_jquants_listed
+
+    builtin = store.instruments().set_index("symbol").loc["8035.T", "name"]
+    assert builtin not in ("", "8035.T")  # curated: left alone
+    load_jquants_listed(store, ["80350"], client=client, calendar=False)
+    assert store.instruments().set_index("symbol").loc["8035.T", "name"] == builtin
+    bare = store.instruments().set_index("symbol").loc[["8035.T"]].reset_index()
+    bare[["name", "name_ja", "sector", "kind"]] = ["8035.T", "8035.T", "", ""]
+    store.add_instruments(bare)
+    written = load_jquants_listed(store, ["80350"], client=client, calendar=False)
+    assert written["instruments_named"] == 1
+    inst = store.instruments().set_index("symbol").loc["8035.T"]
+    assert (inst["name"], inst["name_ja"], inst["sector"], inst["kind"]) == (
+        "Tokyo Electron Limited",
+        "東京エレクトロン",
+        "電気機器",
+        "stock",
+    )

@@ -169,8 +169,15 @@ def jquants_call(call: Callable[[], T], what: str, retries: int = 3, backoff: fl
                 waited += delay
                 continue
             raise SourceUnavailableError(_explain(status, detail, what, tries, waited)) from None
-        except requests.exceptions.RetryError as exc:  # the client's own urllib3 retries ran out
+        except requests.exceptions.RetryError as exc:
+            # On https the client's session retries 429 and 5xx itself (urllib3, at once or
+            # after Retry-After); when those run out, wait and try again as for a plain 429.
             status = 429 if "429" in str(exc) else 500
+            if status == 429 and tries <= retries:
+                delay = backoff * 2 ** (tries - 1)
+                time.sleep(delay)
+                waited += delay
+                continue
             raise SourceUnavailableError(_explain(status, "", what, tries, waited)) from None
         except requests.RequestException as exc:
             raise SourceUnavailableError(

@@ -226,6 +226,25 @@ def pull_earnings_calendar(
     )
 
 
+def _name_instruments(store: Store, info: pd.DataFrame) -> int:
+    """Give instruments that an ingest made with only their symbol (name == symbol) the
+    company names and 33-sector of the listed info; curated instruments are left alone."""
+    named = info.loc[info["name"].notna() | info["name_ja"].notna()]
+    if named.empty:
+        return 0
+    latest = named.groupby("symbol").tail(1).set_index("symbol")
+    inst = store.instruments().set_index("symbol")
+    bare = [s for s in latest.index if s in inst.index and inst.loc[s, "name"] in ("", s)]
+    if not bare:
+        return 0
+    rows = inst.loc[bare].reset_index()
+    rows["name"] = [latest.loc[s, "name"] or latest.loc[s, "name_ja"] for s in bare]
+    rows["name_ja"] = [latest.loc[s, "name_ja"] or latest.loc[s, "name"] for s in bare]
+    rows["sector"] = [latest.loc[s, "sector33_name"] or inst.loc[s, "sector"] for s in bare]
+    rows["kind"] = [inst.loc[s, "kind"] or "stock" for s in bare]
+    return store.add_instruments(rows)
+
+
 def load_jquants_listed(
     store: Store,
     codes: Sequence[str],
@@ -255,7 +274,9 @@ def load_jquants_listed(
     Returns
     -------
     dict
-        Rows written: ``listed`` (sector rows and share counts), ``earnings``, and
+        Rows written: ``listed`` (sector rows and share counts), ``earnings``,
+        ``instruments_named`` (instruments an ingest had made with only their symbol, now
+        given the company names and 33-sector), and
         ``basket_members``: the sector baskets (``sector33:電気機器``, ``sector17:電機・精密``)
         rebuilt from all stored listed info, for the symbols that are instruments of the
         store (pull their prices first).
@@ -277,6 +298,7 @@ def load_jquants_listed(
     found = [a for a in announcements if len(a)]
     earnings = pd.concat(found, ignore_index=True) if found else None
     written = {"listed": store.add_listed_info(pulled.info)}
+    written["instruments_named"] = _name_instruments(store, pulled.info)
     written["earnings"] = store.add_earnings(earnings) if earnings is not None else 0
     baskets = sector_baskets(store)
     written["basket_members"] = store.add_baskets(baskets) if len(baskets) else 0
