@@ -321,18 +321,24 @@ def time_sums(
     as_, ac = sums(ar)
     mes, mec = sums(market_est)
     mvs, mvc = sums(market_event)
-    # Ranks and signs over each pair's estimation and event days together.
+    # Ranks and signs over each pair's estimation and event days together. Every sum is a
+    # product of a weighted membership matrix with the ranks (0 where missing) or with the
+    # presence mask: sum of (K_it - (m_i + 1) / 2) = member @ K - (member (m + 1) / 2) @ P.
     combined = np.concatenate([resid, ar], axis=1)
-    present = ~np.isnan(combined)
-    m_i = np.sum(present, axis=1, keepdims=True).astype(float)
-    ranks, med = _rank_rows(combined)
-    centred = ranks - (m_i + 1) / 2.0
-    standard = ranks / (m_i + 1) - 0.5
-    signs = np.sign(combined - med)
-    rank_sum, rank_cnt = sums(centred)
-    rank_var = member @ np.where(present, (m_i**2 - 1.0) / 12.0, 0.0)
-    urank_sum, _ = sums(standard)
-    sign_sum, sign_cnt = sums(signs)
+    ranks, med, present = _ranks_zero(combined)
+    m_i = present.sum(axis=1).astype(float)
+    g = len(member)
+    by_rank = np.vstack([member, member / (m_i + 1.0)]) @ ranks
+    by_count = (
+        np.vstack([member, member * (m_i + 1.0) / 2.0, member * (m_i**2 - 1.0) / 12.0]) @ present
+    )
+    rank_cnt = by_count[:g]
+    rank_sum = by_rank[:g] - by_count[g : 2 * g]
+    rank_var = by_count[2 * g :]
+    urank_sum = by_rank[g:] - 0.5 * rank_cnt
+    with np.errstate(invalid="ignore"):
+        sign_sum = member @ np.sign(np.where(present > 0, combined - med, 0.0))
+    sign_cnt = rank_cnt
     n, width = resid.shape
     if est_lo is None or day0 is None:
         est_lo, day0 = np.full(n, -width, dtype=np.int64), np.zeros(n, dtype=np.int64)
@@ -396,8 +402,16 @@ def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
     return np.sqrt(np.maximum(var, 0.0))
 
 
-def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Average ranks within each row over the non-missing values (NaN stays NaN), and medians.
+def _ranks_zero(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rank_rows` for sums: ranks with 0 (not NaN) where missing, the medians, and
+    the presence mask as 0.0/1.0 floats (ready for a matrix product)."""
+    ranks, median = _rank_rows(x, fill=0.0)
+    return ranks, median, (~np.isnan(x)).astype(np.float64)
+
+
+def _rank_rows(x: np.ndarray, fill: float = np.nan) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks within each row over the non-missing values (``fill`` where missing), and
+    medians.
 
     One argsort per row gives ordinal ranks; they equal average ranks unless a row has ties,
     and only then does scipy's ``rankdata`` recompute those rows. The sorted rows also give each
@@ -423,7 +437,8 @@ def _rank_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hi = np.clip(m // 2, 0, x.shape[1] - 1)
     rows = np.arange(len(x))
     median = np.where(m > 0, (ordered[rows, lo] + ordered[rows, hi]) / 2.0, np.nan)
-    return np.where(missing, np.nan, ranks), median[:, None]
+    ranks[missing] = fill
+    return ranks, median[:, None]
 
 
 def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
