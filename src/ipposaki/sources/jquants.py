@@ -473,7 +473,8 @@ def load_jquants(
     Raises
     ------
     InputError
-        If neither codes nor indices are given, or one is malformed.
+        If neither codes nor indices are given, one is malformed, or ``end`` is before
+        ``start``.
     SourceUnavailableError
         As for :func:`pull_jquants`.
     """
@@ -482,6 +483,7 @@ def load_jquants(
     for code in codes:  # refuse every malformed value before any request
         to_code(code)
     index_symbols(indices)
+    _check_range(start, end)
     cli = jquants_client(client)
     frames = []
     if codes:
