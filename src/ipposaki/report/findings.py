@@ -28,6 +28,7 @@ disagreements are cut first (the first stays), so that no scenario loses its hea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,138 +265,196 @@ def _scenarios(tables: ReportTables) -> list[Finding]:
 
 
 def render_finding(f: Finding, loc: Locale, tables: ReportTables) -> str:
-    """The finding as one sentence in ``loc``'s language."""
-    v = f.values
-    lang = loc.lang
-    name = lambda key: tables.name(key, lang)  # noqa: E731
-    k = "findings"
-    if f.rule == "headline":
-        parts = [
-            loc.t(
-                f"{k}.headline_item",
-                session=loc.session(i["exchange"], i["session"]),
-                index=name(i["symbol"]),
-                verb=loc.t(f"{k}.{'fell' if i['ret'] < 0 else 'rose'}"),
-                pct=loc.pct(abs(i["ret"]), sign=False),
-                points=loc.points(i["change"], i["symbol"]),
-            )
-            for i in v["items"]
-        ]
-        text = loc.t(f"{k}.headline", items=loc.t(f"{k}.sep").join(parts))
-        return text[:1].upper() + text[1:]
-    if f.rule == "significant":
-        moved = [
-            loc.t(f"{k}.basket_caar", basket=name(g), caar=loc.pct(c), p=loc.pval(p))
-            for g, c, p in v["moved"]
-        ]
-        quiet = [
-            loc.t(f"{k}.basket_p", basket=name(g), p=loc.pval(p)) for g, _, p in v["not_moved"]
-        ]
-        key = "significant_all" if not quiet else "significant_none" if not moved else "significant"
-        return loc.t(
-            f"{k}.{key}",
-            window=prose.window_words(v["window"], loc),
-            moved=loc.join(moved),
-            quiet=loc.join(quiet),
+    """The finding as one sentence in ``loc``'s language.
+
+    Parameters
+    ----------
+    f : Finding
+        A finding of :func:`key_findings`.
+    loc : Locale
+        The language and its formats.
+    tables : ReportTables
+        The report's tables (for names, and the reason a forecast is missing).
+
+    Returns
+    -------
+    str
+        The sentence of the finding's rule (see :data:`_SENTENCES`).
+    """
+    sentence = _SENTENCES.get(f.rule)
+    if sentence is None:  # pragma: no cover
+        raise ValueError(f"no sentence for rule {f.rule!r}")
+    return sentence(f.values, loc, tables)
+
+
+def _headline_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """Each index's move on the event's sessions, in one sentence."""
+    parts = [
+        loc.t(
+            "findings.headline_item",
+            session=loc.session(i["exchange"], i["session"]),
+            index=tables.name(i["symbol"], loc.lang),
+            verb=loc.t(f"findings.{'fell' if i['ret'] < 0 else 'rose'}"),
+            pct=loc.pct(abs(i["ret"]), sign=False),
+            points=loc.points(i["change"], i["symbol"]),
         )
-    if f.rule == "disagree":
-        return loc.t(
-            f"{k}.{'disagree_kp' if v['kp_rejects'] else 'disagree'}",
-            basket=name(v["group"]),
-            window=prose.window_words(v["window"], loc),
-            p_bmp=loc.pval(v["p_bmp"]),
-            p_kp=loc.pval(v["p_kp"]),
-            rbar=loc.num(v["rbar"], 2),
+        for i in v["items"]
+    ]
+    text = loc.t("findings.headline", items=loc.t("findings.sep").join(parts))
+    return text[:1].upper() + text[1:]
+
+
+def _significant_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """Which baskets moved significantly over the key window, and which did not."""
+    moved = [
+        loc.t(
+            "findings.basket_caar", basket=tables.name(g, loc.lang), caar=loc.pct(c), p=loc.pval(p)
         )
-    if f.rule == "forecast":
-        worst_key = "forecast_worst_inside" if v["worst_inside"] else "forecast_worst_outside"
-        every = v["inside"] == v["total"]
+        for g, c, p in v["moved"]
+    ]
+    quiet = [
+        loc.t("findings.basket_p", basket=tables.name(g, loc.lang), p=loc.pval(p))
+        for g, _, p in v["not_moved"]
+    ]
+    key = "significant_all" if not quiet else "significant_none" if not moved else "significant"
+    return loc.t(
+        f"findings.{key}",
+        window=prose.window_words(v["window"], loc),
+        moved=loc.join(moved),
+        quiet=loc.join(quiet),
+    )
+
+
+def _disagree_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """Where the BMP and Kolari-Pynnönen tests disagree, and the cross-correlation behind it."""
+    return loc.t(
+        f"findings.{'disagree_kp' if v['kp_rejects'] else 'disagree'}",
+        basket=tables.name(v["group"], loc.lang),
+        window=prose.window_words(v["window"], loc),
+        p_bmp=loc.pval(v["p_bmp"]),
+        p_kp=loc.pval(v["p_kp"]),
+        rbar=loc.num(v["rbar"], 2),
+    )
+
+
+def _forecast_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """How many actual moves fell inside the forecast intervals, and the worst miss."""
+    worst_key = "forecast_worst_inside" if v["worst_inside"] else "forecast_worst_outside"
+    every = v["inside"] == v["total"]
+    return loc.t(
+        f"findings.{'forecast_all' if every else 'forecast'}",
+        ny=loc.session("XNYS", v["as_of"]),
+        tk=loc.session("XTKS", v["target_session"]),
+        inside=v["inside"],
+        total=v["total"],
+        level=f"{100 * v['level']:.0f}%",
+        worst=loc.t(
+            f"findings.{worst_key}",
+            series=tables.name(v["worst"], loc.lang),
+            actual=loc.pct(v["worst_actual"]),
+            forecast=loc.pct(v["worst_forecast"]),
+        ),
+    )
+
+
+def _forecast_missing_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """Why no forecast of the target session could be made."""
+    return loc.t(
+        "findings.forecast_missing",
+        tk=loc.session("XTKS", v["target_session"]),
+        reason=forecast_reason(v, loc, tables),
+    )
+
+
+def _scanner_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """Where the event's episode ranks among the scanner's episodes."""
+    if v["rank"] is None:
         return loc.t(
-            f"{k}.{'forecast_all' if every else 'forecast'}",
-            ny=loc.session("XNYS", v["as_of"]),
-            tk=loc.session("XTKS", v["target_session"]),
-            inside=v["inside"],
-            total=v["total"],
-            level=f"{100 * v['level']:.0f}%",
-            worst=loc.t(
-                f"{k}.{worst_key}",
-                series=name(v["worst"]),
-                actual=loc.pct(v["worst_actual"]),
-                forecast=loc.pct(v["worst_forecast"]),
-            ),
-        )
-    if f.rule == "forecast_missing":
-        return loc.t(
-            f"{k}.forecast_missing",
-            tk=loc.session("XTKS", v["target_session"]),
-            reason=forecast_reason(v, loc, tables),
-        )
-    if f.rule == "scanner":
-        if v["rank"] is None:
-            return loc.t(
-                f"{k}.scanner_none",
-                count=v["count"],
-                start=loc.date(v["start"]),
-                end=loc.date(v["end"]),
-            )
-        return loc.t(
-            f"{k}.scanner",
-            rank=v["rank"],
-            ordinal=_ordinal(v["rank"], lang),
+            "findings.scanner_none",
             count=v["count"],
             start=loc.date(v["start"]),
             end=loc.date(v["end"]),
         )
-    if f.rule == "scenario_export":
-        text = loc.t(
-            f"{k}.export",
-            low_firm=name(v["low_firm"]),
-            low=loc.pct(v["low"], 1),
-            high_firm=name(v["high_firm"]),
-            high=loc.pct(v["high"], 1),
-            q05=loc.pct(v["q05"], 1),
-            q95=loc.pct(v["q95"], 1),
+    return loc.t(
+        "findings.scanner",
+        rank=v["rank"],
+        ordinal=_ordinal(v["rank"], loc.lang),
+        count=v["count"],
+        start=loc.date(v["start"]),
+        end=loc.date(v["end"]),
+    )
+
+
+def _scenario_export_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """The export-controls scenario's range of revenue losses, prices and slope."""
+    text = loc.t(
+        "findings.export",
+        low_firm=tables.name(v["low_firm"], loc.lang),
+        low=loc.pct(v["low"], 1),
+        high_firm=tables.name(v["high_firm"], loc.lang),
+        high=loc.pct(v["high"], 1),
+        q05=loc.pct(v["q05"], 1),
+        q95=loc.pct(v["q95"], 1),
+    )
+    if "fundamental_low" in v and "market_low" in v:
+        text += loc.t(
+            "findings.export_price",
+            f_low=loc.pct(v["fundamental_low"], 1),
+            f_high=loc.pct(v["fundamental_high"], 1),
+            m_low=loc.pct(v["market_low"], 1),
+            m_high=loc.pct(v["market_high"], 1),
         )
-        if "fundamental_low" in v and "market_low" in v:
-            text += loc.t(
-                f"{k}.export_price",
-                f_low=loc.pct(v["fundamental_low"], 1),
-                f_high=loc.pct(v["fundamental_high"], 1),
-                m_low=loc.pct(v["market_low"], 1),
-                m_high=loc.pct(v["market_high"], 1),
-            )
-        if "slope" in v:
-            text += loc.t(
-                f"{k}.{'export_slope_zero' if v['zero_inside'] else 'export_slope'}",
-                slope=loc.num(v["slope"], 3, sign=True),
-                low=loc.num(v["slope_low"], 3, sign=True),
-                high=loc.num(v["slope_high"], 3, sign=True),
-            )
-        return text
-    if f.rule == "scenario_power":
-        return loc.t(
-            f"{k}.power",
-            year=v["year"],
-            q50=loc.num(v["q50"], 0),
-            q05=loc.num(v["q05"], 0),
-            q95=loc.num(v["q95"], 0),
-            share=loc.pct(v["share"], 0, sign=False),
-            without=loc.num(v["without"], 0),
+    if "slope" in v:
+        text += loc.t(
+            f"findings.{'export_slope_zero' if v['zero_inside'] else 'export_slope'}",
+            slope=loc.num(v["slope"], 3, sign=True),
+            low=loc.num(v["slope_low"], 3, sign=True),
+            high=loc.num(v["slope_high"], 3, sign=True),
         )
-    if f.rule == "scenario_compute":
-        spread = v["cost_q05"] < v["cost_q95"]  # an interval only when the cost is uncertain
-        return loc.t(
-            f"{k}.compute",
-            cost=loc.usd(v["cost"])
-            + (
-                loc.t(f"{k}.range", low=loc.usd(v["cost_q05"]), high=loc.usd(v["cost_q95"]))
-                if spread
-                else ""
-            ),
-            hours=loc.big(v["hours"]),
-            mfu=loc.pct(v["mfu"], 1, sign=False),
-        )
-    raise ValueError(f"no sentence for rule {f.rule!r}")  # pragma: no cover
+    return text
+
+
+def _scenario_power_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """The power scenario's demand in its last year, with and without the saving."""
+    return loc.t(
+        "findings.power",
+        year=v["year"],
+        q50=loc.num(v["q50"], 0),
+        q05=loc.num(v["q05"], 0),
+        q95=loc.num(v["q95"], 0),
+        share=loc.pct(v["share"], 0, sign=False),
+        without=loc.num(v["without"], 0),
+    )
+
+
+def _scenario_compute_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """The compute-cost scenario's cost, GPU hours and utilisation."""
+    spread = v["cost_q05"] < v["cost_q95"]  # an interval only when the cost is uncertain
+    return loc.t(
+        "findings.compute",
+        cost=loc.usd(v["cost"])
+        + (
+            loc.t("findings.range", low=loc.usd(v["cost_q05"]), high=loc.usd(v["cost_q95"]))
+            if spread
+            else ""
+        ),
+        hours=loc.big(v["hours"]),
+        mfu=loc.pct(v["mfu"], 1, sign=False),
+    )
+
+
+#: The sentence of each finding's rule.
+_SENTENCES: dict[str, Callable[[dict[str, Any], Locale, ReportTables], str]] = {
+    "headline": _headline_sentence,
+    "significant": _significant_sentence,
+    "disagree": _disagree_sentence,
+    "forecast": _forecast_sentence,
+    "forecast_missing": _forecast_missing_sentence,
+    "scanner": _scanner_sentence,
+    "scenario_export": _scenario_export_sentence,
+    "scenario_power": _scenario_power_sentence,
+    "scenario_compute": _scenario_compute_sentence,
+}
 
 
 def forecast_reason(problem: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
