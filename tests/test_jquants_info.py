@@ -214,3 +214,35 @@ def test_instruments_made_by_an_ingest_get_their_company_names(client: Any, stor
         "電気機器",
         "stock",
     )
+
+
+def test_turnover_uses_the_count_known_that_day_in_that_days_share_basis(
+    client: Any, store: Any
+) -> None:
+    from ipposaki.sources.jquants import pull_jquants
+    from ipposaki.sources.jquants_info import load_jquants_listed
+    from ipposaki.store.listed import turnover
+
+    store.ingest(pull_jquants(["80350"], "2024-03-22", "2024-03-29", client=client), "jquants")
+    load_jquants_listed(store, ["80350"], client=client, calendar=False)
+    out = turnover(store.prices(["8035.T"]), store.shares_outstanding()).set_index("session")
+    # Disclosed 2024-02-09: 157,210,911 issued less 2,410,530 treasury, before the 1-for-3
+    # split of 2024-03-28; from the ex-date on, the same holding is three times as many shares.
+    before = 157_210_911 - 2_410_530
+    assert out.loc["2024-03-27", "shares"] == pytest.approx(before)
+    assert out.loc["2024-03-27", "turnover"] == pytest.approx(2_400_000 / before)
+    assert out.loc["2024-03-28", "shares"] == pytest.approx(3 * before, rel=1e-6)
+    assert out.loc["2024-03-28", "turnover"] == pytest.approx(7_800_000 / (3 * before), rel=1e-6)
+    every = turnover(store.prices(["8035.T"]), store.shares_outstanding(), exclude_treasury=False)
+    assert every["shares"].iloc[0] == pytest.approx(157_210_911)
+
+
+def test_turnover_before_the_first_count_is_nan() -> None:
+    from ipposaki.store.listed import turnover
+
+    prices = pd.DataFrame(
+        {"symbol": ["X", "X"], "session": ["2024-01-04", "2024-06-03"], "volume": [5.0, 7.0]}
+    )
+    shares = pd.DataFrame({"symbol": ["X"], "as_of": ["2024-05-01"], "shares_outstanding": [100.0]})
+    out = turnover(prices, shares)
+    assert pd.isna(out["turnover"].iloc[0]) and out["turnover"].iloc[1] == pytest.approx(0.07)

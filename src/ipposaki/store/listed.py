@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ipposaki.errors import DataValidationError
@@ -40,6 +41,7 @@ __all__ = [
     "listed_info",
     "sector_baskets",
     "shares_outstanding",
+    "turnover",
 ]
 
 #: The tables added after schema version 1; created on first write.
@@ -404,8 +406,6 @@ def earnings_within(
     >>> earnings_within(ev, ann)[["earnings_count", "earnings_dates"]].values.tolist()
     [[1, '2024-03-28 (+1)'], [0, '']]
     """
-    import numpy as np
-
     from ipposaki.calendars import sessions as exchange_sessions
     from ipposaki.errors import InputError
 
@@ -442,3 +442,108 @@ def earnings_within(
         index=events.index,
     )
     return out
+
+
+def turnover(
+    prices: pd.DataFrame, shares: pd.DataFrame, exclude_treasury: bool = True
+) -> pd.DataFrame:
+    """Daily turnover: shares traded over the shares outstanding known on that session.
+
+    Each session takes the latest share count disclosed on or before it (``as_of``), so no
+    count is used before it was published; sessions before a symbol's first count get NaN.
+    A split between the disclosure and the session is allowed for when ``prices`` has
+    ``close`` and ``adj_close``: their ratio on each day (the adjustment for later splits)
+    rescales the disclosed count to the session's share basis, the basis of its raw volume.
+    A disclosure dated outside the prices' range takes the ratio of the nearest session.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Columns ``symbol``, ``session`` and ``volume`` (shares traded, as traded), and
+        optionally ``close`` and ``adj_close``, e.g. :meth:`~ipposaki.store.Store.prices`.
+    shares : pandas.DataFrame
+        :data:`SHARES_COLUMNS`, e.g. :meth:`~ipposaki.store.Store.shares_outstanding`.
+    exclude_treasury : bool, default True
+        Divide by shares outstanding less treasury stock where the treasury count is known
+        (the shares a market can trade); else by all issued shares.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``symbol``, ``session``, ``volume``, ``shares`` (the denominator used, in the
+        session's share basis) and ``turnover`` (``volume / shares``), in the rows and order
+        of ``prices``.
+
+    Raises
+    ------
+    InputError
+        If a column is missing.
+
+    Examples
+    --------
+    >>> px = pd.DataFrame({"symbol": ["X"] * 3, "volume": [1e6, 2e6, 3e6],
+    ...                    "session": pd.to_datetime(["2024-05-21", "2024-05-22", "2024-05-23"])})
+    >>> sh = pd.DataFrame({"symbol": ["X"], "as_of": pd.to_datetime(["2024-05-22"]),
+    ...                    "shares_outstanding": [1e8], "treasury_shares": [0.0]})
+    >>> turnover(px, sh)["turnover"].tolist()
+    [nan, 0.02, 0.03]
+    """
+    from ipposaki.errors import InputError
+
+    for name, frame, cols in (
+        ("prices", prices, ("symbol", "session", "volume")),
+        ("shares", shares, ("symbol", "as_of", "shares_outstanding")),
+    ):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise InputError(name, f"columns {list(frame.columns)}", f"columns {', '.join(cols)}")
+    count = shares["shares_outstanding"].astype("float64")
+    if exclude_treasury and "treasury_shares" in shares.columns:
+        count = count - shares["treasury_shares"].astype("float64").fillna(0.0)
+    left = pd.DataFrame(
+        {
+            "row": np.arange(len(prices)),
+            "symbol": prices["symbol"].astype(str).to_numpy(),
+            "key": pd.to_datetime(prices["session"]).to_numpy(dtype="datetime64[ns]"),
+            "volume": prices["volume"].astype("float64").to_numpy(),
+            "ratio": _split_ratio(prices),
+        }
+    ).sort_values("key")
+    right = pd.DataFrame(
+        {
+            "symbol": shares["symbol"].astype(str).to_numpy(),
+            "key": pd.to_datetime(shares["as_of"]).to_numpy(dtype="datetime64[ns]"),
+            "count": count.to_numpy(),
+        }
+    ).sort_values("key")
+    # The split ratio on each disclosure date: the first session on or after it, else before.
+    days = left.loc[:, ["symbol", "key", "ratio"]].rename(columns={"ratio": "ratio_disc"})
+    ahead = pd.merge_asof(right, days, on="key", by="symbol", direction="forward")
+    behind = pd.merge_asof(right, days, on="key", by="symbol", direction="backward")
+    right["ratio_disc"] = ahead["ratio_disc"].fillna(behind["ratio_disc"]).fillna(1.0).to_numpy()
+    joined = pd.merge_asof(left, right, on="key", by="symbol", direction="backward")
+    joined = joined.sort_values("row")
+    used = (joined["count"] * joined["ratio"] / joined["ratio_disc"]).to_numpy(dtype=np.float64)
+    used = np.where(used > 0, used, np.nan)
+    volume = joined["volume"].to_numpy(dtype=np.float64)
+    return pd.DataFrame(
+        {
+            "symbol": prices["symbol"].to_numpy(),
+            "session": pd.to_datetime(prices["session"]).to_numpy(),
+            "volume": volume,
+            "shares": used,
+            "turnover": volume / used,
+        },
+        index=prices.index,
+    )
+
+
+def _split_ratio(prices: pd.DataFrame) -> np.ndarray:
+    """adj_close / close per row (1 where either is missing): the adjustment for later splits."""
+    if "close" not in prices.columns or "adj_close" not in prices.columns:
+        return np.ones(len(prices))
+    close = prices["close"].astype("float64").to_numpy()
+    adj = prices["adj_close"].astype("float64").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = adj / close
+    return np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
