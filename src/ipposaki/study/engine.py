@@ -70,22 +70,33 @@ MISSING_POLICY = (
 class _Windows:
     """Contiguous windows of returns, read through a sliding-window view (no index arrays).
 
-    The (symbols, sessions) matrix is padded with NaN on both sides, so a window that starts
-    before the first session or ends after the last one reads NaN there; each pair's window is
-    then one contiguous slice, copied in a single fancy-indexing pass.
+    Each pair's window is one contiguous slice of its symbol's row of the (symbols, sessions)
+    matrix, copied in a single fancy-indexing pass. The matrix is not copied: a window that
+    starts before the first session or ends after the last one (rare: the planner excludes
+    pairs whose own windows leave the data) is read element by element, NaN outside.
     """
 
     def __init__(self, by_symbol: np.ndarray, pad: int) -> None:
-        n_sym, t = by_symbol.shape
-        self.t, self.pad = t, pad
-        self.padded = np.full((n_sym, t + 2 * pad), np.nan)
-        self.padded[:, pad : pad + t] = by_symbol
+        self.matrix = np.ascontiguousarray(by_symbol, dtype=np.float64)
+        self.t, self.pad = by_symbol.shape[1], pad
 
     def take(self, cols: np.ndarray, starts: np.ndarray, width: int, ok: np.ndarray) -> np.ndarray:
         """(n, width) returns of columns ``cols`` from sessions ``starts``; NaN where not ok."""
-        view = np.lib.stride_tricks.sliding_window_view(self.padded, width, axis=1)
-        first = np.clip(starts + self.pad, 0, view.shape[1] - 1)
-        out = view[np.maximum(cols, 0), first]
+        inside = (starts >= 0) & (starts + width <= self.t) & (cols >= 0)
+        if inside.all():
+            view = np.lib.stride_tricks.sliding_window_view(self.matrix, width, axis=1)
+            out = view[cols, starts]
+        else:
+            out = np.full((len(starts), width), np.nan)
+            if self.t >= width and inside.any():
+                view = np.lib.stride_tricks.sliding_window_view(self.matrix, width, axis=1)
+                out[inside] = view[cols[inside], starts[inside]]
+            edge = np.flatnonzero(~inside & (cols >= 0))
+            if len(edge):
+                at = starts[edge, None] + np.arange(width)[None, :]
+                held = (at >= 0) & (at < self.t)
+                values = self.matrix[cols[edge, None], np.clip(at, 0, max(self.t - 1, 0))]
+                out[edge] = np.where(held, values, np.nan)
         out[~(ok & (cols[:, None] >= 0))] = np.nan
         return out
 
@@ -373,7 +384,7 @@ def _data_hash(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -
     CPU's SHA extensions, about twice as fast as BLAKE2b here: 20 ms for 30 MB)."""
     digest = hashlib.sha256()
     digest.update(matrix.data)
-    digest.update("|".join(map(str, columns)).encode())
+    digest.update(pd.Index(columns).astype(str).str.cat(sep="|").encode())
     digest.update(index.values.astype("datetime64[D]").tobytes())
     return digest.hexdigest()[:32]
 
@@ -692,7 +703,7 @@ def _study(
         corr_origin=int(pairs["est_lo"].min()) if len(pairs) else 0,
         corr_span=int((pairs["est_lo"].max() - pairs["est_lo"].min()) + width) if len(pairs) else 0,
     )
-    groups = ["all"] + sorted(set(pairs["group"]) - {"all"})
+    groups = ["all"] + sorted(set(pairs["group"].unique()) - {"all"})
     codes = pd.Categorical(pairs["group"], categories=groups).codes
     # A runner that reads slices wants blocks compact in time: it may order the pairs by event
     # session; the per-pair results are put back in the original order below.

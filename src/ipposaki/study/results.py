@@ -166,12 +166,13 @@ def _car_frame(
     car_v, se_v = car.reshape(-1), car_se.reshape(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         t_v = car_v / se_v
+    each = np.repeat(np.arange(n), k)  # taken from the string arrays, not through objects
     return pd.DataFrame(
         {
-            "event_id": np.repeat(pairs["event_id"].to_numpy(), k),
-            "symbol": np.repeat(pairs["symbol"].to_numpy(), k),
-            "group": np.repeat(pairs["group"].to_numpy(), k),
-            "window": np.tile(np.asarray(car_labels, dtype=object), n),
+            "event_id": pairs["event_id"].array.take(each),
+            "symbol": pairs["symbol"].array.take(each),
+            "group": pairs["group"].array.take(each),
+            "window": pd.array(car_labels, dtype="str").take(np.tile(np.arange(k), n)),
             "car": car_v,
             "car_se": se_v,
             "car_t": t_v,
@@ -340,7 +341,7 @@ class EventStudyResult:
         member = {g: m for g, m in member.items() if m.any()}
         car_cs = car[:, n_daily:]
         params_frame = pd.DataFrame(
-            {"event_id": pairs["event_id"].to_numpy(), "symbol": pairs["symbol"].to_numpy()}
+            {"event_id": pairs["event_id"].array, "symbol": pairs["symbol"].array}
         )
         for j, name in enumerate(fit.names):
             params_frame[name] = fit.coef[:, j]
