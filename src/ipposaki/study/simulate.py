@@ -704,10 +704,9 @@ def simulate(
         Sessions x symbols returns including the market series, e.g. ``panel.returns``.
     market : str
         The market column; it is the benchmark and never a pseudo-event.
-    events_per_run : int, default 50
-        Pseudo-events per run (per simulated event study), at least 2.
-    runs : int, default 250
-        Runs per abnormal return.
+    events_per_run, runs : int, default 50 and 250
+        Pseudo-events per run (per simulated event study, at least 2) and runs per abnormal
+        return.
     abnormal : sequence of float, default (0, 0.01, 0.02)
         Abnormal returns added on day 0 (0 measures size).
     missing : float, default 0
@@ -754,11 +753,224 @@ def simulate(
     >>> res.rate("t_cross_section", "0:0", abnormal=0.05) > res.rate("t_cross_section", "0:0")
     True
     """
-    from ipposaki.study.engine import run_study
-
     levels = check_options(
         events_per_run, runs, abnormal, missing, cluster, model, min_estimation_obs, seed
     )
+    est, evw, cars = _check_windows(estimation_window, event_window, car_windows)
+    params = SimulationParameters(
+        market=market,
+        events_per_run=int(events_per_run),
+        runs=int(runs),
+        abnormal=levels,
+        missing=float(missing),
+        cluster=cluster,
+        model=model,
+        estimation_window=str(est),
+        event_window=str(evw),
+        car_windows=tuple(dict.fromkeys(str(w) for w in cars)),
+        min_estimation_obs=int(min_estimation_obs),
+        seed=None if isinstance(seed, np.random.Generator) else int(seed),
+        data_source=data_source,
+    )
+    drawn = _draw_pseudo_events(_check_returns(returns, market), params, est, evw, seed)
+    return _run_studies(drawn, params, est, evw, cars, backend, step)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """The pseudo-events of a simulation and the panel they come from."""
+
+    returns: pd.DataFrame  # the checked panel, market included
+    generator_state: dict[str, Any]  # the seed's generator state before the draws ({} for an int)
+    index: pd.DatetimeIndex  # the sessions
+    mkt: np.ndarray  # (T,) the market's returns
+    n_symbols: int  # symbols besides the market
+    elig: _Eligible
+    pseudo: _Pseudo
+    events: pd.DataFrame  # the events of the widened panel, one group per run
+    pseudo_events: pd.DataFrame  # what was drawn, for the result
+
+
+def _draw_pseudo_events(
+    returns: pd.DataFrame,
+    params: SimulationParameters,
+    est: Window,
+    evw: Window,
+    seed: int | np.random.Generator,
+) -> _Drawn:
+    """Draw every run's pseudo-events from the eligible (symbol, session) cells.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        The checked panel, market included.
+    params : SimulationParameters
+        The design.
+    est, evw : Window
+        The estimation and event windows.
+    seed : int or numpy.random.Generator
+        The draws' randomness (also the deletions').
+
+    Returns
+    -------
+    _Drawn
+        The pseudo-events, their segments and the events of the widened panel.
+
+    Raises
+    ------
+    InputError
+        When no (symbol, session) has both windows and enough estimation returns.
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
+    state = rng.bit_generator.state if isinstance(seed, np.random.Generator) else {}
+    index = pd.DatetimeIndex(returns.index)
+    mkt = returns[params.market].to_numpy(dtype=np.float64)
+    symbols = [c for c in returns.columns if c != params.market]
+    values = returns[symbols].to_numpy(dtype=np.float64)
+    missing, min_obs = params.missing, params.min_estimation_obs
+    elig = _eligible(values, mkt, est, evw, missing, min_obs)
+    if not elig.cells.any():
+        raise InputError(
+            "returns",
+            f"{len(index)} sessions x {len(symbols)} symbols",
+            f"a panel with a (symbol, session) that has the whole estimation ({est}) and event "
+            f"({evw}) windows and >= {min_obs} estimation returns after deleting "
+            f"{missing:.0%} (lower --min-estimation-obs or --missing, or shorten the windows)",
+        )
+    runs, per_run = params.runs, params.events_per_run
+    pos, sym = _draw(elig, runs, per_run, params.cluster, rng)
+    pseudo, n_est, deleted = _segments(values, mkt, pos, sym, est, evw, missing, rng)
+    events, pseudo_events = _event_tables(pseudo, pos, sym, index, symbols, runs, per_run)
+    pseudo_events = pseudo_events.assign(estimation_returns=n_est, deleted=deleted)
+    return _Drawn(
+        returns, _plain_state(state), index, mkt, len(symbols), elig, pseudo, events, pseudo_events
+    )
+
+
+def _run_studies(
+    drawn: _Drawn,
+    params: SimulationParameters,
+    est: Window,
+    evw: Window,
+    cars: list[Window],
+    backend: ChunkRunner | None,
+    step: Callable[[str], None] | None,
+) -> SimulationResult:
+    """Run the event study of every run at each abnormal return, and count the rejections.
+
+    Parameters
+    ----------
+    drawn : _Drawn
+        The pseudo-events.
+    params : SimulationParameters
+        The design (abnormal returns, model, ...).
+    est, evw : Window
+        The estimation and event windows.
+    cars : list of Window
+        The CAR windows, as given.
+    backend : ChunkRunner or None
+        Passed to :func:`~ipposaki.study.run_study`.
+    step : callable or None
+        Called with a description at the start of each abnormal return.
+
+    Returns
+    -------
+    SimulationResult
+        The rejection rates (see :func:`_tidy_rates`), each run's p-values (see
+        :func:`_run_pvalues`), the pseudo-events and what they were drawn from.
+    """
+    from ipposaki.study.engine import run_study
+
+    labels = list(params.car_windows)
+    frames, pvalues, excluded = [], [], 0
+    for a in params.abnormal:
+        if step is not None:
+            step(
+                f"abnormal return {a:g}: {params.runs} runs x {params.events_per_run} pseudo-events"
+            )
+        res = run_study(
+            _widened(drawn.pseudo, a, drawn.index, params.market, drawn.mkt),
+            drawn.events,
+            model=params.model,  # type: ignore[arg-type]
+            market=params.market,
+            estimation_window=est,
+            event_window=evw,
+            car_windows=cars,
+            min_estimation_obs=params.min_estimation_obs,
+            backend=backend,
+        )
+        excluded = max(excluded, len(res.excluded))
+        frames.append(rejection_rates(res.tests, labels).assign(abnormal=a))
+        pvalues.append(_run_pvalues(res.tests, labels, a))
+    return SimulationResult(
+        parameters=params,
+        _rates=_tidy_rates(pd.concat(frames, ignore_index=True), labels),
+        _pvalues=pd.concat(pvalues, ignore_index=True),
+        _pseudo_events=drawn.pseudo_events,
+        _data=_data_record(drawn, excluded, params.data_source),
+        _generator_state=drawn.generator_state,
+    )
+
+
+def _data_record(drawn: _Drawn, excluded: int, data_source: str) -> dict[str, Any]:
+    """What the simulation drew from: the panel, its hash and the eligible cells.
+
+    Parameters
+    ----------
+    drawn : _Drawn
+        The pseudo-events.
+    excluded : int
+        The most pairs any study left out.
+    data_source : str
+        Where the panel came from.
+
+    Returns
+    -------
+    dict
+        :attr:`SimulationResult.data`.
+    """
+    index, cells = drawn.index, drawn.elig.cells
+    return {
+        "source": data_source,
+        "hash": _data_hash(drawn.returns),
+        "sessions": len(index),
+        "first_session": str(index[0].date()) if len(index) else None,
+        "last_session": str(index[-1].date()) if len(index) else None,
+        "symbols": drawn.n_symbols,
+        "eligible_cells": int(cells.sum()),
+        "eligible_sessions": int(cells.any(axis=1).sum()),
+        "eligible_symbols": int(cells.any(axis=0).sum()),
+        "excluded_pairs": int(excluded),
+        "widened_columns": int(drawn.pseudo.n_columns),
+    }
+
+
+def _check_windows(
+    estimation_window: str | tuple[int, int] | Window,
+    event_window: str | tuple[int, int] | Window,
+    car_windows: Sequence[str | tuple[int, int] | Window],
+) -> tuple[Window, Window, list[Window]]:
+    """Parse the windows and check that every CAR window lies inside the event window.
+
+    Parameters
+    ----------
+    estimation_window, event_window : str or tuple or Window
+        Relative windows.
+    car_windows : sequence of str or tuple or Window
+        The windows whose tests are reported; at least one.
+
+    Returns
+    -------
+    est, evw : Window
+        The estimation and event windows.
+    cars : list of Window
+        The CAR windows, in order.
+
+    Raises
+    ------
+    InputError
+        For a window that does not parse, no CAR window, or one outside the event window.
+    """
     est = parse_window(estimation_window, "estimation_window")
     evw = parse_window(event_window, "event_window")
     cars = [parse_window(w, "car_windows") for w in car_windows]
@@ -767,7 +979,31 @@ def simulate(
     for w in cars:
         if not evw.contains(w):
             raise InputError("car_windows", str(w), f"a window inside the event window {evw}")
-    labels = list(dict.fromkeys(str(w) for w in cars))
+    return est, evw, cars
+
+
+def _check_returns(returns: pd.DataFrame, market: str) -> pd.DataFrame:
+    """Check the returns panel: a DataFrame holding ``market``, on sorted unique sessions.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        Sessions x symbols returns.
+    market : str
+        The market column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``returns``, its index made a DatetimeIndex.
+
+    Raises
+    ------
+    InputError
+        For something other than a DataFrame, or sessions out of order or repeated.
+    UnknownNameError
+        If ``market`` is not a column.
+    """
     if not isinstance(returns, pd.DataFrame):
         raise InputError("returns", type(returns).__name__, "a sessions x symbols DataFrame")
     if market not in returns.columns:
@@ -776,24 +1012,40 @@ def simulate(
         returns = returns.set_axis(pd.DatetimeIndex(returns.index), axis=0)
     if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
         raise InputError("returns", "an index out of order", "sorted, unique sessions")
-    index = pd.DatetimeIndex(returns.index)
-    mkt = returns[market].to_numpy(dtype=np.float64)
-    symbols = [c for c in returns.columns if c != market]
-    values = returns[symbols].to_numpy(dtype=np.float64)
+    return returns
 
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
-    state = rng.bit_generator.state if isinstance(seed, np.random.Generator) else {}
-    elig = _eligible(values, mkt, est, evw, missing, min_estimation_obs)
-    if not elig.cells.any():
-        raise InputError(
-            "returns",
-            f"{len(index)} sessions x {len(symbols)} symbols",
-            f"a panel with a (symbol, session) that has the whole estimation ({est}) and event "
-            f"({evw}) windows and >= {min_estimation_obs} estimation returns after deleting "
-            f"{missing:.0%} (lower --min-estimation-obs or --missing, or shorten the windows)",
-        )
-    pos, sym = _draw(elig, runs, events_per_run, cluster, rng)
-    pseudo, n_est, deleted = _segments(values, mkt, pos, sym, est, evw, missing, rng)
+
+def _event_tables(
+    pseudo: _Pseudo,
+    pos: np.ndarray,
+    sym: np.ndarray,
+    index: pd.DatetimeIndex,
+    symbols: list[Any],
+    runs: int,
+    events_per_run: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events of the widened panel (one group per run) and the pseudo-events drawn.
+
+    Parameters
+    ----------
+    pseudo : _Pseudo
+        The pseudo-events' segments, each in its own column of the widened panel.
+    pos, sym : numpy.ndarray
+        Each pseudo-event's session and symbol positions, run after run.
+    index : pandas.DatetimeIndex
+        The sessions.
+    symbols : list
+        The symbols (the market left out).
+    runs, events_per_run : int
+        The design.
+
+    Returns
+    -------
+    events : pandas.DataFrame
+        event_id, symbol (the widened column), event_date, group (``run001``, ...).
+    pseudo_events : pandas.DataFrame
+        run, event, symbol and event_date of each pseudo-event.
+    """
     width = len(str(runs))
     run_of = np.repeat(np.arange(1, runs + 1), events_per_run)
     groups = np.array([f"run{r:0{width}d}" for r in range(1, runs + 1)], dtype=object)
@@ -812,86 +1064,49 @@ def simulate(
             "event": np.tile(np.arange(1, events_per_run + 1), runs),
             "symbol": np.asarray(symbols, dtype=object)[sym],
             "event_date": index[pos],
-            "estimation_returns": n_est,
-            "deleted": deleted,
         }
     )
-    frames, pvalues, excluded = [], [], 0
-    for a in levels:
-        if step is not None:
-            step(f"abnormal return {a:g}: {runs} runs x {events_per_run} pseudo-events")
-        wide = _widened(pseudo, a, index, market, mkt)
-        res = run_study(
-            wide,
-            events,
-            model=model,
-            market=market,
-            estimation_window=est,
-            event_window=evw,
-            car_windows=cars,
-            min_estimation_obs=min_estimation_obs,
-            backend=backend,
-        )
-        excluded = max(excluded, len(res.excluded))
-        tests = res.tests
-        frames.append(rejection_rates(tests, labels).assign(abnormal=a))
-        mine = tests.loc[(tests["group"] != "all") & tests["window"].isin(labels)]
-        pvalues.append(
-            pd.DataFrame(
-                {
-                    "abnormal": a,
-                    "run": mine["group"].str.slice(3).astype(int).to_numpy(),
-                    "test": mine["test"].to_numpy(),
-                    "window": mine["window"].to_numpy(),
-                    "p_value": mine["p_value"].to_numpy(),
-                }
-            )
-        )
-    rates = pd.concat(frames, ignore_index=True)
-    # Tidy order: level, window and test as given, then each test's curve over the abnormal returns.
+    return events, pseudo_events
+
+
+def _run_pvalues(tests: pd.DataFrame, labels: list[str], abnormal: float) -> pd.DataFrame:
+    """Each run's p-value of each test and reported window, at one abnormal return.
+
+    Parameters
+    ----------
+    tests : pandas.DataFrame
+        The tests of the widened study (one group per run, and ``all``).
+    labels : list of str
+        The reported windows.
+    abnormal : float
+        The abnormal return added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        abnormal, run, test, window, p_value.
+    """
+    mine = tests.loc[(tests["group"] != "all") & tests["window"].isin(labels)]
+    return pd.DataFrame(
+        {
+            "abnormal": abnormal,
+            "run": mine["group"].str.slice(3).astype(int).to_numpy(),
+            "test": mine["test"].to_numpy(),
+            "window": mine["window"].to_numpy(),
+            "p_value": mine["p_value"].to_numpy(),
+        }
+    )
+
+
+def _tidy_rates(rates: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """Level, window and test as given, then each test's curve over the abnormal returns."""
     test_rank = {name: i for i, name in enumerate(pd.unique(rates["test"]))}
     rates = rates.assign(
         _w=rates["window"].map({w: i for i, w in enumerate(labels)}),
         _t=rates["test"].map(test_rank),
     )
     rates = rates.sort_values(["alpha", "_w", "_t", "abnormal"], kind="stable")
-    rates = rates.loc[:, [*_RATE_COLUMNS, "alpha"]].reset_index(drop=True)
-    params = SimulationParameters(
-        market=market,
-        events_per_run=int(events_per_run),
-        runs=int(runs),
-        abnormal=levels,
-        missing=float(missing),
-        cluster=cluster,
-        model=model,
-        estimation_window=str(est),
-        event_window=str(evw),
-        car_windows=tuple(labels),
-        min_estimation_obs=int(min_estimation_obs),
-        seed=None if isinstance(seed, np.random.Generator) else int(seed),
-        data_source=data_source,
-    )
-    data = {
-        "source": data_source,
-        "hash": _data_hash(returns),
-        "sessions": len(index),
-        "first_session": str(index[0].date()) if len(index) else None,
-        "last_session": str(index[-1].date()) if len(index) else None,
-        "symbols": len(symbols),
-        "eligible_cells": int(elig.cells.sum()),
-        "eligible_sessions": int(elig.cells.any(axis=1).sum()),
-        "eligible_symbols": int(elig.cells.any(axis=0).sum()),
-        "excluded_pairs": int(excluded),
-        "widened_columns": int(pseudo.n_columns),
-    }
-    return SimulationResult(
-        parameters=params,
-        _rates=rates,
-        _pvalues=pd.concat(pvalues, ignore_index=True),
-        _pseudo_events=pseudo_events,
-        _data=data,
-        _generator_state=_plain_state(state),
-    )
+    return rates.loc[:, [*_RATE_COLUMNS, "alpha"]].reset_index(drop=True)
 
 
 def _plain_state(state: Mapping[str, Any]) -> dict[str, Any]:
