@@ -753,10 +753,16 @@ def _study(
         "m_ev": (0, 0),
     }
 
-    def cat(name: str) -> np.ndarray:
+    def cat(name: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """The blocks' ``name`` arrays in pair order, ``rows`` only (one copy: no index
+        pass when the blocks are already in pair order and every row is wanted)."""
         if not chunks:  # every pair was excluded before fitting
             return np.zeros(empty_shapes[name], dtype=object if name == "reason" else float)
-        return np.concatenate([getattr(c, name) for c in chunks], axis=0)[inverse]
+        parts = [getattr(c, name) for c in chunks]
+        take = inverse if rows is None else inverse[rows]
+        if len(take) == sum(len(p) for p in parts) and (take == np.arange(len(take))).all():
+            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+        return np.concatenate(parts, axis=0)[take]
 
     keep = cat("keep").astype(bool)
     reason = cat("reason")
@@ -777,7 +783,7 @@ def _study(
     kept_pairs = pairs.iloc[sel].reset_index(drop=True)
     names = chunks[0].names if chunks else ()
     arrays = {
-        name: cat(name)[sel]
+        name: cat(name, sel)
         for name in (
             "coef",
             "sigma2",
