@@ -212,11 +212,7 @@ def episode_table(
     hot_ep = flags_ep.loc[flags_ep["flagged"] & (flags_ep["episode"] > 0)]
     if hot_ep.empty:
         return pd.DataFrame()
-    # Per (episode, series): SCAR over the series' sessions in the span, if flagged there.
-    sums = in_span.groupby(["span", "basket"])["basket_sar"].agg(["sum", "count"])
-    scar = (sums["sum"] / np.sqrt(sums["count"])).rename("scar")
-    flagged_pairs = hot_ep.groupby(["episode", "basket"]).size().index
-    scar = scar.reindex(flagged_pairs.set_names(["span", "basket"])).fillna(0.0).abs()
+    scar = _episode_scar(in_span, hot_ep)
     severity = scar.groupby(level=0).sum()
     per_series = scar.unstack("basket").reindex(columns=series).fillna(0.0)
     channel_of = flags.drop_duplicates("basket").set_index("basket")["channel"]
@@ -225,14 +221,7 @@ def episode_table(
     channels = hot_ep.groupby("episode")["channel"].agg(lambda v: ", ".join(sorted(set(v))))
     moved = _labels(hot_ep.loc[hot_ep["channel"] == "basket"], "basket_sar", "basket", 6, "; ")
     market = _labels(hot_ep.loc[hot_ep["channel"] == "market"], "basket_sar", "basket", 6, "; ")
-    if len(symbols):
-        sym = symbols.merge(keyed, on=["exchange", "session"]).query("episode > 0")
-        sym = sym.assign(_abs=sym["sar"].abs()).sort_values(
-            ["episode", "_abs"], ascending=[True, False]
-        )
-        top = _labels(sym.drop_duplicates(["episode", "symbol"]), "sar", "symbol", 5, ", ")
-    else:
-        top = pd.Series(dtype=object)
+    top = _top_symbols(symbols, keyed)
     items = (
         timeline.loc[timeline["span"] > 0]
         .drop(columns="episode")
@@ -266,6 +255,51 @@ def episode_table(
     table = table.sort_values("severity", ascending=False, kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
+
+
+def _episode_scar(in_span: pd.DataFrame, hot: pd.DataFrame) -> pd.Series:
+    """Per (episode, series): |SCAR| over the series' sessions in the span, if flagged there.
+
+    Parameters
+    ----------
+    in_span : pandas.DataFrame
+        The flag rows of the sessions inside an episode's span (``span`` > 0).
+    hot : pandas.DataFrame
+        The flagged rows of the episodes' sessions (``episode`` > 0).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by (span, basket); 0 for a series not flagged in the episode.
+    """
+    sums = in_span.groupby(["span", "basket"])["basket_sar"].agg(["sum", "count"])
+    scar = (sums["sum"] / np.sqrt(sums["count"])).rename("scar")
+    flagged_pairs = hot.groupby(["episode", "basket"]).size().index
+    return scar.reindex(flagged_pairs.set_names(["span", "basket"])).fillna(0.0).abs()
+
+
+def _top_symbols(symbols: pd.DataFrame, keyed: pd.DataFrame) -> pd.Series:
+    """Each episode's five members that moved most, largest |SAR| first.
+
+    Parameters
+    ----------
+    symbols : pandas.DataFrame
+        exchange, session, symbol, sar: members beyond the threshold (may be empty).
+    keyed : pandas.DataFrame
+        exchange, session, episode: the episode of each session (0 for none).
+
+    Returns
+    -------
+    pandas.Series
+        A label per episode (see :func:`_labels`).
+    """
+    if not len(symbols):
+        return pd.Series(dtype=object)
+    sym = symbols.merge(keyed, on=["exchange", "session"]).query("episode > 0")
+    sym = sym.assign(_abs=sym["sar"].abs()).sort_values(
+        ["episode", "_abs"], ascending=[True, False]
+    )
+    return _labels(sym.drop_duplicates(["episode", "symbol"]), "sar", "symbol", 5, ", ")
 
 
 def _column(frame: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:

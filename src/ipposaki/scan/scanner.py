@@ -274,76 +274,24 @@ def scan(
     InputError
         If the range holds no data, naming the data that exists.
     """
-    for name, value, low in (("k", k, 1), ("window", window, 2), ("max_gap", max_gap, 0)):
-        if value is not None and (not isinstance(value, int | np.integer) or value < low):
-            raise InputError(name, value, f"an integer >= {low}")
-    if not isinstance(max_sessions, int | np.integer) or max_sessions < 1:
-        raise InputError("max_sessions", max_sessions, "an integer >= 1")
-    if not (isinstance(z, int | float) and math.isfinite(z) and z > 0):
-        raise InputError("z", z, "a finite number > 0")
+    _check_options(z, k, window, max_gap, max_sessions)
     universe = universe or ["all"]
     catalog = catalog or builtin_catalog()
     first, last = pd.Timestamp(start), pd.Timestamp(end)
-    sources: dict[str, PartitionedPrices] = {}
-    if parquet is not None:
-        exchanges = store.instruments()["exchange"].dropna().unique()
-        sources = {str(ex): PartitionedPrices(parquet, str(ex)) for ex in exchanges}
-        sources = {ex: src for ex, src in sources.items() if src.symbols}
-        held = [src.sessions for src in sources.values()]
-        lo_have = min((h[0] for h in held), default=None)
-        hi_have = max((h[-1] for h in held), default=None)
-        stored = {s for src in sources.values() for s in src.symbols}
-    else:
-        lo_have, hi_have = store.span()
-        stored = set(store.symbols())
+    sources, (lo_have, hi_have), stored = _price_sources(store, parquet)
     baskets = _baskets(store, universe, stored)
     if lo_have is None or hi_have is None or last < lo_have or first > hi_have:
         have = f"{lo_have.date()}..{hi_have.date()}" if lo_have and hi_have else "none"
         raise InputError("start/end", f"{first.date()}..{last.date()}", f"dates with data ({have})")
-    inst = store.instruments().set_index("symbol")
     flags, sym_rows, series = [], [], list(baskets)
     for exchange in sorted({ex for ex, _ in baskets.values()}):
-        names = [b for b, (ex, _) in baskets.items() if ex == exchange]
-        members = sorted({s for b in names for s in baskets[b][1]})
-        bench = str(inst["benchmark"].get(members[0], "")) or _BENCHMARK[exchange]
-        indices = market_series(inst, exchange, stored) if market else []
-        grid = sessions(exchange)
-        lo = grid[max(int(grid.searchsorted(first)) - window - 5, 0)]
-        wanted = sorted({*members, bench, *indices})
-        if exchange in sources:
-            rets = _slice(sources[exchange], wanted, lo, last)
-        else:
-            rets = build_panel(store, exchange, wanted, lo, last).returns
-        basket_rets = pd.DataFrame({b: rets[baskets[b][1]].mean(axis=1) for b in names})
-        block = pd.concat([rets[members], basket_rets], axis=1)
-        sar = pd.DataFrame(
-            rolling_sar(
-                block.to_numpy(dtype=float), rets[bench].to_numpy(dtype=float), window, window // 2
-            ),
-            index=block.index,
-            columns=block.columns,
-        ).loc[first:last]
-        for b in names:
-            mem = baskets[b][1]
-            need = k if k is not None else max(2, math.ceil(len(mem) / 2))
-            big = (sar[mem].abs() > z).sum(axis=1)
-            flagged = (big >= need) | (sar[b].abs() > z)
-            flags.append(_flag_rows(exchange, sar[b], "basket", big, len(mem), flagged))
-            moved = sar.loc[flagged.to_numpy(), mem]
-            hit = moved.where(moved.abs() > z).stack().reset_index()  # the members that moved
-            hit.columns = ["session", "symbol", "sar"]
-            sym_rows.append(hit.assign(exchange=exchange, basket=b))
-        if market:
-            stocks = [s for s in members if str(inst["kind"].get(s, "")) == "stock"]
-            raw = pd.concat(
-                [rets[indices], rets[stocks].mean(axis=1).rename(f"EW:{exchange}")], axis=1
-            )
-            zs = pd.DataFrame(ewma_z(raw.to_numpy()), index=raw.index, columns=raw.columns)
-            zs = zs.loc[first:last]
-            for name in zs.columns:
-                hot = zs[name].abs() > z
-                flags.append(_flag_rows(exchange, zs[name], "market", hot.astype(int), 1, hot))
-                series.append(str(name))
+        mine = {b: mem for b, (ex, mem) in baskets.items() if ex == exchange}
+        found = _scan_exchange(
+            store, sources.get(exchange), exchange, mine, stored, first, last, window, k, z, market
+        )
+        flags += found[0]
+        sym_rows += found[1]
+        series += found[2]
     flag_table = pd.concat(flags, ignore_index=True)
     symbols = pd.concat(sym_rows, ignore_index=True) if sym_rows else pd.DataFrame()
     episodes = episode_table(
@@ -362,13 +310,240 @@ def scan(
         "market_volatility": f"EWMA of squared returns, decay {EWMA_DECAY} (RiskMetrics)",
         "severity": "sum over flagged series (baskets and market) of |SCAR| over the episode",
     }
-    pair = {"XNYS", "XTKS"} <= set(flag_table["exchange"]) and {"^GSPC", "^TOPX"} <= stored
-    tests = (
-        episode_contagion(store, episodes)
-        if contagion and pair and parquet is None and not episodes.empty
-        else pd.DataFrame()
-    )
+    tests = _contagion(store, episodes, flag_table, stored, contagion and parquet is None)
     return ScanResult(flag_table, episodes, symbols, manifest, tests)
+
+
+def _contagion(
+    store: Store, episodes: pd.DataFrame, flags: pd.DataFrame, stored: set[str], wanted: bool
+) -> pd.DataFrame:
+    """The Forbes-Rigobon tests of the episodes, when asked and possible, else an empty frame.
+
+    Parameters
+    ----------
+    store : Store
+        The price store (the tests read ``^GSPC`` and ``^TOPX`` from it).
+    episodes : pandas.DataFrame
+        The ranked episodes.
+    flags : pandas.DataFrame
+        The flag table (both exchanges must have been scanned).
+    stored : set of str
+        The symbols with prices (both indices must be among them).
+    wanted : bool
+        Whether the tests are asked for and the prices come from the store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`~ipposaki.scan.forbes_rigobon.episode_contagion`.
+    """
+    pair = {"XNYS", "XTKS"} <= set(flags["exchange"]) and {"^GSPC", "^TOPX"} <= stored
+    if wanted and pair and not episodes.empty:
+        return episode_contagion(store, episodes)
+    return pd.DataFrame()
+
+
+def _check_options(z: float, k: int | None, window: int, max_gap: int, max_sessions: int) -> None:
+    """Refuse a bad threshold, count or window before any data is read.
+
+    Raises
+    ------
+    InputError
+        Naming the argument: ``k``, ``window``, ``max_gap`` and ``max_sessions`` are integers
+        (at least 1, 2, 0 and 1), ``z`` a finite number > 0.
+    """
+    for name, value, low in (("k", k, 1), ("window", window, 2), ("max_gap", max_gap, 0)):
+        if value is not None and (not isinstance(value, int | np.integer) or value < low):
+            raise InputError(name, value, f"an integer >= {low}")
+    if not isinstance(max_sessions, int | np.integer) or max_sessions < 1:
+        raise InputError("max_sessions", max_sessions, "an integer >= 1")
+    if not (isinstance(z, int | float) and math.isfinite(z) and z > 0):
+        raise InputError("z", z, "a finite number > 0")
+
+
+def _price_sources(
+    store: Store, parquet: str | Path | None
+) -> tuple[dict[str, PartitionedPrices], tuple[pd.Timestamp | None, pd.Timestamp | None], set[str]]:
+    """Where the prices are read: the store, or a partitioned Parquet directory per exchange.
+
+    Parameters
+    ----------
+    store : Store
+        The price store (its instruments name the exchanges).
+    parquet : path or None
+        A ``data export`` directory; None reads the store.
+
+    Returns
+    -------
+    sources : dict of str to PartitionedPrices
+        Each exchange's partition that holds symbols (empty for the store).
+    span : tuple of pandas.Timestamp or None
+        The first and last dates with data (None when there are none).
+    stored : set of str
+        The symbols with prices.
+    """
+    if parquet is None:
+        lo, hi = store.span()
+        return {}, (lo, hi), set(store.symbols())
+    exchanges = store.instruments()["exchange"].dropna().unique()
+    sources = {str(ex): PartitionedPrices(parquet, str(ex)) for ex in exchanges}
+    sources = {ex: src for ex, src in sources.items() if src.symbols}
+    held = [src.sessions for src in sources.values()]
+    lo_have = min((h[0] for h in held), default=None)
+    hi_have = max((h[-1] for h in held), default=None)
+    stored = {s for src in sources.values() for s in src.symbols}
+    return sources, (lo_have, hi_have), stored
+
+
+def _scan_exchange(
+    store: Store,
+    source: PartitionedPrices | None,
+    exchange: str,
+    baskets: dict[str, list[str]],
+    stored: set[str],
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    window: int,
+    k: int | None,
+    z: float,
+    market: bool,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame], list[str]]:
+    """Flag one exchange's baskets and, with ``market``, its market channel.
+
+    Parameters
+    ----------
+    store : Store
+        The price store (instruments, and prices unless ``source`` is given).
+    source : PartitionedPrices or None
+        The exchange's Parquet partition, read instead of the store.
+    exchange : str
+        ISO MIC.
+    baskets : dict of str to list of str
+        The exchange's baskets and their members.
+    stored : set of str
+        The symbols with prices.
+    first, last : pandas.Timestamp
+        The scanned range.
+    window, k, z, market
+        As in :func:`scan`.
+
+    Returns
+    -------
+    flags : list of pandas.DataFrame
+        The flag tables, baskets first.
+    moved : list of pandas.DataFrame
+        The members that moved on the baskets' flagged sessions.
+    series : list of str
+        The market channel's series.
+    """
+    inst = store.instruments().set_index("symbol")
+    members = sorted({s for mem in baskets.values() for s in mem})
+    bench = str(inst["benchmark"].get(members[0], "")) or _BENCHMARK[exchange]
+    indices = market_series(inst, exchange, stored) if market else []
+    grid = sessions(exchange)
+    lo = grid[max(int(grid.searchsorted(first)) - window - 5, 0)]
+    wanted = sorted({*members, bench, *indices})
+    if source is not None:
+        rets = _slice(source, wanted, lo, last)
+    else:
+        rets = build_panel(store, exchange, wanted, lo, last).returns
+    flags, moved = _basket_flags(rets, baskets, bench, exchange, first, last, window, k, z)
+    if not market:
+        return flags, moved, []
+    stocks = [s for s in members if str(inst["kind"].get(s, "")) == "stock"]
+    zs = _market_z(rets, indices, stocks, exchange).loc[first:last]
+    for name in zs.columns:
+        hot = zs[name].abs() > z
+        flags.append(_flag_rows(exchange, zs[name], "market", hot.astype(int), 1, hot))
+    return flags, moved, [str(name) for name in zs.columns]
+
+
+def _basket_flags(
+    rets: pd.DataFrame,
+    baskets: dict[str, list[str]],
+    bench: str,
+    exchange: str,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    window: int,
+    k: int | None,
+    z: float,
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Flag the sessions where a basket, or enough of its members, moved beyond ``z``.
+
+    Parameters
+    ----------
+    rets : pandas.DataFrame
+        The exchange's returns, the window before ``first`` included.
+    baskets : dict of str to list of str
+        The exchange's baskets and their members.
+    bench : str
+        The market model's benchmark.
+    exchange : str
+        ISO MIC.
+    first, last : pandas.Timestamp
+        The scanned range.
+    window : int
+        Sessions of the rolling market model (half of them must be valid).
+    k : int or None
+        Members beyond ``z`` that flag a basket; default half its members, at least 2.
+    z : float
+        SAR threshold.
+
+    Returns
+    -------
+    flags : list of pandas.DataFrame
+        One flag table per basket (see :func:`_flag_rows`).
+    moved : list of pandas.DataFrame
+        Per basket: session, symbol, sar, exchange, basket of each member that moved on a
+        flagged session.
+    """
+    members = sorted({s for mem in baskets.values() for s in mem})
+    basket_rets = pd.DataFrame({b: rets[mem].mean(axis=1) for b, mem in baskets.items()})
+    block = pd.concat([rets[members], basket_rets], axis=1)
+    sar = pd.DataFrame(
+        rolling_sar(
+            block.to_numpy(dtype=float), rets[bench].to_numpy(dtype=float), window, window // 2
+        ),
+        index=block.index,
+        columns=block.columns,
+    ).loc[first:last]
+    flags, moved_rows = [], []
+    for b, mem in baskets.items():
+        need = k if k is not None else max(2, math.ceil(len(mem) / 2))
+        big = (sar[mem].abs() > z).sum(axis=1)
+        flagged = (big >= need) | (sar[b].abs() > z)
+        flags.append(_flag_rows(exchange, sar[b], "basket", big, len(mem), flagged))
+        moved = sar.loc[flagged.to_numpy(), mem]
+        hit = moved.where(moved.abs() > z).stack().reset_index()  # the members that moved
+        hit.columns = ["session", "symbol", "sar"]
+        moved_rows.append(hit.assign(exchange=exchange, basket=b))
+    return flags, moved_rows
+
+
+def _market_z(
+    rets: pd.DataFrame, indices: list[str], stocks: list[str], exchange: str
+) -> pd.DataFrame:
+    """The market channel: each broad index's and the equal-weighted stocks' EWMA z-scores.
+
+    Parameters
+    ----------
+    rets : pandas.DataFrame
+        The exchange's returns.
+    indices : list of str
+        Its broad indices.
+    stocks : list of str
+        Its stocks, averaged as ``EW:<exchange>``.
+    exchange : str
+        ISO MIC.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sessions x series z-scores (see :func:`~ipposaki.scan.market.ewma_z`).
+    """
+    raw = pd.concat([rets[indices], rets[stocks].mean(axis=1).rename(f"EW:{exchange}")], axis=1)
+    return pd.DataFrame(ewma_z(raw.to_numpy()), index=raw.index, columns=raw.columns)
 
 
 def _flag_rows(
