@@ -405,11 +405,22 @@ def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
 def _ranks_zero(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_rank_rows` for sums: ranks with 0 (not NaN) where missing, the medians, and
     the presence mask as 0.0/1.0 floats (ready for a matrix product)."""
-    ranks, median = _rank_rows(x, fill=0.0)
+    ranks, median, _ = _rank_rows_tied(x, fill=0.0)
     return ranks, median, (~np.isnan(x)).astype(np.float64)
 
 
 def _rank_rows(x: np.ndarray, fill: float = np.nan) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks within each row (NaN where missing) and the (rows, 1) medians.
+
+    See :func:`_rank_rows_tied`, which also says which rows have ties.
+    """
+    ranks, median, _ = _rank_rows_tied(x, fill)
+    return ranks, median
+
+
+def _rank_rows_tied(
+    x: np.ndarray, fill: float = np.nan
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Average ranks within each row over the non-missing values (``fill`` where missing), and
     medians.
 
@@ -419,8 +430,8 @@ def _rank_rows(x: np.ndarray, fill: float = np.nan) -> tuple[np.ndarray, np.ndar
 
     Returns
     -------
-    tuple[numpy.ndarray, numpy.ndarray]
-        The ranks, and the (rows, 1) medians.
+    tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]
+        The ranks, the (rows, 1) medians, and (rows,) whether a row has tied values.
     """
     missing = np.isnan(x)
     filled = np.where(missing, np.inf, x)
@@ -438,7 +449,7 @@ def _rank_rows(x: np.ndarray, fill: float = np.nan) -> tuple[np.ndarray, np.ndar
     rows = np.arange(len(x))
     median = np.where(m > 0, (ordered[rows, lo] + ordered[rows, hi]) / 2.0, np.nan)
     ranks[missing] = fill
-    return ranks, median[:, None]
+    return ranks, median[:, None], tied
 
 
 def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
@@ -459,15 +470,14 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     """
     x = np.where(car == 0, np.nan, car)
     n = np.sum(~np.isnan(x), axis=0)
-    ranks = _rank_rows(np.abs(x).T)[0].T
+    ranks_t, _, tied = _rank_rows_tied(np.abs(x).T)
+    ranks = ranks_t.T
     r_plus = np.nansum(np.where(x > 0, ranks, 0.0), axis=0)
     mean = n * (n + 1) / 4.0
     sd = np.sqrt(np.nansum(ranks**2, axis=0) / 4.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (r_plus - mean) / sd
     p = 2.0 * stats.norm.sf(np.abs(z))
-    ordered = np.sort(np.abs(x), axis=0)  # NaNs last, and NaN == NaN is False
-    tied = (np.diff(ordered, axis=0) == 0).any(axis=0)
     small = (n > 0) & (n <= exact_max)
     for size in np.unique(n[small & ~tied]):  # one exact law per sample size
         cols = small & ~tied & (n == size)
