@@ -221,20 +221,55 @@ def simulate(
     """
     if draws < 100:
         raise InputError("draws", draws, "at least 100 draws")
-    scope = dict(scope or {})
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    seed_value = seed if isinstance(seed, int) else -1
     sampled = {name: inp.sample(rng, draws) for name, inp in inputs.items()}
     results = model(sampled)
     matrices = {name: _matrix(results[name]) for name in outputs}
-    gaps = {name: bool(np.isnan(y).any()) for name, y in matrices.items()}
-    transposed = {name: np.ascontiguousarray(y.T) for name, y in matrices.items()}
+    varying = [n for n, inp in inputs.items() if inp.dist != "fixed"]
+    swings = _swings(inputs, varying, model)
+    keys = {
+        name: _KeyOutput.of(matrices[name], outputs[name])
+        for name, out in outputs.items()
+        if out.key
+    }
+    tornado, sobol = _sensitivity(inputs, varying, sampled, swings, keys, dict(scope or {}))
+    return ScenarioResult(
+        title=title,
+        seed=seed if isinstance(seed, int) else -1,
+        draws=draws,
+        _quantiles=_quantile_table(matrices, outputs),
+        _inputs=_input_table(inputs),
+        _tornado=tornado,
+        _sobol=sobol,
+        _samples={k: np.asarray(v) for k, v in results.items()} if keep_draws else None,
+        extra=extra or {},
+    )
+
+
+def _quantile_table(
+    matrices: Mapping[str, np.ndarray], outputs: Mapping[str, Output]
+) -> pd.DataFrame:
+    """The quantiles and mean of every output and label over the draws.
+
+    Parameters
+    ----------
+    matrices : mapping of str to numpy.ndarray
+        Each output's (draws, labels) values; NaN where the model gives none.
+    outputs : mapping of str to Output
+        Units and labels of the outputs, in the order reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        output, label, unit, q05 ... q95 (:data:`QUANTILES`) and mean.
+    """
     rows = []
     for name, out in outputs.items():
         y = matrices[name]
+        gaps = bool(np.isnan(y).any())
         labels = _labels(y, out)
-        qs = _quantiles(y, QUANTILES, transposed[name])
-        means = np.nanmean(y, axis=0) if gaps[name] else y.mean(axis=0)
+        qs = _quantiles(y, QUANTILES, np.ascontiguousarray(y.T))
+        means = np.nanmean(y, axis=0) if gaps else y.mean(axis=0)
         for j, label in enumerate(labels):
             rows.append(
                 {
@@ -245,66 +280,115 @@ def simulate(
                     "mean": float(means[j]),
                 }
             )
-    quantiles = pd.DataFrame(rows)
-    varying = [n for n, inp in inputs.items() if inp.dist != "fixed"]
-    # The tornado in one model call: row 2i has input i at its 5% quantile, row 2i + 1 at its
-    # 95% quantile, every other input at its median.
+    return pd.DataFrame(rows)
+
+
+def _swings(inputs: Mapping[str, Input], varying: list[str], model: Model) -> dict[str, np.ndarray]:
+    """The tornado's model outputs, in one model call.
+
+    Row ``2i`` has varying input ``i`` at its 5% quantile, row ``2i + 1`` at its 95% quantile,
+    every other input at its median.
+
+    Parameters
+    ----------
+    inputs : mapping of str to Input
+        Every input.
+    varying : list of str
+        The inputs that are not fixed, in order.
+    model : callable
+        The vectorised model.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Each output's (2 x varying, labels) values (one median row when nothing varies).
+    """
     swing_rows = max(2 * len(varying), 1)
     batch = {n: np.full(swing_rows, inp.quantile(0.5)) for n, inp in inputs.items()}
     for i, n in enumerate(varying):
         batch[n][2 * i] = inputs[n].quantile(0.05)
         batch[n][2 * i + 1] = inputs[n].quantile(0.95)
-    swings = {name: _matrix(v) for name, v in model(batch).items()}
-    key_outputs = [name for name, out in outputs.items() if out.key]
-    variances = {
-        name: np.nanvar(y, axis=0) if gaps[name] else y.var(axis=0)
-        for name, y in ((k, matrices[k]) for k in key_outputs)
-    }
-    filled = {
-        name: np.nan_to_num(matrices[name]) if gaps[name] else matrices[name]
-        for name in key_outputs
-    }
-    # One contiguous row per label, for the scoped inputs' single-column bincounts.
-    by_label = {
-        name: np.nan_to_num(transposed[name]) if gaps[name] else transposed[name]
-        for name in key_outputs
-    }
-    label_lists = {name: _labels(matrices[name], outputs[name]) for name in key_outputs}
+    return {name: _matrix(v) for name, v in model(batch).items()}
+
+
+@dataclass(frozen=True)
+class _KeyOutput:
+    """A key output's draws, prepared for the first-order Sobol indices."""
+
+    labels: tuple[str, ...]
+    variance: np.ndarray  # (labels,) variance over the draws
+    filled: np.ndarray  # (draws, labels) values, NaN as 0
+    by_label: np.ndarray  # (labels, draws) contiguous rows for the scoped inputs' bincounts
+
+    @classmethod
+    def of(cls, y: np.ndarray, out: Output) -> _KeyOutput:
+        """Prepare the (draws, labels) values ``y`` of ``out``."""
+        gaps = bool(np.isnan(y).any())
+        transposed = np.ascontiguousarray(y.T)
+        return cls(
+            labels=_labels(y, out),
+            variance=np.nanvar(y, axis=0) if gaps else y.var(axis=0),
+            filled=np.nan_to_num(y) if gaps else y,
+            by_label=np.nan_to_num(transposed) if gaps else transposed,
+        )
+
+
+def _sensitivity(
+    inputs: Mapping[str, Input],
+    varying: list[str],
+    sampled: Mapping[str, np.ndarray],
+    swings: Mapping[str, np.ndarray],
+    keys: Mapping[str, _KeyOutput],
+    scope: Mapping[str, str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tornado (output at each input's 5% and 95% quantile) and first-order Sobol indices.
+
+    ``S1 = Var(E[Y | X_n]) / Var(Y)``, with ``E[Y | X_n]`` the mean of ``Y`` in equal-probability
+    bins of ``X_n`` (from its distribution function), for every label in one bincount.
+
+    Parameters
+    ----------
+    inputs : mapping of str to Input
+        Every input.
+    varying : list of str
+        The inputs that are not fixed, in order.
+    sampled : mapping of str to numpy.ndarray
+        Each input's draws.
+    swings : mapping of str to numpy.ndarray
+        The outputs of :func:`_swings`.
+    keys : mapping of str to _KeyOutput
+        The key outputs.
+    scope : mapping of str to str
+        Input name -> the one label it acts on (see :func:`simulate`).
+
+    Returns
+    -------
+    tornado, sobol : pandas.DataFrame
+        Sorted by output, label and the input's swing (or S1), largest first.
+    """
     tornado_rows, sobol_rows = [], []
     for i, n in enumerate(varying):  # inputs, not draws
-        # Equal-probability bins of X_n from its distribution function; E[Y | bin] for every
-        # column in one bincount.
         bins = _bins(inputs[n], sampled[n])
         counts = np.bincount(bins, minlength=_BINS)
-        weight = counts / draws
-        used = counts > 0
         flat: np.ndarray | None = None  # bin x label index of every cell, shared by the outputs
-        for name in key_outputs:
-            labels = label_lists[name]
+        for name, key in keys.items():
             if n in scope:
-                if scope[n] not in labels:
+                if scope[n] not in key.labels:
                     continue
-                cols = [labels.index(scope[n])]
-            else:
-                cols = list(range(len(labels)))
-            lo_v, hi_v = swings[name][2 * i], swings[name][2 * i + 1]
-            if n in scope:
-                column = by_label[name][cols[0]]
+                cols = [key.labels.index(scope[n])]
+                column = key.by_label[cols[0]]
                 sums = np.bincount(bins, weights=column, minlength=_BINS)[:, None]
             else:
-                y = filled[name]
+                cols = list(range(len(key.labels)))
+                y = key.filled
                 m = y.shape[1]
                 if flat is None or len(flat) != y.size:
                     flat = (bins[:, None] * m + np.arange(m)[None, :]).ravel()
                 sums = np.bincount(flat, weights=y.ravel(), minlength=_BINS * m).reshape(_BINS, m)
-            bin_means = sums[used] / counts[used, None]
-            centred = bin_means - weight[used] @ bin_means
-            between = weight[used] @ centred**2  # Var(E[Y | bin]), bins weighted by their draws
-            var = variances[name][cols]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                s1 = np.where(var > 0, between / var, 0.0)
+            s1 = _first_order(sums, counts, key.variance[cols])
+            lo_v, hi_v = swings[name][2 * i], swings[name][2 * i + 1]
             for k, j in enumerate(cols):
-                label = labels[j]
+                label = key.labels[j]
                 tornado_rows.append(
                     {
                         "output": name,
@@ -319,12 +403,47 @@ def simulate(
     tornado = pd.DataFrame(
         tornado_rows, columns=["output", "label", "input", "at_q05", "at_q95", "swing"]
     )
-    if len(tornado):
-        tornado = tornado.sort_values(["output", "label", "swing"], ascending=[True, True, False])
     sobol = pd.DataFrame(sobol_rows, columns=["output", "label", "input", "s1"])
-    if len(sobol):
-        sobol = sobol.sort_values(["output", "label", "s1"], ascending=[True, True, False])
-    table = pd.DataFrame(
+    return _largest_first(tornado, "swing"), _largest_first(sobol, "s1")
+
+
+def _first_order(sums: np.ndarray, counts: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """First-order Sobol indices from the per-bin sums of the output.
+
+    Parameters
+    ----------
+    sums : numpy.ndarray
+        (bins, labels) sum of the output over the draws in each bin.
+    counts : numpy.ndarray
+        (bins,) draws in each bin.
+    var : numpy.ndarray
+        (labels,) the output's variance.
+
+    Returns
+    -------
+    numpy.ndarray
+        (labels,) ``Var(E[Y | bin]) / Var(Y)`` with bins weighted by their draws; 0 where the
+        output does not vary.
+    """
+    used = counts > 0
+    weight = counts / counts.sum()
+    bin_means = sums[used] / counts[used, None]
+    centred = bin_means - weight[used] @ bin_means
+    between = weight[used] @ centred**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(var > 0, between / var, 0.0)
+
+
+def _largest_first(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Sort by output and label, then ``value`` descending; a fresh index."""
+    if len(frame):
+        frame = frame.sort_values(["output", "label", value], ascending=[True, True, False])
+    return frame.reset_index(drop=True)
+
+
+def _input_table(inputs: Mapping[str, Input]) -> pd.DataFrame:
+    """name, distribution, source and user_guess of every input."""
+    return pd.DataFrame(
         [
             {
                 "name": n,
@@ -334,17 +453,6 @@ def simulate(
             }
             for n, inp in inputs.items()
         ]
-    )
-    return ScenarioResult(
-        title=title,
-        seed=seed_value,
-        draws=draws,
-        _quantiles=quantiles,
-        _inputs=table,
-        _tornado=tornado.reset_index(drop=True),
-        _sobol=sobol.reset_index(drop=True),
-        _samples={k: np.asarray(v) for k, v in results.items()} if keep_draws else None,
-        extra=extra or {},
     )
 
 
