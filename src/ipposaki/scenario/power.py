@@ -93,52 +93,6 @@ def power(doc: dict[str, Any]) -> ScenarioResult:
             "inputs.compute_share + inputs.cooling_share", c_max + k_max, "shares summing to <= 1"
         )
     years = np.arange(start, end + 1, dtype=float)
-
-    def model(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        y = years[None, :]
-        early = np.minimum(y, 2030) - 2024
-        late = np.maximum(y - 2030, 0)
-        base = (
-            x["base_twh_2024"][:, None]
-            * (1 + x["growth_2024_2030"][:, None]) ** early
-            * (1 + x["growth_2030_2035"][:, None]) ** late
-        )
-        frac = np.clip((np.minimum(y, 2030) - 2024) / 6.0, 0.0, 1.0)
-        ai = x["ai_share_2024"][:, None] + frac * (x["ai_share_2030"] - x["ai_share_2024"])[:, None]
-        shock = np.where(
-            y >= x["shock_year"][:, None],
-            x["efficiency_factor"][:, None] ** (x["rebound_elasticity"][:, None] - 1.0),
-            1.0,
-        )
-        demand = base * (1.0 - ai + ai * shock)
-        c, k = x["compute_share"][:, None], x["cooling_share"][:, None]
-        other = 1.0 - c - k
-        net_share = x["network_share_of_other"][:, None]
-        it_share = c + other  # compute + network + other IT
-        adoption = _logistic(
-            years, x["iown_start"], x["iown_midpoint"], x["iown_speed"], x["iown_saturation"]
-        )
-        cut = 1.0 - 1.0 / x["iown_reduction"][:, None]
-        network_mult = 1.0 - adoption * cut
-        compute_mult = np.ones_like(network_mult)
-        if "interconnect_share_of_compute" in x:
-            ic = _logistic(
-                years,
-                x["iown_start"],
-                x["interconnect_midpoint"],
-                x["iown_speed"],
-                x["iown_saturation"],
-            )
-            compute_mult = 1.0 - x["interconnect_share_of_compute"][:, None] * ic * cut
-        it_after = c * compute_mult + other * (1 - net_share) + other * net_share * network_mult
-        total_iown = demand * (it_after + k * it_after / it_share)
-        return {
-            "twh": total_iown,
-            "twh_no_iown": demand,
-            "iown_saving_twh": demand - total_iown,
-            "network_twh": demand * other * net_share * network_mult,
-        }
-
     labels = tuple(str(int(v)) for v in years)
     outputs = {
         "twh": Output("TWh", labels),
@@ -146,22 +100,122 @@ def power(doc: dict[str, Any]) -> ScenarioResult:
         "iown_saving_twh": Output("TWh", labels),
         "network_twh": Output("TWh", labels, key=False),
     }
-    scope = spec.scenario.scope
-    ref = REFERENCE_PATHS
-    ref = (
-        ref.loc[ref["path"].str.startswith("LBNL")]
-        if scope == "us"
-        else ref.loc[~ref["path"].str.startswith("LBNL")]
-    )
     return simulate(
         title,
         inputs,
-        model,
+        lambda x: _power_model(x, years),
         outputs,
         draws,
         seed,
-        extra={"reference": ref.reset_index(drop=True), "years": years.astype(int).tolist()},
+        extra={
+            "reference": _reference_paths(spec.scenario.scope),
+            "years": years.astype(int).tolist(),
+        },
     )
+
+
+def _power_model(x: dict[str, np.ndarray], years: np.ndarray) -> dict[str, np.ndarray]:
+    """Data-centre electricity per draw and year, with and without IOWN.
+
+    Parameters
+    ----------
+    x : dict of str to numpy.ndarray
+        The inputs' draws.
+    years : numpy.ndarray
+        The years, as floats.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        (draws, years) ``twh``, ``twh_no_iown``, ``iown_saving_twh`` and ``network_twh``.
+    """
+    demand = _demand(x, years)
+    c, k = x["compute_share"][:, None], x["cooling_share"][:, None]
+    other = 1.0 - c - k
+    net_share = x["network_share_of_other"][:, None]
+    it_share = c + other  # compute + network + other IT
+    compute_mult, network_mult = _iown_multipliers(x, years)
+    it_after = c * compute_mult + other * (1 - net_share) + other * net_share * network_mult
+    total_iown = demand * (it_after + k * it_after / it_share)
+    return {
+        "twh": total_iown,
+        "twh_no_iown": demand,
+        "iown_saving_twh": demand - total_iown,
+        "network_twh": demand * other * net_share * network_mult,
+    }
+
+
+def _demand(x: dict[str, np.ndarray], years: np.ndarray) -> np.ndarray:
+    """Demand without IOWN: the base path, its AI share and the efficiency shock's rebound.
+
+    Parameters
+    ----------
+    x : dict of str to numpy.ndarray
+        The inputs' draws.
+    years : numpy.ndarray
+        The years, as floats.
+
+    Returns
+    -------
+    numpy.ndarray
+        (draws, years) TWh.
+    """
+    y = years[None, :]
+    early = np.minimum(y, 2030) - 2024
+    late = np.maximum(y - 2030, 0)
+    base = (
+        x["base_twh_2024"][:, None]
+        * (1 + x["growth_2024_2030"][:, None]) ** early
+        * (1 + x["growth_2030_2035"][:, None]) ** late
+    )
+    frac = np.clip((np.minimum(y, 2030) - 2024) / 6.0, 0.0, 1.0)
+    ai = x["ai_share_2024"][:, None] + frac * (x["ai_share_2030"] - x["ai_share_2024"])[:, None]
+    shock = np.where(
+        y >= x["shock_year"][:, None],
+        x["efficiency_factor"][:, None] ** (x["rebound_elasticity"][:, None] - 1.0),
+        1.0,
+    )
+    return base * (1.0 - ai + ai * shock)
+
+
+def _iown_multipliers(x: dict[str, np.ndarray], years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What IOWN's adoption leaves of compute and network energy, per draw and year.
+
+    Parameters
+    ----------
+    x : dict of str to numpy.ndarray
+        The inputs' draws (``interconnect_share_of_compute`` optional).
+    years : numpy.ndarray
+        The years, as floats.
+
+    Returns
+    -------
+    compute_mult, network_mult : numpy.ndarray
+        (draws, years) factors in (0, 1]; compute's is 1 without an interconnect share.
+    """
+    adoption = _logistic(
+        years, x["iown_start"], x["iown_midpoint"], x["iown_speed"], x["iown_saturation"]
+    )
+    cut = 1.0 - 1.0 / x["iown_reduction"][:, None]
+    network_mult = 1.0 - adoption * cut
+    compute_mult = np.ones_like(network_mult)
+    if "interconnect_share_of_compute" in x:
+        ic = _logistic(
+            years,
+            x["iown_start"],
+            x["interconnect_midpoint"],
+            x["iown_speed"],
+            x["iown_saturation"],
+        )
+        compute_mult = 1.0 - x["interconnect_share_of_compute"][:, None] * ic * cut
+    return compute_mult, network_mult
+
+
+def _reference_paths(scope: str) -> pd.DataFrame:
+    """The published paths to show: LBNL's for ``"us"``, the others for ``"global"``."""
+    ref = REFERENCE_PATHS
+    us = ref["path"].str.startswith("LBNL")
+    return (ref.loc[us] if scope == "us" else ref.loc[~us]).reset_index(drop=True)
 
 
 def power_spec(path: str | Path) -> ScenarioResult:
