@@ -124,99 +124,201 @@ def export_controls(
     defaults = {k: common.pop(k) for k in _PER_FIRM if k in common}
     inputs: dict[str, Input] = dict(common)
     scope: dict[str, str] = {}
-    reaction_rows = {}
+    shares: dict[str, Input] = {}
+    reaction_rows: dict[Any, Any] = {}
     if calibration is not None:
         reaction_rows = calibration.firm_reactions.set_index("symbol").to_dict("index")
-    shares_used = {}
     for sym in firms:
         own = tables.get(sym)
         given = own.to_inputs(f"firms.{sym}") if own is not None else {}
-        if "china_share" in given:
-            share = given["china_share"]
-        elif exp.shares.get(sym) is not None:
-            share = exp.shares[sym]  # type: ignore[assignment]
-        else:
-            raise InputError(
-                f"firms.{sym}.china_share",
-                None,
-                f"a China share for {sym}: the exposure table has none",
-            )
-        inputs[f"share:{sym}"] = _named(share, f"share:{sym}")
-        shares_used[sym] = share
-        for key in _PER_FIRM:
-            if key in given:
-                inp = given[key]
-            elif key in defaults:
-                inp = defaults[key]
-            else:
-                raise InputError(
-                    f"firms.{sym}.{key}",
-                    None,
-                    f"a value or distribution (or a default in [inputs] {key})",
-                )
-            inputs[f"{_PREFIX[key]}:{sym}"] = _named(inp, f"{_PREFIX[key]}:{sym}")
-        if "reaction" in given:
-            reaction = given["reaction"]
-        elif sym in reaction_rows and np.isfinite(reaction_rows[sym]["mean"]):
-            r = reaction_rows[sym]
-            assert calibration is not None
-            what = {
-                "fitted line": "fitted CAR = const + slope x China share",
-                "own average": f"its mean CAR over {r['n_events']} US announcement(s)",
-                "peers": "no reaction of its own: the mean of its exchange's peers",
-            }[str(r["basis"])]
-            reaction = Input(
-                name=f"reaction:{sym}",
-                dist="normal",
-                params={"mean": float(r["mean"]), "sd": float(r["se"])},
-                source=f"event study, CAR({calibration.window}) after past US export-control "
-                f"announcements: {what}",
-            )
-        else:
-            raise InputError(
-                f"firms.{sym}.reaction",
-                None,
-                "a typical reaction to past announcements: give one, or a store holding the "
-                "firms' prices to measure it",
-            )
-        inputs[f"reaction:{sym}"] = _named(reaction, f"reaction:{sym}")
-        for prefix in ("share", "at_risk", "leverage", "reaction"):
+        firm = {
+            "share": _china_share(sym, given, exp),
+            **_per_firm(sym, given, defaults),
+            "reaction": _reaction(sym, given, reaction_rows.get(sym), calibration),
+        }
+        for prefix, inp in firm.items():
+            inputs[f"{prefix}:{sym}"] = _named(inp, f"{prefix}:{sym}")
             scope[f"{prefix}:{sym}"] = sym
-    nikkei = None
+        shares[sym] = firm["share"]
+    weights, weighted = None, []
     if spec.nikkei is not None:
         level = spec.nikkei.level.to_input("nikkei.level")
-        nikkei = (level, dict(spec.nikkei.weights), spec.nikkei.source.strip())
         inputs["nikkei_level"] = _named(level, "nikkei_level")
-    n_firms = len(firms)
-    weights = np.array([nikkei[1].get(s, 0.0) for s in firms]) if nikkei else np.zeros(n_firms)
-    weighted = [s for s in firms if nikkei and s in nikkei[1]]
+        weights = np.array([spec.nikkei.weights.get(s, 0.0) for s in firms])
+        weighted = [s for s in firms if s in spec.nikkei.weights]
+    extra: dict[str, Any] = {"exposures": _exposure_rows(firms, exp, tables, shares)}
+    if spec.nikkei is not None:
+        extra["nikkei_weights"] = pd.DataFrame(
+            {
+                "symbol": list(spec.nikkei.weights),
+                "weight": list(spec.nikkei.weights.values()),
+                "source": spec.nikkei.source.strip(),
+            }
+        )
+    if calibration is not None:
+        extra["calibration"] = calibration
+        extra["reactions"] = calibration.reactions
+        extra["firm_reactions"] = calibration.firm_reactions
+    return simulate(
+        title,
+        inputs,
+        lambda x: _impacts(x, firms, weights, weighted),
+        _outputs(firms, weighted if spec.nikkei is not None else None),
+        draws,
+        seed,
+        extra=extra,
+        scope=scope,
+    )
 
-    def stack(x: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+
+def _china_share(sym: str, given: dict[str, Input], exp: Exposures) -> Input:
+    """The firm's China share: its own ``[firms.SYMBOL]`` one, else the exposure table's.
+
+    Raises
+    ------
+    InputError
+        Naming ``firms.SYMBOL.china_share`` when neither has one.
+    """
+    if "china_share" in given:
+        return given["china_share"]
+    share = exp.shares.get(sym)
+    if share is None:
+        raise InputError(
+            f"firms.{sym}.china_share",
+            None,
+            f"a China share for {sym}: the exposure table has none",
+        )
+    return share
+
+
+def _per_firm(sym: str, given: dict[str, Input], defaults: dict[str, Input]) -> dict[str, Input]:
+    """The firm's at_risk and operating_leverage, by input prefix: its own, else the default.
+
+    Raises
+    ------
+    InputError
+        Naming ``firms.SYMBOL.KEY`` when neither is given.
+    """
+    out = {}
+    for key in _PER_FIRM:
+        if key in given:
+            inp = given[key]
+        elif key in defaults:
+            inp = defaults[key]
+        else:
+            raise InputError(
+                f"firms.{sym}.{key}",
+                None,
+                f"a value or distribution (or a default in [inputs] {key})",
+            )
+        out[_PREFIX[key]] = inp
+    return out
+
+
+def _reaction(
+    sym: str,
+    given: dict[str, Input],
+    row: dict[str, Any] | None,
+    calibration: Calibration | None,
+) -> Input:
+    """The firm's typical reaction: its own, else the calibration's estimate with its error.
+
+    Parameters
+    ----------
+    sym : str
+        The firm.
+    given : dict of str to Input
+        Its ``[firms.SYMBOL]`` inputs.
+    row : dict or None
+        Its row of ``calibration.firm_reactions`` (mean, se, basis, n_events).
+    calibration : Calibration or None
+        The past reactions.
+
+    Returns
+    -------
+    Input
+        Normal with the calibrated mean and standard error, or the spec's.
+
+    Raises
+    ------
+    InputError
+        Naming ``firms.SYMBOL.reaction`` when there is neither.
+    """
+    if "reaction" in given:
+        return given["reaction"]
+    if row is None or not np.isfinite(row["mean"]):
+        raise InputError(
+            f"firms.{sym}.reaction",
+            None,
+            "a typical reaction to past announcements: give one, or a store holding the "
+            "firms' prices to measure it",
+        )
+    assert calibration is not None
+    what = {
+        "fitted line": "fitted CAR = const + slope x China share",
+        "own average": f"its mean CAR over {row['n_events']} US announcement(s)",
+        "peers": "no reaction of its own: the mean of its exchange's peers",
+    }[str(row["basis"])]
+    return Input(
+        name=f"reaction:{sym}",
+        dist="normal",
+        params={"mean": float(row["mean"]), "sd": float(row["se"])},
+        source=f"event study, CAR({calibration.window}) after past US export-control "
+        f"announcements: {what}",
+    )
+
+
+def _impacts(
+    x: dict[str, np.ndarray],
+    firms: list[str],
+    weights: np.ndarray | None,
+    weighted: list[str],
+) -> dict[str, np.ndarray]:
+    """The model: each firm's revenue, profit and price impacts, and the Nikkei points.
+
+    Parameters
+    ----------
+    x : dict of str to numpy.ndarray
+        The inputs' draws (``PREFIX:SYMBOL`` for the per-firm ones).
+    firms : list of str
+        The firms, in order.
+    weights : numpy.ndarray or None
+        (firms,) Nikkei 225 weights (0 for a firm outside it); None without ``[nikkei]``.
+    weighted : list of str
+        The firms in the Nikkei 225.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        (draws, firms) impacts, and with ``weights`` (draws, weighted + 1) points per path.
+    """
+
+    def stack(prefix: str) -> np.ndarray:
         return np.column_stack([x[f"{prefix}:{s}"] for s in firms])
 
-    def model(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        severity = x["severity"][:, None]
-        lost = np.minimum(1.0, stack(x, "at_risk") * severity)
-        revenue = -stack(x, "share") * lost
-        profit = np.maximum(-1.0, revenue * stack(x, "leverage"))
-        horizon = np.minimum(x["duration_years"], x["valuation_years"]) / x["valuation_years"]
-        fundamental = profit * horizon[:, None]
-        market = np.maximum(-1.0, stack(x, "reaction") * severity)
-        out = {
-            "revenue_impact": revenue,
-            "op_profit_impact": profit,
-            "price_impact_fundamental": fundamental,
-            "price_impact_market": market,
-        }
-        if nikkei is not None:
-            cols = [firms.index(s) for s in weighted]
-            for path, impact in (("fundamental", fundamental), ("market", market)):
-                points = x["nikkei_level"][:, None] * weights[None, :] * impact
-                out[f"nikkei_points_{path}"] = np.column_stack(
-                    [points[:, cols], points.sum(axis=1)]
-                )
-        return out
+    severity = x["severity"][:, None]
+    lost = np.minimum(1.0, stack("at_risk") * severity)
+    revenue = -stack("share") * lost
+    profit = np.maximum(-1.0, revenue * stack("leverage"))
+    horizon = np.minimum(x["duration_years"], x["valuation_years"]) / x["valuation_years"]
+    fundamental = profit * horizon[:, None]
+    market = np.maximum(-1.0, stack("reaction") * severity)
+    out = {
+        "revenue_impact": revenue,
+        "op_profit_impact": profit,
+        "price_impact_fundamental": fundamental,
+        "price_impact_market": market,
+    }
+    if weights is not None:
+        cols = [firms.index(s) for s in weighted]
+        for path, impact in (("fundamental", fundamental), ("market", market)):
+            points = x["nikkei_level"][:, None] * weights[None, :] * impact
+            out[f"nikkei_points_{path}"] = np.column_stack([points[:, cols], points.sum(axis=1)])
+    return out
 
+
+def _outputs(firms: list[str], weighted: list[str] | None) -> dict[str, Output]:
+    """The outputs' units and labels; the Nikkei points only with ``weighted``."""
     labels = tuple(firms)
     outputs = {
         "revenue_impact": Output("fraction of revenue", labels, key=False),
@@ -224,15 +326,39 @@ def export_controls(
         "price_impact_fundamental": Output("fraction of price", labels),
         "price_impact_market": Output("fraction of price", labels),
     }
-    if nikkei is not None:
+    if weighted is not None:
         for path in ("fundamental", "market"):
             outputs[f"nikkei_points_{path}"] = Output(
                 "Nikkei 225 points", (*weighted, "total"), key=False
             )
+    return outputs
+
+
+def _exposure_rows(
+    firms: list[str], exp: Exposures, tables: dict[str, FirmTable], shares: dict[str, Input]
+) -> pd.DataFrame:
+    """The firms' exposure rows, with the China share used and where it came from.
+
+    Parameters
+    ----------
+    firms : list of str
+        The firms.
+    exp : Exposures
+        The exposure table.
+    tables : dict of str to FirmTable
+        The firms' own ``[firms.SYMBOL]`` tables.
+    shares : dict of str to Input
+        The China share used for each firm.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table's record of each firm, its share replaced where the spec gives one.
+    """
     rows = []
     for sym in firms:
         record = exp.record(sym) or {"symbol": sym, "name": sym, "name_ja": sym}
-        share = shares_used[sym]
+        share = shares[sym]
         own = tables.get(sym)
         overridden = own is not None and own.china_share is not None
         rows.append(
@@ -255,16 +381,7 @@ def export_controls(
                 "from_spec": overridden,
             }
         )
-    extra: dict[str, Any] = {"exposures": pd.DataFrame(rows)}
-    if nikkei is not None:
-        extra["nikkei_weights"] = pd.DataFrame(
-            {"symbol": list(nikkei[1]), "weight": list(nikkei[1].values()), "source": nikkei[2]}
-        )
-    if calibration is not None:
-        extra["calibration"] = calibration
-        extra["reactions"] = calibration.reactions
-        extra["firm_reactions"] = calibration.firm_reactions
-    return simulate(title, inputs, model, outputs, draws, seed, extra=extra, scope=scope)
+    return pd.DataFrame(rows)
 
 
 def export_controls_spec(path: str | Path, store: Any = None) -> ScenarioResult:
