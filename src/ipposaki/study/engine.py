@@ -154,6 +154,7 @@ def run_study(
     convention: Convention = "ipposaki",
     measure: Measure = "return",
     volume: pd.DataFrame | None = None,
+    shares: pd.DataFrame | None = None,
 ) -> EventStudyResult:
     """Run an event study on a returns panel.
 
@@ -213,6 +214,11 @@ def run_study(
     volume : pandas.DataFrame, optional
         Sessions x symbols shares traded, for ``measure="volume"``; aligned on the sessions and
         symbols of ``returns`` (what it lacks is missing).
+    shares : pandas.DataFrame, optional
+        Sessions x symbols shares outstanding in force on each session (in the basis of that
+        session's volume), for ``measure="volume"``: the series becomes log turnover
+        ``ln(100 V / S + 0.000255)`` (Campbell and Wasley 1996); a session without a count is
+        missing.
 
     Returns
     -------
@@ -230,6 +236,8 @@ def run_study(
     if model in GARCH_MODELS and thin_trading != "none":
         raise InputError("thin_trading", thin_trading, "none unless model='market'")
     _check_measure_options(measure, model, thin_trading, convention, min_estimation_obs, volume)
+    if shares is not None and measure != "volume":
+        raise InputError("shares", "a table", "None unless measure='volume'")
     if convention not in CONVENTIONS:
         raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
     if convention == "estudy2" and model != "market":
@@ -285,7 +293,7 @@ def run_study(
     if measure == "volume":
         assert volume is not None  # checked above
         symbols = columns[:-1] if universe else columns
-        matrix = log_volume(volume, index, pd.Index(symbols), universe)
+        matrix = log_volume(volume, index, pd.Index(symbols), universe, shares)
         data_hash = _data_hash(matrix, columns, index)
     elif source is None:
         assert isinstance(returns, pd.DataFrame)  # the other branch
@@ -315,6 +323,7 @@ def run_study(
         data_hash=data_hash,
         convention=convention,
         **({} if measure == "return" else {"measure": measure}),
+        **({"turnover": True} if shares is not None else {}),
     )
     return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
 

@@ -10,7 +10,11 @@
     estimation-window mean; ``market`` regresses it on a market volume series, a given symbol's
     ``ln(1 + V)`` or, by default, :data:`UNIVERSE_VOLUME`, the mean ``ln(1 + V)`` of every
     symbol of the table on each session. A window *sums* the abnormal log volumes (cumulative
-    abnormal log volume), like a CAR.
+    abnormal log volume), like a CAR. Given the shares outstanding ``S_t``, the series is log
+    turnover instead, ``ln(100 V_t / S_t + 0.000255)``: the percentage of the shares traded,
+    plus Campbell and Wasley's (1996) small constant so that a day without trades has a
+    logarithm (:data:`TURNOVER_CONSTANT`); turnover compares firms of different sizes, where
+    share counts do not.
 ``measure="volatility"``
     Abnormal volatility ``AV_t = AR_t^2 / s^2 - 1``, where ``AR_t`` and ``s`` (the estimation
     residual standard deviation, with the model's degrees of freedom: ``T - 2`` for the market
@@ -42,6 +46,7 @@ __all__ = [
     "DESCRIPTIONS",
     "MEASURES",
     "TESTS",
+    "TURNOVER_CONSTANT",
     "UNIVERSE_VOLUME",
     "VOLUME_MISSING_POLICY",
     "Measure",
@@ -60,6 +65,18 @@ MEASURES: tuple[str, ...] = ("return", "volume", "volatility")
 #: The market volume series of ``model="market"`` with ``measure="volume"`` when no market
 #: symbol is given: the mean ``ln(1 + V)`` over the table's symbols on each session.
 UNIVERSE_VOLUME = "universe mean ln(1+V)"
+
+#: Campbell and Wasley (1996, Rev. Quant. Finance Acc. 6:309-326): log turnover is
+#: ``ln(100 V / S + 0.000255)``, the constant added to the percentage turnover so that a day
+#: without trades has a logarithm.
+TURNOVER_CONSTANT = 0.000255
+
+#: The volume measure's description when shares outstanding are given.
+_TURNOVER_DESCRIPTION = (
+    "abnormal log turnover: ln(100 x shares traded / shares outstanding + 0.000255) minus its "
+    "normal level; ar is the abnormal log turnover and a window's car (and CAAR) its sum over "
+    "the window's days"
+)
 
 #: The missing-data policy of ``measure="volume"`` (the others keep the engine's).
 VOLUME_MISSING_POLICY = (
@@ -146,6 +163,8 @@ class MeasureParameters(StudyParameters):
     """:class:`~ipposaki.study.results.StudyParameters` with the measure studied."""
 
     measure: str = "return"
+    #: Whether the volume series is log turnover (shares outstanding given) not ln(1 + V).
+    turnover: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,6 +193,8 @@ class MeasureResult(EventStudyResult):
         """The summary of :attr:`EventStudyResult.summary` with the measure on its 2nd line."""
         lines = super().summary.split("\n")
         text = DESCRIPTIONS[self.measure]
+        if self.measure == "volume" and getattr(self.parameters, "turnover", False):
+            text = _TURNOVER_DESCRIPTION
         if self.measure == "volatility" and self.parameters.model in ("garch", "egarch"):
             text = _GARCH_VOLATILITY
         lines.insert(1, f"Measure: {self.measure}, {text}.")
@@ -256,9 +277,13 @@ def check_measure(measure: object) -> Measure:
 
 
 def log_volume(
-    volume: pd.DataFrame, index: pd.DatetimeIndex, columns: pd.Index, universe: bool
+    volume: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    columns: pd.Index,
+    universe: bool,
+    shares: pd.DataFrame | None = None,
 ) -> np.ndarray:
-    """``ln(1 + V)`` as a (symbols, sessions) matrix on the study's grid.
+    """``ln(1 + V)``, or log turnover, as a (symbols, sessions) matrix on the study's grid.
 
     Parameters
     ----------
@@ -270,6 +295,10 @@ def log_volume(
     universe : bool
         Whether to add one last row, :data:`UNIVERSE_VOLUME`: the mean over symbols on each
         session of the ``ln(1 + V)`` present.
+    shares : pandas.DataFrame, optional
+        Sessions x symbols shares outstanding in force on each session, in the basis of the
+        session's volume (NaN where unknown); with it the series is the log turnover
+        ``ln(100 V / S + TURNOVER_CONSTANT)`` and the universe row its mean.
 
     Returns
     -------
@@ -279,7 +308,16 @@ def log_volume(
     Raises
     ------
     InputError
-        If ``volume`` is not a table of non-negative numbers sharing a symbol with the study.
+        If ``volume`` is not a table of non-negative numbers sharing a symbol with the study,
+        or ``shares`` not one of positive numbers.
+
+    Examples
+    --------
+    >>> days = pd.DatetimeIndex(["2025-01-27", "2025-01-28"])
+    >>> v = pd.DataFrame({"X": [0.0, 2e6]}, index=days)
+    >>> s = pd.DataFrame({"X": [1e8, 1e8]}, index=days)
+    >>> np.round(np.exp(log_volume(v, days, pd.Index(["X"]), False, s)), 6).tolist()
+    [[0.000255, 2.000255]]
     """
     if not isinstance(volume, pd.DataFrame):
         raise InputError("volume", type(volume).__name__, "a sessions x symbols DataFrame")
@@ -303,7 +341,10 @@ def log_volume(
             f"{values[r, c]} ({columns[c]}, {index[r].date()})",
             "a non-negative, finite number of shares",
         )
-    out = np.log1p(values.T)
+    if shares is None:
+        out = np.log1p(values.T)
+    else:
+        out = np.log(100.0 * values.T / _shares_matrix(shares, index, columns) + TURNOVER_CONSTANT)
     if universe:
         present = ~np.isnan(out)
         count = present.sum(axis=0)
@@ -311,6 +352,33 @@ def log_volume(
             mean = np.where(count > 0, np.where(present, out, 0.0).sum(axis=0) / count, np.nan)
         out = np.vstack([out, mean[None, :]])
     return np.ascontiguousarray(out)
+
+
+def _shares_matrix(shares: pd.DataFrame, index: pd.DatetimeIndex, columns: pd.Index) -> np.ndarray:
+    """(symbols, sessions) shares outstanding on the study's grid; NaN where unknown."""
+    if not isinstance(shares, pd.DataFrame):
+        raise InputError("shares", type(shares).__name__, "a sessions x symbols DataFrame")
+    if not isinstance(shares.index, pd.DatetimeIndex):
+        shares = shares.set_axis(pd.DatetimeIndex(shares.index), axis=0)
+    try:
+        values = shares.reindex(index=index, columns=columns).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    except (TypeError, ValueError):
+        raise InputError("shares", "a non-numeric cell", "numbers of shares outstanding") from None
+    bad = ~np.isnan(values) & ~((values > 0) & np.isfinite(values))
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputError(
+            "shares",
+            f"{values[r, c]} ({columns[c]}, {index[r].date()})",
+            "a positive, finite number of shares outstanding",
+        )
+    if np.isnan(values).all():
+        raise InputError(
+            "shares", "a table with none of the study's symbols and sessions", "shares outstanding"
+        )
+    return values.T
 
 
 def abnormal_volatility(
