@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ipposaki._typing import DateLike
-from ipposaki.errors import DataWarning, InputError, SourceUnavailableError
+from ipposaki.errors import (
+    DataValidationError,
+    DataWarning,
+    InputError,
+    SourceUnavailableError,
+)
 from ipposaki.sources.jquants_codes import (
     INDEX_NAMES,
     TOPIX_SYMBOL,
@@ -223,25 +228,39 @@ def _check_range(start: DateLike, end: DateLike) -> tuple[pd.Timestamp, pd.Times
     return first, last
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+def _numbers(frame: pd.DataFrame, column: str, symbol: str) -> np.ndarray:
+    """A column as floats: null (or blank) is missing; any other text is refused."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = (values.isna() & raw.notna()).to_numpy(copy=True)
+    if bad.any():
+        bad &= (raw.astype(str).str.strip() != "").to_numpy()
+    if bad.any():
+        pos = int(bad.argmax())
+        day = pd.Timestamp(frame["Date"].iloc[pos]).date()
+        raise DataValidationError(
+            "jquants",
+            f"{symbol} on {day}: {column}={raw.iloc[pos]!r} is not allowed: expected a number "
+            "or null",
+        )
+    return values.to_numpy(dtype=np.float64)
 
 
 def _rows(frame: pd.DataFrame, symbol: str, adjusted: bool) -> pd.DataFrame:
     """Canonical price rows from one symbol's bars (v2 field names)."""
-    close = _numbers(frame, "C")
+    close = _numbers(frame, "C", symbol)
     out = pd.DataFrame(
         {
             "symbol": symbol,
             "session": pd.to_datetime(frame["Date"]).dt.normalize().astype("datetime64[s]"),
-            "open": _numbers(frame, "O"),
-            "high": _numbers(frame, "H"),
-            "low": _numbers(frame, "L"),
+            "open": _numbers(frame, "O", symbol),
+            "high": _numbers(frame, "H", symbol),
+            "low": _numbers(frame, "L", symbol),
             "close": close,
-            "adj_close": _numbers(frame, "AdjC") if adjusted else close,
-            "volume": _numbers(frame, "Vo"),
+            "adj_close": _numbers(frame, "AdjC", symbol) if adjusted else close,
+            "volume": _numbers(frame, "Vo", symbol),
             "currency": "JPY",
         }
     )
@@ -313,6 +332,8 @@ def pull_jquants(
     SourceUnavailableError
         If there is no API key, the key is refused, the rate limit outlasts the retries, or
         J-Quants returns no rows for a code.
+    DataValidationError
+        If a price or volume is text other than a number.
 
     Warns
     -----
@@ -444,9 +465,10 @@ def load_jquants(
 ) -> IngestResult:
     """Pull J-Quants prices and indices, then validate and write them to ``store`` at once.
 
-    Index symbols the store does not know yet are added to its instruments first (Tokyo,
-    JPY, kind ``index``), so their rows are checked against Tokyo's sessions. The ingest is
-    recorded under the source label ``jquants``.
+    Index symbols the store does not know yet become instruments (Tokyo, JPY, kind
+    ``index``), so their rows are checked against Tokyo's sessions; they are written in the
+    same transaction as the rows, after every row is validated, so a failed pull leaves the
+    store as it was. The ingest is recorded under the source label ``jquants``.
 
     Parameters
     ----------
@@ -477,6 +499,8 @@ def load_jquants(
         ``start``.
     SourceUnavailableError
         As for :func:`pull_jquants`.
+    DataValidationError
+        If a row fails the store's validation. Nothing is written.
     """
     if not codes and not indices:
         raise InputError("codes", list(codes), "at least one code or --indices")
@@ -488,12 +512,10 @@ def load_jquants(
     frames = []
     if codes:
         frames.append(pull_jquants(codes, start, end, cli, retries, backoff))
+    instruments = None
     if indices:
         rows = pull_jquants_indices(indices, start, end, cli, retries, backoff)
-        known = set(store.instruments()["symbol"])
-        new = [s for s in rows["symbol"].unique() if s not in known]
-        if new:
-            store.add_instruments(index_instruments(new))
+        instruments = index_instruments(list(rows["symbol"].unique()))
         frames.append(rows)
     rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return store.ingest(rows, "jquants", non_sessions="skip")
+    return store.ingest(rows, "jquants", non_sessions="skip", instruments=instruments)

@@ -28,7 +28,7 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.sources.jquants import jquants_call, jquants_client
 from ipposaki.sources.jquants_codes import to_code, to_symbol
-from ipposaki.store.listed import EARNINGS_COLUMNS, LISTED_COLUMNS, sector_baskets
+from ipposaki.store.listed import EARNINGS_COLUMNS, LISTED_COLUMNS, write_listed
 
 if TYPE_CHECKING:
     from ipposaki.store import Store
@@ -226,23 +226,23 @@ def pull_earnings_calendar(
     )
 
 
-def _name_instruments(store: Store, info: pd.DataFrame) -> int:
-    """Give instruments that an ingest made with only their symbol (name == symbol) the
+def _name_instruments(store: Store, info: pd.DataFrame) -> pd.DataFrame | None:
+    """Instruments that an ingest made with only their symbol (name == symbol), given the
     company names and 33-sector of the listed info; curated instruments are left alone."""
     named = info.loc[info["name"].notna() | info["name_ja"].notna()]
     if named.empty:
-        return 0
+        return None
     latest = named.groupby("symbol").tail(1).set_index("symbol")
     inst = store.instruments().set_index("symbol")
     bare = [s for s in latest.index if s in inst.index and inst.loc[s, "name"] in ("", s)]
     if not bare:
-        return 0
+        return None
     rows = inst.loc[bare].reset_index()
     rows["name"] = [latest.loc[s, "name"] or latest.loc[s, "name_ja"] for s in bare]
     rows["name_ja"] = [latest.loc[s, "name_ja"] or latest.loc[s, "name"] for s in bare]
     rows["sector"] = [latest.loc[s, "sector33_name"] or inst.loc[s, "sector"] for s in bare]
     rows["kind"] = [inst.loc[s, "kind"] or "stock" for s in bare]
-    return store.add_instruments(rows)
+    return rows
 
 
 def load_jquants_listed(
@@ -255,6 +255,10 @@ def load_jquants_listed(
 ) -> dict[str, int]:
     """Pull sectors, share counts and earnings dates for ``codes`` and write them to ``store``,
     then rebuild the sector baskets.
+
+    Everything is downloaded and checked first, then written in one transaction (see
+    :func:`~ipposaki.store.listed.write_listed`): a failed request or a bad row leaves the
+    store as it was.
 
     Parameters
     ----------
@@ -287,6 +291,8 @@ def load_jquants_listed(
         If no code is given or one is malformed.
     SourceUnavailableError
         As for :func:`~ipposaki.sources.jquants.pull_jquants`.
+    DataValidationError
+        If a downloaded row cannot be stored (a missing date, a negative share count).
     """
     cli = jquants_client(client) if codes else None
     pulled = pull_listed_info(codes, cli, retries, backoff)
@@ -297,9 +303,5 @@ def load_jquants_listed(
         announcements.append(cal.loc[cal["symbol"].isin(wanted)])
     found = [a for a in announcements if len(a)]
     earnings = pd.concat(found, ignore_index=True) if found else None
-    written = {"listed": store.add_listed_info(pulled.info)}
-    written["instruments_named"] = _name_instruments(store, pulled.info)
-    written["earnings"] = store.add_earnings(earnings) if earnings is not None else 0
-    baskets = sector_baskets(store)
-    written["basket_members"] = store.add_baskets(baskets) if len(baskets) else 0
-    return written
+    named = _name_instruments(store, pulled.info)
+    return write_listed(store, pulled.info, earnings, named)

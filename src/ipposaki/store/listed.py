@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import DataValidationError
+from ipposaki.store.store import _rollback
 
 if TYPE_CHECKING:
     from ipposaki.store.store import Store
@@ -42,6 +43,7 @@ __all__ = [
     "sector_baskets",
     "shares_outstanding",
     "turnover",
+    "write_listed",
 ]
 
 #: The tables added after schema version 1; created on first write.
@@ -102,6 +104,88 @@ def _check(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFra
     return frame
 
 
+def _dates(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
+    """``frame[column]`` as dates; refuse an empty or unreadable one, naming its row."""
+    days = pd.to_datetime(frame[column], errors="coerce")
+    bad = days.isna().to_numpy()
+    if bad.any():
+        pos = int(bad.argmax())
+        raise DataValidationError(
+            what,
+            f"row {pos + 1}: {column}={frame[column].iloc[pos]!r} for "
+            f"{frame['symbol'].iloc[pos]} is not allowed: expected a date",
+        )
+    return days.dt.date
+
+
+def _listed_rows(info: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check listed info and split it into ``listed`` rows and share-count rows."""
+    _check(info, ("symbol", "as_of"), "listed info")
+    frame = info.copy()
+    frame["as_of"] = _dates(frame, "as_of", "listed info")
+    for col in LISTED_COLUMNS[2:]:
+        if col not in frame.columns:
+            frame[col] = None
+    sectors = frame.loc[frame[list(LISTED_COLUMNS[2:])].notna().any(axis=1), list(LISTED_COLUMNS)]
+    sectors = sectors.drop_duplicates(["symbol", "as_of"], keep="last").assign(source=source)
+    shares = []
+    for key in _SHARE_KEYS:
+        if key in frame.columns:
+            part = frame.loc[frame[key].notna(), ["symbol", "as_of", key]]
+            value = pd.to_numeric(part[key], errors="coerce").astype("float64")
+            bad = ~(np.isfinite(value.to_numpy()) & (value.to_numpy() >= 0))
+            if bad.any():
+                pos = int(bad.argmax())
+                raise DataValidationError(
+                    "listed info",
+                    f"{key}={part[key].iloc[pos]!r} for {part['symbol'].iloc[pos]} on "
+                    f"{part['as_of'].iloc[pos]} is not allowed: expected a share count >= 0",
+                )
+            shares.append(
+                pd.DataFrame(
+                    {
+                        "symbol": part["symbol"],
+                        "key": key,
+                        "value": value,
+                        "as_of": part["as_of"],
+                        "source": source,
+                    }
+                )
+            )
+    chars = (
+        pd.concat(shares, ignore_index=True).drop_duplicates(
+            ["symbol", "key", "as_of"], keep="last"
+        )
+        if shares
+        else pd.DataFrame(columns=["symbol", "key", "value", "as_of", "source"])
+    )
+    return sectors, chars
+
+
+def _put_listed(con: Any, sectors: pd.DataFrame, chars: pd.DataFrame) -> None:
+    """Replace the rows of the same symbol and date, inside the caller's transaction."""
+    _create(con)
+    if len(sectors):
+        con.register("_listed", sectors)
+        con.execute(
+            "DELETE FROM listed USING _listed "
+            "WHERE listed.symbol = _listed.symbol AND listed.as_of = _listed.as_of"
+        )
+        con.execute(f"INSERT INTO listed SELECT {', '.join(LISTED_COLUMNS)}, source FROM _listed")
+        con.unregister("_listed")
+    if len(chars):
+        con.register("_chars", chars)
+        con.execute(
+            "DELETE FROM characteristics USING _chars WHERE characteristics.symbol = "
+            "_chars.symbol AND characteristics.key = _chars.key AND "
+            "characteristics.as_of = _chars.as_of"
+        )
+        con.execute(
+            "INSERT INTO characteristics SELECT symbol, key, value, as_of, source FROM _chars"
+        )
+        con.unregister("_chars")
+
+
 def add_listed_info(store: Store, info: pd.DataFrame, source: str = "jquants") -> int:
     """Write sectors and shares outstanding, replacing rows of the same symbol and date.
 
@@ -125,67 +209,88 @@ def add_listed_info(store: Store, info: pd.DataFrame, source: str = "jquants") -
     Raises
     ------
     DataValidationError
-        If ``symbol`` or ``as_of`` is missing.
+        If ``symbol`` or ``as_of`` is missing, an ``as_of`` is not a date, or a share count is
+        not a number >= 0. Nothing is written.
     """
-    _check(info, ("symbol", "as_of"), "listed info")
-    frame = info.copy()
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-    for col in LISTED_COLUMNS[2:]:
-        if col not in frame.columns:
-            frame[col] = None
-    sectors = frame.loc[frame[list(LISTED_COLUMNS[2:])].notna().any(axis=1), list(LISTED_COLUMNS)]
-    sectors = sectors.drop_duplicates(["symbol", "as_of"], keep="last").assign(source=source)
-    shares = []
-    for key in _SHARE_KEYS:
-        if key in frame.columns:
-            part = frame.loc[frame[key].notna(), ["symbol", "as_of", key]]
-            shares.append(
-                pd.DataFrame(
-                    {
-                        "symbol": part["symbol"],
-                        "key": key,
-                        "value": part[key].astype("float64"),
-                        "as_of": part["as_of"],
-                        "source": source,
-                    }
-                )
-            )
-    chars = (
-        pd.concat(shares, ignore_index=True).drop_duplicates(
-            ["symbol", "key", "as_of"], keep="last"
-        )
-        if shares
-        else pd.DataFrame(columns=["symbol", "key", "value", "as_of", "source"])
-    )
+    sectors, chars = _listed_rows(info, source)
     with store._connect(write=True) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _create(con)
-            if len(sectors):
-                con.register("_listed", sectors)
-                con.execute(
-                    "DELETE FROM listed USING _listed "
-                    "WHERE listed.symbol = _listed.symbol AND listed.as_of = _listed.as_of"
-                )
-                con.execute(
-                    f"INSERT INTO listed SELECT {', '.join(LISTED_COLUMNS)}, source FROM _listed"
-                )
-            if len(chars):
-                con.register("_chars", chars)
-                con.execute(
-                    "DELETE FROM characteristics USING _chars WHERE characteristics.symbol = "
-                    "_chars.symbol AND characteristics.key = _chars.key AND "
-                    "characteristics.as_of = _chars.as_of"
-                )
-                con.execute(
-                    "INSERT INTO characteristics SELECT symbol, key, value, as_of, source "
-                    "FROM _chars"
-                )
+            _put_listed(con, sectors, chars)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
     return len(sectors) + len(chars)
+
+
+def write_listed(
+    store: Store,
+    info: pd.DataFrame,
+    earnings: pd.DataFrame | None = None,
+    instruments: pd.DataFrame | None = None,
+    source: str = "jquants",
+) -> dict[str, int]:
+    """Write listed info, earnings and instrument updates, and rebuild the sector baskets,
+    all in one transaction after everything is checked: a failure leaves the store as it was.
+
+    Parameters
+    ----------
+    store : Store
+        Target store.
+    info : pandas.DataFrame
+        As for :func:`add_listed_info`.
+    earnings : pandas.DataFrame, optional
+        As for :func:`add_earnings`.
+    instruments : pandas.DataFrame, optional
+        Instruments to replace (columns of :data:`~ipposaki.instruments.INSTRUMENT_COLUMNS`).
+    source : str, default "jquants"
+        Recorded with each sector row and share count.
+
+    Returns
+    -------
+    dict
+        Rows written: ``listed``, ``instruments_named``, ``earnings`` and ``basket_members``
+        (the sector baskets of :func:`sector_baskets`, rebuilt from all stored listed info).
+
+    Raises
+    ------
+    DataValidationError
+        As for :func:`add_listed_info` and :func:`add_earnings`, or if an instrument names an
+        unknown benchmark. Nothing is written.
+    """
+    from ipposaki.store.store import _check_benchmarks
+
+    sectors, chars = _listed_rows(info, source)
+    earn = _earnings_rows(earnings) if earnings is not None and len(earnings) else None
+    named = instruments if instruments is not None and len(instruments) else None
+    if named is not None:
+        _check_benchmarks(named, set(store.instruments()["symbol"]))
+    with store._connect(write=True) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _put_listed(con, sectors, chars)
+            if named is not None:
+                store._put_instruments(con, named)
+            if earn is not None:
+                _put_earnings(con, earn)
+            # Read back inside the transaction: the baskets see the rows just written.
+            cols = ", ".join(LISTED_COLUMNS)
+            stored = con.execute(f"SELECT {cols} FROM listed ORDER BY symbol, as_of").df()
+            known = set(con.execute("SELECT symbol FROM instruments").df()["symbol"])
+            baskets = _sector_baskets(stored, known)
+            if len(baskets):
+                store._put_baskets(con, baskets)
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+    return {
+        "listed": len(sectors) + len(chars),
+        "instruments_named": 0 if named is None else len(named),
+        "earnings": 0 if earn is None else len(earn),
+        "basket_members": len(baskets),
+    }
 
 
 def listed_info(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame:
@@ -232,8 +337,11 @@ def sector_baskets(store: Store) -> pd.DataFrame:
         Columns basket, symbol, name, name_ja (for :meth:`~ipposaki.store.Store.add_baskets`),
         e.g. basket ``sector33:電気機器`` named ``TOPIX-33 sector 3650``.
     """
-    info = listed_info(store)
-    known = set(store.instruments()["symbol"])
+    return _sector_baskets(listed_info(store), set(store.instruments()["symbol"]))
+
+
+def _sector_baskets(info: pd.DataFrame, known: set[str]) -> pd.DataFrame:
+    """:func:`sector_baskets` of listed info sorted by symbol and date, for ``known`` symbols."""
     latest = info.loc[info["symbol"].isin(known)].groupby("symbol").tail(1)
     frames = []
     for series, code_col, name_col in (
@@ -293,6 +401,26 @@ def shares_outstanding(store: Store, symbols: Iterable[str] | None = None) -> pd
     return out.reset_index(drop=True)
 
 
+def _earnings_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check earnings announcements; one row per symbol, date and kind (the last wins)."""
+    _check(frame, EARNINGS_COLUMNS, "earnings")
+    rows = frame.loc[:, list(EARNINGS_COLUMNS)].reset_index(drop=True)
+    rows["date"] = _dates(rows, "date", "earnings")
+    return rows.drop_duplicates(["symbol", "date", "kind"], keep="last")
+
+
+def _put_earnings(con: Any, rows: pd.DataFrame) -> None:
+    """Replace the rows of the same symbol, date and kind, inside the caller's transaction."""
+    _create(con)
+    con.register("_earn", rows)
+    con.execute(
+        "DELETE FROM earnings USING _earn WHERE earnings.symbol = _earn.symbol AND "
+        "earnings.date = _earn.date AND earnings.kind = _earn.kind"
+    )
+    con.execute(f"INSERT INTO earnings SELECT {', '.join(EARNINGS_COLUMNS)} FROM _earn")
+    con.unregister("_earn")
+
+
 def add_earnings(store: Store, frame: pd.DataFrame) -> int:
     """Write earnings announcements, replacing rows of the same symbol, date and kind.
 
@@ -312,25 +440,16 @@ def add_earnings(store: Store, frame: pd.DataFrame) -> int:
     Raises
     ------
     DataValidationError
-        If a column is missing.
+        If a column is missing or a date is not a date. Nothing is written.
     """
-    _check(frame, EARNINGS_COLUMNS, "earnings")
-    rows = frame.loc[:, list(EARNINGS_COLUMNS)].copy()
-    rows["date"] = pd.to_datetime(rows["date"]).dt.date
-    rows = rows.drop_duplicates(["symbol", "date", "kind"], keep="last")
+    rows = _earnings_rows(frame)
     with store._connect(write=True) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _create(con)
-            con.register("_earn", rows)
-            con.execute(
-                "DELETE FROM earnings USING _earn WHERE earnings.symbol = _earn.symbol AND "
-                "earnings.date = _earn.date AND earnings.kind = _earn.kind"
-            )
-            con.execute(f"INSERT INTO earnings SELECT {', '.join(EARNINGS_COLUMNS)} FROM _earn")
+            _put_earnings(con, rows)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
     return len(rows)
 

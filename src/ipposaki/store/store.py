@@ -128,6 +128,15 @@ def _refuse_cell(frame: pd.DataFrame, pos: int, column: str, allowed: str, known
     )
 
 
+def _check_benchmarks(frame: pd.DataFrame, known: set[str]) -> None:
+    """Refuse an instrument whose benchmark is neither in ``known`` nor in ``frame``."""
+    known = known | set(frame["symbol"])
+    unknown = ~frame["benchmark"].isin([*known, ""])
+    if unknown.any():
+        pos = int(unknown.to_numpy().argmax())
+        _refuse_cell(frame, pos, "benchmark", "an instrument of the store or of this file", known)
+
+
 def default_store_path() -> Path:
     """Return ``IPPOSAKI_STORE`` if set, else ``store.duckdb`` in the user data directory.
 
@@ -686,7 +695,11 @@ class Store:
         return self._ingest(frames, non_sessions, replace_rows)
 
     def ingest(
-        self, rows: pd.DataFrame, source: str, non_sessions: NonSessionPolicy = "error"
+        self,
+        rows: pd.DataFrame,
+        source: str,
+        non_sessions: NonSessionPolicy = "error",
+        instruments: pd.DataFrame | None = None,
     ) -> IngestResult:
         """Validate canonical price rows from any source, then write them in one transaction.
 
@@ -699,11 +712,22 @@ class Store:
             Name used in messages, e.g. ``"yahoo"``.
         non_sessions : {"error", "skip"}, default "error"
             What to do with rows on non-sessions.
+        instruments : pandas.DataFrame, optional
+            Instruments (columns of :data:`INSTRUMENT_COLUMNS`) for symbols of ``rows`` the
+            store does not know yet, e.g. indices with their exchange: the rows are validated
+            as theirs, and they are written in the same transaction as the rows (only those
+            that still have rows after validation). Symbols the store knows keep their row.
 
         Returns
         -------
         IngestResult
-            What was written.
+            What was written; ``new_instruments`` lists only the guessed ones.
+
+        Raises
+        ------
+        DataValidationError
+            If a row fails validation, or an instrument names an unknown benchmark. Nothing
+            is written, not even the instruments.
         """
         rows = rows.copy()
         for col in ("open", "high", "low", "close", "adj_close", "volume"):
@@ -715,15 +739,22 @@ class Store:
         if "line" not in rows.columns:
             rows["line"] = np.arange(len(rows), dtype=np.int64) + 1
         rows["session"] = pd.to_datetime(rows["session"]).astype("datetime64[s]")
-        return self._ingest([(source, rows)], non_sessions)
+        return self._ingest([(source, rows)], non_sessions, instruments=instruments)
 
     def _ingest(
         self,
         frames: list[tuple[str, pd.DataFrame]],
         non_sessions: NonSessionPolicy,
         replace_rows: bool = False,
+        instruments: pd.DataFrame | None = None,
     ) -> IngestResult:
         known = self.instruments()
+        given = pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))
+        if instruments is not None and len(instruments):
+            given = instruments.loc[~instruments["symbol"].isin(known["symbol"])]
+            given = given.loc[:, list(INSTRUMENT_COLUMNS)].reset_index(drop=True)
+            _check_benchmarks(given, set(known["symbol"]))
+            known = pd.concat([known, given], ignore_index=True)
         exchange_of = pd.Series(known["exchange"].to_numpy(), index=known["symbol"].to_numpy())
         incoming = sorted(set().union(*(set(f["symbol"].unique()) for _, f in frames)))
         new = [s for s in incoming if s not in exchange_of.index]
@@ -750,14 +781,16 @@ class Store:
                     stacklevel=3,
                 )
                 batch = batch.loc[~dup]
-        new_inst = self._new_instruments(batch, new)
+        guessed = self._new_instruments(batch, new)
+        given = given.loc[given["symbol"].isin(batch["symbol"].unique())]
+        new_inst = pd.concat([given, guessed], ignore_index=True) if len(given) else guessed
         self._write(batch, new_inst, [s for s, _ in frames], replace_rows)
         return IngestResult(
             sources=tuple(s for s, _ in frames),
             rows_read=sum(r.rows_in for r in reports),
             rows_written=len(batch),
             symbols=tuple(sorted(batch["symbol"].unique())),
-            new_instruments=tuple(new_inst["symbol"]),
+            new_instruments=tuple(guessed["symbol"]),
             reports=tuple(reports),
         )
 
@@ -849,23 +882,25 @@ class Store:
         int
             Rows written.
         """
-        known = set(self.instruments()["symbol"]) | set(frame["symbol"])
-        unknown = ~frame["benchmark"].isin([*known, ""])
-        if unknown.any():
-            pos = int(unknown.to_numpy().argmax())
-            _refuse_cell(
-                frame, pos, "benchmark", "an instrument of the store or of this file", known
-            )
+        _check_benchmarks(frame, set(self.instruments()["symbol"]))
         frame = frame.loc[:, list(INSTRUMENT_COLUMNS)]
         with self._connect(write=True) as con:
-            con.register("_inst", frame)
             con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM instruments WHERE symbol IN (SELECT symbol FROM _inst)")
-            con.execute(
-                f"INSERT INTO instruments SELECT {', '.join(INSTRUMENT_COLUMNS)} FROM _inst"
-            )
-            con.execute("COMMIT")
+            try:
+                self._put_instruments(con, frame)
+                con.execute("COMMIT")
+            except BaseException:
+                _rollback(con)
+                raise
         return len(frame)
+
+    @staticmethod
+    def _put_instruments(con: Any, frame: pd.DataFrame) -> None:
+        """Replace ``frame``'s instruments inside the caller's transaction."""
+        con.register("_inst", frame.loc[:, list(INSTRUMENT_COLUMNS)])
+        con.execute("DELETE FROM instruments WHERE symbol IN (SELECT symbol FROM _inst)")
+        con.execute(f"INSERT INTO instruments SELECT {', '.join(INSTRUMENT_COLUMNS)} FROM _inst")
+        con.unregister("_inst")
 
     def add_baskets(self, frame: pd.DataFrame) -> int:
         """Insert baskets, replacing any basket of the same name whole.
@@ -894,12 +929,22 @@ class Store:
             )
         frame = frame.loc[:, ["basket", "symbol", "name", "name_ja"]]
         with self._connect(write=True) as con:
-            con.register("_b", frame)
             con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM baskets WHERE basket IN (SELECT basket FROM _b)")
-            con.execute("INSERT INTO baskets SELECT basket, symbol, name, name_ja FROM _b")
-            con.execute("COMMIT")
+            try:
+                self._put_baskets(con, frame)
+                con.execute("COMMIT")
+            except BaseException:
+                _rollback(con)
+                raise
         return len(frame)
+
+    @staticmethod
+    def _put_baskets(con: Any, frame: pd.DataFrame) -> None:
+        """Replace ``frame``'s baskets whole inside the caller's transaction."""
+        con.register("_b", frame.loc[:, ["basket", "symbol", "name", "name_ja"]])
+        con.execute("DELETE FROM baskets WHERE basket IN (SELECT basket FROM _b)")
+        con.execute("INSERT INTO baskets SELECT basket, symbol, name, name_ja FROM _b")
+        con.unregister("_b")
 
     # -- listed-company data (ipposaki.store.listed) ---------------------------------------------
 
