@@ -93,3 +93,90 @@ def test_shares_need_the_volume_measure() -> None:
     with pytest.raises(InputError) as info:
         run_study(returns, events, model="constant-mean", shares=shares)
     assert info.value.argument == "shares"
+
+
+def _store_with_shares(tmp_path: object, with_shares: bool) -> tuple[object, pd.DataFrame]:
+    """A store of made-up Tokyo bars (close = adj_close: no split) and, optionally, share
+    counts disclosed before the study (illustrative numbers, not company data)."""
+    from pathlib import Path
+
+    from ipposaki.store import Store
+
+    folder = Path(str(tmp_path))
+    rng = np.random.default_rng(8)
+    idx = sessions("XTKS", "2023-06-01", "2025-02-28")
+    rows = []
+    for symbol in ("8035.T", "6857.T"):
+        close = 1000.0 * np.exp(np.cumsum(rng.normal(0.0, 0.02, len(idx))))
+        volume = np.floor(np.exp(rng.normal(15.0, 0.5, len(idx))))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "date": idx.strftime("%Y-%m-%d"),
+                    "symbol": symbol,
+                    "close": close.round(2),
+                    "adj_close": close.round(2),
+                    "volume": volume,
+                    "currency": "JPY",
+                }
+            )
+        )
+    prices = pd.concat(rows, ignore_index=True)
+    prices.to_csv(folder / "bars.csv", index=False)
+    store = Store(folder / "store.duckdb")
+    store.import_files([folder / "bars.csv"])
+    if with_shares:
+        store.add_listed_info(
+            pd.DataFrame(
+                {
+                    "symbol": ["8035.T", "6857.T"],
+                    "as_of": pd.to_datetime(["2023-05-15", "2023-05-15"]),
+                    "shares_outstanding": [471_632_733.0, 766_141_256.0],
+                    "treasury_shares": [0.0, 0.0],
+                }
+            )
+        )
+    return store, prices
+
+
+def test_a_spec_studies_log_turnover_from_the_stores_share_counts(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from ipposaki.study.spec import load_spec, run_spec
+
+    store, prices = _store_with_shares(tmp_path, with_shares=True)
+    spec = Path(str(tmp_path)) / "t.toml"
+    spec.write_text(
+        'title = "t"\n[study]\nmodel = "constant-mean"\nmeasure = "volume"\nturnover = true\n'
+        '[[events]]\nid = "d"\ndate = "2025-01-28"\nsymbols = ["8035.T"]\n'
+    )
+    res = run_spec(load_spec(spec), store).results["XTKS"]  # type: ignore[arg-type]
+    bars = prices[prices["symbol"] == "8035.T"].set_index("date")["volume"]
+    series = np.log(100.0 * bars.to_numpy() / 471_632_733.0 + 0.000255)
+    day0 = list(bars.index).index("2025-01-28")
+    expected = series[day0] - series[day0 - 250 : day0 - 10].mean()
+    assert res.ar.set_index("rel_day").loc[0, "ar"] == pytest.approx(expected, abs=1e-10)
+    assert res.parameters.turnover is True  # type: ignore[attr-defined]
+
+
+def test_a_spec_asking_turnover_without_share_counts_names_the_key(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from ipposaki.study.spec import load_spec, run_spec
+
+    store, _ = _store_with_shares(tmp_path, with_shares=False)
+    spec = Path(str(tmp_path)) / "t.toml"
+    spec.write_text(
+        'title = "t"\n[study]\nmodel = "constant-mean"\nmeasure = "volume"\nturnover = true\n'
+        '[[events]]\nid = "d"\ndate = "2025-01-28"\nsymbols = ["8035.T"]\n'
+    )
+    with pytest.raises(InputError) as info:
+        run_spec(load_spec(spec), store)  # type: ignore[arg-type]
+    assert info.value.argument == "[study].turnover"
+    bad = Path(str(tmp_path)) / "b.toml"
+    bad.write_text(
+        'title = "b"\n[study]\nturnover = true\n'
+        '[[events]]\nid = "d"\ndate = "2025-01-28"\nsymbols = ["8035.T"]\n'
+    )
+    with pytest.raises(InputError, match="turnover"):
+        load_spec(bad)

@@ -135,9 +135,13 @@ class StudyTable(Table):
     thin_trading: Annotated[str, AfterValidator(_one_of(_THIN_TRADING))] = "none"
     convention: Annotated[str, AfterValidator(_one_of(CONVENTIONS))] = "ipposaki"
     measure: Annotated[str, AfterValidator(_one_of(MEASURES))] = "return"
+    #: With measure = "volume": log turnover from the shares outstanding in the store.
+    turnover: bool = False
 
     @model_validator(mode="after")
     def _combinations(self) -> StudyTable:
+        if self.turnover and self.measure != "volume":
+            refuse('false unless measure = "volume"', key="turnover", value=self.turnover)
         if self.min_estimation_obs < 1 and self.model != "raw":
             refuse(
                 'an integer >= 1 (0 only with model = "raw")',
@@ -456,9 +460,51 @@ def _run_one(
         convention=spec.study.get("convention", "ipposaki"),
         measure=spec.study.get("measure", "return"),
         volume=volume if spec.study.get("measure") == "volume" else None,
+        shares=store_shares(store, volume) if spec.study.get("turnover") else None,
         data_source=f"store {store.path} ({exchange!s}, panel hash {data_hash})",
         backend=backend,
     )
+
+
+def store_shares(store: Store, volume: pd.DataFrame) -> pd.DataFrame:
+    """Shares outstanding in force on each session of ``volume`` (sessions x symbols).
+
+    Each session takes the latest count disclosed on or before it, rescaled across later
+    splits to the session's share basis (:func:`ipposaki.store.listed.turnover`).
+
+    Parameters
+    ----------
+    store : Store
+        Holds the prices and the dated share counts (``ipposaki data pull --source jquants
+        --listed``).
+    volume : pandas.DataFrame
+        The study's sessions x symbols volumes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned on ``volume``; NaN where no count is known.
+
+    Raises
+    ------
+    InputError
+        If the store holds no share count for any of the symbols.
+    """
+    from ipposaki.store.listed import turnover
+
+    symbols = [str(c) for c in volume.columns]
+    counts = store.shares_outstanding(symbols)
+    if counts.empty:
+        raise InputError(
+            "turnover",
+            True,
+            "false, or shares outstanding in the store for these symbols (J-Quants listed "
+            "data, see docs/data.md)",
+        )
+    prices = store.prices(symbols, volume.index[0], volume.index[-1])
+    table = turnover(prices, counts)
+    wide = table.pivot_table(index="session", columns="symbol", values="shares", aggfunc="last")
+    return wide.reindex(index=volume.index, columns=volume.columns)
 
 
 def _in_spec_terms(exc: InputError, spec: StudySpec, events: pd.DataFrame) -> InputError:
