@@ -535,7 +535,12 @@ def _episode_baskets(text: str, start: str, tables: ReportTables, loc: Locale) -
 
 
 def _skill_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> list[Block]:
-    """The forecast's out-of-sample record, and the target session's move in parts."""
+    """The target session's move in parts, and the forecast's out-of-sample record."""
+    return _split_blocks(fc, tables, loc) + _record_blocks(fc, tables, loc)
+
+
+def _split_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> list[Block]:
+    """Each target's overnight, daytime and close-to-close move beside its forecast."""
     lang = loc.lang
     blocks: list[Block] = []
     if not fc.split.empty:
@@ -571,6 +576,13 @@ def _skill_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> lis
                 ),
             )
         )
+    return blocks
+
+
+def _record_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> list[Block]:
+    """The forecast's out-of-sample record per target and part: RMSE ratio, R2, CW p, hits."""
+    lang = loc.lang
+    blocks: list[Block] = []
     if not fc.skill.empty:
         blocks.append(
             Para(
@@ -636,83 +648,95 @@ def _episode_events(text: str, names: dict[str, tuple[str, str]], loc: Locale) -
 def _scenario_blocks(
     run: ScenarioRun, tables: ReportTables, loc: Locale, pngs: dict[str, str]
 ) -> list[Block]:
-    stem, res = run.path.stem, run.result
-    q = res.quantiles
-    csv = ((loc.t("csv"), f"report_scenario_{stem}.csv"),)
-    k = f"scenario.{run.kind}"
+    """A scenario's section: its own blocks by kind, then the table of its inputs."""
     blocks: list[Block] = []
     if loc.lang == "en":
-        blocks.append(Para(loc.t("scenario.spec_title", title=res.title)))
+        blocks.append(Para(loc.t("scenario.spec_title", title=run.result.title)))
     if run.kind == "export_controls":
         from ipposaki.report.export_controls import export_blocks
 
         blocks += export_blocks(run, tables, loc, pngs)
     elif run.kind == "power":
-        blocks.append(Para(loc.t(f"{k}.intro", draws=f"{res.draws:,}"), links=csv))
-        wide = q.pivot(index="label", columns="output", values=["q05", "q50", "q95"])
-        blocks.append(
-            Table(
-                f"table-power-{stem}",
-                tuple(loc.t(f"scenario.col_{c}") for c in ("year", "with", "without", "saving")),
-                tuple(
-                    (
-                        Cell(str(year), "t"),
-                        Cell(
-                            f"{loc.num(row[('q50', 'twh')], 0)} "
-                            f"[{loc.num(row[('q05', 'twh')], 0)}–{loc.num(row[('q95', 'twh')], 0)}]"
-                        ),
-                        Cell(loc.num(row[("q50", "twh_no_iown")], 0)),
-                        Cell(
-                            f"{loc.num(row[('q50', 'iown_saving_twh')], 0)} "
-                            f"[{loc.num(row[('q05', 'iown_saving_twh')], 0)}–"
-                            f"{loc.num(row[('q95', 'iown_saving_twh')], 0)}]"
-                        ),
-                    )
-                    for year, row in wide.iterrows()
-                ),
-            )
-        )
-        blocks.append(_chart(loc, pngs, f"chart-power-{stem}", "scenario.power_chart"))
+        blocks += _power_blocks(run, loc, pngs)
     elif run.kind == "compute_cost":
-        qq = q.set_index("output")
-        hours, cost = _at(qq, "gpu_hours", "q50"), _at(qq, "cost_usd", "q50")
-        blocks.append(
-            Para(
-                loc.t(
-                    f"{k}.text",
-                    hours=loc.big(hours),
-                    price=loc.num(cost / hours, 2) if hours else "–",
-                    cost=loc.usd(cost),
-                    flops=loc.big(qq.loc["training_flops", "q50"], 3),
-                    mfu=loc.pct(qq.loc["implied_mfu", "q50"], 1, sign=False),
-                    energy=loc.num(qq.loc["energy_mwh", "q50"], 0),
-                    elow=loc.num(qq.loc["energy_mwh", "q05"], 0),
-                    ehigh=loc.num(qq.loc["energy_mwh", "q95"], 0),
+        blocks.append(_compute_para(run, loc))
+    return blocks + _inputs_blocks(run, tables, loc)
+
+
+def _power_blocks(run: ScenarioRun, loc: Locale, pngs: dict[str, str]) -> list[Block]:
+    """The power scenario: demand per year with and without IOWN, the saving, and the chart."""
+    stem, res = run.path.stem, run.result
+    wide = res.quantiles.pivot(index="label", columns="output", values=["q05", "q50", "q95"])
+    table = Table(
+        f"table-power-{stem}",
+        tuple(loc.t(f"scenario.col_{c}") for c in ("year", "with", "without", "saving")),
+        tuple(
+            (
+                Cell(str(year), "t"),
+                Cell(
+                    f"{loc.num(row[('q50', 'twh')], 0)} "
+                    f"[{loc.num(row[('q05', 'twh')], 0)}–{loc.num(row[('q95', 'twh')], 0)}]"
                 ),
-                links=csv,
+                Cell(loc.num(row[("q50", "twh_no_iown")], 0)),
+                Cell(
+                    f"{loc.num(row[('q50', 'iown_saving_twh')], 0)} "
+                    f"[{loc.num(row[('q05', 'iown_saving_twh')], 0)}–"
+                    f"{loc.num(row[('q95', 'iown_saving_twh')], 0)}]"
+                ),
             )
-        )
-    blocks.append(
-        Heading(
-            loc.t("scenario.inputs"), links=((loc.t("csv"), f"report_scenario_{stem}_inputs.csv"),)
-        )
+            for year, row in wide.iterrows()
+        ),
     )
-    blocks.append(
-        Table(
-            f"table-inputs-{stem}",
-            tuple(loc.t(f"scenario.col_{c}") for c in ("input", "dist", "source", "guess")),
-            tuple(
-                (
-                    Cell(_input_name(str(r.name), tables, loc), "t"),
-                    Cell(prose.distribution_text(str(r.distribution), loc), "t"),
-                    Cell(str(r.source), "cite"),
-                    Cell(loc.t("scenario.guess_mark") if r.user_guess else "", "t"),
-                )
-                for r in rows(res.inputs)
-            ),
-        )
+    return [
+        Para(
+            loc.t(f"scenario.{run.kind}.intro", draws=f"{res.draws:,}"),
+            links=_csv(loc, f"report_scenario_{stem}.csv"),
+        ),
+        table,
+        _chart(loc, pngs, f"chart-power-{stem}", "scenario.power_chart"),
+    ]
+
+
+def _compute_para(run: ScenarioRun, loc: Locale) -> Para:
+    """The compute-cost scenario in one paragraph: hours, price, cost, FLOPs, MFU, energy."""
+    qq = run.result.quantiles.set_index("output")
+    hours, cost = _at(qq, "gpu_hours", "q50"), _at(qq, "cost_usd", "q50")
+    return Para(
+        loc.t(
+            f"scenario.{run.kind}.text",
+            hours=loc.big(hours),
+            price=loc.num(cost / hours, 2) if hours else "–",
+            cost=loc.usd(cost),
+            flops=loc.big(qq.loc["training_flops", "q50"], 3),
+            mfu=loc.pct(qq.loc["implied_mfu", "q50"], 1, sign=False),
+            energy=loc.num(qq.loc["energy_mwh", "q50"], 0),
+            elow=loc.num(qq.loc["energy_mwh", "q05"], 0),
+            ehigh=loc.num(qq.loc["energy_mwh", "q95"], 0),
+        ),
+        links=_csv(loc, f"report_scenario_{run.path.stem}.csv"),
     )
-    return blocks
+
+
+def _inputs_blocks(run: ScenarioRun, tables: ReportTables, loc: Locale) -> list[Block]:
+    """The scenario's inputs: each one's distribution, source and whether it is a guess."""
+    stem = run.path.stem
+    table = Table(
+        f"table-inputs-{stem}",
+        tuple(loc.t(f"scenario.col_{c}") for c in ("input", "dist", "source", "guess")),
+        tuple(
+            (
+                Cell(_input_name(str(r.name), tables, loc), "t"),
+                Cell(prose.distribution_text(str(r.distribution), loc), "t"),
+                Cell(str(r.source), "cite"),
+                Cell(loc.t("scenario.guess_mark") if r.user_guess else "", "t"),
+            )
+            for r in rows(run.result.inputs)
+        ),
+    )
+    heading = Heading(
+        loc.t("scenario.inputs"), links=_csv(loc, f"report_scenario_{stem}_inputs.csv")
+    )
+    return [heading, table]
 
 
 def _at(frame: pd.DataFrame, row: str, column: str) -> float:
