@@ -222,61 +222,15 @@ def _calibration_text(cal: Any, loc: Locale) -> str:
 def export_blocks(run: Any, tables: Any, loc: Locale, pngs: dict[str, str]) -> list[Block]:
     """The section's blocks, before the generic table of inputs."""
     stem, res = run.path.stem, run.result
-    q = res.quantiles
     csv = ((loc.t("csv"), f"report_scenario_{stem}.csv"),)
-    blocks: list[Block] = [Para(loc.t(_key("intro"), draws=f"{res.draws:,}"), links=csv)]
-    firms = _firms(run)
-    exp = res.extra.get("exposures")
-    records = (
-        {str(r["symbol"]): {str(k): v for k, v in r.items()} for r in exp.to_dict("records")}
-        if isinstance(exp, pd.DataFrame)
-        else {}
-    )
-    cells = q.set_index(["output", "label"])
-
-    def at(output: str, sym: str) -> Any:
-        return cells.loc[(output, sym)] if (output, sym) in cells.index else None
-
-    head = tuple(
-        loc.t(_key(f"col_{c}")) for c in ("firm", "share", "profit", "fundamental", "market")
-    )
-    rows = tuple(
-        (
-            Cell(firm_name(run, sym, tables, loc.lang), "t"),
-            Cell(_share_text(records.get(sym, {}), loc), "t"),
-            Cell(_range(at("op_profit_impact", sym), loc)),
-            Cell(_range(at("price_impact_fundamental", sym), loc)),
-            Cell(_range(at("price_impact_market", sym), loc)),
-        )
-        for sym in firms
-    )
-    blocks.append(Table(f"table-export-{stem}", head, rows))
-    blocks.append(Para(loc.t(_key("paths"))))
-    total = ("total" in set(q.loc[q["output"] == "nikkei_points_fundamental", "label"])) and {
-        path: at(f"nikkei_points_{path}", "total") for path in ("fundamental", "market")
-    }
-    if total:
-        weights = res.extra.get("nikkei_weights")
-        source = str(weights["source"].iloc[0]) if isinstance(weights, pd.DataFrame) else ""
-
-        def points(row: Any) -> str:
-            return loc.t(
-                _key("range_cell"),
-                q50=loc.num(row["q50"], 0, sign=True),
-                q05=loc.num(row["q05"], 0, sign=True),
-                q95=loc.num(row["q95"], 0, sign=True),
-            )
-
-        blocks.append(
-            Para(
-                loc.t(
-                    _key("nikkei"),
-                    fundamental=points(total["fundamental"]),
-                    market=points(total["market"]),
-                    source=source,
-                )
-            )
-        )
+    cells = res.quantiles.set_index(["output", "label"])
+    blocks: list[Block] = [
+        Para(loc.t(_key("intro"), draws=f"{res.draws:,}"), links=csv),
+        _impact_table(run, tables, loc, cells),
+        Para(loc.t(_key("paths"))),
+    ]
+    if ("nikkei_points_fundamental", "total") in cells.index:
+        blocks.append(_nikkei_para(res, loc, cells))
     blocks.append(
         Chart(f"chart-export-{stem}", loc.t(_key("chart")), pngs.get(f"chart-export-{stem}", ""))
     )
@@ -289,34 +243,108 @@ def export_blocks(run: Any, tables: Any, loc: Locale, pngs: dict[str, str]) -> l
             )
         )
     blocks += _reaction_tables(run, tables, loc, stem)
+    return blocks + _sensitivity_blocks(res, loc, stem)
+
+
+def _at(cells: pd.DataFrame, output: str, sym: str) -> Any:
+    """The quantiles of ``output`` for label ``sym`` (a row of ``cells``), or None."""
+    return cells.loc[(output, sym)] if (output, sym) in cells.index else None
+
+
+def _impact_table(run: Any, tables: Any, loc: Locale, cells: pd.DataFrame) -> Table:
+    """Each firm's China share and its profit, fundamental and market price impacts.
+
+    Parameters
+    ----------
+    run : ScenarioRun
+        The export-controls run.
+    tables : ReportTables
+        The report's tables (for the firms' names).
+    loc : Locale
+        The language and its formats.
+    cells : pandas.DataFrame
+        The quantiles indexed by (output, label).
+
+    Returns
+    -------
+    Table
+        One row per firm, each impact as its median and 90% range.
+    """
+    exp = run.result.extra.get("exposures")
+    records = (
+        {str(r["symbol"]): {str(k): v for k, v in r.items()} for r in exp.to_dict("records")}
+        if isinstance(exp, pd.DataFrame)
+        else {}
+    )
+    head = tuple(
+        loc.t(_key(f"col_{c}")) for c in ("firm", "share", "profit", "fundamental", "market")
+    )
+    rows = tuple(
+        (
+            Cell(firm_name(run, sym, tables, loc.lang), "t"),
+            Cell(_share_text(records.get(sym, {}), loc), "t"),
+            Cell(_range(_at(cells, "op_profit_impact", sym), loc)),
+            Cell(_range(_at(cells, "price_impact_fundamental", sym), loc)),
+            Cell(_range(_at(cells, "price_impact_market", sym), loc)),
+        )
+        for sym in _firms(run)
+    )
+    return Table(f"table-export-{run.path.stem}", head, rows)
+
+
+def _nikkei_para(res: Any, loc: Locale, cells: pd.DataFrame) -> Para:
+    """The Nikkei 225 points the firms' falls take off the index, on each price path."""
+    weights = res.extra.get("nikkei_weights")
+    source = str(weights["source"].iloc[0]) if isinstance(weights, pd.DataFrame) else ""
+
+    def points(path: str) -> str:
+        row = _at(cells, f"nikkei_points_{path}", "total")
+        return loc.t(
+            _key("range_cell"),
+            q50=loc.num(row["q50"], 0, sign=True),
+            q05=loc.num(row["q05"], 0, sign=True),
+            q95=loc.num(row["q95"], 0, sign=True),
+        )
+
+    return Para(
+        loc.t(
+            _key("nikkei"),
+            fundamental=points("fundamental"),
+            market=points("market"),
+            source=source,
+        )
+    )
+
+
+def _sensitivity_blocks(res: Any, loc: Locale, stem: str) -> list[Block]:
+    """Which inputs drive each price path: first-order Sobol indices by kind of input."""
     sens = sensitivity(res)
-    if len(sens):
-        blocks.append(
-            Heading(
-                loc.t(_key("sensitivity")),
-                links=((loc.t("csv"), f"report_scenario_{stem}_sensitivity.csv"),),
+    if not len(sens):
+        return []
+    table = Table(
+        f"table-sensitivity-{stem}",
+        (
+            loc.t(_key("col_input")),
+            loc.t(_key("col_fundamental_s1")),
+            loc.t(_key("col_market_s1")),
+        ),
+        tuple(
+            (
+                Cell(loc.t(_key(f"input.{_KINDS[str(r['kind'])]}")), "t"),
+                Cell(loc.num(r[PATHS[0]], 2)),
+                Cell(loc.num(r[PATHS[1]], 2)),
             )
-        )
-        blocks.append(Para(loc.t(_key("sensitivity_note"))))
-        blocks.append(
-            Table(
-                f"table-sensitivity-{stem}",
-                (
-                    loc.t(_key("col_input")),
-                    loc.t(_key("col_fundamental_s1")),
-                    loc.t(_key("col_market_s1")),
-                ),
-                tuple(
-                    (
-                        Cell(loc.t(_key(f"input.{_KINDS[str(r['kind'])]}")), "t"),
-                        Cell(loc.num(r[PATHS[0]], 2)),
-                        Cell(loc.num(r[PATHS[1]], 2)),
-                    )
-                    for r in sens.to_dict("records")
-                ),
-            )
-        )
-    return blocks
+            for r in sens.to_dict("records")
+        ),
+    )
+    return [
+        Heading(
+            loc.t(_key("sensitivity")),
+            links=((loc.t("csv"), f"report_scenario_{stem}_sensitivity.csv"),),
+        ),
+        Para(loc.t(_key("sensitivity_note"))),
+        table,
+    ]
 
 
 def _fan(run: Any) -> tuple[list[str], dict[str, pd.DataFrame]]:
