@@ -128,28 +128,7 @@ def clustered_ols(
     e = yv - X @ beta
     index = [np.flatnonzero(g == lab) for lab in labels]
     n_g = len(labels)
-    if cov_type == "CR1":
-        meat = sum(np.outer(X[i].T @ e[i], X[i].T @ e[i]) for i in index)
-        cov = (n_g / (n_g - 1)) * ((n - 1) / (n - k)) * bread @ meat @ bread
-        df = np.full(k, float(n_g - 1))
-    else:
-        hat = X @ bread @ X.T
-        resid_maker = np.eye(n) - hat
-        adjust = [_inv_sqrt_psd(np.eye(len(i)) - hat[np.ix_(i, i)]) for i in index]
-        meat = np.zeros((k, k))
-        for i, a in zip(index, adjust, strict=True):
-            u = X[i].T @ (a @ e[i])
-            meat += np.outer(u, u)
-        cov = bread @ meat @ bread
-        df = np.empty(k)
-        for j in range(k):
-            columns = [
-                resid_maker[:, i] @ (a @ (X[i] @ bread[:, j]))
-                for i, a in zip(index, adjust, strict=True)
-            ]
-            gm = np.column_stack(columns)
-            lam = np.linalg.eigvalsh(gm.T @ gm)
-            df[j] = lam.sum() ** 2 / (lam**2).sum()
+    cov, df = (_cr1 if cov_type == "CR1" else _cr2)(X, e, bread, index)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = beta / se
@@ -175,6 +154,74 @@ def clustered_ols(
         nobs=n,
         clusters=n_g,
     )
+
+
+def _cr1(
+    X: np.ndarray, e: np.ndarray, bread: np.ndarray, index: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """CR1: the cluster sandwich with the small-sample factor, and ``G - 1`` degrees of freedom.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        (n, k) regressors.
+    e : numpy.ndarray
+        (n,) OLS residuals.
+    bread : numpy.ndarray
+        (k, k) ``(X'X)^-1``.
+    index : list of numpy.ndarray
+        Each cluster's rows.
+
+    Returns
+    -------
+    cov : numpy.ndarray
+        (k, k) covariance of the coefficients.
+    df : numpy.ndarray
+        (k,) degrees of freedom.
+    """
+    n, k = X.shape
+    n_g = len(index)
+    meat = sum(np.outer(X[i].T @ e[i], X[i].T @ e[i]) for i in index)
+    cov = (n_g / (n_g - 1)) * ((n - 1) / (n - k)) * bread @ meat @ bread
+    return cov, np.full(k, float(n_g - 1))
+
+
+def _cr2(
+    X: np.ndarray, e: np.ndarray, bread: np.ndarray, index: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 (Bell-McCaffrey): residuals adjusted by ``(I - H_gg)^(-1/2)``, with their df.
+
+    Parameters
+    ----------
+    X, e, bread, index
+        As in :func:`_cr1`.
+
+    Returns
+    -------
+    cov : numpy.ndarray
+        (k, k) covariance of the coefficients.
+    df : numpy.ndarray
+        (k,) Bell-McCaffrey degrees of freedom of each coefficient.
+    """
+    n, k = X.shape
+    hat = X @ bread @ X.T
+    resid_maker = np.eye(n) - hat
+    adjust = [_inv_sqrt_psd(np.eye(len(i)) - hat[np.ix_(i, i)]) for i in index]
+    meat = np.zeros((k, k))
+    for i, a in zip(index, adjust, strict=True):
+        u = X[i].T @ (a @ e[i])
+        meat += np.outer(u, u)
+    cov = bread @ meat @ bread
+    df = np.empty(k)
+    for j in range(k):
+        columns = [
+            resid_maker[:, i] @ (a @ (X[i] @ bread[:, j]))
+            for i, a in zip(index, adjust, strict=True)
+        ]
+        gm = np.column_stack(columns)
+        lam = np.linalg.eigvalsh(gm.T @ gm)
+        df[j] = lam.sum() ** 2 / (lam**2).sum()
+    return cov, df
 
 
 #: Webb's (2014) six-point weights: +-sqrt(3/2), +-1, +-sqrt(1/2), each with probability 1/6.
