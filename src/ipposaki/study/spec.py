@@ -290,12 +290,27 @@ def load_spec(path: str | Path) -> StudySpec:
     )
 
 
+#: Columns of :attr:`SpecStudy.earnings`.
+EARNINGS_COLUMNS = (
+    "event_id",
+    "symbol",
+    "exchange",
+    "event_session",
+    "earnings_count",
+    "earnings_dates",
+)
+
+
 @dataclass(frozen=True)
 class SpecStudy:
     """The results of a spec: one event study per exchange."""
 
     spec: StudySpec
     results: dict[str, EventStudyResult]
+    #: What else happened: each studied pair's own earnings announcements within one session
+    #: of its event session (event_id, symbol, exchange, event_session, earnings_count,
+    #: earnings_dates), from the store's earnings calendar; no rows when it holds none.
+    earnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EARNINGS_COLUMNS))
 
     def timing(self) -> pd.DataFrame:
         """Each event's session on each studied exchange, and hours from the news to the open."""
@@ -347,6 +362,13 @@ class SpecStudy:
             parts.append("Event sessions (day 0) per exchange:")
             parts.append(timing[cols].to_string(index=False))
             parts.extend(self._next_sessions(timing))
+        near = self.earnings[self.earnings["earnings_count"] > 0] if len(self.earnings) else None
+        if near is not None and len(near):
+            parts.append("Own earnings announcements within one session of day 0:")
+            parts.extend(
+                f"  {r.symbol} ({r.event_id}, {r.exchange}): {r.earnings_dates}"
+                for r in near.itertuples()
+            )
         for exchange, res in self.results.items():
             parts.append(f"\n== {exchange} ==\n{res.summary}")
         return "\n".join(parts)
@@ -358,8 +380,9 @@ class SpecStudy:
         for exchange, res in self.results.items():
             written.extend(res.to_dir(out / exchange))
         self.timing().to_csv(out / "timing.csv", index=False)
+        self.earnings.to_csv(out / "earnings.csv", index=False)
         (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
-        return [*written, out / "timing.csv", out / "summary.txt"]
+        return [*written, out / "timing.csv", out / "earnings.csv", out / "summary.txt"]
 
 
 def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) -> SpecStudy:
@@ -432,7 +455,8 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
             )
         except InputError as exc:
             raise _in_spec_terms(exc, spec, events) from None
-    return SpecStudy(spec=spec, results=results)
+    study = SpecStudy(spec=spec, results=results)
+    return SpecStudy(spec=spec, results=results, earnings=_earnings_near(study, store))
 
 
 def _run_one(
@@ -464,6 +488,43 @@ def _run_one(
         data_source=f"store {store.path} ({exchange!s}, panel hash {data_hash})",
         backend=backend,
     )
+
+
+def _earnings_near(study: SpecStudy, store: Store) -> pd.DataFrame:
+    """Each studied pair's own earnings announcements within one session of its day 0."""
+    from ipposaki.store.listed import earnings_within
+
+    timing = study.timing()
+    frames = []
+    for exchange, res in study.results.items():
+        days = timing.loc[timing["exchange"] == exchange, ["event_id", "event_session"]]
+        pairs = (
+            res.params[["event_id", "symbol"]]
+            .astype(str)
+            .merge(days.astype({"event_id": str}), on="event_id", how="inner")
+            .assign(session=lambda f: pd.to_datetime(f["event_session"]))
+        )
+        announced = store.earnings(sorted(set(pairs["symbol"])))
+        if pairs.empty or announced.empty:
+            continue
+        near = earnings_within(
+            pairs.rename(columns={"session": "date"}), announced, sessions=1, exchange=exchange
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "event_id": pairs["event_id"].to_numpy(),
+                    "symbol": pairs["symbol"].to_numpy(),
+                    "exchange": exchange,
+                    "event_session": pairs["session"].dt.date.to_numpy(),
+                    "earnings_count": near["earnings_count"].to_numpy(),
+                    "earnings_dates": near["earnings_dates"].to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=EARNINGS_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
 
 
 def store_shares(store: Store, volume: pd.DataFrame) -> pd.DataFrame:
