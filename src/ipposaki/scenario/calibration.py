@@ -94,7 +94,7 @@ def reactions(
         no CAR).
     """
     from ipposaki.events import builtin_catalog
-    from ipposaki.study.spec import SpecEvent, StudySpec, run_spec
+    from ipposaki.study.spec import SpecEvent
 
     exp = exposures if exposures is not None else read_exposures()
     catalog = builtin_catalog()
@@ -110,12 +110,7 @@ def reactions(
             ev = SpecEvent(id=event_id, date=None, symbols=tuple(known), timestamp=stamp)
             spec_events.append(ev)
             for sym in dict.fromkeys(firms):
-                record = exp.record(sym) or {}
-                exchange = str(inst.loc[sym, "exchange"]) if sym in inst.index else ""
-                name = record.get("name") or (inst.loc[sym, "name"] if sym in inst.index else sym)
-                name_ja = record.get("name_ja") or (
-                    inst.loc[sym, "name_ja"] if sym in inst.index else name
-                )
+                exchange, name, name_ja = _firm_names(sym, exp, inst)
                 rows.append(
                     {
                         "event_id": event_id,
@@ -126,41 +121,94 @@ def reactions(
                         "exchange": exchange,
                         "day0": ev.session(exchange).strftime("%Y-%m-%d") if exchange else "",
                         "symbol": sym,
-                        "name": str(name),
-                        "name_ja": str(name_ja or name),
+                        "name": name,
+                        "name_ja": name_ja,
                         "window": window,
                         "note": "" if sym in known else "no prices in the store",
                     }
                 )
     table = pd.DataFrame(rows)
-    cars, day0, excluded = [], [], []
     if known and spec_events:
-        spec = StudySpec(
-            title="export-control reactions",
-            events=tuple(spec_events),
-            study={"car_windows": [window]},
-        )
-        for res in run_spec(spec, store).results.values():
-            car = res.car
-            cars.append(car.loc[car["window"] == window, ["event_id", "symbol", "car", "car_se"]])
-            ar = res.ar
-            zero = ar.loc[ar["rel_day"] == 0, ["event_id", "symbol", "ret"]]
-            day0.append(zero.rename(columns={"ret": "ret_day0"}))
-            excluded.append(res.excluded)
-    keys = ["event_id", "symbol"]
-    if cars:
-        table = table.merge(pd.concat(cars), on=keys, how="left")
-        table = table.merge(pd.concat(day0), on=keys, how="left")
-        why = pd.concat(excluded).drop_duplicates(keys).set_index(keys)["reason"]
-        reason = pd.Series(
-            [why.get((e, s), "") for e, s in zip(table["event_id"], table["symbol"], strict=True)],
-            index=table.index,
-        )
-        table["note"] = table["note"].where(table["note"] != "", reason)
+        table = _with_cars(table, store, spec_events, window)
     else:
         table["car"] = table["car_se"] = table["ret_day0"] = np.nan
     table["event_id"] = table["event_id"].astype(str)
     return table[list(REACTION_COLUMNS)].reset_index(drop=True)
+
+
+def _firm_names(sym: str, exp: Exposures, inst: pd.DataFrame) -> tuple[str, str, str]:
+    """A firm's exchange and its English and Japanese names (exposure table first).
+
+    Parameters
+    ----------
+    sym : str
+        The symbol.
+    exp : Exposures
+        The exposure table.
+    inst : pandas.DataFrame
+        The store's instruments, indexed by symbol.
+
+    Returns
+    -------
+    exchange, name, name_ja : str
+        ``""`` for the exchange of a symbol not in the store; names fall back on the symbol.
+    """
+    record = exp.record(sym) or {}
+    exchange = str(inst.loc[sym, "exchange"]) if sym in inst.index else ""
+    name = record.get("name") or (inst.loc[sym, "name"] if sym in inst.index else sym)
+    name_ja = record.get("name_ja") or (inst.loc[sym, "name_ja"] if sym in inst.index else name)
+    return exchange, str(name), str(name_ja or name)
+
+
+def _with_cars(
+    table: pd.DataFrame, store: Any, spec_events: list[Any], window: str
+) -> pd.DataFrame:
+    """The reaction rows with each pair's CAR, its standard error and day-0 return.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per (announcement, firm), ``note`` filled for firms without prices.
+    store : Store
+        The price store.
+    spec_events : list of SpecEvent
+        The announcements, on the firms with prices.
+    window : str
+        The CAR window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``car``, ``car_se`` and ``ret_day0``; a pair the study left out gets
+        the reason in ``note``.
+    """
+    from ipposaki.study.spec import StudySpec, run_spec
+
+    spec = StudySpec(
+        title="export-control reactions",
+        events=tuple(spec_events),
+        study={"car_windows": [window]},
+    )
+    cars, day0, excluded = [], [], []
+    for res in run_spec(spec, store).results.values():
+        car = res.car
+        cars.append(car.loc[car["window"] == window, ["event_id", "symbol", "car", "car_se"]])
+        ar = res.ar
+        zero = ar.loc[ar["rel_day"] == 0, ["event_id", "symbol", "ret"]]
+        day0.append(zero.rename(columns={"ret": "ret_day0"}))
+        excluded.append(res.excluded)
+    if not cars:
+        return table.assign(car=np.nan, car_se=np.nan, ret_day0=np.nan)
+    keys = ["event_id", "symbol"]
+    table = table.merge(pd.concat(cars), on=keys, how="left")
+    table = table.merge(pd.concat(day0), on=keys, how="left")
+    why = pd.concat(excluded).drop_duplicates(keys).set_index(keys)["reason"]
+    reason = pd.Series(
+        [why.get((e, s), "") for e, s in zip(table["event_id"], table["symbol"], strict=True)],
+        index=table.index,
+    )
+    table["note"] = table["note"].where(table["note"] != "", reason)
+    return table
 
 
 @dataclass(frozen=True)
