@@ -99,6 +99,40 @@ def key_window(windows: tuple[str, ...]) -> str:
 def report_tables(result: Any) -> ReportTables:
     """Collect the report's tables from a shock result (or a demo run holding one)."""
     shock: ShockResult = getattr(result, "shock", result)
+    studies, ars, excluded, paths = [], [], [], []
+    params: dict[str, Any] = {}
+    windows: tuple[str, ...] = ()
+    for exchange, res in shock.study.results.items():
+        windows = tuple(res.parameters.car_windows)
+        studies.append(_study_rows(res, windows).assign(exchange=exchange))
+        ar = res.ar[["symbol", "group", "rel_day", "session", "ar"]]
+        ars.append(ar.assign(exchange=exchange))
+        excluded.append(res.excluded.assign(exchange=exchange))
+        paths.append(_paths(res.ar, res.caar).assign(exchange=exchange))
+        params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
+    columns = ["exchange", "session", "role", "symbol", "name", "name_ja", "level", "change", "ret"]
+    return ReportTables(
+        shock=shock,
+        timeline=_timeline(shock),
+        indices=shock.indices[columns].reset_index(drop=True),
+        fx=shock.fx.reset_index(drop=True),
+        movers=shock.headline[[*columns, "baskets"]].reset_index(drop=True),
+        baskets=shock.baskets.reset_index(drop=True),
+        study=_tidy_study(pd.concat(studies, ignore_index=True), windows),
+        paths=pd.concat(paths, ignore_index=True),
+        ar=pd.concat(ars, ignore_index=True),
+        excluded=pd.concat(excluded, ignore_index=True),
+        params=params,
+        forecast=shock.forecast,
+        scan=shock.scan,
+        scenarios=shock.scenarios,
+        windows=windows,
+        names=_names(shock),
+    )
+
+
+def _names(shock: ShockResult) -> dict[str, tuple[str, str]]:
+    """English and Japanese names of every symbol and basket (the code where none is known)."""
     names = {
         str(r.symbol): (str(r.name or r.symbol), str(r.name_ja or r.name or r.symbol))
         for r in rows(shock.names)
@@ -109,26 +143,49 @@ def report_tables(result: Any) -> ReportTables:
             for r in rows(shock.basket_names)
         }
     )
-    studies, ars, excluded, paths = [], [], [], []
-    params: dict[str, Any] = {}
-    windows: tuple[str, ...] = ()
-    for exchange, res in shock.study.results.items():
-        windows = tuple(res.parameters.car_windows)
-        caar = res.caar
-        tests = res.tests.query("window in @windows and test in @TESTS")
-        wide = tests.pivot_table(index=["group", "window"], columns="test", values="p_value")
-        wide = wide.rename(columns=TESTS).reset_index()
-        for col in TESTS.values():
-            if col not in wide:
-                wide[col] = np.nan
-        merged = caar.query("window in @windows").merge(wide, on=["group", "window"], how="left")
-        studies.append(merged.assign(exchange=exchange))
-        ar = res.ar[["symbol", "group", "rel_day", "session", "ar"]]
-        ars.append(ar.assign(exchange=exchange))
-        excluded.append(res.excluded.assign(exchange=exchange))
-        paths.append(_paths(res.ar, caar).assign(exchange=exchange))
-        params[exchange] = {**res.manifest["parameters"], "pairs": res.manifest["pairs"]}
-    study = pd.concat(studies, ignore_index=True)
+    return names
+
+
+def _study_rows(res: Any, windows: tuple[str, ...]) -> pd.DataFrame:
+    """One exchange's CAAR per group and window, beside the p-values of :data:`TESTS`.
+
+    Parameters
+    ----------
+    res : EventStudyResult
+        The exchange's study.
+    windows : tuple of str
+        The CAR windows to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The CAAR rows of ``windows``, a column per test (NaN where a test has no p-value).
+    """
+    tests = res.tests.query("window in @windows and test in @TESTS")
+    wide = tests.pivot_table(index=["group", "window"], columns="test", values="p_value")
+    wide = wide.rename(columns=TESTS).reset_index()
+    for col in TESTS.values():
+        if col not in wide:
+            wide[col] = np.nan
+    return res.caar.query("window in @windows").merge(wide, on=["group", "window"], how="left")
+
+
+def _tidy_study(study: pd.DataFrame, windows: tuple[str, ...]) -> pd.DataFrame:
+    """The study table: groups only, Kolari-Pynnönen intervals, windows in the spec's order.
+
+    Parameters
+    ----------
+    study : pandas.DataFrame
+        Every exchange's rows (see :func:`_study_rows`).
+    windows : tuple of str
+        The CAR windows, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        exchange, group, window, n, caar, ci_low, ci_high (Kolari-Pynnönen), ci_t_low,
+        ci_t_high, rbar and the tests' p-values.
+    """
     study = study.loc[study["group"] != "all"].reset_index(drop=True)
     study = study.rename(columns={"ci_low": "ci_t_low", "ci_high": "ci_t_high"})
     study = study.rename(columns={"ci_kp_low": "ci_low", "ci_kp_high": "ci_high"})
@@ -138,51 +195,26 @@ def report_tables(result: Any) -> ReportTables:
         key=lambda c: c.map(order) if c.name == "window" else c,
         kind="stable",
     )
-    study = study[
-        [
-            "exchange",
-            "group",
-            "window",
-            "n",
-            "caar",
-            "ci_low",
-            "ci_high",
-            "ci_t_low",
-            "ci_t_high",
-            "rbar",
-            *TESTS.values(),
-        ]
-    ].reset_index(drop=True)
-    timeline = pd.DataFrame(
+    columns = ["exchange", "group", "window", "n", "caar", "ci_low", "ci_high"]
+    columns += ["ci_t_low", "ci_t_high", "rbar", *TESTS.values()]
+    return study[columns].reset_index(drop=True)
+
+
+def _timeline(shock: ShockResult) -> pd.DataFrame:
+    """The sessions around the news: exchange, session, role, open and close, and what each
+    session follows on the other exchange."""
+    sessions = shock.sessions
+    return pd.DataFrame(
         {
-            "exchange": [s.exchange for s in shock.sessions],
-            "session": [s.day for s in shock.sessions],
-            "role": [s.role for s in shock.sessions],
-            "open_utc": [s.open_utc for s in shock.sessions],
-            "close_utc": [s.close_utc for s in shock.sessions],
-            "follows": [s.follows for s in shock.sessions],
-            "follows_close_utc": [s.follows_close_utc for s in shock.sessions],
-            "gap_hours": [s.gap_hours for s in shock.sessions],
+            "exchange": [s.exchange for s in sessions],
+            "session": [s.day for s in sessions],
+            "role": [s.role for s in sessions],
+            "open_utc": [s.open_utc for s in sessions],
+            "close_utc": [s.close_utc for s in sessions],
+            "follows": [s.follows for s in sessions],
+            "follows_close_utc": [s.follows_close_utc for s in sessions],
+            "gap_hours": [s.gap_hours for s in sessions],
         }
-    )
-    columns = ["exchange", "session", "role", "symbol", "name", "name_ja", "level", "change", "ret"]
-    return ReportTables(
-        shock=shock,
-        timeline=timeline,
-        indices=shock.indices[columns].reset_index(drop=True),
-        fx=shock.fx.reset_index(drop=True),
-        movers=shock.headline[[*columns, "baskets"]].reset_index(drop=True),
-        baskets=shock.baskets.reset_index(drop=True),
-        study=study,
-        paths=pd.concat(paths, ignore_index=True),
-        ar=pd.concat(ars, ignore_index=True),
-        excluded=pd.concat(excluded, ignore_index=True),
-        params=params,
-        forecast=shock.forecast,
-        scan=shock.scan,
-        scenarios=shock.scenarios,
-        windows=windows,
-        names=names,
     )
 
 
