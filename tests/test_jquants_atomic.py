@@ -168,6 +168,108 @@ def test_listed_load_writes_everything_at_once(primed: Any, client: Any) -> None
     assert len(primed.earnings()) == 3 and len(primed.shares_outstanding()) == 2
 
 
+@pytest.mark.filterwarnings("ignore::ipposaki.sources.jquants.PlanLimitWarning")
+def test_listed_pull_refused_on_the_second_page_writes_no_prices(
+    primed: Any,
+    client: Any,
+    api: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """load_jquants(listed=True) pulls everything before it writes anything."""
+    from ipposaki.errors import SourceUnavailableError
+    from ipposaki.sources.jquants import load_jquants
+
+    _page2_refused(api, monkeypatch)
+    before = file_digest(primed.path)
+    with pytest.raises(SourceUnavailableError, match=r"API key was refused \(HTTP 401"):
+        load_jquants(primed, ["80350", "130A0"], ["TOPIX33-3650"], *DATES, client, listed=True)
+    assert file_digest(primed.path) == before
+    assert not {"130A.T", "^TOPIX33-3650"} & set(primed.instruments()["symbol"])
+
+
+@pytest.mark.parametrize("bad", ["prices", "listed"])
+def test_listed_pull_with_a_bad_row_writes_nothing(
+    primed: Any, client: Any, api: Any, bad: str
+) -> None:
+    from ipposaki.errors import DataValidationError
+    from ipposaki.sources.jquants import load_jquants
+
+    codes = ["80350", BAD_STOCK] if bad == "prices" else ["80350"]
+    if bad == "listed":
+        summary = json.loads((Path(__file__).parent / "fixtures" / "jquants" /
+                              "fins_summary_80350.json").read_text(encoding="utf-8"))  # fmt: skip
+        summary["data"][2]["DiscDate"] = ""
+        api.extra["fins_summary_80350.json"] = summary
+    before = file_digest(primed.path)
+    with pytest.raises(DataValidationError, match=r"7267\.T on 2024-03-27|as_of=.* for 8035\.T"):
+        load_jquants(primed, codes, ["TOPIX33-3650"], *DATES, client, listed=True)
+    assert file_digest(primed.path) == before
+    assert primed.listed_info().empty and primed.earnings().empty
+
+
+def test_listed_pull_needs_codes(client: Any, api: Any, tmp_path: Path) -> None:
+    from ipposaki.errors import InputError
+    from ipposaki.sources.jquants import load_jquants
+    from ipposaki.store import Store
+
+    with pytest.raises(InputError, match="listed"):
+        load_jquants(Store(tmp_path / "s.duckdb"), [], ["TOPIX"], *DATES, client, listed=True)
+    assert api.seen == [] and not (tmp_path / "s.duckdb").exists()
+
+
+@pytest.mark.filterwarnings("ignore::ipposaki.sources.jquants.PlanLimitWarning")
+@pytest.mark.filterwarnings("ignore::ipposaki.errors.MissingSessionWarning")
+def test_listed_pull_writes_prices_and_listed_info_at_once(
+    client: Any, api: Any, tmp_path: Path
+) -> None:
+    """A new issue's instrument, made by this ingest, is named and in its sector baskets."""
+    from ipposaki.sources.jquants import load_jquants
+    from ipposaki.store import Store
+
+    folder = Path(__file__).parent / "fixtures" / "jquants"
+    master = json.loads((folder / "eq_master_80350.json").read_text(encoding="utf-8"))
+    master["data"][0].update(Code="130A0", CoName="テスト", CoNameEn="Test Co")
+    api.extra["eq_master_130A0.json"] = master
+    api.extra["fins_summary_130A0.json"] = {"data": []}
+    store = Store(tmp_path / "s.duckdb")
+    assert "130A.T" not in set(store.instruments()["symbol"])
+    result = load_jquants(store, ["80350", "130A0"], ["TOPIX"], *DATES, client, listed=True)
+    assert result.symbols == ("130A.T", "8035.T", "^TOPX")
+    assert result.listed == {
+        "listed": 6,
+        "instruments_named": 1,
+        "earnings": 4,  # 8035's three, and 130A's date in the calendar
+        "basket_members": 4,
+    }
+    inst = store.instruments().set_index("symbol").loc["130A.T"]
+    assert (inst["name"], inst["name_ja"], inst["sector"], inst["kind"]) == (
+        "Test Co",
+        "テスト",
+        "電気機器",
+        "stock",
+    )
+    assert store.basket("sector33:電気機器") == ["130A.T", "8035.T"]
+    assert len(store.shares_outstanding()) == 2 and len(store.prices(["130A.T"])) > 0
+
+
+@pytest.mark.filterwarnings("ignore::ipposaki.sources.jquants.PlanLimitWarning")
+@pytest.mark.filterwarnings("ignore::ipposaki.errors.MissingSessionWarning")
+def test_a_failing_before_commit_rolls_the_rows_back(primed: Any, client: Any) -> None:
+    from ipposaki.sources.jquants import pull_jquants
+
+    rows = pull_jquants(["130A0"], *DATES, client=client)
+
+    def fail(con: Any) -> None:
+        con.execute("DELETE FROM prices")
+        raise RuntimeError("hook failed")
+
+    before = file_digest(primed.path)
+    with pytest.raises(RuntimeError, match="hook failed"):
+        primed.ingest(rows, "jquants", non_sessions="skip", before_commit=fail)
+    assert file_digest(primed.path) == before
+    assert "130A.T" not in set(primed.instruments()["symbol"])
+
+
 # -- the command line -------------------------------------------------------------------------
 
 
@@ -235,11 +337,6 @@ def test_cli_listed_pull_refused_on_the_second_page(
     assert Store(path).listed_info().empty and Store(path).earnings().empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/data.py pull commits the prices (load_jquants) before it pulls the listed info "
-    "(load_jquants_listed), so a refused listed pull leaves the prices rewritten",
-)
 def test_cli_listed_pull_refused_leaves_the_store_unchanged(
     cli_api: Any,
     tmp_path: Path,

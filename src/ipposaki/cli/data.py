@@ -147,11 +147,10 @@ def pull(
             from ipposaki.sources.jquants import load_jquants
 
             with output.working("pulling from J-Quants"):
-                result = load_jquants(_store(store), symbols or [], index_names, start, end)
-                if listed:
-                    from ipposaki.sources.jquants_info import load_jquants_listed
-
-                    extra = load_jquants_listed(_store(store), symbols or [])
+                result = load_jquants(
+                    _store(store), symbols or [], index_names, start, end, listed=listed
+                )
+            extra = dict(result.listed or {})
         else:
             from ipposaki.sources.yahoo import pull_yahoo
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -462,6 +463,8 @@ def load_jquants(
     client: Any = None,
     retries: int = 3,
     backoff: float = 2.0,
+    listed: bool = False,
+    calendar: bool = True,
 ) -> IngestResult:
     """Pull J-Quants prices and indices, then validate and write them to ``store`` at once.
 
@@ -469,6 +472,11 @@ def load_jquants(
     ``index``), so their rows are checked against Tokyo's sessions; they are written in the
     same transaction as the rows, after every row is validated, so a failed pull leaves the
     store as it was. The ingest is recorded under the source label ``jquants``.
+
+    With ``listed``, the codes' listed info and earnings announcements (as
+    :func:`~ipposaki.sources.jquants_info.load_jquants_listed` pulls them) are pulled too,
+    after the prices, and checked with them; then prices, instruments, sectors, share counts,
+    earnings and the rebuilt sector baskets are written in that one transaction.
 
     Parameters
     ----------
@@ -486,24 +494,31 @@ def load_jquants(
         Retries after a rate-limit answer.
     backoff : float, default 2.0
         Seconds before the first retry.
+    listed : bool, default False
+        Also pull and write the codes' sectors, share counts and earnings dates.
+    calendar : bool, default True
+        With ``listed``: also pull the earnings calendar (kept for ``codes`` only).
 
     Returns
     -------
     IngestResult
-        What was written.
+        What was written; with ``listed``, its ``listed`` holds the counts of
+        :func:`~ipposaki.store.listed.write_listed`.
 
     Raises
     ------
     InputError
-        If neither codes nor indices are given, one is malformed, or ``end`` is before
-        ``start``.
+        If neither codes nor indices are given, one is malformed, ``end`` is before
+        ``start``, or ``listed`` is asked without codes.
     SourceUnavailableError
-        As for :func:`pull_jquants`.
+        As for :func:`pull_jquants`. Nothing is written.
     DataValidationError
         If a row fails the store's validation. Nothing is written.
     """
     if not codes and not indices:
         raise InputError("codes", list(codes), "at least one code or --indices")
+    if listed and not codes:
+        raise InputError("listed", True, "only with codes")
     for code in codes:  # refuse every malformed value before any request
         to_code(code)
     index_symbols(indices)
@@ -518,4 +533,20 @@ def load_jquants(
         instruments = index_instruments(list(rows["symbol"].unique()))
         frames.append(rows)
     rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return store.ingest(rows, "jquants", non_sessions="skip", instruments=instruments)
+    if not listed:
+        return store.ingest(rows, "jquants", non_sessions="skip", instruments=instruments)
+    # jquants_info imports this module: import it here.
+    from ipposaki.sources.jquants_info import _pull_listed
+    from ipposaki.store.listed import check_listed
+
+    info, earnings = _pull_listed(codes, cli, calendar, retries, backoff)
+    put = check_listed(store, info, earnings)
+    written: dict[str, int] = {}
+    result = store.ingest(
+        rows,
+        "jquants",
+        non_sessions="skip",
+        instruments=instruments,
+        before_commit=lambda con: written.update(put(con)),
+    )
+    return replace(result, listed=written)

@@ -226,23 +226,20 @@ def pull_earnings_calendar(
     )
 
 
-def _name_instruments(store: Store, info: pd.DataFrame) -> pd.DataFrame | None:
-    """Instruments that an ingest made with only their symbol (name == symbol), given the
-    company names and 33-sector of the listed info; curated instruments are left alone."""
-    named = info.loc[info["name"].notna() | info["name_ja"].notna()]
-    if named.empty:
-        return None
-    latest = named.groupby("symbol").tail(1).set_index("symbol")
-    inst = store.instruments().set_index("symbol")
-    bare = [s for s in latest.index if s in inst.index and inst.loc[s, "name"] in ("", s)]
-    if not bare:
-        return None
-    rows = inst.loc[bare].reset_index()
-    rows["name"] = [latest.loc[s, "name"] or latest.loc[s, "name_ja"] for s in bare]
-    rows["name_ja"] = [latest.loc[s, "name_ja"] or latest.loc[s, "name"] for s in bare]
-    rows["sector"] = [latest.loc[s, "sector33_name"] or inst.loc[s, "sector"] for s in bare]
-    rows["kind"] = [inst.loc[s, "kind"] or "stock" for s in bare]
-    return rows
+def _pull_listed(
+    codes: Sequence[str], client: Any, calendar: bool, retries: int, backoff: float
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Listed info and earnings announcements of ``codes`` (the calendar's kept for ``codes``
+    only), for :func:`~ipposaki.store.listed.write_listed` or
+    :func:`~ipposaki.store.listed.check_listed`."""
+    pulled = pull_listed_info(codes, client, retries, backoff)
+    announcements = [pulled.disclosures]
+    if calendar:
+        wanted = {to_symbol(c) for c in codes}
+        cal = pull_earnings_calendar(client, retries, backoff)
+        announcements.append(cal.loc[cal["symbol"].isin(wanted)])
+    found = [a for a in announcements if len(a)]
+    return pulled.info, pd.concat(found, ignore_index=True) if found else None
 
 
 def load_jquants_listed(
@@ -258,7 +255,8 @@ def load_jquants_listed(
 
     Everything is downloaded and checked first, then written in one transaction (see
     :func:`~ipposaki.store.listed.write_listed`): a failed request or a bad row leaves the
-    store as it was.
+    store as it was. To write prices in the same transaction, use
+    :func:`~ipposaki.sources.jquants.load_jquants` with ``listed=True``.
 
     Parameters
     ----------
@@ -295,13 +293,5 @@ def load_jquants_listed(
         If a downloaded row cannot be stored (a missing date, a negative share count).
     """
     cli = jquants_client(client) if codes else None
-    pulled = pull_listed_info(codes, cli, retries, backoff)
-    announcements = [pulled.disclosures]
-    if calendar:
-        wanted = {to_symbol(c) for c in codes}
-        cal = pull_earnings_calendar(cli, retries, backoff)
-        announcements.append(cal.loc[cal["symbol"].isin(wanted)])
-    found = [a for a in announcements if len(a)]
-    earnings = pd.concat(found, ignore_index=True) if found else None
-    named = _name_instruments(store, pulled.info)
-    return write_listed(store, pulled.info, earnings, named)
+    info, earnings = _pull_listed(codes, cli, calendar, retries, backoff)
+    return write_listed(store, info, earnings)

@@ -18,7 +18,7 @@ before they existed opens and reads as before (their readers return empty frames
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "TABLES",
     "add_earnings",
     "add_listed_info",
+    "check_listed",
     "earnings",
     "earnings_within",
     "listed_info",
@@ -224,6 +225,107 @@ def add_listed_info(store: Store, info: pd.DataFrame, source: str = "jquants") -
     return len(sectors) + len(chars)
 
 
+def check_listed(
+    store: Store,
+    info: pd.DataFrame,
+    earnings: pd.DataFrame | None = None,
+    instruments: pd.DataFrame | None = None,
+    source: str = "jquants",
+) -> Callable[[Any], dict[str, int]]:
+    """Check listed info, earnings and instrument updates; return what writes them.
+
+    Nothing is written here. The function returned writes everything inside its caller's open
+    transaction (a DuckDB connection of the store): as :func:`write_listed` does in its own,
+    or :meth:`~ipposaki.store.Store.ingest` (``before_commit``) in the one of its price rows.
+
+    Parameters
+    ----------
+    store : Store
+        Target store.
+    info, earnings, instruments, source
+        As for :func:`write_listed`.
+
+    Returns
+    -------
+    callable
+        ``put(con)``: writes the rows, names the bare instruments and rebuilds the sector
+        baskets, reading the instruments and listed info back inside the transaction, and
+        returns the counts :func:`write_listed` returns.
+
+    Raises
+    ------
+    DataValidationError
+        As for :func:`write_listed`.
+    """
+    from ipposaki.store.store import _check_benchmarks
+
+    sectors, chars = _listed_rows(info, source)
+    earn = _earnings_rows(earnings) if earnings is not None and len(earnings) else None
+    given = instruments if instruments is not None and len(instruments) else None
+    if given is not None:
+        _check_benchmarks(given, set(store.instruments()["symbol"]))
+    names = _latest_names(info)
+
+    def put(con: Any) -> dict[str, int]:
+        _put_listed(con, sectors, chars)
+        named = 0
+        if given is not None:
+            store._put_instruments(con, given)
+            named += len(given)
+        if names is not None:
+            # Read inside the transaction: an instrument this transaction made is seen.
+            bare = _name_bare(con.execute("SELECT * FROM instruments").df().fillna(""), names)
+            if len(bare):
+                store._put_instruments(con, bare)
+                named += len(bare)
+        if earn is not None:
+            _put_earnings(con, earn)
+        # Read back inside the transaction: the baskets see the rows just written.
+        cols = ", ".join(LISTED_COLUMNS)
+        stored = con.execute(f"SELECT {cols} FROM listed ORDER BY symbol, as_of").df()
+        known = set(con.execute("SELECT symbol FROM instruments").df()["symbol"])
+        baskets = _sector_baskets(stored, known)
+        if len(baskets):
+            store._put_baskets(con, baskets)
+        return {
+            "listed": len(sectors) + len(chars),
+            "instruments_named": named,
+            "earnings": 0 if earn is None else len(earn),
+            "basket_members": len(baskets),
+        }
+
+    return put
+
+
+def _latest_names(info: pd.DataFrame) -> pd.DataFrame | None:
+    """Each symbol's latest company names and 33-sector in ``info`` (columns ``name`` and
+    ``name_ja``), or None when it gives no name."""
+    if "name" not in info.columns and "name_ja" not in info.columns:
+        return None
+    frame = info.copy()
+    for col in ("name", "name_ja", "sector33_name"):
+        if col not in frame.columns:
+            frame[col] = None
+    named = frame.loc[frame["name"].notna() | frame["name_ja"].notna()]
+    if named.empty:
+        return None
+    latest = named.groupby("symbol").tail(1).set_index("symbol")
+    return latest.loc[:, ["name", "name_ja", "sector33_name"]]
+
+
+def _name_bare(inst: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """The instruments an ingest made with only their symbol (name == symbol), given the
+    company names and 33-sector of ``names``; curated instruments are left alone."""
+    inst = inst.set_index("symbol")
+    bare = [s for s in names.index if s in inst.index and inst.loc[s, "name"] in ("", s)]
+    rows = inst.loc[bare].reset_index()
+    rows["name"] = [names.loc[s, "name"] or names.loc[s, "name_ja"] for s in bare]
+    rows["name_ja"] = [names.loc[s, "name_ja"] or names.loc[s, "name"] for s in bare]
+    rows["sector"] = [names.loc[s, "sector33_name"] or inst.loc[s, "sector"] for s in bare]
+    rows["kind"] = [inst.loc[s, "kind"] or "stock" for s in bare]
+    return rows
+
+
 def write_listed(
     store: Store,
     info: pd.DataFrame,
@@ -234,12 +336,18 @@ def write_listed(
     """Write listed info, earnings and instrument updates, and rebuild the sector baskets,
     all in one transaction after everything is checked: a failure leaves the store as it was.
 
+    To write them in the same transaction as price rows, give
+    :func:`check_listed`'s function to :meth:`~ipposaki.store.Store.ingest` instead.
+
     Parameters
     ----------
     store : Store
         Target store.
     info : pandas.DataFrame
-        As for :func:`add_listed_info`.
+        As for :func:`add_listed_info`; with ``name`` and ``name_ja`` (company names), the
+        instruments an ingest made with only their symbol (name == symbol) get those names and
+        the row's 33-sector (each symbol's latest named row); curated instruments are left
+        alone.
     earnings : pandas.DataFrame, optional
         As for :func:`add_earnings`.
     instruments : pandas.DataFrame, optional
@@ -250,8 +358,9 @@ def write_listed(
     Returns
     -------
     dict
-        Rows written: ``listed``, ``instruments_named``, ``earnings`` and ``basket_members``
-        (the sector baskets of :func:`sector_baskets`, rebuilt from all stored listed info).
+        Rows written: ``listed``, ``instruments_named`` (``instruments`` and the instruments
+        named from ``info``), ``earnings`` and ``basket_members`` (the sector baskets of
+        :func:`sector_baskets`, rebuilt from all stored listed info).
 
     Raises
     ------
@@ -259,38 +368,16 @@ def write_listed(
         As for :func:`add_listed_info` and :func:`add_earnings`, or if an instrument names an
         unknown benchmark. Nothing is written.
     """
-    from ipposaki.store.store import _check_benchmarks
-
-    sectors, chars = _listed_rows(info, source)
-    earn = _earnings_rows(earnings) if earnings is not None and len(earnings) else None
-    named = instruments if instruments is not None and len(instruments) else None
-    if named is not None:
-        _check_benchmarks(named, set(store.instruments()["symbol"]))
+    put = check_listed(store, info, earnings, instruments, source)
     with store._connect(write=True) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _put_listed(con, sectors, chars)
-            if named is not None:
-                store._put_instruments(con, named)
-            if earn is not None:
-                _put_earnings(con, earn)
-            # Read back inside the transaction: the baskets see the rows just written.
-            cols = ", ".join(LISTED_COLUMNS)
-            stored = con.execute(f"SELECT {cols} FROM listed ORDER BY symbol, as_of").df()
-            known = set(con.execute("SELECT symbol FROM instruments").df()["symbol"])
-            baskets = _sector_baskets(stored, known)
-            if len(baskets):
-                store._put_baskets(con, baskets)
+            written = put(con)
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
             raise
-    return {
-        "listed": len(sectors) + len(chars),
-        "instruments_named": 0 if named is None else len(named),
-        "earnings": 0 if earn is None else len(earn),
-        "basket_members": len(baskets),
-    }
+    return written
 
 
 def listed_info(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -169,6 +169,10 @@ class IngestResult:
         Symbols that were not in the instruments table and were added with guessed metadata.
     reports : tuple[ValidationReport, ...]
         Validation report per source.
+    listed : Mapping[str, int] or None
+        Rows of listed-company data written in the same transaction, by
+        :func:`~ipposaki.sources.jquants.load_jquants` with ``listed=True`` (the counts of
+        :func:`~ipposaki.store.listed.write_listed`); None otherwise.
     """
 
     sources: tuple[str, ...]
@@ -177,6 +181,7 @@ class IngestResult:
     symbols: tuple[str, ...]
     new_instruments: tuple[str, ...] = ()
     reports: tuple[ValidationReport, ...] = field(default=(), repr=False)
+    listed: Mapping[str, int] | None = None
 
     @property
     def summary(self) -> str:
@@ -700,6 +705,7 @@ class Store:
         source: str,
         non_sessions: NonSessionPolicy = "error",
         instruments: pd.DataFrame | None = None,
+        before_commit: Callable[[Any], object] | None = None,
     ) -> IngestResult:
         """Validate canonical price rows from any source, then write them in one transaction.
 
@@ -717,6 +723,11 @@ class Store:
             store does not know yet, e.g. indices with their exchange: the rows are validated
             as theirs, and they are written in the same transaction as the rows (only those
             that still have rows after validation). Symbols the store knows keep their row.
+        before_commit : callable, optional
+            Writes more in the same transaction: called with the open connection after the
+            rows and instruments are written, before COMMIT (e.g. the function of
+            :func:`~ipposaki.store.listed.check_listed`). It must only write rows checked
+            already; if it raises, nothing is written.
 
         Returns
         -------
@@ -739,7 +750,9 @@ class Store:
         if "line" not in rows.columns:
             rows["line"] = np.arange(len(rows), dtype=np.int64) + 1
         rows["session"] = pd.to_datetime(rows["session"]).astype("datetime64[s]")
-        return self._ingest([(source, rows)], non_sessions, instruments=instruments)
+        return self._ingest(
+            [(source, rows)], non_sessions, instruments=instruments, before_commit=before_commit
+        )
 
     def _ingest(
         self,
@@ -747,6 +760,7 @@ class Store:
         non_sessions: NonSessionPolicy,
         replace_rows: bool = False,
         instruments: pd.DataFrame | None = None,
+        before_commit: Callable[[Any], object] | None = None,
     ) -> IngestResult:
         known = self.instruments()
         given = pd.DataFrame(columns=list(INSTRUMENT_COLUMNS))
@@ -784,7 +798,7 @@ class Store:
         guessed = self._new_instruments(batch, new)
         given = given.loc[given["symbol"].isin(batch["symbol"].unique())]
         new_inst = pd.concat([given, guessed], ignore_index=True) if len(given) else guessed
-        self._write(batch, new_inst, [s for s, _ in frames], replace_rows)
+        self._write(batch, new_inst, [s for s, _ in frames], replace_rows, before_commit)
         return IngestResult(
             sources=tuple(s for s, _ in frames),
             rows_read=sum(r.rows_in for r in reports),
@@ -819,12 +833,14 @@ class Store:
         new_inst: pd.DataFrame,
         sources: list[str],
         replace_rows: bool = False,
+        before_commit: Callable[[Any], object] | None = None,
     ) -> None:
         """Merge the batch's (symbol, session) rows and record its sources, atomically.
 
         A column the batch leaves empty keeps its stored value, so a file of closes only never
         wipes a stored row's open, high, low, adjusted close or volume; with ``replace_rows``
-        the batch's rows replace the stored ones whole.
+        the batch's rows replace the stored ones whole. ``before_commit(con)`` writes more in
+        the same transaction, last.
         """
         import pyarrow as pa
 
@@ -864,6 +880,8 @@ class Store:
                         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [f"source:{source}", str(len(batch))],
                     )
+                if before_commit is not None:
+                    before_commit(con)
                 con.execute("COMMIT")
             except BaseException:
                 _rollback(con)  # a failed COMMIT has rolled back already; keep its error
