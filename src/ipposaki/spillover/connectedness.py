@@ -558,24 +558,7 @@ def rolling_connectedness(
     step = _check_int(step, "step", 1)
     values = _check_returns(returns, lags, need=window)
     starts, _, coefs, sigma = rolling_var(values, lags, window, step)
-    shares = np.empty((len(starts), values.shape[1], values.shape[1]))
-    chunk = max(1, 2_000_000 // (horizon * values.shape[1] ** 2))  # (chunk, H, N, N) temporaries
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for lo in range(0, len(starts), chunk):
-            hi = lo + chunk
-            shares[lo:hi] = gfevd(ma_coefficients(coefs[lo:hi], horizon), sigma[lo:hi])
-    windows = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[starts]
-    flat = (np.ptp(windows, axis=-1) == 0).any(axis=-1)  # a series constant in the window
-    singular = flat | ~np.isfinite(shares).all(axis=(1, 2))
-    if singular.any():
-        warnings.warn(
-            f"{int(singular.sum())} of {len(starts)} windows have a singular VAR (a series "
-            "constant, or series collinear, within the window); their indices are NaN",
-            DataWarning,
-            stacklevel=2,
-        )
-        shares[singular] = np.nan
-    to, frm, _, total = _spillovers(shares)
+    to, frm, _, total = _spillovers(_rolling_shares(values, starts, coefs, sigma, horizon, window))
     names = _labels(returns.columns)
     ends = returns.index[starts + window - 1]
     index = pd.Index(ends, name="end")
@@ -598,6 +581,60 @@ def rolling_connectedness(
         step,
         info,
     )
+
+
+def _rolling_shares(
+    values: np.ndarray,
+    starts: np.ndarray,
+    coefs: np.ndarray,
+    sigma: np.ndarray,
+    horizon: int,
+    window: int,
+) -> np.ndarray:
+    """Each window's generalized FEVD shares, NaN for a window whose VAR is singular.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        (T, N) returns.
+    starts : numpy.ndarray
+        (W,) first row of each window.
+    coefs, sigma : numpy.ndarray
+        (W, p, N, N) VAR coefficients and (W, N, N) residual covariances, per window.
+    horizon : int
+        Forecast horizon H.
+    window : int
+        Rows per window.
+
+    Returns
+    -------
+    numpy.ndarray
+        (W, N, N) shares, computed in chunks that bound the (chunk, H, N, N) temporaries.
+
+    Warns
+    -----
+    DataWarning
+        When some window has a series constant in it or non-finite shares, pointing at the
+        caller of :func:`rolling_connectedness`.
+    """
+    shares = np.empty((len(starts), values.shape[1], values.shape[1]))
+    chunk = max(1, 2_000_000 // (horizon * values.shape[1] ** 2))  # (chunk, H, N, N) temporaries
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for lo in range(0, len(starts), chunk):
+            hi = lo + chunk
+            shares[lo:hi] = gfevd(ma_coefficients(coefs[lo:hi], horizon), sigma[lo:hi])
+    windows = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[starts]
+    flat = (np.ptp(windows, axis=-1) == 0).any(axis=-1)  # a series constant in the window
+    singular = flat | ~np.isfinite(shares).all(axis=(1, 2))
+    if singular.any():
+        warnings.warn(
+            f"{int(singular.sum())} of {len(starts)} windows have a singular VAR (a series "
+            "constant, or series collinear, within the window); their indices are NaN",
+            DataWarning,
+            stacklevel=3,
+        )
+        shares[singular] = np.nan
+    return shares
 
 
 def connectedness_returns(
@@ -642,7 +679,6 @@ def connectedness_returns(
     """
     from ipposaki.errors import UnknownNameError
     from ipposaki.panel import build_panel
-    from ipposaki.spillover.data import spillover_data
 
     symbols = list(dict.fromkeys(symbols))
     if len(symbols) < 2:
@@ -662,18 +698,7 @@ def connectedness_returns(
         info["exchange"] = exchange
         info["alignment"] = f"returns on {exchange} sessions (one exchange: no alignment needed)"
     else:
-        if set(places) - {source, target}:
-            raise InputError(
-                "symbols",
-                ",".join(f"{s} ({e})" for s, e in exchanges.items()),
-                f"symbols on {source} and {target} only (set source/target)",
-            )
-        drivers = [s for s in symbols if exchanges[s] in ("", source)]
-        targets = [s for s in symbols if exchanges[s] == target]
-        lo = start if start is not None else "1990-01-01"
-        hi = end if end is not None else pd.Timestamp.today().normalize()
-        data = spillover_data(store, source, target, targets, drivers, lo, hi)
-        frame = pd.concat([data.x[drivers], data.y[targets]], axis=1)[symbols]
+        frame = _aligned(store, exchanges, start, end, source, target)
         info["alignment"] = ALIGNMENT_NOTE.format(source=source, target=target)
         info["source"], info["target"] = source, target
     complete = frame.notna().all(axis=1)
@@ -687,6 +712,54 @@ def connectedness_returns(
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
     frame.index.name = "session"
     return frame, info
+
+
+def _aligned(
+    store: Store,
+    exchanges: dict[str, str],
+    start: DateLike | None,
+    end: DateLike | None,
+    source: str,
+    target: str,
+) -> pd.DataFrame:
+    """Symbols on two exchanges on ``target``'s sessions (see :func:`connectedness_returns`).
+
+    Parameters
+    ----------
+    store : Store
+        The price store.
+    exchanges : dict of str to str
+        Each symbol's exchange (``""`` when unknown: read as a driver), in the given order.
+    start, end : date-like or None
+        Target sessions; default from 1990 to today.
+    source, target : str
+        The earlier and the later exchange.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Target sessions x symbols, in the order of ``exchanges``.
+
+    Raises
+    ------
+    InputError
+        For a symbol on another exchange.
+    """
+    from ipposaki.spillover.data import spillover_data
+
+    if {e for e in exchanges.values() if e} - {source, target}:
+        raise InputError(
+            "symbols",
+            ",".join(f"{s} ({e})" for s, e in exchanges.items()),
+            f"symbols on {source} and {target} only (set source/target)",
+        )
+    symbols = list(exchanges)
+    drivers = [s for s in symbols if exchanges[s] in ("", source)]
+    targets = [s for s in symbols if exchanges[s] == target]
+    lo = start if start is not None else "1990-01-01"
+    hi = end if end is not None else pd.Timestamp.today().normalize()
+    data = spillover_data(store, source, target, targets, drivers, lo, hi)
+    return pd.concat([data.x[drivers], data.y[targets]], axis=1)[symbols]
 
 
 def read_returns(path: str | Path) -> pd.DataFrame:
