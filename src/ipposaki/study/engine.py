@@ -636,6 +636,9 @@ def _chunk(
     s2, frac_pos, n_est = pair_stats_est(tested_est)
     kept = member * keep[None, :].astype(float)
     # Session positions on the whole grid (a sliced block shifts pos0, not cal0).
+    n_daily = len(rel)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scar_cars = car[:, n_daily:] / car_se[:, n_daily:]  # GRANK's windows: the CARs
     sums = time_sums(
         kept,
         tested_est,
@@ -646,6 +649,9 @@ def _chunk(
         day0=pairs["cal0"].to_numpy(np.int64),
         origin=corr_origin,
         span=corr_span,
+        scar=scar_cars if params.convention != "estudy2" else None,
+        # GARCH residuals are standardised day by day: their order is not the residuals'.
+        sar_est=sar_est if garch is not None else None,
     )
     estudy2 = params.convention == "estudy2"
     return Chunk(
@@ -864,11 +870,14 @@ def _study(
                 )
             )
         else:
-            for_grank = np.isin(names_g, [str(w) for w in cars])  # GRANK is for CARs
+            car_labels = [str(w) for w in cars]
+            for_grank = np.isin(names_g, car_labels)  # GRANK is for CARs
+            g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names_g]
+            base = (total.grank_u[g_rows], total.grank_n[g_rows]) if len(total.grank_u) else None
             tests.extend(
                 measure_tests(
                     run_battery(
-                        stats_g, total, window_days[first], names_g, group, rbar, for_grank
+                        stats_g, total, window_days[first], names_g, group, rbar, for_grank, base
                     ),
                     getattr(params, "measure", "return"),
                     dict(zip(names_g, lengths.tolist(), strict=True)),

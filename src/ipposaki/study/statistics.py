@@ -84,7 +84,7 @@ stays mis-sized when the pairs' returns are cross-correlated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -252,6 +252,10 @@ class TimeSums:
     rank_cnt: np.ndarray
     sign_sum: np.ndarray
     sign_cnt: np.ndarray
+    #: (C, L) GRANK's per-day sums for its C windows before the window's own value is placed:
+    #: ``sum_i (U_it - 1/2 ... )`` as :func:`grank_sums` defines them, and the pairs counted.
+    grank_u: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    grank_n: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     corr: CorrelationSums | None = None
 
     def __add__(self, other: TimeSums) -> TimeSums:
@@ -287,6 +291,8 @@ def time_sums(
     day0: np.ndarray | None = None,
     origin: int | None = None,
     span: int | None = None,
+    scar: np.ndarray | None = None,
+    sar_est: np.ndarray | None = None,
 ) -> list[TimeSums]:
     """The :class:`TimeSums` of each group for one chunk of pairs.
 
@@ -306,6 +312,11 @@ def time_sums(
         The earliest estimation offset of the whole study and the number of offsets its
         estimation windows cover (blocks must agree on them to add their sums); default those
         of this block.
+    scar : numpy.ndarray, optional
+        (N, C) standardised CARs of the C windows GRANK tests, for :func:`grank_sums`.
+    sar_est : numpy.ndarray, optional
+        (N, L) standardised estimation residuals when their order is not that of ``resid``
+        (GARCH: each day has its own scale); GRANK then ranks them itself.
 
     Returns
     -------
@@ -325,7 +336,15 @@ def time_sums(
     # product of a weighted membership matrix with the ranks (0 where missing) or with the
     # presence mask: sum of (K_it - (m_i + 1) / 2) = member @ K - (member (m + 1) / 2) @ P.
     combined = np.concatenate([resid, ar], axis=1)
-    ranks, med, present = _ranks_zero(combined)
+    ranks, med, present, order = _ranks_zero(combined)
+    n, width = resid.shape
+    g_u = g_n = np.zeros((len(member), 0, width))
+    if scar is not None:
+        if sar_est is None:  # the residuals' own order, read off the combined argsort
+            est_ranks = _first_ranks(order, width, present[:, :width])
+        else:
+            est_ranks = _ranks_zero(np.asarray(sar_est, dtype=np.float64))[0]
+        g_u, g_n = grank_sums(member, est_ranks, present[:, :width], scar)
     m_i = present.sum(axis=1).astype(float)
     g = len(member)
     by_rank = np.vstack([member, member / (m_i + 1.0)]) @ ranks
@@ -339,7 +358,6 @@ def time_sums(
     with np.errstate(invalid="ignore"):
         sign_sum = member @ np.sign(np.where(present > 0, combined - med, 0.0))
     sign_cnt = rank_cnt
-    n, width = resid.shape
     if est_lo is None or day0 is None:
         est_lo, day0 = np.full(n, -width, dtype=np.int64), np.zeros(n, dtype=np.int64)
     if origin is None:
@@ -363,6 +381,8 @@ def time_sums(
             rank_cnt=rank_cnt[g],
             sign_sum=sign_sum[g],
             sign_cnt=sign_cnt[g],
+            grank_u=g_u[g],
+            grank_n=g_n[g],
             corr=(
                 CorrelationSums.of(
                     resid[in_group[g]], est_lo[in_group[g]], day0[in_group[g]], origin, span
@@ -402,11 +422,66 @@ def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
     return np.sqrt(np.maximum(var, 0.0))
 
 
-def _ranks_zero(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_rank_rows` for sums: ranks with 0 (not NaN) where missing, the medians, and
-    the presence mask as 0.0/1.0 floats (ready for a matrix product)."""
-    ranks, median, _ = _rank_rows_tied(x, fill=0.0)
-    return ranks, median, (~np.isnan(x)).astype(np.float64)
+def _ranks_zero(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rank_rows` for sums: ranks with 0 (not NaN) where missing, the medians, the
+    presence mask as 0.0/1.0 floats (ready for a matrix product), and the row-wise argsort."""
+    ranks, median, _, order = _rank_rows_tied(x, fill=0.0)
+    return ranks, median, (~np.isnan(x)).astype(np.float64), order
+
+
+def _first_ranks(order: np.ndarray, width: int, present: np.ndarray) -> np.ndarray:
+    """Ordinal ranks of each row's first ``width`` values among themselves (0 where missing),
+    read off the argsort of the whole row: the k-th of them in sorted order ranks k.
+
+    Examples
+    --------
+    >>> x = np.array([[3.0, 1.0, 2.5, 0.0]])  # the first three, then one more value
+    >>> _first_ranks(np.argsort(x, axis=1), 3, np.ones((1, 3))).tolist()
+    [[3.0, 1.0, 2.0]]
+    """
+    ranks = np.empty(order.shape)
+    np.put_along_axis(ranks, order, np.cumsum(order < width, axis=1).astype(np.float64), 1)
+    out = ranks[:, :width]
+    out[present == 0] = 0.0
+    return out
+
+
+def grank_sums(
+    member: np.ndarray, ranks: np.ndarray, present: np.ndarray, scar: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """GRANK's additive per-day sums for one block of pairs (Kolari and Pynnönen 2011).
+
+    For window c, a pair with a CAR (and more than one estimation residual) contributes
+    ``U_it = w_i r_it - 1/2`` on each of its valid estimation days, where ``r_it`` ranks the
+    residual among the pair's own residuals and ``w_i = 1 / (T_i + 1)``, ``T_i`` its residuals
+    plus one. Where the residual lies above the re-standardised CAR it ranks one higher; that
+    depends on the CAR's cross-sectional spread, known only for the whole sample, and is added
+    by :func:`_grank`.
+
+    Parameters
+    ----------
+    member : numpy.ndarray
+        (G, N) group membership (0/1) of the N pairs.
+    ranks : numpy.ndarray
+        (N, L) ordinal ranks of each pair's estimation residuals (0 where missing).
+    present : numpy.ndarray
+        (N, L) 1.0 where a residual is present.
+    scar : numpy.ndarray
+        (N, C) standardised CARs of the tested windows (NaN where a pair lacks one).
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        (G, C, L) sums of ``U_it`` and counts of the pairs present, per group and window.
+    """
+    n_groups, (n_pairs, n_win) = len(member), scar.shape
+    t_i = present.sum(axis=1) + 1.0
+    has = ~np.isnan(scar) & (t_i > 2)[:, None]
+    weights = (member[:, None, :] * has.T[None, :, :]).reshape(n_groups * n_win, n_pairs)
+    counted = weights @ present
+    u = (weights / (t_i + 1.0)) @ ranks - 0.5 * counted
+    shape = (n_groups, n_win, ranks.shape[1])
+    return u.reshape(shape), counted.reshape(shape)
 
 
 def _rank_rows(x: np.ndarray, fill: float = np.nan) -> tuple[np.ndarray, np.ndarray]:
@@ -414,13 +489,13 @@ def _rank_rows(x: np.ndarray, fill: float = np.nan) -> tuple[np.ndarray, np.ndar
 
     See :func:`_rank_rows_tied`, which also says which rows have ties.
     """
-    ranks, median, _ = _rank_rows_tied(x, fill)
+    ranks, median, _, _ = _rank_rows_tied(x, fill)
     return ranks, median
 
 
 def _rank_rows_tied(
     x: np.ndarray, fill: float = np.nan
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Average ranks within each row over the non-missing values (``fill`` where missing), and
     medians.
 
@@ -430,8 +505,9 @@ def _rank_rows_tied(
 
     Returns
     -------
-    tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]
-        The ranks, the (rows, 1) medians, and (rows,) whether a row has tied values.
+    tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]
+        The ranks, the (rows, 1) medians, (rows,) whether a row has tied values, and the
+        row-wise argsort (missing values last).
     """
     missing = np.isnan(x)
     filled = np.where(missing, np.inf, x)
@@ -449,7 +525,7 @@ def _rank_rows_tied(
     rows = np.arange(len(x))
     median = np.where(m > 0, (ordered[rows, lo] + ordered[rows, hi]) / 2.0, np.nan)
     ranks[missing] = fill
-    return ranks, median[:, None], tied
+    return ranks, median[:, None], tied, order
 
 
 def _window_sum(daily: np.ndarray, window_days: np.ndarray) -> np.ndarray:
@@ -470,7 +546,7 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     """
     x = np.where(car == 0, np.nan, car)
     n = np.sum(~np.isnan(x), axis=0)
-    ranks_t, _, tied = _rank_rows_tied(np.abs(x).T)
+    ranks_t, _, tied, _ = _rank_rows_tied(np.abs(x).T)
     ranks = ranks_t.T
     r_plus = np.nansum(np.where(x > 0, ranks, 0.0), axis=0)
     mean = n * (n + 1) / 4.0
@@ -500,6 +576,7 @@ def run_battery(
     group: str,
     rbar: np.ndarray | None = None,
     grank_windows: np.ndarray | None = None,
+    grank_base: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[TestResult]:
     """Run every test of :data:`TEST_NAMES` for each window of one group.
 
@@ -521,6 +598,8 @@ def run_battery(
     grank_windows : numpy.ndarray, optional
         (K,) bool: the windows the generalized rank test is run on (the engine passes its CAR
         windows; the test is for CARs); default all. Others get NaN.
+    grank_base : tuple of numpy.ndarray, optional
+        (K, L) GRANK sums of the blocks (:func:`grank_sums`), aligned with ``windows``.
 
     Returns
     -------
@@ -529,7 +608,7 @@ def run_battery(
         zero variance) has a NaN statistic and p-value.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _battery(pairs, sums, window_days, windows, group, rbar, grank_windows)
+        return _battery(pairs, sums, window_days, windows, group, rbar, grank_windows, grank_base)
 
 
 def _ratio(total: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -583,12 +662,16 @@ def _daily_variance(x: np.ndarray, n: np.ndarray, n_out: np.ndarray, centre: boo
         return np.where(n_out > 0, a + b / np.where(n_out > 0, n_out, 1.0), np.nan)
 
 
-#: Pairs per block in :func:`_grank`: ranks and comparisons of a block stay a few MB.
+#: Pairs per block in :func:`_grank`: the comparisons of a block stay a few MB.
 _GRANK_BLOCK = 8192
 
 
 def _grank(
-    scar: np.ndarray, sar_est: np.ndarray, which: np.ndarray | None = None
+    scar: np.ndarray,
+    sar_est: np.ndarray,
+    which: np.ndarray | None = None,
+    u_base: np.ndarray | None = None,
+    n_base: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kolari and Pynnönen's (2011) generalized rank t statistic per window, and its df.
 
@@ -600,6 +683,9 @@ def _grank(
         (N, L) standardised estimation residuals (NaN where missing).
     which : numpy.ndarray, optional
         (K,) bool: the windows to test (default all); the others get NaN.
+    u_base, n_base : numpy.ndarray, optional
+        (K, L) the blocks' :func:`grank_sums` for the same pairs and windows (rows of windows
+        not tested are ignored); computed here from ``sar_est`` when not given.
 
     Returns
     -------
@@ -610,9 +696,9 @@ def _grank(
     -----
     Each pair's ``T_i = L_i + 1`` values (its valid estimation residuals and the re-standardised
     CAR ``SCAR*``) are ranked and scaled, ``U_it = rank / (T_i + 1) - 1/2``. A residual ranks
-    as among the residuals alone, plus one where it lies above ``SCAR*``, so one argsort of the
-    residuals serves every window. The pairs are taken in blocks and only per-day sums leave a
-    block, so no (N, L) array beyond the input is made.
+    as among the residuals alone (the sums of :func:`grank_sums`, made where the pairs were
+    ranked for the other rank tests), plus one where it lies above ``SCAR*``: that needs the
+    CAR's spread over the whole sample, so it is counted here, in blocks of pairs.
     """
     n_pairs, k_windows = scar.shape
     stat = np.full(k_windows, np.nan)
@@ -623,41 +709,28 @@ def _grank(
     n_valid = np.sum(~np.isnan(sar), axis=1)
     t_i = n_valid + 1.0  # estimation days plus the window
     weight = 1.0 / (t_i + 1.0)
-    tested = [
-        k
-        for k in range(k_windows)
-        if which is None or which[k]
-        if (~np.isnan(scar[:, k]) & (t_i > 2)).sum() >= 2
-    ]
-    has = np.zeros((n_pairs, len(tested)), dtype=bool)
-    star = np.full((n_pairs, len(tested)), np.nan, dtype=np.float32)
-    for c, k in enumerate(list(tested)):
-        has[:, c] = ~np.isnan(scar[:, k]) & (t_i > 2)
-        spread = float(np.std(scar[has[:, c], k], ddof=1))
+    if u_base is None or n_base is None:
+        present = (~np.isnan(sar)).astype(np.float64)
+        ranks = _ranks_zero(np.asarray(sar, dtype=np.float64))[0]
+        u_base, n_base = (x[0] for x in grank_sums(np.ones((1, n_pairs)), ranks, present, scar))
+    tested = [k for k in range(k_windows) if which is None or which[k]]
+    has = ~np.isnan(scar[:, tested]) & (t_i > 2)[:, None]
+    star = np.full(has.shape, np.nan, dtype=np.float32)
+    for c in range(len(tested)):
+        x = scar[has[:, c], tested[c]]
+        spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
         if spread > 0:
-            star[has[:, c], c] = scar[has[:, c], k] / spread
+            star[has[:, c], c] = x / spread
         else:
             has[:, c] = False
-    width = sar.shape[1]
-    u_sum = np.zeros((len(tested), width))  # sum of U_it over the pairs with the window
-    n_est = np.zeros((len(tested), width))
-    below = np.zeros((n_pairs, len(tested)))  # residuals below SCAR*, ties counted half
-    ladder = np.arange(1, width + 1, dtype=np.float64)[None, :]
+    shift = np.zeros((len(tested), sar.shape[1]))  # residuals above SCAR* rank one higher
+    below = np.zeros(has.shape)  # residuals below SCAR*, ties counted half
     for lo in range(0, n_pairs, _GRANK_BLOCK):
         block = slice(lo, lo + _GRANK_BLOCK)
         x = sar[block]
-        present = ~np.isnan(x)
-        # Ordinal ranks among the pair's own residuals (continuous returns do not tie).
-        ranks = np.empty(x.shape)
-        np.put_along_axis(ranks, np.argsort(np.where(present, x, np.inf), axis=1), ladder, 1)
-        ranks[~present] = 0.0
-        h = has[block].astype(np.float64)
-        hw = h * weight[block, None]
-        u_sum += hw.T @ ranks - 0.5 * (h.T @ present)
-        n_est += h.T @ present
         for c in range(len(tested)):
-            above = x > star[block, c, None]  # these residuals move up one rank
-            u_sum[c] += hw[:, c] @ above
+            above = x > star[block, c, None]
+            shift[c] += np.where(has[block, c], weight[block], 0.0) @ above
             lower = np.count_nonzero(x < star[block, c, None], axis=1)
             tie = n_valid[block] - lower - np.count_nonzero(above, axis=1)
             below[block, c] = lower + tie / 2.0
@@ -666,8 +739,8 @@ def _grank(
         if n0 < 2:
             continue
         u0 = (below[has[:, c], c] + 1.0) * weight[has[:, c]] - 0.5
-        n_t = np.append(n_est[c], n0)  # estimation days, then the window
-        x_t = _ratio(np.append(u_sum[c], u0.sum()), n_t)
+        n_t = np.append(n_base[k], n0)  # estimation days, then the window
+        x_t = _ratio(np.append(u_base[k] + shift[c], u0.sum()), n_t)
         var_t = _daily_variance(x_t, n_t, n_t, centre=False)
         big_t = float(np.sum(n_t > 0))
         z = x_t[-1] / np.sqrt(var_t[-1])
@@ -684,6 +757,7 @@ def _battery(
     group: str,
     rbar: np.ndarray | None,
     grank_windows: np.ndarray | None,
+    grank_base: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[TestResult]:
     car, scar, days = pairs.car, pairs.scar, pairs.days
     valid_car = ~np.isnan(car)
@@ -780,7 +854,8 @@ def _battery(
     w_stat, w_p, w_z = _wilcoxon(car)
     out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank (W+)")
 
-    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est, grank_windows)
+    base = (None, None) if grank_base is None else grank_base
+    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est, grank_windows, *base)
     out["grank"] = (t_gr, _two_sided_t(t_gr, df_gr), df_gr, "t")
 
     results: list[TestResult] = []
