@@ -324,26 +324,12 @@ def spillover_data(
             f"{source} -> {target}",
             "two different exchanges, or --lag to use the previous session of the same one",
         )
-    inst = store.instruments().set_index("symbol")
-    stored = store.symbols()
-    for driver in drivers:
-        if driver not in stored:
-            raise UnknownNameError("driver", driver, stored)
-        home = inst["exchange"].get(driver, "")
-        if home not in ("", source):
-            raise InputError("drivers", driver, f"a series of {source} (it trades on {home})")
+    listed = _check_drivers(store, drivers, source)
     if source == target:
         return _same_exchange(store, target, targets, drivers, start, end, open_gap, own_lag, split)
     align = align_sessions(source, target, start, end)
     y = _target_returns(store, target, targets, start, end, open_gap, split).reindex(align.index)
-    listed = [d for d in drivers if inst["exchange"].get(d, "") == source]
-    cutoff = align["source_close"].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-    if source_end is not None:
-        # The forecast's information set ends at the as-of close.
-        last_close = session_times(source, source_end, source_end)["close"]
-        if len(last_close):
-            limit = np.datetime64(last_close.iloc[-1].tz_convert(None).to_datetime64(), "ns")
-            cutoff = np.where(cutoff > limit, np.datetime64("NaT"), cutoff)
+    cutoff = _cutoffs(source, align, source_end)
     prev_cutoff = _previous_cutoffs(source, align, cutoff)
     x_frame = pd.DataFrame(index=align.index, columns=drivers, dtype=float)
     if listed:
@@ -355,6 +341,68 @@ def spillover_data(
         for col in list(y.columns):
             x_frame[f"lag:{col}"] = y[col].shift(1)
     return SpilloverData(y=y, x=x_frame, alignment=align)
+
+
+def _check_drivers(store: Store, drivers: list[str], source: str) -> list[str]:
+    """Check that every driver is stored and trades on ``source`` (or on no exchange).
+
+    Parameters
+    ----------
+    store : Store
+        The price store.
+    drivers : list of str
+        The drivers.
+    source : str
+        ISO MIC of the source exchange.
+
+    Returns
+    -------
+    list of str
+        The drivers listed on ``source`` (the others are series with their own clocks).
+
+    Raises
+    ------
+    UnknownNameError
+        For a driver that is not stored.
+    InputError
+        For a driver that trades on another exchange.
+    """
+    inst = store.instruments().set_index("symbol")
+    stored = store.symbols()
+    for driver in drivers:
+        if driver not in stored:
+            raise UnknownNameError("driver", driver, stored)
+        home = inst["exchange"].get(driver, "")
+        if home not in ("", source):
+            raise InputError("drivers", driver, f"a series of {source} (it trades on {home})")
+    return [d for d in drivers if inst["exchange"].get(d, "") == source]
+
+
+def _cutoffs(source: str, align: pd.DataFrame, source_end: DateLike | None) -> np.ndarray:
+    """When each target session's information set closes: the aligned source close.
+
+    Parameters
+    ----------
+    source : str
+        ISO MIC of the source exchange.
+    align : pandas.DataFrame
+        The alignment (``source_close`` per target session).
+    source_end : date-like or None
+        The forecast's as-of session: later closes are NaT.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T,) naive UTC datetime64[ns] cutoffs.
+    """
+    cutoff = align["source_close"].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    if source_end is not None:
+        # The forecast's information set ends at the as-of close.
+        last_close = session_times(source, source_end, source_end)["close"]
+        if len(last_close):
+            limit = np.datetime64(last_close.iloc[-1].tz_convert(None).to_datetime64(), "ns")
+            cutoff = np.where(cutoff > limit, np.datetime64("NaT"), cutoff)
+    return cutoff
 
 
 def _previous_cutoffs(source: str, align: pd.DataFrame, cutoff: np.ndarray) -> np.ndarray:
