@@ -245,7 +245,7 @@ def export(
 
     Example: ipposaki data export --parquet out/prices --partition-by exchange,year
     """
-    from ipposaki.panel.partitioned import export_partitioned
+    from ipposaki.store.parquet import export_partitioned
 
     path = export_partitioned(_store(store), parquet, partition_by.split(","))
     files = sorted(path.rglob("*.parquet"))

@@ -14,10 +14,6 @@ return spans a gap; a row dated on a day that is not a session is not part of th
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,61 +24,12 @@ import pandas as pd
 from ipposaki.calendars import EXCHANGES, sessions
 from ipposaki.errors import InputError
 from ipposaki.panel.returns import ReturnKind, returns_from_prices
+from ipposaki.store.parquet import PARTITION_KEYS, check_parquet_dir, export_partitioned
 
 __all__ = ["PARTITION_KEYS", "PartitionedPrices", "export_partitioned"]
 
-#: Partition columns ``--partition-by`` accepts; ``bucket`` is a hash of the symbol mod 16.
-PARTITION_KEYS = ("exchange", "year", "bucket")
-
-
-def export_partitioned(store: Any, path: str | Path, partition_by: Sequence[str]) -> Path:
-    """Write the store's prices as Hive-partitioned Parquet, atomically.
-
-    Parameters
-    ----------
-    store : ipposaki.store.Store
-        The store to export.
-    path : str or Path
-        Target directory; it must not exist yet, and appears only once complete.
-    partition_by : sequence of str
-        Partition columns out of ``exchange``, ``year`` and ``bucket`` (symbol hash mod 16).
-
-    Returns
-    -------
-    Path
-        The directory written.
-
-    Raises
-    ------
-    InputError
-        For an unknown partition column or an existing target.
-    """
-    keys = [k.strip() for k in partition_by if k.strip()]
-    for key in keys or [""]:
-        if key not in PARTITION_KEYS:
-            raise InputError("partition_by", key, f"a list out of {', '.join(PARTITION_KEYS)}")
-    target = Path(path)
-    if target.exists():
-        raise InputError("path", str(target), "a directory that does not exist yet")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        with store._connect(write=False) as con:
-            con.execute(
-                f"""
-                COPY (
-                    SELECT p.*, coalesce(i.exchange, 'unknown') AS exchange,
-                           year(p.session) AS year, hash(p.symbol) % 16 AS bucket
-                    FROM prices p LEFT JOIN instruments i USING (symbol)
-                    ORDER BY p.symbol, p.session
-                ) TO '{staging / "data"}'
-                (FORMAT PARQUET, PARTITION_BY ({", ".join(keys)}))
-                """
-            )
-        os.replace(staging / "data", target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+# Writing the directory and checking its files are the store's (ipposaki.store.parquet); they
+# are named here too for the readers of this module.
 
 
 class PartitionedPrices:
@@ -121,7 +68,6 @@ class PartitionedPrices:
     def __init__(
         self, path: str | Path, exchange: str | None = None, kind: ReturnKind = "simple"
     ) -> None:
-        import pyarrow.parquet as pq
 
         from ipposaki.panel.exchanges import check_exchange, home_exchanges
 
@@ -129,35 +75,7 @@ class PartitionedPrices:
             raise InputError("kind", kind, "one of 'simple', 'log'")
         self.kind = kind
         self.path = Path(path)
-        files = sorted(self.path.rglob("*.parquet"))
-        if not files:
-            raise InputError("path", str(self.path), "a directory holding .parquet files")
-        first: dict[str, str] = {}
-        names: set[str] = set()
-        digest = hashlib.blake2b(digest_size=16)
-        for file in files:
-            schema = pq.read_schema(file)
-            names |= set(schema.names)
-            types = {
-                name: str(schema.field(name).type)
-                for name in ("symbol", "session", "close")
-                if name in schema.names
-            }
-            if len(types) < 3:
-                missing = sorted({"symbol", "session", "close"} - set(types))
-                raise InputError(
-                    "path", str(file), f"files with columns symbol, session, close ({missing})"
-                )
-            if not first:
-                first = types
-            elif types != first:
-                raise InputError(
-                    "path", str(file), f"the same column types as the other files ({first})"
-                )
-            stat = file.stat()
-            digest.update(
-                f"{file.relative_to(self.path)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
-            )
+        files, names, self.fingerprint = check_parquet_dir(self.path)
         self._hive = self._hive_keys(files)
         columns = names | set(self._hive)
         self._has_exchange = "exchange" in columns
@@ -165,7 +83,6 @@ class PartitionedPrices:
         if exchange:  # "" (no exchange) selects nothing: FX rates have no sessions of their own
             check_exchange(exchange)
         self.exchange = exchange
-        self.fingerprint = digest.hexdigest()
 
         # One pass over the directory: each symbol's exchange value, basis and span.
         listed = "min(exchange)" if self._has_exchange else "NULL"

@@ -690,10 +690,9 @@ class Store:
         files: list[Path] = []
         for p in map(Path, paths):
             if p.is_dir():  # a partitioned Parquet directory (``data export``): its files
-                from ipposaki.panel.partitioned import PartitionedPrices
+                from ipposaki.store.parquet import check_parquet_dir
 
-                PartitionedPrices(p)  # one schema across the files, or the odd one is named
-                files += sorted(p.rglob("*.parquet"))
+                files += check_parquet_dir(p)[0]  # one schema, or the odd file is named
             else:
                 files.append(p)
         frames = [(str(p), read_price_file(p, layout)) for p in files]
