@@ -83,6 +83,6 @@ def test_cli_spec_writes_each_exchange(shared_store: Store, tmp_path: Path) -> N
 
 
 def test_builtin_spec_is_the_example_file() -> None:
-    from ipposaki.demo import deepseek_spec
+    from ipposaki.shock.demo import deepseek_spec
 
     assert load_spec(REPO / "examples" / "deepseek.toml") == deepseek_spec()

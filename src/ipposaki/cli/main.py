@@ -110,7 +110,7 @@ def _run_report(
     lang: list[str] | None,
 ) -> None:
     from ipposaki.cli.options import check_out
-    from ipposaki.demo import run_demo
+    from ipposaki.shock.demo import run_demo
     from ipposaki.outdir import published, staged
     from ipposaki.report import LANGS, load_locale, write_report
     from ipposaki.report.content import report_tables
