@@ -16,7 +16,7 @@ from scipy import stats
 
 from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
 
-__all__ = ["TESTS", "ReportTables", "key_window", "report_tables", "rows"]
+__all__ = ["TESTS", "ReportTables", "key_window", "report_tables", "rows", "value_at"]
 
 #: The tests whose p-values the study table prints, and their columns.
 TESTS = {"bmp": "p_bmp", "kolari_pynnonen": "p_kp", "corrado_rank": "p_rank"}
@@ -89,6 +89,11 @@ class ReportTables:
 def rows(frame: pd.DataFrame) -> list[Any]:
     """The rows of ``frame`` as objects with one attribute per column."""
     return [SimpleNamespace(**{str(k): v for k, v in r.items()}) for r in frame.to_dict("records")]
+
+
+def value_at(frame: pd.DataFrame, row: str, column: str) -> float:
+    """``frame.loc[row, column]`` as a float (the first such row when labels repeat)."""
+    return float(frame[column].to_numpy()[list(frame.index).index(row)])
 
 
 def key_window(windows: tuple[str, ...]) -> str:

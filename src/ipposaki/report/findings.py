@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.report import prose
-from ipposaki.report.content import ReportTables, key_window, rows
+from ipposaki.report.content import ReportTables, key_window, rows, value_at
 from ipposaki.report.locale import Locale
 
 __all__ = ["ALPHA", "MAX_SENTENCES", "Finding", "key_findings", "render_finding"]
@@ -184,81 +184,86 @@ def _scanner(tables: ReportTables) -> list[Finding]:
 
 
 def _scenarios(tables: ReportTables) -> list[Finding]:
+    """One finding per scenario the spec names, when its outputs allow one."""
     out = []
     for run in tables.scenarios:
-        q = run.result.quantiles
-        anchor = f"scenario-{run.path.stem}"
-        if run.kind == "export_controls":
-            firms = q.loc[q["output"] == "op_profit_impact"]
-            if firms.empty:
-                continue
-            median = firms["q50"].to_numpy()
-            lo, hi = firms.iloc[int(np.argmin(median))], firms.iloc[int(np.argmax(median))]
-            cal = run.result.extra.get("calibration")
-            values: dict[str, Any] = {
-                "low_firm": str(lo["label"]),
-                "low": float(lo["q50"]),
-                "high_firm": str(hi["label"]),
-                "high": float(hi["q50"]),
-                "q05": float(firms["q05"].min()),
-                "q95": float(firms["q95"].max()),
-            }
-            for path in ("fundamental", "market"):
-                price = q.loc[q["output"] == f"price_impact_{path}"]
-                if len(price):
-                    values[f"{path}_low"] = float(price["q50"].min())
-                    values[f"{path}_high"] = float(price["q50"].max())
-            if cal is not None:
-                values.update(
-                    slope=float(cal.slope),
-                    slope_low=float(cal.ci_low),
-                    slope_high=float(cal.ci_high),
-                    zero_inside=bool(cal.ci_low <= 0 <= cal.ci_high),
-                )
-            out.append(Finding("scenario_export", anchor, values))
-        elif run.kind == "power":
-            saving = q.loc[q["output"] == "iown_saving_twh"]
-            without = q.loc[q["output"] == "twh_no_iown"]
-            if saving.empty or without.empty:
-                continue
-            last = saving.iloc[-1]
-            base = without.loc[without["label"] == last["label"], "q50"]
-            out.append(
-                Finding(
-                    "scenario_power",
-                    anchor,
-                    {
-                        "year": str(last["label"]),
-                        "q50": float(last["q50"]),
-                        "q05": float(last["q05"]),
-                        "q95": float(last["q95"]),
-                        "share": float(last["q50"] / base.iloc[0]) if len(base) else np.nan,
-                        "without": float(base.iloc[0]) if len(base) else np.nan,
-                    },
-                )
-            )
-        elif run.kind == "compute_cost":
-            qq = q.set_index("output")
-            if not {"cost_usd", "gpu_hours", "implied_mfu"} <= set(qq.index):
-                continue
-
-            def at_q(output: str, column: str, qq: pd.DataFrame = qq) -> float:
-                return float(qq[column].to_numpy()[list(qq.index).index(output)])
-
-            out.append(
-                Finding(
-                    "scenario_compute",
-                    anchor,
-                    {
-                        "cost": at_q("cost_usd", "q50"),
-                        "cost_q05": at_q("cost_usd", "q05"),
-                        "cost_q95": at_q("cost_usd", "q95"),
-                        "hours": at_q("gpu_hours", "q50"),
-                        "mfu": at_q("implied_mfu", "q50"),
-                    },
-                )
-            )
+        finding = _SCENARIO_FINDINGS.get(run.kind)
+        values = finding[1](run.result.quantiles, run.result) if finding else None
+        if finding and values is not None:
+            out.append(Finding(finding[0], f"scenario-{run.path.stem}", values))
     return out
+
+
+def _export_values(q: pd.DataFrame, result: Any) -> dict[str, Any] | None:
+    """The export-controls scenario: the firms with the smallest and largest median profit
+    impact, the price paths' ranges and the calibrated slope; None without profit impacts."""
+    firms = q.loc[q["output"] == "op_profit_impact"]
+    if firms.empty:
+        return None
+    median = firms["q50"].to_numpy()
+    lo, hi = firms.iloc[int(np.argmin(median))], firms.iloc[int(np.argmax(median))]
+    cal = result.extra.get("calibration")
+    values: dict[str, Any] = {
+        "low_firm": str(lo["label"]),
+        "low": float(lo["q50"]),
+        "high_firm": str(hi["label"]),
+        "high": float(hi["q50"]),
+        "q05": float(firms["q05"].min()),
+        "q95": float(firms["q95"].max()),
+    }
+    for path in ("fundamental", "market"):
+        price = q.loc[q["output"] == f"price_impact_{path}"]
+        if len(price):
+            values[f"{path}_low"] = float(price["q50"].min())
+            values[f"{path}_high"] = float(price["q50"].max())
+    if cal is not None:
+        values.update(
+            slope=float(cal.slope),
+            slope_low=float(cal.ci_low),
+            slope_high=float(cal.ci_high),
+            zero_inside=bool(cal.ci_low <= 0 <= cal.ci_high),
+        )
+    return values
+
+
+def _power_values(q: pd.DataFrame, result: Any) -> dict[str, Any] | None:
+    """The power scenario's last year: IOWN's saving and the demand without it."""
+    saving = q.loc[q["output"] == "iown_saving_twh"]
+    without = q.loc[q["output"] == "twh_no_iown"]
+    if saving.empty or without.empty:
+        return None
+    last = saving.iloc[-1]
+    base = without.loc[without["label"] == last["label"], "q50"]
+    return {
+        "year": str(last["label"]),
+        "q50": float(last["q50"]),
+        "q05": float(last["q05"]),
+        "q95": float(last["q95"]),
+        "share": float(last["q50"] / base.iloc[0]) if len(base) else np.nan,
+        "without": float(base.iloc[0]) if len(base) else np.nan,
+    }
+
+
+def _compute_values(q: pd.DataFrame, result: Any) -> dict[str, Any] | None:
+    """The compute-cost scenario's cost with its range, GPU hours and utilisation."""
+    qq = q.set_index("output")
+    if not {"cost_usd", "gpu_hours", "implied_mfu"} <= set(qq.index):
+        return None
+    return {
+        "cost": value_at(qq, "cost_usd", "q50"),
+        "cost_q05": value_at(qq, "cost_usd", "q05"),
+        "cost_q95": value_at(qq, "cost_usd", "q95"),
+        "hours": value_at(qq, "gpu_hours", "q50"),
+        "mfu": value_at(qq, "implied_mfu", "q50"),
+    }
+
+
+#: Each scenario kind's finding rule and the function that reads its values.
+_SCENARIO_FINDINGS: dict[str, tuple[str, Callable[[pd.DataFrame, Any], dict[str, Any] | None]]] = {
+    "export_controls": ("scenario_export", _export_values),
+    "power": ("scenario_power", _power_values),
+    "compute_cost": ("scenario_compute", _compute_values),
+}
 
 
 # -- sentences ---------------------------------------------------------------------------------

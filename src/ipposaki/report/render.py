@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ipposaki.report import prose
-from ipposaki.report.content import ReportTables, key_window, report_tables, rows
+from ipposaki.report.content import ReportTables, key_window, report_tables, rows, value_at
 from ipposaki.report.document import (
     Block,
     Cell,
@@ -700,7 +700,7 @@ def _power_blocks(run: ScenarioRun, loc: Locale, pngs: dict[str, str]) -> list[B
 def _compute_para(run: ScenarioRun, loc: Locale) -> Para:
     """The compute-cost scenario in one paragraph: hours, price, cost, FLOPs, MFU, energy."""
     qq = run.result.quantiles.set_index("output")
-    hours, cost = _at(qq, "gpu_hours", "q50"), _at(qq, "cost_usd", "q50")
+    hours, cost = value_at(qq, "gpu_hours", "q50"), value_at(qq, "cost_usd", "q50")
     return Para(
         loc.t(
             f"scenario.{run.kind}.text",
@@ -737,11 +737,6 @@ def _inputs_blocks(run: ScenarioRun, tables: ReportTables, loc: Locale) -> list[
         loc.t("scenario.inputs"), links=_csv(loc, f"report_scenario_{stem}_inputs.csv")
     )
     return [heading, table]
-
-
-def _at(frame: pd.DataFrame, row: str, column: str) -> float:
-    """``frame.loc[row, column]`` as a float."""
-    return float(frame[column].to_numpy()[list(frame.index).index(row)])
 
 
 _PER_FIRM_INPUTS = {
