@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from ipposaki.cli.options import (
     write_tables,
 )
 
+if TYPE_CHECKING:
+    from ipposaki.spillover.evaluate import SpilloverEvaluation
+
 app = typer.Typer(
     help="New York -> Tokyo: aligned sessions, next-session forecasts, evaluation.",
     no_args_is_help=True,
@@ -26,6 +29,11 @@ app = typer.Typer(
 FromOption = Annotated[str, typer.Option("--from", help="Source exchange (ISO MIC).")]
 ToOption = Annotated[str, typer.Option("--to", help="Target exchange (ISO MIC).")]
 ListOption = Annotated[list[str] | None, typer.Option(help="Repeat for more; symbols or baskets.")]
+ExpandingOption = Annotated[bool, typer.Option(help="Use every earlier session.")]
+OwnLagOption = Annotated[bool, typer.Option(help="Add each target's previous return.")]
+LagOption = Annotated[
+    bool, typer.Option(help="Allow --from = --to, with the previous session's drivers.")
+]
 
 
 @app.command()
@@ -36,12 +44,10 @@ def forecast(
     targets: ListOption = None,
     drivers: ListOption = None,
     window: Annotated[int, typer.Option(help="Estimation window, target sessions.")] = 250,
-    expanding: Annotated[bool, typer.Option(help="Use every earlier session.")] = False,
-    own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
+    expanding: ExpandingOption = False,
+    own_lag: OwnLagOption = False,
     open_gap: Annotated[bool, typer.Option(help="Also forecast the open gap.")] = False,
-    lag: Annotated[
-        bool, typer.Option(help="Allow --from = --to, with the previous session's drivers.")
-    ] = False,
+    lag: LagOption = False,
     level: Annotated[float, typer.Option(help="Prediction-interval level.")] = 0.9,
     out: Annotated[Path | None, typer.Option(help="Folder for forecast.csv/.json.")] = None,
     store: StoreOption = None,
@@ -95,8 +101,8 @@ def evaluate(
     targets: ListOption = None,
     drivers: ListOption = None,
     window: Annotated[int, typer.Option(help="Rolling window, target sessions.")] = 250,
-    expanding: Annotated[bool, typer.Option(help="Use every earlier session.")] = False,
-    own_lag: Annotated[bool, typer.Option(help="Add each target's previous return.")] = False,
+    expanding: ExpandingOption = False,
+    own_lag: OwnLagOption = False,
     open_gap: Annotated[bool, typer.Option(help="Also evaluate the open gap.")] = False,
     split: Annotated[
         bool,
@@ -105,9 +111,7 @@ def evaluate(
             "close) parts, side by side (split.csv)."
         ),
     ] = False,
-    lag: Annotated[
-        bool, typer.Option(help="Allow --from = --to, with the previous session's drivers.")
-    ] = False,
+    lag: LagOption = False,
     out: Annotated[
         Path | None, typer.Option(help="Folder for metrics.csv, forecasts.csv (split.csv).")
     ] = None,
@@ -142,6 +146,21 @@ def evaluate(
             split=split,
         )
     output.text(res.summary)
+    _write_evaluation(res, out, split)
+
+
+def _write_evaluation(res: SpilloverEvaluation, out: Path | None, split: bool) -> None:
+    """Write the metrics and forecasts (and the split scores) to ``out``, and the JSON result.
+
+    Parameters
+    ----------
+    res : SpilloverEvaluation
+        The evaluation.
+    out : pathlib.Path or None
+        The output folder; None writes no files.
+    split : bool
+        Whether the overnight and daytime parts were scored (adds split.csv).
+    """
     tables = {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts}
     if split:
         tables["split.csv"] = res.split
