@@ -80,7 +80,7 @@ def test_roll_names_both_neighbours() -> None:
     with pytest.raises(InputError) as err:
         roll_to_session("XTKS", "2025-01-01")
     msg = str(err.value)
-    assert "--roll next gives 2025-01-06" in msg and "--roll previous gives 2024-12-30" in msg
+    assert "`roll='next'` gives 2025-01-06" in msg and "`roll='previous'` gives 2024-12-30" in msg
     assert roll_to_session("XTKS", "2025-01-01", "next") == pd.Timestamp("2025-01-06")
     assert roll_to_session("XNYS", "2024-11-28", "previous") == pd.Timestamp("2024-11-27")
     assert roll_to_session("XNYS", "2025-01-27") == pd.Timestamp("2025-01-27")

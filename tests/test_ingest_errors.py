@@ -64,7 +64,7 @@ CASES = {
     "non_session": (
         "date,symbol,close\n2025-01-24,8035.T,26400\n2025-01-01,8035.T,26000\n",
         "line 3: 2025-01-01 is not a session of XTKS (symbol 8035.T; 1 such rows): expected "
-        "session dates, or skip them with --non-sessions skip",
+        "session dates, or skip them with `non_sessions='skip'`",
     ),
     "us_holiday": (
         "date,symbol,close\n2025-01-09,NVDA,140.0\n",

@@ -185,7 +185,7 @@ def test_bad_input(shared_store: Store) -> None:
         match=r"as_of='2025-01-26' is not allowed: expected a session of XNYS \(nearest: 2025-01-27\)",
     ):
         forecast_next(shared_store, "2025-01-26")
-    with pytest.raises(InputError, match="two different exchanges, or --lag"):
+    with pytest.raises(InputError, match="two different exchanges, or `lag=True`"):
         forecast_next(
             shared_store,
             "2025-01-27",

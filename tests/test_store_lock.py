@@ -113,7 +113,7 @@ def test_the_environment_sets_the_wait_and_a_bad_value_is_named(
     try:
         with pytest.raises(StoreError, match=r"waited 0.2 s \(IPPOSAKI_LOCK_TIMEOUT\)"):
             Store(store).symbols()
-        with pytest.raises(StoreError, match=r"waited 0 s \(lock_timeout\)"):
+        with pytest.raises(StoreError, match=r"waited 0 s \(`lock_timeout`\)"):
             Store(store, lock_timeout=0).symbols()
     finally:
         holder.kill()

@@ -104,7 +104,7 @@ def test_non_session_event_date_needs_roll(returns: pd.DataFrame) -> None:
         run_study(returns, ev, market="MKT")
     msg = one_line(err.value)
     nxt = returns.index[returns.index.searchsorted(saturday)]
-    assert f"--roll next gives {nxt.date()}" in msg and "--roll previous gives" in msg
+    assert f"`roll='next'` gives {nxt.date()}" in msg and "`roll='previous'` gives" in msg
     res = run_study(returns, ev, market="MKT", roll="next")
     assert res.ar.loc[res.ar["rel_day"] == 0, "session"].iloc[0] == nxt
 

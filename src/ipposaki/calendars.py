@@ -203,7 +203,7 @@ def roll_to_session(
     if direction == "previous" and prv is not None:
         return pd.Timestamp(prv)
     hint = ", ".join(
-        f"--roll {name} gives {s.date()}" for name, s in (("next", nxt), ("previous", prv)) if s
+        f"`roll='{name}'` gives {s.date()}" for name, s in (("next", nxt), ("previous", prv)) if s
     )
     raise InputError(
         "date", str(ts.date()), f"a session of {exchange} ({hint or 'outside the calendar'})"

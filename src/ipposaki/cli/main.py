@@ -8,6 +8,7 @@ code 2; usage errors exit 2 as well; anything else is an internal error, exit 1.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import warnings
 from dataclasses import asdict
@@ -110,10 +111,10 @@ def _run_report(
     lang: list[str] | None,
 ) -> None:
     from ipposaki.cli.options import check_out
-    from ipposaki.shock.demo import run_demo
     from ipposaki.outdir import published, staged
     from ipposaki.report import LANGS, load_locale, write_report
     from ipposaki.report.content import report_tables
+    from ipposaki.shock.demo import run_demo
     from ipposaki.store import Store
     from ipposaki.study.spec import load_spec
 
@@ -126,7 +127,7 @@ def _run_report(
     with staged(out, "--out") as stage, output.progress_steps(5 + len(langs)) as step:
 
         def log(message: str) -> None:
-            output.text(message.replace(str(stage), str(out)))
+            output.text(_cli_text(message.replace(str(stage), str(out))))
 
         result = run_demo(
             stage,
@@ -208,7 +209,7 @@ class _NoteHandler(logging.Handler):
     """Print the library's notices (a busy store being waited for) as one line on stderr."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        output.note(f"note: {_one_line(record.getMessage())}")
+        output.note(f"note: {_one_line(_cli_text(record.getMessage()))}")
 
 
 def _note_store_waits() -> None:
@@ -267,6 +268,45 @@ def _flags(argv: list[str]) -> dict[str, str]:
 _ALIASES = {"path": ("parquet", "files"), "names": ("universe",)}
 
 
+#: Code spans in library messages: an argument (`start`) or an argument with a value
+#: (`non_sessions='skip'`, `lag=True`), written in Python terms.
+_CODE = re.compile(r"`([a-z][a-z0-9_]*)(?:=('[^']*'|[^`]*))?`")
+
+#: The arguments of the command being run, for messages printed while it runs.
+_ARGV: list[str] = []
+
+
+def _flag_of(name: str, flags: dict[str, str]) -> str | None:
+    """The flag of the running command that sets the library argument ``name``, if any."""
+    for alias in (name, name[:-1] if name.endswith("s") else "", *_ALIASES.get(name, ())):
+        if alias in flags:
+            return flags[alias]
+    return None
+
+
+def _cli_text(text: str, argv: list[str] | None = None) -> str:
+    """A library message with its code spans in this command's terms.
+
+    ```roll='next'``` becomes ``--roll next``, ```lag=True``` ``--lag`` and ```start```
+    ``--start`` when the command has those options; a span naming no option of the command
+    keeps its Python spelling.
+    """
+    if "`" not in text:
+        return text
+    flags = _flags(_ARGV if argv is None else argv)
+
+    def one(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        flag = _flag_of(name, flags)
+        if flag is None:
+            return match.group(0)
+        if value is None or value == "True":
+            return flag
+        return f"{flag} {value.strip(chr(39))}"
+
+    return _CODE.sub(one, text)
+
+
 def _in_cli_terms(exc: Exception, argv: list[str]) -> str:
     """An error's line with the library's argument names turned into this command's flags.
 
@@ -278,20 +318,13 @@ def _in_cli_terms(exc: Exception, argv: list[str]) -> str:
     if not isinstance(exc, InputError) or str(exc) != str(
         InputError(exc.argument, exc.value, exc.allowed)
     ):
-        return str(exc)  # not an InputError, or one with its own wording
+        return _cli_text(str(exc), argv)  # not an InputError, or one with its own wording
     flags = _flags(argv)
-
-    def flag(name: str) -> str | None:
-        for alias in (name, name[:-1] if name.endswith("s") else "", *_ALIASES.get(name, ())):
-            if alias in flags:
-                return flags[alias]
-        return None
-
-    parts = [flag(part) for part in exc.argument.split("/")]
+    parts = [_flag_of(part, flags) for part in exc.argument.split("/")]
     if not all(parts):
-        return str(exc)
+        return _cli_text(str(exc), argv)
     argument = "/".join(p for p in parts if p)
-    return f"{argument}={exc.value!r} is not allowed: expected {exc.allowed}"
+    return f"{argument}={exc.value!r} is not allowed: expected {_cli_text(exc.allowed, argv)}"
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -322,6 +355,7 @@ def run(argv: list[str] | None = None) -> int:
 
     output.configure()  # the root callback sets the mode; reset it for usage errors before it
     args = sys.argv[1:] if argv is None else argv
+    _ARGV[:] = args
     debug = bool(os.environ.get("IPPOSAKI_DEBUG"))
     try:
         with warnings.catch_warnings():

@@ -188,7 +188,7 @@ def _ingest_fallback(
     held = store.symbols()
     if held:  # never overwrite a store's prices with downloaded or synthetic ones
         sources = store.sources()
-        log(f"no --data given: using the {len(held)} symbols already in {store.path}")
+        log(f"no `data` given: using the {len(held)} symbols already in {store.path}")
         empty = IngestResult(sources=(), rows_read=0, rows_written=0, symbols=())
         label = f"store {store.path} ({', '.join(sources) or 'unknown source'})"
         return empty, label, SYNTHETIC_LABEL in sources
@@ -198,10 +198,10 @@ def _ingest_fallback(
         if yahoo_reachable():
             symbols = builtin_instruments()["symbol"].tolist()
             symbols = [s for s in symbols if s not in ("DEXJPUS", "^TOPX")]
-            log(f"no --data given: downloading {len(symbols)} symbols from Yahoo Finance")
+            log(f"no `data` given: downloading {len(symbols)} symbols from Yahoo Finance")
             rows = pull_yahoo(symbols, "2015-01-01", pd.Timestamp.today().normalize())
             return store.ingest(rows, "yahoo", non_sessions="skip"), "yahoo", False
-    log(f"no --data given and Yahoo is not reachable: using {SYNTHETIC_LABEL}")
+    log(f"no `data` given and Yahoo is not reachable: using {SYNTHETIC_LABEL}")
     rows = synthetic_prices()
     return store.ingest(rows, SYNTHETIC_LABEL, non_sessions="skip"), SYNTHETIC_LABEL, True
 

@@ -213,7 +213,7 @@ def _explain(status: int | None, detail: str, what: str, tries: int, waited: flo
         if "subscription" in detail.lower() or "plan" in detail.lower():
             return (
                 f"jquants: {what} is outside your plan (HTTP 400{said}); {_PLAN_HELP}: "
-                "narrow --start/--end"
+                "narrow `start`/`end`"
             )
         return (
             f"jquants: the request for {what} was refused (HTTP 400{said}); check the API key "
@@ -516,7 +516,7 @@ def load_jquants(
         If a row fails the store's validation. Nothing is written.
     """
     if not codes and not indices:
-        raise InputError("codes", list(codes), "at least one code or --indices")
+        raise InputError("codes", list(codes), "at least one code or `indices`")
     if listed and not codes:
         raise InputError("listed", True, "only with codes")
     for code in codes:  # refuse every malformed value before any request

@@ -322,7 +322,7 @@ def spillover_data(
         raise InputError(
             "source/target",
             f"{source} -> {target}",
-            "two different exchanges, or --lag to use the previous session of the same one",
+            "two different exchanges, or `lag=True` to use the previous session of the same one",
         )
     listed = _check_drivers(store, drivers, source)
     if source == target:

@@ -628,7 +628,7 @@ def _too_short(col: str, n: int, x: pd.DataFrame) -> InputError:
         To be raised by the caller.
     """
     have = x.notna().sum()
-    hint = "check --start"
+    hint = "check `start`"
     if len(have) and have.min() < len(x) / 2:
         worst = str(have.idxmin())
         hint += (

@@ -319,13 +319,13 @@ class Store:
     def _timeout(self) -> tuple[float, str]:
         """The lock timeout in seconds, and where it was set (for messages)."""
         if self._lock_timeout is not None:
-            return self._lock_timeout, "lock_timeout"
+            return self._lock_timeout, "`lock_timeout`"
         if LOCK_TIMEOUT.get() is not None:
-            return float(LOCK_TIMEOUT.get() or 0), "--lock-timeout"
+            return float(LOCK_TIMEOUT.get() or 0), "`lock_timeout`"
         env = os.environ.get("IPPOSAKI_LOCK_TIMEOUT", "")
         if env.strip():
             return check_lock_timeout(env, "IPPOSAKI_LOCK_TIMEOUT"), "IPPOSAKI_LOCK_TIMEOUT"
-        return DEFAULT_LOCK_TIMEOUT, "--lock-timeout"
+        return DEFAULT_LOCK_TIMEOUT, "`lock_timeout`"
 
     def _open(self, write: bool) -> Any:
         """Connect, waiting up to the lock timeout (see :class:`Store`) for another's lock."""
@@ -396,7 +396,7 @@ class Store:
             raise StoreError(
                 str(self._path),
                 f"not an ipposaki store: it holds other tables ({preview(tables)}) and no "
-                "ipposaki meta table; give another --store",
+                "ipposaki meta table; give another `store`",
             )
         try:
             meta = dict(
@@ -412,7 +412,7 @@ class Store:
             raise StoreError(
                 str(self._path),
                 f"not an ipposaki store: its meta table has application_id={app!r} and "
-                f"schema_version={version!r}; give another --store",
+                f"schema_version={version!r}; give another `store`",
             )
         if not str(version).isdigit() or int(version) > int(SCHEMA_VERSION):
             raise StoreError(

@@ -216,7 +216,7 @@ def _check_sessions(
                 f"{_where(source, int(rows['line'].iloc[at]))}: {_day(rows['session'].iloc[at])} "
                 f"is outside the {exchange} calendar ({first.date()} to {last.date()}; symbol "
                 f"{rows['symbol'].iloc[at]}; {int(outside.sum())} such rows): expected dates "
-                "inside it, or skip them with --non-sessions skip",
+                "inside it, or skip them with `non_sessions='skip'`",
             )
         off |= outside  # skipped and listed with the non-sessions
         unchecked += int(outside.sum())
@@ -238,7 +238,7 @@ def _check_sessions(
             f"{_where(source, int(first_bad['line']))}: {_day(first_bad['session'])} is not a "
             f"session of {first_bad['exchange']} (symbol {first_bad['symbol']}; "
             f"{len(bad)} such rows): expected session dates, or skip them with "
-            "--non-sessions skip",
+            "`non_sessions='skip'`",
         )
     warnings.warn(
         f"{source}: skipped {len(bad)} rows dated on non-sessions: "

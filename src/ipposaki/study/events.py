@@ -162,8 +162,8 @@ def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> pd.Series:
         raise InputError(
             "event_date",
             str(pd.Timestamp(values[i]).date()),
-            f"a session of the returns (it is not one: --roll next gives {nxt.date()}, "
-            f"--roll previous gives {prv.date()})",
+            f"a session of the returns (it is not one: `roll='next'` gives {nxt.date()}, "
+            f"`roll='previous'` gives {prv.date()})",
         )
     out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
     out[exact] = values[exact]

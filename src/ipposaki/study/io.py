@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 #: The option that sets the date format, named in messages about dates.
-DATE_FORMAT_OPTION = "--date-format"  # named as the way out in date messages
+DATE_FORMAT_OPTION = "`date_format`"  # named as the way out in date messages
 _DATE_NAMES = ("date", "session")
 _EVENT_DATES = ("estimation_start", "estimation_end", "event_start", "event_end")
 _ZONED = r"^\s*\d{4}-\d{2}-\d{2}T.*(?:[+-]\d\d:?\d\d|Z)\s*$"
@@ -455,8 +455,8 @@ def _one_exchange(symbols: pd.Index, path: str | Path) -> None:
             "exchange",
             None,
             f"an exchange for returns file {Path(path).name}, whose symbols trade on {names}: "
-            "returns cannot be moved to each exchange's calendar, so give --exchange with a "
-            "file of that exchange's returns on its sessions, or give prices (--prices)",
+            "returns cannot be moved to each exchange's calendar, so give `exchange` with a "
+            "file of that exchange's returns on its sessions, or give prices (`prices`)",
         )
 
 

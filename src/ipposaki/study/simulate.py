@@ -646,7 +646,7 @@ def check_options(
         raise InputError(
             "runs",
             runs,
-            f"at most {MAX_PSEUDO_EVENTS:,} pseudo-events in all (--runs x --events-per-run)",
+            f"at most {MAX_PSEUDO_EVENTS:,} pseudo-events in all (`runs` x `events_per_run`)",
         )
     try:
         levels = tuple(float(a) for a in abnormal)
@@ -835,7 +835,7 @@ def _draw_pseudo_events(
             f"{len(index)} sessions x {len(symbols)} symbols",
             f"a panel with a (symbol, session) that has the whole estimation ({est}) and event "
             f"({evw}) windows and >= {min_obs} estimation returns after deleting "
-            f"{missing:.0%} (lower --min-estimation-obs or --missing, or shorten the windows)",
+            f"{missing:.0%} (lower `min_estimation_obs` or `missing`, or shorten the windows)",
         )
     runs, per_run = params.runs, params.events_per_run
     pos, sym = _draw(elig, runs, per_run, params.cluster, rng)
