@@ -174,6 +174,7 @@ def episode_table(
     max_sessions: int,
     catalog: Catalog,
     series: list[str],
+    announcements: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank the episodes of the flagged sessions by severity.
 
@@ -191,6 +192,10 @@ def episode_table(
         Events to match.
     series : list of str
         Every scanned series (baskets and market series), for ``severity_<series>`` columns.
+    announcements : pandas.DataFrame, optional
+        Earnings announcements (``symbol``, ``date``; e.g. :meth:`ipposaki.store.Store.earnings`)
+        for the ``earnings`` column: the members that moved whose own announcement lies within
+        one session of the session they moved on.
 
     Returns
     -------
@@ -248,6 +253,7 @@ def episode_table(
             "market": market.reindex(firsts.index).fillna(""),
             "symbols": top.reindex(firsts.index).fillna(""),
             "events": events.reindex(firsts.index).fillna(""),
+            "earnings": _earnings_column(symbols, keyed, announcements, firsts.index),
         }
     )
     extra = per_series.reindex(firsts.index).fillna(0.0).add_prefix("severity_")
@@ -300,6 +306,62 @@ def _top_symbols(symbols: pd.DataFrame, keyed: pd.DataFrame) -> pd.Series:
         ["episode", "_abs"], ascending=[True, False]
     )
     return _labels(sym.drop_duplicates(["episode", "symbol"]), "sar", "symbol", 5, ", ")
+
+
+def _earnings_column(
+    symbols: pd.DataFrame,
+    keyed: pd.DataFrame,
+    announcements: pd.DataFrame | None,
+    index: pd.Index,
+) -> pd.Series:
+    """Per episode, its moving members' own earnings announcements within one session.
+
+    Parameters
+    ----------
+    symbols : pandas.DataFrame
+        exchange, session, symbol, sar: members beyond the threshold (may be empty).
+    keyed : pandas.DataFrame
+        exchange, session, episode: the episode of each session (0 for none).
+    announcements : pandas.DataFrame or None
+        ``symbol``, ``date`` of earnings announcements.
+    index : pandas.Index
+        The episodes.
+
+    Returns
+    -------
+    pandas.Series
+        ``"8035.T 2024-05-22 (+1)"`` labels, ``"; "``-separated, per episode (``""`` for none).
+    """
+    from ipposaki.store.listed import earnings_within
+
+    empty = pd.Series("", index=index, dtype=object)
+    if announcements is None or announcements.empty or not len(symbols):
+        return empty
+    moved = symbols.merge(keyed, on=["exchange", "session"]).query("episode > 0")
+    moved = moved.drop_duplicates(["episode", "symbol", "session"])
+    moved = moved[moved["symbol"].isin(set(announcements["symbol"].astype(str)))]
+    labels = []
+    for exchange, rows in moved.groupby("exchange", sort=True):
+        near = earnings_within(
+            rows[["symbol", "session"]].rename(columns={"session": "date"}),
+            announcements,
+            sessions=1,
+            exchange=str(exchange),
+        )
+        hit = near["earnings_count"].to_numpy() > 0
+        labels.append(
+            pd.DataFrame(
+                {
+                    "episode": rows["episode"].to_numpy()[hit],
+                    "label": (near["symbol"] + " " + near["earnings_dates"]).to_numpy()[hit],
+                }
+            )
+        )
+    if not labels:
+        return empty
+    found = pd.concat(labels).drop_duplicates()
+    joined = found.groupby("episode")["label"].agg(lambda v: "; ".join(sorted(v)))
+    return joined.reindex(index).fillna("").astype(object)
 
 
 def _column(frame: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:

@@ -295,7 +295,7 @@ def scan(
     flag_table = pd.concat(flags, ignore_index=True)
     symbols = pd.concat(sym_rows, ignore_index=True) if sym_rows else pd.DataFrame()
     episodes = episode_table(
-        flag_table, symbols, first, last, max_gap, max_sessions, catalog, series
+        flag_table, symbols, first, last, max_gap, max_sessions, catalog, series, store.earnings()
     )
     manifest = {
         "start": str(first.date()),
