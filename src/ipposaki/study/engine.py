@@ -230,13 +230,78 @@ def run_study(
     InputError
         For a bad window, model, measure, option or events table.
     """
+    measure = _check_options(
+        model, measure, thin_trading, convention, min_estimation_obs, volume, shares
+    )
+    est, evw, cars = _check_windows(
+        estimation_window, event_window, car_windows, model, min_estimation_obs
+    )
+    if model == "factor" and (factors is None or factors.shape[1] == 0):
+        raise InputError("factors", None, "a factor table for model='factor'")
+    index, columns = _sessions_and_symbols(returns)
+    needs_market = model in ("market", "market-adjusted", *GARCH_MODELS)
+    universe = measure == "volume" and needs_market and market is None
+    if universe:  # the market volume series: the mean ln(1 + V) of the table's symbols
+        market, columns = UNIVERSE_VOLUME, columns.append(pd.Index([UNIVERSE_VOLUME]))
+    plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
+    if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
+        _refuse_overlap(plan.pairs)
+    matrix, data_hash = _read_matrix(returns, measure, volume, shares, index, columns, universe)
+    factor_matrix, factor_names = _align_factors(model, factors, index)
+    params = (StudyParameters if measure == "return" else MeasureParameters)(
+        model=model,
+        market=market,
+        estimation_window=str(est),
+        event_window=str(evw),
+        car_windows=tuple(str(w) for w in cars),
+        min_estimation_obs=min_estimation_obs,
+        thin_trading=thin_trading,
+        roll=roll,
+        log_returns=log_returns,
+        factors=factor_names,
+        missing_policy=VOLUME_MISSING_POLICY if measure == "volume" else MISSING_POLICY,
+        data_source=data_source,
+        data_hash=data_hash,
+        convention=convention,
+        **({} if measure == "return" else {"measure": measure}),
+        **({"turnover": True} if shares is not None else {}),
+    )
+    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
+
+
+def _check_options(
+    model: str,
+    measure: object,
+    thin_trading: str,
+    convention: str,
+    min_estimation_obs: int,
+    volume: pd.DataFrame | None,
+    shares: pd.DataFrame | None,
+) -> Measure:
+    """Refuse a model, measure, convention or option that cannot be used, naming the argument.
+
+    Parameters
+    ----------
+    model, measure, thin_trading, convention, min_estimation_obs, volume, shares
+        As given to :func:`run_study`.
+
+    Returns
+    -------
+    {"return", "volume", "volatility"}
+        ``measure``.
+
+    Raises
+    ------
+    InputError
+        For an unknown model, measure or convention, or an option the others exclude.
+    """
     if model not in MODELS:
         raise InputError("model", model, f"one of {', '.join(MODELS)}")
-    measure = check_measure(measure)
+    checked = check_measure(measure)
     if model in GARCH_MODELS and thin_trading != "none":
         raise InputError("thin_trading", thin_trading, "none unless model='market'")
-    _check_measure_options(measure, model, thin_trading, convention, min_estimation_obs, volume)
-    if shares is not None and measure != "volume":
+    _check_measure_options(checked, model, thin_trading, convention, min_estimation_obs, volume)
+    if shares is not None and checked != "volume":
         raise InputError("shares", "a table", "None unless measure='volume'")
     if convention not in CONVENTIONS:
         raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
@@ -247,6 +312,34 @@ def run_study(
             "'market' with convention='estudy2' (estudy2's statistics are reproduced for its "
             "market model only)",
         )
+    return checked
+
+
+def _check_windows(
+    estimation_window: str | tuple[int, int] | Window,
+    event_window: str | tuple[int, int] | Window,
+    car_windows: Sequence[str | tuple[int, int] | Window],
+    model: str,
+    min_estimation_obs: int,
+) -> tuple[Window, Window, list[Window]]:
+    """Parse the windows and refuse those the model cannot use.
+
+    Parameters
+    ----------
+    estimation_window, event_window, car_windows, model, min_estimation_obs
+        As given to :func:`run_study`.
+
+    Returns
+    -------
+    tuple
+        The estimation window, the event window and the CAR windows.
+
+    Raises
+    ------
+    InputError
+        For a bad window, a CAR window outside the event window, an estimation window that
+        overlaps the event window, or ``min_estimation_obs`` below 1 with an estimated model.
+    """
     est = parse_window(estimation_window, "estimation_window")
     evw = parse_window(event_window, "event_window")
     cars = [parse_window(w, "car_windows") for w in car_windows]
@@ -270,62 +363,100 @@ def run_study(
             f"a window before the event window {evw} with model={model!r} (the conditional "
             "variance runs forward from the estimation window)",
         )
-    if model == "factor" and (factors is None or factors.shape[1] == 0):
-        raise InputError("factors", None, "a factor table for model='factor'")
-    source: PartitionedPrices | None = None
+    return est, evw, cars
+
+
+def _sessions_and_symbols(
+    returns: pd.DataFrame | PartitionedPrices,
+) -> tuple[pd.DatetimeIndex, pd.Index]:
+    """The session grid and the symbols of the returns.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame or PartitionedPrices
+        As given to :func:`run_study`.
+
+    Returns
+    -------
+    tuple
+        The sessions and the symbols.
+
+    Raises
+    ------
+    InputError
+        If the sessions of a table are out of order or repeated.
+    """
     if isinstance(returns, PartitionedPrices):
-        source = returns
-        index, columns = source.sessions, pd.Index(source.symbols)
-    else:
-        if not isinstance(returns.index, pd.DatetimeIndex):
-            returns = returns.set_axis(pd.DatetimeIndex(returns.index), axis=0)
-        if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
-            raise InputError("returns", "an index out of order", "sorted, unique sessions")
-        index, columns = pd.DatetimeIndex(returns.index), returns.columns
-    needs_market = model in ("market", "market-adjusted", *GARCH_MODELS)
-    universe = measure == "volume" and needs_market and market is None
-    if universe:  # the market volume series: the mean ln(1 + V) of the table's symbols
-        market, columns = UNIVERSE_VOLUME, columns.append(pd.Index([UNIVERSE_VOLUME]))
-    plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
-    if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
-        _refuse_overlap(plan.pairs)
-    matrix: np.ndarray | PartitionedPrices
+        return returns.sessions, pd.Index(returns.symbols)
+    index = pd.DatetimeIndex(returns.index)
+    if not index.is_monotonic_increasing or index.has_duplicates:
+        raise InputError("returns", "an index out of order", "sorted, unique sessions")
+    return index, returns.columns
+
+
+def _read_matrix(
+    returns: pd.DataFrame | PartitionedPrices,
+    measure: Measure,
+    volume: pd.DataFrame | None,
+    shares: pd.DataFrame | None,
+    index: pd.DatetimeIndex,
+    columns: pd.Index,
+    universe: bool,
+) -> tuple[np.ndarray | PartitionedPrices, str]:
+    """The (symbols, sessions) series studied and its fingerprint.
+
+    Parameters
+    ----------
+    returns, volume, shares
+        As given to :func:`run_study`.
+    measure : {"return", "volume", "volatility"}
+        What is studied: ``ln(1 + V)`` (or log turnover) for volume, else the returns.
+    index : pandas.DatetimeIndex
+        The session grid.
+    columns : pandas.Index
+        The symbols, with the market volume series last if ``universe``.
+    universe : bool
+        Whether the market volume series is the mean ``ln(1 + V)`` of the symbols.
+
+    Returns
+    -------
+    tuple
+        The matrix (or the partitioned directory, read later) and its data hash.
+    """
     if measure == "volume":
-        assert volume is not None  # checked above
+        assert volume is not None  # checked by _check_measure_options
         symbols = columns[:-1] if universe else columns
         matrix = log_volume(volume, index, pd.Index(symbols), universe, shares)
-        data_hash = _data_hash(matrix, columns, index)
-    elif source is None:
-        assert isinstance(returns, pd.DataFrame)  # the other branch
-        matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
-        data_hash = _data_hash(matrix, returns.columns, index)
-    else:
-        matrix, data_hash = source, source.fingerprint
-    factor_matrix: np.ndarray | None = None
-    factor_names: tuple[str, ...] = ()
+        return matrix, _data_hash(matrix, columns, index)
+    if isinstance(returns, PartitionedPrices):
+        return returns, returns.fingerprint
+    matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
+    return matrix, _data_hash(matrix, returns.columns, index)
+
+
+def _align_factors(
+    model: str, factors: pd.DataFrame | None, index: pd.DatetimeIndex
+) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """The factor returns on the session grid, for the factor model.
+
+    Parameters
+    ----------
+    model : str
+        The normal-return model.
+    factors : pandas.DataFrame or None
+        Sessions x factors, as given to :func:`run_study`.
+    index : pandas.DatetimeIndex
+        The session grid.
+
+    Returns
+    -------
+    tuple
+        The (sessions, factors) matrix and the factors' names; ``(None, ())`` for other models.
+    """
     if model == "factor" and factors is not None:
         aligned = factors.reindex(index)
-        factor_matrix = aligned.to_numpy(dtype=np.float64)
-        factor_names = tuple(str(c) for c in aligned.columns)
-    params = (StudyParameters if measure == "return" else MeasureParameters)(
-        model=model,
-        market=market,
-        estimation_window=str(est),
-        event_window=str(evw),
-        car_windows=tuple(str(w) for w in cars),
-        min_estimation_obs=min_estimation_obs,
-        thin_trading=thin_trading,
-        roll=roll,
-        log_returns=log_returns,
-        factors=factor_names,
-        missing_policy=VOLUME_MISSING_POLICY if measure == "volume" else MISSING_POLICY,
-        data_source=data_source,
-        data_hash=data_hash,
-        convention=convention,
-        **({} if measure == "return" else {"measure": measure}),
-        **({"turnover": True} if shares is not None else {}),
-    )
-    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
+        return aligned.to_numpy(dtype=np.float64), tuple(str(c) for c in aligned.columns)
+    return None, ()
 
 
 def _check_measure_options(
@@ -481,6 +612,43 @@ class Chunk:
     names: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Estimation:
+    """A block's estimation windows and the model fitted on them."""
+
+    y_est: np.ndarray
+    m_est: np.ndarray
+    valid_est: np.ndarray
+    fit: Fit
+    garch: GarchFit | None
+
+
+@dataclass(frozen=True)
+class _EventDays:
+    """A block's event windows: returns, normal returns and (standardised) abnormal returns."""
+
+    ev_ok: np.ndarray
+    y_ev: np.ndarray
+    m_ev: np.ndarray
+    design_ev: np.ndarray
+    normal: np.ndarray
+    valid_ev: np.ndarray
+    ar: np.ndarray
+    sar: np.ndarray
+    cond_var_ev: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class _WindowSums:
+    """CAR, its standard error, BHAR and valid days of every window (pairs x windows)."""
+
+    car: np.ndarray
+    car_se: np.ndarray
+    bhar: np.ndarray
+    days: np.ndarray
+    have: np.ndarray
+
+
 def _chunk(
     pairs: pd.DataFrame,
     windows: _Windows,
@@ -495,14 +663,105 @@ def _chunk(
     corr_span: int,
     fit_workers: int = 1,
 ) -> Chunk:
+    est = _fit_estimation(pairs, windows, factors, factor_names, rel, width, params, fit_workers)
+    ev = _event_days(pairs, windows, factors, rel, est, params.model)  # type: ignore[arg-type]
+    reason = _exclusion_reasons(est, ev.valid_ev, params)
+    keep = reason == ""
+    sums = _window_sums(est, ev, weights, params)
+    measure = getattr(params, "measure", "return")
+    tested_est, ar, sar, sar_est, car, car_se = _tested_series(est, ev, sums, weights, measure)
+    s2, frac_pos, n_est = pair_stats_est(tested_est)
+    kept = member * keep[None, :].astype(float)
+    n_daily = len(rel)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scar_cars = car[:, n_daily:] / car_se[:, n_daily:]  # GRANK's windows: the CARs
+    block_sums = time_sums(
+        kept,
+        tested_est,
+        ar,
+        np.where(est.valid_est, est.m_est, np.nan),
+        ev.m_ev,
+        est_lo=pairs["est_lo"].to_numpy(np.int64),
+        # Session positions on the whole grid (a sliced block shifts pos0, not cal0).
+        day0=pairs["cal0"].to_numpy(np.int64),
+        origin=corr_origin,
+        span=corr_span,
+        scar=scar_cars if params.convention != "estudy2" else None,
+        # GARCH residuals are standardised day by day: their order is not the residuals'.
+        sar_est=sar_est if est.garch is not None else None,
+    )
+    fit, garch = est.fit, est.garch
+    # estudy2's statistics need the residuals and the unmasked market; nobody else does.
+    estudy2 = params.convention == "estudy2"
+    return Chunk(
+        keep=keep,
+        reason=reason,
+        coef=fit.coef if garch is None else garch.coef,
+        sigma2=fit.sigma2,
+        nobs=fit.nobs,
+        dof=fit.dof,
+        r2=fit.r2,
+        y_ev=ev.y_ev,
+        normal=ev.normal,
+        ar=ar,
+        sar=sar,
+        car=car,
+        car_se=car_se,
+        bhar=sums.bhar,
+        days=sums.days,
+        s2=s2,
+        frac_pos=frac_pos,
+        n_est=n_est,
+        sar_est=sar_est,
+        resid=fit.resid if estudy2 else np.empty((len(pairs), 0)),
+        m_est=est.m_est if estudy2 else np.empty((len(pairs), 0)),
+        m_ev=ev.m_ev if estudy2 else np.empty((len(pairs), 0)),
+        sums=block_sums,
+        names=fit.names if garch is None else garch.names,
+    )
+
+
+def _fit_estimation(
+    pairs: pd.DataFrame,
+    windows: _Windows,
+    factors: np.ndarray | None,
+    factor_names: tuple[str, ...],
+    rel: np.ndarray,
+    width: int,
+    params: StudyParameters,
+    fit_workers: int,
+) -> _Estimation:
+    """Read a block's estimation windows, (pairs, L) padded to the longest, and fit the model.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The block's pairs (``pos0``, ``col``, ``mcol``, ``est_lo``, ``est_hi``, ``ev_lo``).
+    windows : _Windows
+        The returns the windows are read from.
+    factors : numpy.ndarray or None
+        Sessions x factors, for the factor model.
+    factor_names : tuple of str
+        The factors' names.
+    rel : numpy.ndarray
+        Relative days of the union of the event windows.
+    width : int
+        Length of the longest estimation window.
+    params : StudyParameters
+        The study's parameters (model, thin trading, ``min_estimation_obs``).
+    fit_workers : int
+        Processes for the per-pair GARCH fits.
+
+    Returns
+    -------
+    _Estimation
+        The estimation returns, market, valid mask, fit and (GARCH models) the GARCH fit.
+    """
     model: ModelName = params.model  # type: ignore[assignment]
     pos0 = pairs["pos0"].to_numpy(np.int64)
     col = pairs["col"].to_numpy(np.int64)
     mcol = pairs["mcol"].to_numpy(np.int64)
     est_lo, est_hi = pairs["est_lo"].to_numpy(np.int64), pairs["est_hi"].to_numpy(np.int64)
-    ev_lo, ev_hi = pairs["ev_lo"].to_numpy(np.int64), pairs["ev_hi"].to_numpy(np.int64)
-
-    # Estimation block: (pairs, L) padded to the longest window.
     est_start = pos0 + est_lo
     est_ok = np.arange(width)[None, :] <= (est_hi - est_lo)[:, None]
     y_est = windows.take(col, est_start, width, est_ok)
@@ -522,7 +781,7 @@ def _chunk(
             col,
             mcol,
             est_hi,
-            ev_lo,
+            pairs["ev_lo"].to_numpy(np.int64),
             y_est,
             m_est,
             rel,
@@ -539,8 +798,46 @@ def _chunk(
             lag_lead,
             factor_names,
         )
+    return _Estimation(y_est=y_est, m_est=m_est, valid_est=valid_est, fit=fit, garch=garch)
 
-    # Event block: (pairs, W) over the union of the event windows.
+
+def _event_days(
+    pairs: pd.DataFrame,
+    windows: _Windows,
+    factors: np.ndarray | None,
+    rel: np.ndarray,
+    est: _Estimation,
+    model: ModelName,
+) -> _EventDays:
+    """Read a block's event windows, (pairs, W) over their union, and take the ARs.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The block's pairs (``pos0``, ``col``, ``mcol``, ``est_hi``, ``ev_lo``, ``ev_hi``).
+    windows : _Windows
+        The returns the windows are read from.
+    factors : numpy.ndarray or None
+        Sessions x factors, for the factor model.
+    rel : numpy.ndarray
+        Relative days of the union of the event windows.
+    est : _Estimation
+        The block's fit.
+    model : ModelName
+        The normal-return model.
+
+    Returns
+    -------
+    _EventDays
+        Returns, normal returns, ARs and standardised ARs of the event days, with their masks;
+        for the GARCH models the conditional variance of each event day.
+    """
+    pos0 = pairs["pos0"].to_numpy(np.int64)
+    col = pairs["col"].to_numpy(np.int64)
+    mcol = pairs["mcol"].to_numpy(np.int64)
+    est_hi = pairs["est_hi"].to_numpy(np.int64)
+    ev_lo, ev_hi = pairs["ev_lo"].to_numpy(np.int64), pairs["ev_hi"].to_numpy(np.int64)
+    fit, garch = est.fit, est.garch
     ev_start = pos0 + rel[0]
     ev_ok = (rel[None, :] >= ev_lo[:, None]) & (rel[None, :] <= ev_hi[:, None])
     y_ev = windows.take(col, ev_start, len(rel), ev_ok)
@@ -566,19 +863,50 @@ def _chunk(
             sar = ar / np.sqrt(fit.forecast_var(design_ev))
         else:
             sar = ar / np.sqrt(cond_var_ev)
+    return _EventDays(
+        ev_ok=ev_ok,
+        y_ev=y_ev,
+        m_ev=m_ev,
+        design_ev=design_ev,
+        normal=normal,
+        valid_ev=valid_ev,
+        ar=ar,
+        sar=sar,
+        cond_var_ev=cond_var_ev,
+    )
 
-    # Pairs the fit cannot serve are excluded with their reason.
-    reason = np.full(len(pairs), "", dtype=object)
-    measure = getattr(params, "measure", "return")
-    noun = "volumes" if measure == "volume" else "returns"
+
+def _exclusion_reasons(
+    est: _Estimation, valid_ev: np.ndarray, params: StudyParameters
+) -> np.ndarray:
+    """Why each pair the fit cannot serve is excluded ("" for a pair kept).
+
+    Parameters
+    ----------
+    est : _Estimation
+        The block's fit.
+    valid_ev : numpy.ndarray
+        (pairs, W) event days with an abnormal return.
+    params : StudyParameters
+        The study's parameters (model, measure, ``min_estimation_obs``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One reason per pair (object array).
+    """
+    fit, garch, y_est = est.fit, est.garch, est.y_est
+    reason = np.full(len(fit.nobs), "", dtype=object)
+    noun = "volumes" if getattr(params, "measure", "return") == "volume" else "returns"
     few = fit.nobs < params.min_estimation_obs
     reason[few] = [
         f"estimation window has {k} valid {noun}, fewer than min_estimation_obs="
         f"{params.min_estimation_obs}"
         for k in fit.nobs[few]
     ]
+    no_estimation = params.model == "raw" and params.min_estimation_obs < 1
     bad_fit = (reason == "") & (np.isnan(fit.coef).any(axis=1) | ~np.isfinite(fit.sigma2))
-    if model == "raw" and params.min_estimation_obs < 1:
+    if no_estimation:
         bad_fit &= False
     reason[bad_fit] = "no fit: the estimation design is singular (e.g. a constant market series)"
     if garch is not None:  # the optimiser's own reason, where it failed
@@ -587,9 +915,9 @@ def _chunk(
     # Residuals that are rounding noise (the returns are the model's: a copy of the market, a
     # constant spread) would make every standardised statistic arbitrary.
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(valid_est, y_est, 0.0) ** 2 @ np.ones(y_est.shape[1]) / fit.nobs
+        scale = np.where(est.valid_est, y_est, 0.0) ** 2 @ np.ones(y_est.shape[1]) / fit.nobs
         flat = (reason == "") & ~(fit.sigma2 > 1e-12 * np.where(scale > 0, scale, 1.0))
-    if model == "raw" and params.min_estimation_obs < 1:
+    if no_estimation:
         flat &= False
     reason[flat] = (
         "zero residual variance: the returns equal the model's over the estimation window"
@@ -599,26 +927,82 @@ def _chunk(
         "no abnormal return in the event window: the return or the model's regressors "
         "(market, factors) are missing on every event day"
     )
-    keep = reason == ""
+    return reason
 
-    # All windows at once: sums over a window's days are products with the (W, K) day mask.
-    inside = (~ev_ok).astype(np.float64) @ weights == 0  # window fully inside the pair's
+
+def _window_sums(
+    est: _Estimation, ev: _EventDays, weights: np.ndarray, params: StudyParameters
+) -> _WindowSums:
+    """CAR, its standard error, BHAR and valid days of every window at once.
+
+    Sums over a window's days are products with the (W, K) day mask ``weights``.
+
+    Parameters
+    ----------
+    est : _Estimation
+        The block's fit.
+    ev : _EventDays
+        The block's event days.
+    weights : numpy.ndarray
+        (W, K) days of each window.
+    params : StudyParameters
+        The study's parameters (measure, ``log_returns``).
+
+    Returns
+    -------
+    _WindowSums
+        The windows' sums; ``have`` marks windows inside the pair's with a valid day.
+    """
+    valid_ev, ar = ev.valid_ev, ev.ar
+    inside = (~ev.ev_ok).astype(np.float64) @ weights == 0  # window fully inside the pair's
     days = np.rint(valid_ev.astype(np.float64) @ weights).astype(np.int64)
     have = inside & (days > 0)
     car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
-    if cond_var_ev is None:
-        car_var = np.where(have, fit.car_var_windows(design_ev, valid_ev, weights), np.nan)
+    if ev.cond_var_ev is None:
+        car_var = np.where(have, est.fit.car_var_windows(ev.design_ev, valid_ev, weights), np.nan)
     else:  # the ARs are martingale differences: their conditional variances add
-        car_var = np.where(have, np.where(valid_ev, cond_var_ev, 0.0) @ weights, np.nan)
+        car_var = np.where(have, np.where(valid_ev, ev.cond_var_ev, 0.0) @ weights, np.nan)
     car_se = np.sqrt(car_var)
     bhar = np.full(car.shape, np.nan)  # compounding is for returns only
-    if measure == "return":
-        ret_s = np.expm1(y_ev) if params.log_returns else y_ev
-        norm_s = np.expm1(normal) if params.log_returns else normal
+    if getattr(params, "measure", "return") == "return":
+        ret_s = np.expm1(ev.y_ev) if params.log_returns else ev.y_ev
+        norm_s = np.expm1(ev.normal) if params.log_returns else ev.normal
         with np.errstate(invalid="ignore", divide="ignore"):
             gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
             gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
         bhar = np.where(have, gross - gross_n, np.nan)
+    return _WindowSums(car=car, car_se=car_se, bhar=bhar, days=days, have=have)
+
+
+def _tested_series(
+    est: _Estimation, ev: _EventDays, sums: _WindowSums, weights: np.ndarray, measure: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The series the battery tests: the residuals and ARs, or the measure's transforms.
+
+    For ``measure="volatility"`` they become abnormal volatility ``AR^2 / s^2 - 1`` (windows
+    average their days); otherwise they are the residuals, ARs and CARs.
+
+    Parameters
+    ----------
+    est : _Estimation
+        The block's fit.
+    ev : _EventDays
+        The block's event days.
+    sums : _WindowSums
+        The windows' sums.
+    weights : numpy.ndarray
+        (W, K) days of each window.
+    measure : str
+        What is studied.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The estimation-window series, AR, SAR, standardised estimation series (float32), CAR
+        and its standard error.
+    """
+    fit, garch = est.fit, est.garch
+    ar, sar, car, car_se = ev.ar, ev.sar, sums.car, sums.car_se
     tested_est = fit.resid  # what the battery's estimation-window series is
     with np.errstate(invalid="ignore", divide="ignore"):
         if garch is None:
@@ -626,61 +1010,15 @@ def _chunk(
         else:
             sar_est = (fit.resid / np.sqrt(garch.cond_var)).astype(np.float32)
     if measure == "volatility":  # AV = AR^2 / s^2 - 1; windows average their days
+        cond_var_ev = ev.cond_var_ev
         cond = None if garch is None or cond_var_ev is None else (garch.cond_var, cond_var_ev)
-        av = abnormal_volatility(fit.resid, ar, fit.sigma2, valid_ev, weights, cond_var=cond)
+        av = abnormal_volatility(fit.resid, ar, fit.sigma2, ev.valid_ev, weights, cond_var=cond)
         tested_est, ar, sar = av["av_est"], av["av"], av["sar"]
-        car = np.where(have, av["car"], np.nan)
-        car_se = np.where(have, av["car_se"], np.nan)
+        car = np.where(sums.have, av["car"], np.nan)
+        car_se = np.where(sums.have, av["car_se"], np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
             sar_est = (tested_est / av["sd"][:, None]).astype(np.float32)
-    s2, frac_pos, n_est = pair_stats_est(tested_est)
-    kept = member * keep[None, :].astype(float)
-    # Session positions on the whole grid (a sliced block shifts pos0, not cal0).
-    n_daily = len(rel)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scar_cars = car[:, n_daily:] / car_se[:, n_daily:]  # GRANK's windows: the CARs
-    sums = time_sums(
-        kept,
-        tested_est,
-        ar,
-        np.where(valid_est, m_est, np.nan),
-        m_ev,
-        est_lo=est_lo,
-        day0=pairs["cal0"].to_numpy(np.int64),
-        origin=corr_origin,
-        span=corr_span,
-        scar=scar_cars if params.convention != "estudy2" else None,
-        # GARCH residuals are standardised day by day: their order is not the residuals'.
-        sar_est=sar_est if garch is not None else None,
-    )
-    estudy2 = params.convention == "estudy2"
-    return Chunk(
-        keep=keep,
-        reason=reason,
-        coef=fit.coef if garch is None else garch.coef,
-        sigma2=fit.sigma2,
-        nobs=fit.nobs,
-        dof=fit.dof,
-        r2=fit.r2,
-        y_ev=y_ev,
-        normal=normal,
-        ar=ar,
-        sar=sar,
-        car=car,
-        car_se=car_se,
-        bhar=bhar,
-        days=days,
-        s2=s2,
-        frac_pos=frac_pos,
-        n_est=n_est,
-        sar_est=sar_est,
-        # estudy2's statistics need the residuals and the unmasked market; nobody else does.
-        resid=fit.resid if estudy2 else np.empty((len(pairs), 0)),
-        m_est=m_est if estudy2 else np.empty((len(pairs), 0)),
-        m_ev=m_ev if estudy2 else np.empty((len(pairs), 0)),
-        sums=sums,
-        names=fit.names if garch is None else garch.names,
-    )
+    return tested_est, ar, sar, sar_est, car, car_se
 
 
 def _study(
@@ -694,6 +1032,109 @@ def _study(
     backend: ChunkRunner | None = None,
 ) -> EventStudyResult:
     pairs = plan.pairs.assign(cal0=plan.pairs["pos0"])
+    context, labels, window_days = _block_context(pairs, cars, factor_names, params)
+    rel, width = context.rel, context.width
+    groups = ["all"] + sorted(set(pairs["group"].unique()) - {"all"})
+    codes = pd.Categorical(pairs["group"], categories=groups).codes
+    runner = backend or LocalRunner()
+    if params.model in GARCH_MODELS and isinstance(runner, LocalRunner):
+        # per-pair fits on this machine's cores
+        context = replace(context, fit_workers=runner.fit_workers or default_workers())
+    jobs, inverse = _jobs(pairs, groups, codes, runner, params)
+    chunks = runner.run(jobs, context, matrix, factors)
+    blocks = _Blocks(chunks, inverse, _empty_shapes(len(rel), len(labels), width))
+    keep = blocks.cat("keep").astype(bool)
+    excluded = _excluded_table(plan, pairs, keep, blocks.cat("reason"))
+    sel = np.flatnonzero(keep)
+    arrays = {name: blocks.cat(name, sel) for name in _KEPT_ARRAYS}
+    fit = Fit(
+        names=chunks[0].names if chunks else (),
+        coef=arrays["coef"],
+        xtx_inv=np.empty((len(sel), 0, 0)),
+        sigma2=arrays["sigma2"],
+        nobs=arrays["nobs"],
+        dof=arrays["dof"],
+        r2=arrays["r2"],
+        resid=np.empty((len(sel), 0)),
+    )
+    tests, rbars = _group_tests(
+        chunks, arrays, np.asarray(codes)[sel], groups, labels, window_days, rel, cars, params
+    )
+    result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
+    return result_class.build(
+        pairs=pairs.iloc[sel].reset_index(drop=True),
+        index=index,
+        rel=rel,
+        ret=arrays["y_ev"],
+        normal=arrays["normal"],
+        ar=arrays["ar"],
+        sar=arrays["sar"],
+        labels=labels,
+        n_daily=len(rel),
+        car=arrays["car"],
+        car_se=arrays["car_se"],
+        bhar=arrays["bhar"],
+        days=arrays["days"],
+        fit=fit,
+        tests=tests,
+        excluded=excluded,
+        params=params,
+        groups=groups,
+        rbar=rbars,
+        sar_est=arrays["sar_est"],  # kept for the stationary bootstrap (results.with_inference)
+    )
+
+
+#: The per-pair arrays of a :class:`Chunk` that a result keeps for its kept pairs.
+_KEPT_ARRAYS: tuple[str, ...] = (
+    "coef",
+    "sigma2",
+    "nobs",
+    "dof",
+    "r2",
+    "y_ev",
+    "normal",
+    "ar",
+    "sar",
+    "car",
+    "car_se",
+    "bhar",
+    "days",
+    "s2",
+    "frac_pos",
+    "n_est",
+    "sar_est",
+    "resid",
+    "m_est",
+    "m_ev",
+)
+
+
+def _block_context(
+    pairs: pd.DataFrame,
+    cars: list[Window],
+    factor_names: tuple[str, ...],
+    params: StudyParameters,
+) -> tuple[ChunkContext, list[str], np.ndarray]:
+    """The window geometry every block shares.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The study's pairs, with their windows in sessions relative to the event.
+    cars : list of Window
+        The CAR windows.
+    factor_names : tuple of str
+        The factors' names.
+    params : StudyParameters
+        The study's parameters.
+
+    Returns
+    -------
+    tuple
+        The blocks' :class:`ChunkContext`; the windows' labels (every event day on its own,
+        then the CAR windows); and their (K, W) day mask.
+    """
     est_span = (pairs["est_hi"] - pairs["est_lo"]).to_numpy()
     width = int(est_span.max() + 1) if len(pairs) else 1
     rel = (
@@ -718,15 +1159,41 @@ def _study(
         corr_origin=int(pairs["est_lo"].min()) if len(pairs) else 0,
         corr_span=int((pairs["est_lo"].max() - pairs["est_lo"].min()) + width) if len(pairs) else 0,
     )
-    groups = ["all"] + sorted(set(pairs["group"].unique()) - {"all"})
-    codes = pd.Categorical(pairs["group"], categories=groups).codes
-    # A runner that reads slices wants blocks compact in time: it may order the pairs by event
-    # session; the per-pair results are put back in the original order below.
-    runner = backend or LocalRunner()
+    return context, labels, window_days
+
+
+def _jobs(
+    pairs: pd.DataFrame,
+    groups: list[str],
+    codes: np.ndarray,
+    runner: ChunkRunner,
+    params: StudyParameters,
+) -> tuple[list[ChunkJob], np.ndarray]:
+    """Cut the pairs into blocks, each with its group membership matrix.
+
+    A runner that reads slices wants blocks compact in time: it may order the pairs by event
+    session; ``inverse`` puts the per-pair results back in the original order.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The study's pairs.
+    groups : list of str
+        The groups, ``"all"`` first.
+    codes : numpy.ndarray
+        Each pair's position in ``groups``.
+    runner : ChunkRunner
+        Where the blocks run (its block size and whether it orders the pairs by session).
+    params : StudyParameters
+        The study's parameters (the model).
+
+    Returns
+    -------
+    tuple
+        The jobs, and the position of each pair in the blocks' concatenated order.
+    """
     garch = params.model in GARCH_MODELS
     local = isinstance(runner, LocalRunner)
-    if garch and isinstance(runner, LocalRunner):  # per-pair fits on this machine's cores
-        context = replace(context, fit_workers=runner.fit_workers or default_workers())
     order = np.arange(len(pairs))
     if runner.time_ordered:
         order = np.argsort(pairs["pos0"].to_numpy(), kind="stable")
@@ -741,9 +1208,27 @@ def _study(
         member[0] = 1.0
         member[codes[rows], np.arange(len(rows))] = 1.0
         jobs.append(ChunkJob(pairs.iloc[rows], member))
-    chunks = runner.run(jobs, context, matrix, factors)
+    return jobs, inverse
 
-    empty_shapes = {
+
+def _empty_shapes(n_days: int, n_windows: int, width: int) -> dict[str, tuple[int, ...]]:
+    """The shape of each :class:`Chunk` array when no block ran (every pair excluded before).
+
+    Parameters
+    ----------
+    n_days : int
+        Days of the union of the event windows.
+    n_windows : int
+        Windows: the event days, then the CAR windows.
+    width : int
+        Length of the longest estimation window.
+
+    Returns
+    -------
+    dict
+        Shape by array name.
+    """
+    return {
         "keep": (0,),
         "reason": (0,),
         "coef": (0, 0),
@@ -751,14 +1236,14 @@ def _study(
         "nobs": (0,),
         "dof": (0,),
         "r2": (0,),
-        "y_ev": (0, len(rel)),
-        "normal": (0, len(rel)),
-        "ar": (0, len(rel)),
-        "sar": (0, len(rel)),
-        "car": (0, len(labels)),
-        "car_se": (0, len(labels)),
-        "bhar": (0, len(labels)),
-        "days": (0, len(labels)),
+        "y_ev": (0, n_days),
+        "normal": (0, n_days),
+        "ar": (0, n_days),
+        "sar": (0, n_days),
+        "car": (0, n_windows),
+        "car_se": (0, n_windows),
+        "bhar": (0, n_windows),
+        "days": (0, n_windows),
         "s2": (0,),
         "frac_pos": (0,),
         "n_est": (0,),
@@ -768,20 +1253,50 @@ def _study(
         "m_ev": (0, 0),
     }
 
-    def cat(name: str, rows: np.ndarray | None = None) -> np.ndarray:
+
+@dataclass(frozen=True)
+class _Blocks:
+    """The blocks' results, read back in pair order."""
+
+    chunks: list[Chunk]
+    inverse: np.ndarray
+    empty_shapes: dict[str, tuple[int, ...]]
+
+    def cat(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
         """The blocks' ``name`` arrays in pair order, ``rows`` only (one copy: no index
         pass when the blocks are already in pair order and every row is wanted)."""
+        chunks, inverse = self.chunks, self.inverse
         if not chunks:  # every pair was excluded before fitting
-            return np.zeros(empty_shapes[name], dtype=object if name == "reason" else float)
+            return np.zeros(self.empty_shapes[name], dtype=object if name == "reason" else float)
         parts = [getattr(c, name) for c in chunks]
         take = inverse if rows is None else inverse[rows]
         if len(take) == sum(len(p) for p in parts) and (take == np.arange(len(take))).all():
             return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         return np.concatenate(parts, axis=0)[take]
 
-    keep = cat("keep").astype(bool)
-    reason = cat("reason")
-    excluded = pd.concat(
+
+def _excluded_table(
+    plan: EventPlan, pairs: pd.DataFrame, keep: np.ndarray, reason: np.ndarray
+) -> pd.DataFrame:
+    """The pairs excluded while planning, then those the fit could not serve, with reasons.
+
+    Parameters
+    ----------
+    plan : EventPlan
+        The plan, with the pairs it excluded.
+    pairs : pandas.DataFrame
+        The planned pairs.
+    keep : numpy.ndarray
+        Whether each planned pair was kept.
+    reason : numpy.ndarray
+        Why each planned pair was excluded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``event_id``, ``symbol`` and ``reason``.
+    """
+    return pd.concat(
         [
             plan.excluded,
             pd.DataFrame(
@@ -794,54 +1309,56 @@ def _study(
         ],
         ignore_index=True,
     )
-    sel = np.flatnonzero(keep)
-    kept_pairs = pairs.iloc[sel].reset_index(drop=True)
-    names = chunks[0].names if chunks else ()
-    arrays = {
-        name: cat(name, sel)
-        for name in (
-            "coef",
-            "sigma2",
-            "nobs",
-            "dof",
-            "r2",
-            "y_ev",
-            "normal",
-            "ar",
-            "sar",
-            "car",
-            "car_se",
-            "bhar",
-            "days",
-            "s2",
-            "frac_pos",
-            "n_est",
-            "sar_est",
-            "resid",
-            "m_est",
-            "m_ev",
-        )
-    }
+
+
+def _group_tests(
+    chunks: list[Chunk],
+    arrays: dict[str, np.ndarray],
+    kept_codes: np.ndarray,
+    groups: list[str],
+    labels: list[str],
+    window_days: np.ndarray,
+    rel: np.ndarray,
+    cars: list[Window],
+    params: StudyParameters,
+) -> tuple[list[TestResult], dict[tuple[str, str], float]]:
+    """Run the battery of each group on every window.
+
+    Parameters
+    ----------
+    chunks : list of Chunk
+        The blocks' results (their per-group sums).
+    arrays : dict
+        The kept pairs' arrays, by :class:`Chunk` field.
+    kept_codes : numpy.ndarray
+        Each kept pair's position in ``groups``.
+    groups : list of str
+        The groups, ``"all"`` first.
+    labels : list of str
+        The windows' labels: every event day, then the CAR windows.
+    window_days : numpy.ndarray
+        (K, W) days of each window.
+    rel : numpy.ndarray
+        Relative days of the union of the event windows.
+    cars : list of Window
+        The CAR windows.
+    params : StudyParameters
+        The study's parameters (convention, model, measure).
+
+    Returns
+    -------
+    tuple
+        The test results, and the mean cross-correlation of each (group, window).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = arrays["car"] / arrays["car_se"]
-    fit = Fit(
-        names=names,
-        coef=arrays["coef"],
-        xtx_inv=np.empty((len(sel), 0, 0)),
-        sigma2=arrays["sigma2"],
-        nobs=arrays["nobs"],
-        dof=arrays["dof"],
-        r2=arrays["r2"],
-        resid=np.empty((len(sel), 0)),
-    )
     # A one-day CAR window such as 0:0 is also an event day: test it once.
     first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
-    tests = []
+    tests: list[TestResult] = []
     rbars: dict[tuple[str, str], float] = {}
     lengths = window_days[first].sum(axis=1)
-    kept_codes = np.asarray(codes)[sel]
     for g, group in enumerate(groups):
-        in_group = np.ones(len(sel), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
+        in_group = np.ones(len(kept_codes), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
         if not in_group.any():
             continue
         total = TimeSums.combine([c.sums[g] for c in chunks])
@@ -869,49 +1386,70 @@ def _study(
                     group,
                 )
             )
-        else:
-            car_labels = [str(w) for w in cars]
-            for_grank = np.isin(names_g, car_labels)  # GRANK is for CARs
-            g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names_g]
-            base = (total.grank_u[g_rows], total.grank_n[g_rows]) if len(total.grank_u) else None
-            tests.extend(
-                measure_tests(
-                    run_battery(
-                        stats_g, total, window_days[first], names_g, group, rbar, for_grank, base
-                    ),
-                    getattr(params, "measure", "return"),
-                    dict(zip(names_g, lengths.tolist(), strict=True)),
-                )
+            continue
+        tests.extend(
+            _battery_tests(
+                stats_g, total, window_days[first], names_g, group, rbar, lengths, cars, params
             )
-            if garch and getattr(params, "measure", "return") == "return":
-                # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003). On these
-                # standardised returns BMP is the same statistic, so Savickas replaces it (an
-                # adjustment across tests must not count it twice).
-                tests = [t for t in tests if not (t.test == "bmp" and t.group == group)]
-                tests.extend(savickas_tests(stats_g.scar, names_g, group))
-    result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
-    return result_class.build(
-        pairs=kept_pairs,
-        index=index,
-        rel=rel,
-        ret=arrays["y_ev"],
-        normal=arrays["normal"],
-        ar=arrays["ar"],
-        sar=arrays["sar"],
-        labels=labels,
-        n_daily=len(rel),
-        car=arrays["car"],
-        car_se=arrays["car_se"],
-        bhar=arrays["bhar"],
-        days=arrays["days"],
-        fit=fit,
-        tests=tests,
-        excluded=excluded,
-        params=params,
-        groups=groups,
-        rbar=rbars,
-        sar_est=arrays["sar_est"],  # kept for the stationary bootstrap (results.with_inference)
+        )
+    return tests, rbars
+
+
+def _battery_tests(
+    stats: PairStats,
+    total: TimeSums,
+    window_days: np.ndarray,
+    names: list[str],
+    group: str,
+    rbar: np.ndarray,
+    lengths: np.ndarray,
+    cars: list[Window],
+    params: StudyParameters,
+) -> list[TestResult]:
+    """The battery of one group (ipposaki convention), the tests the measure allows.
+
+    Parameters
+    ----------
+    stats : PairStats
+        The group's per-pair statistics of the tested windows.
+    total : TimeSums
+        The group's sums over the blocks.
+    window_days : numpy.ndarray
+        (K, W) days of the tested windows.
+    names : list of str
+        The tested windows' labels.
+    group : str
+        The group's name.
+    rbar : numpy.ndarray
+        Mean cross-correlation of each tested window.
+    lengths : numpy.ndarray
+        Days of each tested window.
+    cars : list of Window
+        The CAR windows (GRANK tests them only).
+    params : StudyParameters
+        The study's parameters (model, measure).
+
+    Returns
+    -------
+    list of TestResult
+        The group's tests; for the GARCH models on returns Savickas replaces BMP.
+    """
+    car_labels = [str(w) for w in cars]
+    for_grank = np.isin(names, car_labels)  # GRANK is for CARs
+    g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names]
+    base = (total.grank_u[g_rows], total.grank_n[g_rows]) if len(total.grank_u) else None
+    tests = measure_tests(
+        run_battery(stats, total, window_days, names, group, rbar, for_grank, base),
+        getattr(params, "measure", "return"),
+        dict(zip(names, lengths.tolist(), strict=True)),
     )
+    if params.model in GARCH_MODELS and getattr(params, "measure", "return") == "return":
+        # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003). On these
+        # standardised returns BMP is the same statistic, so Savickas replaces it (an
+        # adjustment across tests must not count it twice).
+        tests = [t for t in tests if not (t.test == "bmp" and t.group == group)]
+        tests.extend(savickas_tests(stats.scar, names, group))
+    return tests
 
 
 def _estudy2_tests(
