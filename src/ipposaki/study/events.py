@@ -224,92 +224,9 @@ def plan_events(
         If a market symbol on the exchange has no returns.
     """
     frame = _normalise(events, exchange)
-    if "market" not in frame.columns:
-        frame["market"] = market
-    frame["market"] = frame["market"].fillna(market if market is not None else "")
-    elsewhere = _listed_elsewhere(frame, exchange, needs_market)
-    if needs_market:
-        missing = frame["market"].isna() | (frame["market"].astype(str) == "")
-        if missing.any():
-            raise InputError("market", None, "a market symbol (the model needs a benchmark)")
-        # A market on another exchange excludes its pairs (below); any other must have returns.
-        for name in pd.unique(frame.loc[elsewhere == "", "market"].astype(str)):
-            if name not in columns:
-                raise UnknownNameError("market series", name, [str(c) for c in columns])
-    frame["day0"] = _roll(frame["event_date"], index, roll)
-    t = len(index)
-    pos0 = np.full(len(frame), -1, dtype=np.int64)
-    has = frame["day0"].notna().to_numpy()
-    pos0[has] = index.get_indexer(pd.DatetimeIndex(frame.loc[has, "day0"]))
-    frame["pos0"] = pos0
-    frame["col"] = columns.get_indexer(pd.Index(frame["symbol"]))
-    frame["mcol"] = (
-        columns.get_indexer(pd.Index(frame["market"].astype(str))) if needs_market else -1
-    )
-    bounds = _window_bounds(frame, index, estimation, event)
-    frame = pd.concat([frame, bounds], axis=1)
-
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    first, last = index[0].date(), index[-1].date()
-
-    def flag(mask: np.ndarray | pd.Series, texts: Callable[[], pd.Series] | str) -> None:
-        """Give the still-kept pairs in ``mask`` a reason; texts are only built when needed."""
-        mask = np.asarray(mask) & (reasons == "").to_numpy()
-        if mask.any():
-            reasons[mask] = texts if isinstance(texts, str) else texts()[mask]
-
-    def dates() -> pd.Series:
-        return frame["event_date"].dt.strftime("%Y-%m-%d")
-
-    flag(elsewhere != "", lambda: elsewhere)
-    flag(frame["col"] < 0, lambda: "no returns for symbol " + frame["symbol"])
-    flag(
-        frame["event_date"] > index[-1],
-        lambda: "event session " + dates() + f" after last return {last}",
-    )
-    flag(
-        frame["event_date"] < index[0],
-        lambda: "event session " + dates() + f" before first return {first}",
-    )
-    before = frame["pos0"] + frame["est_lo"]
-    flag(
-        before < 0,
-        lambda: (
-            "estimation window needs "
-            + (-frame["est_lo"]).astype(str)
-            + " sessions before day 0, the data has "
-            + frame["pos0"].astype(str)
-        ),
-    )
-    flag(
-        frame["pos0"] + frame["ev_lo"] < 0,
-        lambda: (
-            "event window needs "
-            + (-frame["ev_lo"]).astype(str)
-            + " sessions before day 0, the data has "
-            + frame["pos0"].astype(str)
-        ),
-    )
-    after = frame["pos0"] + np.maximum(frame["ev_hi"], frame["est_hi"])
-    flag(
-        after >= t,
-        lambda: (
-            "event window needs "
-            + frame["ev_hi"].astype(str)
-            + " sessions after day 0, the data has "
-            + (t - 1 - frame["pos0"]).astype(str)
-        ),
-    )
-    flag(frame["est_lo"] > frame["est_hi"], "estimation window is empty")
-    flag(frame["ev_lo"] > frame["ev_hi"], "event window is empty")
-    key = frame["symbol"] + "|" + frame["day0"].astype(str) + "|" + frame["market"].astype(str)
-    dup = key.duplicated(keep="first") & (reasons == "")
-    if dup.any():
-        first_id = frame.groupby(key)["event_id"].transform("first")
-        flag(
-            dup,
-            lambda: "duplicate of event " + first_id + " (same symbol, market and event session)",
-        )
+    elsewhere = _set_markets(frame, columns, market, needs_market, exchange)
+    frame = _place_pairs(frame, index, columns, estimation, event, roll, needs_market)
+    reasons = _exclusions(frame, index, elsewhere)
     keep = (reasons == "").to_numpy()
     excluded = pd.DataFrame(
         {
@@ -322,6 +239,209 @@ def plan_events(
     cols += ["est_lo", "est_hi", "ev_lo", "ev_hi"]
     pairs = frame.loc[keep, cols].reset_index(drop=True)
     return EventPlan(pairs=pairs, excluded=excluded)
+
+
+def _set_markets(
+    frame: pd.DataFrame,
+    columns: pd.Index,
+    market: str | None,
+    needs_market: bool,
+    exchange: str | None,
+) -> pd.Series:
+    """Give every pair its market (the default where it has none) and check the markets.
+
+    Sets ``frame["market"]`` in place ("" where neither the event nor the default names one).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The normalised events.
+    columns : pandas.Index
+        Symbols that have returns.
+    market : str or None
+        Default benchmark symbol.
+    needs_market : bool
+        Whether the model needs a market series.
+    exchange : str or None
+        ISO MIC of the returns' sessions.
+
+    Returns
+    -------
+    pandas.Series
+        Per pair, why its symbol or market is not on ``exchange`` ("" when both are).
+
+    Raises
+    ------
+    InputError
+        If the model needs a market and a pair has none.
+    UnknownNameError
+        If a market symbol on the exchange has no returns.
+    """
+    if "market" not in frame.columns:
+        frame["market"] = market
+    frame["market"] = frame["market"].fillna(market if market is not None else "")
+    elsewhere = _listed_elsewhere(frame, exchange, needs_market)
+    if needs_market:
+        missing = frame["market"].isna() | (frame["market"].astype(str) == "")
+        if missing.any():
+            raise InputError("market", None, "a market symbol (the model needs a benchmark)")
+        # A market on another exchange excludes its pairs (below); any other must have returns.
+        for name in pd.unique(frame.loc[elsewhere == "", "market"].astype(str)):
+            if name not in columns:
+                raise UnknownNameError("market series", name, [str(c) for c in columns])
+    return elsewhere
+
+
+def _place_pairs(
+    frame: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    columns: pd.Index,
+    estimation: Window,
+    event: Window,
+    roll: Roll,
+    needs_market: bool,
+) -> pd.DataFrame:
+    """The pairs' positions: event session, its row, the symbol's and market's columns, windows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The events with their markets.
+    index : pandas.DatetimeIndex
+        The sessions of the returns.
+    columns : pandas.Index
+        Symbols that have returns.
+    estimation, event : Window
+        Default windows relative to day 0.
+    roll : {"none", "next", "previous"}
+        What to do with an event date that is not a session.
+    needs_market : bool
+        Whether the model needs a market series (else ``mcol`` is -1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with ``day0``, ``pos0``, ``col``, ``mcol``, ``est_lo``, ``est_hi``, ``ev_lo``
+        and ``ev_hi`` (-1 for a missing row or column).
+    """
+    frame["day0"] = _roll(frame["event_date"], index, roll)
+    pos0 = np.full(len(frame), -1, dtype=np.int64)
+    has = frame["day0"].notna().to_numpy()
+    pos0[has] = index.get_indexer(pd.DatetimeIndex(frame.loc[has, "day0"]))
+    frame["pos0"] = pos0
+    frame["col"] = columns.get_indexer(pd.Index(frame["symbol"]))
+    frame["mcol"] = (
+        columns.get_indexer(pd.Index(frame["market"].astype(str))) if needs_market else -1
+    )
+    bounds = _window_bounds(frame, index, estimation, event)
+    return pd.concat([frame, bounds], axis=1)
+
+
+def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Series) -> pd.Series:
+    """Why each pair is excluded ("" for a kept pair); the first reason that applies wins.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The placed pairs.
+    index : pandas.DatetimeIndex
+        The sessions of the returns.
+    elsewhere : pandas.Series
+        Per pair, why its symbol or market is not on the exchange ("" when both are).
+
+    Returns
+    -------
+    pandas.Series
+        One reason per pair.
+    """
+    reasons = pd.Series("", index=frame.index, dtype=object)
+
+    def flag(mask: np.ndarray | pd.Series, texts: Callable[[], pd.Series] | str) -> None:
+        """Give the still-kept pairs in ``mask`` a reason; texts are only built when needed."""
+        mask = np.asarray(mask) & (reasons == "").to_numpy()
+        if mask.any():
+            reasons[mask] = texts if isinstance(texts, str) else texts()[mask]
+
+    flag(elsewhere != "", lambda: elsewhere)
+    flag(frame["col"] < 0, lambda: "no returns for symbol " + frame["symbol"])
+    for mask, texts in _outside_data(frame, index):
+        flag(mask, texts)
+    flag(frame["est_lo"] > frame["est_hi"], "estimation window is empty")
+    flag(frame["ev_lo"] > frame["ev_hi"], "event window is empty")
+    key = frame["symbol"] + "|" + frame["day0"].astype(str) + "|" + frame["market"].astype(str)
+    dup = key.duplicated(keep="first") & (reasons == "")
+    if dup.any():
+        first_id = frame.groupby(key)["event_id"].transform("first")
+        flag(
+            dup,
+            lambda: "duplicate of event " + first_id + " (same symbol, market and event session)",
+        )
+    return reasons
+
+
+def _outside_data(
+    frame: pd.DataFrame, index: pd.DatetimeIndex
+) -> list[tuple[pd.Series, Callable[[], pd.Series]]]:
+    """The pairs whose event session or windows run outside the data, with their reasons.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The placed pairs.
+    index : pandas.DatetimeIndex
+        The sessions of the returns.
+
+    Returns
+    -------
+    list of tuple
+        In the order they are checked: the pairs concerned, and a function building the
+        reasons (only called when a pair is concerned).
+    """
+    t = len(index)
+    first, last = index[0].date(), index[-1].date()
+
+    def dates() -> pd.Series:
+        return frame["event_date"].dt.strftime("%Y-%m-%d")
+
+    before = frame["pos0"] + frame["est_lo"]
+    after = frame["pos0"] + np.maximum(frame["ev_hi"], frame["est_hi"])
+    return [
+        (
+            frame["event_date"] > index[-1],
+            lambda: "event session " + dates() + f" after last return {last}",
+        ),
+        (
+            frame["event_date"] < index[0],
+            lambda: "event session " + dates() + f" before first return {first}",
+        ),
+        (
+            before < 0,
+            lambda: (
+                "estimation window needs "
+                + (-frame["est_lo"]).astype(str)
+                + " sessions before day 0, the data has "
+                + frame["pos0"].astype(str)
+            ),
+        ),
+        (
+            frame["pos0"] + frame["ev_lo"] < 0,
+            lambda: (
+                "event window needs "
+                + (-frame["ev_lo"]).astype(str)
+                + " sessions before day 0, the data has "
+                + frame["pos0"].astype(str)
+            ),
+        ),
+        (
+            after >= t,
+            lambda: (
+                "event window needs "
+                + frame["ev_hi"].astype(str)
+                + " sessions after day 0, the data has "
+                + (t - 1 - frame["pos0"]).astype(str)
+            ),
+        ),
+    ]
 
 
 def _listed_elsewhere(frame: pd.DataFrame, exchange: str | None, needs_market: bool) -> pd.Series:
