@@ -324,40 +324,12 @@ def time_sums(
         One per group.
     """
 
-    def sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        valid = ~np.isnan(x)
-        return member @ np.where(valid, x, 0.0), member @ valid.astype(float)
-
-    rs, rc = sums(resid)
-    as_, ac = sums(ar)
-    mes, mec = sums(market_est)
-    mvs, mvc = sums(market_event)
-    # Ranks and signs over each pair's estimation and event days together. Every sum is a
-    # product of a weighted membership matrix with the ranks (0 where missing) or with the
-    # presence mask: sum of (K_it - (m_i + 1) / 2) = member @ K - (member (m + 1) / 2) @ P.
-    combined = np.concatenate([resid, ar], axis=1)
-    ranks, med, present, order = _ranks_zero(combined)
+    rs, rc = _masked_sums(member, resid)
+    as_, ac = _masked_sums(member, ar)
+    mes, mec = _masked_sums(member, market_est)
+    mvs, mvc = _masked_sums(member, market_event)
     n, width = resid.shape
-    g_u = g_n = np.zeros((len(member), 0, width))
-    if scar is not None:
-        if sar_est is None:  # the residuals' own order, read off the combined argsort
-            est_ranks = _first_ranks(order, width, present[:, :width])
-        else:
-            est_ranks = _ranks_zero(np.asarray(sar_est, dtype=np.float64))[0]
-        g_u, g_n = grank_sums(member, est_ranks, present[:, :width], scar)
-    m_i = present.sum(axis=1).astype(float)
-    g = len(member)
-    by_rank = np.vstack([member, member / (m_i + 1.0)]) @ ranks
-    by_count = (
-        np.vstack([member, member * (m_i + 1.0) / 2.0, member * (m_i**2 - 1.0) / 12.0]) @ present
-    )
-    rank_cnt = by_count[:g]
-    rank_sum = by_rank[:g] - by_count[g : 2 * g]
-    rank_var = by_count[2 * g :]
-    urank_sum = by_rank[g:] - 0.5 * rank_cnt
-    with np.errstate(invalid="ignore"):
-        sign_sum = member @ np.sign(np.where(present > 0, combined - med, 0.0))
-    sign_cnt = rank_cnt
+    ranks = _RankSums.of(member, resid, ar, scar, sar_est)
     if est_lo is None or day0 is None:
         est_lo, day0 = np.full(n, -width, dtype=np.int64), np.zeros(n, dtype=np.int64)
     if origin is None:
@@ -375,14 +347,14 @@ def time_sums(
             m_est_cnt=mec[g],
             m_ev_sum=mvs[g],
             m_ev_cnt=mvc[g],
-            rank_sum=rank_sum[g],
-            rank_var=rank_var[g],
-            urank_sum=urank_sum[g],
-            rank_cnt=rank_cnt[g],
-            sign_sum=sign_sum[g],
-            sign_cnt=sign_cnt[g],
-            grank_u=g_u[g],
-            grank_n=g_n[g],
+            rank_sum=ranks.rank_sum[g],
+            rank_var=ranks.rank_var[g],
+            urank_sum=ranks.urank_sum[g],
+            rank_cnt=ranks.rank_cnt[g],
+            sign_sum=ranks.sign_sum[g],
+            sign_cnt=ranks.rank_cnt[g],
+            grank_u=ranks.grank_u[g],
+            grank_n=ranks.grank_n[g],
             corr=(
                 CorrelationSums.of(
                     resid[in_group[g]], est_lo[in_group[g]], day0[in_group[g]], origin, span
@@ -393,6 +365,96 @@ def time_sums(
         )
         for g in range(member.shape[0])
     ]
+
+
+def _masked_sums(member: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group and day: the sum of the present values of ``x`` and their count.
+
+    Parameters
+    ----------
+    member : numpy.ndarray
+        (G, N) membership matrix.
+    x : numpy.ndarray
+        (N, T) values, NaN where missing.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (G, T) sums and (G, T) counts.
+    """
+    valid = ~np.isnan(x)
+    return member @ np.where(valid, x, 0.0), member @ valid.astype(float)
+
+
+@dataclass(frozen=True)
+class _RankSums:
+    """Per group and day: the rank, sign and GRANK sums of one chunk of pairs."""
+
+    rank_sum: np.ndarray
+    rank_var: np.ndarray
+    urank_sum: np.ndarray
+    rank_cnt: np.ndarray
+    sign_sum: np.ndarray
+    grank_u: np.ndarray
+    grank_n: np.ndarray
+
+    @staticmethod
+    def of(
+        member: np.ndarray,
+        resid: np.ndarray,
+        ar: np.ndarray,
+        scar: np.ndarray | None,
+        sar_est: np.ndarray | None,
+    ) -> _RankSums:
+        """Ranks and signs over each pair's estimation and event days together.
+
+        Every sum is a product of a weighted membership matrix with the ranks (0 where
+        missing) or with the presence mask: sum of (K_it - (m_i + 1) / 2) = member @ K -
+        (member (m + 1) / 2) @ P.
+
+        Parameters
+        ----------
+        member : numpy.ndarray
+            (G, N) membership matrix.
+        resid, ar : numpy.ndarray
+            (N, L) estimation-window and (N, W) event-window abnormal returns.
+        scar, sar_est : numpy.ndarray or None
+            As for :func:`time_sums` (no GRANK sums without ``scar``).
+
+        Returns
+        -------
+        _RankSums
+            (G, L + W) sums, and (G, C, L) GRANK sums.
+        """
+        combined = np.concatenate([resid, ar], axis=1)
+        ranks, med, present, order = _ranks_zero(combined)
+        width = resid.shape[1]
+        g_u = g_n = np.zeros((len(member), 0, width))
+        if scar is not None:
+            if sar_est is None:  # the residuals' own order, read off the combined argsort
+                est_ranks = _first_ranks(order, width, present[:, :width])
+            else:
+                est_ranks = _ranks_zero(np.asarray(sar_est, dtype=np.float64))[0]
+            g_u, g_n = grank_sums(member, est_ranks, present[:, :width], scar)
+        m_i = present.sum(axis=1).astype(float)
+        g = len(member)
+        by_rank = np.vstack([member, member / (m_i + 1.0)]) @ ranks
+        by_count = (
+            np.vstack([member, member * (m_i + 1.0) / 2.0, member * (m_i**2 - 1.0) / 12.0])
+            @ present
+        )
+        rank_cnt = by_count[:g]
+        with np.errstate(invalid="ignore"):
+            sign_sum = member @ np.sign(np.where(present > 0, combined - med, 0.0))
+        return _RankSums(
+            rank_sum=by_rank[:g] - by_count[g : 2 * g],
+            rank_var=by_count[2 * g :],
+            urank_sum=by_rank[g:] - 0.5 * rank_cnt,
+            rank_cnt=rank_cnt,
+            sign_sum=sign_sum,
+            grank_u=g_u,
+            grank_n=g_n,
+        )
 
 
 def _two_sided_t(stat: np.ndarray, df: np.ndarray | float) -> np.ndarray:
@@ -759,11 +821,52 @@ def _battery(
     grank_windows: np.ndarray | None,
     grank_base: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[TestResult]:
+    n = (~np.isnan(pairs.car)).sum(axis=0)
+    out = _parametric_tests(pairs, sums, wd, n, rbar)
+    out |= _portfolio_tests(pairs, sums, wd, len(windows))
+    out |= _sign_tests(pairs, n)
+    out |= _rank_tests(sums, wd)
+    # Wilcoxon signed-rank on the CARs: scipy's exact test for small samples, the normal
+    # approximation (midranks, so Var = sum r^2 / 4 carries the tie correction) for large ones.
+    w_stat, w_p, w_z = _wilcoxon(pairs.car)
+    out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank (W+)")
+    base = (None, None) if grank_base is None else grank_base
+    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est, grank_windows, *base)
+    out["grank"] = (t_gr, _two_sided_t(t_gr, df_gr), df_gr, "t")
+    return _test_rows(out, windows, group, n, w_z)
+
+
+#: Per test: statistic, p-value and degrees of freedom (per window, or one for all) and the
+#: distribution (``"t"`` is written with its degrees of freedom).
+_Columns = dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | float, str]]
+
+
+def _parametric_tests(
+    pairs: PairStats, sums: TimeSums, wd: np.ndarray, n: np.ndarray, rbar: np.ndarray | None
+) -> _Columns:
+    """Cross-sectional t, BMP, Brown-Warner 1980, Patell and Kolari-Pynnönen.
+
+    Parameters
+    ----------
+    pairs : PairStats
+        The group's per-pair arrays.
+    sums : TimeSums
+        The group's sums (their cross-correlation sums, when ``rbar`` is None).
+    wd : numpy.ndarray
+        (K, W) bool: which event days each window covers.
+    n : numpy.ndarray
+        (K,) pairs with a CAR in each window.
+    rbar : numpy.ndarray or None
+        (K,) average cross-correlation per window, when already computed.
+
+    Returns
+    -------
+    dict
+        The tests' columns, by test name.
+    """
     car, scar, days = pairs.car, pairs.scar, pairs.days
     valid_car = ~np.isnan(car)
-    n = valid_car.sum(axis=0)
-    out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | float, str]] = {}
-
+    out: _Columns = {}
     # t_cross_section and bmp: cross-sectional t on CAR and on SCAR.
     t_cs = _nanmean(car, 0) / (_nanstd(car, 0) / np.sqrt(n))
     out["t_cross_section"] = (t_cs, _two_sided_t(t_cs, n - 1), n - 1, "t")
@@ -777,6 +880,41 @@ def _battery(
     df80 = float(np.mean(pairs.n_est)) - 1.0
     out["brown_warner_1980"] = (bw80, _two_sided_t(bw80, df80), df80, "t")
 
+    # Patell: sum of standardised CARs over the sum of their variances under the null.
+    d = pairs.dof.astype(float)
+    var_t = np.where(d > 2, d / (d - 2), np.nan)
+    patell_var = np.nansum(np.where(~np.isnan(scar), var_t[:, None], np.nan), axis=0)
+    patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
+    out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
+
+    # Kolari-Pynnönen: BMP adjusted for the cross-correlation of the pairs' CARs.
+    rbar = window_rbar(sums.corr, wd.sum(axis=1)) if rbar is None else rbar
+    with np.errstate(invalid="ignore"):
+        kp = bmp * np.sqrt((1.0 - rbar) / (1.0 + (n_s - 1) * rbar))
+    out["kolari_pynnonen"] = (kp, _two_sided_t(kp, n_s - 1), n_s - 1, "t")
+    return out
+
+
+def _portfolio_tests(pairs: PairStats, sums: TimeSums, wd: np.ndarray, n_windows: int) -> _Columns:
+    """Brown-Warner 1985 and Lamb: tests on the portfolio's AAR series.
+
+    Parameters
+    ----------
+    pairs : PairStats
+        The group's per-pair arrays.
+    sums : TimeSums
+        The group's sums per estimation and event day.
+    wd : numpy.ndarray
+        (K, W) bool: which event days each window covers.
+    n_windows : int
+        K, the number of windows.
+
+    Returns
+    -------
+    dict
+        The tests' columns, by test name.
+    """
+    out: _Columns = {}
     # Brown-Warner 1985: crude dependence adjustment on the portfolio's AAR series, with the
     # variance of each day's AAR modelled on the number of pairs it averages.
     aar_est = _ratio(sums.resid_sum, sums.resid_cnt)
@@ -792,19 +930,6 @@ def _battery(
     df85 = float(np.sum(sums.resid_cnt > 0) - 1)
     out["brown_warner_1985"] = (bw85, _two_sided_t(bw85, df85), df85, "t")
 
-    # Patell: sum of standardised CARs over the sum of their variances under the null.
-    d = pairs.dof.astype(float)
-    var_t = np.where(d > 2, d / (d - 2), np.nan)
-    patell_var = np.nansum(np.where(~np.isnan(scar), var_t[:, None], np.nan), axis=0)
-    patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
-    out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
-
-    # Kolari-Pynnönen: BMP adjusted for the cross-correlation of the pairs' CARs.
-    rbar = window_rbar(sums.corr, lw) if rbar is None else rbar
-    with np.errstate(invalid="ignore"):
-        kp = bmp * np.sqrt((1.0 - rbar) / (1.0 + (n_s - 1) * rbar))
-    out["kolari_pynnonen"] = (kp, _two_sided_t(kp, n_s - 1), n_s - 1, "t")
-
     # Lamb: the portfolio test with the prediction-error adjustment.
     m_ev = _ratio(sums.m_ev_sum, sums.m_ev_cnt)
     m_est = _ratio(sums.m_est_sum, sums.m_est_cnt)
@@ -816,25 +941,59 @@ def _battery(
         daily_lamb = aar_ev / (np.sqrt(var_ev) * adj)
         lamb = _window_sum(daily_lamb, wd) / np.sqrt(lw)
     if not np.isfinite(m_ev).any() or no_variance:
-        lamb = np.full(len(windows), np.nan)
+        lamb = np.full(n_windows, np.nan)
     out["lamb"] = (lamb, _two_sided_z(lamb), np.nan, "N(0,1)")
+    return out
 
-    # Sign test, exact binomial.
+
+def _sign_tests(pairs: PairStats, n: np.ndarray) -> _Columns:
+    """The sign test (exact binomial) and the generalized sign test (Cowan 1992) on the CARs.
+
+    Parameters
+    ----------
+    pairs : PairStats
+        The group's per-pair arrays.
+    n : numpy.ndarray
+        (K,) pairs with a CAR in each window.
+
+    Returns
+    -------
+    dict
+        The tests' columns, by test name.
+    """
+    car = pairs.car
+    out: _Columns = {}
     pos = np.sum(car > 0, axis=0)
-    nz = np.sum(valid_car & (car != 0), axis=0)
+    nz = np.sum(~np.isnan(car) & (car != 0), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sign_z = (pos - nz / 2.0) / np.sqrt(nz / 4.0)
     k = np.minimum(pos, nz - pos)
     sign_p = np.minimum(1.0, 2.0 * stats.binom.cdf(k, nz, 0.5))
     out["sign"] = (sign_z, np.where(nz > 0, sign_p, np.nan), np.nan, "binomial(n, 0.5)")
 
-    # Generalized sign (Cowan 1992).
     p_hat = float(np.nanmean(pairs.frac_pos))
     with np.errstate(invalid="ignore", divide="ignore"):
         gsign = (pos - n * p_hat) / np.sqrt(n * p_hat * (1.0 - p_hat))
     out["generalized_sign"] = (gsign, _two_sided_z(gsign), np.nan, "N(0,1)")
+    return out
 
-    # Rank and sign tests over the combined estimation + event days.
+
+def _rank_tests(sums: TimeSums, wd: np.ndarray) -> _Columns:
+    """Corrado rank, modified rank and Corrado sign over the combined estimation + event days.
+
+    Parameters
+    ----------
+    sums : TimeSums
+        The group's sums per estimation and event day.
+    wd : numpy.ndarray
+        (K, W) bool: which event days each window covers.
+
+    Returns
+    -------
+    dict
+        The tests' columns, by test name.
+    """
+    out: _Columns = {}
     ev = slice(len(sums.resid_sum), None)
     n_rank = sums.rank_cnt
     daily_mean = {
@@ -848,16 +1007,32 @@ def _battery(
         q_t = x_t * np.sqrt(n_t)  # sqrt(N_t) times the day's mean
         stat = _window_sum(q_t[ev], wd) / np.sqrt(_window_sum((n_t * var_t)[ev], wd))
         out[name] = (stat, _two_sided_z(stat), np.nan, "N(0,1)")
+    return out
 
-    # Wilcoxon signed-rank on the CARs: scipy's exact test for small samples, the normal
-    # approximation (midranks, so Var = sum r^2 / 4 carries the tie correction) for large ones.
-    w_stat, w_p, w_z = _wilcoxon(car)
-    out["wilcoxon"] = (w_stat, w_p, np.nan, "Wilcoxon signed-rank (W+)")
 
-    base = (None, None) if grank_base is None else grank_base
-    t_gr, df_gr = _grank(pairs.scar, pairs.sar_est, grank_windows, *base)
-    out["grank"] = (t_gr, _two_sided_t(t_gr, df_gr), df_gr, "t")
+def _test_rows(
+    out: _Columns, windows: list[str], group: str, n: np.ndarray, w_z: np.ndarray
+) -> list[TestResult]:
+    """One :class:`TestResult` per test of :data:`TEST_NAMES` and window.
 
+    Parameters
+    ----------
+    out : dict
+        The tests' columns, by test name.
+    windows : list of str
+        Window labels.
+    group : str
+        Group label.
+    n : numpy.ndarray
+        (K,) pairs with a CAR in each window.
+    w_z : numpy.ndarray
+        (K,) the Wilcoxon test's normal score.
+
+    Returns
+    -------
+    list of TestResult
+        Test by test, window by window.
+    """
     results: list[TestResult] = []
     for name in TEST_NAMES:
         stat, p_val, df, dist = out[name]
