@@ -280,6 +280,7 @@ ALLOWED = {
     "Clark",
     "West",
     "Campbell",
+    "Wasley",
     "Thompson",
     "RMSE",
     "UTC",

@@ -28,7 +28,9 @@ class ReportTables:
 
     ``study`` holds every CAR window of the spec; its ``ci_low``/``ci_high`` are the
     Kolari–Pynnönen-adjusted 95% intervals (``ci_t_low``/``ci_t_high`` the unadjusted ones).
-    ``paths`` is the CAAR over the event window with its 95% band, per basket.
+    ``paths`` is the CAAR over the event window with its 95% band, per basket. ``volume`` is
+    each basket's abnormal log volume on the event sessions (no rows when the data have no
+    volume; see :func:`ipposaki.shock.volume.volume_study`).
     """
 
     shock: ShockResult
@@ -47,6 +49,7 @@ class ReportTables:
     scenarios: tuple[ScenarioRun, ...] = ()
     windows: tuple[str, ...] = ()
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    volume: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def name(self, key: str, lang: str) -> str:
         """The English or Japanese name of a symbol or basket (the key itself if unknown)."""
@@ -71,6 +74,8 @@ class ReportTables:
             "report_episodes.csv": self.scan.episodes,
             "report_contagion.csv": self.scan.contagion,
         }
+        if len(self.volume):
+            out["report_volume.csv"] = self.volume
         for run in self.scenarios:
             stem = run.path.stem
             out[f"report_scenario_{stem}.csv"] = run.result.quantiles
@@ -133,6 +138,7 @@ def report_tables(result: Any) -> ReportTables:
         scenarios=shock.scenarios,
         windows=windows,
         names=_names(shock),
+        volume=shock.volume.reset_index(drop=True),
     )
 
 

@@ -99,7 +99,10 @@ def heatmap_rows(tables: ReportTables, loc: Locale) -> pd.DataFrame:
 
 def chart_ids(tables: ReportTables) -> list[str]:
     """The charts this report draws, in order."""
-    ids = ["chart-movers", "chart-paths", "chart-study", "chart-heatmap"]
+    ids = ["chart-movers", "chart-paths", "chart-study"]
+    if len(tables.volume):
+        ids.append("chart-volume")
+    ids.append("chart-heatmap")
     if tables.forecast.made and len(tables.forecast.table):
         ids.append("chart-forecast")
     for run in tables.scenarios:
@@ -120,8 +123,10 @@ def figures(tables: ReportTables, loc: Locale) -> dict[str, dict[str, Any]]:
         "chart-movers": _movers_figure(tables, loc),
         "chart-paths": _paths_figure(tables, loc),
         "chart-study": _study_figure(tables, loc),
-        "chart-heatmap": _heatmap_figure(tables, loc),
     }
+    if "chart-volume" in chart_ids(tables):
+        out["chart-volume"] = _volume_figure(tables, loc)
+    out["chart-heatmap"] = _heatmap_figure(tables, loc)
     if "chart-forecast" in chart_ids(tables):
         out["chart-forecast"] = _forecast_figure(tables, loc)
     for run in tables.scenarios:
@@ -205,6 +210,42 @@ def _study_figure(tables: ReportTables, loc: Locale) -> go.Figure:
     fig.update_layout(
         title=loc.t("charts.study", window=prose.window_words(key_window(tables.windows), loc)),
         yaxis_title=loc.t("axis.caar"),
+        height=460,
+    )
+    return fig
+
+
+def _volume_days(tables: ReportTables, loc: Locale) -> tuple[list[str], dict[str, pd.DataFrame]]:
+    """The volume chart's basket labels, and its rows of day 0 and day +1 by day in words."""
+    vol = tables.volume
+    keys = list(dict.fromkeys(zip(vol["exchange"], vol["basket"], strict=True)))
+    labels = [f"{tables.name(str(b), loc.lang)} ({loc.exchange(str(x))})" for x, b in keys]
+    days = {}
+    for window in ("0:0", "1:1"):
+        part = vol.loc[vol["window"] == window].set_index(["exchange", "basket"])
+        days[prose.window_words(window, loc)] = part.reindex(keys)
+    return labels, days
+
+
+def _volume_figure(tables: ReportTables, loc: Locale) -> go.Figure:
+    """Each basket's abnormal log volume on day 0 and day +1, one bar each."""
+    import plotly.graph_objects as go
+
+    labels, days = _volume_days(tables, loc)
+    fig = go.Figure()
+    for i, (day, part) in enumerate(days.items()):
+        fig.add_bar(
+            x=labels,
+            y=list(part["caar"].astype(float).round(3)),
+            name=day,
+            marker_color=_PALETTE[i % len(_PALETTE)],
+            customdata=[loc.t("volume.multiple", x=loc.num(r, 2)) for r in part["ratio"]],
+            hovertemplate="%{x}: %{y}<br>%{customdata}<extra></extra>",
+        )
+    fig.update_layout(
+        title=loc.t("charts.volume"),
+        yaxis_title=loc.t("axis.volume"),
+        barmode="group",
         height=460,
     )
     return fig
@@ -393,8 +434,10 @@ def write_pngs(tables: ReportTables, loc: Locale, out: Path) -> dict[str, Path]:
         "chart-movers": _movers_png,
         "chart-paths": _paths_png,
         "chart-study": _study_png,
-        "chart-heatmap": _heatmap_png,
     }
+    if "chart-volume" in chart_ids(tables):
+        draw["chart-volume"] = _volume_png
+    draw["chart-heatmap"] = _heatmap_png
     if "chart-forecast" in chart_ids(tables):
         draw["chart-forecast"] = _forecast_png
     paths: dict[str, Path] = {}
@@ -469,6 +512,32 @@ def _study_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel(loc.t("axis.caar"))
     ax.set_title(loc.t("charts.study", window=prose.window_words(key_window(tables.windows), loc)))
+    return _save(fig, path)
+
+
+def _volume_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
+    """Each basket's abnormal log volume on day 0 and day +1, one bar each."""
+    import matplotlib.pyplot as plt
+
+    labels, days = _volume_days(tables, loc)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    width = 0.8 / max(len(days), 1)
+    x = np.arange(len(labels))
+    for i, (day, part) in enumerate(days.items()):
+        ax.bar(
+            x + (i - (len(days) - 1) / 2) * width,
+            part["caar"].astype(float),
+            width,
+            label=day,
+            color=_PALETTE[i % len(_PALETTE)],
+        )
+    ax.set_xticks(
+        x, [lbl.replace(" (", "\n(") for lbl in labels], fontsize=7, rotation=30, ha="right"
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel(loc.t("axis.volume"))
+    ax.set_title(loc.t("charts.volume"))
+    ax.legend(fontsize=8)
     return _save(fig, path)
 
 

@@ -12,18 +12,22 @@ nothing to say writes nothing. In order:
 3. **disagree** (same table and window): each basket where BMP and Kolari–Pynnönen fall on
    different sides of 5%, with both p-values and the average cross-correlation that explains it.
    The sentence says the move is not established when Kolari–Pynnönen does not reject.
-4. **forecast** (forecast table): how many Tokyo series moved inside their 90% prediction
+4. **volume** (abnormal-volume table, day 0): the basket with the largest mean abnormal log
+   volume, as a multiple of its normal volume with its Kolari–Pynnönen p-value; only when that
+   p-value is below 5% (no sentence otherwise, nor when the data have no volume).
+5. **forecast** (forecast table): how many Tokyo series moved inside their 90% prediction
    intervals, and the largest miss (actual against forecast); or why no forecast was made.
-5. **scanner** (episodes table): the rank of the episode holding the event's day-0 sessions
+6. **scanner** (episodes table): the rank of the episode holding the event's day-0 sessions
    among all episodes the scanner found with no date given; or that it flagged none of them.
-6. **scenario** (one per scenario section): export controls, the range of the firms' median
+7. **scenario** (one per scenario section): export controls, the range of the firms' median
    operating-profit change, of their median share-price impact by each path (fundamental and
    market), and whether the market-revealed sensitivity's 95% interval holds
    zero; power, the median saving of IOWN in the last year with its 5–95% range and its share
    of demand without IOWN; compute cost, the cost and the implied utilisation.
 
 At most :data:`MAX_SENTENCES` sentences are kept, in this order; when there are more, the
-disagreements are cut first (the first stays), so that no scenario loses its headline.
+disagreements are cut first (the first stays), then the volume sentence, so that no scenario
+loses its headline.
 """
 
 from __future__ import annotations
@@ -59,8 +63,10 @@ def key_findings(tables: ReportTables, alpha: float = ALPHA) -> list[Finding]:
     before = _headline(tables) + _significant(tables, alpha)
     disagree = _disagree(tables, alpha)
     after = _forecast(tables) + _scanner(tables) + _scenarios(tables)
-    room = max(MAX_SENTENCES - len(before) - len(after), min(len(disagree), 1))
-    return (before + disagree[:room] + after)[:MAX_SENTENCES]
+    fixed = len(before) + min(len(disagree), 1) + len(after)
+    volume = _volume(tables, alpha)[: max(MAX_SENTENCES - fixed, 0)]
+    room = max(MAX_SENTENCES - len(before) - len(volume) - len(after), min(len(disagree), 1))
+    return (before + disagree[:room] + volume + after)[:MAX_SENTENCES]
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -130,6 +136,22 @@ def _disagree(tables: ReportTables, alpha: float) -> list[Finding]:
         )
         for r in rows(table)
     ]
+
+
+def _volume(tables: ReportTables, alpha: float) -> list[Finding]:
+    vol = tables.volume
+    if vol.empty:
+        return []
+    day0 = vol.loc[(vol["window"] == "0:0") & vol["caar"].notna()]
+    if day0.empty:
+        return []
+    top = day0.iloc[int(np.argmax(day0["caar"].to_numpy(dtype=float)))]
+    if not float(top["p_value"]) < alpha:
+        return []
+    values = {
+        k: top[k] for k in ("exchange", "basket", "first_session", "caar", "ratio", "p_value")
+    }
+    return [Finding("volume", "volume", values)]
 
 
 def _forecast(tables: ReportTables) -> list[Finding]:
@@ -342,6 +364,18 @@ def _disagree_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> 
     )
 
 
+def _volume_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+    """The basket that traded most above its normal volume on day 0."""
+    return loc.t(
+        "findings.volume",
+        basket=tables.name(str(v["basket"]), loc.lang),
+        session=loc.session(str(v["exchange"]), v["first_session"]),
+        ratio=loc.num(v["ratio"], 2),
+        value=loc.num(v["caar"], 3, sign=True),
+        p=loc.pval(v["p_value"]),
+    )
+
+
 def _forecast_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
     """How many actual moves fell inside the forecast intervals, and the worst miss."""
     worst_key = "forecast_worst_inside" if v["worst_inside"] else "forecast_worst_outside"
@@ -453,6 +487,7 @@ _SENTENCES: dict[str, Callable[[dict[str, Any], Locale, ReportTables], str]] = {
     "headline": _headline_sentence,
     "significant": _significant_sentence,
     "disagree": _disagree_sentence,
+    "volume": _volume_sentence,
     "forecast": _forecast_sentence,
     "forecast_missing": _forecast_missing_sentence,
     "scanner": _scanner_sentence,

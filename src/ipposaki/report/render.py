@@ -124,13 +124,18 @@ def build_sections(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
     Returns
     -------
     list of Section
-        Findings, headline, event study, heatmap, timeline, episodes, the scenarios the spec
-        names, assumptions and manifest.
+        Findings, headline, event study, abnormal volume (when the data have volume),
+        heatmap, timeline, episodes, the scenarios the spec names, assumptions and manifest.
     """
     parts: list[tuple[str, str, list[Block]]] = [
         ("findings", "findings.title", _findings_blocks(tables, loc)),
         ("headline", "headline.title", _headline_blocks(tables, loc, pngs)),
         ("study", "study.title", _study_blocks(tables, loc, pngs)),
+        *(
+            (("volume", "volume.title", _volume_blocks(tables, loc, pngs)),)
+            if len(tables.volume)
+            else ()
+        ),
         ("heatmap", "heatmap.title", _heatmap_blocks(loc, pngs)),
         ("timeline", "timeline.title", _timeline_blocks(tables, loc, pngs)),
         ("episodes", "episodes.title", _episodes_blocks(tables, loc)),
@@ -166,6 +171,7 @@ def _findings_blocks(tables: ReportTables, loc: Locale) -> list[Block]:
     anchors = {
         "headline": loc.t("headline.title"),
         "study": loc.t("study.title"),
+        "volume": loc.t("volume.title"),
         "timeline": loc.t("timeline.title"),
         "episodes": loc.t("episodes.title"),
     }
@@ -311,6 +317,46 @@ def _study_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> li
         Para(loc.t("study.paths_intro"), links=_csv(loc, "report_caar_paths.csv")),
         _chart(loc, pngs, "chart-paths", "charts.paths"),
         _chart(loc, pngs, "chart-study", "charts.study", window=window),
+    ]
+
+
+def _volume_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Block]:
+    """Each basket's abnormal log volume on day 0, day +1 and over both, and its chart."""
+    n, lang, vol = tables.name, loc.lang, tables.volume
+    table_rows = tuple(
+        (
+            Cell(loc.exchange(r.exchange), "t"),
+            Cell(n(r.basket, lang), "t"),
+            Cell(prose.window_words(r.window, loc), "t"),
+            Cell(
+                loc.date(r.first_session)
+                if r.first_session == r.last_session
+                else f"{loc.date(r.first_session)} – {loc.date(r.last_session)}",
+                "t",
+            ),
+            Cell(f"{r.n}/{r.n_members}"),
+            Cell(loc.num(r.caar, 3, sign=True), _dir(r.caar)),
+            Cell(loc.t("volume.multiple", x=loc.num(r.ratio, 2)), _dir(r.caar)),
+            Cell(loc.pval(r.p_value)),
+        )
+        for r in rows(vol)
+    )
+    columns = ("exchange", "basket", "window", "days", "n", "value", "multiple", "p")
+    day0 = vol.loc[vol["window"] == "0:0"]
+    est = str(tables.shock.spec.study.get("estimation_window", "-250:-11"))
+    return [
+        Para(
+            loc.t(
+                "volume.intro",
+                est=prose.window_words(est, loc),
+                sample=loc.t(
+                    "volume.sample", n=int(day0["n"].sum()), members=int(day0["n_members"].sum())
+                ),
+            ),
+            links=_csv(loc, "report_volume.csv"),
+        ),
+        Table("table-volume", tuple(loc.t(f"volume.col_{c}") for c in columns), table_rows),
+        _chart(loc, pngs, "chart-volume", "charts.volume"),
     ]
 
 

@@ -3,7 +3,8 @@
 Steps: each exchange's sessions around the shock (:func:`~ipposaki.shock.sessions.shock_sessions`),
 the returns panels around them, the headline (:mod:`ipposaki.shock.headline`), the spec's event
 study, Tokyo's next session forecast from New York's last close before it opened, the shock
-scanner around the event, and the scenarios the spec names. The report
+scanner around the event, the scenarios the spec names, and, when the data have volume, the
+spec's events as a volume study (:mod:`ipposaki.shock.volume`). The report
 (:mod:`ipposaki.report`) only renders the :class:`~ipposaki.shock.result.ShockResult`.
 """
 
@@ -29,6 +30,7 @@ from ipposaki.shock.result import (
     ShockResult,
 )
 from ipposaki.shock.sessions import ShockSession, news_time, shock_sessions
+from ipposaki.shock.volume import volume_study
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL
 from ipposaki.store import Store
 from ipposaki.study.spec import StudySpec, run_spec
@@ -107,6 +109,8 @@ def run_shock(
     study = run_spec(spec, store)
     baskets = hl.basket_moves(moves, members, names, study)
     baskets = _in_session_order(baskets, sessions)
+    mark("abnormal volume")
+    volume = volume_study(spec, store, panels)
     mark("forecast, scan and scenarios")
     with warnings.catch_warnings():  # the ingest already reported what the data lack
         warnings.simplefilter("ignore")
@@ -132,6 +136,7 @@ def run_shock(
         fx=hl.fx_moves(store, sorted({s.day for s in sessions})),
         baskets=baskets,
         study=study,
+        volume=volume,
         forecast=forecast,
         scan=scanned,
         scenarios=scenarios,

@@ -12,6 +12,7 @@ import pandas as pd
 from ipposaki.scenario import ScenarioResult
 from ipposaki.shock.options import ReportOptions, ScenarioKind
 from ipposaki.shock.sessions import ShockSession, news_time
+from ipposaki.shock.volume import VOLUME_COLUMNS
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL
 from ipposaki.study.spec import SpecStudy, StudySpec
 
@@ -144,6 +145,10 @@ class ShockResult:
         The spec's event study, per exchange.
     forecast : ForecastOutcome
         Tokyo's next session, forecast from New York's close.
+    volume : pandas.DataFrame
+        Each basket's abnormal log volume on day 0, day +1 and over 0:1, per exchange, with
+        its Kolari–Pynnönen p-value (see :func:`ipposaki.shock.volume.volume_study`); no rows
+        when the data have no volume.
     scan : ScanOutcome
         The scanner's episodes around the event.
     scenarios : tuple[ScenarioRun, ...]
@@ -182,6 +187,7 @@ class ShockResult:
     store: str = ""
     names: pd.DataFrame = field(default_factory=pd.DataFrame)
     basket_names: pd.DataFrame = field(default_factory=pd.DataFrame)
+    volume: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VOLUME_COLUMNS))
 
     def session(self, exchange: str, role: str) -> ShockSession:
         """The shock's session on ``exchange`` with ``role`` ``"day0"`` or ``"next"`` (Tokyo's
@@ -256,6 +262,7 @@ class ShockResult:
         return {
             "moves.csv": self.moves,
             "basket_moves.csv": self.baskets,
+            "volume.csv": self.volume,
             "headline.csv": self.headline,
             "indices.csv": self.indices,
             "fx.csv": self.fx,
