@@ -278,6 +278,85 @@ class Deferred:
         return self._value
 
 
+def _check_inference(
+    adjust: str,
+    adjust_across: str,
+    bootstrap: str,
+    draws: int,
+    weights: str,
+    block: float | None,
+    has_residuals: bool,
+) -> int:
+    """Refuse an option of :meth:`EventStudyResult.with_inference`, naming the argument.
+
+    Parameters
+    ----------
+    adjust, adjust_across, bootstrap, draws, weights, block
+        As given to :meth:`EventStudyResult.with_inference`.
+    has_residuals : bool
+        Whether the result kept its estimation residuals (the stationary bootstrap needs them).
+
+    Returns
+    -------
+    int
+        ``draws``, checked when there is a bootstrap.
+
+    Raises
+    ------
+    InputError
+        For an unknown method, family or weights, a bad number of draws or block, or
+        ``bootstrap="stationary"`` without the estimation residuals.
+    """
+    if adjust not in ADJUST_METHODS:
+        raise InputError("adjust", adjust, f"one of {', '.join(ADJUST_METHODS)}")
+    if adjust_across not in ADJUST_ACROSS:
+        raise InputError("adjust_across", adjust_across, f"one of {', '.join(ADJUST_ACROSS)}")
+    if bootstrap not in BOOTSTRAP_METHODS:
+        raise InputError("bootstrap", bootstrap, f"one of {', '.join(BOOTSTRAP_METHODS)}")
+    if weights not in WILD_WEIGHTS:
+        raise InputError("weights", weights, f"one of {', '.join(WILD_WEIGHTS)}")
+    if block is not None and not (np.isfinite(block) and block >= 1.0):
+        raise InputError("block", block, "a mean block length >= 1 (sessions)")
+    if bootstrap != "none":
+        draws = check_draws(draws)
+    if bootstrap == "stationary" and not has_residuals:
+        raise InputError(
+            "bootstrap",
+            bootstrap,
+            "'wild' or 'none' (this result kept no estimation residuals; rerun run_study)",
+        )
+    return draws
+
+
+def _adjusted_pvalues(
+    tests: tuple[TestResult, ...], adjust: Adjust, adjust_across: AdjustAcross
+) -> np.ndarray:
+    """The p-values of ``tests`` adjusted for multiple testing within each family.
+
+    Parameters
+    ----------
+    tests : tuple of TestResult
+        The study's tests, then the bootstrap's.
+    adjust : {"holm", "bh"}
+        The adjustment.
+    adjust_across : {"windows", "all"}
+        The families: each test's rows, or every row together.
+
+    Returns
+    -------
+    numpy.ndarray
+        One adjusted p-value per test.
+    """
+    p = np.array([t.p_value for t in tests], dtype=np.float64)
+    keys = [t.test if adjust_across == "windows" else "" for t in tests]
+    p_adj = np.full_like(p, np.nan)
+    codes, _ = pd.factorize(pd.Series(keys, dtype=object))
+    for family in range(codes.max() + 1 if len(codes) else 0):
+        rows = np.flatnonzero(codes == family)
+        p_adj[rows] = adjust_pvalues(p[rows], adjust)
+    return p_adj
+
+
 @dataclass(frozen=True, eq=False)
 class EventStudyResult:
     """Read-only result of :func:`ipposaki.study.run_study`.
@@ -564,40 +643,11 @@ class EventStudyResult:
         >>> res = run_study(returns, events, market="SPY")  # doctest: +SKIP
         >>> res.with_inference(adjust="holm", bootstrap="wild", draws=999, seed=7)  # doctest: +SKIP
         """
-        if adjust not in ADJUST_METHODS:
-            raise InputError("adjust", adjust, f"one of {', '.join(ADJUST_METHODS)}")
-        if adjust_across not in ADJUST_ACROSS:
-            raise InputError("adjust_across", adjust_across, f"one of {', '.join(ADJUST_ACROSS)}")
-        if bootstrap not in BOOTSTRAP_METHODS:
-            raise InputError("bootstrap", bootstrap, f"one of {', '.join(BOOTSTRAP_METHODS)}")
-        if weights not in WILD_WEIGHTS:
-            raise InputError("weights", weights, f"one of {', '.join(WILD_WEIGHTS)}")
-        if block is not None and not (np.isfinite(block) and block >= 1.0):
-            raise InputError("block", block, "a mean block length >= 1 (sessions)")
-        if bootstrap != "none":
-            draws = check_draws(draws)
-        if bootstrap == "stationary" and self._sar_est is None:
-            raise InputError(
-                "bootstrap",
-                bootstrap,
-                "'wild' or 'none' (this result kept no estimation residuals; rerun run_study)",
-            )
+        draws = _check_inference(
+            adjust, adjust_across, bootstrap, draws, weights, block, self._sar_est is not None
+        )
         rng, recorded = resolve_seed(seed)
-        boot_tests: tuple[TestResult, ...] = ()
-        boot_ci = None
-        if bootstrap != "none":
-            sigma = self._params["sigma"] if len(self._params) else pd.Series(dtype=float)
-            boot_tests, boot_ci = caar_bootstrap(
-                self._car,
-                self._caar,
-                sigma.to_numpy(np.float64),
-                self._sar_est,
-                bootstrap,
-                draws,
-                rng,
-                weights,
-                block,
-            )
+        boot_tests, boot_ci = self._bootstrap(bootstrap, draws, rng, weights, block)
         inference = Inference(
             adjust=adjust,
             adjust_across=adjust_across,
@@ -609,20 +659,56 @@ class EventStudyResult:
         )
         p_adj = None
         if adjust != "none":
-            tests = self._tests + boot_tests
-            p = np.array([t.p_value for t in tests], dtype=np.float64)
-            keys = [t.test if adjust_across == "windows" else "" for t in tests]
-            p_adj = np.full_like(p, np.nan)
-            codes, _ = pd.factorize(pd.Series(keys, dtype=object))
-            for family in range(codes.max() + 1 if len(codes) else 0):
-                rows = np.flatnonzero(codes == family)
-                p_adj[rows] = adjust_pvalues(p[rows], adjust)
+            p_adj = _adjusted_pvalues(self._tests + boot_tests, adjust, adjust_across)
         return replace(
             self,
             _inference=inference,
             _boot_tests=boot_tests,
             _boot_ci=boot_ci,
             _p_adj=p_adj,
+        )
+
+    def _bootstrap(
+        self,
+        bootstrap: Bootstrap,
+        draws: int,
+        rng: np.random.Generator,
+        weights: WildWeights,
+        block: float | None,
+    ) -> tuple[tuple[TestResult, ...], pd.DataFrame | None]:
+        """The bootstrap tests and CAAR intervals of :meth:`with_inference` (none without).
+
+        Parameters
+        ----------
+        bootstrap : {"none", "wild", "stationary"}
+            The bootstrap.
+        draws : int
+            Bootstrap draws.
+        rng : numpy.random.Generator
+            Where the draws come from.
+        weights : {"rademacher", "mammen"}
+            Wild-bootstrap weights.
+        block : float or None
+            Stationary bootstrap mean block length.
+
+        Returns
+        -------
+        tuple
+            The bootstrap tests, and the CAAR's bootstrap intervals (None without a bootstrap).
+        """
+        if bootstrap == "none":
+            return (), None
+        sigma = self._params["sigma"] if len(self._params) else pd.Series(dtype=float)
+        return caar_bootstrap(
+            self._car,
+            self._caar,
+            sigma.to_numpy(np.float64),
+            self._sar_est,
+            bootstrap,
+            draws,
+            rng,
+            weights,
+            block,
         )
 
     # -- summary and files ---------------------------------------------------------------------
