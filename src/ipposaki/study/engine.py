@@ -90,64 +90,31 @@ def run_study(
     Parameters
     ----------
     returns : pandas.DataFrame or PartitionedPrices
-        Sessions x symbols returns (simple, or log with ``log_returns=True``), including the
-        market series. Its index is the session grid that windows count on. A
-        :class:`~ipposaki.panel.partitioned.PartitionedPrices` directory is read in slices by
-        the Dask backend (each task reads only its pairs' symbols and sessions) and whole by the
-        local one.
+        Sessions x symbols returns with the market series; its index is the grid windows count
+        on. A partitioned Parquet directory is read in slices by the Dask backend.
     events : pandas.DataFrame
-        Columns ``symbol``, ``event_date`` and optionally ``event_id``, ``group``, ``market``,
-        ``estimation_start``, ``estimation_end``, ``event_start``, ``event_end``.
-    model : {"market", "market-adjusted", "constant-mean", "factor", "raw", "garch", "egarch"}
-        Normal-return model, default ``"market"`` (see :mod:`ipposaki.study.models`).
-        ``"garch"`` and ``"egarch"``: the market model with GARCH(1,1) or EGARCH(1,1,1)
-        errors, fitted by maximum likelihood per pair (:mod:`ipposaki.study.garch`); ARs are
-        standardised by their conditional standard deviation and the Savickas (2003) test is
-        added (returns only).
-    market : str, optional
-        Default benchmark symbol (a column of ``returns``).
-    factors : pandas.DataFrame, optional
-        Sessions x factors, for ``model="factor"``.
-    estimation_window, event_window : str or tuple or Window
-        Relative windows, default ``-250:-11`` and ``-5:10``.
-    car_windows : sequence, default ``("0:0", "0:1", "-1:1", "0:10")``
-        CAR windows; each must lie inside the event window.
-    min_estimation_obs : int, default 100
-        Fewest valid estimation sessions a pair needs.
-    thin_trading : {"none", "scholes-williams", "dimson"}, default "none"
-        Thin-trading beta (market model only).
-    roll : {"none", "next", "previous"}, default "none"
-        Roll rule for event dates that are not sessions.
-    log_returns : bool, default False
-        Whether ``returns`` are log returns (BHAR then compounds ``exp``).
-    data_source : str, optional
-        Recorded in the manifest.
-    exchange : str, optional
-        ISO MIC whose sessions the returns are on; lets ``event_date`` hold zoned timestamps,
-        mapped to that exchange's event session (news after the close counts for the next one).
+        ``symbol``, ``event_date`` and optionally ``event_id``, ``group``, ``market`` and the
+        per-event window bounds (:data:`~ipposaki.study.events.EVENT_COLUMNS`).
+    model, market, factors
+        The normal-return model (:mod:`ipposaki.study.models`; GARCH models in
+        :mod:`ipposaki.study.garch`), the default benchmark column, the factor table.
+    estimation_window, event_window, car_windows
+        Windows relative to day 0 (default ``-250:-11``, ``-5:10`` and
+        :data:`DEFAULT_CAR_WINDOWS`); CAR windows lie inside the event window.
+    min_estimation_obs, thin_trading, roll, log_returns
+        Fewest valid estimation sessions a pair needs; the thin-trading beta (market model);
+        what to do with event dates that are not sessions; whether ``returns`` are log returns.
+    data_source, exchange
+        Recorded in the manifest; the ISO MIC whose sessions the returns are on (lets
+        ``event_date`` hold zoned timestamps).
     backend : ChunkRunner, optional
-        Where the blocks of pairs run; default in this process. Pass
-        :class:`ipposaki.study.distributed.DaskBackend` to run them on a Dask cluster: the
-        statistics are the same and the results equal to the local run.
-    convention : {"ipposaki", "estudy2"}, default "ipposaki"
-        ``"ipposaki"``: the textbook battery of :mod:`ipposaki.study.statistics` on every day
-        and CAR window. ``"estudy2"``: the twelve daily statistics exactly as the R package
-        estudy2 prints them (:mod:`ipposaki.study.estudy2`; single event days only, no CAR
-        window tests); every difference is listed in ``docs/conventions.md``.
-    measure : {"return", "volume", "volatility"}, default "return"
-        What is studied (:mod:`ipposaki.study.measures`, ``docs/measures.md``): abnormal
-        returns; abnormal log volume ``ln(1 + V)`` (from ``volume``; with the market model and no
-        ``market``, regressed on the mean ``ln(1 + V)`` of every symbol of ``volume``); or
-        abnormal volatility ``AR^2 / s^2 - 1`` from the return model (a window averages its
-        days). Only the tests that apply to the measure are run.
-    volume : pandas.DataFrame, optional
-        Sessions x symbols shares traded, for ``measure="volume"``; aligned on the sessions and
-        symbols of ``returns`` (what it lacks is missing).
-    shares : pandas.DataFrame, optional
-        Sessions x symbols shares outstanding in force on each session (in the basis of that
-        session's volume), for ``measure="volume"``: the series becomes log turnover
-        ``ln(100 V / S + 0.000255)`` (Campbell and Wasley 1996); a session without a count is
-        missing.
+        Where the blocks of pairs run (default here; :class:`ipposaki.study.distributed.DaskBackend`
+        on a cluster, with equal results).
+    convention : {"ipposaki", "estudy2"}
+        The textbook battery, or estudy2's daily statistics (``docs/conventions.md``).
+    measure, volume, shares
+        Abnormal returns, log volume (``volume``: shares traded; with ``shares`` outstanding,
+        log turnover) or volatility (:mod:`ipposaki.study.measures`, ``docs/measures.md``).
 
     Returns
     -------
