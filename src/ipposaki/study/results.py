@@ -640,8 +640,18 @@ class EventStudyResult:
 
         Examples
         --------
-        >>> res = run_study(returns, events, market="SPY")  # doctest: +SKIP
-        >>> res.with_inference(adjust="holm", bootstrap="wild", draws=999, seed=7)  # doctest: +SKIP
+        >>> from ipposaki.study import run_study
+        >>> days = pd.bdate_range("2024-01-01", periods=300)
+        >>> rng = np.random.default_rng(0)
+        >>> returns = pd.DataFrame(rng.normal(0, 0.01, (300, 4)), days, ["A", "B", "C", "SPY"])
+        >>> events = pd.DataFrame({"symbol": ["A", "B", "C"], "event_date": days[280]})
+        >>> res = run_study(returns, events, market="SPY").with_inference(
+        ...     adjust="holm", bootstrap="wild", draws=199, seed=7
+        ... )
+        >>> list(res.caar.columns[-2:]), "p_value_adj" in res.tests.columns
+        (['ci_boot_low', 'ci_boot_high'], True)
+        >>> res.manifest["inference"]["seed"]
+        7
         """
         draws = _check_inference(
             adjust, adjust_across, bootstrap, draws, weights, block, self._sar_est is not None
