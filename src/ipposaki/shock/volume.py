@@ -102,6 +102,8 @@ def volume_study(spec: StudySpec, store: Store, panels: dict[str, ReturnsPanel])
     size = members.groupby("basket")["symbol"].nunique()
     out = []
     for exchange, res in study.results.items():
+        if res.caar.empty:  # no stock of this exchange could be studied
+            continue
         caar = res.caar.set_index(["group", "window"])
         tests = res.tests
         tests = tests.loc[tests["test"] == VOLUME_TEST].set_index(["group", "window"])
