@@ -1,6 +1,7 @@
 """Prices as Hive-partitioned Parquet: writing the store's prices out, and checking a directory.
 
-:func:`export_partitioned` writes ``ipposaki data export --parquet DIR``;
+:func:`export_partitioned` writes ``ipposaki data export --parquet DIR`` (the columns of
+:meth:`ipposaki.store.Store.prices`, ``source`` included, and the partition columns);
 :func:`check_parquet_dir` checks that every file of a directory has ``symbol``, ``session`` and
 ``close`` typed alike (the import of such a directory, and
 :class:`ipposaki.panel.partitioned.PartitionedPrices`, which reads it in slices, use it).
@@ -57,10 +58,11 @@ def export_partitioned(store: Any, path: str | Path, partition_by: Sequence[str]
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         with store._connect(write=False) as con:
+            select = store._price_select(con, "p")  # with each row's source
             con.execute(
                 f"""
                 COPY (
-                    SELECT p.*, coalesce(i.exchange, 'unknown') AS exchange,
+                    SELECT {select}, coalesce(i.exchange, 'unknown') AS exchange,
                            year(p.session) AS year, hash(p.symbol) % 16 AS bucket
                     FROM prices p LEFT JOIN instruments i USING (symbol)
                     ORDER BY p.symbol, p.session

@@ -5,16 +5,26 @@
 KEY``: the ART index behind a primary key made a 10-million-row ingest six times slower on the
 2-core reference machine (9.1 s against 1.5 s, measured with DuckDB 2.0). A test checks that the
 key holds after repeated and overlapping ingests.
+
+Each ``prices`` row records its ``source``: the label of the ingest that last wrote it (the file
+path for a file, ``"yahoo"``, ``"jquants"``, ``"synthetic data"``). ``meta`` keeps the labels of
+every ingest as keys ``source:<label>`` as well.
+
+Schema versions: 1 had no ``prices.source``; 2 adds it. A version-1 store opens and reads as
+before (:meth:`~ipposaki.store.Store.prices` gives its rows an empty source); the first ingest
+into it runs :func:`upgrade` inside the ingest's transaction, which adds the column (empty for the
+rows already stored) and sets ``schema_version`` to 2. An ipposaki that knows only version 1
+then refuses the store by its version instead of failing to write rows of the wrong width.
 """
 
 from __future__ import annotations
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "TABLES", "ddl"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "TABLES", "ddl", "upgrade"]
 
 #: ``meta['application_id']``: marks a DuckDB file as an ipposaki store.
 APPLICATION_ID = "ipposaki"
 #: ``meta['schema_version']``: the version of the tables below; a newer store is refused.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 TABLES: dict[str, str] = {
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
@@ -24,7 +34,7 @@ TABLES: dict[str, str] = {
     ),
     "prices": (
         "symbol VARCHAR NOT NULL, session DATE NOT NULL, open DOUBLE, high DOUBLE, low DOUBLE, "
-        "close DOUBLE, adj_close DOUBLE, volume DOUBLE"
+        "close DOUBLE, adj_close DOUBLE, volume DOUBLE, source VARCHAR"
     ),
     "baskets": (
         "basket VARCHAR NOT NULL, symbol VARCHAR NOT NULL, name VARCHAR, name_ja VARCHAR, "
@@ -50,3 +60,17 @@ def ddl() -> list[str]:
         ``CREATE TABLE IF NOT EXISTS`` statements, one per table.
     """
     return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
+
+
+def upgrade() -> list[str]:
+    """Return the statements that bring an older store's tables up to :data:`SCHEMA_VERSION`.
+
+    Each is a no-op on a store that is up to date; the ingest runs them inside its write
+    transaction, before it writes rows, and then records the version in ``meta``.
+
+    Returns
+    -------
+    list[str]
+        ``ALTER TABLE ... IF NOT EXISTS`` statements.
+    """
+    return ["ALTER TABLE prices ADD COLUMN IF NOT EXISTS source VARCHAR"]

@@ -8,6 +8,9 @@ reader never holds the writer's lock for long. Every ingest validates *all* its 
 opens the store for writing, and writes in one transaction: a failed ingest leaves the file
 byte-for-byte as it was, and a process killed mid-write leaves it as before or as after (DuckDB
 replays only committed transactions from its write-ahead log).
+
+Every price row records its source: the label of the ingest that last wrote it (see
+:mod:`ipposaki.store.schema`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from ipposaki.instruments import (
     guess_exchange,
 )
 from ipposaki.sources.files import Layout, read_price_file
-from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION, ddl
+from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION, ddl, upgrade
 from ipposaki.store.validate import (
     NonSessionPolicy,
     ValidationReport,
@@ -68,7 +71,9 @@ LOCK_TIMEOUT: ContextVar[float | None] = ContextVar("ipposaki_lock_timeout", def
 _log = logging.getLogger("ipposaki.store")
 
 _INST_SELECT = ", ".join(INSTRUMENT_COLUMNS)
-_WRITE_COLUMNS = ("symbol", "session", "open", "high", "low", "close", "adj_close", "volume")
+_VALUE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
+#: The columns of ``prices``, in order; ``source`` is missing from a schema-version-1 store.
+_PRICE_COLUMNS = ("symbol", "session", *_VALUE_COLUMNS, "source")
 
 
 def check_lock_timeout(value: object, argument: str = "lock_timeout") -> float:
@@ -528,10 +533,28 @@ class Store:
         Returns
         -------
         pandas.DataFrame
-            Columns symbol, session, open, high, low, close, adj_close, volume.
+            Columns symbol, session, open, high, low, close, adj_close, volume, source (the
+            label of the ingest that last wrote the row: a file path, ``"yahoo"``,
+            ``"jquants"``...; None for rows stored before the store recorded it).
         """
         where, params = self._where(symbols, start, end)
-        return self._query(f"SELECT * FROM prices {where} ORDER BY symbol, session", params)
+        with self._connect(write=False) as con:
+            select = self._price_select(con)
+            return con.execute(
+                f"SELECT {select} FROM prices {where} ORDER BY symbol, session", params
+            ).df()
+
+    @staticmethod
+    def _price_select(con: Any, alias: str = "") -> str:
+        """The select list of every column of :data:`_PRICE_COLUMNS`, in order: ``source`` is
+        a typed NULL in a store of schema version 1, which has no such column."""
+        has_source = con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'prices' "
+            "AND column_name = 'source'"
+        ).fetchall()[0][0]
+        prefix = f"{alias}." if alias else ""
+        cols = [f"{prefix}{c}" for c in _PRICE_COLUMNS[:-1]]
+        return ", ".join([*cols, f"{prefix}source" if has_source else "NULL::VARCHAR AS source"])
 
     @staticmethod
     def _where(
@@ -714,7 +737,8 @@ class Store:
             Columns symbol, session and at least close or adj_close; other price columns,
             ``currency`` and ``line`` are optional.
         source : str
-            Name used in messages, e.g. ``"yahoo"``.
+            Name used in messages and recorded as the source of every row written, e.g.
+            ``"yahoo"``.
         non_sessions : {"error", "skip"}, default "error"
             What to do with rows on non-sessions.
         instruments : pandas.DataFrame, optional
@@ -783,6 +807,8 @@ class Store:
             cleaned.append(good)
             reports.append(report)
         batch = pd.concat(cleaned, ignore_index=True) if len(cleaned) > 1 else cleaned[0]
+        # Which frame each row of the batch came from: its source label, per row.
+        origin = np.repeat(np.arange(len(cleaned), dtype=np.int32), [len(g) for g in cleaned])
         if len(cleaned) > 1:
             dup = batch.duplicated(["symbol", "session"], keep="last")
             if dup.any():
@@ -794,10 +820,11 @@ class Store:
                     stacklevel=3,
                 )
                 batch = batch.loc[~dup]
+                origin = origin[~dup.to_numpy()]
         guessed = self._new_instruments(batch, new)
         given = given.loc[given["symbol"].isin(batch["symbol"].unique())]
         new_inst = pd.concat([given, guessed], ignore_index=True) if len(given) else guessed
-        self._write(batch, new_inst, [s for s, _ in frames], replace_rows, before_commit)
+        self._write(batch, new_inst, [s for s, _ in frames], origin, replace_rows, before_commit)
         return IngestResult(
             sources=tuple(s for s, _ in frames),
             rows_read=sum(r.rows_in for r in reports),
@@ -831,6 +858,7 @@ class Store:
         batch: pd.DataFrame,
         new_inst: pd.DataFrame,
         sources: list[str],
+        origin: np.ndarray,
         replace_rows: bool = False,
         before_commit: Callable[[Any], object] | None = None,
     ) -> None:
@@ -838,21 +866,30 @@ class Store:
 
         A column the batch leaves empty keeps its stored value, so a file of closes only never
         wipes a stored row's open, high, low, adjusted close or volume; with ``replace_rows``
-        the batch's rows replace the stored ones whole. ``before_commit(con)`` writes more in
-        the same transaction, last.
+        the batch's rows replace the stored ones whole. Either way each row written records
+        ``sources[origin[i]]`` as its source, merged or not. A store of an older schema is
+        upgraded (:func:`~ipposaki.store.schema.upgrade`) in the same transaction, first.
+        ``before_commit(con)`` writes more in the same transaction, last.
         """
         import pyarrow as pa
 
-        table = pa.Table.from_pandas(batch.loc[:, list(_WRITE_COLUMNS)], preserve_index=False).cast(
+        write = ("symbol", "session", *_VALUE_COLUMNS)
+        table = pa.Table.from_pandas(batch.loc[:, list(write)], preserve_index=False).cast(
             pa.schema(
                 [("symbol", pa.string()), ("session", pa.date32())]
-                + [(c, pa.float64()) for c in _WRITE_COLUMNS[2:]]
+                + [(c, pa.float64()) for c in _VALUE_COLUMNS]
             )
         )
+        # One label per source, one small index per row: DuckDB reads it as VARCHAR.
+        labels = pa.DictionaryArray.from_arrays(
+            pa.array(origin, pa.int32()), pa.array(sources, pa.string())
+        )
+        table = table.append_column("source", labels)
         with self._connect(write=True) as con:
             con.register("_batch", table)
             con.execute("BEGIN TRANSACTION")
             try:
+                self._upgrade(con)
                 if len(new_inst):
                     con.register("_new", new_inst)
                     con.execute(
@@ -862,17 +899,19 @@ class Store:
                 # Merge, never wipe: a column the batch leaves empty (absent from the file, or a
                 # blank cell) keeps the stored value of that (symbol, session).
                 keep = "b.{c} AS {c}" if replace_rows else "coalesce(b.{c}, p.{c}) AS {c}"
-                merged = ", ".join(keep.format(c=c) for c in _WRITE_COLUMNS[2:])
+                merged = ", ".join(keep.format(c=c) for c in _VALUE_COLUMNS)
+                # The row's source is this ingest's, whether it merged with a stored row or not.
                 con.execute(
                     "CREATE TEMP TABLE _merged AS SELECT b.symbol, b.session, "
-                    f"{merged} FROM _batch b LEFT JOIN prices p "
+                    f"{merged}, b.source::VARCHAR AS source FROM _batch b LEFT JOIN prices p "
                     "ON p.symbol = b.symbol AND p.session = b.session"
                 )
                 con.execute(
                     "DELETE FROM prices USING _batch "
                     "WHERE prices.symbol = _batch.symbol AND prices.session = _batch.session"
                 )
-                con.execute(f"INSERT INTO prices SELECT {', '.join(_WRITE_COLUMNS)} FROM _merged")
+                columns = ", ".join(_PRICE_COLUMNS)
+                con.execute(f"INSERT INTO prices ({columns}) SELECT {columns} FROM _merged")
                 con.execute("DROP TABLE _merged")
                 for source in sources:
                     con.execute(
@@ -885,6 +924,18 @@ class Store:
             except BaseException:
                 _rollback(con)  # a failed COMMIT has rolled back already; keep its error
                 raise
+
+    @staticmethod
+    def _upgrade(con: Any) -> None:
+        """Bring a store of an older schema version up to this one, inside the caller's
+        transaction: a version-1 store gains ``prices.source`` (NULL for its rows)."""
+        # fetchall, not fetchone: an unfinished result would block the next register().
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        if version and version[0][0] == SCHEMA_VERSION:
+            return
+        for stmt in upgrade():
+            con.execute(stmt)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
 
     def add_instruments(self, frame: pd.DataFrame) -> int:
         """Insert or replace instruments (columns of :data:`INSTRUMENT_COLUMNS`).
