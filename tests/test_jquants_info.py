@@ -6,44 +6,17 @@ The real client runs against the recorded responses in ``tests/fixtures/jquants`
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-jquantsapi = pytest.importorskip("jquantsapi")
+import test_jquants  # skips this module, as its own, without jquants-api-client
 
-FIXTURES = Path(__file__).parent / "fixtures" / "jquants"
-
-
-def _loopback() -> Any:
-    spec = importlib.util.spec_from_file_location("jquants_loopback", FIXTURES / "loopback.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-loopback = _loopback()
-
-
-@pytest.fixture
-def api() -> Iterator[Any]:
-    base, server = loopback.serve()
-    loopback.Handler.base = base
-    yield loopback.Handler
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def client(api: Any) -> Any:
-    cli = jquantsapi.ClientV2(api_key=loopback.API_KEY)
-    cli.JQUANTS_API_BASE = api.base
-    return cli
+# The loopback stand-in and its client, shared with the price tests.
+api = test_jquants.api
+client = test_jquants.client
 
 
 def test_listed_info_gives_sectors_and_dated_share_counts(client: Any) -> None:

@@ -18,7 +18,7 @@ before they existed opens and reads as before (their readers return empty frames
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,6 +96,26 @@ def _symbols_clause(symbols: Iterable[str] | None) -> tuple[str, list[object]]:
     if symbols is None:
         return "", []
     return "WHERE list_contains(?, symbol)", [list(symbols)]
+
+
+def _read(
+    store: Store,
+    table: str,
+    columns: Sequence[str],
+    symbols: Iterable[str] | None,
+    order: str,
+    date: str,
+) -> pd.DataFrame:
+    """Rows of one of this module's tables (empty with ``columns`` when it was never made)."""
+    where, params = _symbols_clause(symbols)
+    with store._connect(write=False) as con:
+        if not _has(con, table):
+            return pd.DataFrame(columns=list(columns))
+        frame = con.execute(
+            f"SELECT {', '.join(columns)} FROM {table} {where} ORDER BY {order}", params
+        ).df()
+    frame[date] = pd.to_datetime(frame[date])
+    return frame
 
 
 def _check(frame: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
@@ -395,16 +415,7 @@ def listed_info(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFr
     pandas.DataFrame
         :data:`LISTED_COLUMNS`; empty when nothing was stored.
     """
-    where, params = _symbols_clause(symbols)
-    with store._connect(write=False) as con:
-        if not _has(con, "listed"):
-            return pd.DataFrame(columns=list(LISTED_COLUMNS))
-        frame = con.execute(
-            f"SELECT {', '.join(LISTED_COLUMNS)} FROM listed {where} ORDER BY symbol, as_of",
-            params,
-        ).df()
-    frame["as_of"] = pd.to_datetime(frame["as_of"])
-    return frame
+    return _read(store, "listed", LISTED_COLUMNS, symbols, "symbol, as_of", "as_of")
 
 
 def sector_baskets(store: Store) -> pd.DataFrame:
@@ -556,17 +567,7 @@ def earnings(store: Store, symbols: Iterable[str] | None = None) -> pd.DataFrame
     pandas.DataFrame
         :data:`EARNINGS_COLUMNS`; empty when nothing was stored.
     """
-    where, params = _symbols_clause(symbols)
-    with store._connect(write=False) as con:
-        if not _has(con, "earnings"):
-            return pd.DataFrame(columns=list(EARNINGS_COLUMNS))
-        frame = con.execute(
-            f"SELECT {', '.join(EARNINGS_COLUMNS)} FROM earnings {where} "
-            "ORDER BY symbol, date, kind",
-            params,
-        ).df()
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
+    return _read(store, "earnings", EARNINGS_COLUMNS, symbols, "symbol, date, kind", "date")
 
 
 def earnings_within(
