@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -456,7 +456,7 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
         except InputError as exc:
             raise _in_spec_terms(exc, spec, events) from None
     study = SpecStudy(spec=spec, results=results)
-    return SpecStudy(spec=spec, results=results, earnings=_earnings_near(study, store))
+    return replace(study, earnings=_earnings_near(study, store))
 
 
 def _run_one(
