@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import DataValidationError
-from ipposaki.store.store import _rollback
+from ipposaki.store.transaction import transaction
 
 if TYPE_CHECKING:
     from ipposaki.store.store import Store
@@ -235,13 +235,8 @@ def add_listed_info(store: Store, info: pd.DataFrame, source: str = "jquants") -
     """
     sectors, chars = _listed_rows(info, source)
     with store._connect(write=True) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             _put_listed(con, sectors, chars)
-            con.execute("COMMIT")
-        except BaseException:
-            _rollback(con)
-            raise
     return len(sectors) + len(chars)
 
 
@@ -390,13 +385,8 @@ def write_listed(
     """
     put = check_listed(store, info, earnings, instruments, source)
     with store._connect(write=True) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             written = put(con)
-            con.execute("COMMIT")
-        except BaseException:
-            _rollback(con)
-            raise
     return written
 
 
@@ -542,13 +532,8 @@ def add_earnings(store: Store, frame: pd.DataFrame) -> int:
     """
     rows = _earnings_rows(frame)
     with store._connect(write=True) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             _put_earnings(con, rows)
-            con.execute("COMMIT")
-        except BaseException:
-            _rollback(con)
-            raise
     return len(rows)
 
 

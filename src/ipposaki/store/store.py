@@ -45,6 +45,7 @@ from ipposaki.instruments import (
 )
 from ipposaki.sources.files import Layout, read_price_file
 from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION, ddl, upgrade
+from ipposaki.store.transaction import transaction
 from ipposaki.store.validate import (
     NonSessionPolicy,
     ValidationReport,
@@ -107,14 +108,6 @@ def check_lock_timeout(value: object, argument: str = "lock_timeout") -> float:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "cannot be opened"
-
-
-def _rollback(con: Any) -> None:
-    """Roll back if a transaction is still open, never hiding the error that caused it."""
-    try:
-        con.execute("ROLLBACK")
-    except Exception:  # the original error is the one to report
-        pass
 
 
 def _refuse_cell(frame: pd.DataFrame, pos: int, column: str, allowed: str, known: set[str]) -> None:
@@ -439,8 +432,7 @@ class Store:
     @staticmethod
     def _create(con: Any) -> None:
         """Create the tables and load the built-in universe, once, in one transaction."""
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             for stmt in ddl():
                 con.execute(stmt)
             inst = builtin_instruments()
@@ -455,10 +447,6 @@ class Store:
             con.unregister("_bask")
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
             con.execute("INSERT INTO meta VALUES ('application_id', ?)", [APPLICATION_ID])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         with self._connect(write=False) as con:
@@ -887,8 +875,7 @@ class Store:
         table = table.append_column("source", labels)
         with self._connect(write=True) as con:
             con.register("_batch", table)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 self._upgrade(con)
                 if len(new_inst):
                     con.register("_new", new_inst)
@@ -920,10 +907,6 @@ class Store:
                     )
                 if before_commit is not None:
                     before_commit(con)
-                con.execute("COMMIT")
-            except BaseException:
-                _rollback(con)  # a failed COMMIT has rolled back already; keep its error
-                raise
 
     @staticmethod
     def _upgrade(con: Any) -> None:
@@ -953,13 +936,8 @@ class Store:
         _check_benchmarks(frame, set(self.instruments()["symbol"]))
         frame = frame.loc[:, list(INSTRUMENT_COLUMNS)]
         with self._connect(write=True) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 self._put_instruments(con, frame)
-                con.execute("COMMIT")
-            except BaseException:
-                _rollback(con)
-                raise
         return len(frame)
 
     @staticmethod
@@ -997,13 +975,8 @@ class Store:
             )
         frame = frame.loc[:, ["basket", "symbol", "name", "name_ja"]]
         with self._connect(write=True) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 self._put_baskets(con, frame)
-                con.execute("COMMIT")
-            except BaseException:
-                _rollback(con)
-                raise
         return len(frame)
 
     @staticmethod
