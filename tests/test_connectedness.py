@@ -341,6 +341,8 @@ class TestCli:
             "directional.csv",
             "rolling.csv",
             "rolling.png",
+            "summary.txt",
+            "manifest.json",
         }
         table = pd.read_csv(out / "table.csv", index_col=0)
         assert round(table.loc["SP500", "R_10Y"], 2) == 7.29

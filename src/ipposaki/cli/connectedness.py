@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,35 +20,7 @@ from ipposaki.cli.options import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ipposaki.spillover.connectedness import Connectedness, RollingConnectedness
-
 __all__ = ["connectedness"]
-
-
-def _chart(rolling: RollingConnectedness, path: Path) -> Path:
-    """The rolling total index as a PNG (matplotlib's Agg canvas, no display needed)."""
-    import pandas as pd
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    total = rolling.total
-    fig = Figure(figsize=(9, 4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    try:
-        x: Any = pd.DatetimeIndex(total.index)
-    except (ValueError, TypeError):
-        x = range(len(total))
-    ax.plot(x, total.to_numpy(), color="#1f4e79", linewidth=1.2)
-    ax.set_ylabel("total connectedness, %")
-    ax.set_title(
-        f"Rolling total connectedness: VAR({rolling.lags}), H={rolling.horizon}, "
-        f"window {rolling.window}, step {rolling.step}"
-    )
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    return path
 
 
 _Returns = Annotated[
@@ -104,6 +77,7 @@ def connectedness(
     Example: ipposaki spillover connectedness --symbols ^GSPC,^SOX,^N225,8035.T --lags 1
     --horizon 10 --window 250 --out conn
     """
+    from ipposaki.results import thaw
     from ipposaki.spillover.connectedness import (
         connectedness as fit_connectedness,
     )
@@ -114,16 +88,14 @@ def connectedness(
     check_out(out)
     data, manifest = _read(returns, names, store, start, end, source, target)
     res = fit_connectedness(data, lags, horizon, manifest=manifest)
-    rolling = None
     if window is not None:
         with output.working("rolling connectedness"):
             rolling = rolling_connectedness(data, lags, horizon, window, step, manifest=manifest)
-    output.text(res.summary)
-    if rolling is not None:
-        output.text(rolling.summary)
+        res = replace(res, rolling=rolling)
+    output.text(res.summary.as_text())
     written: list[Path] = []
     if out is not None:
-        written = write_out(out, lambda folder: _write_files(folder, res, rolling))
+        written = write_out(out, res.to_dir)
         output.text(f"wrote {out}")
     table = res.table.reset_index()
     doc: dict[str, Any] = {
@@ -131,12 +103,12 @@ def connectedness(
         "table": output.frame_records(table),
         "directional": output.frame_records(res.directional.reset_index()),
         "pairwise": output.frame_records(res.pairwise),
-        "manifest": res.manifest,
+        "manifest": thaw(res.manifest),
         "out": out,
         "files": [p.name for p in written],
     }
-    if rolling is not None:
-        doc["rolling"] = output.frame_records(rolling.frame[["end", "total"]])
+    if res.rolling is not None:
+        doc["rolling"] = output.frame_records(res.rolling.frame[["end", "total"]])
     output.result(doc)
 
 
@@ -220,38 +192,3 @@ def _read(
     if manifest.get("dropped_rows"):
         output.note(f"dropped {manifest['dropped_rows']} session(s) with a missing return")
     return data, manifest
-
-
-def _write_files(
-    folder: Path, res: Connectedness, rolling: RollingConnectedness | None
-) -> list[Path]:
-    """Write the table, pairwise and directional CSVs, and the rolling index if any.
-
-    Parameters
-    ----------
-    folder : pathlib.Path
-        The (staging) output folder.
-    res : Connectedness
-        The full-sample connectedness.
-    rolling : RollingConnectedness or None
-        The rolling index (adds ``rolling.csv`` and ``rolling.png``).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written.
-    """
-    files = {
-        "table.csv": res.table.reset_index(),
-        "pairwise.csv": res.pairwise,
-        "directional.csv": res.directional.reset_index(),
-    }
-    if rolling is not None:
-        files["rolling.csv"] = rolling.frame
-    paths = []
-    for name, frame in files.items():
-        frame.to_csv(folder / name, index=False)
-        paths.append(folder / name)
-    if rolling is not None:
-        paths.append(_chart(rolling, folder / "rolling.png"))
-    return paths

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import operator
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import DataWarning, InputError
+from ipposaki.results import Result, Summary, SummaryTable, freeze
 
 if TYPE_CHECKING:
     from ipposaki._typing import DateLike
@@ -185,8 +187,157 @@ def _labels(columns: pd.Index) -> list[str]:
     return [str(c) for c in columns]
 
 
+def _frozen_manifest(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``manifest`` read-only, with the versions of the software that made it."""
+    from ipposaki.study.results import _versions
+
+    return freeze({**manifest, "versions": manifest.get("versions") or _versions()})
+
+
 @dataclass(frozen=True, eq=False)
-class Connectedness:
+class RollingConnectedness(Result):
+    """Read-only rolling connectedness: one VAR per window, labelled by its last row.
+
+    Attributes
+    ----------
+    lags, horizon, window, step : int
+        VAR order, forecast horizon, window length (rows) and step between windows.
+
+    Notes
+    -----
+    :meth:`to_dir` writes ``rolling.csv`` (:attr:`frame`), ``rolling.png`` (the total index
+    over time), ``summary.txt`` and ``manifest.json``.
+    """
+
+    _total: pd.Series
+    _to: pd.DataFrame
+    _from: pd.DataFrame
+    lags: int
+    horizon: int
+    window: int
+    step: int
+    _manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_manifest", _frozen_manifest(self._manifest))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: series, lags, horizon, window, step, number of windows, where the returns
+        came from, and the versions."""
+        return self._manifest
+
+    @property
+    def total(self) -> pd.Series:
+        """Total connectedness index per window, percent."""
+        return self._total.copy()
+
+    @property
+    def to(self) -> pd.DataFrame:
+        """Directional TO others per window (rows) and series (columns), percent."""
+        return self._to.copy()
+
+    @property
+    def from_(self) -> pd.DataFrame:
+        """Directional FROM others per window and series, percent."""
+        return self._from.copy()
+
+    @property
+    def net(self) -> pd.DataFrame:
+        """Net spillovers (TO - FROM) per window and series, percent."""
+        return self._to - self._from
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Tidy table: ``end`` (the window's last row), ``total``, and ``to:X``, ``from:X``,
+        ``net:X`` for each series X."""
+        parts: list[pd.Series | pd.DataFrame] = [
+            self._total.rename("total").to_frame(),
+            self._to.add_prefix("to:"),
+            self._from.add_prefix("from:"),
+            self.net.add_prefix("net:"),
+        ]
+        out = pd.concat(parts, axis=1)
+        out.index.name = "end"
+        return out.reset_index()
+
+    @property
+    def summary(self) -> Summary:
+        """Window setup and the total index's range."""
+        return Summary.of("\n".join(self._summary_lines()))
+
+    def _summary_lines(self) -> list[str]:
+        t = self._total
+        return [
+            f"Rolling connectedness: VAR({self.lags}), horizon {self.horizon}, window "
+            f"{self.window}, step {self.step}, {len(t)} windows ending {t.index[0]}..{t.index[-1]}",
+            f"Total index: mean {t.mean():.2f}%, min {t.min():.2f}% ({t.idxmin()}), "
+            f"max {t.max():.2f}% ({t.idxmax()}), last {t.iloc[-1]:.2f}%",
+        ]
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``rolling``: :attr:`frame`."""
+        return {"rolling": self.frame}
+
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write ``rolling.csv``, ``rolling.png``, ``summary.txt`` and ``manifest.json``.
+
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
+
+        Raises
+        ------
+        InputError
+            When ``out`` exists and is not a folder.
+        """
+        written = super().to_dir(out)
+        return [*written, self.chart(Path(out) / "rolling.png")]
+
+    def chart(self, path: str | Path) -> Path:
+        """Draw the total index over time as a PNG (matplotlib's Agg canvas, no display).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The PNG file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        total = self._total
+        fig = Figure(figsize=(9, 4))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        try:
+            x: Any = pd.DatetimeIndex(total.index)
+        except (ValueError, TypeError):
+            x = range(len(total))
+        ax.plot(x, total.to_numpy(), color="#1f4e79", linewidth=1.2)
+        ax.set_ylabel("total connectedness, %")
+        ax.set_title(
+            f"Rolling total connectedness: VAR({self.lags}), H={self.horizon}, "
+            f"window {self.window}, step {self.step}"
+        )
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        return Path(path)
+
+
+@dataclass(frozen=True, eq=False)
+class Connectedness(Result):
     """Read-only Diebold-Yilmaz (2012) connectedness of one VAR.
 
     Attributes
@@ -197,15 +348,38 @@ class Connectedness:
         Forecast horizon H.
     nobs : int
         Observations in the VAR (rows minus p).
-    manifest : dict
-        Inputs and provenance (span, alignment note).
+    rolling : RollingConnectedness or None
+        The rolling index over the same returns, when one was attached
+        (``dataclasses.replace(res, rolling=...)``, as ``spillover connectedness --window``
+        does): its table, summary and chart join this result's.
+
+    Notes
+    -----
+    :meth:`to_dir` writes ``table.csv``, ``pairwise.csv``, ``directional.csv`` (and with
+    :attr:`rolling`, ``rolling.csv`` and ``rolling.png``), ``summary.txt`` and
+    ``manifest.json``.
     """
 
     _share: pd.DataFrame
     lags: int
     horizon: int
     nobs: int
-    manifest: dict[str, Any] = field(default_factory=dict)
+    _manifest: Mapping[str, Any] = field(default_factory=dict)
+    rolling: RollingConnectedness | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_manifest", _frozen_manifest(self._manifest))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: series, lags, horizon, nobs, span, where the returns came from and how
+        they were aligned, the versions, and with :attr:`rolling`, its ``window``, ``step``
+        and ``windows``."""
+        if self.rolling is None:
+            return self._manifest
+        r = self.rolling
+        rolling = {"window": r.window, "step": r.step, "windows": len(r.total)}
+        return freeze({**self._manifest, "rolling": rolling})
 
     @property
     def fevd(self) -> pd.DataFrame:
@@ -278,93 +452,62 @@ class Connectedness:
         )
 
     @property
-    def summary(self) -> str:
-        """The table, rounded to two decimals, with the total index and the setup."""
-        m = self.manifest
+    def summary(self) -> Summary:
+        """The table, rounded to two decimals, with the total index and the setup (and the
+        rolling index's, with :attr:`rolling`)."""
+        m = self._manifest
         head = (
             f"Connectedness (Diebold-Yilmaz 2012, generalized FEVD): VAR({self.lags}), "
             f"horizon {self.horizon}, {self.nobs} observations"
         )
         if m.get("start") is not None:
             head += f", {m['start']}..{m['end']}"
-        lines = [head, self.table.round(2).to_string(na_rep=""), f"Total index {self.total:.2f}%"]
+        tail = [f"Total index {self.total:.2f}%"]
         if m.get("alignment"):
-            lines.append(str(m["alignment"]))
-        return "\n".join(lines)
+            tail.append(str(m["alignment"]))
+        rolling = self.rolling
+        return Summary.of(
+            head,
+            SummaryTable(self.table, index=True, digits=2),
+            "\n".join(tail),
+            "\n".join(rolling._summary_lines()) if rolling is not None else None,
+        )
 
-    def __str__(self) -> str:
-        return self.summary
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``table`` (:attr:`table`, receivers as a column), ``pairwise``, ``directional``
+        (series as a column) and, with :attr:`rolling`, ``rolling``."""
+        out = {
+            "table": self.table.reset_index(),
+            "pairwise": self.pairwise,
+            "directional": self.directional.reset_index(),
+        }
+        if self.rolling is not None:
+            out |= self.rolling.frames()
+        return out
 
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write :meth:`frames` as CSV, ``summary.txt``, ``manifest.json`` and, with
+        :attr:`rolling`, ``rolling.png``.
 
-@dataclass(frozen=True, eq=False)
-class RollingConnectedness:
-    """Read-only rolling connectedness: one VAR per window, labelled by its last row.
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
 
-    Attributes
-    ----------
-    lags, horizon, window, step : int
-        VAR order, forecast horizon, window length (rows) and step between windows.
-    manifest : dict
-        Inputs and provenance.
-    """
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
 
-    _total: pd.Series
-    _to: pd.DataFrame
-    _from: pd.DataFrame
-    lags: int
-    horizon: int
-    window: int
-    step: int
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def total(self) -> pd.Series:
-        """Total connectedness index per window, percent."""
-        return self._total.copy()
-
-    @property
-    def to(self) -> pd.DataFrame:
-        """Directional TO others per window (rows) and series (columns), percent."""
-        return self._to.copy()
-
-    @property
-    def from_(self) -> pd.DataFrame:
-        """Directional FROM others per window and series, percent."""
-        return self._from.copy()
-
-    @property
-    def net(self) -> pd.DataFrame:
-        """Net spillovers (TO - FROM) per window and series, percent."""
-        return self._to - self._from
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """Tidy table: ``end`` (the window's last row), ``total``, and ``to:X``, ``from:X``,
-        ``net:X`` for each series X."""
-        parts: list[pd.Series | pd.DataFrame] = [
-            self._total.rename("total").to_frame(),
-            self._to.add_prefix("to:"),
-            self._from.add_prefix("from:"),
-            self.net.add_prefix("net:"),
-        ]
-        out = pd.concat(parts, axis=1)
-        out.index.name = "end"
-        return out.reset_index()
-
-    @property
-    def summary(self) -> str:
-        """Window setup and the total index's range."""
-        t = self._total
-        lines = [
-            f"Rolling connectedness: VAR({self.lags}), horizon {self.horizon}, window "
-            f"{self.window}, step {self.step}, {len(t)} windows ending {t.index[0]}..{t.index[-1]}",
-            f"Total index: mean {t.mean():.2f}%, min {t.min():.2f}% ({t.idxmin()}), "
-            f"max {t.max():.2f}% ({t.idxmax()}), last {t.iloc[-1]:.2f}%",
-        ]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary
+        Raises
+        ------
+        InputError
+            When ``out`` exists and is not a folder.
+        """
+        written = super().to_dir(out)
+        if self.rolling is not None:
+            written.append(self.rolling.chart(Path(out) / "rolling.png"))
+        return written
 
 
 def _fit_statsmodels(values: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray, int]:
