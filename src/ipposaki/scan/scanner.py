@@ -42,12 +42,12 @@ from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
 from ipposaki.errors import InputError, UnknownNameError
 from ipposaki.events.catalog import Catalog, builtin_catalog
+from ipposaki.ols import rolling_ols
 from ipposaki.panel import build_panel
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.scan.episodes import episode_table
 from ipposaki.scan.forbes_rigobon import episode_contagion
 from ipposaki.scan.market import EWMA_DECAY, ewma_z, market_series
-from ipposaki.spillover.model import rolling_ols
 from ipposaki.store import Store
 
 __all__ = ["ScanResult", "rolling_sar", "scan"]

@@ -1,5 +1,6 @@
 """New York -> Tokyo spillover: aligned data, rolling OLS, one-step-ahead forecasts, evaluation."""
 
+from ipposaki.ols import RollingFit, newey_west, rolling_ols
 from ipposaki.spillover.connectedness import (
     Connectedness,
     RollingConnectedness,
@@ -21,7 +22,6 @@ from ipposaki.spillover.forecast import (
     forecast_next,
     next_target_session,
 )
-from ipposaki.spillover.model import RollingFit, newey_west, rolling_ols
 
 __all__ = [
     "DEFAULT_DRIVERS",

@@ -39,6 +39,7 @@ from scipy import stats
 from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
+from ipposaki.ols import newey_west, rolling_ols
 from ipposaki.spillover.data import SpilloverData, spillover_data
 from ipposaki.spillover.forecast import (
     DEFAULT_DRIVERS,
@@ -46,7 +47,6 @@ from ipposaki.spillover.forecast import (
     _history_start,
     _window_text,
 )
-from ipposaki.spillover.model import newey_west, rolling_ols
 from ipposaki.store import Store
 from ipposaki.study.statistics import TestResult
 

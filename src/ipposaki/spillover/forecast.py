@@ -23,8 +23,8 @@ from scipy import stats
 from ipposaki._typing import DateLike
 from ipposaki.calendars import session_times, sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
+from ipposaki.ols import RollingFit, newey_west, rolling_ols
 from ipposaki.spillover.data import SpilloverData, series_clock, spillover_data
-from ipposaki.spillover.model import RollingFit, newey_west, rolling_ols
 from ipposaki.store import Store
 
 __all__ = [

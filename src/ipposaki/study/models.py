@@ -43,6 +43,7 @@ from typing import Literal
 import numpy as np
 
 from ipposaki.errors import InputError
+from ipposaki.ols import batched_ols
 
 __all__ = ["MODELS", "OLS_MODELS", "Fit", "ModelName", "ThinTrading", "fit_model"]
 
@@ -140,42 +141,6 @@ def _quadratic_form(inv: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Batched OLS of y (n, L) on x (n, L, p) over ``valid`` sessions."""
-    # Row-wise dot products of contiguous (n, L) columns: one SIMD pass per entry of X'X,
-    # with p small, instead of a tiny matrix product per pair.
-    p = x.shape[2]
-    cols = [np.where(valid, x[..., i], 0.0) for i in range(p)]
-    yv = np.where(valid, y, 0.0)
-    xtx = np.empty((len(y), p, p))
-    xty = np.empty((len(y), p))
-    for i in range(p):  # regressors, not firms
-        xty[:, i] = np.einsum("nl,nl->n", cols[i], yv)
-        for j in range(i, p):
-            xtx[:, i, j] = xtx[:, j, i] = np.einsum("nl,nl->n", cols[i], cols[j])
-    del cols
-    nobs = valid.sum(axis=1)
-    ok = nobs > p
-    # A design without variation (a constant market series) is singular: no fit for that pair.
-    # Hadamard's ratio det(A) / prod(diag A) is 1 for orthogonal columns and 0 for dependent
-    # ones; it costs a determinant, where a condition number would cost an SVD per pair.
-    if ok.any():
-        diag = np.prod(np.diagonal(xtx[ok], axis1=1, axis2=2), axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.linalg.det(xtx[ok]) / diag
-        ok[ok] = np.isfinite(ratio) & (ratio > 1e-12)
-    coef = np.full((len(y), p), np.nan)
-    inv = np.full((len(y), p, p), np.nan)
-    if ok.any():
-        inv[ok] = np.linalg.inv(xtx[ok])
-        coef[ok] = np.einsum("npq,nq->np", inv[ok], xty[ok])
-    fitted = np.zeros(y.shape)
-    for i in range(p):
-        fitted += coef[:, i, None] * x[..., i]
-    resid = np.where(valid, y - fitted, np.nan)
-    return coef, inv, resid, nobs
-
-
 def _r2(y: np.ndarray, resid: np.ndarray, valid: np.ndarray) -> np.ndarray:
     yv = np.where(valid, y, 0.0)
     count = valid.sum(axis=1, keepdims=True)
@@ -263,7 +228,7 @@ def fit_model(
     if thin_trading != "none" and lag_lead is not None:
         lag, lead = lag_lead
         valid &= ~np.isnan(lag) & ~np.isnan(lead)
-    coef, inv, resid, nobs = _ols(y, design, valid)
+    coef, inv, resid, nobs = batched_ols(y, design, valid)
     if thin_trading != "none" and lag_lead is not None:
         coef, resid = _thin_trading(thin_trading, y, design[..., 1], lag_lead, valid, coef)
     p = design.shape[2]
@@ -278,13 +243,13 @@ def fit_model(
 def _fit_market(y: np.ndarray, market: np.ndarray) -> tuple[Fit, np.ndarray]:
     """The market model ``R_it = a_i + b_i R_mt + e_it`` in closed form for every pair.
 
-    The same least squares as :func:`_ols` with the design ``[1, R_m]``, from centred sums per
-    pair instead of a (pairs, L, 2) design block: with ``x`` and ``y`` centred on their means
-    over the valid sessions, ``b = Sxy / Sxx``, ``a = ybar - b xbar`` and
+    The same least squares as :func:`~ipposaki.ols.batched_ols` with the design ``[1, R_m]``,
+    from centred sums per pair instead of a (pairs, L, 2) design block: with ``x`` and ``y``
+    centred on their means over the valid sessions, ``b = Sxy / Sxx``, ``a = ybar - b xbar`` and
     ``(X'X)^-1 = [[1/n + xbar^2 / Sxx, -xbar / Sxx], [-xbar / Sxx, 1 / Sxx]]``. Centring keeps
     the digits when the regressor is far from zero (log volumes near 15). A pair is singular
-    under :func:`_ols`'s rule: Hadamard's ratio ``Sxx / (Sxx + n xbar^2)`` at most 1e-12, or
-    ``n <= 2``.
+    under :func:`~ipposaki.ols.batched_ols`'s rule: Hadamard's ratio ``Sxx / (Sxx + n xbar^2)``
+    at most 1e-12, or ``n <= 2``.
     """
     valid = ~np.isnan(y) & ~np.isnan(market)
     nobs = valid.sum(axis=1)
@@ -327,12 +292,12 @@ def _thin_trading(
     ones = np.ones((*y.shape, 1))
     if kind == "dimson":
         design = np.concatenate([ones, lag[..., None], market[..., None], lead[..., None]], axis=2)
-        slopes, _, _, _ = _ols(y, design, valid)
+        slopes, _, _, _ = batched_ols(y, design, valid)
         beta = slopes[:, 1:].sum(axis=1)
     else:
         betas = []
         for series in (lag, market, lead):
-            b, _, _, _ = _ols(y, np.concatenate([ones, series[..., None]], axis=2), valid)
+            b, _, _, _ = batched_ols(y, np.concatenate([ones, series[..., None]], axis=2), valid)
             betas.append(b[:, 1])
         m = np.where(valid, market, np.nan)
         ml = np.where(valid, lag, np.nan)

@@ -1,4 +1,10 @@
-"""Rolling and expanding OLS for many targets at once, from cumulative sums; Newey-West errors.
+"""Least squares for many regressions at once: the one place every stage fits OLS.
+
+* :func:`batched_ols`: one regression per row (the event study's estimation windows), from
+  row-wise dot products, with the inverse of each X'X for the covariances.
+* :func:`rolling_ols`: rolling and expanding OLS for many targets at once, from cumulative sums
+  (the spillover forecasts and the scanner's market model).
+* :func:`newey_west`: the HAC covariance of one regression's coefficients.
 
 For target k and session t the coefficients use only sessions strictly before t:
 ``b_kt = (sum_{s in W_t} x_ks x_ks')^{-1} sum_{s in W_t} x_ks y_ks`` with ``W_t`` the last
@@ -15,7 +21,60 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["RollingFit", "newey_west", "rolling_ols"]
+__all__ = ["RollingFit", "batched_ols", "newey_west", "rolling_ols"]
+
+
+def batched_ols(y: np.ndarray, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Batched OLS of y (n, L) on x (n, L, p) over ``valid`` sessions, one regression per row.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        (n, L) dependent values.
+    x : numpy.ndarray
+        (n, L, p) regressors, the intercept included as a column of ones.
+    valid : numpy.ndarray
+        (n, L) booleans: the sessions each regression uses.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``coef`` (n, p), ``inv`` (n, p, p) the inverse of each X'X, ``resid`` (n, L) with NaN
+        outside ``valid``, and ``nobs`` (n,). A row with too few sessions or a singular design
+        has NaN coefficients.
+    """
+    # Row-wise dot products of contiguous (n, L) columns: one SIMD pass per entry of X'X,
+    # with p small, instead of a tiny matrix product per pair.
+    p = x.shape[2]
+    cols = [np.where(valid, x[..., i], 0.0) for i in range(p)]
+    yv = np.where(valid, y, 0.0)
+    xtx = np.empty((len(y), p, p))
+    xty = np.empty((len(y), p))
+    for i in range(p):  # regressors, not firms
+        xty[:, i] = np.einsum("nl,nl->n", cols[i], yv)
+        for j in range(i, p):
+            xtx[:, i, j] = xtx[:, j, i] = np.einsum("nl,nl->n", cols[i], cols[j])
+    del cols
+    nobs = valid.sum(axis=1)
+    ok = nobs > p
+    # A design without variation (a constant market series) is singular: no fit for that pair.
+    # Hadamard's ratio det(A) / prod(diag A) is 1 for orthogonal columns and 0 for dependent
+    # ones; it costs a determinant, where a condition number would cost an SVD per pair.
+    if ok.any():
+        diag = np.prod(np.diagonal(xtx[ok], axis1=1, axis2=2), axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.linalg.det(xtx[ok]) / diag
+        ok[ok] = np.isfinite(ratio) & (ratio > 1e-12)
+    coef = np.full((len(y), p), np.nan)
+    inv = np.full((len(y), p, p), np.nan)
+    if ok.any():
+        inv[ok] = np.linalg.inv(xtx[ok])
+        coef[ok] = np.einsum("npq,nq->np", inv[ok], xty[ok])
+    fitted = np.zeros(y.shape)
+    for i in range(p):
+        fitted += coef[:, i, None] * x[..., i]
+    resid = np.where(valid, y - fitted, np.nan)
+    return coef, inv, resid, nobs
 
 
 @dataclass(frozen=True)
