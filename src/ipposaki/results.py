@@ -51,7 +51,49 @@ __all__ = [
     "manifest_json",
     "prepare_dir",
     "thaw",
+    "versions",
 ]
+
+#: The packages whose versions every manifest records.
+VERSIONED = (
+    "ipposaki",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "arch",
+    "duckdb",
+    "pyarrow",
+    "exchange_calendars",
+    "matplotlib",
+    "plotly",
+)
+
+
+def versions(*extra: str) -> dict[str, str]:
+    """Python's version and those of ipposaki and the libraries a result depends on.
+
+    Parameters
+    ----------
+    *extra : str
+        More distributions to record (e.g. ``"distributed"``).
+
+    Returns
+    -------
+    dict[str, str]
+        ``{"python": ..., "ipposaki": ..., ...}``; a library that is not installed is
+        ``"not installed"``.
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in (*VERSIONED, *extra):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
 
 
 class ReadOnlyMapping(Mapping[str, Any]):
