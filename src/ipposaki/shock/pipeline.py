@@ -10,7 +10,6 @@ spec's events as a volume study (:mod:`ipposaki.shock.volume`). The report
 
 from __future__ import annotations
 
-import platform
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.panel import ReturnsPanel, build_panel
+from ipposaki.results import versions as _versions
 from ipposaki.shock import headline as hl
 from ipposaki.shock.options import ReportOptions, parse_report, scenario_kind
 from ipposaki.shock.result import (
@@ -300,15 +300,3 @@ def _scenario(kind: str, path: Any, store: Store) -> Any:
     if kind == "power":
         return power_spec(path)
     return compute_cost_spec(path)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in ("ipposaki", "numpy", "pandas", "duckdb", "exchange_calendars", "pyarrow"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:  # pragma: no cover
-            out[pkg] = "not installed"
-    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -14,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.results import versions as _versions
 from ipposaki.study.bootstrap import (
     BOOT_TEST_NAMES,
     BOOTSTRAP_METHODS,
@@ -105,18 +105,6 @@ class Inference:
     seed: int | None = None
     weights: str = "rademacher"
     block: float | None = None
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in ("ipposaki", "numpy", "pandas", "scipy"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:  # pragma: no cover
-            out[pkg] = "not installed"
-    return out
 
 
 def _ar_frame(

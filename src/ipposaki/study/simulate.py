@@ -46,7 +46,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-import platform
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.results import versions as _versions
 from ipposaki.study.models import MODELS, ModelName
 from ipposaki.study.windows import Window, parse_window
 
@@ -176,18 +176,6 @@ class SimulationParameters:
     min_estimation_obs: int
     seed: int | None
     data_source: str
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in ("ipposaki", "numpy", "pandas", "scipy", "matplotlib"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:  # pragma: no cover
-            out[pkg] = "not installed"
-    return out
 
 
 @dataclass(frozen=True, eq=False)
