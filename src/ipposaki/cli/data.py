@@ -30,7 +30,7 @@ def _ingest_payload(result: IngestResult) -> dict[str, object]:
         "rows_written": result.rows_written,
         "symbols": result.symbols,
         "new_instruments": result.new_instruments,
-        "summary": result.summary,
+        "summary": result.summary.as_text(),
     }
 
 
@@ -78,7 +78,7 @@ def import_(
             replace_rows=replace_rows,
         )
     _echo_warnings(caught)
-    output.text(result.summary)
+    output.text(result.summary.as_text())
     output.result(_ingest_payload(result))
 
 
@@ -157,7 +157,7 @@ def pull(
             rows = pull_yahoo(symbols or [], start, end)
             result = _store(store).ingest(rows, "yahoo", non_sessions="skip")
     _echo_warnings(caught)
-    output.text(result.summary)
+    output.text(result.summary.as_text())
     payload = _ingest_payload(result)
     if listed:
         output.text(

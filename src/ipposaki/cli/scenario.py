@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ipposaki.cli import output
-from ipposaki.cli.options import write_tables
+from ipposaki.cli.options import write_out
 
 if TYPE_CHECKING:
     from ipposaki.scenario import ScenarioResult
@@ -23,7 +22,8 @@ OutOption = Annotated[Path | None, typer.Option(help="Folder for the tables and 
 
 
 def _write(result: ScenarioResult, out: Path | None) -> None:
-    output.text(result.summary)
+    """Print the summary and, with ``out``, write the result's files (:meth:`to_dir`)."""
+    output.text(result.summary.as_text())
     output.result(
         {
             "out": out,
@@ -36,25 +36,7 @@ def _write(result: ScenarioResult, out: Path | None) -> None:
     )
     if out is None:
         return
-    tables = {
-        "quantiles.csv": result.quantiles,
-        "inputs.csv": result.inputs,
-        "tornado.csv": result.tornado,
-        "sobol.csv": result.sobol,
-    }
-    extra = {f"{k}.csv": v for k, v in result.extra.items() if hasattr(v, "to_csv")}
-    calibration = result.extra.get("calibration")
-    if calibration is not None:
-        extra["calibration.csv"] = calibration.table  # per country of the rules and cov_type
-    write_tables(out, {**tables, **extra})
-    (out / "summary.txt").write_text(result.summary + "\n", encoding="utf-8")
-    manifest = {
-        "title": result.title,
-        "seed": result.seed,
-        "draws": result.draws,
-        "user_guesses": result.guesses,
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_out(out, result.to_dir)
     output.text(f"wrote {out}")
 
 

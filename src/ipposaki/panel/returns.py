@@ -22,9 +22,10 @@ Rules, stated once:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ import pandas as pd
 from ipposaki._typing import DateLike
 from ipposaki.calendars import EXCHANGES, sessions
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.results import Result, Summary, freeze
 from ipposaki.store import Store
 
 __all__ = ["ReturnKind", "ReturnsPanel", "build_panel", "panel_from_rows", "returns_from_prices"]
@@ -80,7 +82,7 @@ def _hash_arrays(*arrays: np.ndarray) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class ReturnsPanel:
+class ReturnsPanel(Result):
     """Returns of one exchange's symbols, aligned on that exchange's sessions. Read-only.
 
     Use :func:`build_panel` to make one. Properties return new frames (shallow, copy-on-write),
@@ -183,26 +185,49 @@ class ReturnsPanel:
         return long
 
     @property
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """A few lines: exchange, span, symbols, basis and missing counts."""
         n_missing = int(self._returns.iloc[1:].isna().to_numpy().sum())
         idx = self.sessions
         span = f"{idx[0].date()}..{idx[-1].date()}" if len(idx) else "empty"
         bases = self._basis.value_counts().to_dict()
         cur = f", converted to {self.currency}" if self.currency else ""
-        return (
+        return Summary.of(
             f"ReturnsPanel {self.exchange} ({self.kind} returns{cur}): {len(idx)} sessions "
             f"{span} × {len(self.symbols)} symbols; basis {bases}; "
             f"{n_missing} missing returns (kept missing); data hash {self.data_hash}"
         )
 
-    def __repr__(self) -> str:
-        return self.summary
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Exchange, return kind, currency, data hash, sessions, symbols with their basis,
+        versions."""
+        from ipposaki.shock.pipeline import _versions
 
-    def _repr_html_(self) -> str:
-        return f"<p>{self.summary}</p>" + self._returns.tail(5).to_html(
-            float_format="{:.4%}".format
+        idx = self.sessions
+        return freeze(
+            {
+                "exchange": self.exchange,
+                "kind": self.kind,
+                "currency": self.currency,
+                "data_hash": self.data_hash,
+                "sessions": {
+                    "first": str(idx[0].date()) if len(idx) else None,
+                    "last": str(idx[-1].date()) if len(idx) else None,
+                    "count": len(idx),
+                },
+                "symbols": self.symbols,
+                "basis": {str(k): str(v) for k, v in self._basis.items()},
+                "versions": _versions(),
+            }
         )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``returns``: the panel long (:meth:`tidy`), one row per session and symbol."""
+        return {"returns": self.tidy()}
+
+    def __repr__(self) -> str:
+        return self.summary.as_text()
 
 
 def build_panel(

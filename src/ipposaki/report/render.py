@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -35,14 +36,16 @@ from ipposaki.report.document import (
 from ipposaki.report.figures import chart_ids, figures, write_pngs
 from ipposaki.report.findings import forecast_reason, key_findings, render_finding
 from ipposaki.report.locale import Locale, load_locale
+from ipposaki.results import Result, Summary, freeze
 from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
 
 __all__ = ["ReportFiles", "build_sections", "write_report"]
 
 
 @dataclass(frozen=True)
-class ReportFiles:
-    """What :func:`write_report` wrote."""
+class ReportFiles(Result):
+    """What :func:`write_report` wrote; :meth:`to_dir` writes its index (``report_files.csv``,
+    ``summary.txt``, ``manifest.json``), not the report again."""
 
     html: Path
     markdown: Path
@@ -50,13 +53,43 @@ class ReportFiles:
     csvs: tuple[Path, ...]
 
     @property
-    def summary(self) -> str:
+    def lang(self) -> str:
+        """The report's language, from its file name (``report.<lang>.html``)."""
+        return self.html.suffixes[-2].lstrip(".") if len(self.html.suffixes) > 1 else ""
+
+    @property
+    def summary(self) -> Summary:
         """One line per file group."""
-        return (
+        return Summary.of(
             f"report: {self.html}\nmarkdown: {self.markdown}\n"
             f"charts: {', '.join(p.name for p in self.pngs)}\n"
             f"tables: {', '.join(p.name for p in self.csvs)}"
         )
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """The report's folder and language, the number of files, versions."""
+        from ipposaki.shock.pipeline import _versions
+
+        return freeze(
+            {
+                "folder": self.html.parent.as_posix(),
+                "lang": self.lang,
+                "files": 2 + len(self.pngs) + len(self.csvs),
+                "versions": _versions(),
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``report_files``: one row per file written, its ``kind`` (``html``, ``markdown``,
+        ``png``, ``csv``) and ``path``."""
+        files = [("html", self.html), ("markdown", self.markdown)]
+        files += [("png", p) for p in self.pngs] + [("csv", p) for p in self.csvs]
+        return {
+            "report_files": pd.DataFrame(
+                {"kind": [k for k, _ in files], "path": [p.as_posix() for _, p in files]}
+            )
+        }
 
 
 def _script_json(value: Any) -> str:

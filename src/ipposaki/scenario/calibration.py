@@ -28,15 +28,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from ipposaki.results import ReadOnlyMapping, Result, Summary, SummaryTable, freeze
 from ipposaki.scenario.clustered import ClusteredOLS, clustered_ols, wild_cluster_p
 from ipposaki.scenario.exposures import Exposures, read_exposures
 
-__all__ = ["CALIBRATION_EVENTS", "MODEL", "Calibration", "calibrate", "reactions"]
+__all__ = [
+    "CALIBRATION_EVENTS",
+    "MODEL",
+    "Calibration",
+    "calibrate",
+    "calibrate_reactions",
+    "reactions",
+]
 
 #: Past announcements, by the country whose rule it was.
 CALIBRATION_EVENTS: dict[str, tuple[str, ...]] = {
@@ -212,7 +220,7 @@ def _with_cars(
 
 
 @dataclass(frozen=True)
-class Calibration:
+class Calibration(Result):
     """The market's revealed reaction to export-control announcements.
 
     Attributes
@@ -223,15 +231,16 @@ class Calibration:
         One row per (announcement, firm); see :func:`reactions`.
     table : pandas.DataFrame
         ``calibration.csv``: per country of the rules, covariance type and term: ``coef``,
-        ``se``, ``df``, ``t``, ``p_value``, ``ci_low``, ``ci_high``, ``p_wild`` (the slope's
-        restricted wild cluster bootstrap p-value, Webb weights, every weight vector enumerated:
-        a check on the CR2 verdict that needs no degrees of freedom), ``nobs``, ``clusters``,
-        ``firms``, ``share_min``, ``share_max``, ``model``, ``identified`` and ``verdict``.
+        ``std_err``, ``df``, ``t_stat``, ``p_value``, ``ci_low``, ``ci_high``, ``wild_p_value``
+        (the slope's restricted wild cluster bootstrap p-value, Webb weights, every weight vector
+        enumerated: a check on the CR2 verdict that needs no degrees of freedom), ``nobs``,
+        ``n_clusters``, ``n_firms``, ``share_min``, ``share_max``, ``model``, ``identified`` and
+        ``verdict``.
     firm_reactions : pandas.DataFrame
         Per firm, its reaction to the US announcements as the market path uses it: ``mean``,
-        ``se``, ``n_events`` and ``basis`` (``own average``, ``fitted line`` or ``peers``).
-    fits : dict
-        ``(country, cov_type)`` -> :class:`~ipposaki.scenario.clustered.ClusteredOLS`.
+        ``std_err``, ``n_events`` and ``basis`` (``own average``, ``fitted line`` or ``peers``).
+    fits : Mapping
+        Read-only: ``(country, cov_type)`` -> :class:`~ipposaki.scenario.clustered.ClusteredOLS`.
     identified : bool
         Whether the US slope (CR2) differs from zero at 5%.
     """
@@ -240,9 +249,13 @@ class Calibration:
     reactions: pd.DataFrame
     table: pd.DataFrame
     firm_reactions: pd.DataFrame
-    fits: dict[tuple[str, str], ClusteredOLS] = field(default_factory=dict)
+    fits: Mapping[tuple[str, str], ClusteredOLS] = field(default_factory=dict)
     identified: bool = False
     model: str = MODEL
+
+    def __post_init__(self) -> None:
+        # Read-only, and it pickles; its keys are (country, cov_type) pairs.
+        object.__setattr__(self, "fits", ReadOnlyMapping(cast(Mapping[str, Any], self.fits)))
 
     def _us(self, column: str) -> float:
         fit = self.fits.get(("US", "CR2"))
@@ -296,6 +309,70 @@ class Calibration:
     def scatter(self) -> pd.DataFrame:
         """The reactions with the China share each regression used (NaN when left out)."""
         return self.reactions.copy()
+
+    @property
+    def summary(self) -> Summary:
+        """The model, the reactions measured, the US slope (CR2) with its verdict, and the
+        coefficients per country of the rules and covariance type."""
+        rx = self.reactions
+        measured = int(rx["car"].notna().sum()) if "car" in rx else 0
+        lines = [
+            f"Export-control calibration, CAR({self.window}): {self.model}",
+            f"{measured} of {len(rx)} firm-event reactions measured, "
+            f"{rx['event_id'].nunique() if len(rx) else 0} announcements.",
+        ]
+        if ("US", "CR2") in self.fits:
+            lines.append(
+                f"US rules, CR2: slope {self.slope:.4f} (95% interval {self.ci_low:.4f} to "
+                f"{self.ci_high:.4f}, {self.df:.1f} df), {self.nobs} firm-events in "
+                f"{self.fits['US', 'CR2'].clusters} announcements: slope "
+                + (
+                    "differs from zero at 5%."
+                    if self.identified
+                    else "not distinguishable from "
+                    "zero; the market path uses each firm's average reaction instead."
+                )
+            )
+        else:
+            us = self.table.loc[self.table["country"] == "US", "verdict"]
+            lines.append(f"US rules: {us.iloc[0] if len(us) else 'no reactions'}.")
+        shown = [c for c in self.table.columns if c not in ("model", "identified", "verdict")]
+        return Summary.of("\n".join(lines), SummaryTable(self.table[shown]))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Window, model, the announcements per country, the firms, the verdict, versions."""
+        from ipposaki.study.results import _versions
+
+        rx = self.reactions
+        events = (
+            {
+                str(c): list(dict.fromkeys(rx.loc[rx["country"] == c, "event_id"].astype(str)))
+                for c in dict.fromkeys(rx["country"])
+            }
+            if len(rx)
+            else {}
+        )
+        return freeze(
+            {
+                "window": self.window,
+                "model": self.model,
+                "events": events,
+                "firms": list(dict.fromkeys(self.firm_reactions["symbol"].astype(str))),
+                "cov_type": self.cov_type,
+                "identified": self.identified,
+                "versions": _versions(),
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``calibration`` (the coefficients, the main table), ``reactions`` and
+        ``firm_reactions``."""
+        return {
+            "calibration": self.table.copy(),
+            "reactions": self.reactions.copy(),
+            "firm_reactions": self.firm_reactions.copy(),
+        }
 
 
 def _cell(frame: pd.DataFrame, row: str, column: str) -> float:
@@ -457,12 +534,41 @@ def calibrate(
     """
     exp = exposures if exposures is not None else read_exposures()
     rx = reactions(store, firms, events, window, exp)
+    return calibrate_reactions(rx, firms, window, exp)
+
+
+def calibrate_reactions(
+    rx: pd.DataFrame,
+    firms: Sequence[str],
+    window: str = "0:1",
+    exposures: Exposures | None = None,
+) -> Calibration:
+    """The clustered calibration per country and the verdict, from reactions already measured.
+
+    Parameters
+    ----------
+    rx : pandas.DataFrame
+        One row per (announcement, firm), as :func:`reactions` gives them (``event_id``,
+        ``country``, ``symbol``, ``exchange``, ``car`` at least).
+    firms : sequence of str
+        The firms the market path needs a reaction for.
+    window : str, default "0:1"
+        The CAR window the reactions were measured over.
+    exposures : Exposures, optional
+        China shares; default the shipped table.
+
+    Returns
+    -------
+    Calibration
+        As :func:`calibrate` gives it; the countries are those of ``rx``, in order.
+    """
+    exp = exposures if exposures is not None else read_exposures()
     table = exp.table.set_index("symbol")
     sourced = table.loc[table["status"] != "guess", "china_share"].dropna()
     rx = rx.assign(china_share=rx["symbol"].map(sourced))
     rows: list[dict[str, Any]] = []
     fits: dict[tuple[str, str], ClusteredOLS] = {}
-    for country in events:
+    for country in dict.fromkeys(rx["country"]):
         data = rx.loc[(rx["country"] == country) & rx["car"].notna() & rx["china_share"].notna()]
         r, f = _fit_rows(country, data)
         rows += r

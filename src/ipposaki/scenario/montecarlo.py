@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError
+from ipposaki.results import ReadOnlyMapping, Result, Summary, freeze
 from ipposaki.scenario.inputs import Input
 
 __all__ = ["QUANTILES", "Output", "ScenarioResult", "simulate"]
@@ -44,8 +45,13 @@ Model = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True, eq=False)
-class ScenarioResult:
-    """Read-only result of a scenario: quantiles, inputs with sources, tornado, Sobol."""
+class ScenarioResult(Result):
+    """Read-only result of a scenario: quantiles, inputs with sources, tornado, Sobol.
+
+    ``extra`` is a read-only mapping of what the scenario carries besides (tables, a
+    :class:`~ipposaki.scenario.calibration.Calibration`, reference paths); its tables, and the
+    frames of a result it holds, are among :meth:`frames` and the files :meth:`to_dir` writes.
+    """
 
     title: str
     seed: int
@@ -54,8 +60,13 @@ class ScenarioResult:
     _inputs: pd.DataFrame
     _tornado: pd.DataFrame
     _sobol: pd.DataFrame
-    _samples: dict[str, np.ndarray] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    _samples: Mapping[str, np.ndarray] | None = None
+    extra: Mapping[str, Any] = field(default_factory=ReadOnlyMapping)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra", freeze(self.extra))
+        if self._samples is not None:
+            object.__setattr__(self, "_samples", ReadOnlyMapping(self._samples))
 
     @property
     def quantiles(self) -> pd.DataFrame:
@@ -99,22 +110,53 @@ class ScenarioResult:
         return text
 
     @property
-    def summary(self) -> str:
-        """Header, quantiles and inputs with sources."""
-        with pd.option_context("display.width", 200, "display.max_colwidth", 90):
-            q = self._quantiles.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-            i = self._inputs.to_string(index=False)
-        return f"{self.header}\n\n{q}\n\nInputs:\n{i}"
+    def summary(self) -> Summary:
+        """Header, quantiles (four significant digits) and inputs with sources."""
+        q = self._quantiles.copy()
+        for col in q.select_dtypes("float").columns:
+            q[col] = [f"{v:.4g}" if np.isfinite(v) else "" for v in q[col]]
+        return Summary.of(self.header, q, "Inputs:", self._inputs)
 
-    def __str__(self) -> str:
-        return self.summary
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Title, seed, draws, the inputs resting on guesses, versions; and the manifest of a
+        result in ``extra`` (a calibration), by its key."""
+        from ipposaki.study.results import _versions
 
-    def _repr_html_(self) -> str:
-        import html
+        nested = {
+            k: {kk: vv for kk, vv in v.manifest.items() if kk != "versions"}
+            for k, v in self.extra.items()
+            if isinstance(v, Result)
+        }
+        return freeze(
+            {
+                "title": self.title,
+                "seed": self.seed,
+                "draws": self.draws,
+                "user_guesses": self.guesses,
+                **nested,
+                "versions": _versions(),
+            }
+        )
 
-        head = html.escape(self.header).replace("\n", "<br>")
-        quantiles = self._quantiles.to_html(index=False, float_format="{:.4g}".format)
-        return f"<p>{head}</p>{quantiles}<p>Inputs</p>{self._inputs.to_html(index=False)}"
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``quantiles`` (the main table), ``inputs``, ``tornado``, ``sobol``, the tables in
+        ``extra`` by their key, and the frames of a result in ``extra`` (a calibration's
+        ``calibration``, ``reactions``, ``firm_reactions``) not already there."""
+        out = {
+            "quantiles": self.quantiles,
+            "inputs": self.inputs,
+            "tornado": self.tornado,
+            "sobol": self.sobol,
+        }
+        for key, value in self.extra.items():
+            if isinstance(value, pd.DataFrame):
+                out[key] = value.copy()
+        for value in self.extra.values():
+            if isinstance(value, Result):
+                for name, frame in value.frames().items():
+                    out.setdefault(name, frame)
+        return out
 
 
 def _matrix(value: object) -> np.ndarray:
@@ -186,7 +228,7 @@ def simulate(
     draws: int = 10_000,
     seed: int | np.random.Generator = 0,
     keep_draws: bool = False,
-    extra: dict[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
     scope: Mapping[str, str] | None = None,
 ) -> ScenarioResult:
     """Draw the inputs, run the model on all draws at once, and summarise.
@@ -207,8 +249,9 @@ def simulate(
         Reproducible randomness.
     keep_draws : bool, default False
         Keep the raw output draws on the result.
-    extra : dict, optional
-        Anything else to carry on the result (tables, reference paths).
+    extra : mapping, optional
+        Anything else to carry on the result (tables, reference paths, a calibration); the
+        result holds a read-only copy.
     scope : mapping of str to str, optional
         Input name -> the one label (a firm) it acts on. The tornado and Sobol tables give such
         an input's rows for that label only (on any other label its effect is zero by
@@ -242,7 +285,7 @@ def simulate(
         _tornado=tornado,
         _sobol=sobol,
         _samples={k: np.asarray(v) for k, v in results.items()} if keep_draws else None,
-        extra=extra or {},
+        extra=freeze(extra or {}),
     )
 
 

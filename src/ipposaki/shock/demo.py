@@ -267,7 +267,7 @@ def run_demo(
     _check_names(spec, store)  # and so does an unknown basket: nothing is written
     mark("importing prices")
     source, synthetic, ingest = _ingest(store, resolve_data(data), allow_online, log)
-    log(ingest.summary)
+    log(str(ingest.summary))
     result = run_shock(spec, store, source=source, synthetic=synthetic, step=mark)
     written = result.to_dir(out)
     log(result.summary)

@@ -43,6 +43,7 @@ from ipposaki.instruments import (
     builtin_instruments,
     guess_exchange,
 )
+from ipposaki.results import Result, Summary, freeze
 from ipposaki.sources.files import Layout, read_price_file
 from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION, ddl, upgrade
 from ipposaki.store.transaction import transaction
@@ -152,7 +153,7 @@ def default_store_path() -> Path:
 
 
 @dataclass(frozen=True)
-class IngestResult:
+class IngestResult(Result):
     """What one ingest did.
 
     Attributes
@@ -170,7 +171,7 @@ class IngestResult:
     listed : Mapping[str, int] or None
         Rows of listed-company data written in the same transaction, by
         :func:`~ipposaki.sources.jquants.load_jquants` with ``listed=True`` (the counts of
-        :func:`~ipposaki.store.listed.write_listed`); None otherwise.
+        :func:`~ipposaki.store.listed.write_listed`); None otherwise. Read-only.
     """
 
     sources: tuple[str, ...]
@@ -181,8 +182,12 @@ class IngestResult:
     reports: tuple[ValidationReport, ...] = field(default=(), repr=False)
     listed: Mapping[str, int] | None = None
 
+    def __post_init__(self) -> None:
+        if self.listed is not None:
+            object.__setattr__(self, "listed", freeze(self.listed))
+
     @property
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """One paragraph saying what was written and what was found."""
         lines = [
             f"Imported {self.rows_written:,} rows for {len(self.symbols)} symbols "
@@ -205,10 +210,56 @@ class IngestResult:
                 lines.append(f"Rows on non-sessions skipped: {len(rep.non_sessions)}.")
             if rep.duplicates_collapsed:
                 lines.append(f"Exact duplicate rows collapsed: {rep.duplicates_collapsed}.")
-        return "\n".join(lines)
+        return Summary.of("\n".join(lines))
 
-    def __str__(self) -> str:
-        return self.summary
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Sources, row counts, symbols, new instruments, listed-company rows, versions."""
+        from ipposaki.shock.pipeline import _versions
+
+        return freeze(
+            {
+                "sources": self.sources,
+                "rows_read": self.rows_read,
+                "rows_written": self.rows_written,
+                "symbols": self.symbols,
+                "new_instruments": self.new_instruments,
+                "listed": self.listed,
+                "versions": _versions(),
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``sources`` (one row per source: rows read and written and what validation found,
+        the main table) and, when validation found any, ``missing_sessions``,
+        ``split_like_moves`` and ``non_sessions`` (with a ``source`` column)."""
+        rows = [
+            {
+                "source": source,
+                "rows_read": rep.rows_in,
+                "rows_written": rep.rows_out,
+                "missing_sessions": int(rep.missing_sessions["missing"].sum())
+                if len(rep.missing_sessions)
+                else 0,
+                "split_like_moves": len(rep.split_like_moves),
+                "non_sessions": len(rep.non_sessions),
+                "duplicates_collapsed": rep.duplicates_collapsed,
+                "unchecked_rows": rep.unchecked_rows,
+            }
+            for source, rep in zip(self.sources, self.reports, strict=False)
+        ]
+        columns = list(rows[0]) if rows else ["source", "rows_read", "rows_written"]
+        out = {"sources": pd.DataFrame(rows, columns=columns)}
+        for name in ("missing_sessions", "split_like_moves", "non_sessions"):
+            found = [
+                getattr(rep, name).assign(source=source)
+                for source, rep in zip(self.sources, self.reports, strict=False)
+                if len(getattr(rep, name))
+            ]
+            if found:
+                frame = pd.concat(found, ignore_index=True)
+                out[name] = frame[["source", *[c for c in frame.columns if c != "source"]]]
+        return out
 
 
 @dataclass(frozen=True)
