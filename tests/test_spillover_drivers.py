@@ -252,7 +252,7 @@ def test_forecast_drops_a_driver_that_ended(tmp_path) -> None:
         DriverDroppedWarning, match=r"driver JPY=X left out .*no JPY=X after 2025-01-15"
     ):
         res = forecast_next(store, "2025-01-27", **kwargs)
-    assert res.manifest["drivers"] == ["^SOX"]
+    assert res.manifest["drivers"] == ("^SOX",)
     assert "JPY=X" in res.manifest["dropped"]
     assert np.isfinite(res.table["forecast"]).all()
     assert "left out: JPY=X" in res.summary
@@ -267,7 +267,7 @@ def test_forecast_drops_a_weekly_series_between_releases(tmp_path) -> None:
             store, "2025-01-27", targets=["^N225"], drivers=["^SOX", "DEXJPUS"], window=60
         )
     # A weekly series leaves most sessions without a value, so the window holds few.
-    assert res.manifest["drivers"] == ["^SOX"]
+    assert res.manifest["drivers"] == ("^SOX",)
     # At New York's 01-28 close it is, and DEXJPUS is used.
     with warnings.catch_warnings():
         warnings.simplefilter("error", DriverDroppedWarning)
@@ -279,7 +279,7 @@ def test_forecast_drops_a_weekly_series_between_releases(tmp_path) -> None:
             window=60,
             min_obs=10,
         )
-    assert res.manifest["drivers"] == ["^SOX", "DEXJPUS"]
+    assert res.manifest["drivers"] == ("^SOX", "DEXJPUS")
 
 
 def test_forecast_with_no_usable_driver_is_an_input_error(tmp_path) -> None:

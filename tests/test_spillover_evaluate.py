@@ -40,13 +40,13 @@ def test_clark_west_by_hand() -> None:
     no_lag = clark_west(Y, MODEL, MEAN, lags=0)
     assert isinstance(no_lag, ClarkWestTest)
     assert no_lag.mean == pytest.approx(256e-6, rel=1e-12)
-    assert no_lag.se == pytest.approx(np.sqrt(238080e-12 / 25), rel=1e-12)
+    assert no_lag.std_err == pytest.approx(np.sqrt(238080e-12 / 25), rel=1e-12)
     assert no_lag.statistic == pytest.approx(256e-6 / np.sqrt(238080e-12 / 25), rel=1e-12)
     one_lag = clark_west(Y, MODEL, MEAN, lags=1)
     expected = 256e-6 / np.sqrt(169216e-12 / 25)  # 3.1116...
     assert one_lag.statistic == pytest.approx(expected, rel=1e-12)
     # One-sided: P(N(0, 1) > stat).
-    assert one_lag.pvalue == pytest.approx(stats.norm.sf(expected), rel=1e-12)
+    assert one_lag.p_value == pytest.approx(stats.norm.sf(expected), rel=1e-12)
     assert (one_lag.nobs, one_lag.lags, one_lag.distribution) == (5, 1, "N(0, 1)")
 
 
@@ -63,14 +63,14 @@ def test_clark_west_against_statsmodels_hac() -> None:
         )
         ours = clark_west(y, model, mean, lags=lags)
         assert ours.statistic == pytest.approx(ref.tvalues[0], rel=1e-10)
-        assert ours.se == pytest.approx(ref.bse[0], rel=1e-10)
+        assert ours.std_err == pytest.approx(ref.bse[0], rel=1e-10)
     # Default lags: floor(4 (400 / 100)^(2/9)) = floor(5.48) = 5.
     assert clark_west(y, model, mean).lags == 5
 
 
 def test_clark_west_degenerate_cases() -> None:
     short = clark_west(Y[:2], MODEL[:2], MEAN[:2])
-    assert np.isnan(short.statistic) and np.isnan(short.pvalue) and short.nobs == 2
+    assert np.isnan(short.statistic) and np.isnan(short.p_value) and short.nobs == 2
     # A model identical to the benchmark: f = 0, no variance.
     same = clark_west(Y, MEAN, MEAN, lags=0)
     assert same.mean == 0 and np.isnan(same.statistic)
@@ -95,14 +95,14 @@ def evaluation(shared_store: Store):
 
 def test_metrics_hold_clark_west_and_r2_oos(evaluation) -> None:
     m = evaluation.metrics.set_index("target")
-    for col in ("cw_zero", "cw_zero_p", "cw_mean", "cw_mean_p", "r2_oos"):
+    for col in ("cw_zero", "cw_zero_p_value", "cw_mean", "cw_mean_p_value", "r2_oos"):
         assert col in m.columns
     f = evaluation.forecasts
     for target in ("^N225", "^N225:daytime"):
         one = f[f["target"] == target]
         y, model, mean = (one[c].to_numpy() for c in ("actual", "forecast", "mean"))
         assert m.loc[target, "r2_oos"] == pytest.approx(r2_oos(y, model, mean), rel=1e-12)
-        assert m.loc[target, "cw_mean_p"] == clark_west(y, model, mean).pvalue
+        assert m.loc[target, "cw_mean_p_value"] == clark_west(y, model, mean).p_value
         assert m.loc[target, "cw_zero"] == clark_west(y, model, np.zeros(len(y))).statistic
     assert "Clark-West" in evaluation.summary and "out-of-sample R2" in evaluation.summary
 
@@ -110,7 +110,7 @@ def test_metrics_hold_clark_west_and_r2_oos(evaluation) -> None:
 def test_split_reports_the_parts_side_by_side(evaluation) -> None:
     split = evaluation.split
     assert list(split["target"]) == ["^N225", "jp_semi_equipment"]
-    for metric in ("sd", "r2_oos", "rmse_vs_mean", "cw_mean_p", "hit_rate"):
+    for metric in ("sd", "r2_oos", "rmse_vs_mean", "cw_mean_p_value", "hit_rate"):
         for part in ("close", "overnight", "daytime"):
             assert f"{metric}_{part}" in split.columns
     m = evaluation.metrics.set_index("target")
@@ -182,7 +182,9 @@ def test_cli_evaluate_split_writes_split_csv(shared_store: Store, tmp_path) -> N
     argv += ["--targets", "^N225", "--window", "120", "--out", str(out)]
     assert run([*argv, "--store", str(shared_store.path)]) == 0
     metrics = pd.read_csv(out / "metrics.csv")
-    assert {"cw_zero", "cw_zero_p", "cw_mean", "cw_mean_p", "r2_oos"} <= set(metrics.columns)
+    assert {"cw_zero", "cw_zero_p_value", "cw_mean", "cw_mean_p_value", "r2_oos"} <= set(
+        metrics.columns
+    )
     assert list(metrics["target"]) == ["^N225", "^N225:overnight", "^N225:daytime"]
     split = pd.read_csv(out / "split.csv")
     assert list(split["target"]) == ["^N225"]
@@ -199,7 +201,7 @@ def test_evaluation_drops_a_driver_that_ended_and_refuses_none(shared_store: Sto
         res = evaluate_spillover(
             shared_store, "2025-10-06", "2025-12-30", drivers=["^SOX", "DEXJPUS"], **kwargs
         )
-    assert res.manifest["drivers"] == ["^SOX"] and "DEXJPUS" in res.manifest["dropped"]
+    assert res.manifest["drivers"] == ("^SOX",) and "DEXJPUS" in res.manifest["dropped"]
     assert res.metrics["r2_oos"].notna().all()
     with pytest.raises(InputError) as info:
         evaluate_spillover(shared_store, "2025-10-06", "2025-12-30", drivers=["DEXJPUS"], **kwargs)

@@ -14,7 +14,7 @@ from ipposaki.cli.options import (
     check_number,
     check_out,
     split_list,
-    write_tables,
+    write_out,
 )
 
 app = typer.Typer(help="The event catalogue: real events with sources.", no_args_is_help=True)
@@ -132,11 +132,9 @@ def scan(
             max_sessions=max_sessions,
             market=market,
         )
-    output.text(res.summary)
+    output.text(res.summary.as_text())
     if out is not None:
-        tables = {"episodes.csv": res.episodes, "flags.csv": res.flags}
-        tables |= {"symbols.csv": res.symbol_sars, "contagion.csv": res.contagion}
-        write_tables(out, tables)
+        write_out(out, res.to_dir)
         output.text(f"wrote {out}")
     output.result(
         {
@@ -159,8 +157,6 @@ def contagion(
 
     Example: ipposaki contagion --event deepseek_shock --basket us_ai_chips --basket us_power
     """
-    import pandas as pd
-
     from ipposaki.errors import InputError
     from ipposaki.events import load_catalog
     from ipposaki.scan.contagion import contagion as view
@@ -171,11 +167,9 @@ def contagion(
     check_out(out)
     when = load_catalog(catalog).get(event).timestamp if event else timestamp
     res = view(Store(store), when, basket)
-    with pd.option_context("display.width", 160, "display.max_rows", 200):
-        output.text(res.paths.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        output.text(res.comovement.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    output.text(res.summary.as_text())
     if out is not None:
-        write_tables(out, {"paths.csv": res.paths, "comovement.csv": res.comovement})
+        write_out(out, res.to_dir)
         output.text(f"wrote {out}")
     output.result(
         {

@@ -15,7 +15,7 @@ from ipposaki.cli.options import (
     check_number,
     check_out,
     split_list,
-    write_tables,
+    write_out,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def forecast(
 
     Example: ipposaki spillover forecast --from XNYS --to XTKS --as-of 2025-01-27
     """
+    from ipposaki.results import thaw
     from ipposaki.spillover import forecast_next
     from ipposaki.store import Store
 
@@ -76,19 +77,17 @@ def forecast(
         level=level,
         lag=lag,
     )
-    output.text(res.summary)
-    doc = {
-        "manifest": res.manifest,
-        "forecasts": output.frame_records(res.table),
-        "coefficients": output.frame_records(res.coefficients),
-    }
-    output.result({"out": out, **doc})
+    output.text(res.summary.as_text())
+    output.result(
+        {
+            "out": out,
+            "manifest": thaw(res.manifest),
+            "forecasts": output.frame_records(res.table),
+            "coefficients": output.frame_records(res.coefficients),
+        }
+    )
     if out is not None:
-        write_tables(
-            out,
-            {"forecast.csv": res.table, "coefficients.csv": res.coefficients},
-            texts={"forecast.json": output.dumps(doc) + "\n"},
-        )
+        write_out(out, res.to_dir)
         output.text(f"wrote {out}")
 
 
@@ -145,12 +144,13 @@ def evaluate(
             lag=lag,
             split=split,
         )
-    output.text(res.summary)
+    output.text(res.summary.as_text())
     _write_evaluation(res, out, split)
 
 
 def _write_evaluation(res: SpilloverEvaluation, out: Path | None, split: bool) -> None:
-    """Write the metrics and forecasts (and the split scores) to ``out``, and the JSON result.
+    """Write the evaluation's files to ``out`` (:meth:`SpilloverEvaluation.to_dir`), and the
+    JSON result.
 
     Parameters
     ----------
@@ -159,13 +159,10 @@ def _write_evaluation(res: SpilloverEvaluation, out: Path | None, split: bool) -
     out : pathlib.Path or None
         The output folder; None writes no files.
     split : bool
-        Whether the overnight and daytime parts were scored (adds split.csv).
+        Whether the overnight and daytime parts were scored (the JSON result adds them).
     """
-    tables = {"metrics.csv": res.metrics, "forecasts.csv": res.forecasts}
-    if split:
-        tables["split.csv"] = res.split
     if out is not None:
-        write_tables(out, tables)
+        write_out(out, res.to_dir)
         output.text(f"wrote {out}")
     doc: dict[str, object] = {"out": out, "metrics": output.frame_records(res.metrics)}
     if split:

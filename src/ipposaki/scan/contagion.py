@@ -10,7 +10,9 @@ moved together more than usual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ import pandas as pd
 from ipposaki.calendars import session_times, sessions
 from ipposaki.crossmarket import event_sessions
 from ipposaki.panel import build_panel
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 from ipposaki.scan.scanner import rolling_sar
 from ipposaki.store import Store
 from ipposaki.study import run_study
@@ -26,11 +29,28 @@ __all__ = ["ContagionView", "contagion"]
 
 
 @dataclass(frozen=True, eq=False)
-class ContagionView:
-    """Read-only CAAR paths and co-movement of baskets around one event."""
+class ContagionView(Result):
+    """Read-only CAAR paths and co-movement of baskets around one event.
+
+    Notes
+    -----
+    :meth:`to_dir` writes ``paths.csv``, ``comovement.csv``, ``summary.txt`` and
+    ``manifest.json``.
+    """
 
     _paths: pd.DataFrame
     _comovement: pd.DataFrame
+    _manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        info = {**self._manifest, "versions": self._manifest.get("versions") or versions()}
+        object.__setattr__(self, "_manifest", freeze(info))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: the event, the baskets, the event window, the model and its estimation
+        window, and the versions."""
+        return self._manifest
 
     @property
     def paths(self) -> pd.DataFrame:
@@ -41,6 +61,26 @@ class ContagionView:
     def comovement(self) -> pd.DataFrame:
         """basket, exchange, n_members, corr_estimation, corr_event."""
         return self._comovement.copy()
+
+    @property
+    def summary(self) -> Summary:
+        """The paths (four decimals) and the co-movement (three), each after a line saying
+        what it is."""
+        m = self._manifest
+        when = f" around {m['timestamp']}" if m.get("timestamp") else ""
+        window = f"{-int(m['before'])}..{m['after']}" if "before" in m else "the event window"
+        return Summary.of(
+            f"Contagion view{when}: each basket's AAR and CAAR on its own exchange's sessions "
+            f"{window} (market model, estimation -250..-11), in the order of their UTC closes",
+            SummaryTable(self._paths, digits=4),
+            "Co-movement: the mean pairwise correlation of the members' standardised abnormal "
+            "returns in the estimation window and from day 0 on",
+            SummaryTable(self._comovement, digits=3),
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``paths`` and ``comovement``."""
+        return {"paths": self.paths, "comovement": self.comovement}
 
 
 def _mean_pairwise_corr(block: np.ndarray) -> float:
@@ -86,7 +126,7 @@ def contagion(
         pos = int(grid.searchsorted(day0))
         lo, hi = grid[max(pos - 270, 0)], grid[min(pos + after + 2, len(grid) - 1)]
         panel = build_panel(store, exchange, [*members, bench], lo, hi)
-        events = pd.DataFrame({"symbol": members, "event_date": day0, "group": basket})
+        events = pd.DataFrame({"symbol": members, "event_date": day0, "basket": basket})
         res = run_study(
             panel.returns,
             events,
@@ -94,7 +134,7 @@ def contagion(
             event_window=(-before, after),
             car_windows=[(0, 0)],
         )
-        aar = res.aar.query("group == @basket")
+        aar = res.aar.query("basket == @basket")
         times = session_times(
             exchange, grid[max(pos - before, 0)], grid[min(pos + after, len(grid) - 1)]
         )
@@ -129,4 +169,12 @@ def contagion(
             }
         )
     table = pd.concat(paths, ignore_index=True).sort_values(["close_utc", "basket"])
-    return ContagionView(table.reset_index(drop=True), pd.DataFrame(comove))
+    manifest = {
+        "timestamp": str(pd.Timestamp(timestamp)),  # type: ignore[arg-type]
+        "baskets": list(baskets),
+        "before": before,
+        "after": after,
+        "model": "market",
+        "estimation_window": [-250, -11],
+    }
+    return ContagionView(table.reset_index(drop=True), pd.DataFrame(comove), manifest)

@@ -22,7 +22,7 @@ psi_t^2 s_xt^2)`` with ``psi = b / s_e``, so ``rho* > rho_t`` exactly when ``psi
 The statistic is ``t = (psi_c - psi_t) / sqrt(v_c + v_t)`` with jackknife (leave-one-pair-out)
 variances ``v``, one-sided against Student's t with ``n_c - 2`` degrees of freedom; its
 simulated rejection rate at 5% is 3.6-5.1% with normal errors and 3.6-7.6% with Student-t(5)
-errors, for crisis windows of 20 and 60 pairs. Fisher's z is kept as ``p_fisher`` for
+errors, for crisis windows of 20 and 60 pairs. Fisher's z is kept as ``fisher_p_value`` for
 comparison with published tables.
 
 Returns are paired across the two exchanges' calendars as in ``spillover align``: each Tokyo
@@ -36,7 +36,9 @@ too short for a correlation); the tranquil window is the ``tranquil`` pairs just
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,14 +48,42 @@ from ipposaki._typing import DateLike
 from ipposaki.crossmarket import align_sessions
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
+from ipposaki.results import Result, Summary, freeze, versions
 from ipposaki.store import Store
+from ipposaki.study.statistics import TestResult
 
 __all__ = ["CorrelationTest", "aligned_returns", "correlation_test", "episode_contagion"]
 
 
+#: The null hypothesis of the Forbes-Rigobon test, in words.
+FR_NULL = (
+    "no contagion: the crisis correlation adjusted for the source's variance is not above the "
+    "tranquil one"
+)
+#: The papers the test follows.
+FR_REFERENCE = (
+    "Forbes and Rigobon (2002), with a jackknife t test (see ipposaki.scan.forbes_rigobon)"
+)
+
+
 @dataclass(frozen=True)
-class CorrelationTest:
-    """One Forbes–Rigobon test: tranquil, crisis and adjusted correlations, t and p."""
+class CorrelationTest(Result):
+    """One Forbes–Rigobon test: tranquil, crisis and adjusted correlations, t and p.
+
+    Attributes
+    ----------
+    rho_tranquil, rho_crisis, rho_adjusted : float
+        The tranquil and crisis correlations, and the crisis one adjusted for the rise in the
+        source's variance.
+    delta : float
+        The source's crisis variance over its tranquil variance, minus one.
+    t_stat, p_value : float
+        The jackknife t statistic and its one-sided p-value (see the module).
+    fisher_p_value : float
+        Fisher's z p-value, for comparison with published tables.
+    nobs_tranquil, nobs_crisis : int
+        Complete pairs in each window.
+    """
 
     rho_tranquil: float
     rho_crisis: float
@@ -61,20 +91,56 @@ class CorrelationTest:
     rho_adjusted: float
     t_stat: float
     p_value: float
-    p_fisher: float
-    n_tranquil: int
-    n_crisis: int
+    fisher_p_value: float
+    nobs_tranquil: int
+    nobs_crisis: int
 
     @property
-    def summary(self) -> str:
+    def test(self) -> TestResult:
+        """The t test as a :class:`~ipposaki.study.statistics.TestResult` (one-sided p)."""
+        return TestResult(
+            test="forbes_rigobon",
+            basket="",
+            window="",
+            statistic=self.t_stat,
+            p_value=self.p_value,
+            df=float(self.nobs_crisis - 2),
+            nobs=self.nobs_crisis,
+            distribution=f"t({self.nobs_crisis - 2})",
+            null=FR_NULL,
+            reference=FR_REFERENCE,
+        )
+
+    @property
+    def summary(self) -> Summary:
         """One line in words."""
         verdict = "contagion" if self.p_value < 0.05 else "no contagion, only interdependence"
-        return (
-            f"correlation {self.rho_tranquil:.2f} tranquil (n={self.n_tranquil}) -> "
-            f"{self.rho_crisis:.2f} crisis (n={self.n_crisis}), {self.rho_adjusted:.2f} adjusted "
+        return Summary.of(
+            f"correlation {self.rho_tranquil:.2f} tranquil (n={self.nobs_tranquil}) -> "
+            f"{self.rho_crisis:.2f} crisis (n={self.nobs_crisis}), "
+            f"{self.rho_adjusted:.2f} adjusted "
             f"for the source's variance (x{1 + self.delta:.1f}); t={self.t_stat:.2f}, "
             f"p={self.p_value:.3f}: {verdict} at 5%"
         )
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: the test, its null, distribution and reference, and the versions."""
+        test = self.test
+        return freeze(
+            {
+                "test": test.test,
+                "null": test.null,
+                "alternative": "the adjusted crisis correlation is above the tranquil one",
+                "distribution": test.distribution,
+                "reference": test.reference,
+                "versions": versions(),
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``correlation_test``: one row with every attribute."""
+        return {"correlation_test": pd.DataFrame([asdict(self)])}
 
 
 def _psi(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -155,9 +221,9 @@ def correlation_test(
         rho_adjusted=rho_adj,
         t_stat=t_stat,
         p_value=float(stats.t.sf(t_stat, n_c - 2)),
-        p_fisher=float(stats.norm.sf(z)),
-        n_tranquil=n_t,
-        n_crisis=n_c,
+        fisher_p_value=float(stats.norm.sf(z)),
+        nobs_tranquil=n_t,
+        nobs_crisis=n_c,
     )
 
 
@@ -223,16 +289,16 @@ def episode_contagion(
     Returns
     -------
     pandas.DataFrame
-        rank, start, sessions, crisis_start, n_tranquil, n_crisis, rho_tranquil, rho_crisis,
-        delta, rho_adjusted, t_stat, p_value, p_fisher, contagion (p_value < 0.05); episodes
+        rank, start, sessions, crisis_start, nobs_tranquil, nobs_crisis, rho_tranquil, rho_crisis,
+        delta, rho_adjusted, t_stat, p_value, fisher_p_value, contagion (p_value < 0.05); episodes
         without enough data are left out.
     """
     for name, value, low in (("crisis", crisis, 5), ("tranquil", tranquil, 5)):
         if not isinstance(value, int) or value < low:
             raise InputError(name, value, f"an integer >= {low}")
-    cols = ["rank", "start", "sessions", "crisis_start", "n_tranquil", "n_crisis"]
+    cols = ["rank", "start", "sessions", "crisis_start", "nobs_tranquil", "nobs_crisis"]
     cols += ["rho_tranquil", "rho_crisis", "delta", "rho_adjusted", "t_stat", "p_value"]
-    cols += ["p_fisher", "contagion"]
+    cols += ["fisher_p_value", "contagion"]
     if episodes.empty:
         return pd.DataFrame(columns=cols)
     where = episodes["start"].str.split(" ")

@@ -31,6 +31,7 @@ Episodes are matched to catalogue events within one session of each exchange's d
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from ipposaki.events.catalog import Catalog, builtin_catalog
 from ipposaki.ols import rolling_ols
 from ipposaki.panel import build_panel
 from ipposaki.panel.partitioned import PartitionedPrices
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 from ipposaki.scan.episodes import episode_table
 from ipposaki.scan.forbes_rigobon import episode_contagion
 from ipposaki.scan.market import EWMA_DECAY, ewma_z, market_series
@@ -89,14 +91,30 @@ def rolling_sar(returns: np.ndarray, market: np.ndarray, window: int, min_obs: i
 
 
 @dataclass(frozen=True, eq=False)
-class ScanResult:
-    """Read-only scan: flagged (exchange, session, basket) rows and ranked episodes."""
+class ScanResult(Result):
+    """Read-only scan: flagged (exchange, session, basket) rows and ranked episodes.
+
+    Notes
+    -----
+    :meth:`to_dir` writes ``episodes.csv``, ``flags.csv``, ``symbols.csv``,
+    ``contagion.csv``, ``summary.txt`` and ``manifest.json``.
+    """
 
     _flags: pd.DataFrame
     _episodes: pd.DataFrame
     _symbols: pd.DataFrame
-    manifest: dict[str, Any] = field(default_factory=dict)
+    _manifest: Mapping[str, Any] = field(default_factory=dict)
     _contagion: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        info = {**self._manifest, "versions": self._manifest.get("versions") or versions()}
+        object.__setattr__(self, "_manifest", freeze(info))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: range, universe, thresholds, windows, how severity is measured, and the
+        versions."""
+        return self._manifest
 
     @property
     def flags(self) -> pd.DataFrame:
@@ -133,9 +151,9 @@ class ScanResult:
         return moved.sort_values(col, ascending=False).reset_index(drop=True)
 
     @property
-    def summary(self) -> str:
-        """The top episodes as text."""
-        m = self.manifest
+    def summary(self) -> Summary:
+        """The top ten episodes, and the contagion tests of the top five."""
+        m = self._manifest
         head = (
             f"Shock scan {m['start']}..{m['end']}: {len(self._episodes)} episodes "
             f"(|SAR| > {m['z']}, rolling market model of {m['window']} sessions"
@@ -143,32 +161,29 @@ class ScanResult:
         )
         cols = ["rank", "start", "sessions", "severity", "channels", "baskets", "market", "events"]
         top = self._episodes.head(10)[cols] if len(self._episodes) else self._episodes
-        with pd.option_context("display.max_colwidth", 80, "display.width", 250):
-            text = head + "\n" + top.to_string(index=False)
+        contagion = None
         if len(self._contagion):
-            c = self._contagion.head(5)
             lines = [
                 f"  rank {r.rank} ({r.start}): rho {r.rho_tranquil:.2f} -> {r.rho_crisis:.2f}, "
                 f"adjusted {r.rho_adjusted:.2f}, p={r.p_value:.3f}"
                 + (" contagion" if r.contagion else "")
-                for r in c.itertuples()
+                for r in self._contagion.head(5).itertuples()
             ]
-            text += (
-                "\nContagion (Forbes-Rigobon; ^GSPC -> ^TOPX, 20 aligned sessions from the "
+            contagion = (
+                "Contagion (Forbes-Rigobon; ^GSPC -> ^TOPX, 20 aligned sessions from the "
                 "episode vs the 250 before):\n" + "\n".join(lines)
             )
-        return text
+        return Summary.of(head, SummaryTable(top, digits=1), contagion)
 
-    def _repr_html_(self) -> str:
-        import html
-
-        cols = ["rank", "start", "sessions", "severity", "channels", "baskets", "market", "events"]
-        top = self._episodes.head(10)[cols] if len(self._episodes) else self._episodes
-        head = html.escape(self.summary.split("\n")[0])
-        return f"<p>{head}</p>" + top.to_html(index=False, float_format="{:.1f}".format)
-
-    def __str__(self) -> str:
-        return self.summary
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``episodes`` (ranked), ``flags``, ``symbols`` (:attr:`symbol_sars`) and
+        ``contagion``."""
+        return {
+            "episodes": self.episodes,
+            "flags": self.flags,
+            "symbols": self.symbol_sars,
+            "contagion": self.contagion,
+        }
 
 
 def _slice(

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import DataWarning, InputError
-from ipposaki.results import Result, Summary, SummaryTable, freeze
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 
 if TYPE_CHECKING:
     from ipposaki._typing import DateLike
@@ -189,9 +189,7 @@ def _labels(columns: pd.Index) -> list[str]:
 
 def _frozen_manifest(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     """``manifest`` read-only, with the versions of the software that made it."""
-    from ipposaki.study.results import _versions
-
-    return freeze({**manifest, "versions": manifest.get("versions") or _versions()})
+    return freeze({**manifest, "versions": manifest.get("versions") or versions()})
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,6 +29,7 @@ Ng 1990; Lin, Engle and Ito 1994), and :attr:`SpilloverEvaluation.split` shows t
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,8 @@ from ipposaki._typing import DateLike
 from ipposaki.calendars import sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.ols import newey_west, rolling_ols
+from ipposaki.results import Result, Summary, SummaryTable
+from ipposaki.spillover.connectedness import _frozen_manifest
 from ipposaki.spillover.data import SpilloverData, spillover_data
 from ipposaki.spillover.forecast import (
     DEFAULT_DRIVERS,
@@ -80,7 +83,7 @@ MZ_REFERENCE = "Mincer and Zarnowitz (1969), with Newey-West (1987) covariance"
 
 
 def diebold_mariano(
-    e_model: np.ndarray, e_bench: np.ndarray, h: int = 1, *, group: str = "", window: str = ""
+    e_model: np.ndarray, e_bench: np.ndarray, h: int = 1, *, basket: str = "", window: str = ""
 ) -> TestResult:
     """Diebold-Mariano test (squared loss) with the Harvey-Leybourne-Newbold correction.
 
@@ -90,7 +93,7 @@ def diebold_mariano(
         Forecast errors of the model and of the benchmark, aligned.
     h : int, default 1
         Forecast horizon (autocovariances up to h - 1 enter the variance).
-    group, window : str, default ""
+    basket, window : str, default ""
         Labels for the result (the target and the evaluated range, say).
 
     Returns
@@ -121,49 +124,75 @@ def diebold_mariano(
             p = float(2 * stats.t.sf(abs(stat), n - 1))
     return TestResult(
         test="diebold_mariano",
-        group=group,
+        basket=basket,
         window=window,
         statistic=stat,
         p_value=p,
         df=float(n - 1),
-        n=n,
+        nobs=n,
         distribution=f"t({n - 1})",
         null=DM_NULL,
         reference=DM_REFERENCE,
     )
 
 
+#: The null hypothesis of the Clark-West test, in words.
+CW_NULL = "equal mean squared prediction error (the model nests the benchmark)"
+#: The alternative of the Clark-West test.
+CW_ALTERNATIVE = "the model's mean squared prediction error is smaller (one-sided)"
+#: The papers the Clark-West test follows.
+CW_REFERENCE = "Clark and West (2007), with Newey-West (1987) standard errors"
+
+
 @dataclass(frozen=True)
-class ClarkWestTest:
+class ClarkWestTest(TestResult):
     """The Clark-West (2007) test of equal forecast accuracy for nested models.
+
+    A :class:`~ipposaki.study.statistics.TestResult` (``test`` is ``"clark_west"``,
+    ``distribution`` ``"N(0, 1)"``, ``df`` NaN) with the parts of its statistic.
 
     Attributes
     ----------
     statistic : float
-        ``mean(f) / se(mean(f))``; positive when the model's adjusted loss is smaller.
-    pvalue : float
+        ``mean(f) / std_err(mean(f))``; positive when the model's adjusted loss is smaller.
+    p_value : float
         One-sided p-value, ``P(N(0, 1) > statistic)``.
     mean : float
         The mean of ``f_t = e_bench^2 - [e_model^2 - (f_bench - f_model)^2]``.
-    se : float
+    std_err : float
         Newey-West standard error of ``mean``.
     nobs : int
         Forecasts compared.
     lags : int
         Newey-West lags.
-    null, alternative, distribution : str
-        The hypotheses and the statistic's distribution under the null, in words.
+    alternative : str
+        The alternative hypothesis, in words.
     """
 
-    statistic: float
-    pvalue: float
-    mean: float
-    se: float
-    nobs: int
-    lags: int
-    null: str = "equal mean squared prediction error (model nests the benchmark)"
-    alternative: str = "the model's mean squared prediction error is smaller (one-sided)"
-    distribution: str = "N(0, 1)"
+    mean: float = float("nan")
+    std_err: float = float("nan")
+    lags: int = 0
+    alternative: str = CW_ALTERNATIVE
+
+
+def _clark_west_result(
+    statistic: float, p_value: float, mean: float, std_err: float, nobs: int, lags: int
+) -> ClarkWestTest:
+    return ClarkWestTest(
+        test="clark_west",
+        basket="",
+        window="",
+        statistic=statistic,
+        p_value=p_value,
+        df=float("nan"),
+        nobs=nobs,
+        distribution="N(0, 1)",
+        null=CW_NULL,
+        reference=CW_REFERENCE,
+        mean=mean,
+        std_err=std_err,
+        lags=lags,
+    )
 
 
 def clark_west(
@@ -191,7 +220,7 @@ def clark_west(
     >>> import numpy as np
     >>> y = np.array([0.02, -0.01, 0.03, 0.0, -0.02, 0.01])
     >>> test = clark_west(y, 0.5 * y, np.zeros(6), lags=0)  # f_t = y_t^2 here
-    >>> round(test.mean * 1e4, 4), test.nobs, test.pvalue < 0.05
+    >>> round(test.mean * 1e4, 4), test.nobs, test.p_value < 0.05
     (3.1667, 6, True)
     """
     e_bench, e_model = y - f_bench, y - f_model
@@ -199,15 +228,16 @@ def clark_west(
     n = len(f)
     if lags is None:
         lags = int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
+    nan = float("nan")
     if n < 3:
-        return ClarkWestTest(np.nan, np.nan, np.nan, np.nan, n, lags)
+        return _clark_west_result(nan, nan, nan, nan, n, lags)
     fbar = float(f.mean())
     var = float(newey_west(np.ones((n, 1)), f - fbar, lags)[0, 0])
     if not var > 0:
-        return ClarkWestTest(np.nan, np.nan, fbar, np.nan, n, lags)
-    se = float(np.sqrt(var))
-    stat = fbar / se
-    return ClarkWestTest(stat, float(stats.norm.sf(stat)), fbar, se, n, lags)
+        return _clark_west_result(nan, nan, fbar, nan, n, lags)
+    std_err = float(np.sqrt(var))
+    stat = fbar / std_err
+    return _clark_west_result(stat, float(stats.norm.sf(stat)), fbar, std_err, n, lags)
 
 
 def r2_oos(y: np.ndarray, f_model: np.ndarray, f_mean: np.ndarray) -> float:
@@ -254,9 +284,19 @@ class MincerZarnowitz:
     b: float
     wald: TestResult
 
+    @property
+    def statistic(self) -> float:
+        """The Wald statistic (:attr:`wald`'s)."""
+        return self.wald.statistic
+
+    @property
+    def p_value(self) -> float:
+        """The Wald test's p-value (:attr:`wald`'s)."""
+        return self.wald.p_value
+
 
 def mincer_zarnowitz(
-    y: np.ndarray, f: np.ndarray, *, group: str = "", window: str = ""
+    y: np.ndarray, f: np.ndarray, *, basket: str = "", window: str = ""
 ) -> MincerZarnowitz:
     """Mincer-Zarnowitz regression ``y = a + b f`` with the HAC Wald test of ``(a, b) = (0, 1)``.
 
@@ -266,7 +306,7 @@ def mincer_zarnowitz(
         Outcomes.
     f : numpy.ndarray
         Forecasts, aligned with ``y``.
-    group, window : str, default ""
+    basket, window : str, default ""
         Labels for the test result.
 
     Returns
@@ -285,12 +325,12 @@ def mincer_zarnowitz(
         wald = p = float("nan")
     test = TestResult(
         test="mincer_zarnowitz",
-        group=group,
+        basket=basket,
         window=window,
         statistic=wald,
         p_value=p,
         df=2.0,
-        n=len(y),
+        nobs=len(y),
         distribution="chi2(2)",
         null=MZ_NULL,
         reference=MZ_REFERENCE,
@@ -299,21 +339,36 @@ def mincer_zarnowitz(
 
 
 @dataclass(frozen=True, eq=False)
-class SpilloverEvaluation:
-    """Read-only out-of-sample evaluation: metrics per target and the forecasts behind them."""
+class SpilloverEvaluation(Result):
+    """Read-only out-of-sample evaluation: metrics per target and the forecasts behind them.
+
+    Notes
+    -----
+    :meth:`to_dir` writes ``metrics.csv``, ``forecasts.csv`` (and with ``split``,
+    ``split.csv``), ``summary.txt`` and ``manifest.json``.
+    """
 
     _metrics: pd.DataFrame
     _forecasts: pd.DataFrame
-    manifest: dict[str, Any] = field(default_factory=dict)
+    _manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_manifest", _frozen_manifest(self._manifest))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: range, exchanges, window, drivers kept and left out (with why), targets,
+        options, and the versions."""
+        return self._manifest
 
     @property
     def metrics(self) -> pd.DataFrame:
-        """One row per target: n, rmse, mae, hit_rate, ratios and tests against benchmarks.
+        """One row per target: nobs, rmse, mae, hit_rate, ratios and tests against benchmarks.
 
         Besides the RMSE and MAE of the model and of the zero and mean forecasts: ``dm_*``
-        (Diebold-Mariano, two-sided), ``cw_zero``/``cw_mean`` and their one-sided ``_p``
+        (Diebold-Mariano, two-sided), ``cw_zero``/``cw_mean`` and their one-sided ``_p_value``
         (Clark-West against each benchmark), ``r2_oos`` (Campbell-Thompson, against the mean)
-        and ``mz_a``, ``mz_b``, ``mz_p`` (Mincer-Zarnowitz).
+        and ``mz_a``, ``mz_b``, ``mz_p_value`` (Mincer-Zarnowitz).
         """
         return self._metrics.copy()
 
@@ -326,9 +381,9 @@ class SpilloverEvaluation:
     def split(self) -> pd.DataFrame:
         """Each target's close-to-close, overnight and daytime scores side by side.
 
-        One row per target (empty unless evaluated with ``split``): ``n`` and, for each part
+        One row per target (empty unless evaluated with ``split``): ``nobs`` and, for each part
         (``close``, ``overnight``, ``daytime``), ``sd_*`` (standard deviation of the actual
-        returns), ``r2_oos_*``, ``rmse_vs_mean_*``, ``cw_mean_p_*`` and ``hit_rate_*``.
+        returns), ``r2_oos_*``, ``rmse_vs_mean_*``, ``cw_mean_p_value_*`` and ``hit_rate_*``.
         """
         if not self.manifest.get("split"):
             return pd.DataFrame()
@@ -338,8 +393,8 @@ class SpilloverEvaluation:
         for target in self.manifest["targets"]:
             if target not in m.index:
                 continue
-            row: dict[str, Any] = {"target": target, "n": int(m.loc[target, "n"])}
-            for metric in ("sd", "r2_oos", "rmse_vs_mean", "cw_mean_p", "hit_rate"):
+            row: dict[str, Any] = {"target": target, "nobs": int(m.loc[target, "nobs"])}
+            for metric in ("sd", "r2_oos", "rmse_vs_mean", "cw_mean_p_value", "hit_rate"):
                 for part, suffix in PARTS:
                     key = target + suffix
                     if metric == "sd":
@@ -352,9 +407,9 @@ class SpilloverEvaluation:
         return pd.DataFrame(rows)
 
     @property
-    def summary(self) -> str:
-        """The metrics as text, then what they say in words."""
-        m = self.manifest
+    def summary(self) -> Summary:
+        """The metrics as a table, then what they say in words."""
+        m = self._manifest
         head = (
             f"Out of sample {m['start']}..{m['end']}, {m['source']} -> {m['target']}, "
             f"{_window_text(m['window'])}, drivers {', '.join(m['drivers'])}"
@@ -364,53 +419,57 @@ class SpilloverEvaluation:
             head += "; left out: " + "; ".join(f"{k} ({v})" for k, v in dropped.items())
         cols = [
             "target",
-            "n",
+            "nobs",
             "rmse",
             "rmse_vs_zero",
             "rmse_vs_mean",
             "r2_oos",
             "hit_rate",
-            "dm_zero_p",
-            "dm_mean_p",
-            "cw_zero_p",
-            "cw_mean_p",
+            "dm_zero_p_value",
+            "dm_mean_p_value",
+            "cw_zero_p_value",
+            "cw_mean_p_value",
             "mz_b",
-            "mz_p",
+            "mz_p_value",
         ]
-        parts = [head, self._metrics[cols].to_string(index=False, float_format=_fmt)]
+        parts: list[str | SummaryTable] = [head, SummaryTable(self._metrics[cols])]
         split = self.split
         if not split.empty:
             parts.append(
                 "Close to close beside its overnight (previous close to open) and daytime "
                 "(open to close) parts:"
             )
-            show = ["target", "n"] + [
-                f"{metric}_{part}" for metric in ("sd", "r2_oos", "cw_mean_p") for part, _ in PARTS
+            show = ["target", "nobs"] + [
+                f"{metric}_{part}"
+                for metric in ("sd", "r2_oos", "cw_mean_p_value")
+                for part, _ in PARTS
             ]
-            parts.append(split[show].to_string(index=False, float_format=_fmt))
-        parts.append(
+            parts.append(SummaryTable(split[show]))
+        words = [
             "In words: r2_oos is the share by which the model's squared errors are smaller than "
             "the historical mean's (Campbell-Thompson; below 0, the mean forecasts better). "
-            "cw_zero_p and cw_mean_p are one-sided Clark-West p-values for the model against the "
-            "zero and the mean forecast, which it nests: a small p says the model forecasts "
-            "better."
-        )
+            "cw_zero_p_value and cw_mean_p_value are one-sided Clark-West p-values for the model "
+            "against the zero and the mean forecast, which it nests: a small p says the model "
+            "forecasts better."
+        ]
         for row in self._metrics.to_dict("records"):
-            r2, p_mean, p_zero = (float(row[k]) for k in ("r2_oos", "cw_mean_p", "cw_zero_p"))
+            r2, p_mean, p_zero = (
+                float(row[k]) for k in ("r2_oos", "cw_mean_p_value", "cw_zero_p_value")
+            )
             verdict = "beats" if p_mean < 0.05 and r2 > 0 else "does not clearly beat"
-            parts.append(
+            words.append(
                 f"  {row['target']}: the model {verdict} the historical mean "
                 f"(out-of-sample R2 {r2:+.1%}, Clark-West p {_p(p_mean)}; "
                 f"against zero p {_p(p_zero)})"
             )
-        return "\n".join(parts)
+        return Summary.of(*parts, "\n".join(words))
 
-    def __str__(self) -> str:
-        return self.summary
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4f}"
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``metrics``, ``forecasts`` and, when evaluated with ``split``, ``split``."""
+        out = {"metrics": self.metrics, "forecasts": self.forecasts}
+        if self._manifest.get("split"):
+            out["split"] = self.split
+        return out
 
 
 def _p(value: float) -> str:
@@ -660,7 +719,7 @@ def _score(yy: np.ndarray, ff: np.ndarray, mm: np.ndarray) -> dict[str, float]:
     mz = mincer_zarnowitz(yy, ff)
     rmse = float(np.sqrt(np.mean(e_model**2)))
     return {
-        "n": n,
+        "nobs": n,
         "rmse": rmse,
         "mae": float(np.mean(np.abs(e_model))),
         "hit_rate": float(np.mean(np.sign(ff[nonzero]) == np.sign(yy[nonzero]))),
@@ -672,15 +731,15 @@ def _score(yy: np.ndarray, ff: np.ndarray, mm: np.ndarray) -> dict[str, float]:
         "mae_mean": float(np.mean(np.abs(e_mean))),
         "hit_rate_mean": float(np.mean(np.sign(mm[nonzero]) == np.sign(yy[nonzero]))),
         "dm_zero": dm_z.statistic,
-        "dm_zero_p": dm_z.p_value,
+        "dm_zero_p_value": dm_z.p_value,
         "dm_mean": dm_m.statistic,
-        "dm_mean_p": dm_m.p_value,
+        "dm_mean_p_value": dm_m.p_value,
         "cw_zero": cw_z.statistic,
-        "cw_zero_p": cw_z.pvalue,
+        "cw_zero_p_value": cw_z.p_value,
         "cw_mean": cw_m.statistic,
-        "cw_mean_p": cw_m.pvalue,
+        "cw_mean_p_value": cw_m.p_value,
         "r2_oos": r2_oos(yy, ff, mm),
         "mz_a": mz.a,
         "mz_b": mz.b,
-        "mz_p": mz.wald.p_value,
+        "mz_p_value": mz.wald.p_value,
     }

@@ -13,7 +13,9 @@ even if the store holds it). A driver with no value known then is left out with 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,8 @@ from ipposaki._typing import DateLike
 from ipposaki.calendars import session_times, sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.ols import RollingFit, newey_west, rolling_ols
+from ipposaki.results import Result, Summary, manifest_json
+from ipposaki.spillover.connectedness import _frozen_manifest
 from ipposaki.spillover.data import SpilloverData, series_clock, spillover_data
 from ipposaki.store import Store
 
@@ -114,12 +118,28 @@ def _missing_text(kind: str, series: str, day: str, last: str, source: str) -> s
 
 
 @dataclass(frozen=True, eq=False)
-class SpilloverForecast:
-    """Read-only forecasts of the next target session, with intervals and coefficients."""
+class SpilloverForecast(Result):
+    """Read-only forecasts of the next target session, with intervals and coefficients.
+
+    Notes
+    -----
+    :meth:`to_dir` writes ``forecast.csv``, ``coefficients.csv``, ``forecast.json`` (the
+    manifest, forecasts and coefficients in one document), ``summary.txt`` and
+    ``manifest.json``.
+    """
 
     _table: pd.DataFrame
     _coefficients: pd.DataFrame
-    manifest: dict[str, Any] = field(default_factory=dict)
+    _manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_manifest", _frozen_manifest(self._manifest))
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: as-of session, exchanges, target session, window, drivers kept and left
+        out (with why), targets, options, and the versions."""
+        return self._manifest
 
     @property
     def table(self) -> pd.DataFrame:
@@ -128,13 +148,13 @@ class SpilloverForecast:
 
     @property
     def coefficients(self) -> pd.DataFrame:
-        """target, term, coef, se_hac, t_hac, p_value (Newey-West)."""
+        """target, term, coef, hac_std_err, hac_t_stat, p_value (Newey-West)."""
         return self._coefficients.copy()
 
     @property
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """The forecasts as text."""
-        m = self.manifest
+        m = self._manifest
         head = (
             f"One step ahead: {m['target']} session {m['target_session']} from {m['source']} "
             f"session {m['as_of']} (data up to {m['source']} close {m['source_close']}); "
@@ -148,10 +168,39 @@ class SpilloverForecast:
             f"({r.level:.0%} PI, n={r.nobs}, R2={r.r2:.2f})"
             for r in self._table.itertuples()
         ]
-        return "\n".join([head, *rows])
+        return Summary.of("\n".join([head, *rows]))
 
-    def __str__(self) -> str:
-        return self.summary
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``forecast`` (:attr:`table`) and ``coefficients``."""
+        return {"forecast": self.table, "coefficients": self.coefficients}
+
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write :meth:`frames` as CSV, ``forecast.json``, ``summary.txt`` and ``manifest.json``.
+
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
+
+        Raises
+        ------
+        InputError
+            When ``out`` exists and is not a folder.
+        """
+        written = super().to_dir(out)
+        doc = {
+            "manifest": self._manifest,
+            "forecasts": self._table.to_dict("records"),
+            "coefficients": self._coefficients.to_dict("records"),
+        }
+        path = Path(out) / "forecast.json"
+        path.write_text(manifest_json(doc), encoding="utf-8")
+        return [*written, path]
 
 
 def _window_text(window: int | None) -> str:
@@ -579,8 +628,8 @@ def _coef_rows(
                 "target": target,
                 "term": term,
                 "coef": beta[j],
-                "se_hac": se[j],
-                "t_hac": tval,
+                "hac_std_err": se[j],
+                "hac_t_stat": tval,
                 "p_value": 2 * stats.norm.sf(abs(tval)),
             }
         )
