@@ -75,7 +75,7 @@ def main():
         out["seconds"] = time.perf_counter() - t0
     out["kept"] = int(res.car.query("window == '0:0'").shape[0])
     out["excluded"] = len(res.excluded)
-    out["caar_0_0"] = float(res.caar.query("window == '0:0' and group == 'all'")["caar"].iloc[0])
+    out["caar_0_0"] = float(res.caar.query("window == '0:0' and basket == 'all'")["caar"].iloc[0])
     out["client_peak_gib"] = peak_gib()
     print(json.dumps(out))
 

@@ -2,7 +2,7 @@
 
 1. The null designs of ``tests/test_size.py`` (:data:`ipposaki.study.null_design.SIZE_DESIGNS`):
    1,000 samples of 15 firms, market model, estimation -250:-11, event -5:5, one ``run_study``
-   call per design with ``group`` = sample. Prints each test's rejection rate at 5% per design
+   call per design with ``basket`` = sample. Prints each test's rejection rate at 5% per design
    and window (nominal 5%; the size tests accept [2.5%, 8%]) and the time per design.
 2. When ``../shared/data/prices/daily.csv`` is beside the checkout: ``simulate`` on the New
    York panel of the real prices (XNYS sessions, market ^GSPC), 30 pseudo-events per run, 200

@@ -56,21 +56,21 @@ def spillover_tables(store: Store) -> None:
     ev = evaluate_spillover(store, "2016-06-01", "2025-12-31", targets=targets)
     cols = [
         "target",
-        "n",
+        "nobs",
         "rmse",
         "rmse_vs_zero",
         "rmse_vs_mean",
         "hit_rate",
         "hit_rate_mean",
         "dm_zero",
-        "dm_zero_p",
-        "dm_mean_p",
-        "cw_zero_p",
-        "cw_mean_p",
+        "dm_zero_p_value",
+        "dm_mean_p_value",
+        "cw_zero_p_value",
+        "cw_mean_p_value",
         "r2_oos",
         "mz_a",
         "mz_b",
-        "mz_p",
+        "mz_p_value",
     ]
     print(ev.metrics[cols].to_markdown(index=False, floatfmt=".4f"))
     print()
@@ -141,7 +141,7 @@ def main() -> None:
         print(table.to_markdown(index=False, floatfmt=".4f"))
         print(f"\n### {exchange}: CAR by symbol, window 0:1\n")
         car = res.car.query("window == '0:1'")[
-            ["group", "symbol", "car", "car_se", "car_p", "bhar"]
+            ["basket", "symbol", "car", "car_std_err", "car_p_value", "bhar"]
         ]
         print(car.to_markdown(index=False, floatfmt=".4f"))
         print()

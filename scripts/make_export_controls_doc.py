@@ -60,7 +60,7 @@ def main() -> None:
         print(car.to_markdown(index=False, floatfmt=".4f"))
         print(f"\n### {exchange}: CAAR by event, with KP and rank p-values\n")
         table = res._summary_table()
-        table = table.loc[table["group"] != "all"]
+        table = table.loc[table["basket"] != "all"]
         print(table.to_markdown(index=False, floatfmt=".4f"))
         if len(res.excluded):
             print("\nExcluded:\n")

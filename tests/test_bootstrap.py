@@ -255,7 +255,7 @@ def panel() -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "symbol": [f"S{i}" for i in range(24)],
             "event_date": [idx[290 + (i % 4) * 5] for i in range(24)],
-            "group": ["a" if i % 3 else "b" for i in range(24)],
+            "basket": ["a" if i % 3 else "b" for i in range(24)],
         }
     )
     return returns, events
@@ -301,7 +301,7 @@ def test_study_bootstrap_rows_and_intervals(study, method: str) -> None:
     boot = res.tests.query(f"test == '{method}_bootstrap'")
     assert len(boot) == len(caar)  # one per group and CAR window
     assert boot["p_value"].between(1 / 500, 1).all()
-    assert boot["n"].tolist() == caar["n"].tolist()
+    assert boot["nobs"].tolist() == caar["nobs"].tolist()
     again = study.with_inference(bootstrap=method, draws=499, seed=4)
     pd.testing.assert_frame_equal(again.caar, caar)
     pd.testing.assert_frame_equal(again.tests, res.tests)

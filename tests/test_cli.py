@@ -227,7 +227,7 @@ def test_spillover_commands(
         )
         == 0
     )
-    assert pd.read_csv(tmp_path / "ev" / "metrics.csv")["n"].iloc[0] > 200
+    assert pd.read_csv(tmp_path / "ev" / "metrics.csv")["nobs"].iloc[0] > 200
     assert run(["spillover", "align", "--start", "2025-04-25", "--end", "2025-05-08"]) == 0
     assert "2025-05-07" in capsys.readouterr().out
     assert run(["spillover", "event-time", "2025-01-27T09:00+09:00"]) == 0
@@ -274,6 +274,6 @@ def test_json_study_from_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert [(r["symbol"], r["reason"]) for r in doc["excluded"]] == [
         ("ZZZ", "no returns for symbol ZZZ")
     ]
-    caar = {r["window"]: r for r in doc["caar"] if r["group"] == "all"}
+    caar = {r["window"]: r for r in doc["caar"] if r["basket"] == "all"}
     car = pd.read_csv(tmp_path / "o" / "car.csv").set_index("window")["car"]
     assert caar["0:1"]["caar"] == pytest.approx(car["0:1"], abs=1e-15)

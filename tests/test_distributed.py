@@ -65,7 +65,7 @@ def _synthetic(seed: int, n_sym: int = 120, n_ses: int = 900, n_ev: int = 1500):
             "symbol": rng.choice(frame.columns[:n_sym], n_ev),
             # some windows run outside the data: those pairs must be excluded identically
             "event_date": idx[rng.integers(150, n_ses, n_ev)],
-            "group": rng.choice(["a", "b", "c"], n_ev),
+            "basket": rng.choice(["a", "b", "c"], n_ev),
         }
     )
     return frame, events
@@ -107,7 +107,7 @@ def test_dask_equals_local_on_real_prices(client: Any, shared_store: Store) -> N
     }
     events = pd.DataFrame(
         [(s, day, ev) for s in us for ev, day in sessions.items()],
-        columns=["symbol", "event_date", "group"],
+        columns=["symbol", "event_date", "basket"],
     )
     local = run_study(panel.returns, events, market="SPY")
     backend = DaskBackend(client=client, chunk_pairs=64)
@@ -150,7 +150,7 @@ def test_slice_reads_what_the_whole_matrix_reads() -> None:
 
     run_study(frame, events, market="MKT", thin_trading="scholes-williams", backend=Capture())
     jobs, context, matrix = captured["jobs"], captured["context"], captured["matrix"]
-    whole = engine.run_chunk(jobs[0], context, engine._Windows(matrix, context.pad), None)
+    whole = engine.run_chunk(jobs[0], context, engine._PaddedReturns(matrix, context.pad), None)
     part = sliced_chunk(jobs[0], context, matrix, None)
     for name in ("coef", "ar", "sar", "car", "car_se", "bhar", "days"):
         np.testing.assert_array_equal(getattr(part, name), getattr(whole, name), err_msg=name)

@@ -261,8 +261,8 @@ def test_run_study_estudy2_convention_reproduces_vignette() -> None:
         "FB": 240,
         "UPWK": 240,
     }
-    aar = res.aar.query("group == 'all'")["aar"].to_numpy()
-    tests = res.tests.query("group == 'all'")
+    aar = res.aar.query("basket == 'all'")["aar"].to_numpy()
+    tests = res.tests.query("basket == 'all'")
     ours = {column: IPPOSAKI_NAMES[KEY_OF_COLUMN[column]] for column in PRINTED if column != "mean"}
     for day, text in enumerate(PRINTED["mean"]):
         assert abs(aar[day] - float(text)) <= 0.5 * 10.0 ** -_decimals(text)
@@ -310,7 +310,7 @@ def test_cli_convention_estudy2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert not (tmp_path / "out").exists()
     assert run([*base, "--convention", "estudy2"]) == 0
     tests = pd.read_csv(tmp_path / "out" / "tests.csv")
-    rank = tests[(tests["test"] == "corrado_rank") & (tests["group"] == "all")]
+    rank = tests[(tests["test"] == "corrado_rank") & (tests["basket"] == "all")]
     printed = [float(v) for v in PRINTED["rank_stat"]]
     assert (
         rank.set_index("window")

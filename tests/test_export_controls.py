@@ -283,7 +283,7 @@ def test_cr1_equals_statsmodels_cluster() -> None:
     ours = clustered_ols(y, x, groups, "CR1").params
     ref = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
     np.testing.assert_allclose(ours["coef"], ref.params, rtol=1e-12)
-    np.testing.assert_allclose(ours["se"], ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(ours["std_err"], ref.bse, rtol=1e-10)
     assert (ours["df"] == 3).all()  # G - 1
 
 
@@ -291,7 +291,7 @@ def test_cr2_and_bell_mccaffrey_df_equal_their_definitions() -> None:
     y, x, groups = _synthetic(seed=2, clusters=3)
     ours = clustered_ols(y, x, groups, "CR2").params
     se, df = _cr2_by_definition(y, x.to_numpy(), groups)
-    np.testing.assert_allclose(ours["se"], se, rtol=1e-9)
+    np.testing.assert_allclose(ours["std_err"], se, rtol=1e-9)
     np.testing.assert_allclose(ours["df"], df, rtol=1e-9)
 
 
@@ -304,7 +304,7 @@ def test_cr2_of_a_mean_with_equal_clusters() -> None:
     e = y - y.mean()
     sums = np.array([e[groups == g].sum() for g in range(5)])
     fit = clustered_ols(y, pd.DataFrame({"const": np.ones(20)}), groups, "CR2").params
-    assert fit.loc["const", "se"] == pytest.approx(
+    assert fit.loc["const", "std_err"] == pytest.approx(
         np.sqrt(5 / 4 * (sums**2).sum() / 400), rel=1e-12
     )
     assert fit.loc["const", "df"] == pytest.approx(4.0, rel=1e-10)
@@ -353,7 +353,7 @@ def test_calibration_clusters_by_announcement(calibration: Any) -> None:
     )
     cr1 = table.query("country == 'US' and cov_type == 'CR1'").set_index("term")
     assert cr1.loc["china_share", "coef"] == pytest.approx(ref.params["china_share"], rel=1e-10)
-    assert cr1.loc["china_share", "se"] == pytest.approx(ref.bse["china_share"], rel=1e-10)
+    assert cr1.loc["china_share", "std_err"] == pytest.approx(ref.bse["china_share"], rel=1e-10)
     se, df = _cr2_by_definition(
         us["car"].to_numpy(),
         sm.add_constant(us["china_share"]).to_numpy(),
@@ -412,7 +412,7 @@ def test_cli_writes_the_four_tables(shared_store: Any, tmp_path: Path) -> None:
         "symbol",
         "name",
         "car",
-        "car_se",
+        "car_std_err",
         "ret_day0",
     ]
     assert set(columns) <= set(reactions.columns)

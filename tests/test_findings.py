@@ -28,9 +28,11 @@ NAMES = {
 
 
 def _study(rows: list[tuple[str, str, float, float, float, float]]) -> pd.DataFrame:
-    """(group, window, caar, p_bmp, p_kp, rbar) rows as the report's study table."""
-    frame = pd.DataFrame(rows, columns=["group", "window", "caar", "p_bmp", "p_kp", "rbar"])
-    return frame.assign(exchange="XNYS", n=5, ci_low=np.nan, ci_high=np.nan, p_rank=0.5)
+    """(basket, window, caar, bmp_p_value, kp_p_value, rbar) rows as the report's study table."""
+    frame = pd.DataFrame(
+        rows, columns=["basket", "window", "caar", "bmp_p_value", "kp_p_value", "rbar"]
+    )
+    return frame.assign(exchange="XNYS", nobs=5, ci_low=np.nan, ci_high=np.nan, rank_p_value=0.5)
 
 
 def tables(

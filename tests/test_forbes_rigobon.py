@@ -46,7 +46,7 @@ def test_the_statistics_follow_their_formulas() -> None:
     assert got.rho_tranquil == pytest.approx(rho_t, abs=1e-12)
     assert got.delta == pytest.approx(delta, rel=1e-12)
     assert got.rho_adjusted == pytest.approx(rho_star, abs=1e-12)
-    assert got.p_fisher == pytest.approx(stats.norm.sf(z), abs=1e-12)
+    assert got.fisher_p_value == pytest.approx(stats.norm.sf(z), abs=1e-12)
 
     def psi(x: np.ndarray, y: np.ndarray) -> float:
         fit = sm.OLS(y, sm.add_constant(x)).fit()
@@ -80,7 +80,7 @@ def test_a_rise_in_rho_star_is_a_rise_in_slope_over_noise() -> None:
 @pytest.mark.parametrize(("heavy", "n_c"), [(False, 20), (False, 60), (True, 20), (True, 60)])
 def test_size_under_the_null_of_interdependence(heavy: bool, n_c: int) -> None:
     """Only the source's variance changes: the adjusted test rejects about 5% of the time;
-    Fisher's z on rho* (kept as p_fisher) is far too conservative with normal errors (about 5%
+    Fisher's z on rho* (kept as fisher_p_value) is far too conservative with normal errors (about 5%
     with Student-t(5) errors, by luck of two biases), and the raw correlation 'finds'
     contagion most of the time."""
     rng = np.random.default_rng(100 + n_c + heavy)
@@ -90,7 +90,7 @@ def test_size_under_the_null_of_interdependence(heavy: bool, n_c: int) -> None:
         xc, yc, xt, yt = _windows(rng, n_c, 1.0, heavy)
         got = correlation_test(xc, yc, xt, yt)
         rej += got.p_value < 0.05
-        rej_fisher += got.p_fisher < 0.05
+        rej_fisher += got.fisher_p_value < 0.05
         z_raw = (math.atanh(got.rho_crisis) - math.atanh(got.rho_tranquil)) / math.sqrt(
             1 / (n_c - 3) + 1 / 247
         )
@@ -125,5 +125,5 @@ def test_episodes_start_their_crisis_on_the_first_tokyo_session_they_reach(
     # New York's 07-16 close is first priced in Tokyo on 07-17; DeepSeek starts in Tokyo.
     assert table.loc["XNYS 2024-07-16", "crisis_start"] == pd.Timestamp("2024-07-17")
     assert table.loc["XTKS 2025-01-27", "crisis_start"] == pd.Timestamp("2025-01-27")
-    assert (table["n_crisis"] == 20).all() and (table["n_tranquil"] == 250).all()
+    assert (table["nobs_crisis"] == 20).all() and (table["nobs_tranquil"] == 250).all()
     assert table["p_value"].between(0, 1).all()

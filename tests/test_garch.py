@@ -185,10 +185,15 @@ def test_savickas_by_hand() -> None:
     car = np.array([0.03, -0.01, 0.02])
     var_sum = np.array([0.0004, 0.0001, 0.0009])
     z = 7.0 / math.sqrt(175.0)
-    result = savickas(car / np.sqrt(var_sum), group="all", window="0:1")
+    result = savickas(car / np.sqrt(var_sum), basket="all", window="0:1")
     assert result.statistic == pytest.approx(z, rel=1e-12)
     assert result.p_value == pytest.approx(1.0 - z / math.sqrt(2.0 + z**2), rel=1e-10)
-    assert (result.test, result.df, result.n, result.distribution) == ("savickas", 2.0, 3, "t(2)")
+    assert (result.test, result.df, result.nobs, result.distribution) == (
+        "savickas",
+        2.0,
+        3,
+        "t(2)",
+    )
     assert math.isnan(savickas(np.array([1.0])).statistic)  # one firm: no test
 
 
@@ -234,11 +239,11 @@ def test_savickas_in_the_engine_by_hand() -> None:
     var_sum = var.groupby(ar["symbol"]).sum()
     s = (car / np.sqrt(var_sum)).to_numpy()
     z = s.mean() / (s.std(ddof=1) / math.sqrt(3))
-    tests = res.tests.set_index(["test", "group", "window"])
+    tests = res.tests.set_index(["test", "basket", "window"])
     assert tests.loc[("savickas", "all", "0:1"), "statistic"] == pytest.approx(z, rel=1e-10)
     cars = res.car.set_index(["symbol", "window"])
     for sym in ("F0", "F1", "F2"):
-        assert cars.loc[(sym, "0:1"), "car_se"] ** 2 == pytest.approx(var_sum[sym], rel=1e-10)
+        assert cars.loc[(sym, "0:1"), "car_std_err"] ** 2 == pytest.approx(var_sum[sym], rel=1e-10)
     # BMP on these standardised returns is Savickas' statistic: only Savickas is reported.
     assert "bmp" not in set(res.tests["test"])
     assert "p Savickas" in res.summary and "p BMP" not in res.summary
@@ -393,13 +398,13 @@ def test_savickas_size_under_a_garch_null() -> None:
         {
             "symbol": symbols,
             "event_date": returns.index[270],
-            "group": [f"g{i // per_group:02d}" for i in range(len(symbols))],
+            "basket": [f"g{i // per_group:02d}" for i in range(len(symbols))],
         }
     )
     res = run_study(returns, events, model="garch", market="M")
     assert len(res.excluded) < 0.02 * len(symbols)
     t = res.tests
-    sav = t[(t["test"] == "savickas") & (t["group"] != "all")]
+    sav = t[(t["test"] == "savickas") & (t["basket"] != "all")]
     days = sav[sav["window"].str.match(r"^(-?\d+):\1$")]
     rate = float((days["p_value"] < 0.05).mean())
     assert len(days) == n_groups * 16

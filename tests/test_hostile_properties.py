@@ -524,7 +524,7 @@ def events_files(draw: st.DrawFn) -> EventsFile:
     date_name = draw(st.sampled_from(["event_date", "date", "Event_Date", " event_date "]))
     optional = draw(
         st.lists(
-            st.sampled_from(["event_id", "group", "market", "note", "estimation_start"]),
+            st.sampled_from(["event_id", "basket", "market", "note", "estimation_start"]),
             unique=True,
         )
     )
@@ -536,7 +536,7 @@ def events_files(draw: st.DrawFn) -> EventsFile:
             "symbol": draw(st.sampled_from(EVENT_SYMBOLS)),
             date_name: draw(st.sampled_from(EVENT_DATES)),
             "event_id": draw(st.sampled_from([f"ev{i}", f"ev{i}", "dup", "株", "1"])),
-            "group": draw(st.sampled_from(["chips", "", "グループ", "a b"])),
+            "basket": draw(st.sampled_from(["chips", "", "グループ", "a b"])),
             "market": draw(st.sampled_from(["^GSPC", "", "^N225", "^NOPE"])),
             "note": draw(st.sampled_from(["x", "", "1.5", "n/a"])),
             "estimation_start": draw(st.sampled_from(["", "2024-03-01", "2024-12-30"])),

@@ -214,7 +214,7 @@ def test_grank_matches_the_paper_with_complete_data() -> None:
     sar = resid / sigma[:, None]
     cars = res.car.set_index("symbol").loc[events["symbol"]]
     cars = cars[cars["window"] == "0:2"]
-    scar = (cars["car"] / cars["car_se"]).to_numpy()
+    scar = (cars["car"] / cars["car_std_err"]).to_numpy()
     star = scar / scar.std(ddof=1)
     gsar = np.column_stack([sar, star])  # estimation days, then the CAR as one day
     big_t = gsar.shape[1]
@@ -250,7 +250,7 @@ def test_kp_factor_is_stable_for_thousands_of_firms() -> None:
         min_estimation_obs=50,
     )
     row = res.caar.set_index("window").loc["0:0"]
-    factor = 1 + (row["n"] - 1) * row["rbar"]
+    factor = 1 + (row["nobs"] - 1) * row["rbar"]
     assert 0.7 < factor < 1.3
     assert np.isfinite(res.test("kolari_pynnonen", "0:0").statistic)
 

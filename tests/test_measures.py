@@ -207,7 +207,7 @@ def test_zero_volume_is_valid_and_missing_is_dropped() -> None:
     expected = 0.0 - np.log1p(volume.loc[est, "F00000"]).mean()
     assert ar.loc[("F00000", 0)] == pytest.approx(expected, abs=1e-12)
     assert ("F00001", 0) not in ar.index  # missing: dropped and counted
-    days = res.car.set_index(["symbol", "window"])["n_days"]
+    days = res.car.set_index(["symbol", "window"])["nobs"]
     assert days.loc[("F00001", "0:1")] == 1 and days.loc[("F00000", "0:1")] == 2
 
 
@@ -261,7 +261,7 @@ def test_volume_tests_size_under_the_null() -> None:
         {
             "symbol": volume.columns,
             "event_date": volume.index[280],
-            "group": [f"g{i // per:03d}" for i in range(n_groups * per)],
+            "basket": [f"g{i // per:03d}" for i in range(n_groups * per)],
         }
     )
     res = run_study(
@@ -273,7 +273,7 @@ def test_volume_tests_size_under_the_null() -> None:
         car_windows=["0:0", "0:1", "0:10"],
     )
     tests = res.tests
-    tests = tests[tests["group"] != "all"]
+    tests = tests[tests["basket"] != "all"]
     every_window = ["kolari_pynnonen", "t_cross_section", "bmp", "grank"]
     single_day = ["corrado_rank", "generalized_sign", "brown_warner_1985", "patell"]
     checked = [(t, w) for t in every_window for w in ("0:0", "0:1", "0:10")]

@@ -80,7 +80,7 @@ def test_the_target_session_in_parts_and_the_forecast_record(shared_store: objec
     assert 39016.87 - 39565.8 == pytest.approx(-548.93, abs=1e-9)
     grid = sessions("XTKS", "2022-01-28", "2025-01-28")
     assert start == str(grid[0].date())
-    n = skill.set_index(["target", "part"])["n"]
+    n = skill.set_index(["target", "part"])["nobs"]
     assert n.loc[("^N225", "close")] <= len(grid) and n.loc[("^N225", "close")] > len(grid) - 10
     assert set(skill["part"]) == {"close", "overnight", "daytime"}
-    assert skill["cw_mean_p"].between(0, 1).all() and skill["hit_rate"].between(0, 1).all()
+    assert skill["cw_mean_p_value"].between(0, 1).all() and skill["hit_rate"].between(0, 1).all()

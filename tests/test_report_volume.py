@@ -56,7 +56,7 @@ def test_basket_abnormal_volume_equals_a_hand_computation(
     vol = deepseek_demo.result.volume
     row = vol.loc[(vol["basket"] == "us_ai_chips") & (vol["window"] == "0:0")].iloc[0]
     assert row["exchange"] == "XNYS" and row["first_session"] == "2025-01-27"
-    assert row["n"] == len(hand) == 4 and row["n_members"] == len(US_AI_CHIPS)
+    assert row["nobs"] == len(hand) == 4 and row["n_members"] == len(US_AI_CHIPS)
     expected = float(np.mean(list(hand.values())))
     assert abs(row["caar"] - expected) < 1e-6, (row["caar"], expected)
     assert abs(row["ratio"] - np.exp(expected)) < 1e-6

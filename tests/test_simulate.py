@@ -294,7 +294,7 @@ def test_library_result_is_read_only_and_takes_a_generator() -> None:
 def test_null_design_builds_one_wide_frame() -> None:
     returns, events = null_design("gappy-estimation", samples=4, seed=0)
     assert returns.shape == (256, 4 * 15 + 1)
-    assert events["group"].nunique() == 4 and len(events) == 60
+    assert events["basket"].nunique() == 4 and len(events) == 60
     with pytest.raises(UnknownNameError, match="null design"):
         null_design("nope")
 

@@ -8,7 +8,7 @@ The samples are synthetic market-model returns (:func:`ipposaki.study.null_desig
 ``r_it = a_i + b_i m_t + e_it``, ``m_t ~ N(0, 0.01^2)``, ``e_it ~ N(0, 0.02^2)``, 15 firms
 per sample sharing day 0, estimation window -250:-11, event window -5:5, market model. All
 1,000 samples of a design are columns of one wide frame with one shared market column, studied
-in one ``run_study`` call with ``group`` = sample. The designs:
+in one ``run_study`` call with ``basket`` = sample. The designs:
 
 (a) ``gappy-estimation``: 10 of the 15 firms miss 60% of their estimation returns (at random
     sessions, 96 left, so ``min_estimation_obs`` is lowered to 60);

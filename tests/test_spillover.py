@@ -90,7 +90,7 @@ def test_diebold_mariano_by_hand() -> None:
     from scipy import stats
 
     assert test.p_value == pytest.approx(2 * stats.t.sf(abs(expected), 3), rel=1e-12)
-    assert (test.test, test.df, test.n, test.distribution) == ("diebold_mariano", 3.0, 4, "t(3)")
+    assert (test.test, test.df, test.nobs, test.distribution) == ("diebold_mariano", 3.0, 4, "t(3)")
 
 
 def test_mincer_zarnowitz_coefficients() -> None:

@@ -51,7 +51,7 @@ def test_deepseek_doc_tables_are_current(deepseek) -> None:
     """docs/deepseek.md holds the CAAR tables this code produces now."""
     doc = (REPO / "docs" / "deepseek.md").read_text(encoding="utf-8")
     for exchange, res in deepseek.results.items():
-        caar = res.caar.set_index(["group", "window"])
+        caar = res.caar.set_index(["basket", "window"])
         for group, window in (
             ("us_ai_chips", "0:0"),
             ("us_power", "0:0"),

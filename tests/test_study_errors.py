@@ -162,12 +162,12 @@ def test_cli_study_errors_exit_2(
     )
     tests = pd.read_csv(tmp_path / "o" / "tests.csv")
     assert list(tests.columns) == [
-        "group",
+        "basket",
         "window",
         "test",
         "statistic",
         "p_value",
-        "n",
+        "nobs",
         "z",
         "df",
         "distribution",
@@ -208,7 +208,7 @@ def test_car_regression_matches_statsmodels(cov: str) -> None:
     ok = data.dropna()
     ref = sm.OLS(ok["car"], sm.add_constant(ok[["china", "size"]])).fit(cov_type=cov)
     np.testing.assert_allclose(ours.params["coef"], ref.params, rtol=1e-12)
-    np.testing.assert_allclose(ours.params["se"], ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(ours.params["std_err"], ref.bse, rtol=1e-10)
     assert ours.dropped == ("S3",) and ours.nobs == 39
 
 

@@ -73,8 +73,8 @@ def test_car_variance_has_the_parameter_term(result) -> None:
     car = result.car.iloc[0]
     assert car["car"] == pytest.approx(-0.04, abs=1e-14)
     var = 7e-6 * (3 + 0.0009 / 0.0013)
-    assert car["car_se"] == pytest.approx(math.sqrt(var), rel=1e-11)
-    assert car["n_days"] == 2
+    assert car["car_std_err"] == pytest.approx(math.sqrt(var), rel=1e-11)
+    assert car["nobs"] == 2
     bhar = (1 - 0.109) * (1 + 0.041) - (1 + 0.001 - 0.06) * (1 + 0.001 + 0.03)
     assert car["bhar"] == pytest.approx(bhar, abs=1e-14)
 
@@ -96,7 +96,7 @@ def test_market_adjusted_by_hand() -> None:
     ar = res.ar.set_index("rel_day")
     assert ar.loc[0, "ar"] == pytest.approx(-0.069, abs=1e-15)
     assert ar.loc[0, "sar"] == pytest.approx(-0.069 / math.sqrt(0.000339 / 3), rel=1e-12)
-    assert res.car.iloc[0]["car_se"] == pytest.approx(math.sqrt(2 * 0.000339 / 3), rel=1e-12)
+    assert res.car.iloc[0]["car_std_err"] == pytest.approx(math.sqrt(2 * 0.000339 / 3), rel=1e-12)
 
 
 def test_constant_mean_by_hand() -> None:
@@ -127,5 +127,5 @@ def test_missing_return_is_dropped_and_counted_not_filled() -> None:
         min_estimation_obs=4,
     )
     car = res.car.iloc[0]
-    assert car["n_days"] == 1 and car["car"] == pytest.approx(-0.05, abs=1e-14)
+    assert car["nobs"] == 1 and car["car"] == pytest.approx(-0.05, abs=1e-14)
     assert list(res.ar["rel_day"]) == [0]

@@ -221,7 +221,7 @@ def test_battery_against_plain_implementation(sample: tuple[pd.DataFrame, pd.Dat
     np.testing.assert_allclose(day0["sar"], ref["sar0"], rtol=1e-9)
     cars = res.car[res.car["window"] == "0:1"]
     np.testing.assert_allclose(cars["car"], ref["car"], atol=1e-12)
-    np.testing.assert_allclose(cars["car"] / cars["car_se"], ref["scar"], rtol=1e-9)
+    np.testing.assert_allclose(cars["car"] / cars["car_std_err"], ref["scar"], rtol=1e-9)
 
     def stat(name: str, window: str = "0:1") -> tuple[float, float]:
         t = res.test(name, window)
@@ -322,7 +322,7 @@ def _run(returns: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.
         min_estimation_obs=20,
     )
     car = res.car.sort_values(["symbol", "window"]).reset_index(drop=True)
-    tests = res.tests.sort_values(["group", "window", "test"]).reset_index(drop=True)
+    tests = res.tests.sort_values(["basket", "window", "test"]).reset_index(drop=True)
     return car, tests
 
 
@@ -355,7 +355,7 @@ def test_chunked_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:
         {
             "symbol": [f"F{i}" for i in range(9)],
             "event_date": returns.index[130],
-            "group": ["a", "b", "c"] * 3,
+            "basket": ["a", "b", "c"] * 3,
         }
     )
     kwargs = dict(
@@ -451,4 +451,4 @@ def test_factor_model_against_statsmodels() -> None:
     assert res.car.iloc[0]["car"] == pytest.approx(ar.sum(), abs=1e-12)
     g = x.sum(axis=0).to_numpy()
     var = 2 * fit.scale + g @ fit.cov_params().to_numpy() @ g
-    assert res.car.iloc[0]["car_se"] == pytest.approx(np.sqrt(var), rel=1e-9)
+    assert res.car.iloc[0]["car_std_err"] == pytest.approx(np.sqrt(var), rel=1e-9)

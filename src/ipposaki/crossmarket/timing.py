@@ -67,7 +67,7 @@ def event_sessions(timestamp: object, exchanges: Sequence[str] = ("XTKS", "XNYS"
     Returns
     -------
     pandas.DataFrame
-        One row per exchange: exchange, event_session (date label), open_utc, close_utc,
+        One row per exchange: exchange, event_session (the session, a date), open_utc, close_utc,
         hours_to_open (from the news to that session's open; negative inside the session),
         during_session (bool).
 

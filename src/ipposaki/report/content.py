@@ -19,7 +19,7 @@ from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, Sho
 __all__ = ["TESTS", "ReportTables", "key_window", "report_tables", "rows", "value_at"]
 
 #: The tests whose p-values the study table prints, and their columns.
-TESTS = {"bmp": "p_bmp", "kolari_pynnonen": "p_kp", "corrado_rank": "p_rank"}
+TESTS = {"bmp": "bmp_p_value", "kolari_pynnonen": "kp_p_value", "corrado_rank": "rank_p_value"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def report_tables(result: Any) -> ReportTables:
     for exchange, res in shock.study.results.items():
         windows = tuple(res.parameters.car_windows)
         studies.append(_study_rows(res, windows).assign(exchange=exchange))
-        ar = res.ar[["symbol", "group", "rel_day", "session", "ar"]]
+        ar = res.ar[["symbol", "basket", "rel_day", "session", "ar"]]
         ars.append(ar.assign(exchange=exchange))
         excluded.append(res.excluded.assign(exchange=exchange))
         paths.append(_paths(res.ar, res.caar).assign(exchange=exchange))
@@ -158,7 +158,7 @@ def _names(shock: ShockResult) -> dict[str, tuple[str, str]]:
 
 
 def _study_rows(res: Any, windows: tuple[str, ...]) -> pd.DataFrame:
-    """One exchange's CAAR per group and window, beside the p-values of :data:`TESTS`.
+    """One exchange's CAAR per basket and window, beside the p-values of :data:`TESTS`.
 
     Parameters
     ----------
@@ -173,16 +173,16 @@ def _study_rows(res: Any, windows: tuple[str, ...]) -> pd.DataFrame:
         The CAAR rows of ``windows``, a column per test (NaN where a test has no p-value).
     """
     tests = res.tests.query("window in @windows and test in @TESTS")
-    wide = tests.pivot_table(index=["group", "window"], columns="test", values="p_value")
+    wide = tests.pivot_table(index=["basket", "window"], columns="test", values="p_value")
     wide = wide.rename(columns=TESTS).reset_index()
     for col in TESTS.values():
         if col not in wide:
             wide[col] = np.nan
-    return res.caar.query("window in @windows").merge(wide, on=["group", "window"], how="left")
+    return res.caar.query("window in @windows").merge(wide, on=["basket", "window"], how="left")
 
 
 def _tidy_study(study: pd.DataFrame, windows: tuple[str, ...]) -> pd.DataFrame:
-    """The study table: groups only, Kolari-Pynnönen intervals, windows in the spec's order.
+    """The study table: baskets only, Kolari-Pynnönen intervals, windows in the spec's order.
 
     Parameters
     ----------
@@ -194,19 +194,19 @@ def _tidy_study(study: pd.DataFrame, windows: tuple[str, ...]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        exchange, group, window, n, caar, ci_low, ci_high (Kolari-Pynnönen), ci_t_low,
+        exchange, basket, window, nobs, caar, ci_low, ci_high (Kolari-Pynnönen), ci_t_low,
         ci_t_high, rbar and the tests' p-values.
     """
-    study = study.loc[study["group"] != "all"].reset_index(drop=True)
+    study = study.loc[study["basket"] != "all"].reset_index(drop=True)
     study = study.rename(columns={"ci_low": "ci_t_low", "ci_high": "ci_t_high"})
     study = study.rename(columns={"ci_kp_low": "ci_low", "ci_kp_high": "ci_high"})
     order = {w: i for i, w in enumerate(windows)}
     study = study.sort_values(
-        ["exchange", "group", "window"],
+        ["exchange", "basket", "window"],
         key=lambda c: c.map(order) if c.name == "window" else c,
         kind="stable",
     )
-    columns = ["exchange", "group", "window", "n", "caar", "ci_low", "ci_high"]
+    columns = ["exchange", "basket", "window", "nobs", "caar", "ci_low", "ci_high"]
     columns += ["ci_t_low", "ci_t_high", "rbar", *TESTS.values()]
     return study[columns].reset_index(drop=True)
 
@@ -239,14 +239,14 @@ def _paths(ar: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
     cross-correlation of daily abnormal returns (the study's ``rbar`` of its shortest CAR window).
     """
     out = []
-    for group, part in ar.groupby("group", observed=True, sort=True):
+    for basket, part in ar.groupby("basket", observed=True, sort=True):
         wide = part.pivot_table(index="symbol", columns="rel_day", values="ar", observed=True)
         wide = wide.sort_index(axis=1)
         cum = wide.fillna(0.0).cumsum(axis=1).where(wide.notna().cumsum(axis=1) > 0)
         n = cum.notna().sum(axis=0)
         mean = cum.mean(axis=0)
         sd = cum.std(axis=0, ddof=1)
-        rows = caar.loc[caar["group"] == group]
+        rows = caar.loc[caar["basket"] == basket]
         r = 0.0
         if len(rows) and "rbar" in rows:
             bounds = rows["window"].str.split(":", expand=True).astype(int)
@@ -258,9 +258,9 @@ def _paths(ar: pd.DataFrame, caar: pd.DataFrame) -> pd.DataFrame:
         out.append(
             pd.DataFrame(
                 {
-                    "group": str(group),
+                    "basket": str(basket),
                     "rel_day": [int(c) for c in cum.columns],
-                    "n": n.to_numpy(),
+                    "nobs": n.to_numpy(),
                     "caar": mean.to_numpy(),
                     "low": (mean - half).to_numpy(),
                     "high": (mean + half).to_numpy(),

@@ -78,12 +78,12 @@ def heatmap_rows(tables: ReportTables, loc: Locale) -> pd.DataFrame:
     row) for the separators and labels.
     """
     ar = tables.ar.assign(
-        group=tables.ar["group"].astype(str).str.split("/").str[-1],
+        basket=tables.ar["basket"].astype(str).str.split("/").str[-1],
         symbol=tables.ar["symbol"].astype(str),
     )
-    order = {g: i for i, g in enumerate(dict.fromkeys(tables.study["group"]))}
+    order = {g: i for i, g in enumerate(dict.fromkeys(tables.study["basket"]))}
     matrix = ar.pivot_table(
-        index=["group", "symbol"], columns="rel_day", values="ar", aggfunc="mean", observed=True
+        index=["basket", "symbol"], columns="rel_day", values="ar", aggfunc="mean", observed=True
     )
     keys = sorted(matrix.index, key=lambda k: (order.get(k[0], 99), k[1]))
     matrix = 100 * matrix.loc[keys]
@@ -155,7 +155,7 @@ def _paths_figure(tables: ReportTables, loc: Locale) -> go.Figure:
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    for i, (key, part) in enumerate(tables.paths.groupby(["exchange", "group"], sort=False)):
+    for i, (key, part) in enumerate(tables.paths.groupby(["exchange", "basket"], sort=False)):
         color = _PALETTE[i % len(_PALETTE)]
         name = f"{tables.name(str(key[1]), loc.lang)} ({loc.exchange(str(key[0]))})"
         x = [int(v) for v in part["rel_day"]]
@@ -192,7 +192,9 @@ def _study_figure(tables: ReportTables, loc: Locale) -> go.Figure:
     import plotly.graph_objects as go
 
     study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
-    labels = [f"{tables.name(r.group, loc.lang)} ({loc.exchange(r.exchange)})" for r in rows(study)]
+    labels = [
+        f"{tables.name(r.basket, loc.lang)} ({loc.exchange(r.exchange)})" for r in rows(study)
+    ]
     up, down = loc.t("colors.up"), loc.t("colors.down")
     fig = go.Figure(
         go.Bar(
@@ -476,7 +478,7 @@ def _paths_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
     i = 0
     for ax, exchange in zip(axes[0], exchanges, strict=False):  # one panel per exchange
         part_x = tables.paths.loc[tables.paths["exchange"] == exchange]
-        for group, part in part_x.groupby("group", sort=False):
+        for group, part in part_x.groupby("basket", sort=False):
             color = _PALETTE[i % len(_PALETTE)]
             i += 1
             x = part["rel_day"].astype(int)
@@ -501,7 +503,7 @@ def _study_png(tables: ReportTables, loc: Locale, path: Path) -> Path:
 
     lang = loc.lang
     study = tables.study.loc[tables.study["window"] == key_window(tables.windows)]
-    labels = [f"{tables.name(r.group, lang)}\n({loc.exchange(r.exchange)})" for r in rows(study)]
+    labels = [f"{tables.name(r.basket, lang)}\n({loc.exchange(r.exchange)})" for r in rows(study)]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     err = np.vstack(
         [100 * (study["caar"] - study["ci_low"]), 100 * (study["ci_high"] - study["caar"])]

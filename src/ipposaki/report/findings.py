@@ -94,15 +94,15 @@ def _headline(tables: ReportTables) -> list[Finding]:
 def _window_rows(tables: ReportTables) -> tuple[str, pd.DataFrame]:
     window = key_window(tables.windows)
     study = tables.study
-    return window, study.loc[(study["window"] == window) & study["p_kp"].notna()]
+    return window, study.loc[(study["window"] == window) & study["kp_p_value"].notna()]
 
 
 def _significant(tables: ReportTables, alpha: float) -> list[Finding]:
     window, table = _window_rows(tables)
     if table.empty:
         return []
-    sig = table.loc[table["p_kp"] < alpha]
-    not_sig = table.loc[table["p_kp"] >= alpha]
+    sig = table.loc[table["kp_p_value"] < alpha]
+    not_sig = table.loc[table["kp_p_value"] >= alpha]
     return [
         Finding(
             "significant",
@@ -110,8 +110,10 @@ def _significant(tables: ReportTables, alpha: float) -> list[Finding]:
             {
                 "window": window,
                 "alpha": alpha,
-                "moved": [(r.group, float(r.caar), float(r.p_kp)) for r in rows(sig)],
-                "not_moved": [(r.group, float(r.caar), float(r.p_kp)) for r in rows(not_sig)],
+                "moved": [(r.basket, float(r.caar), float(r.kp_p_value)) for r in rows(sig)],
+                "not_moved": [
+                    (r.basket, float(r.caar), float(r.kp_p_value)) for r in rows(not_sig)
+                ],
             },
         )
     ]
@@ -119,19 +121,19 @@ def _significant(tables: ReportTables, alpha: float) -> list[Finding]:
 
 def _disagree(tables: ReportTables, alpha: float) -> list[Finding]:
     window, table = _window_rows(tables)
-    split = (table["p_bmp"] < alpha) != (table["p_kp"] < alpha)
-    table = table.loc[table["p_bmp"].notna() & split]
+    split = (table["bmp_p_value"] < alpha) != (table["kp_p_value"] < alpha)
+    table = table.loc[table["bmp_p_value"].notna() & split]
     return [
         Finding(
             "disagree",
             "study",
             {
                 "window": window,
-                "group": r.group,
-                "p_bmp": float(r.p_bmp),
-                "p_kp": float(r.p_kp),
+                "basket": r.basket,
+                "bmp_p_value": float(r.bmp_p_value),
+                "kp_p_value": float(r.kp_p_value),
                 "rbar": float(r.rbar),
-                "kp_rejects": bool(r.p_kp < alpha),
+                "kp_rejects": bool(r.kp_p_value < alpha),
             },
         )
         for r in rows(table)
@@ -356,10 +358,10 @@ def _disagree_sentence(v: dict[str, Any], loc: Locale, tables: ReportTables) -> 
     """Where the BMP and Kolari-Pynnönen tests disagree, and the cross-correlation behind it."""
     return loc.t(
         f"findings.{'disagree_kp' if v['kp_rejects'] else 'disagree'}",
-        basket=tables.name(v["group"], loc.lang),
+        basket=tables.name(v["basket"], loc.lang),
         window=prose.window_words(v["window"], loc),
-        p_bmp=loc.pval(v["p_bmp"]),
-        p_kp=loc.pval(v["p_kp"]),
+        bmp_p_value=loc.pval(v["bmp_p_value"]),
+        kp_p_value=loc.pval(v["kp_p_value"]),
         rbar=loc.num(v["rbar"], 2),
     )
 

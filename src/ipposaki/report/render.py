@@ -315,7 +315,7 @@ def _baskets_table(tables: ReportTables, loc: Locale) -> Table:
                 Cell(n(r.basket, lang), "t"),
                 Cell(loc.pct(r.mean_ret), _dir(r.mean_ret)),
                 Cell(loc.pct(r.mean_ar), _dir(r.mean_ar)),
-                Cell(f"{r.n}/{r.n_members}"),
+                Cell(f"{r.nobs}/{r.n_members}"),
             )
             for r in rows(tables.baskets)
         ),
@@ -323,23 +323,23 @@ def _baskets_table(tables: ReportTables, loc: Locale) -> Table:
 
 
 def _study_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> list[Block]:
-    """The event study's CAARs and tests per group and window, and their charts."""
+    """The event study's CAARs and tests per basket and window, and their charts."""
     n, lang = tables.name, loc.lang
     study_rows = tuple(
         (
             Cell(loc.exchange(r.exchange), "t"),
-            Cell(n(r.group, lang), "t"),
+            Cell(n(r.basket, lang), "t"),
             Cell(prose.window_words(r.window, loc), "t"),
-            Cell(str(r.n)),
+            Cell(str(r.nobs)),
             Cell(loc.pct(r.caar), _dir(r.caar)),
             Cell(f"[{loc.pct(r.ci_low)}, {loc.pct(r.ci_high)}]"),
-            Cell(loc.pval(r.p_bmp)),
-            Cell(loc.pval(r.p_kp)),
-            Cell(loc.pval(r.p_rank)),
+            Cell(loc.pval(r.bmp_p_value)),
+            Cell(loc.pval(r.kp_p_value)),
+            Cell(loc.pval(r.rank_p_value)),
         )
         for r in rows(tables.study)
     )
-    columns = ("exchange", "group", "window", "n", "caar", "ci", "bmp", "kp", "rank")
+    columns = ("exchange", "basket", "window", "n", "caar", "ci", "bmp", "kp", "rank")
     window = prose.window_words(key_window(tables.windows), loc)
     return [
         Para(
@@ -367,7 +367,7 @@ def _volume_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
                 else f"{loc.date(r.first_session)} – {loc.date(r.last_session)}",
                 "t",
             ),
-            Cell(f"{r.n}/{r.n_members}"),
+            Cell(f"{r.nobs}/{r.n_members}"),
             Cell(loc.num(r.caar, 3, sign=True), _dir(r.caar)),
             Cell(loc.t("volume.multiple", x=loc.num(r.ratio, 2)), _dir(r.caar)),
             Cell(loc.pval(r.p_value)),
@@ -383,7 +383,7 @@ def _volume_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
                 "volume.intro",
                 est=prose.window_words(est, loc),
                 sample=loc.t(
-                    "volume.sample", n=int(day0["n"].sum()), members=int(day0["n_members"].sum())
+                    "volume.sample", n=int(day0["nobs"].sum()), members=int(day0["n_members"].sum())
                 ),
             ),
             links=_csv(loc, "report_volume.csv"),
@@ -669,7 +669,7 @@ def _record_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> li
                     "timeline.skill_intro",
                     start=loc.session("XTKS", fc.skill_start),
                     end=loc.session("XTKS", fc.target_session),
-                    n=int(fc.skill["n"].max()),
+                    n=int(fc.skill["nobs"].max()),
                 ),
                 links=((loc.t("csv"), "report_forecast_skill.csv"),),
             )
@@ -687,7 +687,7 @@ def _record_blocks(fc: ForecastOutcome, tables: ReportTables, loc: Locale) -> li
                         Cell(loc.t(f"timeline.part_{r.part}"), "t"),
                         Cell(loc.num(r.rmse_vs_zero, 3)),
                         Cell(loc.pct(r.r2_oos, 1)),
-                        Cell(loc.pval(r.cw_mean_p)),
+                        Cell(loc.pval(r.cw_mean_p_value)),
                         Cell(loc.pct(r.hit_rate, 1, sign=False)),
                     )
                     for r in rows(fc.skill)

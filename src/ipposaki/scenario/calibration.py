@@ -65,7 +65,7 @@ REACTION_COLUMNS = (
     "name_ja",
     "window",
     "car",
-    "car_se",
+    "car_std_err",
     "ret_day0",
     "note",
 )
@@ -98,8 +98,8 @@ def reactions(
     pandas.DataFrame
         ``event_id``, ``country``, ``announced`` (the zoned timestamp, ISO 8601), ``exchange``,
         ``day0`` (that exchange's event session), ``symbol``, ``name``, ``name_ja``, ``window``,
-        ``car``, ``car_se``, ``ret_day0`` (the raw return on day 0) and ``note`` (why a pair has
-        no CAR).
+        ``car``, ``car_std_err``, ``ret_day0`` (the raw return on day 0) and ``note`` (why a pair
+        has no CAR).
     """
     from ipposaki.events import builtin_catalog
     from ipposaki.study.spec import SpecEvent
@@ -139,7 +139,7 @@ def reactions(
     if known and spec_events:
         table = _with_cars(table, store, spec_events, window)
     else:
-        table["car"] = table["car_se"] = table["ret_day0"] = np.nan
+        table["car"] = table["car_std_err"] = table["ret_day0"] = np.nan
     table["event_id"] = table["event_id"].astype(str)
     return table[list(REACTION_COLUMNS)].reset_index(drop=True)
 
@@ -187,7 +187,7 @@ def _with_cars(
     Returns
     -------
     pandas.DataFrame
-        ``table`` with ``car``, ``car_se`` and ``ret_day0``; a pair the study left out gets
+        ``table`` with ``car``, ``car_std_err`` and ``ret_day0``; a pair the study left out gets
         the reason in ``note``.
     """
     from ipposaki.study.spec import StudySpec, run_spec
@@ -200,13 +200,13 @@ def _with_cars(
     cars, day0, excluded = [], [], []
     for res in run_spec(spec, store).results.values():
         car = res.car
-        cars.append(car.loc[car["window"] == window, ["event_id", "symbol", "car", "car_se"]])
+        cars.append(car.loc[car["window"] == window, ["event_id", "symbol", "car", "car_std_err"]])
         ar = res.ar
         zero = ar.loc[ar["rel_day"] == 0, ["event_id", "symbol", "ret"]]
         day0.append(zero.rename(columns={"ret": "ret_day0"}))
         excluded.append(res.excluded)
     if not cars:
-        return table.assign(car=np.nan, car_se=np.nan, ret_day0=np.nan)
+        return table.assign(car=np.nan, car_std_err=np.nan, ret_day0=np.nan)
     keys = ["event_id", "symbol"]
     table = table.merge(pd.concat(cars), on=keys, how="left")
     table = table.merge(pd.concat(day0), on=keys, how="left")
@@ -271,7 +271,7 @@ class Calibration(Result):
     @property
     def se(self) -> float:
         """Its CR2 standard error."""
-        return self._us("se")
+        return self._us("std_err")
 
     @property
     def df(self) -> float:
@@ -440,12 +440,12 @@ def _fit_rows(
                     "term": str(term),
                     **{
                         c: float(r[c])
-                        for c in ("coef", "se", "df", "t", "p_value", "ci_low", "ci_high")
+                        for c in ("coef", "std_err", "df", "t_stat", "p_value", "ci_low", "ci_high")
                     },
-                    "p_wild": p_wild if term == "china_share" else float("nan"),
+                    "wild_p_value": p_wild if term == "china_share" else float("nan"),
                     "nobs": fit.nobs,
-                    "clusters": fit.clusters,
-                    "firms": int(data["symbol"].nunique()),
+                    "n_clusters": fit.clusters,
+                    "n_firms": int(data["symbol"].nunique()),
                     "share_min": float(data["china_share"].min()),
                     "share_max": float(data["china_share"].max()),
                     "model": MODEL,
@@ -496,13 +496,15 @@ def _firm_reactions(
             {
                 "symbol": sym,
                 "mean": mean,
-                "se": float(se),
+                "std_err": float(se),
                 "n_events": n,
                 "basis": basis,
                 "pooled_sd": pooled,
             }
         )
-    return pd.DataFrame(out, columns=["symbol", "mean", "se", "n_events", "basis", "pooled_sd"])
+    return pd.DataFrame(
+        out, columns=["symbol", "mean", "std_err", "n_events", "basis", "pooled_sd"]
+    )
 
 
 def calibrate(
@@ -576,9 +578,9 @@ def calibrate_reactions(
     us = fits.get(("US", "CR2"))
     identified = us is not None and _identified(us)
     columns = [
-        "country", "cov_type", "term", "coef", "se", "df", "t", "p_value", "ci_low", "ci_high",
-        "p_wild", "nobs", "clusters", "firms", "share_min", "share_max", "model", "identified",
-        "verdict",
+        "country", "cov_type", "term", "coef", "std_err", "df", "t_stat", "p_value", "ci_low",
+        "ci_high", "wild_p_value", "nobs", "n_clusters", "n_firms", "share_min", "share_max",
+        "model", "identified", "verdict",
     ]  # fmt: skip
     return Calibration(
         window=window,

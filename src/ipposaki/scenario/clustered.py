@@ -44,8 +44,8 @@ class ClusteredOLS:
     Attributes
     ----------
     params : pandas.DataFrame
-        One row per term: ``coef``, ``se``, ``df``, ``t``, ``p_value``, ``ci_low``, ``ci_high``
-        (two-sided, Student t with ``df`` degrees of freedom, 95%).
+        One row per term: ``coef``, ``std_err``, ``df``, ``t_stat``, ``p_value``, ``ci_low``,
+        ``ci_high`` (two-sided, Student t with ``df`` degrees of freedom, 95%).
     cov : pandas.DataFrame
         The clustered covariance of the coefficients.
     cov_type : str
@@ -138,9 +138,9 @@ def clustered_ols(
     params = pd.DataFrame(
         {
             "coef": beta,
-            "se": se,
+            "std_err": se,
             "df": df,
-            "t": t,
+            "t_stat": t,
             "p_value": p,
             "ci_low": beta - crit * se,
             "ci_high": beta + crit * se,
@@ -263,7 +263,7 @@ def wild_cluster_p(
     n_g = len(labels)
     j = list(x.columns).index(term)
     observed = clustered_ols(yv, x, g, "CR1").params
-    t_obs = abs(float(observed["t"].to_numpy()[j]))
+    t_obs = abs(float(observed["t_stat"].to_numpy()[j]))
     keep = [c for c in range(k) if c != j]
     xr = X[:, keep]
     fitted = xr @ np.linalg.lstsq(xr, yv, rcond=None)[0] if keep else np.zeros(n)

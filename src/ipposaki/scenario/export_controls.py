@@ -262,7 +262,7 @@ def _reaction(
     return Input(
         name=f"reaction:{sym}",
         dist="normal",
-        params={"mean": float(row["mean"]), "sd": float(row["se"])},
+        params={"mean": float(row["mean"]), "sd": float(row["std_err"])},
         source=f"event study, CAR({calibration.window}) after past US export-control "
         f"announcements: {what}",
     )

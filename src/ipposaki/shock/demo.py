@@ -23,7 +23,7 @@ from ipposaki.shock.result import ShockResult
 from ipposaki.shock.sessions import ShockSession
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL, synthetic_prices
 from ipposaki.store import IngestResult, Store
-from ipposaki.study.spec import SpecEvent, SpecStudy, StudySpec
+from ipposaki.study.spec import SpecEvent, SpecResult, StudySpec
 
 __all__ = ["DEEPSEEK_BASKETS", "DemoResult", "deepseek_spec", "resolve_data", "run_demo"]
 
@@ -121,7 +121,7 @@ class DemoResult:
         return self.shock.moves
 
     @property
-    def study(self) -> SpecStudy:
+    def study(self) -> SpecResult:
         """The spec's event study, per exchange."""
         return self.shock.study
 

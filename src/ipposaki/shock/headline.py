@@ -23,7 +23,7 @@ from ipposaki.errors import InputError
 from ipposaki.panel import ReturnsPanel
 from ipposaki.shock.sessions import ShockSession
 from ipposaki.store import Store
-from ipposaki.study.spec import SpecStudy, StudySpec
+from ipposaki.study.spec import SpecResult, StudySpec
 
 __all__ = ["FX_SYMBOLS", "basket_moves", "benchmark_indices", "fx_moves", "headline", "moves"]
 
@@ -67,7 +67,7 @@ def moves(
     Returns
     -------
     pandas.DataFrame
-        exchange, session, event_session (its label), role, symbol, name, name_ja, kind,
+        exchange, session, event_label (the session's label), role, symbol, name, name_ja, kind,
         baskets (comma-joined basket ids), level, change, ret.
 
     Raises
@@ -97,7 +97,7 @@ def moves(
                 {
                     "exchange": s.exchange,
                     "session": s.day,
-                    "event_session": s.label,
+                    "event_label": s.label,
                     "role": s.role,
                     "symbol": symbols,
                     "name": [inst["name"].get(x, x) or x for x in symbols],
@@ -173,32 +173,32 @@ def basket_moves(
     frame: pd.DataFrame,
     baskets: pd.DataFrame,
     names: list[str],
-    study: SpecStudy | None,
+    study: SpecResult | None,
 ) -> pd.DataFrame:
     """Each basket's raw and abnormal move on each event session of its exchange.
 
     Returns
     -------
     pandas.DataFrame
-        basket, name, name_ja, exchange, session, event_session, role, mean_ret (the raw
-        equal-weight move), median_ret, n (members with a return), n_members, mean_ar (the
-        abnormal move: the members' mean abnormal return that session), n_ar.
+        basket, name, name_ja, exchange, session, event_label, role, mean_ret (the raw
+        equal-weight move), median_ret, nobs (members with a return), n_members, mean_ar (the
+        abnormal move: the members' mean abnormal return that session), nobs_ar.
     """
     members = baskets.loc[baskets["basket"].isin(names)]
     joined = members.merge(frame, on="symbol", suffixes=("_basket", ""))
-    keys = ["basket", "exchange", "session", "event_session", "role"]
+    keys = ["basket", "exchange", "session", "event_label", "role"]
     grouped = joined.groupby(keys, sort=False)["ret"]
-    stats = grouped.agg(mean_ret="mean", median_ret="median", n="count", n_members="size")
+    stats = grouped.agg(mean_ret="mean", median_ret="median", nobs="count", n_members="size")
     out: pd.DataFrame = stats.reset_index()
     label = members.drop_duplicates("basket").set_index("basket")
     out.insert(1, "name", out["basket"].map(label["name"]))
     out.insert(2, "name_ja", out["basket"].map(label["name_ja"]))
-    out["mean_ar"], out["n_ar"] = np.nan, 0
+    out["mean_ar"], out["nobs_ar"] = np.nan, 0
     if study is not None:
         for exchange, res in study.results.items():
             ar = res.ar
             ar = ar.assign(
-                basket=ar["group"].astype(str).str.split("/").str[-1],
+                basket=ar["basket"].astype(str).str.split("/").str[-1],
                 day=pd.to_datetime(ar["session"]).dt.strftime("%Y-%m-%d"),
             )
             mean = ar.groupby(["basket", "day"])["ar"].agg(["mean", "count"])
@@ -206,7 +206,7 @@ def basket_moves(
                 key = (row["basket"], row["session"])
                 if key in mean.index:
                     out.loc[i, "mean_ar"] = mean.loc[key, "mean"]
-                    out.loc[i, "n_ar"] = int(mean.loc[key, "count"])
+                    out.loc[i, "nobs_ar"] = int(mean.loc[key, "count"])
     order = {b: i for i, b in enumerate(names)}
     by_basket = np.argsort([order.get(b, len(order)) for b in out["basket"]], kind="stable")
     return out.iloc[by_basket].reset_index(drop=True)

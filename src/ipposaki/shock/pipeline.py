@@ -240,7 +240,7 @@ def _skill(
     m = ev.metrics
     parts = m["target"].str.partition(":")
     skill = m.assign(target=parts[0], part=parts[2].replace("", "close"))[
-        ["target", "part", "n", "rmse_vs_zero", "r2_oos", "cw_mean_p", "hit_rate"]
+        ["target", "part", "nobs", "rmse_vs_zero", "r2_oos", "cw_mean_p_value", "hit_rate"]
     ]
     f = ev.forecasts
     f = f.loc[pd.to_datetime(f["session"]) == pd.Timestamp(day)]

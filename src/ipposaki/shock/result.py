@@ -14,7 +14,7 @@ from ipposaki.shock.options import ReportOptions, ScenarioKind
 from ipposaki.shock.sessions import ShockSession, news_time
 from ipposaki.shock.volume import VOLUME_COLUMNS
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL
-from ipposaki.study.spec import SpecStudy, StudySpec
+from ipposaki.study.spec import SpecResult, StudySpec
 
 __all__ = [
     "ForecastOutcome",
@@ -58,8 +58,8 @@ class ForecastOutcome:
         ``last``, ``need``, ``have`` and ``message`` (the library's English sentence).
     skill : pandas.DataFrame
         The same model's out-of-sample record over the three years to the target session
-        (each forecast from data before it): target, part (close, overnight, daytime), n,
-        rmse_vs_zero, r2_oos, cw_mean_p, hit_rate; empty when it could not be evaluated.
+        (each forecast from data before it): target, part (close, overnight, daytime), nobs,
+        rmse_vs_zero, r2_oos, cw_mean_p_value, hit_rate; empty when it could not be evaluated.
     skill_start : str
         The first session of that record.
     split : pandas.DataFrame
@@ -141,7 +141,7 @@ class ShockResult:
         True when the prices are synthetic.
     moves, headline, indices, fx, baskets : pandas.DataFrame
         See :mod:`ipposaki.shock.headline`.
-    study : SpecStudy
+    study : SpecResult
         The spec's event study, per exchange.
     forecast : ForecastOutcome
         Tokyo's next session, forecast from New York's close.
@@ -177,7 +177,7 @@ class ShockResult:
     indices: pd.DataFrame
     fx: pd.DataFrame
     baskets: pd.DataFrame
-    study: SpecStudy
+    study: SpecResult
     forecast: ForecastOutcome
     scan: ScanOutcome
     scenarios: tuple[ScenarioRun, ...] = ()
@@ -208,7 +208,7 @@ class ShockResult:
     def summary(self) -> str:
         """The headline as text, then the event study's summary."""
         lines = [f"{self.title}: the largest moves on each exchange's event sessions"]
-        for label, grp in self.headline.groupby("event_session", sort=False):
+        for label, grp in self.headline.groupby("event_label", sort=False):
             lines.append(f"  {label}:")
             for r in grp.itertuples():
                 lines.append(f"    {r.symbol:<8} {r.name:<28} {r.ret:+.2%}")

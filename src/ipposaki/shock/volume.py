@@ -38,7 +38,7 @@ VOLUME_COLUMNS = [
     "window",
     "first_session",
     "last_session",
-    "n",
+    "nobs",
     "n_members",
     "caar",
     "ratio",
@@ -104,27 +104,27 @@ def volume_study(spec: StudySpec, store: Store, panels: dict[str, ReturnsPanel])
     for exchange, res in study.results.items():
         if res.caar.empty:  # no stock of this exchange could be studied
             continue
-        caar = res.caar.set_index(["group", "window"])
+        caar = res.caar.set_index(["basket", "window"])
         tests = res.tests
-        tests = tests.loc[tests["test"] == VOLUME_TEST].set_index(["group", "window"])
+        tests = tests.loc[tests["test"] == VOLUME_TEST].set_index(["basket", "window"])
         ar = res.ar
-        days = ar.loc[ar["rel_day"].isin([0, 1])].groupby(["group", "rel_day"])["session"].min()
-        for group in dict.fromkeys(res.car["group"]):  # the studied baskets, in order
+        days = ar.loc[ar["rel_day"].isin([0, 1])].groupby(["basket", "rel_day"])["session"].min()
+        for basket in dict.fromkeys(res.car["basket"]):  # the studied baskets, in order
             for window in VOLUME_WINDOWS:
-                if (group, window) not in caar.index:
+                if (basket, window) not in caar.index:
                     continue
                 a, b = (int(x) for x in window.split(":"))
-                value = float(caar.loc[(group, window), "caar"])
-                test = tests.loc[(group, window)] if (group, window) in tests.index else None
+                value = float(caar.loc[(basket, window), "caar"])
+                test = tests.loc[(basket, window)] if (basket, window) in tests.index else None
                 out.append(
                     {
                         "exchange": exchange,
-                        "basket": group,
+                        "basket": basket,
                         "window": window,
-                        "first_session": _day(days, group, a),
-                        "last_session": _day(days, group, b),
-                        "n": int(caar.loc[(group, window), "n"]),
-                        "n_members": int(size.get(str(group).split("/")[-1], 0)),
+                        "first_session": _day(days, basket, a),
+                        "last_session": _day(days, basket, b),
+                        "nobs": int(caar.loc[(basket, window), "nobs"]),
+                        "n_members": int(size.get(str(basket).split("/")[-1], 0)),
                         "caar": value,
                         "ratio": float(np.exp(value)),
                         "test": VOLUME_TEST,
@@ -135,7 +135,7 @@ def volume_study(spec: StudySpec, store: Store, panels: dict[str, ReturnsPanel])
     return pd.DataFrame(out, columns=VOLUME_COLUMNS) if out else empty
 
 
-def _day(days: pd.Series, group: str, rel: int) -> str:
-    """The session of relative day ``rel`` of ``group`` (empty when it has none)."""
-    key = (group, rel)
+def _day(days: pd.Series, basket: str, rel: int) -> str:
+    """The session of relative day ``rel`` of ``basket`` (empty when it has none)."""
+    key = (basket, rel)
     return f"{pd.Timestamp(days[key]):%Y-%m-%d}" if key in days.index else ""

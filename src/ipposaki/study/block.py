@@ -21,8 +21,8 @@ from ipposaki.study.statistics import TimeSums, pair_stats_est, time_sums
 __all__ = ["Chunk", "ChunkContext", "ChunkJob", "run_chunk"]
 
 
-class _Windows:
-    """Contiguous windows of returns, read through a sliding-window view (no index arrays).
+class _PaddedReturns:
+    """A (symbols, sessions) returns matrix, padded: windows read through a sliding view.
 
     Each pair's window is one contiguous slice of its symbol's row of the (symbols, sessions)
     matrix, copied in a single fancy-indexing pass. The matrix is not copied: a window that
@@ -70,7 +70,7 @@ def _factor_windows(
 
 def _regressors(
     model: ModelName,
-    windows: _Windows,
+    windows: _PaddedReturns,
     factors: np.ndarray | None,
     starts: np.ndarray,
     width: int,
@@ -181,7 +181,7 @@ class _WindowSums:
 
 def _chunk(
     pairs: pd.DataFrame,
-    windows: _Windows,
+    windows: _PaddedReturns,
     factors: np.ndarray | None,
     factor_names: tuple[str, ...],
     rel: np.ndarray,
@@ -253,7 +253,7 @@ def _chunk(
 
 def _fit_estimation(
     pairs: pd.DataFrame,
-    windows: _Windows,
+    windows: _PaddedReturns,
     factors: np.ndarray | None,
     factor_names: tuple[str, ...],
     rel: np.ndarray,
@@ -267,7 +267,7 @@ def _fit_estimation(
     ----------
     pairs : pandas.DataFrame
         The block's pairs (``pos0``, ``col``, ``mcol``, ``est_lo``, ``est_hi``, ``ev_lo``).
-    windows : _Windows
+    windows : _PaddedReturns
         The returns the windows are read from.
     factors : numpy.ndarray or None
         Sessions x factors, for the factor model.
@@ -333,7 +333,7 @@ def _fit_estimation(
 
 def _event_days(
     pairs: pd.DataFrame,
-    windows: _Windows,
+    windows: _PaddedReturns,
     factors: np.ndarray | None,
     rel: np.ndarray,
     est: _Estimation,
@@ -345,7 +345,7 @@ def _event_days(
     ----------
     pairs : pandas.DataFrame
         The block's pairs (``pos0``, ``col``, ``mcol``, ``est_hi``, ``ev_lo``, ``ev_hi``).
-    windows : _Windows
+    windows : _PaddedReturns
         The returns the windows are read from.
     factors : numpy.ndarray or None
         Sessions x factors, for the factor model.
@@ -552,7 +552,7 @@ def _tested_series(
 
 
 def run_chunk(
-    job: ChunkJob, context: ChunkContext, windows: _Windows, factors: np.ndarray | None
+    job: ChunkJob, context: ChunkContext, windows: _PaddedReturns, factors: np.ndarray | None
 ) -> Chunk:
     """Fit and test one block of pairs on the returns held by ``windows``."""
     return _chunk(
@@ -573,7 +573,7 @@ def run_chunk(
 
 def _fit_garch_block(
     model: ModelName,
-    windows: _Windows,
+    windows: _PaddedReturns,
     pos0: np.ndarray,
     col: np.ndarray,
     mcol: np.ndarray,

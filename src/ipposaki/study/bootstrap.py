@@ -509,12 +509,12 @@ def caar_bootstrap(
     name = BOOT_TEST_NAMES[method]
     tests, cis = [], []
     for row in caar.itertuples():
-        group, window = str(row.group), str(row.window)
+        basket, window = str(row.basket), str(row.window)
         sub = car[car["window"] == window]  # one row per pair, pair order
         member = (
             np.ones(len(sub), dtype=bool)
-            if group == "all"
-            else (sub["group"].astype(str) == group).to_numpy()
+            if basket == "all"
+            else (sub["basket"].astype(str) == basket).to_numpy()
         )
         cars = sub["car"].to_numpy(np.float64)[member]
         if method == "wild":
@@ -526,7 +526,7 @@ def caar_bootstrap(
             out = stationary_car(
                 cars,
                 sar_est[member].astype(np.float64),
-                sub["n_days"].to_numpy()[member],
+                sub["nobs"].to_numpy()[member],
                 sigma[member],
                 draws,
                 rng,
@@ -537,19 +537,19 @@ def caar_bootstrap(
         tests.append(
             TestResult(
                 test=name,
-                group=group,
+                basket=basket,
                 window=window,
                 statistic=out.statistic,
                 p_value=out.p_value,
                 df=float("nan"),
-                n=out.n,
+                nobs=out.n,
                 distribution=distribution,
                 null="CAAR = 0",
                 reference=_REFERENCES[method],
             )
         )
         cis.append(
-            {"group": group, "window": window, "ci_boot_low": out.low, "ci_boot_high": out.high}
+            {"basket": basket, "window": window, "ci_boot_low": out.low, "ci_boot_high": out.high}
         )
-    frame = pd.DataFrame(cis, columns=["group", "window", "ci_boot_low", "ci_boot_high"])
+    frame = pd.DataFrame(cis, columns=["basket", "window", "ci_boot_low", "ci_boot_high"])
     return tuple(tests), frame

@@ -24,7 +24,7 @@ import numpy as np
 
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
-from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _Windows, run_chunk
+from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
 
 __all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk"]
 
@@ -84,7 +84,7 @@ def sliced_chunk(
         values = matrix.read(symbols, lo, hi)
     else:
         values = matrix[symbols, lo : hi + 1]
-    windows = _Windows(values, pad=context.pad)
+    windows = _PaddedReturns(values, pad=context.pad)
     sub_factors = factors[lo : hi + 1] if factors is not None else None
     return run_chunk(ChunkJob(sliced, job.member), context, windows, sub_factors)
 

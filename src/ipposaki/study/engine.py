@@ -18,7 +18,7 @@ import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
-from ipposaki.study.block import Chunk, ChunkContext, ChunkJob, _Windows, run_chunk
+from ipposaki.study.block import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
 from ipposaki.study.correlation import window_rbar
 from ipposaki.study.estudy2 import ESTUDY2_TESTS, IPPOSAKI_NAMES, estudy2_statistics
 from ipposaki.study.events import EventPlan, Roll, plan_events
@@ -93,7 +93,8 @@ def run_study(
         Sessions x symbols returns with the market series; its index is the grid windows count
         on. A partitioned Parquet directory is read in slices by the Dask backend.
     events : pandas.DataFrame
-        ``symbol``, ``event_date`` and optionally ``event_id``, ``group``, ``market`` and the
+        ``symbol``, ``event_date`` and optionally ``event_id``, ``basket`` (``group`` is read as
+        ``basket``), ``market`` and the
         per-event window bounds (:data:`~ipposaki.study.events.EVENT_COLUMNS`).
     model, market, factors
         The normal-return model (:mod:`ipposaki.study.models`; GARCH models in
@@ -467,8 +468,8 @@ def _study(
     pairs = plan.pairs.assign(cal0=plan.pairs["pos0"])
     context, labels, window_days = _block_context(pairs, cars, factor_names, params)
     rel, width = context.rel, context.width
-    groups = ["all"] + sorted(set(pairs["group"].unique()) - {"all"})
-    codes = pd.Categorical(pairs["group"], categories=groups).codes
+    groups = ["all"] + sorted(set(pairs["basket"].unique()) - {"all"})
+    codes = pd.Categorical(pairs["basket"], categories=groups).codes
     runner = backend or LocalRunner()
     if params.model in GARCH_MODELS and isinstance(runner, LocalRunner):
         # per-pair fits on this machine's cores
@@ -781,7 +782,7 @@ def _group_tests(
     Returns
     -------
     tuple
-        The test results, and the mean cross-correlation of each (group, window).
+        The test results, and the mean cross-correlation of each (basket, window).
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = arrays["car"] / arrays["car_se"]
@@ -790,7 +791,7 @@ def _group_tests(
     tests: list[TestResult] = []
     rbars: dict[tuple[str, str], float] = {}
     lengths = window_days[first].sum(axis=1)
-    for g, group in enumerate(groups):
+    for g, basket in enumerate(groups):
         in_group = np.ones(len(kept_codes), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
         if not in_group.any():
             continue
@@ -807,7 +808,7 @@ def _group_tests(
         )
         rbar = window_rbar(total.corr, lengths)
         names_g = [labels[j] for j in first]
-        rbars.update({(group, w): float(r) for w, r in zip(names_g, rbar, strict=True)})
+        rbars.update({(basket, w): float(r) for w, r in zip(names_g, rbar, strict=True)})
         if params.convention == "estudy2":
             tests.extend(
                 _estudy2_tests(
@@ -816,13 +817,13 @@ def _group_tests(
                     arrays["m_est"][in_group],
                     arrays["m_ev"][in_group],
                     rel,
-                    group,
+                    basket,
                 )
             )
             continue
         tests.extend(
             _battery_tests(
-                stats_g, total, window_days[first], names_g, group, rbar, lengths, cars, params
+                stats_g, total, window_days[first], names_g, basket, rbar, lengths, cars, params
             )
         )
     return tests, rbars
@@ -833,7 +834,7 @@ def _battery_tests(
     total: TimeSums,
     window_days: np.ndarray,
     names: list[str],
-    group: str,
+    basket: str,
     rbar: np.ndarray,
     lengths: np.ndarray,
     cars: list[Window],
@@ -851,7 +852,7 @@ def _battery_tests(
         (K, W) days of the tested windows.
     names : list of str
         The tested windows' labels.
-    group : str
+    basket : str
         The group's name.
     rbar : numpy.ndarray
         Mean cross-correlation of each tested window.
@@ -872,7 +873,7 @@ def _battery_tests(
     g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names]
     base = (total.grank_u[g_rows], total.grank_n[g_rows]) if len(total.grank_u) else None
     tests = measure_tests(
-        run_battery(stats, total, window_days, names, group, rbar, for_grank, base),
+        run_battery(stats, total, window_days, names, basket, rbar, for_grank, base),
         getattr(params, "measure", "return"),
         dict(zip(names, lengths.tolist(), strict=True)),
     )
@@ -880,8 +881,8 @@ def _battery_tests(
         # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003). On these
         # standardised returns BMP is the same statistic, so Savickas replaces it (an
         # adjustment across tests must not count it twice).
-        tests = [t for t in tests if not (t.test == "bmp" and t.group == group)]
-        tests.extend(savickas_tests(stats.scar, names, group))
+        tests = [t for t in tests if not (t.test == "bmp" and t.basket == basket)]
+        tests.extend(savickas_tests(stats.scar, names, basket))
     return tests
 
 
@@ -891,7 +892,7 @@ def _estudy2_tests(
     m_est: np.ndarray,
     m_ev: np.ndarray,
     rel: np.ndarray,
-    group: str,
+    basket: str,
 ) -> list[TestResult]:
     """estudy2's twelve statistics on each event day of one group, as test results."""
     out = estudy2_statistics(resid, ar, m_est, m_ev)
@@ -902,12 +903,12 @@ def _estudy2_tests(
             results.append(
                 TestResult(
                     test=ours,
-                    group=group,
+                    basket=basket,
                     window=f"{day}:{day}",
                     statistic=float(out[name][j]),
                     p_value=float(out[f"{name}_p"][j]),
                     df=float("nan"),
-                    n=int(out["n"][j]),
+                    nobs=int(out["n"][j]),
                     distribution=f"estudy2 {name}",
                     null=NULLS[ours],
                     reference=f"estudy2 convention (R package estudy2); {REFERENCES[ours]}",
@@ -949,5 +950,5 @@ class LocalRunner:
         """Return one :class:`Chunk` per job, in order."""
         if isinstance(matrix, PartitionedPrices):
             matrix = matrix.read(np.arange(len(matrix.symbols)), 0, len(matrix.sessions) - 1)
-        windows = _Windows(matrix, pad=context.pad)
+        windows = _PaddedReturns(matrix, pad=context.pad)
         return [run_chunk(job, context, windows, factors) for job in jobs]

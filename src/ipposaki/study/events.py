@@ -20,12 +20,13 @@ from ipposaki.study.windows import Window
 __all__ = ["EVENT_COLUMNS", "EventPlan", "Roll", "plan_events"]
 
 Roll = Literal["none", "next", "previous"]
-#: Columns the events table may have; ``symbol`` and ``event_date`` are required.
+#: Columns the events table may have; ``symbol`` and ``event_date`` are required. A ``group``
+#: column (the name before ``basket``) is read as ``basket``.
 EVENT_COLUMNS: tuple[str, ...] = (
     "event_id",
     "symbol",
     "event_date",
-    "group",
+    "basket",
     "market",
     "estimation_start",
     "estimation_end",
@@ -42,7 +43,7 @@ class EventPlan:
     Attributes
     ----------
     pairs : pandas.DataFrame
-        One row per kept pair: event_id, symbol, group, market, day0 (session), pos0 (row of
+        One row per kept pair: event_id, symbol, basket, market, day0 (session), pos0 (row of
         day 0 in the returns), col, mcol (columns of the symbol and its market; -1 without a
         market), est_lo, est_hi, ev_lo, ev_hi (inclusive window bounds relative to day 0).
     excluded : pandas.DataFrame
@@ -83,6 +84,8 @@ def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFram
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "date" in frame.columns and "event_date" not in frame.columns:
         frame = frame.rename(columns={"date": "event_date"})
+    if "group" in frame.columns and "basket" not in frame.columns:  # the old name, still read
+        frame = frame.rename(columns={"group": "basket"})
     for col in ("symbol", "event_date"):
         if col not in frame.columns:
             raise InputError(
@@ -98,9 +101,9 @@ def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFram
     if "event_id" not in frame.columns:
         frame["event_id"] = [f"E{i + 1}" for i in range(len(frame))]
     frame["event_id"] = frame["event_id"].astype(str)
-    if "group" not in frame.columns:
-        frame["group"] = "all"
-    frame["group"] = frame["group"].fillna("all").astype(str)
+    if "basket" not in frame.columns:
+        frame["basket"] = "all"
+    frame["basket"] = frame["basket"].fillna("all").astype(str)
     for col in ("event_date", *_DATE_OVERRIDES):
         if col in frame.columns:
             frame[col] = _parse_dates(frame[col], col)
@@ -235,7 +238,7 @@ def plan_events(
             "reason": reasons[~keep],
         }
     ).reset_index(drop=True)
-    cols = ["event_id", "symbol", "group", "market", "day0", "pos0", "col", "mcol"]
+    cols = ["event_id", "symbol", "basket", "market", "day0", "pos0", "col", "mcol"]
     cols += ["est_lo", "est_hi", "ev_lo", "ev_hi"]
     pairs = frame.loc[keep, cols].reset_index(drop=True)
     return EventPlan(pairs=pairs, excluded=excluded)

@@ -394,14 +394,14 @@ def default_workers() -> int:
     return max(os.cpu_count() or 1, 1)
 
 
-def savickas(scar: np.ndarray, *, group: str = "all", window: str = "0:0") -> TestResult:
+def savickas(scar: np.ndarray, *, basket: str = "all", window: str = "0:0") -> TestResult:
     """The Savickas (2003) test on GARCH-standardised CARs of one group and window.
 
     Parameters
     ----------
     scar : numpy.ndarray
         (N,) ``S_i = CAR_i / sqrt(sum_t sigma_it^2)``; NaN entries are skipped.
-    group, window : str
+    basket, window : str
         Labels for the result.
 
     Returns
@@ -426,18 +426,18 @@ def savickas(scar: np.ndarray, *, group: str = "all", window: str = "0:0") -> Te
         p = float(2.0 * stats.t.sf(abs(stat), n - 1)) if stat == stat else float("nan")
     return TestResult(
         test="savickas",
-        group=group,
+        basket=basket,
         window=window,
         statistic=stat,
         p_value=p,
         df=float(n - 1),
-        n=n,
+        nobs=n,
         distribution=f"t({n - 1})",
         null=SAVICKAS_NULL,
         reference=SAVICKAS_REFERENCE,
     )
 
 
-def savickas_tests(scar: np.ndarray, windows: Sequence[str], group: str) -> list[TestResult]:
+def savickas_tests(scar: np.ndarray, windows: Sequence[str], basket: str) -> list[TestResult]:
     """:func:`savickas` on each column of a (N, K) matrix of standardised CARs."""
-    return [savickas(scar[:, j], group=group, window=w) for j, w in enumerate(windows)]
+    return [savickas(scar[:, j], basket=basket, window=w) for j, w in enumerate(windows)]

@@ -205,7 +205,7 @@ class MeasureResult(EventStudyResult):
         if self.measure != "volatility" or table.empty:
             return table
         # BMP and Kolari-Pynnönen do not apply to AV; the cross-sectional t does.
-        p_t = {(t.group, t.window): t.p_value for t in self._tests if t.test == "t_cross_section"}
+        p_t = {(t.basket, t.window): t.p_value for t in self._tests if t.test == "t_cross_section"}
         table = table.drop(columns=["p BMP", "p KP"], errors="ignore")
         at = (
             list(table.columns).index("p rank") if "p rank" in table.columns else len(table.columns)
@@ -213,7 +213,10 @@ class MeasureResult(EventStudyResult):
         table.insert(
             at,
             "p t",
-            [p_t.get((g, w), np.nan) for g, w in zip(table["group"], table["window"], strict=True)],
+            [
+                p_t.get((g, w), np.nan)
+                for g, w in zip(table["basket"], table["window"], strict=True)
+            ],
         )
         return table
 

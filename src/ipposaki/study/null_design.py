@@ -3,7 +3,7 @@
 Market-model returns ``r_it = a_i + b_i m_t + e_it`` with gappy estimation windows, missing
 event days or cross-correlated residuals (:data:`SIZE_DESIGNS`); every sample is a block of
 columns of one wide frame with one shared market column, so one
-:func:`~ipposaki.study.run_study` call with ``group`` = sample studies them all. Used by
+:func:`~ipposaki.study.run_study` call with ``basket`` = sample studies them all. Used by
 ``tests/test_size.py`` and ``benchmarks/bench_size.py``.
 """
 
@@ -94,7 +94,7 @@ def null_design(
     Every firm of every sample is its own column, on one grid of business days that runs from
     the start of the estimation window to the end of the event window of a common day 0; the
     market is the one shared column :data:`NULL_MARKET`. Run all samples at once with
-    ``run_study(returns, events, market=NULL_MARKET, ...)``: the events' ``group`` is the
+    ``run_study(returns, events, market=NULL_MARKET, ...)``: the events' ``basket`` is the
     sample, so the engine tests each sample separately.
 
     Parameters
@@ -112,7 +112,7 @@ def null_design(
     -------
     tuple[pandas.DataFrame, pandas.DataFrame]
         Returns (sessions x ``samples * firms + 1`` columns) and events (symbol, event_date,
-        group = sample id ``s0001``...).
+        basket = sample id ``s0001``...).
 
     Raises
     ------
@@ -122,7 +122,7 @@ def null_design(
     Examples
     --------
     >>> returns, events = null_design("missing-event-days", samples=2, seed=3)
-    >>> returns.shape, len(events), events["group"].nunique()
+    >>> returns.shape, len(events), events["basket"].nunique()
     ((256, 31), 30, 2)
     """
     if isinstance(design, str):
@@ -177,7 +177,7 @@ def null_design(
         {
             "symbol": names,
             "event_date": index[day0],
-            "group": [f"s{i // f + 1:0{width}d}" for i in range(n)],
+            "basket": [f"s{i // f + 1:0{width}d}" for i in range(n)],
         }
     )
     return returns, events

@@ -133,8 +133,8 @@ def car_regression(
     table = pd.DataFrame(
         {
             "coef": coef,
-            "se": se,
-            "t": t,
+            "std_err": se,
+            "t_stat": t,
             "p_value": 2 * stats.t.sf(np.abs(t), n - p),
             "ci_low": coef - crit * se,
             "ci_high": coef + crit * se,

@@ -53,7 +53,7 @@ OUTPUT_FILES = (
 
 
 _PER_EVENT = "per event (each instrument's benchmark)"
-_TEST_COLUMNS = ("group", "window", "test", "statistic", "p_value", "n")
+_TEST_COLUMNS = ("basket", "window", "test", "statistic", "p_value", "nobs")
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _ar_frame(
         {
             "event_id": labels_of("event_id"),
             "symbol": labels_of("symbol"),
-            "group": labels_of("group"),
+            "basket": labels_of("basket"),
             "rel_day": rel[day_j],
             "session": index[sess_pos],
             "ret": ret[pair_i, day_j],
@@ -159,14 +159,14 @@ def _car_frame(
         {
             "event_id": pairs["event_id"].array.take(each),
             "symbol": pairs["symbol"].array.take(each),
-            "group": pairs["group"].array.take(each),
+            "basket": pairs["basket"].array.take(each),
             "window": pd.array(car_labels, dtype="str").take(np.tile(np.arange(k), n)),
             "car": car_v,
-            "car_se": se_v,
-            "car_t": t_v,
-            "car_p": 2.0 * stats.t.sf(np.abs(t_v), np.repeat(fit.dof.astype(float), k)),
+            "car_std_err": se_v,
+            "car_t_stat": t_v,
+            "car_p_value": 2.0 * stats.t.sf(np.abs(t_v), np.repeat(fit.dof.astype(float), k)),
             "bhar": bhar[:, cs].reshape(-1),
-            "n_days": days[:, cs].reshape(-1),
+            "nobs": days[:, cs].reshape(-1),
         }
     )
 
@@ -174,7 +174,7 @@ def _car_frame(
 def _aar_frame(member: dict[str, np.ndarray], rel: np.ndarray, ar: np.ndarray) -> pd.DataFrame:
     """Average abnormal returns per group and event day."""
     rows = []
-    for group, rows_in in member.items():
+    for basket, rows_in in member.items():
         block = ar[rows_in]
         counts = np.sum(~np.isnan(block), axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -182,9 +182,9 @@ def _aar_frame(member: dict[str, np.ndarray], rel: np.ndarray, ar: np.ndarray) -
         rows.append(
             pd.DataFrame(
                 {
-                    "group": group,
+                    "basket": basket,
                     "rel_day": rel,
-                    "n": counts,
+                    "nobs": counts,
                     "aar": aar,
                     "caar": np.cumsum(np.nan_to_num(aar)),
                 }
@@ -201,7 +201,7 @@ def _caar_frame(
 ) -> pd.DataFrame:
     """CAAR per group and window with its t, Kolari-Pynnönen and median intervals."""
     rows = []
-    for group, rows_in in member.items():
+    for basket, rows_in in member.items():
         for j, label in enumerate(car_labels):
             values = car[rows_in, j]
             values = values[~np.isnan(values)]
@@ -213,16 +213,16 @@ def _caar_frame(
                 else np.nan
             )
             centre = median_interval(values)
-            r = rbar.get((group, label), np.nan)
+            r = rbar.get((basket, label), np.nan)
             # Kolari-Pynnönen: sd(CAR)^2 estimates sigma^2 (1 - r), while the mean's
             # variance is sigma^2 (1 + (m - 1) r) / m.
             with np.errstate(invalid="ignore", divide="ignore"):
                 widen = np.sqrt((1.0 + (m - 1) * r) / (1.0 - r)) if m > 1 else np.nan
             rows.append(
                 {
-                    "group": group,
+                    "basket": basket,
                     "window": label,
-                    "n": m,
+                    "nobs": m,
                     "caar": mean,
                     "ci_low": mean - half,
                     "ci_high": mean + half,
@@ -402,7 +402,7 @@ class EventStudyResult:
         """
         car_labels = labels[n_daily:]
         member = {
-            g: np.ones(len(pairs), dtype=bool) if g == "all" else (pairs["group"] == g).to_numpy()
+            g: np.ones(len(pairs), dtype=bool) if g == "all" else (pairs["basket"] == g).to_numpy()
             for g in groups
         }
         member = {g: m for g, m in member.items() if m.any()}
@@ -439,24 +439,25 @@ class EventStudyResult:
 
     @property
     def ar(self) -> pd.DataFrame:
-        """Abnormal returns: event_id, symbol, group, rel_day, session, ret, normal_ret, ar, sar."""
+        """ARs: event_id, symbol, basket, rel_day, session, ret, normal_ret, ar, sar."""
         return self._ar.copy()
 
     @property
     def car(self) -> pd.DataFrame:
-        """CARs: event_id, symbol, group, window, car, car_se, car_t, car_p, bhar, n_days."""
+        """CARs: event_id, symbol, basket, window, car, car_std_err, car_t_stat, car_p_value, bhar,
+        nobs."""
         return self._car.copy()
 
     @property
     def aar(self) -> pd.DataFrame:
-        """Average ARs per group and event day: group, rel_day, n, aar, caar."""
+        """Average ARs per group and event day: basket, rel_day, nobs, aar, caar."""
         return self._aar.copy()
 
     @property
     def caar(self) -> pd.DataFrame:
         """CAAR per group and CAR window, with three 95% intervals.
 
-        Columns: group, window, n, caar and ci_low/ci_high (Student t on the CARs, as if they
+        Columns: basket, window, nobs, caar and ci_low/ci_high (Student t on the CARs, as if they
         were independent); rbar (the window's average cross-correlation, see
         :mod:`ipposaki.study.correlation`) and ci_kp_low/ci_kp_high (the t interval widened by
         ``sqrt((1 + (n - 1) rbar) / (1 - rbar))``, Kolari and Pynnönen 2010; the summary shows
@@ -469,11 +470,11 @@ class EventStudyResult:
             return self._caar.copy()
         if self._caar.empty:  # no pair studied: the columns, no rows
             return self._caar.assign(ci_boot_low=np.nan, ci_boot_high=np.nan)
-        return self._caar.merge(self._boot_ci, on=["group", "window"], how="left")
+        return self._caar.merge(self._boot_ci, on=["basket", "window"], how="left")
 
     @property
     def tests(self) -> pd.DataFrame:
-        """Every test: group, window, test, statistic, p_value, n, z, df, distribution, null.
+        """Every test: basket, window, test, statistic, p_value, nobs, z, df, distribution, null.
 
         ``z`` is the standardised statistic of a test whose statistic is a count or rank sum
         (Wilcoxon's ``W+``); NaN for the others, whose statistic is already standardised.
@@ -485,12 +486,12 @@ class EventStudyResult:
         """
         rows = [
             {
-                "group": t.group,
+                "basket": t.basket,
                 "window": t.window,
                 "test": t.test,
                 "statistic": t.statistic,
                 "p_value": t.p_value,
-                "n": t.n,
+                "nobs": t.nobs,
                 "z": t.z,
                 "df": t.df,
                 "distribution": t.distribution,
@@ -536,7 +537,7 @@ class EventStudyResult:
         """Pairs left out, with their reasons: event_id, symbol, reason."""
         return self._excluded.copy()
 
-    def test(self, name: str, window: str = "0:0", group: str = "all") -> TestResult:
+    def test(self, name: str, window: str = "0:0", basket: str = "all") -> TestResult:
         """Return one test as an object.
 
         Parameters
@@ -545,7 +546,7 @@ class EventStudyResult:
             Test name, e.g. ``"kolari_pynnonen"``.
         window : str, default "0:0"
             ``"k:k"`` for a day or a CAR window such as ``"0:1"``.
-        group : str, default "all"
+        basket : str, default "all"
             Group label.
 
         Returns
@@ -556,11 +557,11 @@ class EventStudyResult:
         Raises
         ------
         UnknownNameError
-            If no such test, window or group was computed.
+            If no such test, window or basket was computed.
         """
         tests = self._all_tests
         for t in tests:
-            if t.test == name and t.window == window and t.group == group:
+            if t.test == name and t.window == window and t.basket == basket:
                 return t
         names = sorted({t.test for t in tests})
         if name not in names:
@@ -568,7 +569,7 @@ class EventStudyResult:
         windows = sorted({t.window for t in tests})
         if window not in windows:
             raise UnknownNameError("window", window, windows)
-        raise UnknownNameError("group", group, sorted({t.group for t in tests}))
+        raise UnknownNameError("basket", basket, sorted({t.basket for t in tests}))
 
     # -- inference add-ons ---------------------------------------------------------------------
 
@@ -728,22 +729,22 @@ class EventStudyResult:
         tests = self._all_tests
         adjusted = self._p_adj is not None
         p_list = self._p_adj if self._p_adj is not None else [t.p_value for t in tests]
-        p_values = {(t.group, t.window, t.test): p for t, p in zip(tests, p_list, strict=True)}
+        p_values = {(t.basket, t.window, t.test): p for t, p in zip(tests, p_list, strict=True)}
         boot = self._boot_ci is not None and self._inference is not None
         caar = self.caar
         mark = " adj" if adjusted else ""
         savickas = any(t.test == "savickas" for t in tests)
         rows = []
         for row in caar.itertuples():
-            group, window = str(row.group), str(row.window)
+            basket, window = str(row.basket), str(row.window)
 
-            def p(name: str, g: str = group, w: str = window) -> float:
+            def p(name: str, g: str = basket, w: str = window) -> float:
                 return p_values.get((g, w, name), np.nan)
 
             line: dict[str, object] = {
-                "group": group,
+                "basket": basket,
                 "window": window,
-                "n": row.n,
+                "n": row.nobs,
                 "CAAR": row.caar,
                 "95% CI (KP)": f"[{row.ci_kp_low:.4f}, {row.ci_kp_high:.4f}]",
             }

@@ -30,7 +30,7 @@ The design, exactly:
 * **Common random numbers.** Every abnormal return reuses the same pseudo-events and
   deletions; the levels differ by the injection alone.
 * **One engine call per abnormal return.** All runs of one level go into one
-  :func:`~ipposaki.study.run_study` call with ``group`` = run; the engine runs the test battery
+  :func:`~ipposaki.study.run_study` call with ``basket`` = run; the engine runs the test battery
   per group.
 * **Rates.** A test rejects in a run when its two-sided p-value is below ``alpha`` (1%, 5% and
   10%); runs in which a test is undefined (NaN p-value) are left out of its count, ``runs``.
@@ -120,7 +120,7 @@ def rejection_rates(
         test, window, runs (groups with a p-value), rejection_rate, ci_low, ci_high (exact
         binomial 95% interval) and alpha; one row per test, window and level.
     """
-    frame = tests.loc[tests["group"] != "all", ["window", "test", "p_value"]]
+    frame = tests.loc[tests["basket"] != "all", ["window", "test", "p_value"]]
     if windows is not None:
         frame = frame.loc[frame["window"].isin(list(windows))]
     p = frame["p_value"].to_numpy(dtype=float)
@@ -1043,7 +1043,7 @@ def _event_tables(
             "event_id": [f"P{j + 1}" for j in range(len(pos))],
             "symbol": names[pseudo.columns],
             "event_date": index[pos],
-            "group": groups[run_of - 1],
+            "basket": groups[run_of - 1],
         }
     )
     pseudo_events = pd.DataFrame(
@@ -1074,11 +1074,11 @@ def _run_pvalues(tests: pd.DataFrame, labels: list[str], abnormal: float) -> pd.
     pandas.DataFrame
         abnormal, run, test, window, p_value.
     """
-    mine = tests.loc[(tests["group"] != "all") & tests["window"].isin(labels)]
+    mine = tests.loc[(tests["basket"] != "all") & tests["window"].isin(labels)]
     return pd.DataFrame(
         {
             "abnormal": abnormal,
-            "run": mine["group"].str.slice(3).astype(int).to_numpy(),
+            "run": mine["basket"].str.slice(3).astype(int).to_numpy(),
             "test": mine["test"].to_numpy(),
             "window": mine["window"].to_numpy(),
             "p_value": mine["p_value"].to_numpy(),

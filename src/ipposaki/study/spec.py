@@ -49,7 +49,7 @@ from ipposaki.study.windows import parse_window
 __all__ = [
     "EventTable",
     "SpecEvent",
-    "SpecStudy",
+    "SpecResult",
     "StudySpec",
     "StudyTable",
     "load_spec",
@@ -290,7 +290,7 @@ def load_spec(path: str | Path) -> StudySpec:
     )
 
 
-#: Columns of :attr:`SpecStudy.earnings`.
+#: Columns of :attr:`SpecResult.earnings`.
 EARNINGS_COLUMNS = (
     "event_id",
     "symbol",
@@ -302,8 +302,8 @@ EARNINGS_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class SpecStudy:
-    """The results of a spec: one event study per exchange."""
+class SpecResult:
+    """The result of running a spec: one event study per exchange."""
 
     spec: StudySpec
     results: dict[str, EventStudyResult]
@@ -385,7 +385,7 @@ class SpecStudy:
         return [*written, out / "timing.csv", out / "earnings.csv", out / "summary.txt"]
 
 
-def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) -> SpecStudy:
+def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) -> SpecResult:
     """Run a spec on the store: one study per exchange, each symbol on its own sessions.
 
     Parameters
@@ -399,7 +399,7 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
 
     Returns
     -------
-    SpecStudy
+    SpecResult
         Results per exchange.
     """
     inst = store.instruments().set_index("symbol")
@@ -409,7 +409,7 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
         members += [(s, "symbols") for s in ev.symbols]
         if len(spec.events) > 1:  # several events: groups per event, and per basket within it
             members = [(s, f"{ev.id}/{g}") for s, g in members]
-        for symbol, group in members:
+        for symbol, basket in members:
             if symbol not in inst.index:
                 raise InputError("symbols", symbol, "a symbol in the instruments table")
             rows.append(
@@ -419,7 +419,7 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
                     "event_date": ev.session(str(inst.loc[symbol, "exchange"]))
                     if inst.loc[symbol, "exchange"]
                     else ev.date,
-                    "group": group,
+                    "basket": basket,
                     "market": inst.loc[symbol, "benchmark"] or None,
                     "exchange": inst.loc[symbol, "exchange"],
                 }
@@ -455,7 +455,7 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
             )
         except InputError as exc:
             raise _in_spec_terms(exc, spec, events) from None
-    study = SpecStudy(spec=spec, results=results)
+    study = SpecResult(spec=spec, results=results)
     return replace(study, earnings=_earnings_near(study, store))
 
 
@@ -490,7 +490,7 @@ def _run_one(
     )
 
 
-def _earnings_near(study: SpecStudy, store: Store) -> pd.DataFrame:
+def _earnings_near(study: SpecResult, store: Store) -> pd.DataFrame:
     """Each studied pair's own earnings announcements within one session of its day 0."""
     from ipposaki.store.listed import earnings_within
 

@@ -159,19 +159,19 @@ TEST_NAMES: tuple[str, ...] = tuple(REFERENCES)
 
 @dataclass(frozen=True)
 class TestResult:
-    """One test of one window in one group.
+    """One test of one window in one basket.
 
     Attributes
     ----------
     test : str
         Test name (see :data:`TEST_NAMES`).
-    group, window : str
-        Group of pairs and window (``"k:k"`` for a single day).
+    basket, window : str
+        Basket of pairs (``"all"``: every pair) and window (``"k:k"`` for a single day).
     statistic, p_value : float
         The statistic and its two-sided p-value.
     df : float
         Degrees of freedom (NaN where the distribution has none).
-    n : int
+    nobs : int
         Pairs used.
     distribution : str
         Null distribution, e.g. ``"t(24)"`` or ``"N(0,1)"``.
@@ -185,12 +185,12 @@ class TestResult:
     """
 
     test: str
-    group: str
+    basket: str
     window: str
     statistic: float
     p_value: float
     df: float
-    n: int
+    nobs: int
     distribution: str
     null: str
     reference: str
@@ -635,7 +635,7 @@ def run_battery(
     sums: TimeSums,
     window_days: np.ndarray,
     windows: list[str],
-    group: str,
+    basket: str,
     rbar: np.ndarray | None = None,
     grank_windows: np.ndarray | None = None,
     grank_base: tuple[np.ndarray, np.ndarray] | None = None,
@@ -652,7 +652,7 @@ def run_battery(
         (K, W) bool: which event days each window covers.
     windows : list of str
         Window labels, aligned with the K columns of ``pairs.car``.
-    group : str
+    basket : str
         Group label.
     rbar : numpy.ndarray, optional
         (K,) average cross-correlation per window for Kolari-Pynnönen, when already computed
@@ -670,7 +670,7 @@ def run_battery(
         zero variance) has a NaN statistic and p-value.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _battery(pairs, sums, window_days, windows, group, rbar, grank_windows, grank_base)
+        return _battery(pairs, sums, window_days, windows, basket, rbar, grank_windows, grank_base)
 
 
 def _ratio(total: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -816,7 +816,7 @@ def _battery(
     sums: TimeSums,
     wd: np.ndarray,
     windows: list[str],
-    group: str,
+    basket: str,
     rbar: np.ndarray | None,
     grank_windows: np.ndarray | None,
     grank_base: tuple[np.ndarray, np.ndarray] | None = None,
@@ -833,7 +833,7 @@ def _battery(
     base = (None, None) if grank_base is None else grank_base
     t_gr, df_gr = _grank(pairs.scar, pairs.sar_est, grank_windows, *base)
     out["grank"] = (t_gr, _two_sided_t(t_gr, df_gr), df_gr, "t")
-    return _test_rows(out, windows, group, n, w_z)
+    return _test_rows(out, windows, basket, n, w_z)
 
 
 #: Per test: statistic, p-value and degrees of freedom (per window, or one for all) and the
@@ -1011,7 +1011,7 @@ def _rank_tests(sums: TimeSums, wd: np.ndarray) -> _Columns:
 
 
 def _test_rows(
-    out: _Columns, windows: list[str], group: str, n: np.ndarray, w_z: np.ndarray
+    out: _Columns, windows: list[str], basket: str, n: np.ndarray, w_z: np.ndarray
 ) -> list[TestResult]:
     """One :class:`TestResult` per test of :data:`TEST_NAMES` and window.
 
@@ -1021,7 +1021,7 @@ def _test_rows(
         The tests' columns, by test name.
     windows : list of str
         Window labels.
-    group : str
+    basket : str
         Group label.
     n : numpy.ndarray
         (K,) pairs with a CAR in each window.
@@ -1044,12 +1044,12 @@ def _test_rows(
             results.append(
                 TestResult(
                     test=name,
-                    group=group,
+                    basket=basket,
                     window=label,
                     statistic=float(stat_a[j]),
                     p_value=float(p_a[j]),
                     df=float(df_a[j]),
-                    n=int(n[j]),
+                    nobs=int(n[j]),
                     distribution=dist_j,
                     null=NULLS[name],
                     reference=REFERENCES[name],
