@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -132,6 +133,37 @@ def test_contagion_view(shared_store: Store) -> None:
     assert (
         co.loc["jp_electric_wires", "corr_event"] > co.loc["jp_electric_wires", "corr_estimation"]
     )
+
+
+def test_scan_and_contagion_commands_write_their_results(
+    shared_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``scan`` and ``contagion`` print the result's summary and write its to_dir files."""
+    from ipposaki.cli.main import run
+
+    store = ["--store", str(shared_store.path)]
+    out = tmp_path / "scan"
+    args = ["scan", "--start", "2025-01-20", "--end", "2025-02-07", "--universe", "us_ai_chips"]
+    assert run([*args, "--universe", "jp_semi_equipment", "--out", str(out), *store]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Shock scan 2025-01-20..2025-02-07") and "Forbes-Rigobon" in text
+    names = {p.name for p in out.iterdir()}
+    tables = {"episodes.csv", "flags.csv", "symbols.csv", "contagion.csv"}
+    assert names == tables | {"summary.txt", "manifest.json"}
+    assert (out / "summary.txt").read_text(encoding="utf-8") in text
+    assert json.loads((out / "manifest.json").read_text())["universe"] == [
+        "us_ai_chips",
+        "jp_semi_equipment",
+    ]
+    assert pd.read_csv(out / "episodes.csv")["events"].iloc[0] == "deepseek_shock"
+    out = tmp_path / "contagion"
+    args = ["contagion", "--event", "deepseek_shock", "--basket", "us_ai_chips"]
+    assert run([*args, "--out", str(out), *store]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Contagion view around 2025-01-27 00:00:00+00:00")
+    names = {p.name for p in out.iterdir()}
+    assert names == {"paths.csv", "comovement.csv", "summary.txt", "manifest.json"}
+    assert json.loads((out / "manifest.json").read_text())["baskets"] == ["us_ai_chips"]
 
 
 def test_export_controls_doc_is_current(shared_store: Store) -> None:
