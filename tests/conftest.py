@@ -35,9 +35,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_PRICES = REPO.parent / "shared" / "data" / "prices"
 
 #: Fixtures that read ../shared/data/prices: a test using one is marked ``shared``.
-SHARED_FIXTURES = frozenset({"shared_prices", "shared_store", "deepseek_demo"})
+SHARED_FIXTURES = frozenset({"shared_prices", "shared_store", "deepseek_demo", "readme_run"})
 #: Fixtures that need the full demo pipeline or a browser: a test using one is marked ``slow``.
-SLOW_FIXTURES = frozenset({"deepseek_demo", "chromium"})
+SLOW_FIXTURES = frozenset({"deepseek_demo", "readme_run", "chromium"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
@@ -121,6 +121,84 @@ def deepseek_demo(shared_store: Store, tmp_path_factory: pytest.TempPathFactory)
     before = _digests(out)
     yield Demo(result, tables, out)
     assert _digests(out) == before, f"a test changed the shared demo folder {out}"
+
+
+@dataclass(frozen=True)
+class ReadmeRun:
+    """The README's ``ipposaki`` commands, run once in order (``tests/test_readme.py``).
+
+    Attributes
+    ----------
+    work : pathlib.Path
+        The scratch checkout the commands ran in (``examples/`` and ``../shared`` beside it).
+    store : pathlib.Path
+        The store the commands used (``IPPOSAKI_STORE``).
+    ran : list of (argv, exit code, stderr, seconds)
+        The import that stands for ``make demo`` first, then each README command run, up to
+        and including the first that failed.
+    skipped : list of argv
+        The README commands left out (they need the internet).
+    """
+
+    work: Path
+    store: Path
+    ran: list[tuple[list[str], int, str, float]]
+    skipped: list[list[str]]
+
+    def output(self, *head: str) -> Path:
+        """The ``--out`` folder of the first command run that starts with ``head`` (after the
+        global options), once it is checked to have succeeded."""
+        for argv, code, err, _ in self.ran:
+            words = argv[next(i for i, a in enumerate(argv) if not a.startswith("-")) :]
+            if words[: len(head)] == list(head):
+                assert code == 0, f"ipposaki {' '.join(argv)} exited {code}: {err[-400:]}"
+                return self.work / argv[argv.index("--out") + 1]
+        raise AssertionError(f"the README runs no `ipposaki {' '.join(head)}`")
+
+
+@pytest.fixture(scope="session")
+def readme_run(shared_prices: Path, tmp_path_factory: pytest.TempPathFactory) -> ReadmeRun:
+    """Every ``ipposaki`` command of the README's shell examples, run once per session in a
+    scratch checkout with a fresh store (the commands that need the internet are left out).
+
+    ``tests/test_readme.py`` checks that each command succeeded; other tests check the files a
+    command wrote instead of running the same command again (``tests/test_cli.py``: the demo on
+    the real prices). Read only: a test that writes works on a copy.
+    """
+    import contextlib
+    import io
+    import shlex
+    import time
+
+    from ipposaki.cli.main import run
+    from test_readme import readme_commands, skipped, write_inputs
+
+    root = tmp_path_factory.mktemp("readme")
+    work = root / "checkout"
+    work.mkdir()
+    (work / "examples").symlink_to(REPO / "examples")
+    (root / "shared").symlink_to(shared_prices.parents[1])
+    write_inputs(work, shared_prices)
+    store = root / "store.duckdb"
+    # the README's first block is `make demo`, which leaves the real prices in the store
+    daily = str(shared_prices / "daily.csv")
+    commands = [["--quiet", "data", "import", daily, "--non-sessions", "skip"]]
+    commands += [argv for argv in readme_commands() if not skipped(argv)]
+    ran: list[tuple[list[str], int, str, float]] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(work)
+        mp.setenv("IPPOSAKI_STORE", str(store))
+        mp.delenv("IPPOSAKI_DATA", raising=False)
+        for argv in commands:
+            out, err = io.StringIO(), io.StringIO()
+            start = time.perf_counter()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = run(argv)
+            ran.append((argv, code, err.getvalue(), round(time.perf_counter() - start, 1)))
+            if code != 0:
+                print(f"ipposaki {shlex.join(argv)} exited {code}")
+                break
+    return ReadmeRun(work, store, ran, [argv for argv in readme_commands() if skipped(argv)])
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Every ``ipposaki`` command in the README's shell examples runs, in order, and succeeds.
 
 The commands run in a scratch folder laid out like a checkout (``examples/`` and ``../shared``
-beside it) with a fresh store. The few input files the README's examples name (``prices.csv``,
+beside it) with a fresh store, once per session (the ``readme_run`` fixture in conftest.py, whose
+files other tests check too). The few input files the README's examples name (``prices.csv``,
 ``events.csv``, ``my_instruments.toml``, ``my_baskets.toml``) are written here from the real
 prices. Only commands that need the internet are left out, each with its reason.
 """
@@ -11,14 +12,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from conftest import REPO
-from ipposaki.cli.main import run
+from conftest import REPO, ReadmeRun
 
 #: Commands not run here, and why.
 SKIP = {
@@ -38,12 +36,14 @@ def readme_commands() -> list[list[str]]:
     return commands
 
 
-def _skipped(argv: list[str]) -> str | None:
+def skipped(argv: list[str]) -> str | None:
+    """Why a README command is not run here, or None."""
     words = [a for a in argv if not a.startswith("-")]
     return SKIP.get((words[0], words[1]) if len(words) > 1 else (words[0], ""))
 
 
-def _inputs(folder: Path, shared_prices: Path) -> None:
+def write_inputs(folder: Path, shared_prices: Path) -> None:
+    """The input files the README's examples name, written into ``folder``."""
     daily = pd.read_csv(shared_prices / "daily.csv", usecols=["date", "symbol", "close"])
     us = daily[daily["symbol"].isin(["SPY", "NVDA", "AVGO", "AMD"])]
     us[us["date"] >= "2023-06-01"].to_csv(folder / "prices.csv", index=False)
@@ -64,34 +64,18 @@ def test_readme_lists_the_main_commands() -> None:
         assert any(h[: len(needed)] == needed for h in heads), needed
 
 
-@pytest.mark.slow
-def test_readme_examples_run(
-    shared_prices: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    work = tmp_path / "checkout"
-    work.mkdir()
-    (work / "examples").symlink_to(REPO / "examples")
-    (tmp_path / "shared").symlink_to(shared_prices.parents[1])
-    _inputs(work, shared_prices)
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("IPPOSAKI_STORE", str(tmp_path / "store.duckdb"))
-    monkeypatch.delenv("IPPOSAKI_DATA", raising=False)
-    # the README's first block is `make demo`, which leaves the real prices in the store
-    daily = str(shared_prices / "daily.csv")
-    assert run(["--quiet", "data", "import", daily, "--non-sessions", "skip"]) == 0
+def test_readme_examples_run(readme_run: ReadmeRun) -> None:
+    assert readme_run.ran, "nothing ran"
     ran = []
-    for argv in readme_commands():
-        if _skipped(argv):
-            continue
-        start = time.perf_counter()
-        code = run(argv)
-        out, err = capsys.readouterr()
+    for argv, code, err, seconds in readme_run.ran:
         assert code == 0, f"ipposaki {shlex.join(argv)} exited {code}: {err.strip()[-400:]}"
-        ran.append((shlex.join(argv), round(time.perf_counter() - start, 1)))
+        ran.append((shlex.join(argv), seconds))
+    ran = ran[1:]  # the import that stands for `make demo`
+    expected = [a for a in readme_commands() if not skipped(a)]
+    assert [a for a, _ in ran] == [shlex.join(a) for a in expected]
+    assert readme_run.skipped == [a for a in readme_commands() if skipped(a)]
     assert len(ran) >= 20, ran
+    work = readme_run.work
     carry = work / "out" / "carry_unwind"
     assert (carry / "report.en.html").is_file()
     assert json.loads((carry / "manifest.json").read_text())["synthetic"] is False
