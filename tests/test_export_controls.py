@@ -447,3 +447,44 @@ def test_wild_cluster_bootstrap_equals_a_loop_over_every_webb_vector() -> None:
         fit = sm.OLS(ystar, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
         hits += abs(fit.tvalues["china_share"]) >= t_obs - 1e-12
     assert wild_cluster_p(y, x, groups, "china_share") == pytest.approx(hits / len(vectors))
+
+
+def test_a_calibration_on_given_reactions_is_a_read_only_result(tmp_path: Path) -> None:
+    from ipposaki.scenario.calibration import CALIBRATION_EVENTS, calibrate_reactions
+
+    rng = np.random.default_rng(5)
+    firms = {"8035.T": "XTKS", "6857.T": "XTKS", "AMAT": "XNAS", "LRCX": "XNAS"}
+    rx = pd.DataFrame(
+        [
+            {"event_id": e, "country": c, "exchange": x, "symbol": s, "car": rng.normal(0, 0.02)}
+            for c, ids in CALIBRATION_EVENTS.items()
+            for e in ids
+            for s, x in firms.items()
+        ]
+    )
+    cal = calibrate_reactions(rx, list(firms))
+    # The CR1 slope is statsmodels' clustered OLS on the same rows.
+    us = cal.reactions.query("country == 'US'")
+    ref = sm.OLS(us["car"], sm.add_constant(us["china_share"])).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(us["event_id"])[0]}
+    )
+    cr1 = cal.table.query("country == 'US' and cov_type == 'CR1'").set_index("term")
+    assert cr1.loc["china_share", "coef"] == pytest.approx(ref.params["china_share"], rel=1e-10)
+    with pytest.raises(TypeError):
+        cal.fits["US", "CR2"] = None  # type: ignore[index]
+    text = cal.summary.as_text()
+    assert text.startswith("Export-control calibration, CAR(0:1): car = const + slope")
+    assert f"US rules, CR2: slope {cal.slope:.4f}" in text and "12 firm-events" in text
+    assert list(cal.frames()) == ["calibration", "reactions", "firm_reactions"]
+    assert dict(cal.manifest["events"]) == {k: tuple(v) for k, v in CALIBRATION_EVENTS.items()}
+    assert cal.manifest["identified"] == cal.identified
+    doc = {
+        "scenario": {"firms": list(firms), "draws": 200, "seed": 1},
+        "inputs": {"severity": 1.0, "duration_years": 3, "valuation_years": 15},
+        "firms": {s: {"at_risk": 0.2, "operating_leverage": 2.0} for s in firms},
+    }
+    res = export_controls(doc, cal)
+    assert res.extra["calibration"] is cal
+    pd.testing.assert_frame_equal(res.frames()["calibration"], cal.table)
+    assert res.manifest["calibration"]["window"] == "0:1"
+    assert "calibration.csv" in {p.name for p in res.to_dir(tmp_path / "ec")}

@@ -87,6 +87,25 @@ def test_tidy_and_summary(hand: Store) -> None:
     assert len(tidy) == 10
     assert "2 missing returns (kept missing)" not in panel.summary  # A has 2, B has 2 -> 4
     assert "4 missing returns (kept missing)" in panel.summary
+    assert repr(panel) == str(panel) == panel.summary.as_text()
+
+
+def test_the_panel_is_a_result_with_its_long_returns_and_its_manifest(
+    hand: Store, tmp_path: Path
+) -> None:
+    panel = build_panel(hand, "XNYS", ["A", "B"], "2025-01-21", "2025-01-27")
+    pd.testing.assert_frame_equal(panel.to_frame(), panel.tidy())
+    m = panel.manifest
+    assert (m["exchange"], m["kind"], m["data_hash"]) == ("XNYS", "simple", panel.data_hash)
+    assert dict(m["sessions"]) == {"first": "2025-01-21", "last": "2025-01-27", "count": 5}
+    assert m["symbols"] == ("A", "B") and dict(m["basis"]) == {"A": "close", "B": "adj_close"}
+    assert {p.name for p in panel.to_dir(tmp_path / "out")} == {
+        "returns.csv",
+        "summary.txt",
+        "manifest.json",
+    }
+    back = pd.read_csv(tmp_path / "out" / "returns.csv")
+    assert len(back) == 10 and back["ret"].isna().sum() == panel.tidy()["ret"].isna().sum()
 
 
 def test_currency_conversion(store: Store, write) -> None:

@@ -381,6 +381,7 @@ def test_user_strings_are_escaped_in_html_and_markdown(
         basket_names=baskets,
     )
     files = write_report(evil, "en", tmp_path)
+    assert files.lang == "en" and all(Path(p).is_file() for p in files.to_frame()["path"])
     md = files.markdown.read_text(encoding="utf-8")
     outside_code = re.sub(r"`[^`]*`", "", md)  # a code span's content is text in Markdown
     assert "<script>" not in outside_code and "<img" not in outside_code
@@ -538,3 +539,22 @@ def test_report_in_headless_chromium(
         assert ("NY市場 2022年10月10日" if lang == "ja" else "New York 10 Oct 2022") in text
     if lang == "ja":
         assert "要点" in text and "ヘッドライン" in text
+
+
+def test_report_files_list_what_was_written_and_write_their_index(tmp_path: Path) -> None:
+    from ipposaki.report import ReportFiles
+
+    names = ["report.ja.html", "report.ja.md", "report_caar.png", "report_study.csv"]
+    paths = [tmp_path / n for n in names]
+    files = ReportFiles(paths[0], paths[1], (paths[2],), (paths[3],))
+    assert files.lang == "ja"
+    assert files.summary.as_text().splitlines()[2:] == [
+        "charts: report_caar.png",
+        "tables: report_study.csv",
+    ]
+    index = files.to_frame()
+    assert index["kind"].tolist() == ["html", "markdown", "png", "csv"]
+    assert index["path"].tolist() == [p.as_posix() for p in paths]
+    assert files.manifest["files"] == 4 and files.manifest["lang"] == "ja"
+    written = files.to_dir(tmp_path / "index")
+    assert {p.name for p in written} == {"report_files.csv", "summary.txt", "manifest.json"}

@@ -198,3 +198,42 @@ def test_examples_run_and_say_they_rest_on_guesses(shared_store: Store, tmp_path
         assert "Partly based on user guesses" in (out / "summary.txt").read_text()
         inputs = pd.read_csv(out / "inputs.csv")
         assert inputs["source"].notna().all()
+
+
+def test_a_scenario_result_is_read_only_and_writes_its_tables(tmp_path: Path) -> None:
+    from ipposaki.results import ReadOnlyMapping
+
+    res = power(_power_doc())
+    assert isinstance(res.extra, ReadOnlyMapping) and res.extra["years"][0] == 2024
+    with pytest.raises(TypeError):
+        res.extra["reference"] = None  # type: ignore[index]
+    assert list(res.frames()) == ["quantiles", "inputs", "tornado", "sobol", "reference"]
+    assert res.summary.as_text().startswith(res.header)
+    assert res.manifest["draws"] == 200 and "ipposaki" in res.manifest["versions"]
+    names = {p.name for p in res.to_dir(tmp_path / "power")}
+    assert names == {
+        "quantiles.csv",
+        "inputs.csv",
+        "tornado.csv",
+        "sobol.csv",
+        "reference.csv",
+        "summary.txt",
+        "manifest.json",
+    }
+
+
+def test_the_cli_writes_what_to_dir_writes(tmp_path: Path) -> None:
+    import json
+
+    from ipposaki.cli.main import run
+    from ipposaki.scenario import compute_cost_spec
+
+    spec = REPO / "examples" / "compute_cost.toml"
+    assert run(["scenario", "compute-cost", str(spec), "--out", str(tmp_path / "cli")]) == 0
+    compute_cost_spec(spec).to_dir(tmp_path / "lib")
+    cli = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert cli == sorted(p.name for p in (tmp_path / "lib").iterdir())
+    for name in cli:
+        assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "lib" / name).read_bytes()
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text(encoding="utf-8"))
+    assert {"title", "seed", "draws", "user_guesses", "versions"} <= set(manifest)

@@ -218,3 +218,25 @@ def test_store_path_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert default_store_path() == tmp_path / "env.duckdb"
     monkeypatch.delenv("IPPOSAKI_STORE")
     assert default_store_path().name == "store.duckdb"
+
+
+def test_an_ingest_result_tables_each_source_and_what_validation_found(
+    store: Store, write, tmp_path: Path
+) -> None:
+    gaps = write("g.csv", "date,symbol,close\n2025-01-23,NVDA,147.22\n2025-01-27,NVDA,118.42\n")
+    ok = write("ok.csv", "date,symbol,close\n2025-01-27,AMD,120.0\n")
+    with pytest.warns(MissingSessionWarning):
+        result = store.import_files([gaps, ok])
+    assert "Sessions without a price (left missing): 1 in 1 symbols." in result.summary
+    sources = result.to_frame().set_index("source")
+    assert sources.loc[str(gaps), ["rows_read", "rows_written", "missing_sessions"]].tolist() == [
+        2,
+        2,
+        1,
+    ]
+    assert sources.loc[str(ok), "missing_sessions"] == 0
+    missing = result.frames()["missing_sessions"]
+    assert missing[["source", "symbol", "missing"]].values.tolist() == [[str(gaps), "NVDA", 1]]
+    assert result.manifest["rows_written"] == 3 and "ipposaki" in result.manifest["versions"]
+    written = {p.name for p in result.to_dir(tmp_path / "out")}
+    assert written == {"sources.csv", "missing_sessions.csv", "summary.txt", "manifest.json"}

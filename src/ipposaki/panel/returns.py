@@ -33,7 +33,7 @@ import pandas as pd
 from ipposaki._typing import DateLike
 from ipposaki.calendars import EXCHANGES, sessions
 from ipposaki.errors import InputError, UnknownNameError
-from ipposaki.results import Result, Summary, freeze
+from ipposaki.results import Result, Summary, freeze, versions
 from ipposaki.store import Store
 
 __all__ = ["ReturnKind", "ReturnsPanel", "build_panel", "panel_from_rows", "returns_from_prices"]
@@ -202,8 +202,6 @@ class ReturnsPanel(Result):
     def manifest(self) -> Mapping[str, Any]:
         """Exchange, return kind, currency, data hash, sessions, symbols with their basis,
         versions."""
-        from ipposaki.shock.pipeline import _versions
-
         idx = self.sessions
         return freeze(
             {
@@ -218,7 +216,7 @@ class ReturnsPanel(Result):
                 },
                 "symbols": self.symbols,
                 "basis": {str(k): str(v) for k, v in self._basis.items()},
-                "versions": _versions(),
+                "versions": versions(),
             }
         )
 

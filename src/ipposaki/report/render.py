@@ -36,7 +36,7 @@ from ipposaki.report.document import (
 from ipposaki.report.figures import chart_ids, figures, write_pngs
 from ipposaki.report.findings import forecast_reason, key_findings, render_finding
 from ipposaki.report.locale import Locale, load_locale
-from ipposaki.results import Result, Summary, freeze
+from ipposaki.results import Result, Summary, freeze, versions
 from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
 
 __all__ = ["ReportFiles", "build_sections", "write_report"]
@@ -69,14 +69,12 @@ class ReportFiles(Result):
     @property
     def manifest(self) -> Mapping[str, Any]:
         """The report's folder and language, the number of files, versions."""
-        from ipposaki.shock.pipeline import _versions
-
         return freeze(
             {
                 "folder": self.html.parent.as_posix(),
                 "lang": self.lang,
                 "files": 2 + len(self.pngs) + len(self.csvs),
-                "versions": _versions(),
+                "versions": versions(),
             }
         )
 

@@ -33,7 +33,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from ipposaki.results import ReadOnlyMapping, Result, Summary, SummaryTable, freeze
+from ipposaki.results import ReadOnlyMapping, Result, Summary, SummaryTable, freeze, versions
 from ipposaki.scenario.clustered import ClusteredOLS, clustered_ols, wild_cluster_p
 from ipposaki.scenario.exposures import Exposures, read_exposures
 
@@ -342,8 +342,6 @@ class Calibration(Result):
     @property
     def manifest(self) -> Mapping[str, Any]:
         """Window, model, the announcements per country, the firms, the verdict, versions."""
-        from ipposaki.study.results import _versions
-
         rx = self.reactions
         events = (
             {
@@ -361,7 +359,7 @@ class Calibration(Result):
                 "firms": list(dict.fromkeys(self.firm_reactions["symbol"].astype(str))),
                 "cov_type": self.cov_type,
                 "identified": self.identified,
-                "versions": _versions(),
+                "versions": versions(),
             }
         )
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError
-from ipposaki.results import ReadOnlyMapping, Result, Summary, freeze
+from ipposaki.results import ReadOnlyMapping, Result, Summary, freeze, versions
 from ipposaki.scenario.inputs import Input
 
 __all__ = ["QUANTILES", "Output", "ScenarioResult", "simulate"]
@@ -121,8 +121,6 @@ class ScenarioResult(Result):
     def manifest(self) -> Mapping[str, Any]:
         """Title, seed, draws, the inputs resting on guesses, versions; and the manifest of a
         result in ``extra`` (a calibration), by its key."""
-        from ipposaki.study.results import _versions
-
         nested = {
             k: {kk: vv for kk, vv in v.manifest.items() if kk != "versions"}
             for k, v in self.extra.items()
@@ -135,7 +133,7 @@ class ScenarioResult(Result):
                 "draws": self.draws,
                 "user_guesses": self.guesses,
                 **nested,
-                "versions": _versions(),
+                "versions": versions(),
             }
         )
 

@@ -43,7 +43,7 @@ from ipposaki.instruments import (
     builtin_instruments,
     guess_exchange,
 )
-from ipposaki.results import Result, Summary, freeze
+from ipposaki.results import Result, Summary, freeze, versions
 from ipposaki.sources.files import Layout, read_price_file
 from ipposaki.store.schema import APPLICATION_ID, SCHEMA_VERSION, ddl, upgrade
 from ipposaki.store.transaction import transaction
@@ -215,8 +215,6 @@ class IngestResult(Result):
     @property
     def manifest(self) -> Mapping[str, Any]:
         """Sources, row counts, symbols, new instruments, listed-company rows, versions."""
-        from ipposaki.shock.pipeline import _versions
-
         return freeze(
             {
                 "sources": self.sources,
@@ -225,7 +223,7 @@ class IngestResult(Result):
                 "symbols": self.symbols,
                 "new_instruments": self.new_instruments,
                 "listed": self.listed,
-                "versions": _versions(),
+                "versions": versions(),
             }
         )
 
