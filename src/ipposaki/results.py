@@ -29,6 +29,7 @@ symbol     car
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -49,6 +50,7 @@ __all__ = [
     "SummaryTable",
     "freeze",
     "manifest_json",
+    "plain",
     "prepare_dir",
     "thaw",
     "versions",
@@ -171,31 +173,49 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def _json_default(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` as plain JSON values: the one conversion behind every JSON file and output.
+
+    Mappings become dicts, sequences and arrays lists, NaN, infinities, ``NaT`` and ``NA``
+    ``null``, numpy scalars Python numbers, paths text, a timestamp at midnight without a zone
+    a session (``YYYY-MM-DD``), other timestamps and dates ISO 8601, and anything else its text.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> plain({"a": (np.float64(1.5), float("nan")), "d": pd.Timestamp("2025-01-27")})
+    {'a': [1.5, None], 'd': '2025-01-27'}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
     if isinstance(value, Path):
         return value.as_posix()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return str(value)
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays and scalars
+        converted = value.tolist()
+        return plain(converted) if isinstance(converted, list) else _scalar(converted)
+    return _scalar(value)
 
 
-def _finite(value: Any) -> Any:
+def _scalar(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.datetime):  # pandas Timestamps too; NaT is not one
+        if value.tzinfo is None and value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return None if str(value) in ("NaT", "<NA>", "nan") else str(value)
 
 
 def manifest_json(manifest: Mapping[str, Any]) -> str:
-    """The manifest as indented JSON (UTF-8 text, NaN and infinities as ``null``), ending in a
-    newline: the one serializer ``to_dir`` uses for every result."""
-    plain = _finite(json.loads(json.dumps(thaw(manifest), default=_json_default)))
-    return json.dumps(plain, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The manifest as indented JSON (UTF-8 text, :func:`plain` values), ending in a newline:
+    the one serializer ``to_dir`` uses for every result."""
+    return json.dumps(plain(manifest), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def prepare_dir(out: str | Path) -> Path:

@@ -77,7 +77,6 @@ def connectedness(
     Example: ipposaki spillover connectedness --symbols ^GSPC,^SOX,^N225,8035.T --lags 1
     --horizon 10 --window 250 --out conn
     """
-    from ipposaki.results import thaw
     from ipposaki.spillover.connectedness import (
         connectedness as fit_connectedness,
     )
@@ -103,7 +102,7 @@ def connectedness(
         "table": output.frame_records(table),
         "directional": output.frame_records(res.directional.reset_index()),
         "pairwise": output.frame_records(res.pairwise),
-        "manifest": thaw(res.manifest),
+        "manifest": res.manifest,
         "out": out,
         "files": [p.name for p in written],
     }

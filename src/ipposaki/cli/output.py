@@ -12,13 +12,10 @@ with :func:`configure` before each command runs.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -71,31 +68,11 @@ def note(message: str) -> None:
         typer.echo(message, err=True)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "item") and not hasattr(value, "__len__"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, dt.datetime):  # pandas Timestamps too; NaT is not one
-        if value.tzinfo is None and value.time() == dt.time(0):
-            return value.date().isoformat()  # a session
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return None if str(value) in ("NaT", "<NA>") else str(value)
-
-
 def dumps(payload: dict[str, Any]) -> str:
     """``payload`` as JSON text: NaN as null, sessions as ``YYYY-MM-DD``, paths as text."""
-    return json.dumps(_plain(payload), ensure_ascii=False, indent=2)
+    from ipposaki.results import plain
+
+    return json.dumps(plain(payload), ensure_ascii=False, indent=2)
 
 
 def result(payload: dict[str, Any]) -> None:
@@ -106,7 +83,9 @@ def result(payload: dict[str, Any]) -> None:
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A pandas frame as JSON-ready records (NaN to null, timestamps to ISO text)."""
-    return [_plain(r) for r in frame.to_dict("records")]
+    from ipposaki.results import plain
+
+    return [plain(r) for r in frame.to_dict("records")]
 
 
 def _terminal() -> Console | None:

@@ -56,7 +56,6 @@ def forecast(
 
     Example: ipposaki spillover forecast --from XNYS --to XTKS --as-of 2025-01-27
     """
-    from ipposaki.results import thaw
     from ipposaki.spillover import forecast_next
     from ipposaki.store import Store
 
@@ -81,7 +80,7 @@ def forecast(
     output.result(
         {
             "out": out,
-            "manifest": thaw(res.manifest),
+            "manifest": res.manifest,
             "forecasts": output.frame_records(res.table),
             "coefficients": output.frame_records(res.coefficients),
         }

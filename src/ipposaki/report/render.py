@@ -9,7 +9,6 @@ markdown`. Scenario sections appear only for the scenarios the spec names.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from ipposaki.report.document import (
 from ipposaki.report.figures import chart_ids, figures, write_pngs
 from ipposaki.report.findings import forecast_reason, key_findings, render_finding
 from ipposaki.report.locale import Locale, load_locale
-from ipposaki.results import Result, Summary, freeze, versions
+from ipposaki.results import Result, Summary, freeze, plain, versions
 from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
 
 __all__ = ["ReportFiles", "build_sections", "write_report"]
@@ -92,21 +91,8 @@ class ReportFiles(Result):
 
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element: no '</' or '<!--' can end or open a tag."""
-    text = json.dumps(_clean(value), ensure_ascii=False, allow_nan=False, default=str)
+    text = json.dumps(plain(value), ensure_ascii=False, allow_nan=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _clean(value: Any) -> Any:
-    """Plain JSON values: arrays to lists, NaN and infinities to null (JSON has neither)."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return _clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _dir(x: Any) -> str:
@@ -715,7 +701,7 @@ def _contagion_blocks(scan: ScanOutcome, loc: Locale) -> list[Block]:
     return [Para(text, links=((loc.t("csv"), "report_contagion.csv"),))]
 
 
-def _episode_events(text: str, names: dict[str, tuple[str, str]], loc: Locale) -> str:
+def _episode_events(text: str, names: Mapping[str, tuple[str, str]], loc: Locale) -> str:
     ids = [e.strip() for e in text.split(",") if e.strip()]
     return loc.t("episodes.sep").join(
         (names.get(e, (e, e))[1] if loc.lang == "ja" else names.get(e, (e, e))[0]) for e in ids
