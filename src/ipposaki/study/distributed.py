@@ -18,13 +18,16 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
+from ipposaki.study.sink import SpilledPairs, prepare, spill_chunk
 
 __all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk"]
 
@@ -89,6 +92,34 @@ def sliced_chunk(
     return run_chunk(ChunkJob(sliced, job.member), context, windows, sub_factors)
 
 
+def _block(
+    job: ChunkJob,
+    block: int,
+    *,
+    context: ChunkContext,
+    matrix: np.ndarray | PartitionedPrices,
+    factors: np.ndarray | None,
+) -> Chunk:
+    """One task: :func:`sliced_chunk` (``block`` only keys the task)."""
+    return sliced_chunk(job, context, matrix, factors)
+
+
+def _spilled_chunk(
+    job: ChunkJob,
+    block: int,
+    *,
+    context: ChunkContext,
+    matrix: np.ndarray | PartitionedPrices,
+    factors: np.ndarray | None,
+    sessions: pd.DatetimeIndex,
+    folder: Path,
+) -> Chunk:
+    """Run one block on its slice, write its per-pair series under ``folder`` and return the
+    block without them (:func:`ipposaki.study.sink.spill_chunk`)."""
+    chunk = sliced_chunk(job, context, matrix, factors)
+    return spill_chunk(chunk, job, context, sessions, folder, block)
+
+
 @dataclass
 class DaskBackend:
     """Run the blocks of a study on a Dask cluster.
@@ -113,6 +144,15 @@ class DaskBackend:
         Called with ``(done, total)`` after each finished task.
     time_ordered : bool, default True
         Group pairs into blocks by event session, so each task reads a short span of sessions.
+    spill_to : str or os.PathLike, optional
+        A folder the workers and this process share. Each task then writes its block's
+        abnormal returns (``ar/part-NNNNN.parquet``) and estimation residuals
+        (``sar_est/part-NNNNN.npz``) there and sends back only per-pair CARs, the fit and
+        additive sums, so this process holds O(pairs x windows) numbers instead of every
+        per-pair series; the result reads its AR table from the parts when asked
+        (:mod:`ipposaki.study.sink`, ``docs/scale.md``). Results are those of a run without it,
+        except that the stationary bootstrap of ``with_inference`` is not available. Ignored
+        with ``convention="estudy2"``, whose statistics need every series.
     """
 
     scheduler: str = "local"
@@ -123,6 +163,7 @@ class DaskBackend:
     progress: bool = False
     on_progress: Callable[[int, int], None] | None = None
     time_ordered: bool = True
+    spill_to: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -171,31 +212,82 @@ class DaskBackend:
         An in-memory matrix is sent once to every worker; a partitioned Parquet source is not
         sent at all: each task reads its own slice from the directory.
         """
+        return self._map(_block, jobs, context, matrix, factors, {})
+
+    def run_spilled(
+        self,
+        jobs: list[ChunkJob],
+        context: ChunkContext,
+        matrix: np.ndarray | PartitionedPrices,
+        factors: np.ndarray | None,
+        sessions: pd.DatetimeIndex,
+    ) -> tuple[list[Chunk], SpilledPairs]:
+        """Run every job as a task that writes its per-pair series under :attr:`spill_to`.
+
+        Each task writes its block's parts (:mod:`ipposaki.study.sink`) and returns the block
+        without its per-pair series; the parts of an earlier run in the folder are removed
+        first.
+
+        Raises
+        ------
+        FileNotFoundError
+            If a block's part is missing after the run (e.g. the folder is not shared by the
+            workers and the client).
+        """
+        assert self.spill_to is not None
+        folder = Path(self.spill_to).resolve()
+        prepare(folder)
+        extra = {"sessions": sessions, "folder": folder}
+        chunks = self._map(_spilled_chunk, jobs, context, matrix, factors, extra)
+        spilled = SpilledPairs(folder, len(jobs))
+        spilled.check()
+        return chunks, spilled
+
+    def _map(
+        self,
+        task: Callable[..., Chunk],
+        jobs: list[ChunkJob],
+        context: ChunkContext,
+        matrix: np.ndarray | PartitionedPrices,
+        factors: np.ndarray | None,
+        extra: dict[str, Any],
+    ) -> list[Chunk]:
+        """Run ``task`` on every job; collect each block as it finishes (its future is then
+        released, so a worker does not keep it) and return the blocks in job order."""
         if not jobs:
             return []
         from distributed import as_completed
 
         with self._connect() as client:
-            shared: dict[str, Any] = {"matrix": matrix, "factors": factors}
+            shared: dict[str, Any] = {"matrix": matrix, "factors": factors, **extra}
             if not isinstance(matrix, PartitionedPrices):
                 shared = client.scatter(shared, broadcast=True, hash=False)
+            elif extra:
+                shared = {**shared, **client.scatter(extra, broadcast=True, hash=False)}
             run_id = uuid.uuid4().hex[:8]
+            keys = [f"ipposaki-block-{run_id}-{i}" for i in range(len(jobs))]
             futures = client.map(
-                sliced_chunk,
+                task,
                 jobs,
+                range(len(jobs)),
                 context=context,
-                matrix=shared["matrix"],
-                factors=shared["factors"],
-                key=[f"ipposaki-block-{run_id}-{i}" for i in range(len(jobs))],
+                key=keys,
                 retries=self.retries,
+                **shared,
             )
+            at = {key: i for i, key in enumerate(keys)}
+            chunks: list[Chunk | None] = [None] * len(jobs)
             with self._bar(client, len(jobs)) as advance:
-                for done, _ in enumerate(as_completed(futures), start=1):
+                for done, (future, chunk) in enumerate(
+                    as_completed(futures, with_results=True), start=1
+                ):
+                    chunks[at[future.key]] = chunk
+                    future.release()
                     advance()
                     if self.on_progress is not None:
                         self.on_progress(done, len(jobs))
-            chunks: list[Chunk] = client.gather(futures)
-            return chunks
+            del futures
+            return [c for c in chunks if c is not None]
 
     @contextlib.contextmanager
     def _bar(self, client: Any, total: int) -> Iterator[Callable[[], None]]:

@@ -39,6 +39,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading
 from ipposaki.study.results import EventStudyResult, StudyParameters
+from ipposaki.study.sink import SpilledPairs, spilled_grank
 from ipposaki.study.statistics import (
     NULLS,
     REFERENCES,
@@ -475,7 +476,13 @@ def _study(
         # per-pair fits on this machine's cores
         context = replace(context, fit_workers=runner.fit_workers or default_workers())
     jobs, inverse = _jobs(pairs, groups, codes, runner, params)
-    chunks = runner.run(jobs, context, matrix, factors)
+    spilled: SpilledPairs | None = None
+    if getattr(runner, "spill_to", None) is not None and params.convention != "estudy2":
+        # DaskBackend(spill_to=...): the workers write the per-pair series (study.sink)
+        run_spilled = runner.run_spilled  # type: ignore[attr-defined]
+        chunks, spilled = run_spilled(jobs, context, matrix, factors, index)
+    else:
+        chunks = runner.run(jobs, context, matrix, factors)
     blocks = _Blocks(chunks, inverse, _empty_shapes(len(rel), len(labels), width))
     keep = blocks.cat("keep").astype(bool)
     excluded = _excluded_table(plan, pairs, keep, blocks.cat("reason"))
@@ -494,6 +501,12 @@ def _study(
     tests, rbars = _group_tests(
         chunks, arrays, np.asarray(codes)[sel], groups, labels, window_days, rel, cars, params
     )
+    if spilled is not None:  # GRANK reads the residuals back from the workers' parts
+        car_labels = [str(w) for w in cars]
+        kept_codes = np.asarray(codes)[sel]
+        tests = spilled_grank(
+            spilled, tests, chunks, sel, kept_codes, arrays, groups, car_labels, labels
+        )
     result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
     return result_class.build(
         pairs=pairs.iloc[sel].reset_index(drop=True),
@@ -515,7 +528,8 @@ def _study(
         params=params,
         groups=groups,
         rbar=rbars,
-        sar_est=arrays["sar_est"],  # kept for the stationary bootstrap (results.with_inference)
+        sar_est=arrays["sar_est"] if spilled is None else None,  # the stationary bootstrap's
+        **({} if spilled is None else spilled.result_parts(sel, index, chunks, groups)),
     )
 
 
@@ -703,6 +717,8 @@ class _Blocks:
         if not chunks:  # every pair was excluded before fitting
             return np.zeros(self.empty_shapes[name], dtype=object if name == "reason" else float)
         parts = [getattr(c, name) for c in chunks]
+        for c in chunks:  # read once: each block lets go of its copy (halves the peak)
+            setattr(c, name, None)
         take = inverse if rows is None else inverse[rows]
         if len(take) == sum(len(p) for p in parts) and (take == np.arange(len(take))).all():
             return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)

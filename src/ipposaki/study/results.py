@@ -171,14 +171,23 @@ def _car_frame(
     )
 
 
-def _aar_frame(member: dict[str, np.ndarray], rel: np.ndarray, ar: np.ndarray) -> pd.DataFrame:
-    """Average abnormal returns per group and event day."""
+def _aar_frame(
+    member: dict[str, np.ndarray],
+    rel: np.ndarray,
+    ar: np.ndarray,
+    sums: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> pd.DataFrame:
+    """Average abnormal returns per group and event day (from ``sums``, each group's per-day
+    sum and count of ARs, when the workers kept the ARs: :mod:`ipposaki.study.sink`)."""
     rows = []
     for basket, rows_in in member.items():
-        block = ar[rows_in]
-        counts = np.sum(~np.isnan(block), axis=0)
+        if sums is None:
+            block = ar[rows_in]
+            total, counts = np.nansum(block, axis=0), np.sum(~np.isnan(block), axis=0)
+        else:
+            total, counts = sums[basket][0], np.rint(sums[basket][1]).astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            aar = np.where(counts > 0, np.nansum(block, axis=0) / counts, np.nan)
+            aar = np.where(counts > 0, total / counts, np.nan)
         rows.append(
             pd.DataFrame(
                 {
@@ -394,8 +403,14 @@ class EventStudyResult:
         groups: list[str],
         rbar: dict[tuple[str, str], float] | None = None,
         sar_est: np.ndarray | None = None,
+        ar_table: Callable[[], pd.DataFrame] | None = None,
+        ar_sums: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> EventStudyResult:
         """Assemble the tidy frames from the engine's arrays (used by the engine only).
+
+        When the workers wrote the per-pair series to disk (:mod:`ipposaki.study.sink`),
+        ``ar_table`` reads the AR table and ``ar_sums`` holds each group's per-day AR sum and
+        count for the AAR; ``ret``, ``normal``, ``ar`` and ``sar`` are then not used.
 
         The long abnormal-return table and the CAAR table (whose median intervals cost
         O(n log n) per window) are built when first asked for.
@@ -416,9 +431,11 @@ class EventStudyResult:
         params_frame["nobs"] = fit.nobs
         params_frame["r2"] = fit.r2
         return cls(
-            _ar_table=Deferred(lambda: _ar_frame(pairs, index, rel, ret, normal, ar, sar)),
+            _ar_table=Deferred(
+                ar_table or (lambda: _ar_frame(pairs, index, rel, ret, normal, ar, sar))
+            ),
             _car=_car_frame(pairs, car_labels, car_cs, car_se[:, n_daily:], bhar, days, fit),
-            _aar=_aar_frame(member, rel, ar),
+            _aar=_aar_frame(member, rel, ar, ar_sums),
             _caar_table=Deferred(lambda: _caar_frame(member, car_labels, car_cs, rbar or {})),
             _tests=tuple(tests),
             _params=params_frame,

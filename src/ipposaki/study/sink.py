@@ -1,0 +1,418 @@
+"""Per-pair series that a cluster's workers write to disk, and what the client reads back.
+
+With ``DaskBackend(spill_to=PATH)`` each task writes its block's per-pair series itself, one
+file per block, and sends back only what the cross-sectional tests need (per-pair CARs and
+fit, and the additive :class:`~ipposaki.study.statistics.TimeSums`):
+
+``PATH/ar/part-NNNNN.parquet``
+    The block's long abnormal-return rows, the columns of :attr:`EventStudyResult.ar` plus
+    ``pair``, the pair's row in the study's pair table (the blocks are cut in event-session
+    order, not pair order). Read them with any Parquet reader, e.g.
+    ``pandas.read_parquet(PATH / "ar")``.
+``PATH/sar_est/part-NNNNN.npz``
+    The block's standardised estimation residuals (``sar_est``, float32), their count per pair
+    (``n_valid``) and the pairs' rows (``pair``), for the generalized rank test.
+
+So the client holds O(pairs x windows) numbers, not O(pairs x days): the result reads the AR
+table from the parts when it is first asked for, the AAR comes from the additive sums, and the
+generalized rank test reads the residuals back one block at a time. A retried task rewrites
+its own part (each part is written under a temporary name, then renamed), so no row is lost
+or counted twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.study.block import Chunk, ChunkContext, ChunkJob
+from ipposaki.study.results import _ar_frame
+from ipposaki.study.statistics import TestResult, _daily_variance, _ratio, _two_sided_t
+
+__all__ = ["AR_DIR", "SAR_DIR", "SpilledPairs", "prepare", "spill_chunk", "spilled_grank"]
+
+#: Sub-folders of the spill folder: the AR rows and the estimation residuals, one part a block.
+AR_DIR = "ar"
+SAR_DIR = "sar_est"
+#: The column of an AR part that holds the pair's row in the study's pair table.
+PAIR_COLUMN = "pair"
+#: The per-pair series a spilled :class:`Chunk` no longer carries (zero columns instead).
+SPILLED_FIELDS = ("y_ev", "normal", "ar", "sar", "sar_est", "resid", "m_est", "m_ev")
+
+
+def prepare(folder: Path) -> None:
+    """Create the part folders under ``folder`` and remove the parts of an earlier run.
+
+    Only ``part-*`` files in :data:`AR_DIR` and :data:`SAR_DIR` are removed; nothing else
+    in ``folder`` is touched.
+    """
+    for sub, suffix in ((AR_DIR, ".parquet"), (SAR_DIR, ".npz")):
+        path = folder / sub
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob(f"part-*{suffix}"):
+            old.unlink()
+
+
+def _part(folder: Path, sub: str, block: int, suffix: str) -> Path:
+    return folder / sub / f"part-{block:05d}{suffix}"
+
+
+def spill_chunk(
+    chunk: Chunk,
+    job: ChunkJob,
+    context: ChunkContext,
+    sessions: pd.DatetimeIndex,
+    folder: Path,
+    block: int,
+) -> Chunk:
+    """Write one block's per-pair series under ``folder`` and return the block without them.
+
+    Parameters
+    ----------
+    chunk : Chunk
+        The block's result.
+    job : ChunkJob
+        The block's pairs, with their rows in the study's pair table (their index) and their
+        session positions on the whole grid (``cal0``).
+    context : ChunkContext
+        The windows every block shares.
+    sessions : pandas.DatetimeIndex
+        The study's session grid.
+    folder : pathlib.Path
+        The spill folder (:func:`prepare` made its sub-folders).
+    block : int
+        The block's number (names its parts).
+
+    Returns
+    -------
+    Chunk
+        ``chunk`` with the fields of :data:`SPILLED_FIELDS` cut to zero columns.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    keep = chunk.keep.astype(bool)
+    kept = job.pairs.loc[keep]
+    pos = kept.index.to_numpy(np.int64)
+    frame = _ar_frame(
+        kept.assign(pos0=kept["cal0"]),
+        sessions,
+        context.rel,
+        chunk.y_ev[keep],
+        chunk.normal[keep],
+        chunk.ar[keep],
+        chunk.sar[keep],
+    )
+    pair_i = np.repeat(np.arange(len(kept)), np.sum(~np.isnan(chunk.ar[keep]), axis=1))
+    frame[PAIR_COLUMN] = pos[pair_i]  # _ar_frame's rows run pair by pair, day by day
+    for name in frame.columns:  # labels as plain strings: the parts' categories differ
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(frame[name].cat.categories.dtype)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    _atomic(lambda p: pq.write_table(table, p), _part(folder, AR_DIR, block, ".parquet"))
+    sar_est = chunk.sar_est[keep]
+    _atomic(
+        lambda p: np.savez(
+            p,
+            pair=pos,
+            n_valid=np.sum(~np.isnan(sar_est), axis=1),
+            sar_est=sar_est.astype(np.float32),
+        ),
+        _part(folder, SAR_DIR, block, ".npz"),
+    )
+    none = np.empty((len(chunk.keep), 0))
+    return replace(
+        chunk,
+        y_ev=none,
+        normal=none,
+        ar=none,
+        sar=none,
+        sar_est=none,
+        resid=none,
+        m_est=none,
+        m_ev=none,
+    )
+
+
+def _atomic(write: object, path: Path) -> None:
+    """Write ``path`` under a temporary name, then rename it (a retried task replaces it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        write(handle)  # type: ignore[operator]
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class SpilledPairs:
+    """The per-pair series the workers left under ``folder`` for one study.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The spill folder.
+    blocks : int
+        How many blocks wrote parts.
+    """
+
+    folder: Path
+    blocks: int
+
+    def _parts(self, sub: str, suffix: str) -> list[Path]:
+        return [_part(self.folder, sub, b, suffix) for b in range(self.blocks)]
+
+    def check(self) -> None:
+        """Raise :class:`FileNotFoundError` naming the first part a block did not write."""
+        for path in self._parts(AR_DIR, ".parquet") + self._parts(SAR_DIR, ".npz"):
+            if not path.exists():
+                raise FileNotFoundError(f"the spilled part {path} is missing")
+
+    def ar_frame(self, kept: np.ndarray, sessions: pd.DatetimeIndex) -> pd.DataFrame:
+        """The AR table of the kept pairs, read from the parts, in pair order.
+
+        Parameters
+        ----------
+        kept : numpy.ndarray
+            The kept pairs' rows in the study's pair table, ascending.
+        sessions : pandas.DatetimeIndex
+            The session grid (the ``session`` column takes its dtype).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows :func:`~ipposaki.study.results._ar_frame` builds from the gathered
+            arrays: pair by pair, day by day, labels as categoricals in order of appearance.
+        """
+        import pyarrow.parquet as pq
+
+        frame = pd.concat(
+            [pq.read_table(p).to_pandas() for p in self._parts(AR_DIR, ".parquet")],
+            ignore_index=True,
+        )
+        labels = [name for name in frame.columns if pd.api.types.is_string_dtype(frame[name])]
+        pair = frame.pop(PAIR_COLUMN).to_numpy(np.int64)
+        order = np.argsort(pair, kind="stable")  # each part runs day by day within a pair
+        frame = frame.take(order).reset_index(drop=True)
+        if len(np.unique(pair)) != len(kept):
+            raise ValueError(
+                f"the AR parts under {self.folder} hold {len(np.unique(pair))} pairs; the "
+                f"study kept {len(kept)}"
+            )
+        for name in labels:  # categories in order of appearance, as _ar_frame makes them
+            codes, names = pd.factorize(frame[name])
+            frame[name] = pd.Categorical.from_codes(codes, categories=names)
+        frame["session"] = frame["session"].astype(sessions.dtype)
+        return frame
+
+    def result_parts(
+        self, kept: np.ndarray, sessions: pd.DatetimeIndex, chunks: list[Chunk], groups: list[str]
+    ) -> dict[str, Any]:
+        """The arguments of :meth:`EventStudyResult.build` that replace the spilled series.
+
+        Parameters
+        ----------
+        kept : numpy.ndarray
+            The kept pairs' rows in the study's pair table, ascending.
+        sessions : pandas.DatetimeIndex
+            The session grid.
+        chunks : list of Chunk
+            The blocks (their per-group sums).
+        groups : list of str
+            The groups, ``"all"`` first, as the blocks' sums are ordered.
+
+        Returns
+        -------
+        dict
+            ``ar_table``, a function that reads the AR table, and ``ar_sums``, each group's
+            per-day AR sum and count.
+        """
+        sums = {
+            group: (
+                np.sum([c.sums[g].ar_sum for c in chunks], axis=0),
+                np.sum([c.sums[g].ar_cnt for c in chunks], axis=0),
+            )
+            for g, group in enumerate(groups)
+        }
+        return {"ar_table": lambda: self.ar_frame(kept, sessions), "ar_sums": sums}
+
+    def _read(self, keys: tuple[str, ...]) -> Iterator[dict[str, np.ndarray]]:
+        for path in self._parts(SAR_DIR, ".npz"):
+            with np.load(path) as part:
+                yield {k: part[k] for k in keys}
+
+    def grank(
+        self,
+        kept: np.ndarray,
+        scar: np.ndarray,
+        which: np.ndarray,
+        u_base: np.ndarray,
+        n_base: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Kolari and Pynnönen's generalized rank t of one group, reading the parts block by block.
+
+        The arithmetic of :func:`ipposaki.study.statistics._grank`, with the residuals read
+        from the parts instead of one (pairs, L) array.
+
+        Parameters
+        ----------
+        kept : numpy.ndarray
+            The group's pairs (rows in the study's pair table), ascending.
+        scar : numpy.ndarray
+            (N, K) their standardised CARs.
+        which : numpy.ndarray
+            (K,) bool: the windows tested.
+        u_base, n_base : numpy.ndarray
+            (K, L) the blocks' GRANK sums for the group.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (K,) t statistics and (K,) degrees of freedom.
+        """
+        n_pairs, k_windows = scar.shape
+        stat = np.full(k_windows, np.nan)
+        dof = np.full(k_windows, np.nan)
+        if n_pairs < 2:
+            return stat, dof
+        n_valid = np.zeros(n_pairs, dtype=np.int64)
+        for part in self._read((PAIR_COLUMN, "n_valid")):
+            rows, inside = _locate(kept, part[PAIR_COLUMN])
+            n_valid[rows] = part["n_valid"][inside]
+        t_i = n_valid + 1.0
+        weight = 1.0 / (t_i + 1.0)
+        tested = [k for k in range(k_windows) if which[k]]
+        has = ~np.isnan(scar[:, tested]) & (t_i > 2)[:, None]
+        star = np.full(has.shape, np.nan, dtype=np.float32)
+        for c in range(len(tested)):
+            x = scar[has[:, c], tested[c]]
+            spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
+            if spread > 0:
+                star[has[:, c], c] = x / spread
+            else:
+                has[:, c] = False
+        shift: np.ndarray | None = None
+        below = np.zeros(has.shape)
+        for part in self._read((PAIR_COLUMN, "sar_est")):
+            rows, inside = _locate(kept, part[PAIR_COLUMN])
+            x = part["sar_est"][inside]
+            if shift is None:
+                shift = np.zeros((len(tested), x.shape[1]))
+            for c in range(len(tested)):
+                above = x > star[rows, c, None]
+                shift[c] += np.where(has[rows, c], weight[rows], 0.0) @ above
+                lower = np.count_nonzero(x < star[rows, c, None], axis=1)
+                tie = n_valid[rows] - lower - np.count_nonzero(above, axis=1)
+                below[rows, c] = lower + tie / 2.0
+        if shift is None:
+            shift = np.zeros((len(tested), u_base.shape[1]))
+        for c, k in enumerate(tested):
+            n0 = int(has[:, c].sum())
+            if n0 < 2:
+                continue
+            u0 = (below[has[:, c], c] + 1.0) * weight[has[:, c]] - 0.5
+            n_t = np.append(n_base[k], n0)
+            x_t = _ratio(np.append(u_base[k] + shift[c], u0.sum()), n_t)
+            var_t = _daily_variance(x_t, n_t, n_t, centre=False)
+            big_t = float(np.sum(n_t > 0))
+            z = x_t[-1] / np.sqrt(var_t[-1])
+            stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
+            dof[k] = big_t - 2.0
+        return stat, dof
+
+
+def _locate(kept: np.ndarray, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``kept`` of the entries of ``pair`` that it holds, and which those are."""
+    at = np.searchsorted(kept, pair)
+    inside = at < len(kept)
+    inside[inside] = kept[at[inside]] == pair[inside]
+    return at[inside], inside
+
+
+def spilled_grank(
+    spilled: SpilledPairs,
+    tests: list[TestResult],
+    chunks: list[Chunk],
+    kept: np.ndarray,
+    kept_codes: np.ndarray,
+    arrays: dict[str, np.ndarray],
+    groups: list[str],
+    car_labels: list[str],
+    labels: list[str],
+) -> list[TestResult]:
+    """``tests`` with each group's generalized rank rows computed from the spilled residuals.
+
+    The battery ran without the residuals (its GRANK rows are NaN); this runs the test as
+    :func:`~ipposaki.study.engine._battery_tests` would have, group by group.
+
+    Parameters
+    ----------
+    spilled : SpilledPairs
+        The parts.
+    tests : list of TestResult
+        The study's tests.
+    chunks : list of Chunk
+        The blocks (their per-group GRANK sums).
+    kept : numpy.ndarray
+        The kept pairs' rows in the study's pair table, ascending.
+    kept_codes : numpy.ndarray
+        Each kept pair's position in ``groups``.
+    arrays : dict
+        The kept pairs' ``car`` and ``car_se`` (pairs x windows).
+    groups : list of str
+        The groups, ``"all"`` first.
+    car_labels : list of str
+        The CAR windows (GRANK tests them only).
+    labels : list of str
+        Every window: the event days, then the CAR windows.
+
+    Returns
+    -------
+    list of TestResult
+        ``tests``, GRANK rows replaced.
+    """
+    first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
+    names = [labels[j] for j in first]
+    which = np.isin(names, car_labels)
+    g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scar = arrays["car"][:, first] / arrays["car_se"][:, first]
+    for g, group in enumerate(groups):
+        in_group = np.ones(len(kept), dtype=bool) if g == 0 else kept_codes == g
+        if not in_group.any():
+            continue
+        u_base = np.sum([c.sums[g].grank_u for c in chunks], axis=0)
+        n_base = np.sum([c.sums[g].grank_n for c in chunks], axis=0)
+        if not len(u_base):
+            continue
+        stat, dof = spilled.grank(
+            kept[in_group], scar[in_group], which, u_base[g_rows], n_base[g_rows]
+        )
+        tests = _with_grank(tests, group, names, stat, dof)
+    return tests
+
+
+def _with_grank(
+    tests: list[TestResult], group: str, names: list[str], stat: np.ndarray, dof: np.ndarray
+) -> list[TestResult]:
+    """``tests`` with the generalized rank rows of ``group`` set to ``stat`` and ``dof``."""
+    at = {name: k for k, name in enumerate(names)}
+    out = []
+    with np.errstate(invalid="ignore"):
+        p_value = _two_sided_t(stat, dof)
+    for t in tests:
+        k = at.get(t.window)
+        if t.test == "grank" and t.basket == group and k is not None and not np.isnan(stat[k]):
+            t = replace(
+                t,
+                statistic=float(stat[k]),
+                p_value=float(p_value[k]),
+                df=float(dof[k]),
+                distribution=f"t({dof[k]:g})",
+            )
+        out.append(t)
+    return out
