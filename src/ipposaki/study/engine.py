@@ -94,9 +94,8 @@ def run_study(
         Sessions x symbols returns with the market series; its index is the grid windows count
         on. A partitioned Parquet directory is read in slices by the Dask backend.
     events : pandas.DataFrame
-        ``symbol``, ``event_date`` and optionally ``event_id``, ``basket`` (``group`` is read as
-        ``basket``), ``market`` and the
-        per-event window bounds (:data:`~ipposaki.study.events.EVENT_COLUMNS`).
+        ``symbol``, ``event_date``, optionally ``event_id``, ``basket`` (or ``group``), ``market``
+        and the per-event window bounds (:data:`~ipposaki.study.events.EVENT_COLUMNS`).
     model, market, factors
         The normal-return model (:mod:`ipposaki.study.models`; GARCH models in
         :mod:`ipposaki.study.garch`), the default benchmark column, the factor table.
