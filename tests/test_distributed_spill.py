@@ -74,11 +74,16 @@ def test_grank_read_back_by_block_equals_the_in_memory_test(tmp_path: Path) -> N
     sar_est[:5, 3:] = np.nan  # pairs with too few residuals for the test
     scar = rng.normal(0.1, 1.0, (n, k))
     scar[rng.random(scar.shape) < 0.03] = np.nan
-    present = (~np.isnan(sar_est)).astype(np.float64)
-    ranks = _ranks_zero(sar_est.astype(np.float64))[0]
-    u_base, n_base = (x[0] for x in grank_sums(np.ones((1, n)), ranks, present, scar))
-    which = np.array([True, False, True])
-    expected = _grank(scar, sar_est, which, u_base, n_base)
+    members = [np.ones(n, dtype=bool), rng.random(n) < 0.4]  # "all" and one group
+    expected, u_base, n_base = [], [], []
+    for member in members:
+        sar, sc = sar_est[member], scar[member]
+        present = (~np.isnan(sar)).astype(np.float64)
+        ranks = _ranks_zero(sar.astype(np.float64))[0]
+        u, m = (x[0] for x in grank_sums(np.ones((1, len(sc))), ranks, present, sc))
+        expected.append(_grank(sc, sar, None, u, m))
+        u_base.append(u)
+        n_base.append(m)
 
     kept = np.sort(rng.choice(5 * n, n, replace=False))  # the pairs' rows in a larger study
     (tmp_path / SAR_DIR).mkdir()
@@ -90,10 +95,11 @@ def test_grank_read_back_by_block_equals_the_in_memory_test(tmp_path: Path) -> N
             n_valid=np.sum(~np.isnan(sar_est[rows]), axis=1),
             sar_est=sar_est[rows],
         )
-    got = SpilledPairs(tmp_path, 4).grank(kept, scar, which, u_base, n_base)
-    assert np.isfinite(got[0][which]).all() and np.isnan(got[0][~which]).all()
-    np.testing.assert_allclose(got[0], expected[0], rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(got[1], expected[1])
+    got = SpilledPairs(tmp_path, 4).grank(kept, members, scar, u_base, n_base)
+    for (stat, dof), (stat_e, dof_e) in zip(got, expected, strict=True):
+        assert np.isfinite(stat).all()
+        np.testing.assert_allclose(stat, stat_e, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(dof, dof_e)
 
 
 @pytest.mark.slow

@@ -248,81 +248,97 @@ class SpilledPairs:
     def grank(
         self,
         kept: np.ndarray,
+        members: list[np.ndarray],
         scar: np.ndarray,
-        which: np.ndarray,
-        u_base: np.ndarray,
-        n_base: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Kolari and Pynnönen's generalized rank t of one group, reading the parts block by block.
+        u_base: list[np.ndarray],
+        n_base: list[np.ndarray],
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Kolari and Pynnönen's generalized rank t of several groups, reading each part once.
 
-        The arithmetic of :func:`ipposaki.study.statistics._grank`, with the residuals read
-        from the parts instead of one (pairs, L) array.
+        The arithmetic of :func:`ipposaki.study.statistics._grank` for each group, with the
+        residuals read from the parts one block at a time instead of one (pairs, L) array.
 
         Parameters
         ----------
         kept : numpy.ndarray
-            The group's pairs (rows in the study's pair table), ascending.
+            The kept pairs (rows in the study's pair table), ascending.
+        members : list of numpy.ndarray
+            (N,) bool per group: its pairs among ``kept``.
         scar : numpy.ndarray
-            (N, K) their standardised CARs.
-        which : numpy.ndarray
-            (K,) bool: the windows tested.
-        u_base, n_base : numpy.ndarray
-            (K, L) the blocks' GRANK sums for the group.
+            (N, C) the kept pairs' standardised CARs of the C windows tested.
+        u_base, n_base : list of numpy.ndarray
+            (C, L) per group: the blocks' GRANK sums.
 
         Returns
         -------
-        tuple of numpy.ndarray
-            (K,) t statistics and (K,) degrees of freedom.
+        list of tuple
+            Per group, (C,) t statistics and (C,) degrees of freedom.
         """
-        n_pairs, k_windows = scar.shape
-        stat = np.full(k_windows, np.nan)
-        dof = np.full(k_windows, np.nan)
-        if n_pairs < 2:
-            return stat, dof
+        n_pairs, n_windows = scar.shape
         n_valid = np.zeros(n_pairs, dtype=np.int64)
         for part in self._read((PAIR_COLUMN, "n_valid")):
             rows, inside = _locate(kept, part[PAIR_COLUMN])
             n_valid[rows] = part["n_valid"][inside]
         t_i = n_valid + 1.0
         weight = 1.0 / (t_i + 1.0)
-        tested = [k for k in range(k_windows) if which[k]]
-        has = ~np.isnan(scar[:, tested]) & (t_i > 2)[:, None]
-        star = np.full(has.shape, np.nan, dtype=np.float32)
-        for c in range(len(tested)):
-            x = scar[has[:, c], tested[c]]
-            spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
-            if spread > 0:
-                star[has[:, c], c] = x / spread
-            else:
-                has[:, c] = False
-        shift: np.ndarray | None = None
-        below = np.zeros(has.shape)
+        has, star = [], []
+        for member in members:
+            has_g = member[:, None] & ~np.isnan(scar) & (t_i > 2)[:, None]
+            star_g = np.full(has_g.shape, np.nan, dtype=np.float32)
+            for c in range(n_windows):
+                x = scar[has_g[:, c], c]
+                spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
+                if spread > 0:
+                    star_g[has_g[:, c], c] = x / spread
+                else:
+                    has_g[:, c] = False
+            has.append(has_g)
+            star.append(star_g)
+        shift = [np.zeros((n_windows, b.shape[1])) for b in u_base]
+        below = [np.zeros(has_g.shape) for has_g in has]
         for part in self._read((PAIR_COLUMN, "sar_est")):
-            rows, inside = _locate(kept, part[PAIR_COLUMN])
-            x = part["sar_est"][inside]
-            if shift is None:
-                shift = np.zeros((len(tested), x.shape[1]))
-            for c in range(len(tested)):
-                above = x > star[rows, c, None]
-                shift[c] += np.where(has[rows, c], weight[rows], 0.0) @ above
-                lower = np.count_nonzero(x < star[rows, c, None], axis=1)
-                tie = n_valid[rows] - lower - np.count_nonzero(above, axis=1)
-                below[rows, c] = lower + tie / 2.0
-        if shift is None:
-            shift = np.zeros((len(tested), u_base.shape[1]))
-        for c, k in enumerate(tested):
-            n0 = int(has[:, c].sum())
-            if n0 < 2:
-                continue
-            u0 = (below[has[:, c], c] + 1.0) * weight[has[:, c]] - 0.5
-            n_t = np.append(n_base[k], n0)
-            x_t = _ratio(np.append(u_base[k] + shift[c], u0.sum()), n_t)
-            var_t = _daily_variance(x_t, n_t, n_t, centre=False)
-            big_t = float(np.sum(n_t > 0))
-            z = x_t[-1] / np.sqrt(var_t[-1])
-            stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
-            dof[k] = big_t - 2.0
-        return stat, dof
+            at, inside = _locate(kept, part[PAIR_COLUMN])
+            sar = part["sar_est"][inside]
+            for g, member in enumerate(members):
+                mine = member[at]
+                rows, x = at[mine], sar[mine]
+                for c in range(n_windows):
+                    above = x > star[g][rows, c, None]
+                    shift[g][c] += np.where(has[g][rows, c], weight[rows], 0.0) @ above
+                    lower = np.count_nonzero(x < star[g][rows, c, None], axis=1)
+                    tie = n_valid[rows] - lower - np.count_nonzero(above, axis=1)
+                    below[g][rows, c] = lower + tie / 2.0
+        return [
+            _grank_t(has[g], below[g], weight, shift[g], u_base[g], n_base[g])
+            for g in range(len(members))
+        ]
+
+
+def _grank_t(
+    has: np.ndarray,
+    below: np.ndarray,
+    weight: np.ndarray,
+    shift: np.ndarray,
+    u_base: np.ndarray,
+    n_base: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The t statistic and degrees of freedom of each window from one group's GRANK sums."""
+    n_windows = has.shape[1]
+    stat = np.full(n_windows, np.nan)
+    dof = np.full(n_windows, np.nan)
+    for c in range(n_windows):
+        n0 = int(has[:, c].sum())
+        if n0 < 2:
+            continue
+        u0 = (below[has[:, c], c] + 1.0) * weight[has[:, c]] - 0.5
+        n_t = np.append(n_base[c], n0)
+        x_t = _ratio(np.append(u_base[c] + shift[c], u0.sum()), n_t)
+        var_t = _daily_variance(x_t, n_t, n_t, centre=False)
+        big_t = float(np.sum(n_t > 0))
+        z = x_t[-1] / np.sqrt(var_t[-1])
+        stat[c] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
+        dof[c] = big_t - 2.0
+    return stat, dof
 
 
 def _locate(kept: np.ndarray, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -376,22 +392,24 @@ def spilled_grank(
         ``tests``, GRANK rows replaced.
     """
     first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
-    names = [labels[j] for j in first]
-    which = np.isin(names, car_labels)
-    g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names]
+    tested = [j for j in first if labels[j] in car_labels]  # GRANK is for the CAR windows
+    names = [labels[j] for j in tested]
+    g_rows = [car_labels.index(w) for w in names]
     with np.errstate(invalid="ignore", divide="ignore"):
-        scar = arrays["car"][:, first] / arrays["car_se"][:, first]
+        scar = arrays["car"][:, tested] / arrays["car_se"][:, tested]
+    present, members, u_base, n_base = [], [], [], []
     for g, group in enumerate(groups):
-        in_group = np.ones(len(kept), dtype=bool) if g == 0 else kept_codes == g
-        if not in_group.any():
-            continue
-        u_base = np.sum([c.sums[g].grank_u for c in chunks], axis=0)
-        n_base = np.sum([c.sums[g].grank_n for c in chunks], axis=0)
-        if not len(u_base):
-            continue
-        stat, dof = spilled.grank(
-            kept[in_group], scar[in_group], which, u_base[g_rows], n_base[g_rows]
-        )
+        member = np.ones(len(kept), dtype=bool) if g == 0 else kept_codes == g
+        u_g = np.sum([c.sums[g].grank_u for c in chunks], axis=0)
+        if member.any() and len(u_g):
+            present.append(group)
+            members.append(member)
+            u_base.append(u_g[g_rows])
+            n_base.append(np.sum([c.sums[g].grank_n for c in chunks], axis=0)[g_rows])
+    if not present or not names:
+        return tests
+    results = spilled.grank(kept, members, scar, u_base, n_base)
+    for group, (stat, dof) in zip(present, results, strict=True):
         tests = _with_grank(tests, group, names, stat, dof)
     return tests
 
