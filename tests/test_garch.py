@@ -171,7 +171,7 @@ def test_volatility_with_garch_is_ar2_over_conditional_variance(nvda) -> None:  
     assert res.ar.set_index("rel_day").loc[0, "ar"] == pytest.approx(expected, rel=1e-5)
     assert expected > 10  # the DeepSeek day: a squared surprise many times its conditional size
     assert "savickas" not in set(res.tests["test"])  # Savickas is a test of returns
-    assert "AV = AR^2 / sigma_t^2 - 1" in res.summary.split("\n")[1]
+    assert "AV = AR^2 / sigma_t^2 - 1" in res.summary.as_text().split("\n")[1]
 
 
 # -- the Savickas statistic by hand --------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_volatility_windows_average_and_only_applicable_tests(nvda_panel) -> Non
     }
     assert (tests["measure"] == "volatility").all()
     assert tests["null"].str.contains("AV").all()
-    assert "Measure: volatility" in res.summary.split("\n")[1]
+    assert "Measure: volatility" in res.summary.as_text().split("\n")[1]
     assert "p BMP" not in res.summary and "p t" in res.summary
     assert res.manifest["parameters"]["measure"] == "volatility"
 
@@ -171,7 +171,7 @@ def test_return_measure_is_unchanged(nvda_panel) -> None:
     pd.testing.assert_frame_equal(default.tests, named.tests)
     assert "measure" not in default.tests.columns
     assert "measure" not in default.manifest["parameters"]
-    assert default.summary == named.summary
+    assert default.summary.as_text() == named.summary.as_text()
 
 
 # -- volume: zero and missing, the market volume series ---------------------------------------------

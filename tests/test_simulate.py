@@ -20,6 +20,7 @@ from scipy import stats
 from ipposaki.calendars import sessions
 from ipposaki.cli.main import run
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.results import manifest_json
 from ipposaki.study import TEST_NAMES
 from ipposaki.study.null_design import null_design
 from ipposaki.study.simulate import (
@@ -272,7 +273,7 @@ def test_library_result_is_read_only_and_takes_a_generator() -> None:
     assert isinstance(a, SimulationResult)
     pd.testing.assert_frame_equal(a.rates, b.rates)
     assert a.parameters.seed is None and a.manifest["generator_state"]["bit_generator"] == "PCG64"
-    json.dumps(a.manifest)  # JSON-ready, generator state included
+    json.loads(manifest_json(a.manifest))  # JSON-ready, generator state included
     rates = a.rates
     rates["rejection_rate"] = -1.0
     assert (a.rates["rejection_rate"] >= 0).all()

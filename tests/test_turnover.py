@@ -51,7 +51,7 @@ def test_abnormal_log_turnover_equals_the_hand_computation() -> None:
             assert ar[(name, day)] == pytest.approx(series[pos0 + day] - normal, abs=1e-12)
         assert res.params.set_index("symbol").loc[name, "nobs"] == np.sum(~np.isnan(est))
     assert res.parameters.turnover is True  # type: ignore[attr-defined]
-    assert "log turnover" in res.summary.split("\n")[1]
+    assert "log turnover" in res.summary.as_text().split("\n")[1]
 
 
 def test_without_shares_the_series_is_log_one_plus_volume() -> None:

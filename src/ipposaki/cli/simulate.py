@@ -166,13 +166,15 @@ def _check_windows(estimation_window: str, event_window: str, car_windows: list[
 
 def _write(out: Path, res: SimulationResult) -> None:
     """Write the simulation's folder to ``out`` and report it (summary, then the JSON result)."""
+    from ipposaki.results import thaw
+
     paths = write_out(out, res.to_dir)
-    output.text(res.summary)
+    output.text(res.summary.as_text())
     output.text(f"wrote {out}")
     output.result(
         {
             "out": out,
-            "parameters": res.manifest["parameters"],
+            "parameters": thaw(res.manifest["parameters"]),
             "data": res.data,
             "rates": output.frame_records(res.rates.query("alpha == 0.05")),
             "files": paths,

@@ -486,7 +486,7 @@ def _write_studies(out: Path, results: dict[str, EventStudyResult], one: bool) -
     if one:
         res = next(iter(results.values()))
         paths = write_out(out, res.to_dir)
-        output.text(res.summary)
+        output.text(res.summary.as_text())
         output.text(f"wrote {out}")
         output.result({"out": out, **_payload(res), "files": paths})
         return

@@ -171,9 +171,9 @@ class MeasureParameters(StudyParameters):
 class MeasureResult(EventStudyResult):
     """An event study of abnormal volume or volatility: the measure is said everywhere.
 
-    The frames are those of :class:`~ipposaki.study.results.EventStudyResult`; the summary's
-    second line names the measure and what ``ar``, ``car`` and ``CAAR`` hold, ``tests`` gains a
-    ``measure`` column and the manifest's parameters hold ``measure``.
+    The frames are those of :class:`~ipposaki.study.results.EventStudyResult`; the second line
+    of the summary's first block names the measure and what ``ar``, ``car`` and ``CAAR`` hold,
+    ``tests`` gains a ``measure`` column and the manifest's parameters hold ``measure``.
     """
 
     @property
@@ -188,17 +188,15 @@ class MeasureResult(EventStudyResult):
         frame["measure"] = self.measure
         return frame
 
-    @property
-    def summary(self) -> str:
-        """The summary of :attr:`EventStudyResult.summary` with the measure on its 2nd line."""
-        lines = super().summary.split("\n")
+    def _summary_head(self) -> list[str]:
+        """The lines of :meth:`EventStudyResult._summary_head` with the measure second."""
+        head = super()._summary_head()
         text = DESCRIPTIONS[self.measure]
         if self.measure == "volume" and getattr(self.parameters, "turnover", False):
             text = _TURNOVER_DESCRIPTION
         if self.measure == "volatility" and self.parameters.model in ("garch", "egarch"):
             text = _GARCH_VOLATILITY
-        lines.insert(1, f"Measure: {self.measure}, {text}.")
-        return "\n".join(lines)
+        return [head[0], f"Measure: {self.measure}, {text}.", *head[1:]]
 
     def _summary_table(self) -> pd.DataFrame:
         table = super()._summary_table()

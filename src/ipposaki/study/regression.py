@@ -12,14 +12,16 @@ t statistics use t(n - p). The tests check these against statsmodels.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ipposaki.errors import InputError
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 
 __all__ = ["CovType", "CrossSectionResult", "car_regression"]
 
@@ -27,8 +29,12 @@ CovType = Literal["nonrobust", "HC1", "HC3"]
 
 
 @dataclass(frozen=True, eq=False)
-class CrossSectionResult:
+class CrossSectionResult(Result):
     """Read-only result of :func:`car_regression`.
+
+    It follows the results protocol (:class:`ipposaki.results.Result`): :attr:`summary`, a
+    read-only :attr:`manifest`, :meth:`frames` (``params``, the coefficients with a ``term``
+    column, then ``data``, the rows used) and :meth:`to_dir`.
 
     Attributes
     ----------
@@ -49,7 +55,8 @@ class CrossSectionResult:
 
     @property
     def params(self) -> pd.DataFrame:
-        """One row per coefficient: coef, se, t, p_value, ci_low, ci_high."""
+        """One row per coefficient (index ``term``): coef, std_err, t_stat, p_value, ci_low,
+        ci_high."""
         return self._table.copy()
 
     @property
@@ -58,15 +65,31 @@ class CrossSectionResult:
         return self._data.copy()
 
     @property
-    def summary(self) -> str:
-        """The coefficient table as text."""
+    def summary(self) -> Summary:
+        """The model in a line, then the coefficient table (four decimals)."""
         head = f"CAR regression ({self.cov_type} SEs), n = {self.nobs}, R^2 = {self.r2:.3f}"
         if self.dropped:
             head += f"; dropped for missing values: {', '.join(self.dropped)}"
-        return head + "\n" + self._table.to_string(float_format=lambda v: f"{v:.4f}")
+        return Summary.of(head, SummaryTable(self._table, index=True, digits=4))
 
-    def __str__(self) -> str:
-        return self.summary
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: covariance estimator, terms, observations, R-squared, rows dropped for
+        missing values, versions."""
+        return freeze(
+            {
+                "cov_type": self.cov_type,
+                "terms": [str(t) for t in self._table.index],
+                "nobs": int(self.nobs),
+                "r2": float(self.r2),
+                "dropped": self.dropped,
+                "versions": versions(),
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``params`` (the coefficients, the term a column) and ``data`` (the rows used)."""
+        return {"params": self._table.reset_index(), "data": self.data}
 
 
 def car_regression(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from ipposaki.errors import InputError, UnknownNameError
-from ipposaki.results import versions as _versions
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 from ipposaki.study.bootstrap import (
     BOOT_TEST_NAMES,
     BOOTSTRAP_METHODS,
@@ -38,13 +36,14 @@ from ipposaki.study.statistics import TestResult
 
 __all__ = ["EventStudyResult", "Inference", "StudyParameters"]
 
-#: Files :meth:`EventStudyResult.to_dir` writes.
+#: Files :meth:`EventStudyResult.to_dir` writes (the frames of
+#: :meth:`EventStudyResult.frames`, in order, then the summary and the manifest).
 OUTPUT_FILES = (
-    "ar.csv",
-    "car.csv",
-    "aar.csv",
     "caar.csv",
     "tests.csv",
+    "car.csv",
+    "aar.csv",
+    "ar.csv",
     "params.csv",
     "excluded.csv",
     "summary.txt",
@@ -355,10 +354,15 @@ def _adjusted_pvalues(
 
 
 @dataclass(frozen=True, eq=False)
-class EventStudyResult:
+class EventStudyResult(Result):
     """Read-only result of :func:`ipposaki.study.run_study`.
 
-    Properties return copies of tidy frames; nothing changes after the study ran.
+    Properties return copies of tidy frames; nothing changes after the study ran. It follows
+    the results protocol (:class:`ipposaki.results.Result`): :attr:`summary` (the CAAR per
+    group and window with the key p-values, in text, HTML, Markdown and LaTeX), a read-only
+    :attr:`manifest`, :meth:`frames` (``caar`` first, so :meth:`to_frame` is the CAAR table)
+    and :meth:`to_dir`, which writes each frame as CSV with ``summary.txt`` and
+    ``manifest.json``.
     """
 
     _ar_table: Deferred
@@ -730,17 +734,45 @@ class EventStudyResult:
     # -- summary and files ---------------------------------------------------------------------
 
     @property
-    def manifest(self) -> dict[str, Any]:
-        """Data hash, parameters, versions, and the excluded pairs with reasons."""
-        out = {
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: data hash, parameters, versions, and the excluded pairs with reasons."""
+        out: dict[str, Any] = {
             "parameters": asdict(self.parameters),
             "pairs": int(self._params.shape[0]),
             "excluded": self._excluded.to_dict(orient="records"),
-            "versions": _versions(),
+            "versions": versions(),
         }
         if self._inference is not None:
             out["inference"] = asdict(self._inference)
-        return out
+        return freeze(out)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables by name, the file stems :meth:`to_dir` writes.
+
+        ``caar`` (the headline table, so :meth:`to_frame` returns it), then ``tests``,
+        ``car``, ``aar``, ``ar``, ``params`` and ``excluded``. Asking for them builds the
+        abnormal-return table if it was not built yet.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            Copies: changing one leaves the result as it was.
+        """
+        return {
+            "caar": self.caar,
+            "tests": self.tests,
+            "car": self.car,
+            "aar": self.aar,
+            # A shallow copy: under copy-on-write a caller's change copies the data, so the
+            # long table is not duplicated just to be written.
+            "ar": self._ar.copy(deep=False),
+            "params": self.params,
+            "excluded": self.excluded,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The CAAR table (:attr:`caar`), the first of :meth:`frames`."""
+        return self.caar
 
     def _summary_table(self) -> pd.DataFrame:
         tests = self._all_tests
@@ -779,9 +811,8 @@ class EventStudyResult:
             rows.append(line)
         return pd.DataFrame(rows)
 
-    @property
-    def summary(self) -> str:
-        """Plain-text summary: model, sample, CAAR per group and window with key p-values."""
+    def _summary_head(self) -> list[str]:
+        """The summary's first block, a line each: model, sample, data, notes on the table."""
         p = self.parameters
         head = [
             f"Event study: {p.model} model, estimation {p.estimation_window}, event "
@@ -802,13 +833,23 @@ class EventStudyResult:
                 "estudy2 convention: its twelve statistics for single event days only (tests.csv);"
                 " multi-day windows and the Kolari-Pynnönen test have no p-value."
             )
-        head.extend(self._inference_lines())
+        return [*head, *self._inference_lines()]
+
+    @property
+    def summary(self) -> Summary:
+        """Model, sample and notes, then the CAAR per group and window with key p-values.
+
+        Two blocks: the lines of :meth:`_summary_head`, and the table (four decimals) or, when
+        no pair could be studied, a line saying so. ``summary.as_latex()`` gives the LaTeX.
+        """
         table = self._summary_table()
         if table.empty:
-            body = "No pair could be studied: every pair is in excluded.csv with its reason."
+            body: str | SummaryTable = (
+                "No pair could be studied: every pair is in excluded.csv with its reason."
+            )
         else:
-            body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        return "\n".join([*head, "", body])
+            body = SummaryTable(table, digits=4)
+        return Summary.of("\n".join(self._summary_head()), body)
 
     def _inference_lines(self) -> list[str]:
         inf = self._inference
@@ -835,61 +876,8 @@ class EventStudyResult:
             )
         return lines
 
-    def summary_latex(self) -> str:
-        """The summary table as LaTeX (booktabs)."""
-        return self._summary_table().to_latex(index=False, float_format="%.4f")
-
-    def _repr_html_(self) -> str:
-        import html
-
-        head = html.escape(self.summary.split("\n\n")[0]).replace("\n", "<br>")
-        return f"<p>{head}</p>" + self._summary_table().to_html(
-            index=False, float_format="{:.4f}".format
-        )
-
-    def __str__(self) -> str:
-        return self.summary
-
     def __repr__(self) -> str:
         return (
             f"EventStudyResult({self.parameters.model}, {len(self._params)} pairs, "
             f"{len(self._excluded)} excluded)"
         )
-
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write every table, the summary and the manifest into ``out``.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-        """
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError("out", str(out), "a folder")
-        out.mkdir(parents=True, exist_ok=True)
-        frames = {
-            "ar.csv": self._ar,
-            "car.csv": self._car,
-            "aar.csv": self._aar,
-            "caar.csv": self.caar,
-            "tests.csv": self.tests,
-            "params.csv": self._params,
-            "excluded.csv": self._excluded,
-        }
-        written = []
-        for name, frame in frames.items():
-            path = out / name
-            frame.to_csv(path, index=False)
-            written.append(path)
-        (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
-        (out / "manifest.json").write_text(
-            json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str) + "\n",
-            encoding="utf-8",
-        )
-        return [*written, out / "summary.txt", out / "manifest.json"]

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,7 +54,15 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError, UnknownNameError
-from ipposaki.results import versions as _versions
+from ipposaki.results import (
+    ReadOnlyMapping,
+    Result,
+    Summary,
+    SummaryTable,
+    freeze,
+    thaw,
+    versions,
+)
 from ipposaki.study.models import MODELS, ModelName
 from ipposaki.study.windows import Window, parse_window
 
@@ -179,28 +186,35 @@ class SimulationParameters:
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(Result):
     """Read-only result of :func:`simulate`: rejection rates per test, window and level.
 
-    Properties return copies; nothing changes after the simulation ran.
+    Properties return copies; nothing changes after the simulation ran. It follows the results
+    protocol (:class:`ipposaki.results.Result`): :attr:`summary`, a read-only
+    :attr:`manifest`, :meth:`frames` (``power``, the rejection rates, then
+    ``pseudo_events``) and :meth:`to_dir`, which also draws ``power.png``.
     """
 
     parameters: SimulationParameters
     _rates: pd.DataFrame
     _pvalues: pd.DataFrame
     _pseudo_events: pd.DataFrame
-    _data: dict[str, Any] = field(default_factory=dict)
-    _generator_state: dict[str, Any] = field(default_factory=dict)
+    _data: Mapping[str, Any] = field(default_factory=ReadOnlyMapping)
+    _generator_state: Mapping[str, Any] = field(default_factory=ReadOnlyMapping)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_data", freeze(self._data))
+        object.__setattr__(self, "_generator_state", freeze(self._generator_state))
 
     @property
     def data(self) -> dict[str, Any]:
         """The panel: source, hash, sessions, symbols, eligible cells, excluded pseudo-events."""
-        return dict(self._data)
+        return dict(thaw(self._data))
 
     @property
     def generator_state(self) -> dict[str, Any]:
         """The numpy Generator's state before drawing, when ``seed`` was one (else empty)."""
-        return json.loads(json.dumps(self._generator_state))
+        return dict(thaw(self._generator_state))
 
     @property
     def rates(self) -> pd.DataFrame:
@@ -297,24 +311,20 @@ class SimulationResult:
         return wide.reset_index()
 
     @property
-    def summary(self) -> str:
-        """Header and the rejection rates at 5% per window, test and abnormal return."""
-        table = self.table(0.05)
-        parts = [
+    def summary(self) -> Summary:
+        """The header, then the rejection rates at 5% per window, test and abnormal return.
+
+        One table per CAR window (three decimals), under a line naming the window.
+        """
+        blocks: list[str | SummaryTable] = [
             self.header,
-            "",
             "Rejection rate at 5% (two-sided); columns are the abnormal returns added on day 0. "
             "Exact binomial 95% intervals, and the 1% and 10% levels, are in power.csv.",
         ]
-        for window, block in table.groupby("window", sort=False):
-            body = block.drop(columns="window").to_string(
-                index=False, float_format=lambda v: f"{v:.3f}"
-            )
-            parts += ["", f"window {window}", body]
-        return "\n".join(parts)
-
-    def __str__(self) -> str:
-        return self.summary
+        for window, block in self.table(0.05).groupby("window", sort=False):
+            blocks.append(f"window {window}")
+            blocks.append(SummaryTable(block.drop(columns="window"), digits=3))
+        return Summary.of(*blocks)
 
     def __repr__(self) -> str:
         p = self.parameters
@@ -323,32 +333,34 @@ class SimulationResult:
             f"abnormal {', '.join(f'{a:g}' for a in p.abnormal)}, {p.cluster})"
         )
 
-    def _repr_html_(self) -> str:
-        import html
-
-        head = html.escape(self.header).replace("\n", "<br>")
-        return f"<p>{head}</p>" + self.table(0.05).to_html(
-            index=False, float_format="{:.3f}".format
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Read-only: seed (or the generator's state), parameters, data description, versions."""
+        return freeze(
+            {
+                "parameters": asdict(self.parameters),
+                "generator_state": self._generator_state,
+                "data": self._data,
+                "design": {
+                    "injection": "abnormal return added to the return on day 0 of each "
+                    "pseudo-event only; a CAR window carries it when it contains day 0",
+                    "missing": "the nearest integer to missing * n of each pseudo-event's n "
+                    "estimation returns deleted at random; the event window keeps every return",
+                    "isolation": "each pseudo-event reads its own copy of its symbol's returns; "
+                    "the market is one shared column",
+                    "rates": "p-value below alpha; Clopper-Pearson 95% interval",
+                    "alphas": list(ALPHAS),
+                },
+                "versions": versions(),
+            }
         )
 
-    @property
-    def manifest(self) -> dict[str, Any]:
-        """Seed (or the generator's state), parameters, data description and versions."""
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``power`` (the rejection rates: test, window, abnormal, runs, rejection_rate,
+        ci_low, ci_high, alpha) and ``pseudo_events`` (the drawn pseudo-events), as copies."""
         return {
-            "parameters": asdict(self.parameters),
-            "generator_state": self.generator_state,
-            "data": self.data,
-            "design": {
-                "injection": "abnormal return added to the return on day 0 of each pseudo-event "
-                "only; a CAR window carries it when it contains day 0",
-                "missing": "the nearest integer to missing * n of each pseudo-event's n "
-                "estimation returns deleted at random; the event window keeps every return",
-                "isolation": "each pseudo-event reads its own copy of its symbol's returns; the "
-                "market is one shared column",
-                "rates": "p-value below alpha; Clopper-Pearson 95% interval",
-                "alphas": list(ALPHAS),
-            },
-            "versions": _versions(),
+            "power": self._rates.loc[:, [*_RATE_COLUMNS, "alpha"]].copy(),
+            "pseudo_events": self.pseudo_events,
         }
 
     def figure(self, alpha: float = 0.05) -> Any:
@@ -403,7 +415,7 @@ class SimulationResult:
         return fig
 
     def to_dir(self, out: str | Path) -> list[Path]:
-        """Write power.csv, power.png, pseudo_events.csv, summary.txt and manifest.json.
+        """Write power.csv, pseudo_events.csv, summary.txt, manifest.json and power.png.
 
         Parameters
         ----------
@@ -420,20 +432,10 @@ class SimulationResult:
         InputError
             If ``out`` exists and is not a folder.
         """
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError("out", str(out), "a folder")
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [out / name for name in OUTPUT_FILES]
-        self._rates.loc[:, [*_RATE_COLUMNS, "alpha"]].to_csv(paths[0], index=False)
-        self.figure().savefig(paths[1], dpi=110)
-        self._pseudo_events.to_csv(paths[2], index=False)
-        paths[3].write_text(self.summary + "\n", encoding="utf-8")
-        paths[4].write_text(
-            json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str) + "\n",
-            encoding="utf-8",
-        )
-        return paths
+        written = super().to_dir(out)
+        png = Path(out) / "power.png"
+        self.figure().savefig(png, dpi=110)
+        return [*written, png]
 
 
 # -- drawing pseudo-events -----------------------------------------------------------------------
