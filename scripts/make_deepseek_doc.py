@@ -122,7 +122,7 @@ def main() -> None:
         timing["event_session"] = timing["event_session"].dt.date
         print(timing.to_markdown(index=False, floatfmt=".1f"))
         print()
-        for line in result.summary.splitlines():
+        for line in result.summary.as_text().splitlines():
             if "first" in line and "session after" in line:
                 print(f"* {line}")
         print()

@@ -61,4 +61,4 @@ def test_no_calendar_no_rows(tmp_path: Path) -> None:
     store, _ = _store_with_shares(tmp_path, with_shares=False)
     study = run_spec(load_spec(_spec(tmp_path)), store)  # type: ignore[arg-type]
     assert study.earnings.empty
-    assert "earnings" not in study.summary.lower()
+    assert "earnings" not in study.summary.as_text().lower()

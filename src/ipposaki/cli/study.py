@@ -319,9 +319,9 @@ def _run_spec(
 
     with output.working("running the event study", show=runner is None):
         result = run_spec(spec, Store(store), runner)
-    result = replace(result, results=_infer(result.results, inference))
+    result = replace(result, results=_infer(dict(result.results), inference))
     paths = write_out(out, result.to_dir)
-    output.text(result.summary)
+    output.text(result.summary.as_text())
     output.text(f"wrote {out}")
     output.result(
         {
@@ -492,7 +492,7 @@ def _write_studies(out: Path, results: dict[str, EventStudyResult], one: bool) -
         return
     studies = ExchangeStudies(results)
     paths = write_out(out, studies.to_dir)
-    output.text(studies.summary)
+    output.text(studies.summary.as_text())
     output.text(f"wrote {out}")
     output.result(
         {

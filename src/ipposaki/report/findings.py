@@ -32,7 +32,7 @@ loses its headline.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -499,7 +499,7 @@ _SENTENCES: dict[str, Callable[[dict[str, Any], Locale, ReportTables], str]] = {
 }
 
 
-def forecast_reason(problem: dict[str, Any], loc: Locale, tables: ReportTables) -> str:
+def forecast_reason(problem: Mapping[str, Any], loc: Locale, tables: ReportTables) -> str:
     """Why no forecast was made, in ``loc``'s language."""
     kind = problem.get("kind", "other")
     code = str(problem.get("series", ""))

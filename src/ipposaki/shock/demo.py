@@ -9,15 +9,17 @@ Without ``data``, a store that already holds prices is used as it is (never over
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.instruments import builtin_instruments
+from ipposaki.results import Result, Summary
 from ipposaki.shock.pipeline import run_shock
 from ipposaki.shock.result import ShockResult
 from ipposaki.shock.sessions import ShockSession
@@ -73,7 +75,7 @@ def deepseek_spec() -> StudySpec:
 
 
 @dataclass(frozen=True, eq=False)
-class DemoResult:
+class DemoResult(Result):
     """What :func:`run_demo` wrote: the folder, the files and the shock's result.
 
     Attributes
@@ -126,17 +128,34 @@ class DemoResult:
         return self.shock.study
 
     @property
-    def manifest(self) -> dict[str, object]:
-        """Source, hashes, event sessions and versions."""
+    def manifest(self) -> Mapping[str, Any]:
+        """Source, hashes, event sessions and versions (the shock's)."""
         return self.shock.manifest
 
     @property
-    def summary(self) -> str:
-        """The headline and the event study, as text."""
+    def summary(self) -> Summary:
+        """The headline and the event study (the shock's)."""
         return self.shock.summary
 
-    def __str__(self) -> str:
-        return self.summary
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The shock's tables (see :meth:`ShockResult.frames`)."""
+        return self.shock.frames()
+
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write the shock's files into ``out`` (see :meth:`ShockResult.to_dir`), as
+        :func:`run_demo` wrote them into :attr:`out`.
+
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
+        """
+        return self.shock.to_dir(out)
 
 
 def resolve_data(data: str | Path | None) -> Path | None:
@@ -270,6 +289,6 @@ def run_demo(
     log(str(ingest.summary))
     result = run_shock(spec, store, source=source, synthetic=synthetic, step=mark)
     written = result.to_dir(out)
-    log(result.summary)
+    log(result.summary.as_text())
     log(f"wrote {len(written)} files to {out}")
     return DemoResult(out, tuple(str(p.relative_to(out)) for p in written), result)

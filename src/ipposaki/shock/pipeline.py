@@ -19,7 +19,7 @@ import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.panel import ReturnsPanel, build_panel
-from ipposaki.results import versions as _versions
+from ipposaki.results import versions
 from ipposaki.shock import headline as hl
 from ipposaki.shock.options import ReportOptions, parse_report, scenario_kind
 from ipposaki.shock.result import (
@@ -142,7 +142,7 @@ def run_shock(
         scenarios=scenarios,
         panels={x: _panel_info(p) for x, p in panels.items()},
         data_info=store.info(),
-        versions=_versions(),
+        versions=versions(),
         store=str(store.path),
         names=instruments[["symbol", "name", "name_ja", "exchange", "kind"]].copy(),
         basket_names=members.drop_duplicates("basket")[["basket", "name", "name_ja"]].reset_index(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ipposaki.results import Result, Summary, freeze, versions
 from ipposaki.scenario import ScenarioResult
 from ipposaki.shock.options import ReportOptions, ScenarioKind
 from ipposaki.shock.sessions import ShockSession, news_time
@@ -52,7 +53,7 @@ class ForecastOutcome:
         The Tokyo session forecast.
     table : pandas.DataFrame
         target, forecast, lower, upper, level, nobs, actual; empty when no forecast was made.
-    problem : dict
+    problem : Mapping
         Why no forecast was made (empty when one was): ``kind`` (``"missing_after"``,
         ``"missing_on"``, ``"history"``, ``"singular"`` or ``"other"``), ``series``, ``day``,
         ``last``, ``need``, ``have`` and ``message`` (the library's English sentence).
@@ -70,10 +71,13 @@ class ForecastOutcome:
     as_of: str
     target_session: str
     table: pd.DataFrame
-    problem: dict[str, Any] = field(default_factory=dict)
+    problem: Mapping[str, Any] = field(default_factory=dict)
     skill: pd.DataFrame = field(default_factory=pd.DataFrame)
     skill_start: str = ""
     split: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "problem", freeze(self.problem))
 
     @property
     def made(self) -> bool:
@@ -97,7 +101,7 @@ class ScanOutcome:
         The rank of the episode that holds the event's day-0 sessions (None if none does).
     note : str
         Why the scan could not run (empty when it ran).
-    event_names : dict[str, tuple[str, str]]
+    event_names : Mapping[str, tuple[str, str]]
         Catalogue id -> (English name, Japanese name) of the events the episodes name.
     contagion : pandas.DataFrame
         The Forbes–Rigobon test of the episodes shown (see
@@ -110,8 +114,11 @@ class ScanOutcome:
     count: int = 0
     rank: int | None = None
     note: str = ""
-    event_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    event_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     contagion: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "event_names", freeze(self.event_names))
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ class ScenarioRun:
 
 
 @dataclass(frozen=True, eq=False)
-class ShockResult:
+class ShockResult(Result):
     """Everything a shock report shows, computed once (see :func:`ipposaki.shock.run_shock`).
 
     Attributes
@@ -153,18 +160,24 @@ class ShockResult:
         The scanner's episodes around the event.
     scenarios : tuple[ScenarioRun, ...]
         The scenarios the spec names.
-    panels : dict[str, PanelInfo]
-        The headline panels.
+    panels : Mapping[str, PanelInfo]
+        The headline panels (read-only).
     data_info : pandas.DataFrame
         The store's symbols, spans and gaps.
-    versions : dict[str, str]
-        Package versions.
+    versions : Mapping[str, str]
+        Package versions when the result was computed (read-only; default those of this
+        process, :func:`ipposaki.results.versions`).
     store : str
         The store's path.
     names : pandas.DataFrame
         symbol, name, name_ja, exchange, kind of every instrument (labels for the report).
     basket_names : pandas.DataFrame
         basket, name, name_ja of every basket.
+
+    Notes
+    -----
+    :meth:`to_dir` writes :meth:`frames` as CSV, ``summary.txt`` and ``manifest.json``, and the
+    event study into ``study/`` (its own :meth:`~ipposaki.study.spec.SpecResult.to_dir`).
     """
 
     spec: StudySpec
@@ -181,13 +194,17 @@ class ShockResult:
     forecast: ForecastOutcome
     scan: ScanOutcome
     scenarios: tuple[ScenarioRun, ...] = ()
-    panels: dict[str, PanelInfo] = field(default_factory=dict)
+    panels: Mapping[str, PanelInfo] = field(default_factory=dict)
     data_info: pd.DataFrame = field(default_factory=pd.DataFrame)
-    versions: dict[str, str] = field(default_factory=dict)
+    versions: Mapping[str, str] = field(default_factory=dict)
     store: str = ""
     names: pd.DataFrame = field(default_factory=pd.DataFrame)
     basket_names: pd.DataFrame = field(default_factory=pd.DataFrame)
     volume: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VOLUME_COLUMNS))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "panels", freeze(self.panels))
+        object.__setattr__(self, "versions", freeze(self.versions or versions()))
 
     def session(self, exchange: str, role: str) -> ShockSession:
         """The shock's session on ``exchange`` with ``role`` ``"day0"`` or ``"next"`` (Tokyo's
@@ -204,9 +221,7 @@ class ShockResult:
         """The spec's title, marked when the data are synthetic."""
         return self.spec.title + (f" ({SYNTHETIC_LABEL})" if self.synthetic else "")
 
-    @property
-    def summary(self) -> str:
-        """The headline as text, then the event study's summary."""
+    def _headline_lines(self) -> list[str]:
         lines = [f"{self.title}: the largest moves on each exchange's event sessions"]
         for label, grp in self.headline.groupby("event_label", sort=False):
             lines.append(f"  {label}:")
@@ -228,72 +243,84 @@ class ShockResult:
                     f"  {r.exchange} {r.session} {r.basket:<22} raw {r.mean_ret:+.2%}  "
                     f"abnormal {r.mean_ar:+.2%}"
                 )
-        study = self.study.summary
-        if self.synthetic:
-            study = study.replace(self.spec.title, self.title, 1)
-        return "\n".join(lines) + "\n\n" + study
-
-    def __str__(self) -> str:
-        return self.summary
+        return lines
 
     @property
-    def manifest(self) -> dict[str, Any]:
-        """Source, store, panels with their data hashes, event sessions and versions."""
-        return {
-            "title": self.title,
-            "source": self.source,
-            "synthetic": self.synthetic,
-            "store": self.store,
-            "panels": {x: vars(p) for x, p in self.panels.items()},
-            "data_hash": {x: p.data_hash for x, p in self.panels.items()},
-            "event_sessions": [[s.exchange, s.day, s.label] for s in self.sessions],
-            "forecast": {
-                "as_of": self.forecast.as_of,
-                "target_session": self.forecast.target_session,
-                "problem": self.forecast.problem.get("message", ""),
-            },
-            "scan": {"start": self.scan.start, "end": self.scan.end, "rank": self.scan.rank},
-            "scenarios": [str(s.path) for s in self.scenarios],
-            "versions": self.versions,
-        }
+    def summary(self) -> Summary:
+        """The headline as text, then the event study's summary (its title marked when the
+        data are synthetic)."""
+        study = list(self.study.summary.blocks)
+        if self.synthetic:
+            first = next(i for i, b in enumerate(study) if isinstance(b, str))
+            study[first] = str(study[first]).replace(self.spec.title, self.title, 1)
+        return Summary.of("\n".join(self._headline_lines()), *study)
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """File name -> table, for :meth:`to_dir`."""
-        return {
-            "moves.csv": self.moves,
-            "basket_moves.csv": self.baskets,
-            "volume.csv": self.volume,
-            "headline.csv": self.headline,
-            "indices.csv": self.indices,
-            "fx.csv": self.fx,
-            "data_info.csv": self.data_info,
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """Source, store, panels with their data hashes, event sessions and versions."""
+        return freeze(
+            {
+                "title": self.title,
+                "source": self.source,
+                "synthetic": self.synthetic,
+                "store": self.store,
+                "panels": {x: vars(p) for x, p in self.panels.items()},
+                "data_hash": {x: p.data_hash for x, p in self.panels.items()},
+                "event_sessions": [[s.exchange, s.day, s.label] for s in self.sessions],
+                "forecast": {
+                    "as_of": self.forecast.as_of,
+                    "target_session": self.forecast.target_session,
+                    "problem": self.forecast.problem.get("message", ""),
+                },
+                "scan": {"start": self.scan.start, "end": self.scan.end, "rank": self.scan.rank},
+                "scenarios": [str(s.path) for s in self.scenarios],
+                "versions": self.versions,
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``moves``, ``basket_moves``, ``volume``, ``headline``, ``indices``, ``fx`` and
+        ``data_info``; with synthetic prices each has a first column ``data`` that says so.
+        The event study's tables are :attr:`study`'s."""
+        tables = {
+            "moves": self.moves,
+            "basket_moves": self.baskets,
+            "volume": self.volume,
+            "headline": self.headline,
+            "indices": self.indices,
+            "fx": self.fx,
+            "data_info": self.data_info,
         }
+        return {name: _label(frame, self.synthetic) for name, frame in tables.items()}
 
     def to_dir(self, out: str | Path) -> list[Path]:
-        """Write the tables, ``summary.txt``, ``manifest.json`` and ``study/`` into ``out``.
+        """Write :meth:`frames` as CSV, ``summary.txt``, ``manifest.json`` and the event
+        study into ``study/``.
 
         Every CSV of synthetic data says so in a first column ``data``.
+
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
 
         Returns
         -------
         list[pathlib.Path]
             The files written.
+
+        Raises
+        ------
+        InputError
+            When ``out`` exists and is not a folder.
         """
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, frame in self.tables().items():
-            _label(frame, self.synthetic).to_csv(out / name, index=False)
-            written.append(out / name)
-        study = self.study.to_dir(out / "study")
+        written = super().to_dir(out)
+        study = self.study.to_dir(Path(out) / "study")
         if self.synthetic:
             for path in study:
                 if path.suffix == ".csv":
                     _label(pd.read_csv(path), True).to_csv(path, index=False)
-        (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
-        manifest = json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str)
-        (out / "manifest.json").write_text(manifest + "\n", encoding="utf-8")
-        return [*written, out / "summary.txt", out / "manifest.json", *study]
+        return [*written, *study]
 
 
 def _label(frame: pd.DataFrame, synthetic: bool) -> pd.DataFrame:

@@ -26,7 +26,7 @@ every exchange (it must be a session there).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ from ipposaki.calendars import sessions
 from ipposaki.crossmarket import event_sessions, parse_timestamp
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
+from ipposaki.results import Result, Summary, SummaryTable, freeze, prepare_dir, versions
 from ipposaki.schema import Table, load_toml, refuse, validate
 from ipposaki.store import Store
 from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
@@ -302,15 +303,33 @@ EARNINGS_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class SpecResult:
-    """The result of running a spec: one event study per exchange."""
+class SpecResult(Result):
+    """The result of running a spec: one event study per exchange.
+
+    Attributes
+    ----------
+    spec : StudySpec
+        The spec that was run.
+    results : Mapping[str, EventStudyResult]
+        Each exchange's study (ISO MIC -> result), read-only.
+    earnings : pandas.DataFrame
+        What else happened: each studied pair's own earnings announcements within one session
+        of its event session (event_id, symbol, exchange, event_session, earnings_count,
+        earnings_dates), from the store's earnings calendar; no rows when it holds none.
+
+    Notes
+    -----
+    :meth:`to_dir` writes each exchange's study into ``out/EXCHANGE/`` (its own
+    :meth:`~ipposaki.study.results.EventStudyResult.to_dir`), then ``timing.csv``,
+    ``earnings.csv``, ``summary.txt`` and ``manifest.json`` into ``out``.
+    """
 
     spec: StudySpec
-    results: dict[str, EventStudyResult]
-    #: What else happened: each studied pair's own earnings announcements within one session
-    #: of its event session (event_id, symbol, exchange, event_session, earnings_count,
-    #: earnings_dates), from the store's earnings calendar; no rows when it holds none.
+    results: Mapping[str, EventStudyResult]
     earnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EARNINGS_COLUMNS))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "results", freeze(self.results))
 
     def timing(self) -> pd.DataFrame:
         """Each event's session on each studied exchange, and hours from the news to the open."""
@@ -348,41 +367,95 @@ class SpecResult:
                         )
         return lines
 
+    def _earnings_lines(self) -> list[str]:
+        if not len(self.earnings):
+            return []
+        near = self.earnings[self.earnings["earnings_count"] > 0]
+        if not len(near):
+            return []
+        return ["Own earnings announcements within one session of day 0:"] + [
+            f"  {r.symbol} ({r.event_id}, {r.exchange}): {r.earnings_dates}"
+            for r in near.itertuples()
+        ]
+
     @property
-    def summary(self) -> str:
-        """Every exchange's summary under the spec's title."""
-        parts = [self.spec.title]
+    def summary(self) -> Summary:
+        """The spec's title, each event's session per exchange, the own earnings near day 0,
+        then every exchange's summary under ``== EXCHANGE ==``."""
         timing = self.timing()
+        blocks: list[str | SummaryTable] = [self.spec.title]
         if not timing.empty:
-            cols = [
-                c
-                for c in ("event_id", "exchange", "event_session", "hours_to_open")
-                if c in timing.columns
+            cols = ["event_id", "exchange", "event_session", "hours_to_open"]
+            table = timing[[c for c in cols if c in timing.columns]]
+            blocks = [
+                f"{self.spec.title}\nEvent sessions (day 0) per exchange:",
+                SummaryTable(table, digits=2),
+                "\n".join(self._next_sessions(timing)),
             ]
-            parts.append("Event sessions (day 0) per exchange:")
-            parts.append(timing[cols].to_string(index=False))
-            parts.extend(self._next_sessions(timing))
-        near = self.earnings[self.earnings["earnings_count"] > 0] if len(self.earnings) else None
-        if near is not None and len(near):
-            parts.append("Own earnings announcements within one session of day 0:")
-            parts.extend(
-                f"  {r.symbol} ({r.event_id}, {r.exchange}): {r.earnings_dates}"
-                for r in near.itertuples()
-            )
+        blocks.append("\n".join(self._earnings_lines()))
         for exchange, res in self.results.items():
-            parts.append(f"\n== {exchange} ==\n{res.summary}")
-        return "\n".join(parts)
+            blocks.extend([f"== {exchange} ==", *res.summary.blocks])
+        return Summary.of(*blocks)
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """The spec's title, events and ``[study]`` table, each exchange's pairs, exclusions
+        and data hash (the rest is in each exchange's own manifest), and the versions."""
+        events = [
+            {
+                "id": ev.id,
+                "date": ev.date,
+                "timestamp": ev.timestamp,
+                "baskets": ev.baskets,
+                "symbols": ev.symbols,
+            }
+            for ev in self.spec.events
+        ]
+        exchanges = {
+            x: {
+                "pairs": len(res.params),
+                "excluded": len(res.excluded),
+                "data_hash": res.parameters.data_hash,
+            }
+            for x, res in self.results.items()
+        }
+        return freeze(
+            {
+                "title": self.spec.title,
+                "events": events,
+                "study": self.spec.study,
+                "exchanges": exchanges,
+                "versions": versions(),
+            }
+        )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``timing`` (:meth:`timing`) and ``earnings`` (:attr:`earnings`); each exchange's
+        tables are its study's."""
+        return {"timing": self.timing(), "earnings": self.earnings}
 
     def to_dir(self, out: str | Path) -> list[Path]:
-        """Write each exchange's tables into ``out/EXCHANGE/`` and the summary into ``out``."""
-        out = Path(out)
-        written: list[Path] = []
-        for exchange, res in self.results.items():
-            written.extend(res.to_dir(out / exchange))
-        self.timing().to_csv(out / "timing.csv", index=False)
-        self.earnings.to_csv(out / "earnings.csv", index=False)
-        (out / "summary.txt").write_text(self.summary + "\n", encoding="utf-8")
-        return [*written, out / "timing.csv", out / "earnings.csv", out / "summary.txt"]
+        """Write each exchange's study into ``out/EXCHANGE/``, then :meth:`frames` as CSV,
+        ``summary.txt`` and ``manifest.json`` into ``out``.
+
+        Parameters
+        ----------
+        out : str or pathlib.Path
+            Output folder, created if needed.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
+
+        Raises
+        ------
+        InputError
+            When ``out`` exists and is not a folder.
+        """
+        folder = prepare_dir(out)
+        written = [p for x, res in self.results.items() for p in res.to_dir(folder / x)]
+        return [*written, *super().to_dir(folder)]
 
 
 def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) -> SpecResult:
