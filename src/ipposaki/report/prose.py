@@ -10,6 +10,7 @@ from typing import Any
 
 from ipposaki.report.content import ReportTables
 from ipposaki.report.locale import Locale
+from ipposaki.study.settings import DEFAULTS
 
 __all__ = ["distribution_text", "excluded_reason", "missing_text", "model_text", "sample_text"]
 
@@ -47,9 +48,11 @@ def model_text(tables: ReportTables, loc: Locale) -> str:
     text = loc.t(
         "model.text",
         model=loc.t(key) if key else model,
-        estimation=window_words(str(params.get("estimation_window", "-250:-11")), loc),
+        estimation=window_words(
+            str(params.get("estimation_window", DEFAULTS.estimation_window)), loc
+        ),
         min_obs=params.get("min_estimation_obs", 100),
-        event=window_words(str(params.get("event_window", "-5:10")), loc),
+        event=window_words(str(params.get("event_window", DEFAULTS.event_window)), loc),
         windows=loc.join(windows),
     )
     thin = str(params.get("thin_trading", "none"))

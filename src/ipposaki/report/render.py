@@ -37,6 +37,7 @@ from ipposaki.report.findings import forecast_reason, key_findings, render_findi
 from ipposaki.report.locale import Locale, load_locale
 from ipposaki.results import Result, Summary, freeze, plain, versions
 from ipposaki.shock.result import ForecastOutcome, ScanOutcome, ScenarioRun, ShockResult
+from ipposaki.study.settings import DEFAULTS
 
 __all__ = ["ReportFiles", "build_sections", "write_report"]
 
@@ -360,7 +361,7 @@ def _volume_blocks(tables: ReportTables, loc: Locale, pngs: dict[str, str]) -> l
     )
     columns = ("exchange", "basket", "window", "days", "n", "value", "multiple", "p")
     day0 = vol.loc[vol["window"] == "0:0"]
-    est = str(tables.shock.spec.study.get("estimation_window", "-250:-11"))
+    est = str(tables.shock.spec.study.get("estimation_window", DEFAULTS.estimation_window))
     return [
         Para(
             loc.t(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading
 from ipposaki.study.results import EventStudyResult, StudyParameters
+from ipposaki.study.settings import DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
 from ipposaki.study.statistics import (
     NULLS,
@@ -52,11 +53,11 @@ from ipposaki.study.windows import Window, parse_window
 
 __all__ = ["CONVENTIONS", "DEFAULT_CAR_WINDOWS", "MISSING_POLICY", "Convention", "run_study"]
 
-Convention = Literal["ipposaki", "estudy2"]
 #: How the test statistics are computed: textbook (ipposaki) or as estudy2 prints them.
 CONVENTIONS: tuple[str, ...] = ("ipposaki", "estudy2")
 
-DEFAULT_CAR_WINDOWS: tuple[str, ...] = ("0:0", "0:1", "-1:1", "0:10")
+#: The CAR windows of a study unless told otherwise (:data:`~ipposaki.study.settings.DEFAULTS`).
+DEFAULT_CAR_WINDOWS: tuple[str, ...] = DEFAULTS.car_windows
 MISSING_POLICY = (
     "missing returns inside a window are dropped and counted, never filled with zero, and the "
     "window is never shifted; pairs with too few estimation returns or windows outside the data "
@@ -68,21 +69,21 @@ def run_study(
     returns: pd.DataFrame | PartitionedPrices,
     events: pd.DataFrame,
     *,
-    model: ModelName = "market",
+    model: ModelName = DEFAULTS.model,
     market: str | None = None,
     factors: pd.DataFrame | None = None,
-    estimation_window: str | tuple[int, int] | Window = "-250:-11",
-    event_window: str | tuple[int, int] | Window = "-5:10",
-    car_windows: Sequence[str | tuple[int, int] | Window] = DEFAULT_CAR_WINDOWS,
-    min_estimation_obs: int = 100,
-    thin_trading: ThinTrading = "none",
-    roll: Roll = "none",
-    log_returns: bool = False,
+    estimation_window: str | tuple[int, int] | Window = DEFAULTS.estimation_window,
+    event_window: str | tuple[int, int] | Window = DEFAULTS.event_window,
+    car_windows: Sequence[str | tuple[int, int] | Window] = DEFAULTS.car_windows,
+    min_estimation_obs: int = DEFAULTS.min_estimation_obs,
+    thin_trading: ThinTrading = DEFAULTS.thin_trading,
+    roll: Roll = DEFAULTS.roll,
+    log_returns: bool = DEFAULTS.log_returns,
     data_source: str = "",
     exchange: str | None = None,
     backend: ChunkRunner | None = None,
-    convention: Convention = "ipposaki",
-    measure: Measure = "return",
+    convention: Convention = DEFAULTS.convention,
+    measure: Measure = DEFAULTS.measure,
     volume: pd.DataFrame | None = None,
     shares: pd.DataFrame | None = None,
 ) -> EventStudyResult:

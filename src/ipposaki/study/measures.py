@@ -33,13 +33,14 @@ gives the reasons).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError
 from ipposaki.study.results import EventStudyResult, StudyParameters
+from ipposaki.study.settings import Measure
 from ipposaki.study.statistics import NULLS, TEST_NAMES, TestResult
 
 __all__ = [
@@ -59,7 +60,6 @@ __all__ = [
     "measure_tests",
 ]
 
-Measure = Literal["return", "volume", "volatility"]
 MEASURES: tuple[str, ...] = ("return", "volume", "volatility")
 
 #: The market volume series of ``model="market"`` with ``measure="volume"`` when no market

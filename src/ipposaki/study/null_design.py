@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.settings import DEFAULTS
 from ipposaki.study.windows import Window, parse_window
 
 __all__ = ["NULL_MARKET", "SIZE_DESIGNS", "NullDesign", "null_design"]
@@ -85,7 +86,7 @@ def null_design(
     design: NullDesign | str,
     *,
     samples: int = 1000,
-    estimation_window: str | tuple[int, int] | Window = "-250:-11",
+    estimation_window: str | tuple[int, int] | Window = DEFAULTS.estimation_window,
     event_window: str | tuple[int, int] | Window = "-5:5",
     seed: int | np.random.Generator = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

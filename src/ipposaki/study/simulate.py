@@ -62,6 +62,7 @@ from ipposaki.study.pseudo_events import (  # noqa: F401
     _widened,
 )
 from ipposaki.study.rejection import ALPHAS, _run_pvalues, _tidy_rates, rejection_rates
+from ipposaki.study.settings import DEFAULTS
 from ipposaki.study.simulation_result import (
     OUTPUT_FILES,
     SimulationParameters,
@@ -154,11 +155,11 @@ def simulate(
     abnormal: Sequence[float] = (0.0, 0.01, 0.02),
     missing: float = 0.0,
     cluster: Cluster = "same-date",
-    estimation_window: str | tuple[int, int] | Window = "-250:-11",
-    event_window: str | tuple[int, int] | Window = "-5:10",
+    estimation_window: str | tuple[int, int] | Window = DEFAULTS.estimation_window,
+    event_window: str | tuple[int, int] | Window = DEFAULTS.event_window,
     car_windows: Sequence[str | tuple[int, int] | Window] = ("0:0", "-1:1"),
-    model: ModelName = "market",
-    min_estimation_obs: int = 100,
+    model: ModelName = DEFAULTS.model,
+    min_estimation_obs: int = DEFAULTS.min_estimation_obs,
     seed: int | np.random.Generator = 0,
     backend: ChunkRunner | None = None,
     data_source: str = "",
