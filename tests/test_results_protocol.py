@@ -149,3 +149,26 @@ def test_the_checks_catch_a_mutable_manifest(tmp_path: Path) -> None:
 
     with pytest.raises(AssertionError):
         check_protocol(Loose(), tmp_path)
+
+
+# Frames whose columns are data (one column per series or draw), not vocabulary.
+WIDE = {
+    ("Connectedness", "table"): "one column per series (the connectedness table)",
+    ("RollingConnectedness", "rolling"): "to:X / from:X / net:X per series X",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_result_frames_use_the_vocabulary(
+    name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Every column of every public frame is named in docs/vocabulary.md (issue 19)."""
+    from test_vocabulary import offences
+
+    result = CASES[name](request, tmp_path)
+    kind = name.split("[", 1)[0]
+    found = []
+    for frame_name, frame in result.frames().items():
+        if (kind, frame_name) not in WIDE:
+            found += offences(frame.columns, f"{name}.frames()[{frame_name!r}]")
+    assert not found, "\n".join(found)
