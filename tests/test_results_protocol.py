@@ -39,6 +39,14 @@ def _cases() -> dict[str, Factory]:
 
 
 CASES = _cases()
+_BUILT: dict[str, Result] = {}
+
+
+def _build(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Result:
+    """Each case built once per session: results are read-only, so two tests may share one."""
+    if name not in _BUILT:
+        _BUILT[name] = CASES[name](request, tmp_path)
+    return _BUILT[name]
 
 
 def _library_classes() -> dict[str, type]:
@@ -107,7 +115,7 @@ def check_protocol(result: Result, tmp_path: Path) -> None:
 def test_result_follows_the_protocol(
     name: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    result = CASES[name](request, tmp_path)
+    result = _build(name, request, tmp_path)
     check_protocol(result, tmp_path)
 
 
@@ -165,7 +173,7 @@ def test_result_frames_use_the_vocabulary(
     """Every column of every public frame is named in docs/vocabulary.md (issue 19)."""
     from test_vocabulary import offences
 
-    result = CASES[name](request, tmp_path)
+    result = _build(name, request, tmp_path)
     kind = name.split("[", 1)[0]
     found = []
     for frame_name, frame in result.frames().items():
