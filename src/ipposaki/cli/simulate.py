@@ -21,6 +21,7 @@ from ipposaki.cli.options import (
     write_out,
 )
 from ipposaki.errors import InputError
+from ipposaki.study.settings import DEFAULTS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,11 +76,11 @@ def simulate(
     abnormal: _Abnormal = "0,0.01,0.02",
     missing: _Missing = 0.0,
     cluster: _Cluster = "same-date",
-    model: _Model = "market",
-    estimation_window: WindowOption = "-250:-11",
-    event_window: WindowOption = "-5:10",
+    model: _Model = DEFAULTS.model,
+    estimation_window: WindowOption = DEFAULTS.estimation_window,
+    event_window: WindowOption = DEFAULTS.event_window,
     car_window: _CarWindow = None,
-    min_estimation_obs: _MinEstimationObs = 100,
+    min_estimation_obs: _MinEstimationObs = DEFAULTS.min_estimation_obs,
     seed: _Seed = 0,
     backend: BackendOption = "local",
     scheduler: SchedulerOption = "local",

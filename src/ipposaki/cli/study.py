@@ -17,6 +17,7 @@ from ipposaki.cli.options import (
     chunk_runner,
 )
 from ipposaki.errors import InputError
+from ipposaki.study.settings import DEFAULTS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,16 +118,16 @@ def study(
     parquet: _Parquet = None,
     events: _Events = None,
     out: _Out = Path("out/study"),
-    model: _Model = "market",
+    model: _Model = DEFAULTS.model,
     factors: _Factors = None,
     market: _Market = None,
-    estimation_window: WindowOption = "-250:-11",
-    event_window: WindowOption = "-5:10",
+    estimation_window: WindowOption = DEFAULTS.estimation_window,
+    event_window: WindowOption = DEFAULTS.event_window,
     car_window: _CarWindow = None,
-    log_returns: _LogReturns = False,
-    min_estimation_obs: _MinEstimationObs = 100,
-    thin_trading: _ThinTrading = "none",
-    roll: _Roll = "none",
+    log_returns: _LogReturns = DEFAULTS.log_returns,
+    min_estimation_obs: _MinEstimationObs = DEFAULTS.min_estimation_obs,
+    thin_trading: _ThinTrading = DEFAULTS.thin_trading,
+    roll: _Roll = DEFAULTS.roll,
     event: _Event = None,
     basket: _Basket = None,
     symbol: _Symbol = None,
@@ -136,13 +137,13 @@ def study(
     store: _Store = None,
     backend: BackendOption = "local",
     scheduler: SchedulerOption = "local",
-    convention: _Convention = "ipposaki",
+    convention: _Convention = DEFAULTS.convention,
     adjust: _Adjust = "none",
     adjust_across: _AdjustAcross = "windows",
     bootstrap: _Bootstrap = "none",
     draws: _Draws = 999,
     seed: _Seed = None,
-    measure: _Measure = "return",
+    measure: _Measure = DEFAULTS.measure,
 ) -> None:
     """Run an event study from files, or from a SPEC on the store.
 
@@ -156,7 +157,6 @@ def study(
     """
     from ipposaki.cli.options import check_out
     from ipposaki.sources.files import check_date_format
-    from ipposaki.study.engine import DEFAULT_CAR_WINDOWS
 
     check_out(out)
     volume_source = prices is not None or spec is not None or event is not None
@@ -168,7 +168,7 @@ def study(
         "model": model,
         "estimation_window": estimation_window,
         "event_window": event_window,
-        "car_windows": car_window or list(DEFAULT_CAR_WINDOWS),
+        "car_windows": car_window or list(DEFAULTS.car_windows),
         "min_estimation_obs": min_estimation_obs,
         "thin_trading": thin_trading,
         "convention": convention,
@@ -514,13 +514,13 @@ def _payload(res: EventStudyResult) -> dict[str, object]:
 
 #: The options a spec's ``[study]`` table sets instead: argument -> (flag, default).
 _SPEC_SETS: dict[str, tuple[str, object]] = {
-    "model": ("--model", "market"),
-    "estimation_window": ("--estimation-window", "-250:-11"),
-    "event_window": ("--event-window", "-5:10"),
+    "model": ("--model", DEFAULTS.model),
+    "estimation_window": ("--estimation-window", DEFAULTS.estimation_window),
+    "event_window": ("--event-window", DEFAULTS.event_window),
     "car_windows": ("--car-window", None),
-    "min_estimation_obs": ("--min-estimation-obs", 100),
-    "thin_trading": ("--thin-trading", "none"),
-    "measure": ("--measure", "return"),
+    "min_estimation_obs": ("--min-estimation-obs", DEFAULTS.min_estimation_obs),
+    "thin_trading": ("--thin-trading", DEFAULTS.thin_trading),
+    "measure": ("--measure", DEFAULTS.measure),
 }
 
 

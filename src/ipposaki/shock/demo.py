@@ -25,6 +25,7 @@ from ipposaki.shock.result import ShockResult
 from ipposaki.shock.sessions import ShockSession
 from ipposaki.sources.synthetic import SYNTHETIC_LABEL, synthetic_prices
 from ipposaki.store import IngestResult, Store
+from ipposaki.study.settings import DEFAULTS
 from ipposaki.study.spec import SpecEvent, SpecResult, StudySpec
 
 __all__ = ["DEEPSEEK_BASKETS", "DemoResult", "deepseek_spec", "resolve_data", "run_demo"]
@@ -63,11 +64,11 @@ def deepseek_spec() -> StudySpec:
             ),
         ),
         study={
-            "model": "market",
-            "estimation_window": "-250:-11",
-            "event_window": "-5:10",
-            "car_windows": ["0:0", "0:1", "-1:1", "0:10"],
-            "min_estimation_obs": 100,
+            "model": DEFAULTS.model,
+            "estimation_window": DEFAULTS.estimation_window,
+            "event_window": DEFAULTS.event_window,
+            "car_windows": list(DEFAULTS.car_windows),
+            "min_estimation_obs": DEFAULTS.min_estimation_obs,
         },
         report={"scenarios": ["export_controls.toml", "power.toml", "compute_cost.toml"]},
         base=Path(str(resources.files("ipposaki").joinpath("data", "scenarios"))),

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.settings import Roll
 from ipposaki.study.windows import Window
 
 __all__ = ["EVENT_COLUMNS", "EventPlan", "Roll", "plan_events"]
 
-Roll = Literal["none", "next", "previous"]
 #: Columns the events table may have; ``symbol`` and ``event_date`` are required. A ``group``
 #: column (the name before ``basket``) is read as ``basket``.
 EVENT_COLUMNS: tuple[str, ...] = (

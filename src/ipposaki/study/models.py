@@ -38,19 +38,15 @@ uses the market-model form with that ``b`` (an approximation these papers leave 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from ipposaki.errors import InputError
 from ipposaki.ols import batched_ols
+from ipposaki.study.settings import ModelName, ThinTrading
 
 __all__ = ["MODELS", "OLS_MODELS", "Fit", "ModelName", "ThinTrading", "fit_model"]
 
-ModelName = Literal[
-    "market", "market-adjusted", "constant-mean", "factor", "raw", "garch", "egarch"
-]
-ThinTrading = Literal["none", "scholes-williams", "dimson"]
 MODELS: tuple[str, ...] = (
     "market",
     "market-adjusted",

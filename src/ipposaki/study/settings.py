@@ -17,10 +17,27 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ipposaki.study.events import Roll
-from ipposaki.study.models import ModelName, ThinTrading
+__all__ = [
+    "DEFAULTS",
+    "Convention",
+    "Measure",
+    "ModelName",
+    "Roll",
+    "StudySettings",
+    "ThinTrading",
+]
 
-__all__ = ["DEFAULTS", "Convention", "Measure", "StudySettings"]
+# The options' types live here, with the defaults, so that the command line can read both
+# without importing the engine (numpy, pandas).
+
+#: The normal-return models (:mod:`ipposaki.study.models`, :mod:`ipposaki.study.garch`).
+ModelName = Literal[
+    "market", "market-adjusted", "constant-mean", "factor", "raw", "garch", "egarch"
+]
+#: The thin-trading beta of the market model.
+ThinTrading = Literal["none", "scholes-williams", "dimson"]
+#: What to do with an event date that is not a session.
+Roll = Literal["none", "next", "previous"]
 
 #: Whose test statistics: ipposaki's, or estudy2's for reproducing it (docs/conventions.md).
 Convention = Literal["ipposaki", "estudy2"]

@@ -41,10 +41,11 @@ from ipposaki.panel import build_panel
 from ipposaki.results import Result, Summary, SummaryTable, freeze, prepare_dir, versions
 from ipposaki.schema import Table, load_toml, refuse, validate
 from ipposaki.store import Store
-from ipposaki.study.engine import CONVENTIONS, DEFAULT_CAR_WINDOWS, ChunkRunner, run_study
+from ipposaki.study.engine import CONVENTIONS, ChunkRunner, run_study
 from ipposaki.study.measures import MEASURES
 from ipposaki.study.models import MODELS
 from ipposaki.study.results import EventStudyResult
+from ipposaki.study.settings import DEFAULTS
 from ipposaki.study.windows import parse_window
 
 __all__ = [
@@ -124,18 +125,20 @@ class StudyTable(Table):
     estimation); ``convention = "estudy2"`` needs the market model.
     """
 
-    model: Annotated[str, AfterValidator(_one_of(MODELS))] = "market"
+    model: Annotated[str, AfterValidator(_one_of(MODELS))] = DEFAULTS.model
     estimation_window: Annotated[str, AfterValidator(_window("[study].estimation_window"))] = (
-        "-250:-11"
+        DEFAULTS.estimation_window
     )
-    event_window: Annotated[str, AfterValidator(_window("[study].event_window"))] = "-5:10"
+    event_window: Annotated[str, AfterValidator(_window("[study].event_window"))] = (
+        DEFAULTS.event_window
+    )
     car_windows: list[Annotated[str, AfterValidator(_window("[study].car_windows"))]] = Field(
-        default_factory=lambda: list(DEFAULT_CAR_WINDOWS)
+        default_factory=lambda: list(DEFAULTS.car_windows)
     )
-    min_estimation_obs: Annotated[int, Field(ge=0)] = 100
-    thin_trading: Annotated[str, AfterValidator(_one_of(_THIN_TRADING))] = "none"
-    convention: Annotated[str, AfterValidator(_one_of(CONVENTIONS))] = "ipposaki"
-    measure: Annotated[str, AfterValidator(_one_of(MEASURES))] = "return"
+    min_estimation_obs: Annotated[int, Field(ge=0)] = DEFAULTS.min_estimation_obs
+    thin_trading: Annotated[str, AfterValidator(_one_of(_THIN_TRADING))] = DEFAULTS.thin_trading
+    convention: Annotated[str, AfterValidator(_one_of(CONVENTIONS))] = DEFAULTS.convention
+    measure: Annotated[str, AfterValidator(_one_of(MEASURES))] = DEFAULTS.measure
     #: With measure = "volume": log turnover from the shares outstanding in the store.
     turnover: bool = False
 
@@ -498,8 +501,8 @@ def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) 
                 }
             )
     table = pd.DataFrame(rows).drop_duplicates(["event_id", "symbol"])
-    est = parse_window(spec.study.get("estimation_window", "-250:-11"))
-    evw = parse_window(spec.study.get("event_window", "-5:10"))
+    est = parse_window(spec.study.get("estimation_window", DEFAULTS.estimation_window))
+    evw = parse_window(spec.study.get("event_window", DEFAULTS.event_window))
     results: dict[str, EventStudyResult] = {}
     for key, events in table.groupby("exchange", sort=True):
         exchange = str(key)
@@ -548,14 +551,14 @@ def _run_one(
     return run_study(
         returns,
         events.drop(columns=["exchange"]),
-        model=spec.study.get("model", "market"),
+        model=spec.study.get("model", DEFAULTS.model),
         estimation_window=est,
         event_window=evw,
-        car_windows=spec.study.get("car_windows", DEFAULT_CAR_WINDOWS),
-        min_estimation_obs=int(spec.study.get("min_estimation_obs", 100)),
-        thin_trading=spec.study.get("thin_trading", "none"),
-        convention=spec.study.get("convention", "ipposaki"),
-        measure=spec.study.get("measure", "return"),
+        car_windows=spec.study.get("car_windows", DEFAULTS.car_windows),
+        min_estimation_obs=int(spec.study.get("min_estimation_obs", DEFAULTS.min_estimation_obs)),
+        thin_trading=spec.study.get("thin_trading", DEFAULTS.thin_trading),
+        convention=spec.study.get("convention", DEFAULTS.convention),
+        measure=spec.study.get("measure", DEFAULTS.measure),
         volume=volume if spec.study.get("measure") == "volume" else None,
         shares=store_shares(store, volume) if spec.study.get("turnover") else None,
         data_source=f"store {store.path} ({exchange!s}, panel hash {data_hash})",
