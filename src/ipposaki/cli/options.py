@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ipposaki.study.engine import ChunkRunner
 
 __all__ = [
@@ -27,7 +25,6 @@ __all__ = [
     "check_out",
     "split_list",
     "write_out",
-    "write_tables",
 ]
 
 StoreOption = Annotated[
@@ -70,28 +67,6 @@ def write_out(
     with staged(out, option) as stage:
         paths = write(stage) or []
     return published(paths, stage, out)
-
-
-def write_tables(
-    out: Path,
-    tables: Mapping[str, pd.DataFrame],
-    index: bool = False,
-    texts: Mapping[str, str] | None = None,
-) -> list[Path]:
-    """Write each table as ``out/<name>`` (CSV) and each text as ``out/<name>``, through a
-    staging folder (:func:`write_out`), so a failure leaves ``out`` as it was."""
-
-    def write(folder: Path) -> list[Path]:
-        written = []
-        for name, frame in tables.items():
-            frame.to_csv(folder / name, index=index)
-            written.append(folder / name)
-        for name, text in (texts or {}).items():
-            (folder / name).write_text(text, encoding="utf-8")
-            written.append(folder / name)
-        return written
-
-    return write_out(out, write)
 
 
 def check_date(value: str, option: str) -> str:
