@@ -17,7 +17,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,38 @@ def _spilled_chunk(
     block without them (:func:`ipposaki.study.sink.spill_chunk`)."""
     chunk = sliced_chunk(job, context, matrix, factors)
     return spill_chunk(chunk, job, context, sessions, folder, block)
+
+
+class _Packed:
+    """The blocks' per-pair arrays, copied as they arrive into one array per field.
+
+    Each block arrives as many buffers of a few hundred KB; kept until the study gathers them,
+    they fragment this process's heap, which then keeps their pages after they are freed. One
+    array per field (in job order) holds them instead, and each block's buffers are freed at
+    once, so the next block reuses their memory. A field whose shape or type differs between
+    blocks stays as it came.
+    """
+
+    def __init__(self, rows: list[int]) -> None:
+        self.starts = np.concatenate([[0], np.cumsum(rows)]).astype(np.int64)
+        self.fields: dict[str, np.ndarray] = {}
+
+    def add(self, block: int, chunk: Chunk) -> Chunk:
+        """``chunk`` with its per-pair arrays replaced by views of the packed arrays."""
+        lo, hi = int(self.starts[block]), int(self.starts[block + 1])
+        views: dict[str, Any] = {}
+        for name, value in vars(chunk).items():
+            if not isinstance(value, np.ndarray) or len(value) != hi - lo:
+                continue
+            whole = self.fields.get(name)
+            if whole is None:
+                shape = (int(self.starts[-1]), *value.shape[1:])
+                whole = self.fields[name] = np.empty(shape, dtype=value.dtype)
+            if whole.shape[1:] != value.shape[1:] or whole.dtype != value.dtype:
+                continue
+            whole[lo:hi] = value
+            views[name] = whole[lo:hi]
+        return replace(chunk, **views)
 
 
 @dataclass
@@ -277,11 +309,12 @@ class DaskBackend:
             )
             at = {key: i for i, key in enumerate(keys)}
             chunks: list[Chunk | None] = [None] * len(jobs)
+            packed = _Packed([len(job.pairs) for job in jobs])
             with self._bar(client, len(jobs)) as advance:
                 for done, (future, chunk) in enumerate(
                     as_completed(futures, with_results=True), start=1
                 ):
-                    chunks[at[future.key]] = chunk
+                    chunks[at[future.key]] = packed.add(at[future.key], chunk)
                     future.release()
                     advance()
                     if self.on_progress is not None:
