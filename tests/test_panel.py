@@ -20,7 +20,7 @@ from ipposaki.store import Store
 #   A: 100 -> 110 -> (missing) -> 99 -> 108.9
 #   close-to-close: 01-22 = 110/100-1 = 0.10; 01-23 = NaN (no price); 01-24 = NaN (no price on
 #   the session before); 01-27 = 108.9/99-1 = 0.10.
-#   open on 01-22 = 105: overnight 105/100-1 = 0.05, intraday 110/105-1 = 0.047619047...
+#   open on 01-22 = 105: overnight 105/100-1 = 0.05, daytime 110/105-1 = 0.047619047...
 HAND = """date,symbol,open,close,adj_close
 2025-01-17,A,99,100,
 2025-01-21,A,99,100,
@@ -59,7 +59,7 @@ def test_hand_worked_returns(hand: Store) -> None:
     assert math.isnan(a["2025-01-23"]) and math.isnan(a["2025-01-24"])
     assert a["2025-01-27"] == pytest.approx(0.10, abs=1e-15)
     assert panel.overnight["A"]["2025-01-22"] == pytest.approx(0.05, abs=1e-15)
-    assert panel.intraday["A"]["2025-01-22"] == pytest.approx(110 / 105 - 1, abs=1e-15)
+    assert panel.daytime["A"]["2025-01-22"] == pytest.approx(110 / 105 - 1, abs=1e-15)
     # B has an adjusted close: its returns use it (27.5/25-1 = 0.10), not the close.
     assert panel.basis.to_dict() == {"A": "close", "B": "adj_close"}
     assert panel.returns["B"]["2025-01-22"] == pytest.approx(0.10, abs=1e-15)
@@ -83,7 +83,7 @@ def test_panel_is_read_only(hand: Store) -> None:
 def test_tidy_and_summary(hand: Store) -> None:
     panel = build_panel(hand, "XNYS", ["A", "B"], "2025-01-21", "2025-01-27")
     tidy = panel.tidy()
-    assert list(tidy.columns) == ["session", "symbol", "ret", "overnight", "intraday", "basis"]
+    assert list(tidy.columns) == ["session", "symbol", "ret", "overnight", "daytime", "basis"]
     assert len(tidy) == 10
     assert "2 missing returns (kept missing)" not in panel.summary  # A has 2, B has 2 -> 4
     assert "4 missing returns (kept missing)" in panel.summary

@@ -163,6 +163,8 @@ def test_the_checks_catch_a_mutable_manifest(tmp_path: Path) -> None:
 WIDE = {
     ("Connectedness", "table"): "one column per series (the connectedness table)",
     ("RollingConnectedness", "rolling"): "to:X / from:X / net:X per series X",
+    ("Connectedness", "rolling"): "to:X / from:X / net:X per series X (the rolling windows)",
+    ("CrossSectionResult", "data"): "the user's own columns: y, the characteristics x, the id",
 }
 
 

@@ -96,7 +96,7 @@ def test_cli_writes_rates_plot_summary_and_manifest(
         "test",
         "window",
         "abnormal",
-        "runs",
+        "nobs",
         "rejection_rate",
         "ci_low",
         "ci_high",
@@ -107,13 +107,13 @@ def test_cli_writes_rates_plot_summary_and_manifest(
     assert len(power) == len(tests) * 2 * 2 * 3  # tests x windows x abnormal x alphas
     assert set(power["alpha"]) == {0.01, 0.05, 0.1}
     assert set(power["window"]) == {"0:0", "-1:1"} and set(power["abnormal"]) == {0.0, 0.04}
-    assert (power["runs"] == 40).all()  # every test is defined in every run
+    assert (power["nobs"] == 40).all()  # every test is defined in every run
     assert (power["ci_low"] <= power["rejection_rate"]).all()
     assert (power["rejection_rate"] <= power["ci_high"]).all()
     # the interval is Clopper-Pearson's, as scipy's binomtest computes it
     for row in power.sample(10, random_state=0).itertuples():
-        k = round(row.rejection_rate * row.runs)
-        ci = stats.binomtest(k, row.runs).proportion_ci(confidence_level=0.95, method="exact")
+        k = round(row.rejection_rate * row.nobs)
+        ci = stats.binomtest(k, row.nobs).proportion_ci(confidence_level=0.95, method="exact")
         assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high), abs=1e-12)
     # rejections are at most as frequent at a stricter level
     wide = power.pivot_table(
@@ -133,7 +133,7 @@ def test_cli_writes_rates_plot_summary_and_manifest(
     assert len(events) == 40 * 8 and set(events["symbol"]) <= {f"F{i:02d}" for i in range(FIRMS)}
     # same-date: one day 0 per run, eight distinct firms
     per_run = events.groupby("run").agg(
-        dates=("event_date", "nunique"), firms=("symbol", "nunique")
+        dates=("event_session", "nunique"), firms=("symbol", "nunique")
     )
     assert (per_run["dates"] == 1).all() and (per_run["firms"] == 8).all()
 
@@ -149,10 +149,10 @@ def test_same_seed_gives_the_same_power_csv(prices_csv: Path, tmp_path: Path) ->
     events = pd.read_csv(tmp_path / "a" / "pseudo_events.csv")
     # 30% of each pseudo-event's 140 estimation returns (139 when the first return is the
     # prices' first date, which has none) deleted
-    n = events["estimation_returns"]
+    n = events["n_estimation_returns"]
     assert n.isin([139, 140]).all()
-    assert (events["deleted"] == np.floor(0.3 * n + 0.5)).all()
-    assert events.groupby("run")["event_date"].nunique().max() > 1  # random: own day 0 each
+    assert (events["n_deleted"] == np.floor(0.3 * n + 0.5)).all()
+    assert events.groupby("run")["event_session"].nunique().max() > 1  # random: own day 0 each
 
 
 def test_power_increases_with_the_abnormal_return(prices_csv: Path, tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def rates(design: str) -> pd.DataFrame:
 @pytest.mark.parametrize(("design", "test", "window"), CASES, ids=["-".join(c) for c in CASES])
 def test_rejection_rate_at_5_percent_is_near_nominal(design: str, test: str, window: str) -> None:
     row = rates(design).loc[(test, window)]
-    assert row["runs"] == SAMPLES
+    assert row["nobs"] == SAMPLES
     rate = float(row["rejection_rate"])
     assert LOW <= rate <= HIGH, f"{test} rejects {rate:.1%} of {SAMPLES} null samples in {design}"
 

@@ -46,14 +46,38 @@ def vocabulary(text: str | None = None) -> tuple[frozenset[str], frozenset[str]]
     return frozenset(_section(text, "Names")), frozenset(_section(text, "Not these"))
 
 
-def offences(columns: Iterable[object], where: str) -> list[str]:
+_PLACEHOLDER = re.compile(r"<([a-z]+)>")
+
+
+def patterns(names: frozenset[str]) -> re.Pattern[str] | None:
+    """One regex for the pattern names of the table (``<metric>_close``, ``severity_<series>``).
+
+    ``<metric>`` matches any plain (pattern-free) name of the table, ``<series>`` any series
+    name without spaces; another placeholder is an error in the doc.
+    """
+    plain = sorted((n for n in names if "<" not in n), key=len, reverse=True)
+    fill = {"metric": "(?:" + "|".join(map(re.escape, plain)) + ")", "series": r"\S+"}
+    parts = []
+    for name in sorted(n for n in names if "<" in n):
+        pos, regex = 0, ""
+        for m in _PLACEHOLDER.finditer(name):
+            if m.group(1) not in fill:
+                raise ValueError(f"docs/vocabulary.md: unknown placeholder in {name!r}")
+            regex += re.escape(name[pos : m.start()]) + fill[m.group(1)]
+            pos = m.end()
+        parts.append(regex + re.escape(name[pos:]))
+    return re.compile("|".join(parts)) if parts else None
+
+
+def offences(columns: Iterable[object], where: str, text: str | None = None) -> list[str]:
     """The columns that are old names or are not documented, each with where it was found."""
-    names, old = vocabulary()
+    names, old = vocabulary(text)
+    pattern = patterns(names)
     out = []
     for col in map(str, columns):
         if col in old:
             out.append(f"{where}: {col!r} is an old name (docs/vocabulary.md, Not these)")
-        elif col not in names:
+        elif col not in names and not (pattern and pattern.fullmatch(col)):
             out.append(f"{where}: {col!r} is not in docs/vocabulary.md")
     return out
 
@@ -77,6 +101,22 @@ def test_the_checker_flags_an_old_or_unknown_column() -> None:
     assert "'car_se' is an old name" in found[0] and "'group' is an old name" in found[1]
     assert "'wobble' is not in docs/vocabulary.md" in found[2]
     assert offences(["symbol", "car", "car_std_err", "basket"], "frame") == []
+
+
+def test_a_pattern_name_accepts_documented_metrics_only() -> None:
+    """``<metric>_close`` takes a documented name before ``_close``; ``<series>`` any series."""
+    text = (
+        "## Names\n\n| `car` | x |\n| `<metric>_close` | x |\n| `severity_<series>` | x |\n\n"
+        "## Not these\n\n| `car_se` | `car_std_err` |\n"
+    )
+    good = ["car", "car_close", "severity_us_ai_chips", "severity_^N225"]
+    assert offences(good, "f", text) == []
+    bad = ["wobble_close", "car_se_close", "car_close_x", "close", "severity_", "car_se"]
+    found = offences(bad, "f", text)
+    assert len(found) == len(bad), found
+    assert "'car_se' is an old name" in found[-1]
+    with pytest.raises(ValueError, match="unknown placeholder"):
+        patterns(frozenset({"a", "<thing>_close"}))
 
 
 def test_the_parser_reads_only_its_own_section() -> None:

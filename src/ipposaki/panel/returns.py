@@ -9,7 +9,7 @@ Rules, stated once:
   filled, and never dropped silently.
 * The **basis** is the adjusted close when a symbol has one, else the close.
   :attr:`ReturnsPanel.basis` says which was used for each symbol.
-* Overnight (``open_t / close_{t-1} - 1``) and intraday (``close_t / open_t - 1``) returns use the
+* Overnight (``open_t / close_{t-1} - 1``) and daytime (``close_t / open_t - 1``) returns use the
   as-traded close, and exist only where opens exist. For split- and dividend-adjusted sources
   (all US symbols in the shared data) opens and closes are adjusted alike, so the two multiply to
   the close-to-close return.
@@ -119,7 +119,7 @@ class ReturnsPanel(Result):
         return self._frame(np.log(on) if self.kind == "log" else on - 1.0)
 
     @cached_property
-    def _intraday(self) -> pd.DataFrame:
+    def _daytime(self) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self._close / self._open
         return self._frame(np.log(ratio) if self.kind == "log" else ratio - 1.0)
@@ -133,9 +133,9 @@ class ReturnsPanel(Result):
         return self._overnight.copy(deep=False)
 
     @property
-    def intraday(self) -> pd.DataFrame:
+    def daytime(self) -> pd.DataFrame:
         """Close over the same session's open, minus one (or its log); NaN without opens."""
-        return self._intraday.copy(deep=False)
+        return self._daytime.copy(deep=False)
 
     @cached_property
     def _volume_frame(self) -> pd.DataFrame:
@@ -173,12 +173,12 @@ class ReturnsPanel(Result):
         return [str(c) for c in self._returns.columns]
 
     def tidy(self) -> pd.DataFrame:
-        """Return the panel long: session, symbol, ret, overnight, intraday, basis."""
+        """Return the panel long: session, symbol, ret, overnight, daytime, basis."""
         long = pd.DataFrame(
             {
                 "ret": self._returns.stack(future_stack=True),
                 "overnight": self._overnight.stack(future_stack=True),
-                "intraday": self._intraday.stack(future_stack=True),
+                "daytime": self._daytime.stack(future_stack=True),
             }
         ).reset_index()
         long["basis"] = long["symbol"].map(self._basis)

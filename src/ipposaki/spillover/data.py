@@ -237,7 +237,7 @@ def _target_returns(
         out[target] = panel.returns[have].mean(axis=1, skipna=True)
         if split:
             out[f"{target}:overnight"] = panel.overnight[have].mean(axis=1, skipna=True)
-            out[f"{target}:daytime"] = panel.intraday[have].mean(axis=1, skipna=True)
+            out[f"{target}:daytime"] = panel.daytime[have].mean(axis=1, skipna=True)
         elif gap:
             out[f"{target}:gap"] = panel.overnight[have].mean(axis=1, skipna=True)
     return pd.DataFrame(out)

@@ -254,7 +254,7 @@ def _draw_pseudo_events(
     pos, sym = _draw(elig, runs, per_run, params.cluster, rng)
     pseudo, n_est, deleted = _segments(values, mkt, pos, sym, est, evw, missing, rng)
     events, pseudo_events = _event_tables(pseudo, pos, sym, index, symbols, runs, per_run)
-    pseudo_events = pseudo_events.assign(estimation_returns=n_est, deleted=deleted)
+    pseudo_events = pseudo_events.assign(n_estimation_returns=n_est, n_deleted=deleted)
     return _Drawn(
         returns, _plain_state(state), index, mkt, len(symbols), elig, pseudo, events, pseudo_events
     )
@@ -322,7 +322,7 @@ def _event_tables(
     events : pandas.DataFrame
         event_id, symbol (the widened column), event_date, group (``run001``, ...).
     pseudo_events : pandas.DataFrame
-        run, event, symbol and event_date of each pseudo-event.
+        run, event, symbol and event_session of each pseudo-event.
     """
     width = len(str(runs))
     run_of = np.repeat(np.arange(1, runs + 1), events_per_run)
@@ -341,7 +341,7 @@ def _event_tables(
             "run": run_of,
             "event": np.tile(np.arange(1, events_per_run + 1), runs),
             "symbol": np.asarray(symbols, dtype=object)[sym],
-            "event_date": index[pos],
+            "event_session": index[pos],
         }
     )
     return events, pseudo_events

@@ -17,7 +17,7 @@ __all__ = ["ALPHAS", "rejection_rates"]
 
 #: Test levels at which rejection rates are reported.
 ALPHAS: tuple[float, ...] = (0.01, 0.05, 0.10)
-_RATE_COLUMNS = ["test", "window", "abnormal", "runs", "rejection_rate", "ci_low", "ci_high"]
+_RATE_COLUMNS = ["test", "window", "abnormal", "nobs", "rejection_rate", "ci_low", "ci_high"]
 
 
 def _clopper_pearson(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +52,7 @@ def rejection_rates(
     Returns
     -------
     pandas.DataFrame
-        test, window, runs (groups with a p-value), rejection_rate, ci_low, ci_high (exact
+        test, window, nobs (the runs with a p-value), rejection_rate, ci_low, ci_high (exact
         binomial 95% interval) and alpha; one row per test, window and level.
     """
     frame = tests.loc[tests["basket"] != "all", ["window", "test", "p_value"]]
@@ -74,7 +74,7 @@ def rejection_rates(
                 {
                     "test": hits.index.get_level_values(0),
                     "window": hits.index.get_level_values(1),
-                    "runs": n,
+                    "nobs": n,
                     "rejection_rate": rate,
                     "ci_low": low,
                     "ci_high": high,

@@ -33,7 +33,7 @@ The design, exactly:
   :func:`~ipposaki.study.run_study` call with ``basket`` = run; the engine runs the test battery
   per group.
 * **Rates.** A test rejects in a run when its two-sided p-value is below ``alpha`` (1%, 5% and
-  10%); runs in which a test is undefined (NaN p-value) are left out of its count, ``runs``.
+  10%); runs in which a test is undefined (NaN p-value) are left out of its count, ``nobs``.
   The interval is the Clopper-Pearson (exact binomial) 95% interval of the rate.
 
 :func:`null_design` builds synthetic null samples with known properties (market-model returns,

@@ -80,7 +80,8 @@ class SimulationResult(Result):
 
     @property
     def rates(self) -> pd.DataFrame:
-        """test, window, abnormal, runs, rejection_rate, ci_low, ci_high, alpha (tidy)."""
+        """test, window, abnormal, nobs (runs with a p-value), rejection_rate, ci_low, ci_high,
+        alpha (tidy)."""
         return self._rates.copy()
 
     @property
@@ -90,10 +91,11 @@ class SimulationResult(Result):
 
     @property
     def pseudo_events(self) -> pd.DataFrame:
-        """The drawn pseudo-events: run, event, symbol, event_date, estimation_returns, deleted.
+        """The drawn pseudo-events: run, event, symbol, event_session (day 0),
+        n_estimation_returns, n_deleted.
 
-        ``estimation_returns`` counts the estimation-window sessions on which the symbol and
-        the market both have a return, before ``deleted`` of them were removed.
+        ``n_estimation_returns`` counts the estimation-window sessions on which the symbol and
+        the market both have a return, before ``n_deleted`` of them were removed.
         """
         return self._pseudo_events.copy()
 
@@ -218,7 +220,7 @@ class SimulationResult(Result):
         )
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """``power`` (the rejection rates: test, window, abnormal, runs, rejection_rate,
+        """``power`` (the rejection rates: test, window, abnormal, nobs, rejection_rate,
         ci_low, ci_high, alpha) and ``pseudo_events`` (the drawn pseudo-events), as copies."""
         return {
             "power": self._rates.loc[:, [*_RATE_COLUMNS, "alpha"]].copy(),
