@@ -272,26 +272,27 @@ def check_listed(
     DataValidationError
         As for :func:`write_listed`.
     """
-    from ipposaki.store.store import _check_benchmarks
+    from ipposaki.store.ingest import put_baskets, put_instruments
+    from ipposaki.store.refusals import check_benchmarks
 
     sectors, chars = _listed_rows(info, source)
     earn = _earnings_rows(earnings) if earnings is not None and len(earnings) else None
     given = instruments if instruments is not None and len(instruments) else None
     if given is not None:
-        _check_benchmarks(given, set(store.instruments()["symbol"]))
+        check_benchmarks(given, set(store.instruments()["symbol"]))
     names = _latest_names(info)
 
     def put(con: Any) -> dict[str, int]:
         _put_listed(con, sectors, chars)
         named = 0
         if given is not None:
-            store._put_instruments(con, given)
+            put_instruments(con, given)
             named += len(given)
         if names is not None:
             # Read inside the transaction: an instrument this transaction made is seen.
             bare = _name_bare(con.execute("SELECT * FROM instruments").df().fillna(""), names)
             if len(bare):
-                store._put_instruments(con, bare)
+                put_instruments(con, bare)
                 named += len(bare)
         if earn is not None:
             _put_earnings(con, earn)
@@ -301,7 +302,7 @@ def check_listed(
         known = set(con.execute("SELECT symbol FROM instruments").df()["symbol"])
         baskets = _sector_baskets(stored, known)
         if len(baskets):
-            store._put_baskets(con, baskets)
+            put_baskets(con, baskets)
         return {
             "listed": len(sectors) + len(chars),
             "instruments_named": named,

@@ -19,7 +19,15 @@ then refuses the store by its version instead of failing to write rows of the wr
 
 from __future__ import annotations
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "TABLES", "ddl", "upgrade"]
+__all__ = [
+    "APPLICATION_ID",
+    "PRICE_COLUMNS",
+    "PRICE_VALUES",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "ddl",
+    "upgrade",
+]
 
 #: ``meta['application_id']``: marks a DuckDB file as an ipposaki store.
 APPLICATION_ID = "ipposaki"
@@ -49,6 +57,12 @@ TABLES: dict[str, str] = {
         "description VARCHAR, source VARCHAR"
     ),
 }
+
+
+#: The value columns of ``prices``: what an ingest writes besides the key and the source.
+PRICE_VALUES = ("open", "high", "low", "close", "adj_close", "volume")
+#: The columns of ``prices``, in order; ``source`` is missing from a schema-version-1 store.
+PRICE_COLUMNS = ("symbol", "session", *PRICE_VALUES, "source")
 
 
 def ddl() -> list[str]:
