@@ -11,7 +11,9 @@ A result is read-only. It has
 * ``to_dir(path)``: writes every frame as CSV, ``summary.txt`` and ``manifest.json``.
 
 Result classes subclass :class:`Result` and implement the three abstract members; the rest
-follows.
+follows. A result that holds others (one study per exchange) names them in ``parts()``, and one
+that writes more than tables (a chart, a JSON document) does so in ``write_extra(folder)``;
+neither overrides ``to_dir``.
 
 Examples
 --------
@@ -398,8 +400,29 @@ class Result(ABC):
         frames = self.frames()
         return next(iter(frames.values())) if frames else pd.DataFrame()
 
+    def parts(self) -> Mapping[str, Result]:
+        """Nested results, by sub-folder name, that :meth:`to_dir` writes first (none here)."""
+        return {}
+
+    def write_extra(self, folder: Path) -> list[Path]:
+        """Files beyond the tables, summary and manifest (charts, JSON) that :meth:`to_dir`
+        writes into ``folder`` last; none here.
+
+        Parameters
+        ----------
+        folder : pathlib.Path
+            The output folder, which exists.
+
+        Returns
+        -------
+        list[pathlib.Path]
+            The files written.
+        """
+        return []
+
     def to_dir(self, out: str | Path) -> list[Path]:
-        """Write every frame as ``<name>.csv``, ``summary.txt`` and ``manifest.json``.
+        """Write each of :meth:`parts` into its sub-folder, every frame as ``<name>.csv``,
+        ``summary.txt``, ``manifest.json`` and :meth:`write_extra`'s files.
 
         Parameters
         ----------
@@ -417,7 +440,7 @@ class Result(ABC):
             When ``out`` exists and is not a folder.
         """
         folder = prepare_dir(out)
-        written = []
+        written = [p for name, part in self.parts().items() for p in part.to_dir(folder / name)]
         for name, frame in self.frames().items():
             path = folder / f"{name}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -427,7 +450,7 @@ class Result(ABC):
         summary.write_text(self.summary.as_text() + "\n", encoding="utf-8")
         manifest = folder / "manifest.json"
         manifest.write_text(manifest_json(self.manifest), encoding="utf-8")
-        return [*written, summary, manifest]
+        return [*written, summary, manifest, *self.write_extra(folder)]
 
     def __str__(self) -> str:
         return self.summary.as_text()

@@ -277,26 +277,9 @@ class RollingConnectedness(Result):
         """``rolling``: :attr:`frame`."""
         return {"rolling": self.frame}
 
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write ``rolling.csv``, ``rolling.png``, ``summary.txt`` and ``manifest.json``.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-
-        Raises
-        ------
-        InputError
-            When ``out`` exists and is not a folder.
-        """
-        written = super().to_dir(out)
-        return [*written, self.chart(Path(out) / "rolling.png")]
+    def write_extra(self, folder: Path) -> list[Path]:
+        """``rolling.png``: the total index over time (:meth:`chart`)."""
+        return [self.chart(folder / "rolling.png")]
 
     def chart(self, path: str | Path) -> Path:
         """Draw the total index over time as a PNG (matplotlib's Agg canvas, no display).
@@ -483,29 +466,9 @@ class Connectedness(Result):
             out |= self.rolling.frames()
         return out
 
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write :meth:`frames` as CSV, ``summary.txt``, ``manifest.json`` and, with
-        :attr:`rolling`, ``rolling.png``.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-
-        Raises
-        ------
-        InputError
-            When ``out`` exists and is not a folder.
-        """
-        written = super().to_dir(out)
-        if self.rolling is not None:
-            written.append(self.rolling.chart(Path(out) / "rolling.png"))
-        return written
+    def write_extra(self, folder: Path) -> list[Path]:
+        """``rolling.png`` when the result has a rolling index (:attr:`rolling`)."""
+        return [] if self.rolling is None else [self.rolling.chart(folder / "rolling.png")]
 
 
 def _fit_statsmodels(values: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray, int]:

@@ -174,33 +174,16 @@ class SpilloverForecast(Result):
         """``forecast`` (:attr:`table`) and ``coefficients``."""
         return {"forecast": self.table, "coefficients": self.coefficients}
 
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write :meth:`frames` as CSV, ``forecast.json``, ``summary.txt`` and ``manifest.json``.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-
-        Raises
-        ------
-        InputError
-            When ``out`` exists and is not a folder.
-        """
-        written = super().to_dir(out)
+    def write_extra(self, folder: Path) -> list[Path]:
+        """``forecast.json``: the manifest, forecasts and coefficients in one document."""
         doc = {
             "manifest": self._manifest,
             "forecasts": self._table.to_dict("records"),
             "coefficients": self._coefficients.to_dict("records"),
         }
-        path = Path(out) / "forecast.json"
+        path = folder / "forecast.json"
         path.write_text(manifest_json(doc), encoding="utf-8")
-        return [*written, path]
+        return [path]
 
 
 def _window_text(window: int | None) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ipposaki.results import Result, Summary, SummaryTable, freeze, prepare_dir, versions
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 
 if TYPE_CHECKING:
     from ipposaki.study.results import EventStudyResult
@@ -68,25 +67,6 @@ class ExchangeStudies(Result):
         table = pd.concat(caar, ignore_index=True)
         return {"caar": table[["exchange", *(c for c in table.columns if c != "exchange")]]}
 
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write each exchange's study into ``out/EXCHANGE/``, then ``caar.csv``,
-        ``summary.txt`` and ``manifest.json`` into ``out``.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-
-        Raises
-        ------
-        InputError
-            When ``out`` exists and is not a folder.
-        """
-        folder = prepare_dir(out)
-        written = [p for mic, res in self.results.items() for p in res.to_dir(folder / mic)]
-        return [*written, *super().to_dir(folder)]
+    def parts(self) -> Mapping[str, Result]:
+        """Each exchange's study, written into ``out/EXCHANGE/``."""
+        return self.results

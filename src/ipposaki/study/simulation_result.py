@@ -278,25 +278,8 @@ class SimulationResult(Result):
         fig.tight_layout()
         return fig
 
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write power.csv, pseudo_events.csv, summary.txt, manifest.json and power.png.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-
-        Raises
-        ------
-        InputError
-            If ``out`` exists and is not a folder.
-        """
-        written = super().to_dir(out)
-        png = Path(out) / "power.png"
+    def write_extra(self, folder: Path) -> list[Path]:
+        """``power.png``: the rejection rates against the abnormal return (:meth:`figure`)."""
+        png = folder / "power.png"
         self.figure().savefig(png, dpi=110)
-        return [*written, png]
+        return [png]

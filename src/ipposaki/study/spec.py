@@ -38,7 +38,7 @@ from ipposaki.calendars import sessions
 from ipposaki.crossmarket import event_sessions, parse_timestamp
 from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
-from ipposaki.results import Result, Summary, SummaryTable, freeze, prepare_dir, versions
+from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 from ipposaki.schema import Table, load_toml, refuse, validate
 from ipposaki.store import Store
 from ipposaki.study.engine import CONVENTIONS, ChunkRunner, run_study
@@ -437,28 +437,9 @@ class SpecResult(Result):
         tables are its study's."""
         return {"timing": self.timing(), "earnings": self.earnings}
 
-    def to_dir(self, out: str | Path) -> list[Path]:
-        """Write each exchange's study into ``out/EXCHANGE/``, then :meth:`frames` as CSV,
-        ``summary.txt`` and ``manifest.json`` into ``out``.
-
-        Parameters
-        ----------
-        out : str or pathlib.Path
-            Output folder, created if needed.
-
-        Returns
-        -------
-        list[pathlib.Path]
-            The files written.
-
-        Raises
-        ------
-        InputError
-            When ``out`` exists and is not a folder.
-        """
-        folder = prepare_dir(out)
-        written = [p for x, res in self.results.items() for p in res.to_dir(folder / x)]
-        return [*written, *super().to_dir(folder)]
+    def parts(self) -> Mapping[str, Result]:
+        """Each exchange's study, written into ``out/EXCHANGE/``."""
+        return self.results
 
 
 def run_spec(spec: StudySpec, store: Store, backend: ChunkRunner | None = None) -> SpecResult:
