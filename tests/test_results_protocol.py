@@ -103,6 +103,9 @@ def check_protocol(result: Result, tmp_path: Path) -> None:
     written = result.to_dir(out)
     names = {p.relative_to(out).as_posix() for p in written}
     assert {"summary.txt", "manifest.json"} <= names
+    for part_name, part in result.parts().items():
+        assert isinstance(part, Result), part_name
+        assert f"{part_name}/summary.txt" in names, f"{part_name} was not written"
     assert {f"{n}.csv" for n in frames} <= names
     assert all(p.is_file() for p in written)
     assert (out / "summary.txt").read_text(encoding="utf-8") == text + "\n"
