@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ipposaki.report.episodes import contagion_blocks
 from ipposaki.report.locale import load_locale
-from ipposaki.report.render import _contagion_blocks
 from ipposaki.shock.result import ScanOutcome
 
 
@@ -50,7 +50,7 @@ def _outcome(rank: int | None, contagion: bool, p: float) -> ScanOutcome:
     ],
 )
 def test_the_event_episode_gets_its_contagion_sentence(lang: str, words: list[str]) -> None:
-    blocks = _contagion_blocks(_outcome(1, False, 0.692), load_locale(lang))
+    blocks = contagion_blocks(_outcome(1, False, 0.692), load_locale(lang))
     assert len(blocks) == 1
     text = blocks[0].text
     for w in words:
@@ -59,10 +59,10 @@ def test_the_event_episode_gets_its_contagion_sentence(lang: str, words: list[st
 
 def test_a_significant_rise_says_contagion_and_no_episode_says_nothing() -> None:
     en = load_locale("en")
-    text = _contagion_blocks(_outcome(1, True, 0.01), en)[0].text
+    text = contagion_blocks(_outcome(1, True, 0.01), en)[0].text
     assert "significant rise" in text and "contagion beyond the usual interdependence" in text
-    assert _contagion_blocks(_outcome(None, False, 0.5), en) == []
-    assert _contagion_blocks(_outcome(7, False, 0.5), en) == []  # not tested: nothing said
+    assert contagion_blocks(_outcome(None, False, 0.5), en) == []
+    assert contagion_blocks(_outcome(7, False, 0.5), en) == []  # not tested: nothing said
 
 
 def test_the_target_session_in_parts_and_the_forecast_record(shared_store: object) -> None:
