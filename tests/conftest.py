@@ -37,7 +37,7 @@ SHARED_PRICES = REPO.parent / "shared" / "data" / "prices"
 #: Fixtures that read ../shared/data/prices: a test using one is marked ``shared``.
 SHARED_FIXTURES = frozenset({"shared_prices", "shared_store", "deepseek_demo", "readme_run"})
 #: Fixtures that need the full demo pipeline or a browser: a test using one is marked ``slow``.
-SLOW_FIXTURES = frozenset({"deepseek_demo", "readme_run", "chromium"})
+SLOW_FIXTURES = frozenset({"deepseek_demo", "readme_run", "chromium", "dask_client"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
@@ -49,6 +49,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.shared)
         if names & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """One real Dask LocalCluster (two worker processes, one thread each) for the session's
+    scale-out tests: starting a cluster costs seconds, and the tests only submit work to it."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
 
 
 @pytest.fixture(scope="session")

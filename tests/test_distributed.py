@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from ipposaki.errors import InputError
 from ipposaki.store import Store
@@ -38,15 +37,10 @@ def assert_results_equal(a: Any, b: Any, atol: float) -> None:
         pd.testing.assert_frame_equal(left, right, rtol=0, atol=atol, obj=name)
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
+@pytest.fixture
+def client(dask_client: Any) -> Any:
+    """The session's LocalCluster (tests/conftest.py)."""
+    return dask_client
 
 
 def _synthetic(seed: int, n_sym: int = 120, n_ses: int = 900, n_ev: int = 1500):
@@ -201,8 +195,6 @@ def test_remote_scheduler_started_like_a_cluster_node(tmp_path: Path) -> None:
     import subprocess
     import sys
     import time
-
-    from distributed import Client
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

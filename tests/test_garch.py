@@ -20,6 +20,7 @@ import math
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import exchange_calendars as xcals
 import numpy as np
@@ -411,32 +412,25 @@ def test_savickas_size_under_a_garch_null() -> None:
     assert 0.03 <= rate <= 0.07, rate
 
 
-@pytest.mark.slow
-def test_dask_backend_gives_the_local_result() -> None:
+def test_dask_backend_gives_the_local_result(dask_client: Any) -> None:
     """GARCH on a Dask cluster of two processes, in the default GARCH blocks (64 pairs) and in
     blocks of 7: the same frames as the local pool (the fits run BLAS on one thread on both,
     otherwise SLSQP turns the thread count's last-bit differences into visible ones)."""
-    from dask.distributed import Client, LocalCluster
-
     from ipposaki.study.distributed import DaskBackend
 
     returns = _garch_panel(80, 300, seed=8)
     symbols = [c for c in returns.columns if c != "M"]
     events = pd.DataFrame({"symbol": symbols, "event_date": returns.index[[270, 280] * 40]})
     local = run_study(returns, events, model="garch", market="M")
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        for chunk in (None, 7):
-            dask = run_study(
-                returns,
-                events,
-                model="garch",
-                market="M",
-                backend=DaskBackend(client=client, chunk_pairs=chunk),
+    for chunk in (None, 7):
+        dask = run_study(
+            returns,
+            events,
+            model="garch",
+            market="M",
+            backend=DaskBackend(client=dask_client, chunk_pairs=chunk),
+        )
+        for name in ("ar", "car", "caar", "tests", "params"):
+            pd.testing.assert_frame_equal(
+                getattr(local, name), getattr(dask, name), rtol=0, atol=1e-12, obj=name
             )
-            for name in ("ar", "car", "caar", "tests", "params"):
-                pd.testing.assert_frame_equal(
-                    getattr(local, name), getattr(dask, name), rtol=0, atol=1e-12, obj=name
-                )

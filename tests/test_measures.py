@@ -11,6 +11,7 @@ import json
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import exchange_calendars as xcals
 import numpy as np
@@ -287,11 +288,8 @@ def test_volume_tests_size_under_the_null() -> None:
         assert not ((tests["test"] == name) & (tests["window"] == "0:10")).any()
 
 
-@pytest.mark.slow
-def test_dask_backend_gives_the_local_result() -> None:
+def test_dask_backend_gives_the_local_result(dask_client: Any) -> None:
     """Both measures on a Dask cluster of two processes, in blocks of 7 pairs: the same files."""
-    from dask.distributed import Client, LocalCluster
-
     from ipposaki.study.distributed import DaskBackend
 
     volume = _synthetic(30, seed=4)
@@ -303,20 +301,16 @@ def test_dask_backend_gives_the_local_result() -> None:
         {"model": "market", "measure": "volume", "volume": volume},
         {"market": "M", "measure": "volatility"},
     ]
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        for kwargs in cases:
-            local = run_study(returns, events, **kwargs)
-            dask = run_study(
-                returns, events, backend=DaskBackend(client=client, chunk_pairs=7), **kwargs
+    for kwargs in cases:
+        local = run_study(returns, events, **kwargs)
+        dask = run_study(
+            returns, events, backend=DaskBackend(client=dask_client, chunk_pairs=7), **kwargs
+        )
+        assert type(dask) is type(local)
+        for name in ("ar", "car", "caar", "tests"):
+            pd.testing.assert_frame_equal(
+                getattr(local, name), getattr(dask, name), rtol=0, atol=1e-12, obj=name
             )
-            assert type(dask) is type(local)
-            for name in ("ar", "car", "caar", "tests"):
-                pd.testing.assert_frame_equal(
-                    getattr(local, name), getattr(dask, name), rtol=0, atol=1e-12, obj=name
-                )
 
 
 # -- errors name the argument ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -300,11 +301,7 @@ def test_null_design_builds_one_wide_frame() -> None:
         null_design("nope")
 
 
-@pytest.mark.slow
-def test_dask_backend_gives_the_local_p_values() -> None:
-    pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
-
+def test_dask_backend_gives_the_local_p_values(dask_client: Any) -> None:
     from ipposaki.study.distributed import DaskBackend
 
     returns = _returns(seed=2)
@@ -319,12 +316,6 @@ def test_dask_backend_gives_the_local_p_values() -> None:
         seed=5,
     )
     local = simulate(returns, **kwargs)
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        remote = simulate(returns, backend=DaskBackend(client=client), **kwargs)
+    remote = simulate(returns, backend=DaskBackend(client=dask_client), **kwargs)
     pd.testing.assert_frame_equal(local.pvalues, remote.pvalues, rtol=0, atol=1e-12)
     pd.testing.assert_frame_equal(local.rates, remote.rates)
