@@ -42,7 +42,7 @@ from ipposaki.calendars import sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.ols import newey_west, rolling_ols
 from ipposaki.results import Result, Summary, SummaryTable
-from ipposaki.spillover.connectedness import _frozen_manifest
+from ipposaki.spillover.connectedness_results import frozen_manifest
 from ipposaki.spillover.data import SpilloverData, spillover_data
 from ipposaki.spillover.forecast import (
     DEFAULT_DRIVERS,
@@ -353,7 +353,7 @@ class SpilloverEvaluation(Result):
     _manifest: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_manifest", _frozen_manifest(self._manifest))
+        object.__setattr__(self, "_manifest", frozen_manifest(self._manifest))
 
     @property
     def manifest(self) -> Mapping[str, Any]:

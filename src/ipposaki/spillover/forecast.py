@@ -27,7 +27,7 @@ from ipposaki.calendars import session_times, sessions
 from ipposaki.errors import DriverDroppedWarning, InputError
 from ipposaki.ols import RollingFit, newey_west, rolling_ols
 from ipposaki.results import Result, Summary, manifest_json
-from ipposaki.spillover.connectedness import _frozen_manifest
+from ipposaki.spillover.connectedness_results import frozen_manifest
 from ipposaki.spillover.data import SpilloverData, series_clock, spillover_data
 from ipposaki.store import Store
 
@@ -133,7 +133,7 @@ class SpilloverForecast(Result):
     _manifest: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_manifest", _frozen_manifest(self._manifest))
+        object.__setattr__(self, "_manifest", frozen_manifest(self._manifest))
 
     @property
     def manifest(self) -> Mapping[str, Any]:
