@@ -31,7 +31,8 @@ def _first_ranks(order: np.ndarray, width: int, present: np.ndarray) -> np.ndarr
     [[3.0, 1.0, 2.0]]
     """
     ranks = np.empty(order.shape)
-    np.put_along_axis(ranks, order, np.cumsum(order < width, axis=1).astype(np.float64), 1)
+    # A fancy-index scatter: put_along_axis builds the same index arrays, more slowly.
+    ranks[np.arange(len(order))[:, None], order] = np.cumsum(order < width, axis=1)
     out = ranks[:, :width]
     out[present == 0] = 0.0
     return out
@@ -104,7 +105,8 @@ def _rank_rows_tied(
     filled = np.where(missing, np.inf, x)
     order = np.argsort(filled, axis=1)
     ranks = np.empty(x.shape)
-    np.put_along_axis(ranks, order, np.arange(1, x.shape[1] + 1, dtype=float)[None, :], axis=1)
+    rows = np.arange(len(x))
+    ranks[rows[:, None], order] = np.arange(1, x.shape[1] + 1, dtype=float)
     ordered = np.sort(filled, axis=1)  # a SIMD sort: ten times a gather through ``order``
     with np.errstate(invalid="ignore"):
         tied = ((np.diff(ordered, axis=1) == 0) & np.isfinite(ordered[:, 1:])).any(axis=1)
@@ -113,7 +115,6 @@ def _rank_rows_tied(
     m = (~missing).sum(axis=1)
     lo = np.clip((m - 1) // 2, 0, x.shape[1] - 1)
     hi = np.clip(m // 2, 0, x.shape[1] - 1)
-    rows = np.arange(len(x))
     median = np.where(m > 0, (ordered[rows, lo] + ordered[rows, hi]) / 2.0, np.nan)
     ranks[missing] = fill
     return ranks, median[:, None], tied, order
