@@ -8,7 +8,6 @@ or whose windows run outside the data, is excluded and listed with its reason.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -19,13 +18,19 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.block import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
-from ipposaki.study.correlation import window_rbar
-from ipposaki.study.estudy2 import ESTUDY2_TESTS, IPPOSAKI_NAMES, estudy2_statistics
 from ipposaki.study.events import EventPlan, Roll, plan_events
 from ipposaki.study.garch import (
     GARCH_MODELS,
     default_workers,
-    savickas_tests,
+)
+from ipposaki.study.group_tests import _group_tests
+from ipposaki.study.inputs import (
+    _align_factors,
+    _check_options,
+    _check_windows,
+    _read_matrix,
+    _refuse_overlap,
+    _sessions_and_symbols,
 )
 from ipposaki.study.measures import (
     UNIVERSE_VOLUME,
@@ -33,28 +38,15 @@ from ipposaki.study.measures import (
     Measure,
     MeasureParameters,
     MeasureResult,
-    check_measure,
-    log_volume,
-    measure_tests,
 )
-from ipposaki.study.models import MODELS, Fit, ModelName, ThinTrading
+from ipposaki.study.models import Fit, ModelName, ThinTrading
 from ipposaki.study.results import EventStudyResult, StudyParameters
-from ipposaki.study.settings import DEFAULTS, Convention
+from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
-from ipposaki.study.statistics import (
-    NULLS,
-    REFERENCES,
-    PairStats,
-    TestResult,
-    TimeSums,
-    run_battery,
-)
-from ipposaki.study.windows import Window, parse_window
+from ipposaki.study.windows import Window
 
 __all__ = ["CONVENTIONS", "DEFAULT_CAR_WINDOWS", "MISSING_POLICY", "Convention", "run_study"]
 
-#: How the test statistics are computed: textbook (ipposaki) or as estudy2 prints them.
-CONVENTIONS: tuple[str, ...] = ("ipposaki", "estudy2")
 
 #: The CAR windows of a study unless told otherwise (:data:`~ipposaki.study.settings.DEFAULTS`).
 DEFAULT_CAR_WINDOWS: tuple[str, ...] = DEFAULTS.car_windows
@@ -165,266 +157,6 @@ def run_study(
         **({"turnover": True} if shares is not None else {}),
     )
     return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
-
-
-def _check_options(
-    model: str,
-    measure: object,
-    thin_trading: str,
-    convention: str,
-    min_estimation_obs: int,
-    volume: pd.DataFrame | None,
-    shares: pd.DataFrame | None,
-) -> Measure:
-    """Refuse a model, measure, convention or option that cannot be used, naming the argument.
-
-    Parameters
-    ----------
-    model, measure, thin_trading, convention, min_estimation_obs, volume, shares
-        As given to :func:`run_study`.
-
-    Returns
-    -------
-    {"return", "volume", "volatility"}
-        ``measure``.
-
-    Raises
-    ------
-    InputError
-        For an unknown model, measure or convention, or an option the others exclude.
-    """
-    if model not in MODELS:
-        raise InputError("model", model, f"one of {', '.join(MODELS)}")
-    checked = check_measure(measure)
-    if model in GARCH_MODELS and thin_trading != "none":
-        raise InputError("thin_trading", thin_trading, "none unless model='market'")
-    _check_measure_options(checked, model, thin_trading, convention, min_estimation_obs, volume)
-    if shares is not None and checked != "volume":
-        raise InputError("shares", "a table", "None unless measure='volume'")
-    if convention not in CONVENTIONS:
-        raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
-    if convention == "estudy2" and model != "market":
-        raise InputError(
-            "model",
-            model,
-            "'market' with convention='estudy2' (estudy2's statistics are reproduced for its "
-            "market model only)",
-        )
-    return checked
-
-
-def _check_windows(
-    estimation_window: str | tuple[int, int] | Window,
-    event_window: str | tuple[int, int] | Window,
-    car_windows: Sequence[str | tuple[int, int] | Window],
-    model: str,
-    min_estimation_obs: int,
-) -> tuple[Window, Window, list[Window]]:
-    """Parse the windows and refuse those the model cannot use.
-
-    Parameters
-    ----------
-    estimation_window, event_window, car_windows, model, min_estimation_obs
-        As given to :func:`run_study`.
-
-    Returns
-    -------
-    tuple
-        The estimation window, the event window and the CAR windows.
-
-    Raises
-    ------
-    InputError
-        For a bad window, a CAR window outside the event window, an estimation window that
-        overlaps the event window, or ``min_estimation_obs`` below 1 with an estimated model.
-    """
-    est = parse_window(estimation_window, "estimation_window")
-    evw = parse_window(event_window, "event_window")
-    cars = [parse_window(w, "car_windows") for w in car_windows]
-    for w in cars:
-        if not evw.contains(w):
-            raise InputError("car_windows", str(w), f"a window inside the event window {evw}")
-    overlap = est.end >= evw.start and est.start <= evw.end
-    if overlap and not (model == "raw" and min_estimation_obs < 1):  # whatever the pairs
-        raise InputError(
-            "estimation_window",
-            str(est),
-            f"a window that does not overlap the event window {evw}; e.g. end it before "
-            f"{evw.start}",
-        )
-    if min_estimation_obs < 1 and model not in ("raw",):
-        raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
-    if model in GARCH_MODELS and est.end >= evw.start:
-        raise InputError(
-            "estimation_window",
-            str(est),
-            f"a window before the event window {evw} with model={model!r} (the conditional "
-            "variance runs forward from the estimation window)",
-        )
-    return est, evw, cars
-
-
-def _sessions_and_symbols(
-    returns: pd.DataFrame | PartitionedPrices,
-) -> tuple[pd.DatetimeIndex, pd.Index]:
-    """The session grid and the symbols of the returns.
-
-    Parameters
-    ----------
-    returns : pandas.DataFrame or PartitionedPrices
-        As given to :func:`run_study`.
-
-    Returns
-    -------
-    tuple
-        The sessions and the symbols.
-
-    Raises
-    ------
-    InputError
-        If the sessions of a table are out of order or repeated.
-    """
-    if isinstance(returns, PartitionedPrices):
-        return returns.sessions, pd.Index(returns.symbols)
-    index = pd.DatetimeIndex(returns.index)
-    if not index.is_monotonic_increasing or index.has_duplicates:
-        raise InputError("returns", "an index out of order", "sorted, unique sessions")
-    return index, returns.columns
-
-
-def _read_matrix(
-    returns: pd.DataFrame | PartitionedPrices,
-    measure: Measure,
-    volume: pd.DataFrame | None,
-    shares: pd.DataFrame | None,
-    index: pd.DatetimeIndex,
-    columns: pd.Index,
-    universe: bool,
-) -> tuple[np.ndarray | PartitionedPrices, str]:
-    """The (symbols, sessions) series studied and its fingerprint.
-
-    Parameters
-    ----------
-    returns, volume, shares
-        As given to :func:`run_study`.
-    measure : {"return", "volume", "volatility"}
-        What is studied: ``ln(1 + V)`` (or log turnover) for volume, else the returns.
-    index : pandas.DatetimeIndex
-        The session grid.
-    columns : pandas.Index
-        The symbols, with the market volume series last if ``universe``.
-    universe : bool
-        Whether the market volume series is the mean ``ln(1 + V)`` of the symbols.
-
-    Returns
-    -------
-    tuple
-        The matrix (or the partitioned directory, read later) and its data hash.
-    """
-    if measure == "volume":
-        assert volume is not None  # checked by _check_measure_options
-        symbols = columns[:-1] if universe else columns
-        matrix = log_volume(volume, index, pd.Index(symbols), universe, shares)
-        return matrix, _data_hash(matrix, columns, index)
-    if isinstance(returns, PartitionedPrices):
-        return returns, returns.fingerprint
-    matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
-    return matrix, _data_hash(matrix, returns.columns, index)
-
-
-def _align_factors(
-    model: str, factors: pd.DataFrame | None, index: pd.DatetimeIndex
-) -> tuple[np.ndarray | None, tuple[str, ...]]:
-    """The factor returns on the session grid, for the factor model.
-
-    Parameters
-    ----------
-    model : str
-        The normal-return model.
-    factors : pandas.DataFrame or None
-        Sessions x factors, as given to :func:`run_study`.
-    index : pandas.DatetimeIndex
-        The session grid.
-
-    Returns
-    -------
-    tuple
-        The (sessions, factors) matrix and the factors' names; ``(None, ())`` for other models.
-    """
-    if model == "factor" and factors is not None:
-        aligned = factors.reindex(index)
-        return aligned.to_numpy(dtype=np.float64), tuple(str(c) for c in aligned.columns)
-    return None, ()
-
-
-def _check_measure_options(
-    measure: Measure,
-    model: str,
-    thin_trading: str,
-    convention: str,
-    min_estimation_obs: int,
-    volume: pd.DataFrame | None,
-) -> None:
-    """Refuse the options a measure cannot use, naming the argument."""
-    if measure == "return":
-        if volume is not None:
-            raise InputError("volume", "a table", "None unless measure='volume'")
-        return
-    if convention != "ipposaki":
-        raise InputError(
-            "convention", convention, f"'ipposaki' with measure={measure!r} (estudy2 is returns)"
-        )
-    if min_estimation_obs < 1:
-        raise InputError(
-            "min_estimation_obs", min_estimation_obs, f"an integer >= 1 with measure={measure!r}"
-        )
-    if measure == "volatility":
-        if volume is not None:
-            raise InputError("volume", "a table", "None unless measure='volume'")
-        return
-    if model == "factor" or model in GARCH_MODELS:
-        raise InputError(
-            "model",
-            model,
-            "one of market, market-adjusted, constant-mean, raw with measure='volume' "
-            "(factors and GARCH models are for returns)",
-        )
-    if thin_trading != "none":
-        raise InputError("thin_trading", thin_trading, "'none' with measure='volume'")
-    if volume is None:
-        raise InputError(
-            "volume", None, "a sessions x symbols table of shares traded for measure='volume'"
-        )
-
-
-def _refuse_overlap(pairs: pd.DataFrame) -> None:
-    """Refuse a pair whose estimation window shares sessions with its event window.
-
-    Event-day returns inside the estimation window would become in-sample residuals: the
-    model would partly fit the event, and the rank tests would count those days twice.
-    """
-    est_lo, est_hi = pairs["est_lo"].to_numpy(), pairs["est_hi"].to_numpy()
-    ev_lo, ev_hi = pairs["ev_lo"].to_numpy(), pairs["ev_hi"].to_numpy()
-    clash = (est_hi >= ev_lo) & (est_lo <= ev_hi)
-    if clash.any():
-        i = int(np.flatnonzero(clash)[0])
-        row = pairs.iloc[i]
-        raise InputError(
-            "estimation_window",
-            f"{est_lo[i]}:{est_hi[i]} (event {row['event_id']}, {row['symbol']})",
-            f"a window that does not overlap the event window {ev_lo[i]}:{ev_hi[i]}; "
-            f"e.g. end it before {ev_lo[i]}",
-        )
-
-
-def _data_hash(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -> str:
-    """128 bits of SHA-256 over the matrix, its symbols and its sessions (SHA-256 runs on the
-    CPU's SHA extensions, about twice as fast as BLAKE2b here: 20 ms for 30 MB)."""
-    digest = hashlib.sha256()
-    digest.update(matrix.data)
-    digest.update(pd.Index(columns).astype(str).str.cat(sep="|").encode())
-    digest.update(index.values.astype("datetime64[D]").tobytes())
-    return digest.hexdigest()[:32]
 
 
 #: Pairs processed together. Blocks of this size keep every temporary array small (a few
@@ -759,178 +491,6 @@ def _excluded_table(
         ],
         ignore_index=True,
     )
-
-
-def _group_tests(
-    chunks: list[Chunk],
-    arrays: dict[str, np.ndarray],
-    kept_codes: np.ndarray,
-    groups: list[str],
-    labels: list[str],
-    window_days: np.ndarray,
-    rel: np.ndarray,
-    cars: list[Window],
-    params: StudyParameters,
-) -> tuple[list[TestResult], dict[tuple[str, str], float]]:
-    """Run the battery of each group on every window.
-
-    Parameters
-    ----------
-    chunks : list of Chunk
-        The blocks' results (their per-group sums).
-    arrays : dict
-        The kept pairs' arrays, by :class:`Chunk` field.
-    kept_codes : numpy.ndarray
-        Each kept pair's position in ``groups``.
-    groups : list of str
-        The groups, ``"all"`` first.
-    labels : list of str
-        The windows' labels: every event day, then the CAR windows.
-    window_days : numpy.ndarray
-        (K, W) days of each window.
-    rel : numpy.ndarray
-        Relative days of the union of the event windows.
-    cars : list of Window
-        The CAR windows.
-    params : StudyParameters
-        The study's parameters (convention, model, measure).
-
-    Returns
-    -------
-    tuple
-        The test results, and the mean cross-correlation of each (basket, window).
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scar = arrays["car"] / arrays["car_se"]
-    # A one-day CAR window such as 0:0 is also an event day: test it once.
-    first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
-    tests: list[TestResult] = []
-    rbars: dict[tuple[str, str], float] = {}
-    lengths = window_days[first].sum(axis=1)
-    for g, basket in enumerate(groups):
-        in_group = np.ones(len(kept_codes), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
-        if not in_group.any():
-            continue
-        total = TimeSums.combine([c.sums[g] for c in chunks])
-        stats_g = PairStats(
-            car=arrays["car"][in_group][:, first],
-            scar=scar[in_group][:, first],
-            days=arrays["days"][in_group][:, first],
-            dof=arrays["dof"][in_group],
-            s2=arrays["s2"][in_group],
-            frac_pos=arrays["frac_pos"][in_group],
-            n_est=arrays["n_est"][in_group],
-            sar_est=arrays["sar_est"][in_group],
-        )
-        rbar = window_rbar(total.corr, lengths)
-        names_g = [labels[j] for j in first]
-        rbars.update({(basket, w): float(r) for w, r in zip(names_g, rbar, strict=True)})
-        if params.convention == "estudy2":
-            tests.extend(
-                _estudy2_tests(
-                    arrays["resid"][in_group],
-                    arrays["ar"][in_group],
-                    arrays["m_est"][in_group],
-                    arrays["m_ev"][in_group],
-                    rel,
-                    basket,
-                )
-            )
-            continue
-        tests.extend(
-            _battery_tests(
-                stats_g, total, window_days[first], names_g, basket, rbar, lengths, cars, params
-            )
-        )
-    return tests, rbars
-
-
-def _battery_tests(
-    stats: PairStats,
-    total: TimeSums,
-    window_days: np.ndarray,
-    names: list[str],
-    basket: str,
-    rbar: np.ndarray,
-    lengths: np.ndarray,
-    cars: list[Window],
-    params: StudyParameters,
-) -> list[TestResult]:
-    """The battery of one group (ipposaki convention), the tests the measure allows.
-
-    Parameters
-    ----------
-    stats : PairStats
-        The group's per-pair statistics of the tested windows.
-    total : TimeSums
-        The group's sums over the blocks.
-    window_days : numpy.ndarray
-        (K, W) days of the tested windows.
-    names : list of str
-        The tested windows' labels.
-    basket : str
-        The group's name.
-    rbar : numpy.ndarray
-        Mean cross-correlation of each tested window.
-    lengths : numpy.ndarray
-        Days of each tested window.
-    cars : list of Window
-        The CAR windows (GRANK tests them only).
-    params : StudyParameters
-        The study's parameters (model, measure).
-
-    Returns
-    -------
-    list of TestResult
-        The group's tests; for the GARCH models on returns Savickas replaces BMP.
-    """
-    car_labels = [str(w) for w in cars]
-    for_grank = np.isin(names, car_labels)  # GRANK is for CARs
-    g_rows = [car_labels.index(w) if w in car_labels else 0 for w in names]
-    base = (total.grank_u[g_rows], total.grank_n[g_rows]) if len(total.grank_u) else None
-    tests = measure_tests(
-        run_battery(stats, total, window_days, names, basket, rbar, for_grank, base),
-        getattr(params, "measure", "return"),
-        dict(zip(names, lengths.tolist(), strict=True)),
-    )
-    if params.model in GARCH_MODELS and getattr(params, "measure", "return") == "return":
-        # SCAR is CAR / sqrt(sum of conditional variances): Savickas (2003). On these
-        # standardised returns BMP is the same statistic, so Savickas replaces it (an
-        # adjustment across tests must not count it twice).
-        tests = [t for t in tests if not (t.test == "bmp" and t.basket == basket)]
-        tests.extend(savickas_tests(stats.scar, names, basket))
-    return tests
-
-
-def _estudy2_tests(
-    resid: np.ndarray,
-    ar: np.ndarray,
-    m_est: np.ndarray,
-    m_ev: np.ndarray,
-    rel: np.ndarray,
-    basket: str,
-) -> list[TestResult]:
-    """estudy2's twelve statistics on each event day of one group, as test results."""
-    out = estudy2_statistics(resid, ar, m_est, m_ev)
-    results = []
-    for name in ESTUDY2_TESTS:
-        ours = IPPOSAKI_NAMES[name]
-        for j, day in enumerate(rel):
-            results.append(
-                TestResult(
-                    test=ours,
-                    basket=basket,
-                    window=f"{day}:{day}",
-                    statistic=float(out[name][j]),
-                    p_value=float(out[f"{name}_p"][j]),
-                    df=float("nan"),
-                    nobs=int(out["n"][j]),
-                    distribution=f"estudy2 {name}",
-                    null=NULLS[ours],
-                    reference=f"estudy2 convention (R package estudy2); {REFERENCES[ours]}",
-                )
-            )
-    return results
 
 
 @dataclass

@@ -15,9 +15,10 @@ Examples
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 __all__ = [
+    "CONVENTIONS",
     "DEFAULTS",
     "Convention",
     "Measure",
@@ -41,6 +42,8 @@ Roll = Literal["none", "next", "previous"]
 
 #: Whose test statistics: ipposaki's, or estudy2's for reproducing it (docs/conventions.md).
 Convention = Literal["ipposaki", "estudy2"]
+#: The conventions, as values.
+CONVENTIONS: tuple[str, ...] = get_args(Convention)
 #: What is studied: returns, log volume or log squared returns (docs/measures.md).
 Measure = Literal["return", "volume", "volatility"]
 

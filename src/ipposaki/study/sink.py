@@ -363,7 +363,7 @@ def spilled_grank(
     """``tests`` with each group's generalized rank rows computed from the spilled residuals.
 
     The battery ran without the residuals (its GRANK rows are NaN); this runs the test as
-    :func:`~ipposaki.study.engine._battery_tests` would have, group by group.
+    :func:`~ipposaki.study.group_tests._battery_tests` would have, group by group.
 
     Parameters
     ----------

@@ -1,0 +1,287 @@
+"""Check :func:`~ipposaki.study.run_study`'s arguments and read its returns matrix.
+
+The options are checked against one another before any work; the returns (a frame or a
+partitioned Parquet directory) become one float64 matrix of symbols x sessions with its data hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ipposaki.errors import InputError
+from ipposaki.panel.partitioned import PartitionedPrices
+from ipposaki.study.garch import (
+    GARCH_MODELS,
+)
+from ipposaki.study.measures import (
+    Measure,
+    check_measure,
+    log_volume,
+)
+from ipposaki.study.models import MODELS
+from ipposaki.study.settings import CONVENTIONS
+from ipposaki.study.windows import Window, parse_window
+
+
+def _check_options(
+    model: str,
+    measure: object,
+    thin_trading: str,
+    convention: str,
+    min_estimation_obs: int,
+    volume: pd.DataFrame | None,
+    shares: pd.DataFrame | None,
+) -> Measure:
+    """Refuse a model, measure, convention or option that cannot be used, naming the argument.
+
+    Parameters
+    ----------
+    model, measure, thin_trading, convention, min_estimation_obs, volume, shares
+        As given to :func:`run_study`.
+
+    Returns
+    -------
+    {"return", "volume", "volatility"}
+        ``measure``.
+
+    Raises
+    ------
+    InputError
+        For an unknown model, measure or convention, or an option the others exclude.
+    """
+    if model not in MODELS:
+        raise InputError("model", model, f"one of {', '.join(MODELS)}")
+    checked = check_measure(measure)
+    if model in GARCH_MODELS and thin_trading != "none":
+        raise InputError("thin_trading", thin_trading, "none unless model='market'")
+    _check_measure_options(checked, model, thin_trading, convention, min_estimation_obs, volume)
+    if shares is not None and checked != "volume":
+        raise InputError("shares", "a table", "None unless measure='volume'")
+    if convention not in CONVENTIONS:
+        raise InputError("convention", convention, f"one of {', '.join(CONVENTIONS)}")
+    if convention == "estudy2" and model != "market":
+        raise InputError(
+            "model",
+            model,
+            "'market' with convention='estudy2' (estudy2's statistics are reproduced for its "
+            "market model only)",
+        )
+    return checked
+
+
+def _check_windows(
+    estimation_window: str | tuple[int, int] | Window,
+    event_window: str | tuple[int, int] | Window,
+    car_windows: Sequence[str | tuple[int, int] | Window],
+    model: str,
+    min_estimation_obs: int,
+) -> tuple[Window, Window, list[Window]]:
+    """Parse the windows and refuse those the model cannot use.
+
+    Parameters
+    ----------
+    estimation_window, event_window, car_windows, model, min_estimation_obs
+        As given to :func:`run_study`.
+
+    Returns
+    -------
+    tuple
+        The estimation window, the event window and the CAR windows.
+
+    Raises
+    ------
+    InputError
+        For a bad window, a CAR window outside the event window, an estimation window that
+        overlaps the event window, or ``min_estimation_obs`` below 1 with an estimated model.
+    """
+    est = parse_window(estimation_window, "estimation_window")
+    evw = parse_window(event_window, "event_window")
+    cars = [parse_window(w, "car_windows") for w in car_windows]
+    for w in cars:
+        if not evw.contains(w):
+            raise InputError("car_windows", str(w), f"a window inside the event window {evw}")
+    overlap = est.end >= evw.start and est.start <= evw.end
+    if overlap and not (model == "raw" and min_estimation_obs < 1):  # whatever the pairs
+        raise InputError(
+            "estimation_window",
+            str(est),
+            f"a window that does not overlap the event window {evw}; e.g. end it before "
+            f"{evw.start}",
+        )
+    if min_estimation_obs < 1 and model not in ("raw",):
+        raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
+    if model in GARCH_MODELS and est.end >= evw.start:
+        raise InputError(
+            "estimation_window",
+            str(est),
+            f"a window before the event window {evw} with model={model!r} (the conditional "
+            "variance runs forward from the estimation window)",
+        )
+    return est, evw, cars
+
+
+def _check_measure_options(
+    measure: Measure,
+    model: str,
+    thin_trading: str,
+    convention: str,
+    min_estimation_obs: int,
+    volume: pd.DataFrame | None,
+) -> None:
+    """Refuse the options a measure cannot use, naming the argument."""
+    if measure == "return":
+        if volume is not None:
+            raise InputError("volume", "a table", "None unless measure='volume'")
+        return
+    if convention != "ipposaki":
+        raise InputError(
+            "convention", convention, f"'ipposaki' with measure={measure!r} (estudy2 is returns)"
+        )
+    if min_estimation_obs < 1:
+        raise InputError(
+            "min_estimation_obs", min_estimation_obs, f"an integer >= 1 with measure={measure!r}"
+        )
+    if measure == "volatility":
+        if volume is not None:
+            raise InputError("volume", "a table", "None unless measure='volume'")
+        return
+    if model == "factor" or model in GARCH_MODELS:
+        raise InputError(
+            "model",
+            model,
+            "one of market, market-adjusted, constant-mean, raw with measure='volume' "
+            "(factors and GARCH models are for returns)",
+        )
+    if thin_trading != "none":
+        raise InputError("thin_trading", thin_trading, "'none' with measure='volume'")
+    if volume is None:
+        raise InputError(
+            "volume", None, "a sessions x symbols table of shares traded for measure='volume'"
+        )
+
+
+def _refuse_overlap(pairs: pd.DataFrame) -> None:
+    """Refuse a pair whose estimation window shares sessions with its event window.
+
+    Event-day returns inside the estimation window would become in-sample residuals: the
+    model would partly fit the event, and the rank tests would count those days twice.
+    """
+    est_lo, est_hi = pairs["est_lo"].to_numpy(), pairs["est_hi"].to_numpy()
+    ev_lo, ev_hi = pairs["ev_lo"].to_numpy(), pairs["ev_hi"].to_numpy()
+    clash = (est_hi >= ev_lo) & (est_lo <= ev_hi)
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        row = pairs.iloc[i]
+        raise InputError(
+            "estimation_window",
+            f"{est_lo[i]}:{est_hi[i]} (event {row['event_id']}, {row['symbol']})",
+            f"a window that does not overlap the event window {ev_lo[i]}:{ev_hi[i]}; "
+            f"e.g. end it before {ev_lo[i]}",
+        )
+
+
+def _sessions_and_symbols(
+    returns: pd.DataFrame | PartitionedPrices,
+) -> tuple[pd.DatetimeIndex, pd.Index]:
+    """The session grid and the symbols of the returns.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame or PartitionedPrices
+        As given to :func:`run_study`.
+
+    Returns
+    -------
+    tuple
+        The sessions and the symbols.
+
+    Raises
+    ------
+    InputError
+        If the sessions of a table are out of order or repeated.
+    """
+    if isinstance(returns, PartitionedPrices):
+        return returns.sessions, pd.Index(returns.symbols)
+    index = pd.DatetimeIndex(returns.index)
+    if not index.is_monotonic_increasing or index.has_duplicates:
+        raise InputError("returns", "an index out of order", "sorted, unique sessions")
+    return index, returns.columns
+
+
+def _read_matrix(
+    returns: pd.DataFrame | PartitionedPrices,
+    measure: Measure,
+    volume: pd.DataFrame | None,
+    shares: pd.DataFrame | None,
+    index: pd.DatetimeIndex,
+    columns: pd.Index,
+    universe: bool,
+) -> tuple[np.ndarray | PartitionedPrices, str]:
+    """The (symbols, sessions) series studied and its fingerprint.
+
+    Parameters
+    ----------
+    returns, volume, shares
+        As given to :func:`run_study`.
+    measure : {"return", "volume", "volatility"}
+        What is studied: ``ln(1 + V)`` (or log turnover) for volume, else the returns.
+    index : pandas.DatetimeIndex
+        The session grid.
+    columns : pandas.Index
+        The symbols, with the market volume series last if ``universe``.
+    universe : bool
+        Whether the market volume series is the mean ``ln(1 + V)`` of the symbols.
+
+    Returns
+    -------
+    tuple
+        The matrix (or the partitioned directory, read later) and its data hash.
+    """
+    if measure == "volume":
+        assert volume is not None  # checked by _check_measure_options
+        symbols = columns[:-1] if universe else columns
+        matrix = log_volume(volume, index, pd.Index(symbols), universe, shares)
+        return matrix, _data_hash(matrix, columns, index)
+    if isinstance(returns, PartitionedPrices):
+        return returns, returns.fingerprint
+    matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
+    return matrix, _data_hash(matrix, returns.columns, index)
+
+
+def _align_factors(
+    model: str, factors: pd.DataFrame | None, index: pd.DatetimeIndex
+) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """The factor returns on the session grid, for the factor model.
+
+    Parameters
+    ----------
+    model : str
+        The normal-return model.
+    factors : pandas.DataFrame or None
+        Sessions x factors, as given to :func:`run_study`.
+    index : pandas.DatetimeIndex
+        The session grid.
+
+    Returns
+    -------
+    tuple
+        The (sessions, factors) matrix and the factors' names; ``(None, ())`` for other models.
+    """
+    if model == "factor" and factors is not None:
+        aligned = factors.reindex(index)
+        return aligned.to_numpy(dtype=np.float64), tuple(str(c) for c in aligned.columns)
+    return None, ()
+
+
+def _data_hash(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -> str:
+    """128 bits of SHA-256 over the matrix, its symbols and its sessions (SHA-256 runs on the
+    CPU's SHA extensions, about twice as fast as BLAKE2b here: 20 ms for 30 MB)."""
+    digest = hashlib.sha256()
+    digest.update(matrix.data)
+    digest.update(pd.Index(columns).astype(str).str.cat(sep="|").encode())
+    digest.update(index.values.astype("datetime64[D]").tobytes())
+    return digest.hexdigest()[:32]
