@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.study.block import Chunk, ChunkContext, ChunkJob
-from ipposaki.study.results import _ar_frame
+from ipposaki.study.frames import _ar_frame
 from ipposaki.study.statistics import TestResult, _daily_variance, _ratio, _two_sided_t
 
 __all__ = ["AR_DIR", "SAR_DIR", "SpilledPairs", "prepare", "spill_chunk", "spilled_grank"]
