@@ -43,3 +43,13 @@ def test_the_shock_pipeline_is_a_package_not_a_root_module() -> None:
     root = {p.stem for p in SRC.glob("*.py")}
     assert not root & {"demo", "pipeline", "shock"}
     assert (SRC / "shock" / "pipeline.py").exists()
+
+
+def test_no_module_is_over_800_lines() -> None:
+    """../shared/STYLE.md: split a module before it passes ~800 lines."""
+    long = {
+        str(path.relative_to(SRC)): n
+        for path in SRC.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 800
+    }
+    assert not long, f"modules over 800 lines: {long}"
