@@ -1,9 +1,11 @@
-"""Benchmark the Dask backend on a 10,000-symbol x 30-year partitioned panel (issue #8).
+"""Benchmark the Dask backend on a 10,000-symbol x 30-year partitioned panel (issues #8, #18).
 
 Runs a market-model event study with the full test battery on N firm-events (default
-1,000,000) drawn uniformly over each symbol's listed life (distinct symbol-sessions), on a ``LocalCluster`` of 2 worker
-processes with a 4 GiB memory limit each, then the same study on the local backend. Each run
-is a fresh process, so peak memory (VmHWM / ru_maxrss) is its own. The panel is written by
+1,000,000) drawn uniformly over each symbol's listed life (distinct symbol-sessions), on a
+``LocalCluster`` of 2 worker processes with a 4 GiB memory limit each, then the same study on
+the local backend. The Dask run spills the per-pair series to ``benchmarks/_data/spill``
+(``DaskBackend(spill_to=...)``; ``--no-spill`` gathers them as before). Each run is a fresh
+process, so peak memory (VmHWM / ru_maxrss) is its own. The panel is written by
 ``benchmarks/make_panel.py`` first if it is missing (not timed).
 
 Reproduce::
@@ -18,6 +20,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = ROOT / "benchmarks" / "_data" / "panel"
@@ -32,7 +35,7 @@ def peak_gib():
 def main():
     from ipposaki.panel.partitioned import PartitionedPrices
     from ipposaki.study import run_study
-    panel, n, backend = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    panel, n, backend, spill = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     t0 = time.perf_counter()
     src = PartitionedPrices(panel)
     life = src._query(f"SELECT symbol, min(session) AS a, max(session) AS b FROM {src._scan()} "
@@ -47,7 +50,7 @@ def main():
     day = (lo[pick] + rng.random(m) * (hi[pick] - lo[pick])).astype(int)
     events = pd.DataFrame({"symbol": life["symbol"].to_numpy()[pick], "event_date": pos[day]})
     events = events.drop_duplicates().iloc[:n].reset_index(drop=True)
-    events["group"] = np.where(rng.random(n) < 0.5, "a", "b")
+    events["basket"] = np.where(rng.random(n) < 0.5, "a", "b")
     out = {"events": n, "backend": backend, "metadata_s": meta}
     if backend == "dask":
         from distributed import Client, LocalCluster
@@ -60,7 +63,8 @@ def main():
                 marks.setdefault("first", time.perf_counter())
                 marks["last"] = time.perf_counter()
             t0 = time.perf_counter()
-            backend = DaskBackend(client=client, on_progress=mark)
+            backend = DaskBackend(client=client, on_progress=mark, spill_to=spill or None)
+            out["spill_to"] = spill
             res = run_study(src, events, market="MKT", backend=backend)
             out["seconds"] = time.perf_counter() - t0
             # until the first block is back: planning, submitting and the first task
@@ -84,16 +88,19 @@ if __name__ == "__main__":
 """
 
 
-def _run(panel: Path, n: int, backend: str) -> dict[str, object]:
+def _run(panel: Path, n: int, backend: str, spill: str = "") -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(panel), str(n), backend],
+        [sys.executable, "-c", CHILD, str(panel), str(n), backend, spill],
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
         return {"events": n, "backend": backend, "error": proc.stderr.strip().splitlines()[-1]}
-    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the last JSON object: a progress bar may share its line
+    result: dict[str, Any] = json.JSONDecoder().raw_decode(
+        proc.stdout[proc.stdout.rfind('{"events"') :]
+    )[0]
     return result
 
 
@@ -102,6 +109,9 @@ def main() -> None:
     parser.add_argument("--panel", type=Path, default=PANEL)
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--skip-local", action="store_true")
+    parser.add_argument(
+        "--no-spill", action="store_true", help="Gather every per-pair series (before #18)."
+    )
     args = parser.parse_args()
     if not args.panel.exists():
         subprocess.run(
@@ -109,18 +119,20 @@ def main() -> None:
             check=True,
         )
     for n in args.events:
-        dask = _run(args.panel, n, "dask")
+        spill = "" if args.no_spill else str(ROOT / "benchmarks" / "_data" / "spill")
+        dask = _run(args.panel, n, "dask", spill)
         print(json.dumps(dask))
         if args.skip_local:
             continue
         local = _run(args.panel, n, "local")
         print(json.dumps(local))
         if "seconds" in dask and "seconds" in local:
-            ratio = float(local["seconds"]) / float(dask["seconds"])  # type: ignore[arg-type]
+            ratio = float(local["seconds"]) / float(dask["seconds"])
             print(
                 f"{n:,} firm-events: dask {dask['seconds']:.1f} s "
-                f"({n / float(dask['seconds']):,.0f} firm-events/s, workers peak "  # type: ignore[arg-type]
-                f"{max(dask['worker_peak_gib']):.2f} GiB), local {local['seconds']:.1f} s "  # type: ignore[arg-type]
+                f"({n / float(dask['seconds']):,.0f} firm-events/s, workers peak "
+                f"{max(dask['worker_peak_gib']):.2f} GiB, client peak "
+                f"{dask['client_peak_gib']:.2f} GiB), local {local['seconds']:.1f} s "
                 f"(peak {local['client_peak_gib']:.2f} GiB); local/dask = {ratio:.2f}x"
             )
 
