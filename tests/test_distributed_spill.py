@@ -8,7 +8,6 @@ is checked against the in-memory one on the same arrays.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,6 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("distributed")
-
-from distributed import Client, LocalCluster
 
 from ipposaki.errors import InputError
 from ipposaki.study import run_study
@@ -55,15 +52,10 @@ def _assert_results_equal(a: Any, b: Any, atol: float) -> None:
         pd.testing.assert_frame_equal(left, right, rtol=0, atol=atol, obj=name)
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
+@pytest.fixture
+def client(dask_client: Any) -> Any:
+    """The session's LocalCluster client (tests/conftest.py)."""
+    return dask_client
 
 
 def test_grank_read_back_by_block_equals_the_in_memory_test(tmp_path: Path) -> None:
