@@ -122,11 +122,16 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     """
     x = np.where(car == 0, np.nan, car)
     n = np.sum(~np.isnan(x), axis=0)
-    ranks_t, _, tied, _ = _rank_rows_tied(np.abs(x).T)
-    ranks = ranks_t.T
-    r_plus = np.nansum(np.where(x > 0, ranks, 0.0), axis=0)
+    r_plus, sum_sq = np.empty(x.shape[1]), np.empty(x.shape[1])
+    tied = np.zeros(x.shape[1], dtype=bool)
+    for j in range(x.shape[1]):  # windows, not pairs: one window's ranks in memory at a time
+        col = x[:, j]
+        ranks, _, tie, _ = _rank_rows_tied(np.abs(col)[None, :], fill=0.0)
+        r_plus[j] = np.sum(np.where(col > 0, ranks[0], 0.0))
+        sum_sq[j] = np.sum(ranks[0] ** 2)
+        tied[j] = tie[0]
     mean = n * (n + 1) / 4.0
-    sd = np.sqrt(np.nansum(ranks**2, axis=0) / 4.0)
+    sd = np.sqrt(sum_sq / 4.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (r_plus - mean) / sd
     p = 2.0 * stats.norm.sf(np.abs(z))
