@@ -124,12 +124,12 @@ def _wilcoxon(car: np.ndarray, exact_max: int = 50) -> tuple[np.ndarray, np.ndar
     n = np.sum(~np.isnan(x), axis=0)
     r_plus, sum_sq = np.empty(x.shape[1]), np.empty(x.shape[1])
     tied = np.zeros(x.shape[1], dtype=bool)
-    for j in range(x.shape[1]):  # windows, not pairs: one window's ranks in memory at a time
-        col = x[:, j]
+    for k in range(x.shape[1]):  # windows, not pairs: one window's ranks in memory at a time
+        col = x[:, k]
         ranks, _, tie, _ = _rank_rows_tied(np.abs(col)[None, :], fill=0.0)
-        r_plus[j] = np.sum(np.where(col > 0, ranks[0], 0.0))
-        sum_sq[j] = np.sum(ranks[0] ** 2)
-        tied[j] = tie[0]
+        r_plus[k] = np.sum(np.where(col > 0, ranks[0], 0.0))
+        sum_sq[k] = np.sum(ranks[0] ** 2)
+        tied[k] = tie[0]
     mean = n * (n + 1) / 4.0
     sd = np.sqrt(sum_sq / 4.0)
     with np.errstate(invalid="ignore", divide="ignore"):
