@@ -82,6 +82,8 @@ class Store:
     def __init__(self, path: str | Path | None = None, lock_timeout: float | None = None) -> None:
         self._path = Path(path) if path is not None else default_store_path()
         self._lock_timeout = None if lock_timeout is None else check_lock_timeout(lock_timeout)
+        self._small: dict[str, pd.DataFrame] = {}
+        self._small_state: tuple[int, ...] = ()
         if self._path.exists() and self._path.is_dir():
             raise InputError("store", str(self._path), "a file path, not a directory")
 
@@ -104,11 +106,34 @@ class Store:
         with self._connect(write=False) as con:
             return con.execute(sql, list(params)).df()
 
+    def _file_state(self) -> tuple[int, ...]:
+        """What any write to the store changes: the inode, size and modification time of its
+        file and of its write-ahead log (zeros for a file that does not exist)."""
+        state: list[int] = []
+        for path in (self._path, self._path.with_name(self._path.name + ".wal")):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                state += [0, 0, 0]
+            else:
+                state += [st.st_ino, st.st_size, st.st_mtime_ns]
+        return tuple(state)
+
+    def _query_small(self, sql: str) -> pd.DataFrame:
+        """:meth:`_query` for the small tables every stage asks for again and again
+        (instruments, baskets, symbols): remembered until the file changes, a copy each time."""
+        state = self._file_state()
+        if state != self._small_state:
+            self._small, self._small_state = {}, state
+        if sql not in self._small:
+            self._small[sql] = self._query(sql)
+        return self._small[sql].copy()
+
     # -- reading -------------------------------------------------------------------------------
 
     def instruments(self) -> pd.DataFrame:
         """Return the instruments table, one row per symbol, sorted by symbol."""
-        return self._query("SELECT * FROM instruments ORDER BY symbol").fillna("")
+        return self._query_small("SELECT * FROM instruments ORDER BY symbol").fillna("")
 
     def exchange_map(self) -> pd.Series:
         """Return a Series mapping each known symbol to its exchange (``""`` for FX)."""
@@ -117,7 +142,7 @@ class Store:
 
     def baskets(self) -> pd.DataFrame:
         """Return the baskets table: basket, symbol, name, name_ja."""
-        return self._query("SELECT * FROM baskets ORDER BY basket, symbol")
+        return self._query_small("SELECT * FROM baskets ORDER BY basket, symbol")
 
     def basket(self, name: str) -> list[str]:
         """Return the members of basket ``name`` in stored order.
@@ -153,7 +178,9 @@ class Store:
 
     def symbols(self) -> list[str]:
         """Return the symbols that have at least one price, sorted."""
-        return self._query("SELECT DISTINCT symbol FROM prices ORDER BY symbol")["symbol"].tolist()
+        return self._query_small("SELECT DISTINCT symbol FROM prices ORDER BY symbol")[
+            "symbol"
+        ].tolist()
 
     def prices(
         self,

@@ -26,6 +26,7 @@ every exchange (it must be a session there).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -189,10 +190,16 @@ class SpecEvent:
     def session(self, exchange: str) -> pd.Timestamp:
         """The event session (day 0) on ``exchange``."""
         if self.timestamp is not None:
-            table = event_sessions(self.timestamp, [exchange])
-            return pd.Timestamp(table["event_session"].iloc[0])
+            return _event_session(self.timestamp, exchange)
         assert self.date is not None  # load_spec requires one of the two
         return self.date
+
+
+@functools.lru_cache(maxsize=256)
+def _event_session(timestamp: pd.Timestamp, exchange: str) -> pd.Timestamp:
+    """Day 0 on ``exchange`` of news at ``timestamp``: a calendar lookup, asked for by every
+    stage of a shock, computed once."""
+    return pd.Timestamp(event_sessions(timestamp, [exchange])["event_session"].iloc[0])
 
 
 @dataclass(frozen=True)
