@@ -22,34 +22,13 @@ from ipposaki.study import run_study
 from ipposaki.study.distributed import DaskBackend
 from ipposaki.study.sink import AR_DIR, SAR_DIR, SpilledPairs
 from ipposaki.study.statistics import _grank, _ranks_zero, grank_sums
+from test_distributed import _synthetic as synthetic_panel
+from test_distributed import assert_results_equal
 
 
-def _synthetic(
-    seed: int, n_sym: int = 80, n_ses: int = 700, n_ev: int = 900
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Market-model returns with 4% NaN gaps; some events near the ends of the data."""
-    rng = np.random.default_rng(seed)
-    idx = pd.bdate_range("2012-01-02", periods=n_ses)
-    mkt = rng.normal(0.0003, 0.01, n_ses)
-    beta = rng.uniform(0.3, 1.7, n_sym)
-    ret = mkt[:, None] * beta + rng.standard_t(4, (n_ses, n_sym)) * 0.015
-    frame = pd.DataFrame(ret, index=idx, columns=[f"S{i:03d}" for i in range(n_sym)])
-    frame = frame.mask(rng.random(frame.shape) < 0.04)
-    frame["MKT"] = mkt
-    events = pd.DataFrame(
-        {
-            "symbol": rng.choice(frame.columns[:n_sym], n_ev),
-            "event_date": idx[rng.integers(100, n_ses, n_ev)],
-        }
-    )
-    return frame, events.assign(basket=rng.choice(["a", "b", "c"], n_ev))
-
-
-def _assert_results_equal(a: Any, b: Any, atol: float) -> None:
-    pd.testing.assert_frame_equal(a.excluded, b.excluded)
-    for name in ("ar", "car", "aar", "caar", "tests"):
-        left, right = getattr(a, name), getattr(b, name)
-        pd.testing.assert_frame_equal(left, right, rtol=0, atol=atol, obj=name)
+def _synthetic(seed: int, n_ev: int = 900) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """test_distributed's gappy market-model panel, smaller."""
+    return synthetic_panel(seed, n_sym=80, n_ses=700, n_ev=n_ev)
 
 
 @pytest.fixture
@@ -121,7 +100,7 @@ def test_spilled_run_equals_local_and_leaves_complete_parts(
     backend = DaskBackend(client=client, chunk_pairs=97, spill_to=tmp_path / "spill")
     dask = run_study(frame, events, backend=backend, **kwargs)
     assert len(dask.excluded) > 0  # the edge events are excluded, with reasons
-    _assert_results_equal(local, dask, atol=1e-12)
+    assert_results_equal(local, dask, atol=1e-12)
     if convention == "estudy2":
         return
     grank = dask.tests.query("test == 'grank'")["statistic"]

@@ -1,22 +1,9 @@
 """Diebold-Yilmaz connectedness from a VAR's generalized forecast-error variance decomposition.
 
-A VAR(p) with an intercept is fitted by least squares to N series; its moving-average
-coefficients follow by the recursion ``A_0 = I``, ``A_h = sum_{l=1}^{min(h, p)} Phi_l A_{h-l}``.
-The generalized forecast-error variance decomposition at horizon H (Koop, Pesaran and Potter
-1996; Pesaran and Shin 1998), as used by Diebold and Yilmaz (2012), is::
-
-    theta_ij(H) = s_jj^-1 sum_{h=0}^{H-1} (e_i' A_h S e_j)^2 / sum_{h=0}^{H-1} e_i' A_h S A_h' e_i
-
-with S the residual covariance. Its rows need not sum to one, so each row is divided by its
-sum: ``theta~_ij = theta_ij / sum_j theta_ij``. It does not depend on the order of the series.
-In percent (x 100):
-
-* FROM_i = sum_{j != i} theta~_ij (what i receives), TO_j = sum_{i != j} theta~_ij (gives);
-* NET_i = TO_i - FROM_i; the net pairwise spillover from i to j is theta~_ji - theta~_ij;
-* the total index is sum_{i != j} theta~_ij / N.
-
-The rolling version fits each window's VAR from running sums of the normal equations (no
-statsmodels loop), so thousands of windows take seconds.
+The formulas (the VAR's moving-average coefficients, the generalized forecast-error variance
+decomposition of Koop, Pesaran and Potter 1996 and Pesaran and Shin 1998, row-normalised as in
+Diebold and Yilmaz 2012, and the FROM, TO, NET and total indices) are written out in
+:mod:`ipposaki.spillover.fevd`, which computes them.
 
 This module holds the two fits, :func:`connectedness` and :func:`rolling_connectedness`, and
 re-exports the rest: the arithmetic in :mod:`ipposaki.spillover.fevd`, the result classes in
