@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from ipposaki.results import Result
+from test_scenario import _power_doc as scenario_power_doc
 
 Factory = Callable[[pytest.FixtureRequest, Path], Result]
 
@@ -38,25 +39,12 @@ PRICES = """date,symbol,open,close,adj_close,volume
 
 
 def _power_doc() -> dict:
-    inputs = {
-        "base_twh_2024": 415,
-        "growth_2024_2030": {"dist": "uniform", "low": 0.1, "high": 0.2, "source": "test"},
-        "growth_2030_2035": 0.05,
-        "ai_share_2024": 0.2,
-        "ai_share_2030": 0.5,
-        "efficiency_factor": 1.0,
-        "rebound_elasticity": 1.0,
-        "shock_year": 2026,
-        "compute_share": 0.4,
-        "cooling_share": 0.4,
-        "network_share_of_other": 0.5,
-        "iown_start": 2026,
-        "iown_midpoint": 2030,
-        "iown_speed": 1.0,
-        "iown_saturation": 0.0,
-        "iown_reduction": 100,
-    }
-    return {"scenario": {"draws": 200, "seed": 1, "end": 2030}, "inputs": inputs}
+    """test_scenario's power inputs, with one drawn input so the quantiles spread."""
+    doc = scenario_power_doc(
+        growth_2024_2030={"dist": "uniform", "low": 0.1, "high": 0.2, "source": "test"}
+    )
+    doc["scenario"]["end"] = 2030
+    return doc
 
 
 def _reactions(seed: int = 0) -> pd.DataFrame:

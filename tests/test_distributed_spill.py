@@ -161,3 +161,12 @@ def test_a_spilled_result_offers_the_wild_bootstrap_not_the_stationary_one(
     a = result.with_inference(bootstrap="wild", draws=99, seed=1).caar
     b = local.with_inference(bootstrap="wild", draws=99, seed=1).caar
     pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-12)
+
+
+def test_spill_to_a_file_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    taken = tmp_path / "prices.csv"
+    taken.write_text("kept\n", encoding="utf-8")
+    with pytest.raises(InputError, match="^spill_to=.*prices.csv.*a folder") as err:
+        DaskBackend(client=object(), spill_to=taken)
+    assert "\n" not in str(err.value)
+    assert taken.read_text(encoding="utf-8") == "kept\n"

@@ -202,6 +202,9 @@ class DaskBackend:
             parse_scheduler(self.scheduler)
         if self.chunk_pairs is not None and self.chunk_pairs < 1:
             raise InputError("chunk_pairs", self.chunk_pairs, "an integer >= 1")
+        if self.spill_to is not None and Path(self.spill_to).exists():
+            if not Path(self.spill_to).is_dir():
+                raise InputError("spill_to", str(self.spill_to), "a folder (or a new path)")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[Any]:
