@@ -23,7 +23,7 @@ from distributed import Client
 from ipposaki.errors import InputError
 from ipposaki.store import Store
 from ipposaki.study import run_study
-from ipposaki.study.distributed import DaskBackend, parse_scheduler, sliced_chunk
+from ipposaki.study.distributed import DaskBackend, parse_scheduler, sliced_chunk, sliced_chunks
 from ipposaki.study.engine import LocalRunner
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,7 +82,8 @@ def test_dask_equals_local_on_synthetic_panels_with_gaps(client: Any, model: str
     if model == "factor":
         kwargs["factors"] = frame[["MKT", "F2"]]
     local = run_study(frame, events, **kwargs)
-    dask = run_study(frame, events, backend=DaskBackend(client=client, chunk_pairs=97), **kwargs)
+    backend = DaskBackend(client=client, chunk_pairs=97, blocks_per_task=4)  # 4 on one read
+    dask = run_study(frame, events, backend=backend, **kwargs)
     assert len(dask.excluded) > 0  # the edge events are excluded, with reasons
     assert_results_equal(local, dask, atol=1e-12)
 
@@ -148,6 +149,69 @@ def test_slice_reads_what_the_whole_matrix_reads() -> None:
     part = sliced_chunk(jobs[0], context, matrix, None)
     for name in ("coef", "ar", "sar", "car", "car_se", "bhar", "days"):
         np.testing.assert_array_equal(getattr(part, name), getattr(whole, name), err_msg=name)
+
+
+def _partitioned(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame``'s returns as NYSE closes in a year-partitioned Parquet directory (NaN gaps
+    become missing rows), on the NYSE sessions from 2019."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ipposaki.calendars import sessions
+
+    days = pd.DatetimeIndex(sessions("XNYS", "2019-01-01", "2022-12-31"))[: len(frame)]
+    close = 100.0 * np.cumprod(1.0 + frame.fillna(0.0).to_numpy(), axis=0)
+    close[frame.isna().to_numpy()] = np.nan
+    long = pd.DataFrame(close, index=days, columns=frame.columns).stack().rename("close")
+    long = long.rename_axis(["session", "symbol"]).reset_index()
+    for year, rows in long.groupby(long["session"].dt.year):
+        (path / f"year={year}").mkdir(parents=True)
+        table = pa.table(
+            {
+                "symbol": rows["symbol"].to_numpy(),
+                "session": rows["session"].dt.date.to_numpy(),
+                "close": rows["close"].to_numpy(),
+                "exchange": np.full(len(rows), "XNYS"),
+            }
+        )
+        pq.write_table(table, path / f"year={year}" / "part-0.parquet")
+    return path
+
+
+def test_blocks_sharing_one_read_equal_their_own_reads(tmp_path: Path) -> None:
+    """Consecutive blocks run on one read of the union of their slices give, bit for bit,
+    what each gives on its own slice: from a partitioned Parquet directory (a return made from
+    the session's and the previous session's prices, whichever session the read starts at) and
+    from an in-memory matrix."""
+    from ipposaki.panel.partitioned import PartitionedPrices
+
+    frame, events = _synthetic(seed=9, n_sym=40, n_ses=700, n_ev=500)
+    source = PartitionedPrices(_partitioned(frame, tmp_path / "prices"))
+    events["event_date"] = source.sessions[frame.index.get_indexer(events["event_date"])]
+    frame.index = source.sessions
+    captured: list[Any] = []
+
+    class Capture(LocalRunner):
+        def run(self, jobs, context, matrix, factors):  # type: ignore[no-untyped-def]
+            captured.append((jobs, context, matrix))
+            return super().run(jobs, context, matrix, factors)
+
+    runner = Capture(chunk_pairs=60, time_ordered=True)
+    run_study(source, events, market="MKT", thin_trading="dimson", backend=runner)
+    run_study(frame, events, market="MKT", thin_trading="dimson", backend=runner)
+    assert [type(c[2]) for c in captured] == [PartitionedPrices, np.ndarray]
+    for jobs, context, matrix in captured:
+        group = jobs[1:5]  # blocks that start after the first session
+        together = list(sliced_chunks(group, context, matrix, None))
+        for job, got in zip(group, together, strict=True):
+            alone = sliced_chunk(job, context, matrix, None)
+            for name in ("keep", "coef", "ar", "sar", "car", "car_se", "bhar", "days", "sar_est"):
+                np.testing.assert_array_equal(getattr(got, name), getattr(alone, name), name)
+            assert np.isfinite(alone.car).any()
+        first = list(sliced_chunks(jobs[:3], context, matrix, None))  # from session 0
+        np.testing.assert_array_equal(
+            first[0].car, sliced_chunk(jobs[0], context, matrix, None).car
+        )
 
 
 def test_bad_scheduler_values_get_one_line_errors() -> None:

@@ -97,7 +97,8 @@ def test_spilled_run_equals_local_and_leaves_complete_parts(
         "convention": convention,
     }
     local = run_study(frame, events, **kwargs)
-    backend = DaskBackend(client=client, chunk_pairs=97, spill_to=tmp_path / "spill")
+    spill = tmp_path / "spill"  # tasks of 3 blocks on one read, each block its own parts
+    backend = DaskBackend(client=client, chunk_pairs=97, blocks_per_task=3, spill_to=spill)
     dask = run_study(frame, events, backend=backend, **kwargs)
     assert len(dask.excluded) > 0  # the edge events are excluded, with reasons
     assert_results_equal(local, dask, atol=1e-12)
