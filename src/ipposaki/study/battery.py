@@ -308,13 +308,14 @@ def _grank(
     below = np.zeros(has.shape)  # residuals below SCAR*, ties counted half
     for lo in range(0, n_pairs, _GRANK_BLOCK):
         block = slice(lo, lo + _GRANK_BLOCK)
-        x = sar[block]
+        x, w = sar[block], weight[block]
         for c in range(len(tested)):
             above = x > star[block, c, None]
-            shift[c] += np.where(has[block, c], weight[block], 0.0) @ above
-            lower = np.count_nonzero(x < star[block, c, None], axis=1)
-            tie = n_valid[block] - lower - np.count_nonzero(above, axis=1)
-            below[block, c] = lower + tie / 2.0
+            n_above = above.sum(axis=1, dtype=np.int64)
+            n_lower = (x < star[block, c, None]).sum(axis=1, dtype=np.int64)
+            tie = n_valid[block] - n_lower - n_above
+            below[block, c] = n_lower + tie / 2.0
+            shift[c] += _weighted_column_sums(above, w, has[block, c])
     for c, k in enumerate(tested):
         n0 = int(has[:, c].sum())
         if n0 < 2:
@@ -328,6 +329,26 @@ def _grank(
         stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
         dof[k] = big_t - 2.0
     return stat, dof
+
+
+def _weighted_column_sums(above: np.ndarray, w: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``sum_i w_i above_it`` over the pairs in ``rows``, per day.
+
+    Pairs with equal weights (the same number of residuals, the usual case) are counted in
+    integers and scaled once; a float matrix product would first copy the (N, L) booleans to
+    float64.
+
+    Examples
+    --------
+    >>> above = np.array([[True, False], [True, True], [False, True]])
+    >>> _weighted_column_sums(above, np.array([0.5, 0.5, 0.25]), np.array([1, 1, 0], bool))
+    array([1. , 0.5])
+    """
+    weights = w[rows]
+    if len(weights) and weights.min() == weights.max():
+        above &= rows[:, None]
+        return float(weights[0]) * above.sum(axis=0, dtype=np.int64)
+    return np.where(rows, w, 0.0) @ above
 
 
 def _battery(

@@ -104,21 +104,18 @@ class CorrelationSums:
             # Every window starts at the same offset: sum the columns, then place them.
             first = int(starts[use][0])
             width = min(filled.shape[1], span - first)
-            z, present = filled[use, :width], present[use, :width].astype(np.float64)
-            sums = (
-                np.stack([z.sum(axis=0), np.einsum("nl,nl->l", z, z), present.sum(axis=0)])[
-                    :, None, :
-                ]
-                if len(days) == 1
-                else np.stack(
-                    [
-                        np.asarray(_membership(cluster, len(days)) @ part)
-                        for part in (z, z * z, present)
-                    ]
-                )
-            )
+            rows = slice(None) if use.all() else use  # a view when every pair counts
+            z, present = filled[rows, :width], present[rows, :width].astype(np.float64)
             placed = np.zeros((3, len(days), span))
-            placed[:, :, first : first + width] = sums
+            target = placed[:, :, first : first + width]  # written in place: no stacked copy
+            if len(days) == 1:
+                target[0, 0] = z.sum(axis=0)
+                target[1, 0] = np.einsum("nl,nl->l", z, z)
+                target[2, 0] = present.sum(axis=0)
+            else:
+                group = _membership(cluster, len(days))
+                for k, part in enumerate((z, z * z, present)):
+                    target[k] = group @ part
             total, square, cnt = placed
         else:
             total, square, cnt = _placed_sums(
@@ -139,17 +136,20 @@ class CorrelationSums:
     @staticmethod
     def combine(parts: Sequence[CorrelationSums]) -> CorrelationSums:
         """The sums of several blocks of pairs, merged by event session in one pass."""
-        days, cluster = np.unique(np.concatenate([p.day0 for p in parts]), return_inverse=True)
-        group = _membership(cluster, len(days))
+        days = np.unique(np.concatenate([p.day0 for p in parts]))
+        rows = [np.searchsorted(days, p.day0) for p in parts]  # each part's days are unique
 
         def merged(name: str) -> np.ndarray:
-            return np.asarray(group @ np.concatenate([getattr(p, name) for p in parts]))
+            # Added part after part into one table: no concatenated copy of all the parts.
+            first = getattr(parts[0], name)
+            out = np.zeros((len(days), *first.shape[1:]), dtype=first.dtype)
+            for part, at in zip(parts, rows, strict=True):
+                out[at] += getattr(part, name)
+            return out
 
         return CorrelationSums(
             day0=days,
-            pairs=np.rint(group @ np.concatenate([p.pairs for p in parts]).astype(float)).astype(
-                np.int64
-            ),
+            pairs=merged("pairs"),
             total=merged("total"),
             square=merged("square"),
             count=merged("count"),

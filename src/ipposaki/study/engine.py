@@ -40,6 +40,7 @@ from ipposaki.study.measures import (
     MeasureResult,
 )
 from ipposaki.study.models import Fit, ModelName, ThinTrading
+from ipposaki.study.pages import small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
@@ -188,6 +189,7 @@ class ChunkRunner(Protocol):
         ...
 
 
+@small_pages()  # the blocks' temporaries fault in faster (study/pages.py)
 def _study(
     plan: EventPlan,
     matrix: np.ndarray | PartitionedPrices,

@@ -356,13 +356,15 @@ def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Seri
     pandas.Series
         One reason per pair.
     """
-    reasons = pd.Series("", index=frame.index, dtype=object)
+    reasons = np.full(len(frame), "", dtype=object)
+    still = np.ones(len(frame), dtype=bool)  # kept so far: no reason yet
 
     def flag(mask: np.ndarray | pd.Series, texts: Callable[[], pd.Series] | str) -> None:
         """Give the still-kept pairs in ``mask`` a reason; texts are only built when needed."""
-        mask = np.asarray(mask) & (reasons == "").to_numpy()
+        mask = np.asarray(mask, dtype=bool) & still
         if mask.any():
-            reasons[mask] = texts if isinstance(texts, str) else texts()[mask]
+            reasons[mask] = texts if isinstance(texts, str) else texts().to_numpy(object)[mask]
+            still[mask] = False
 
     flag(elsewhere != "", lambda: elsewhere)
     flag(frame["col"] < 0, lambda: "no returns for symbol " + frame["symbol"])
@@ -370,15 +372,15 @@ def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Seri
         flag(mask, texts)
     flag(frame["est_lo"] > frame["est_hi"], "estimation window is empty")
     flag(frame["ev_lo"] > frame["ev_hi"], "event window is empty")
-    key = frame["symbol"] + "|" + frame["day0"].astype(str) + "|" + frame["market"].astype(str)
-    dup = key.duplicated(keep="first") & (reasons == "")
+    key = [frame["symbol"], frame["day0"], frame["market"].astype(str)]
+    dup = pd.DataFrame(dict(enumerate(key))).duplicated(keep="first").to_numpy() & still
     if dup.any():
-        first_id = frame.groupby(key)["event_id"].transform("first")
+        first_id = frame["event_id"].groupby(key, dropna=False).transform("first")
         flag(
             dup,
             lambda: "duplicate of event " + first_id + " (same symbol, market and event session)",
         )
-    return reasons
+    return pd.Series(reasons, index=frame.index, dtype=object)
 
 
 def _outside_data(

@@ -81,15 +81,16 @@ def _group_tests(
         if not in_group.any():
             continue
         total = TimeSums.combine([c.sums[g] for c in chunks])
+        rows = slice(None) if g == 0 else in_group  # all pairs: views, not copies
         stats_g = PairStats(
-            car=arrays["car"][in_group][:, first],
-            scar=scar[in_group][:, first],
-            days=arrays["days"][in_group][:, first],
-            dof=arrays["dof"][in_group],
-            s2=arrays["s2"][in_group],
-            frac_pos=arrays["frac_pos"][in_group],
-            n_est=arrays["n_est"][in_group],
-            sar_est=arrays["sar_est"][in_group],
+            car=arrays["car"][rows][:, first],
+            scar=scar[rows][:, first],
+            days=arrays["days"][rows][:, first],
+            dof=arrays["dof"][rows],
+            s2=arrays["s2"][rows],
+            frac_pos=arrays["frac_pos"][rows],
+            n_est=arrays["n_est"][rows],
+            sar_est=arrays["sar_est"][rows],
         )
         rbar = window_rbar(total.corr, lengths)
         names_g = [labels[j] for j in first]

@@ -247,14 +247,18 @@ def _fit_market(y: np.ndarray, market: np.ndarray) -> tuple[Fit, np.ndarray]:
     under :func:`~ipposaki.ols.batched_ols`'s rule: Hadamard's ratio ``Sxx / (Sxx + n xbar^2)``
     at most 1e-12, or ``n <= 2``.
     """
-    valid = ~np.isnan(y) & ~np.isnan(market)
+    valid = ~np.isnan(y)
+    valid &= ~np.isnan(market)
     nobs = valid.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         n = np.where(nobs > 0, nobs, 1)
-        xbar = np.where(valid, market, 0.0).sum(axis=1) / n
-        ybar = np.where(valid, y, 0.0).sum(axis=1) / n
-        xc = np.where(valid, market - xbar[:, None], 0.0)
-        yc = np.where(valid, y - ybar[:, None], 0.0)
+        # Two working arrays, centred in place where valid and 0 elsewhere.
+        xc = np.where(valid, market, 0.0)
+        yc = np.where(valid, y, 0.0)
+        xbar = xc.sum(axis=1) / n
+        ybar = yc.sum(axis=1) / n
+        np.subtract(xc, xbar[:, None], out=xc, where=valid)
+        np.subtract(yc, ybar[:, None], out=yc, where=valid)
         sxx = np.einsum("nl,nl->n", xc, xc)
         sxy = np.einsum("nl,nl->n", xc, yc)
         syy = np.einsum("nl,nl->n", yc, yc)

@@ -1,0 +1,56 @@
+"""Memory pages for the engine's temporary arrays: no transparent-huge-page advice while a study
+runs.
+
+On Linux numpy marks every large array it allocates with ``madvise(MADV_HUGEPAGE)``. Where the
+kernel's ``transparent_hugepage/defrag`` setting is ``madvise`` (a common default), a page fault
+in such memory makes the kernel compact memory synchronously to find a free 2 MiB page, and on a
+machine whose memory is fragmented that stall costs more than the huge page saves. The engine
+allocates and frees a few (4,096 x 271) float64 temporaries per block of pairs, and with the
+advice those faults took most of their time: at 100,000 firm-events one ``np.where`` over each
+block cost 1.69 s in all with the advice and 0.39 s without, and the whole study 10.9 s of CPU
+against 8.6 s (``docs/benchmarks.md``, issue #18; numpy issue 31590 describes the stall).
+
+:func:`small_pages` turns the advice off for the duration of a study and restores numpy's
+setting afterwards. A user who set ``NUMPY_MADVISE_HUGEPAGE`` chose for themselves: it is then
+left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+
+__all__ = ["small_pages"]
+
+
+def _setter() -> Callable[[bool], bool] | None:
+    """numpy's switch for the advice (it returns the previous setting), if this numpy has one."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # pragma: no cover - numpy < 2
+        return None
+    return getattr(multiarray, "_set_madvise_hugepage", None)
+
+
+@contextlib.contextmanager
+def small_pages() -> Iterator[None]:
+    """Allocate without numpy's huge-page advice inside the block; restore it on the way out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with small_pages():
+    ...     total = float(np.ones(1_000_000).sum())
+    >>> total
+    1000000.0
+    """
+    setter = _setter()
+    if setter is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        yield
+        return
+    previous = setter(False)
+    try:
+        yield
+    finally:
+        setter(previous)

@@ -1,0 +1,102 @@
+"""The engine's small kernels against plain loops, and the huge-page switch (issue #18).
+
+Each kernel was rewritten for speed; here each is checked against the obvious computation it
+replaces, written as a loop over pairs or days (never against its own earlier output).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy._core import multiarray
+
+from ipposaki.study.battery import _weighted_column_sums
+from ipposaki.study.correlation import CorrelationSums
+from ipposaki.study.pages import small_pages
+from ipposaki.study.ranks import _first_ranks, _rank_rows_tied, _scatter_rows
+
+
+@pytest.mark.parametrize("equal_weights", [True, False])
+def test_weighted_column_sums_equal_a_loop_over_pairs(equal_weights: bool) -> None:
+    rng = np.random.default_rng(3)
+    above = rng.random((40, 7)) < 0.4
+    w = np.full(40, 1 / 9) if equal_weights else rng.random(40)
+    rows = rng.random(40) < 0.7
+    expected = np.zeros(7)
+    for i in range(40):
+        if rows[i]:
+            expected += w[i] * above[i]
+    np.testing.assert_allclose(_weighted_column_sums(above.copy(), w, rows), expected, 1e-14)
+
+
+def test_ranks_equal_a_double_argsort_and_scipy_with_ties_and_gaps() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    x = np.round(rng.standard_normal((30, 12)), 1)  # ties
+    x[rng.random(x.shape) < 0.2] = np.nan
+    ranks, median, _, order = _rank_rows_tied(x, fill=0.0)
+    for i, row in enumerate(x):
+        ok = ~np.isnan(row)
+        np.testing.assert_allclose(ranks[i, ok], stats.rankdata(row[ok]))
+        assert (ranks[i, ~ok] == 0).all()
+        if ok.any():
+            assert median[i, 0] == np.median(row[ok])
+    clean = rng.standard_normal((5, 9))
+    np.testing.assert_array_equal(
+        _scatter_rows(np.argsort(clean, axis=1), np.arange(1.0, 10.0)),
+        np.argsort(np.argsort(clean, axis=1), axis=1) + 1.0,
+    )
+    est = _first_ranks(order, 8, (~np.isnan(x[:, :8])).astype(float))
+    for i, row in enumerate(x[:, :8]):
+        ok = ~np.isnan(row)
+        # Ordinal ranks among the first eight: ties broken by the argsort, so compare sorted.
+        np.testing.assert_array_equal(np.sort(est[i, ok]), np.arange(1.0, ok.sum() + 1))
+        assert (est[i, ~ok] == 0).all()
+
+
+def test_correlation_sums_of_blocks_add_to_per_day_loops() -> None:
+    rng = np.random.default_rng(5)
+    n, width = 60, 15
+    resid = rng.standard_normal((n, width))
+    resid[rng.random(resid.shape) < 0.1] = np.nan
+    est_lo = np.full(n, -width)
+    day0 = rng.integers(0, 6, n) + 100
+    parts = [
+        CorrelationSums.of(resid[s], est_lo[s], day0[s], -width, width)
+        for s in (slice(0, 25), slice(25, 60))
+    ]
+    merged = CorrelationSums.combine(parts)
+    whole = CorrelationSums.of(resid, est_lo, day0, -width, width)
+    np.testing.assert_array_equal(merged.day0, np.unique(day0))
+    for k, day in enumerate(merged.day0):
+        z = resid[day0 == day]
+        z = (z - np.nanmean(z, axis=1, keepdims=True)) / np.nanstd(z, axis=1, keepdims=True)
+        np.testing.assert_allclose(merged.total[k], np.nansum(z, axis=0), atol=1e-12)
+        np.testing.assert_allclose(merged.square[k], np.nansum(z * z, axis=0), atol=1e-12)
+        np.testing.assert_array_equal(merged.count[k], (~np.isnan(z)).sum(axis=0))
+        assert merged.pairs[k] == (day0 == day).sum()
+    np.testing.assert_allclose(merged.total, whole.total, atol=1e-12)
+
+
+def test_small_pages_turns_the_advice_off_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    before = multiarray._get_madvise_hugepage()
+    try:
+        multiarray._set_madvise_hugepage(True)
+        with small_pages():
+            assert multiarray._get_madvise_hugepage() is False
+            with small_pages():
+                pass
+            assert multiarray._get_madvise_hugepage() is False
+        assert multiarray._get_madvise_hugepage() is True
+        with pytest.raises(RuntimeError), small_pages():
+            raise RuntimeError("a failing study")
+        assert multiarray._get_madvise_hugepage() is True
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice stands
+        with small_pages():
+            assert multiarray._get_madvise_hugepage() is True
+    finally:
+        multiarray._set_madvise_hugepage(before)
