@@ -15,6 +15,7 @@ import pandas as pd
 from ipposaki.study.garch import GARCH_MODELS, GarchFit, fit_garch_pairs
 from ipposaki.study.measures import abnormal_volatility
 from ipposaki.study.models import Fit, ModelName, fit_model
+from ipposaki.study.pages import small_pages
 from ipposaki.study.results import StudyParameters
 from ipposaki.study.statistics import TimeSums, pair_stats_est, time_sums
 
@@ -551,6 +552,7 @@ def _tested_series(
     return tested_est, ar, sar, sar_est, car, car_se
 
 
+@small_pages()  # also on a Dask worker, where no study-wide switch reaches
 def run_chunk(
     job: ChunkJob, context: ChunkContext, windows: _PaddedReturns, factors: np.ndarray | None
 ) -> Chunk:
