@@ -311,8 +311,8 @@ def _grank(
         x, w = sar[block], weight[block]
         for c in range(len(tested)):
             above = x > star[block, c, None]
-            n_above = above.sum(axis=1, dtype=np.int64)
-            n_lower = (x < star[block, c, None]).sum(axis=1, dtype=np.int64)
+            n_above = above.sum(axis=1, dtype=np.int32)
+            n_lower = (x < star[block, c, None]).sum(axis=1, dtype=np.int32)
             tie = n_valid[block] - n_lower - n_above
             below[block, c] = n_lower + tie / 2.0
             shift[c] += _weighted_column_sums(above, w, has[block, c])
@@ -347,7 +347,7 @@ def _weighted_column_sums(above: np.ndarray, w: np.ndarray, rows: np.ndarray) ->
     weights = w[rows]
     if len(weights) and weights.min() == weights.max():
         above &= rows[:, None]
-        return float(weights[0]) * above.sum(axis=0, dtype=np.int64)
+        return float(weights[0]) * above.sum(axis=0, dtype=np.int32)
     return np.where(rows, w, 0.0) @ above
 
 

@@ -8,7 +8,7 @@ or whose windows run outside the data, is excluded and listed with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -137,7 +137,7 @@ def run_study(
     plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
     if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
         _refuse_overlap(plan.pairs)
-    matrix, data_hash = _read_matrix(returns, measure, volume, shares, index, columns, universe)
+    matrix, digest = _read_matrix(returns, measure, volume, shares, index, columns, universe)
     factor_matrix, factor_names = _align_factors(model, factors, index)
     params = (StudyParameters if measure == "return" else MeasureParameters)(
         model=model,
@@ -152,12 +152,12 @@ def run_study(
         factors=factor_names,
         missing_policy=VOLUME_MISSING_POLICY if measure == "volume" else MISSING_POLICY,
         data_source=data_source,
-        data_hash=data_hash,
+        data_hash="",  # set from ``digest`` once the blocks have run
         convention=convention,
         **({} if measure == "return" else {"measure": measure}),
         **({"turnover": True} if shares is not None else {}),
     )
-    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend)
+    return _study(plan, matrix, factor_matrix, factor_names, index, cars, params, backend, digest)
 
 
 #: Pairs processed together. Blocks of this size keep every temporary array small (a few
@@ -199,6 +199,7 @@ def _study(
     cars: list[Window],
     params: StudyParameters,
     backend: ChunkRunner | None = None,
+    digest: Callable[[], str] | None = None,
 ) -> EventStudyResult:
     pairs = plan.pairs.assign(cal0=plan.pairs["pos0"])
     context, labels, window_days = _block_context(pairs, cars, factor_names, params)
@@ -259,7 +260,7 @@ def _study(
         fit=fit,
         tests=tests,
         excluded=excluded,
-        params=params,
+        params=params if digest is None else replace(params, data_hash=digest()),
         groups=groups,
         rbar=rbars,
         sar_est=arrays["sar_est"] if spilled is None else None,  # the stationary bootstrap's

@@ -7,7 +7,8 @@ partitioned Parquet directory) become one float64 matrix of symbols x sessions w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -220,8 +221,8 @@ def _read_matrix(
     index: pd.DatetimeIndex,
     columns: pd.Index,
     universe: bool,
-) -> tuple[np.ndarray | PartitionedPrices, str]:
-    """The (symbols, sessions) series studied and its fingerprint.
+) -> tuple[np.ndarray | PartitionedPrices, Callable[[], str]]:
+    """The (symbols, sessions) series studied, and its fingerprint on the way.
 
     Parameters
     ----------
@@ -239,17 +240,30 @@ def _read_matrix(
     Returns
     -------
     tuple
-        The matrix (or the partitioned directory, read later) and its data hash.
+        The matrix (or the partitioned directory, read later), and a function that returns its
+        data hash: the hash of an in-memory matrix is computed on a second thread while the
+        study runs (hashlib releases the GIL; the engine never writes to the matrix).
     """
     if measure == "volume":
         assert volume is not None  # checked by _check_measure_options
         symbols = columns[:-1] if universe else columns
         matrix = log_volume(volume, index, pd.Index(symbols), universe, shares)
-        return matrix, _data_hash(matrix, columns, index)
+        return matrix, _hash_meanwhile(matrix, columns, index)
     if isinstance(returns, PartitionedPrices):
-        return returns, returns.fingerprint
+        fingerprint = returns.fingerprint
+        return returns, lambda: fingerprint
     matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
-    return matrix, _data_hash(matrix, returns.columns, index)
+    return matrix, _hash_meanwhile(matrix, returns.columns, index)
+
+
+def _hash_meanwhile(
+    matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex
+) -> Callable[[], str]:
+    """Start :func:`_data_hash` on a thread; the returned function waits for it."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipposaki-hash")
+    future = pool.submit(_data_hash, matrix, columns, index)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def _align_factors(

@@ -267,7 +267,10 @@ class _RankSums:
         )
         rank_cnt = by_count[:g]
         with np.errstate(invalid="ignore"):
-            sign_sum = member @ np.sign(np.where(present > 0, combined - med, 0.0))
+            signs = np.subtract(combined, med)  # one working array: signs, 0 where missing
+            np.sign(signs, out=signs)
+        np.copyto(signs, 0.0, where=present == 0)
+        sign_sum = member @ signs
         return _RankSums(
             rank_sum=by_rank[:g] - by_count[g : 2 * g],
             rank_var=by_count[2 * g :],
