@@ -457,7 +457,32 @@ class _Blocks:
         take = inverse if rows is None else inverse[rows]
         if len(take) == sum(len(p) for p in parts) and (take == np.arange(len(take))).all():
             return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
-        return np.concatenate(parts, axis=0)[take]
+        return _gather(parts, take)
+
+
+def _gather(parts: list[np.ndarray], take: np.ndarray) -> np.ndarray:
+    """``np.concatenate(parts)[take]`` without the concatenated copy: each part's rows are
+    copied straight to their places (time-ordered blocks hold the pairs in another order).
+    ``take`` holds distinct positions.
+
+    Examples
+    --------
+    >>> _gather([np.array([10, 11]), np.array([12])], np.array([2, 0])).tolist()
+    [12, 10]
+    """
+    dest = np.full(sum(len(p) for p in parts), -1, dtype=np.int64)
+    dest[take] = np.arange(len(take))  # where each concatenated row goes, -1 if nowhere
+    out = np.empty((len(take), *parts[0].shape[1:]), dtype=np.result_type(*parts))
+    lo = 0
+    for part in parts:
+        to = dest[lo : lo + len(part)]
+        lo += len(part)
+        wanted = to >= 0
+        if wanted.all():
+            out[to] = part
+        elif wanted.any():
+            out[to[wanted]] = part[wanted]
+    return out
 
 
 def _excluded_table(
