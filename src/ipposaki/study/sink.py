@@ -300,13 +300,24 @@ class SpilledPairs:
             at, inside = _locate(kept, part[PAIR_COLUMN])
             sar = part["sar_est"][inside]
             for g, member in enumerate(members):
-                mine = member[at]
+                # the group's pairs by residual count: a pair's weight depends on it only, so
+                # each run of equal counts adds one weight times its count of residuals above
+                mine = np.flatnonzero(member[at])
+                mine = mine[np.argsort(n_valid[at[mine]], kind="stable")]
                 rows, x = at[mine], sar[mine]
+                if not len(rows):
+                    continue
+                runs = np.flatnonzero(np.diff(n_valid[rows])) + 1
+                spans = list(zip(np.append(0, runs), np.append(runs, len(rows)), strict=True))
+                run_weight = weight[rows[np.append(0, runs)]]
                 for c in range(n_windows):
-                    above = x > star[g][rows, c, None]
-                    shift[g][c] += np.where(has[g][rows, c], weight[rows], 0.0) @ above
-                    lower = np.count_nonzero(x < star[g][rows, c, None], axis=1)
-                    tie = n_valid[rows] - lower - np.count_nonzero(above, axis=1)
+                    # star is NaN where the pair has no test: no residual is above or below
+                    cut = star[g][rows, c, None]
+                    above = (x > cut).view(np.uint8)
+                    counts = [above[i:j].sum(axis=0, dtype=np.int64) for i, j in spans]
+                    shift[g][c] += run_weight @ np.asarray(counts)
+                    lower = (x < cut).view(np.uint8).sum(axis=1, dtype=np.int64)
+                    tie = n_valid[rows] - lower - above.sum(axis=1, dtype=np.int64)
                     below[g][rows, c] = lower + tie / 2.0
         return [
             _grank_t(has[g], below[g], weight, shift[g], u_base[g], n_base[g])
