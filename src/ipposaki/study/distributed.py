@@ -13,8 +13,10 @@ again elsewhere. Each block's result is keyed by the block, so none is lost or c
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -184,6 +186,19 @@ def _spilled_blocks(
         spill_chunk(chunk, job, context, sessions, folder, first + b)
         for b, (job, chunk) in enumerate(zip(jobs, chunks, strict=True))
     ]
+
+
+def _trim_heap() -> None:
+    """Return the free pages of this process's heap to the system (glibc; elsewhere nothing).
+
+    The blocks arrive as many small buffers that :class:`_Packed` copies and frees; glibc keeps
+    the pages they leave between live allocations. At 1,000,000 firm-events that is about
+    0.2 GiB that stays resident through the cross-sectional tests unless trimmed.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class _Packed:
@@ -407,6 +422,7 @@ class DaskBackend:
                         if self.on_progress is not None:
                             self.on_progress(done, len(jobs))
             del futures
+            _trim_heap()
             return [c for c in chunks if c is not None]
 
     def _group_size(self, client: Any, n_jobs: int) -> int:
