@@ -1,13 +1,14 @@
 """Run an event study's blocks of pairs on a Dask cluster.
 
-The engine splits the pairs (firm-events) into blocks. Here each block becomes one Dask task
-that cuts, from the returns matrix, only the symbols and sessions its pairs read, and runs the
-same vectorised kernel as the local backend on that slice. The blocks come back in order; the
+The engine splits the pairs (firm-events) into blocks. Here a few consecutive blocks become one
+Dask task that cuts, from the returns matrix, only the symbols and sessions their pairs read
+(one read for them all), and runs the same vectorised kernel as the local backend on each
+block's part of that slice. The blocks come back in order; the
 cross-sectional tests are then computed once on the gathered per-pair values and the additive
 time sums, exactly as in a local run, so nothing is approximated per block.
 
 A task that fails is retried; a worker lost mid-run only makes the scheduler run its tasks
-again elsewhere. Each block's result is keyed by the block, so none is lost or counted twice.
+again elsewhere. Each task is keyed by its first block, so no block is lost or counted twice.
 """
 
 from __future__ import annotations
@@ -250,18 +251,18 @@ class DaskBackend:
     retries : int, default 2
         How often a failed task is tried again.
     chunk_pairs : int, optional
-        Pairs per task (default: the engine's block size).
+        Pairs per block (default: the engine's block size).
     progress : bool, default False
         Show a rich progress bar and the dashboard address.
     on_progress : callable, optional
-        Called with ``(done, total)`` after each finished task.
+        Called with ``(done, total)`` blocks for each block of a finished task.
     time_ordered : bool, default True
         Group pairs into blocks by event session, so each task reads a short span of sessions.
     blocks_per_task : int, optional
         Consecutive blocks one task runs on one read of the cells they share
         (:func:`sliced_chunks`). Default: with ``time_ordered``, as many as keep at least
-        :data:`TASKS_PER_THREAD` tasks per worker thread, at most :data:`MAX_BLOCKS_PER_TASK`;
-        otherwise 1.
+        :data:`TASKS_PER_THREAD` tasks per worker thread, at most :data:`MAX_BLOCKS_PER_TASK`,
+        in tasks of nearly equal size; otherwise 1. ``on_progress`` still counts blocks.
     spill_to : str or os.PathLike, optional
         A folder the workers and this process share. Each task then writes its block's
         abnormal returns (``ar/part-NNNNN.parquet``) and estimation residuals
@@ -389,9 +390,10 @@ class DaskBackend:
                 shared = client.scatter(shared, broadcast=True, hash=False)
             elif extra:
                 shared = {**shared, **client.scatter(extra, broadcast=True, hash=False)}
-            size = self._group_size(client, len(jobs))
-            firsts = list(range(0, len(jobs), size))
-            groups = [tuple(jobs[i : i + size]) for i in firsts]
+            firsts = self._firsts(client, len(jobs))
+            groups = [
+                tuple(jobs[i:j]) for i, j in zip(firsts, [*firsts[1:], len(jobs)], strict=True)
+            ]
             run_id = uuid.uuid4().hex[:8]
             keys = [f"ipposaki-blocks-{run_id}-{i}" for i in firsts]
             futures = client.map(
@@ -425,14 +427,20 @@ class DaskBackend:
             _trim_heap()
             return [c for c in chunks if c is not None]
 
-    def _group_size(self, client: Any, n_jobs: int) -> int:
-        """Blocks per task: :attr:`blocks_per_task`, or the default it describes."""
+    def _firsts(self, client: Any, n_jobs: int) -> list[int]:
+        """The first block of each task: :attr:`blocks_per_task` blocks a task, or by default
+        up to :data:`MAX_BLOCKS_PER_TASK`, in tasks of nearly equal size whose number is a
+        multiple of the worker threads (so that no thread waits for a short last task)."""
         if self.blocks_per_task is not None:
-            return self.blocks_per_task
+            return list(range(0, n_jobs, self.blocks_per_task))
         if not self.time_ordered:
-            return 1
+            return list(range(n_jobs))
         threads = max(sum(client.nthreads().values()), 1)
-        return max(1, min(MAX_BLOCKS_PER_TASK, n_jobs // (TASKS_PER_THREAD * threads)))
+        size = max(1, min(MAX_BLOCKS_PER_TASK, n_jobs // (TASKS_PER_THREAD * threads)))
+        tasks = -(-n_jobs // size)
+        if size > 1:
+            tasks = -(-tasks // threads) * threads  # <= n_jobs: size > 1 left n_jobs >= 8 threads
+        return [int(a[0]) for a in np.array_split(np.arange(n_jobs), tasks)]
 
     @contextlib.contextmanager
     def _bar(self, client: Any, total: int) -> Iterator[Callable[[], None]]:
