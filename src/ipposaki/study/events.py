@@ -33,6 +33,8 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "event_end",
 )
 _DATE_OVERRIDES = ("estimation_start", "estimation_end", "event_start", "event_end")
+#: The relative window bounds of a placed pair (sessions from day 0), as the columns they are.
+_BOUNDS = ("est_lo", "est_hi", "ev_lo", "ev_hi")
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,9 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
     return parsed.dt.normalize()
 
 
-def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> pd.Series:
-    """Map event dates to sessions of ``index``; non-sessions roll only when asked."""
+def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> tuple[pd.Series, np.ndarray]:
+    """Map event dates to sessions of ``index`` (non-sessions roll only when asked), and give
+    each its position in ``index`` (-1 where there is none)."""
     if roll not in ("none", "next", "previous"):
         raise InputError("roll", roll, "one of none, next, previous")
     values = dates.to_numpy(dtype="datetime64[ns]")
@@ -167,13 +170,13 @@ def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> pd.Series:
             f"a session of the returns (it is not one: `roll='next'` gives {nxt.date()}, "
             f"`roll='previous'` gives {prv.date()})",
         )
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
-    out[exact] = values[exact]
+    at = np.where(exact, pos, -1)
     if roll == "next":
-        out[off] = index.values[pos[off]]
+        at[off] = pos[off]
     elif roll == "previous":
-        out[off] = index.values[pos[off] - 1]
-    return out
+        at[off] = pos[off] - 1
+    day0 = np.where(at >= 0, index.values[np.maximum(at, 0)], np.datetime64("NaT", "ns"))
+    return pd.Series(day0, index=dates.index, dtype="datetime64[ns]"), at.astype(np.int64)
 
 
 def plan_events(
@@ -326,17 +329,14 @@ def _place_pairs(
         ``frame`` with ``day0``, ``pos0``, ``col``, ``mcol``, ``est_lo``, ``est_hi``, ``ev_lo``
         and ``ev_hi`` (-1 for a missing row or column).
     """
-    frame["day0"] = _roll(frame["event_date"], index, roll)
-    pos0 = np.full(len(frame), -1, dtype=np.int64)
-    has = frame["day0"].notna().to_numpy()
-    pos0[has] = index.get_indexer(pd.DatetimeIndex(frame.loc[has, "day0"]))
-    frame["pos0"] = pos0
+    frame["day0"], frame["pos0"] = _roll(frame["event_date"], index, roll)
     frame["col"] = columns.get_indexer(pd.Index(frame["symbol"]))
     frame["mcol"] = (
         columns.get_indexer(pd.Index(frame["market"].astype(str))) if needs_market else -1
     )
-    bounds = _window_bounds(frame, index, estimation, event)
-    return pd.concat([frame, bounds], axis=1)
+    for name, values in zip(_BOUNDS, _window_bounds(frame, index, estimation, event), strict=True):
+        frame[name] = values
+    return frame
 
 
 def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Series) -> pd.Series:
@@ -366,12 +366,13 @@ def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Seri
             reasons[mask] = texts if isinstance(texts, str) else texts().to_numpy(object)[mask]
             still[mask] = False
 
-    flag(elsewhere != "", lambda: elsewhere)
-    flag(frame["col"] < 0, lambda: "no returns for symbol " + frame["symbol"])
+    flag(elsewhere.to_numpy(object) != "", lambda: elsewhere)
+    flag(frame["col"].to_numpy() < 0, lambda: "no returns for symbol " + frame["symbol"])
     for mask, texts in _outside_data(frame, index):
         flag(mask, texts)
-    flag(frame["est_lo"] > frame["est_hi"], "estimation window is empty")
-    flag(frame["ev_lo"] > frame["ev_hi"], "event window is empty")
+    est_lo, est_hi, ev_lo, ev_hi = (frame[c].to_numpy() for c in _BOUNDS)
+    flag(est_lo > est_hi, "estimation window is empty")
+    flag(ev_lo > ev_hi, "event window is empty")
     key = [frame["symbol"], frame["day0"], frame["market"].astype(str)]
     dup = pd.DataFrame(dict(enumerate(key))).duplicated(keep="first").to_numpy() & still
     if dup.any():
@@ -385,7 +386,7 @@ def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Seri
 
 def _outside_data(
     frame: pd.DataFrame, index: pd.DatetimeIndex
-) -> list[tuple[pd.Series, Callable[[], pd.Series]]]:
+) -> list[tuple[np.ndarray, Callable[[], pd.Series]]]:
     """The pairs whose event session or windows run outside the data, with their reasons.
 
     Parameters
@@ -407,19 +408,19 @@ def _outside_data(
     def dates() -> pd.Series:
         return frame["event_date"].dt.strftime("%Y-%m-%d")
 
-    before = frame["pos0"] + frame["est_lo"]
-    after = frame["pos0"] + np.maximum(frame["ev_hi"], frame["est_hi"])
+    pos0, est_lo, est_hi, ev_lo, ev_hi = (frame[c].to_numpy() for c in ("pos0", *_BOUNDS))
+    when = frame["event_date"].to_numpy(dtype="datetime64[ns]")
     return [
         (
-            frame["event_date"] > index[-1],
+            when > index[-1].to_datetime64(),
             lambda: "event session " + dates() + f" after last return {last}",
         ),
         (
-            frame["event_date"] < index[0],
+            when < index[0].to_datetime64(),
             lambda: "event session " + dates() + f" before first return {first}",
         ),
         (
-            before < 0,
+            pos0 + est_lo < 0,
             lambda: (
                 "estimation window needs "
                 + (-frame["est_lo"]).astype(str)
@@ -428,7 +429,7 @@ def _outside_data(
             ),
         ),
         (
-            frame["pos0"] + frame["ev_lo"] < 0,
+            pos0 + ev_lo < 0,
             lambda: (
                 "event window needs "
                 + (-frame["ev_lo"]).astype(str)
@@ -437,7 +438,7 @@ def _outside_data(
             ),
         ),
         (
-            after >= t,
+            pos0 + np.maximum(ev_hi, est_hi) >= t,
             lambda: (
                 "event window needs "
                 + frame["ev_hi"].astype(str)
@@ -482,32 +483,31 @@ def _listed_elsewhere(frame: pd.DataFrame, exchange: str | None, needs_market: b
 
 def _window_bounds(
     frame: pd.DataFrame, index: pd.DatetimeIndex, estimation: Window, event: Window
-) -> pd.DataFrame:
-    """Relative window bounds per pair: defaults, or the per-event date overrides."""
+) -> list[np.ndarray]:
+    """Relative window bounds per pair, as :data:`_BOUNDS`: defaults, or the per-event date
+    overrides."""
     n = len(frame)
-    out = pd.DataFrame(
-        {
-            "est_lo": np.full(n, estimation.start),
-            "est_hi": np.full(n, estimation.end),
-            "ev_lo": np.full(n, event.start),
-            "ev_hi": np.full(n, event.end),
-        },
-        index=frame.index,
-    )
+    out = {
+        "est_lo": np.full(n, estimation.start, dtype=np.int64),
+        "est_hi": np.full(n, estimation.end, dtype=np.int64),
+        "ev_lo": np.full(n, event.start, dtype=np.int64),
+        "ev_hi": np.full(n, event.end, dtype=np.int64),
+    }
     targets = {
         "estimation_start": ("est_lo", "left"),
         "estimation_end": ("est_hi", "right"),
         "event_start": ("ev_lo", "left"),
         "event_end": ("ev_hi", "right"),
     }
+    pos0 = frame["pos0"].to_numpy()
     for col, (target, side) in targets.items():
         if col not in frame.columns:
             continue
-        given = frame[col].notna() & (frame["pos0"] >= 0)
+        given = (frame[col].notna().to_numpy()) & (pos0 >= 0)
         if not given.any():
             continue
-        dates = frame.loc[given, col].to_numpy(dtype="datetime64[ns]")
+        dates = frame[col].to_numpy(dtype="datetime64[ns]")[given]
         pos = index.searchsorted(dates, side=side)  # type: ignore[call-overload]
         pos = pos if side == "left" else pos - 1  # last session on or before the end date
-        out.loc[given, target] = pos - frame.loc[given, "pos0"].to_numpy()
-    return out
+        out[target][given] = pos - pos0[given]
+    return [out[name] for name in _BOUNDS]
