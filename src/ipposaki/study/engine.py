@@ -18,7 +18,7 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.block import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
-from ipposaki.study.events import EventPlan, Roll, plan_events
+from ipposaki.study.events import _BOUNDS, EventPlan, Roll, plan_events
 from ipposaki.study.garch import (
     GARCH_MODELS,
     default_workers,
@@ -318,13 +318,9 @@ def _block_context(
         The blocks' :class:`ChunkContext`; the windows' labels (every event day on its own,
         then the CAR windows); and their (K, W) day mask.
     """
-    est_span = (pairs["est_hi"] - pairs["est_lo"]).to_numpy()
-    width = int(est_span.max() + 1) if len(pairs) else 1
-    rel = (
-        np.arange(int(pairs["ev_lo"].min()), int(pairs["ev_hi"].max()) + 1)
-        if len(pairs)
-        else np.arange(1)
-    )
+    est_lo, est_hi, ev_lo, ev_hi = (pairs[c].to_numpy() for c in _BOUNDS)
+    width = int((est_hi - est_lo).max() + 1) if len(pairs) else 1
+    rel = np.arange(int(ev_lo.min()), int(ev_hi.max()) + 1) if len(pairs) else np.arange(1)
     # Windows: every event day on its own, then the CAR windows.
     labels = [f"{d}:{d}" for d in rel] + [str(w) for w in cars]
     window_days = np.vstack(
@@ -339,8 +335,8 @@ def _block_context(
         factor_names=factor_names,
         params=params,
         # Cross-correlation sums: every block places residuals on the same offsets.
-        corr_origin=int(pairs["est_lo"].min()) if len(pairs) else 0,
-        corr_span=int((pairs["est_lo"].max() - pairs["est_lo"].min()) + width) if len(pairs) else 0,
+        corr_origin=int(est_lo.min()) if len(pairs) else 0,
+        corr_span=int((est_lo.max() - est_lo.min()) + width) if len(pairs) else 0,
     )
     return context, labels, window_days
 
@@ -506,6 +502,8 @@ def _excluded_table(
     pandas.DataFrame
         Columns ``event_id``, ``symbol`` and ``reason``.
     """
+    if keep.all():  # the fit excluded nobody
+        return plan.excluded
     return pd.concat(
         [
             plan.excluded,
