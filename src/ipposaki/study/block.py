@@ -171,7 +171,8 @@ class _EventDays:
 
 @dataclass(frozen=True)
 class _WindowSums:
-    """CAR, its standard error, BHAR and valid days of every window (pairs x windows)."""
+    """CAR, its standard error and valid days of every window (pairs x windows), and BHAR of
+    the CAR windows (pairs x CAR windows)."""
 
     car: np.ndarray
     car_se: np.ndarray
@@ -494,14 +495,17 @@ def _window_sums(
     else:  # the ARs are martingale differences: their conditional variances add
         car_var = np.where(have, np.where(valid_ev, ev.cond_var_ev, 0.0) @ weights, np.nan)
     car_se = np.sqrt(car_var)
-    bhar = np.full(car.shape, np.nan)  # compounding is for returns only
+    # BHAR of the CAR windows only (the K - W after the W single days): nothing reads a
+    # single day's, and at a million pairs those columns were 128 MB.
+    cars = weights[:, weights.shape[0] :]
+    bhar = np.full((len(car), cars.shape[1]), np.nan)  # compounding is for returns only
     if getattr(params, "measure", "return") == "return":
         ret_s = np.expm1(ev.y_ev) if params.log_returns else ev.y_ev
         norm_s = np.expm1(ev.normal) if params.log_returns else ev.normal
         with np.errstate(invalid="ignore", divide="ignore"):
-            gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ weights)
-            gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ weights)
-        bhar = np.where(have, gross - gross_n, np.nan)
+            gross = np.exp(np.where(valid_ev, np.log1p(ret_s), 0.0) @ cars)
+            gross_n = np.exp(np.where(valid_ev, np.log1p(norm_s), 0.0) @ cars)
+        bhar = np.where(have[:, weights.shape[0] :], gross - gross_n, np.nan)
     return _WindowSums(car=car, car_se=car_se, bhar=bhar, days=days, have=have)
 
 

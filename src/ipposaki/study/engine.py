@@ -421,7 +421,7 @@ def _empty_shapes(n_days: int, n_windows: int, width: int) -> dict[str, tuple[in
         "sar": (0, n_days),
         "car": (0, n_windows),
         "car_se": (0, n_windows),
-        "bhar": (0, n_windows),
+        "bhar": (0, n_windows - n_days),  # the CAR windows only
         "days": (0, n_windows),
         "s2": (0,),
         "frac_pos": (0,),

@@ -57,7 +57,7 @@ def _car_frame(
     days: np.ndarray,
     fit: Any,
 ) -> pd.DataFrame:
-    """One row per pair and CAR window (``car``, ``car_se``: (pairs, windows))."""
+    """One row per pair and CAR window (``car``, ``car_se``, ``bhar``: (pairs, CAR windows))."""
     n, k = car.shape
     cs = slice(days.shape[1] - k, None)
     car_v, se_v = car.reshape(-1), car_se.reshape(-1)
@@ -74,7 +74,7 @@ def _car_frame(
             "car_std_err": se_v,
             "car_t_stat": t_v,
             "car_p_value": 2.0 * stats.t.sf(np.abs(t_v), np.repeat(fit.dof.astype(float), k)),
-            "bhar": bhar[:, cs].reshape(-1),
+            "bhar": bhar.reshape(-1),
             "nobs": days[:, cs].reshape(-1),
         }
     )
