@@ -487,7 +487,7 @@ def _window_sums(
     """
     valid_ev, ar = ev.valid_ev, ev.ar
     inside = (~ev.ev_ok).astype(np.float64) @ weights == 0  # window fully inside the pair's
-    days = np.rint(valid_ev.astype(np.float64) @ weights).astype(np.int64)
+    days = np.rint(valid_ev.astype(np.float64) @ weights).astype(np.int32)  # at most W
     have = inside & (days > 0)
     car = np.where(have, np.where(valid_ev, ar, 0.0) @ weights, np.nan)
     if ev.cond_var_ev is None:

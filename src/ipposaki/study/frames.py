@@ -75,7 +75,7 @@ def _car_frame(
             "car_t_stat": t_v,
             "car_p_value": 2.0 * stats.t.sf(np.abs(t_v), np.repeat(fit.dof.astype(float), k)),
             "bhar": bhar.reshape(-1),
-            "nobs": days[:, cs].reshape(-1),
+            "nobs": days[:, cs].reshape(-1).astype(np.int64),
         }
     )
 
