@@ -92,6 +92,8 @@ def test_small_pages_turns_the_advice_off_and_restores_it(
                 pass
             assert multiarray._get_madvise_hugepage() is False
         assert multiarray._get_madvise_hugepage() is True
+        with small_pages(active=False):  # a small study keeps the advice
+            assert multiarray._get_madvise_hugepage() is True
         with pytest.raises(RuntimeError), small_pages():
             raise RuntimeError("a failing study")
         assert multiarray._get_madvise_hugepage() is True

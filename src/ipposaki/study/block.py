@@ -103,6 +103,8 @@ class ChunkContext:
     corr_span: int = 0
     #: Processes for the per-pair GARCH fits inside a block (1 on a cluster's workers).
     fit_workers: int = 1
+    #: Whether the study is large enough to run without the huge-page advice (study/pages.py).
+    large: bool = False
 
 
 @dataclass(frozen=True)
@@ -556,25 +558,27 @@ def _tested_series(
     return tested_est, ar, sar, sar_est, car, car_se
 
 
-@small_pages()  # also on a Dask worker, where no study-wide switch reaches
 def run_chunk(
     job: ChunkJob, context: ChunkContext, windows: _PaddedReturns, factors: np.ndarray | None
 ) -> Chunk:
-    """Fit and test one block of pairs on the returns held by ``windows``."""
-    return _chunk(
-        job.pairs,
-        windows,
-        factors,
-        context.factor_names,
-        context.rel,
-        context.width,
-        context.weights,
-        job.member,
-        context.params,
-        context.corr_origin,
-        context.corr_span,
-        context.fit_workers,
-    )
+    """Fit and test one block of pairs on the returns held by ``windows`` (without numpy's
+    huge-page advice in a large study: also on a Dask worker, where no study-wide switch
+    reaches)."""
+    with small_pages(active=context.large):
+        return _chunk(
+            job.pairs,
+            windows,
+            factors,
+            context.factor_names,
+            context.rel,
+            context.width,
+            context.weights,
+            job.member,
+            context.params,
+            context.corr_origin,
+            context.corr_span,
+            context.fit_workers,
+        )
 
 
 def _fit_garch_block(

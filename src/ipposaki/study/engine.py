@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ from ipposaki.study.measures import (
     MeasureResult,
 )
 from ipposaki.study.models import Fit, ModelName, ThinTrading
-from ipposaki.study.pages import small_pages
+from ipposaki.study.pages import LARGE_STUDY, small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
@@ -189,8 +189,14 @@ class ChunkRunner(Protocol):
         ...
 
 
-@small_pages()  # the blocks' temporaries fault in faster (study/pages.py)
-def _study(
+def _study(plan: EventPlan, *args: Any, **kwargs: Any) -> EventStudyResult:
+    """:func:`_planned_study`, without numpy's huge-page advice for a large study (its
+    battery and tables allocate as much as its blocks; see :mod:`ipposaki.study.pages`)."""
+    with small_pages(active=len(plan.pairs) > LARGE_STUDY):
+        return _planned_study(plan, *args, **kwargs)
+
+
+def _planned_study(
     plan: EventPlan,
     matrix: np.ndarray | PartitionedPrices,
     factors: np.ndarray | None,
@@ -337,6 +343,7 @@ def _block_context(
         # Cross-correlation sums: every block places residuals on the same offsets.
         corr_origin=int(est_lo.min()) if len(pairs) else 0,
         corr_span=int((est_lo.max() - est_lo.min()) + width) if len(pairs) else 0,
+        large=len(pairs) > LARGE_STUDY,
     )
     return context, labels, window_days
 
