@@ -26,11 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PANEL = ROOT / "benchmarks" / "_data" / "panel"
 
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 import numpy as np, pandas as pd
 
 def peak_gib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+def cpu_s():  # user + system seconds of this process: less sensitive to other load than wall
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 def main():
     from ipposaki.panel.partitioned import PartitionedPrices
@@ -51,7 +55,7 @@ def main():
     events = pd.DataFrame({"symbol": life["symbol"].to_numpy()[pick], "event_date": pos[day]})
     events = events.drop_duplicates().iloc[:n].reset_index(drop=True)
     events["basket"] = np.where(rng.random(n) < 0.5, "a", "b")
-    out = {"events": n, "backend": backend, "metadata_s": meta}
+    out = {"events": n, "backend": backend, "metadata_s": meta, "load_start": os.getloadavg()}
     if backend == "dask":
         from distributed import Client, LocalCluster
         from ipposaki.study.distributed import DaskBackend
@@ -73,6 +77,7 @@ def main():
             out["after_blocks_s"] = out["seconds"] - out["blocks_s"]  # gather, tests, tidy
             rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
             out["worker_peak_gib"] = sorted(v / 1024**2 for v in rss.values())
+            out["worker_cpu_s"] = sorted(client.run(cpu_s).values())
     else:
         t0 = time.perf_counter()
         res = run_study(src, events, market="MKT")
@@ -81,6 +86,8 @@ def main():
     out["excluded"] = len(res.excluded)
     out["caar_0_0"] = float(res.caar.query("window == '0:0' and basket == 'all'")["caar"].iloc[0])
     out["client_peak_gib"] = peak_gib()
+    out["client_cpu_s"] = cpu_s()
+    out["load_end"] = os.getloadavg()  # 1, 5 and 15 minute load averages: other work skews s
     print(json.dumps(out))
 
 if __name__ == "__main__":
