@@ -408,22 +408,23 @@ def _parametric_tests(
     valid_car = ~np.isnan(car)
     out: _Columns = {}
     # t_cross_section and bmp: cross-sectional t on CAR and on SCAR.
-    t_cs = _nanmean(car, 0) / (_nanstd(car, 0) / np.sqrt(n))
+    mean_car = _nanmean(car, 0)
+    t_cs = mean_car / (_nanstd(car, 0) / np.sqrt(n))
     out["t_cross_section"] = (t_cs, _two_sided_t(t_cs, n - 1), n - 1, "t")
     n_s = np.sum(~np.isnan(scar), axis=0)
     bmp = _nanmean(scar, 0) / (_nanstd(scar, 0) / np.sqrt(n_s))
     out["bmp"] = (bmp, _two_sided_t(bmp, n_s - 1), n_s - 1, "t")
 
     # Brown-Warner 1980: independence, each firm's estimation-window variance.
-    var_sum = np.nansum(np.where(valid_car, days * pairs.s2[:, None], np.nan), axis=0)
-    bw80 = _nanmean(car, 0) / (np.sqrt(var_sum) / n)
+    var_sum = _column_dots(valid_car, days, pairs.s2)
+    bw80 = mean_car / (np.sqrt(var_sum) / n)
     df80 = float(np.mean(pairs.n_est)) - 1.0
     out["brown_warner_1980"] = (bw80, _two_sided_t(bw80, df80), df80, "t")
 
     # Patell: sum of standardised CARs over the sum of their variances under the null.
     d = pairs.dof.astype(float)
     var_t = np.where(d > 2, d / (d - 2), np.nan)
-    patell_var = np.nansum(np.where(~np.isnan(scar), var_t[:, None], np.nan), axis=0)
+    patell_var = _column_dots(~np.isnan(scar), None, var_t)
     patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
     out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
 
@@ -432,6 +433,25 @@ def _parametric_tests(
     with np.errstate(invalid="ignore"):
         kp = bmp * np.sqrt((1.0 - rbar) / (1.0 + (n_s - 1) * rbar))
     out["kolari_pynnonen"] = (kp, _two_sided_t(kp, n_s - 1), n_s - 1, "t")
+    return out
+
+
+def _column_dots(valid: np.ndarray, x: np.ndarray | None, w: np.ndarray) -> np.ndarray:
+    """Per column j: ``sum_i x_ij w_i`` over the rows valid in column j with a number in
+    ``w`` (``x`` None: ones), column by column, so no (N, K) float temporary is made (at a
+    million pairs each was 0.15 GiB).
+
+    Examples
+    --------
+    >>> valid = np.array([[True, False], [True, True], [False, True]])
+    >>> _column_dots(valid, np.array([[1, 9], [2, 3], [9, 4]]), np.array([1.0, 10.0, np.nan]))
+    array([21., 30.])
+    """
+    ok = ~np.isnan(w)
+    out = np.empty(valid.shape[1])
+    for j in range(valid.shape[1]):
+        rows = valid[:, j] & ok
+        out[j] = np.sum(w[rows]) if x is None else x[rows, j] @ w[rows]
     return out
 
 

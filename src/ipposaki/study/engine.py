@@ -224,6 +224,7 @@ def _planned_study(
         chunks, spilled = run_spilled(jobs, context, matrix, factors, index)
     else:
         chunks = runner.run(jobs, context, matrix, factors)
+    del jobs  # their copies of the pair table (0.14 GiB at a million pairs)
     blocks = _Blocks(chunks, inverse, _empty_shapes(len(rel), len(labels), width))
     keep = blocks.cat("keep").astype(bool)
     excluded = _excluded_table(plan, pairs, keep, blocks.cat("reason"))
