@@ -283,18 +283,33 @@ class _RankSums:
 
 
 def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
-    count = np.sum(~np.isnan(x), axis=axis)
-    total = np.nansum(x, axis=axis)
+    count, total, _ = _present_sums(x, axis, squares=False)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / count, np.nan)
 
 
 def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
-    valid = ~np.isnan(x)
-    count = valid.sum(axis=axis)
-    filled = np.where(valid, x, 0.0)
-    total = filled.sum(axis=axis)
-    squares = np.einsum("ij,ij->j" if axis == 0 else "ij,ij->i", filled, filled)
+    count, total, squares = _present_sums(x, axis, squares=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = (squares - total**2 / count) / (count - 1)
     return np.sqrt(np.maximum(var, 0.0))
+
+
+def _present_sums(
+    x: np.ndarray, axis: int, squares: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, sum and (if ``squares``) sum of squares of the present values along ``axis``.
+
+    Across pairs (``axis=0``, a few windows) column by column, so a million pairs make no
+    (pairs, windows) float copy; along a pair's days (``axis=1``) all rows at once.
+    """
+    if axis == 0:
+        cols = [c[~np.isnan(c)] for c in x.T]
+        count = np.array([len(c) for c in cols], dtype=np.int64)
+        total = np.array([c.sum() for c in cols], dtype=np.float64)
+        sq = np.array([c @ c for c in cols], dtype=np.float64) if squares else total
+        return count, total, sq
+    valid = ~np.isnan(x)
+    filled = np.where(valid, x, 0.0)
+    sq = np.einsum("ij,ij->i", filled, filled) if squares else filled
+    return valid.sum(axis=1), filled.sum(axis=1), sq
