@@ -90,7 +90,7 @@ from ipposaki.study.correlation import window_rbar
 from ipposaki.study.hypotheses import NULLS, REFERENCES, TEST_NAMES, TestResult
 from ipposaki.study.ranks import _rank_rows_tied, _ranks_zero, grank_sums
 from ipposaki.study.signed_rank import signed_rank_cdf
-from ipposaki.study.sums import PairStats, TimeSums, _nanmean, _nanstd
+from ipposaki.study.sums import PairStats, TimeSums, _nanmean, _nanstd, _present_sums
 
 __all__ = ["run_battery"]
 
@@ -425,7 +425,7 @@ def _parametric_tests(
     d = pairs.dof.astype(float)
     var_t = np.where(d > 2, d / (d - 2), np.nan)
     patell_var = _column_dots(~np.isnan(scar), None, var_t)
-    patell = np.nansum(scar, axis=0) / np.sqrt(patell_var)
+    patell = _present_sums(scar, 0, squares=False)[1] / np.sqrt(patell_var)
     out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
 
     # Kolari-Pynnönen: BMP adjusted for the cross-correlation of the pairs' CARs.

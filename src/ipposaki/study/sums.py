@@ -304,10 +304,14 @@ def _present_sums(
     (pairs, windows) float copy; along a pair's days (``axis=1``) all rows at once.
     """
     if axis == 0:
-        cols = [c[~np.isnan(c)] for c in x.T]
-        count = np.array([len(c) for c in cols], dtype=np.int64)
-        total = np.array([c.sum() for c in cols], dtype=np.float64)
-        sq = np.array([c @ c for c in cols], dtype=np.float64) if squares else total
+        count = np.zeros(x.shape[1], dtype=np.int64)
+        total, sq = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+        for j in range(x.shape[1]):  # one column's present values at a time
+            col = x[:, j]
+            col = col[~np.isnan(col)]
+            count[j], total[j] = len(col), col.sum()
+            if squares:
+                sq[j] = col @ col
         return count, total, sq
     valid = ~np.isnan(x)
     filled = np.where(valid, x, 0.0)
