@@ -314,3 +314,13 @@ def test_remote_scheduler_started_like_a_cluster_node(tmp_path: Path) -> None:
         scheduler.terminate()
         worker.wait(timeout=30)
         scheduler.wait(timeout=30)
+
+
+@pytest.mark.parametrize("name", ["chunk_pairs", "blocks_per_task"])
+@pytest.mark.parametrize("value", [0, -3, 2.5, "4", True])
+def test_block_counts_must_be_positive_integers(name: str, value: object) -> None:
+    with pytest.raises(InputError) as info:
+        DaskBackend(**{name: value})  # type: ignore[arg-type]
+    message = str(info.value)
+    assert message.startswith(f"{name}=") and "an integer >= 1" in message
+    assert repr(value) in message and "\n" not in message

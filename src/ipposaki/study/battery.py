@@ -90,7 +90,7 @@ from ipposaki.study.correlation import window_rbar
 from ipposaki.study.hypotheses import NULLS, REFERENCES, TEST_NAMES, TestResult
 from ipposaki.study.ranks import _rank_rows_tied, _ranks_zero, grank_sums
 from ipposaki.study.signed_rank import signed_rank_cdf
-from ipposaki.study.sums import PairStats, TimeSums, _nanmean, _nanstd, _present_sums
+from ipposaki.study.sums import PairStats, TimeSums, _moments
 
 __all__ = ["run_battery"]
 
@@ -332,7 +332,7 @@ def _grank(
 
 
 def _weighted_column_sums(above: np.ndarray, w: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``sum_i w_i above_it`` over the pairs in ``rows``, per day.
+    """``sum_i w_i above_it`` over the pairs in ``rows``, per day (``above`` is overwritten).
 
     Pairs with equal weights (the same number of residuals, the usual case) are counted in
     integers and scaled once; a float matrix product would first copy the (N, L) booleans to
@@ -408,11 +408,11 @@ def _parametric_tests(
     valid_car = ~np.isnan(car)
     out: _Columns = {}
     # t_cross_section and bmp: cross-sectional t on CAR and on SCAR.
-    mean_car = _nanmean(car, 0)
-    t_cs = mean_car / (_nanstd(car, 0) / np.sqrt(n))
+    _, _, mean_car, sd_car = _moments(car, 0)
+    t_cs = mean_car / (sd_car / np.sqrt(n))
     out["t_cross_section"] = (t_cs, _two_sided_t(t_cs, n - 1), n - 1, "t")
-    n_s = np.sum(~np.isnan(scar), axis=0)
-    bmp = _nanmean(scar, 0) / (_nanstd(scar, 0) / np.sqrt(n_s))
+    n_s, sum_scar, mean_scar, sd_scar = _moments(scar, 0)
+    bmp = mean_scar / (sd_scar / np.sqrt(n_s))
     out["bmp"] = (bmp, _two_sided_t(bmp, n_s - 1), n_s - 1, "t")
 
     # Brown-Warner 1980: independence, each firm's estimation-window variance.
@@ -425,7 +425,7 @@ def _parametric_tests(
     d = pairs.dof.astype(float)
     var_t = np.where(d > 2, d / (d - 2), np.nan)
     patell_var = _column_dots(~np.isnan(scar), None, var_t)
-    patell = _present_sums(scar, 0, squares=False)[1] / np.sqrt(patell_var)
+    patell = sum_scar / np.sqrt(patell_var)
     out["patell"] = (patell, _two_sided_z(patell), np.nan, "N(0,1)")
 
     # Kolari-Pynnönen: BMP adjusted for the cross-correlation of the pairs' CARs.

@@ -290,10 +290,13 @@ class DaskBackend:
     def __post_init__(self) -> None:
         if self.client is None:
             parse_scheduler(self.scheduler)
-        if self.chunk_pairs is not None and self.chunk_pairs < 1:
-            raise InputError("chunk_pairs", self.chunk_pairs, "an integer >= 1")
-        if self.blocks_per_task is not None and self.blocks_per_task < 1:
-            raise InputError("blocks_per_task", self.blocks_per_task, "an integer >= 1")
+        for name in ("chunk_pairs", "blocks_per_task"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            # "3", 2.5 or True are refused here, not met later as an internal error.
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise InputError(name, value, "an integer >= 1")
         if self.spill_to is not None and Path(self.spill_to).exists():
             if not Path(self.spill_to).is_dir():
                 raise InputError("spill_to", str(self.spill_to), "a folder (or a new path)")

@@ -7,8 +7,6 @@ for rows with ties), the rows' medians, the ranks of the estimation days among t
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from scipy import stats
 
@@ -105,7 +103,7 @@ def _rank_rows_tied(
     missing = np.isnan(x)
     # Missing values sort last as +inf: numpy's SIMD argsort takes no NaN (five times slower).
     order = np.argsort(np.where(missing, np.inf, x), axis=1)
-    ranks = _scatter_rows(order, _counting(x.shape[1]))
+    ranks = _scatter_rows(order, np.arange(1, x.shape[1] + 1, dtype=np.float64))
     ordered = np.sort(x, axis=1)  # a SIMD sort (NaN last): ten times a gather through ``order``
     rows = np.arange(len(x))
     # NaN equals nothing, so only present values can tie.
@@ -134,11 +132,3 @@ def _scatter_rows(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     out = np.empty(order.shape)
     out[np.arange(len(order))[:, None], order] = values
     return out
-
-
-@functools.lru_cache(maxsize=8)
-def _counting(width: int) -> np.ndarray:
-    """1, 2, ..., ``width`` as a read-only float64 row."""
-    row = np.arange(1, width + 1, dtype=np.float64)
-    row.flags.writeable = False
-    return row

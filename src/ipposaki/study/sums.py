@@ -282,17 +282,17 @@ class _RankSums:
         )
 
 
-def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
-    count, total, _ = _present_sums(x, axis, squares=False)
+def _moments(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count, sum, mean and standard deviation (ddof 1) of the present values along ``axis``."""
+    count, total, squares = _present_sums(x, axis, squares=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan)
+        mean = np.where(count > 0, total / count, np.nan)
+        var = (squares - total**2 / count) / (count - 1)
+    return count, total, mean, np.sqrt(np.maximum(var, 0.0))
 
 
 def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
-    count, total, squares = _present_sums(x, axis, squares=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = (squares - total**2 / count) / (count - 1)
-    return np.sqrt(np.maximum(var, 0.0))
+    return _moments(x, axis)[3]
 
 
 def _present_sums(
