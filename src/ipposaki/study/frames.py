@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ipposaki.study.battery import _two_sided_t
 from ipposaki.study.signed_rank import median_interval
 
 
@@ -73,7 +74,7 @@ def _car_frame(
             "car": car_v,
             "car_std_err": se_v,
             "car_t_stat": t_v,
-            "car_p_value": 2.0 * stats.t.sf(np.abs(t_v), np.repeat(fit.dof.astype(float), k)),
+            "car_p_value": _two_sided_t(t_v, np.repeat(fit.dof.astype(float), k)),
             "bhar": bhar.reshape(-1),
             "nobs": days[:, cs].reshape(-1).astype(np.int64),
         }
