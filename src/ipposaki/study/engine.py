@@ -211,7 +211,7 @@ def _planned_study(
     context, labels, window_days = _block_context(pairs, cars, factor_names, params)
     rel, width = context.rel, context.width
     groups = ["all"] + sorted(set(pairs["basket"].unique()) - {"all"})
-    codes = pd.Categorical(pairs["basket"], categories=groups).codes
+    codes = pd.Index(groups).get_indexer(pd.Index(pairs["basket"]))
     runner = backend or LocalRunner()
     if params.model in GARCH_MODELS and isinstance(runner, LocalRunner):
         # per-pair fits on this machine's cores

@@ -81,34 +81,44 @@ def _timestamps_to_sessions(values: pd.Series, exchange: str | None) -> pd.Serie
 
 
 def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFrame:
-    frame = events.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if "date" in frame.columns and "event_date" not in frame.columns:
-        frame = frame.rename(columns={"date": "event_date"})
-    if "group" in frame.columns and "basket" not in frame.columns:  # the old name, still read
-        frame = frame.rename(columns={"group": "basket"})
+    """The events with lower-case column names, text symbols, ids and baskets, and dates.
+
+    Built column by column into one new frame (the caller's frame is left as it was).
+    """
+    names = [str(c).strip().lower() for c in events.columns]
+    renames = {"date": "event_date", "group": "basket"}  # the old names, still read
+    names = [renames.get(n, n) if renames.get(n, n) not in names else n for n in names]
+    twice = [n for n in names if names.count(n) > 1]
+    if twice:
+        raise InputError("events", f"column {twice[0]!r} twice", "each column once")
+    columns = {n: events.iloc[:, j] for j, n in enumerate(names)}
     for col in ("symbol", "event_date"):
-        if col not in frame.columns:
-            raise InputError(
-                "events", f"columns {list(frame.columns)}", f"a table with a '{col}' column"
-            )
-    unknown = [c for c in frame.columns if c not in EVENT_COLUMNS]
+        if col not in columns:
+            raise InputError("events", f"columns {names}", f"a table with a '{col}' column")
+    unknown = [c for c in names if c not in EVENT_COLUMNS]
     if unknown:
         raise InputError("events", f"column {unknown[0]!r}", f"columns among {EVENT_COLUMNS}")
-    if frame.empty:
+    if len(events) == 0:
         raise InputError("events", "an empty table", "at least one event")
-    frame["event_date"] = _timestamps_to_sessions(frame["event_date"], exchange)
-    frame["symbol"] = frame["symbol"].astype(str).str.strip()
-    if "event_id" not in frame.columns:
-        frame["event_id"] = [f"E{i + 1}" for i in range(len(frame))]
-    frame["event_id"] = frame["event_id"].astype(str)
-    if "basket" not in frame.columns:
-        frame["basket"] = "all"
-    frame["basket"] = frame["basket"].fillna("all").astype(str)
-    for col in ("event_date", *_DATE_OVERRIDES):
-        if col in frame.columns:
-            frame[col] = _parse_dates(frame[col], col)
-    return frame
+    dates = _timestamps_to_sessions(columns["event_date"], exchange)
+    columns["symbol"] = columns["symbol"].astype(str).str.strip()
+    ids = columns.get("event_id")
+    columns["event_id"] = (
+        pd.Series([f"E{i + 1}" for i in range(len(events))], index=events.index, dtype="str")
+        if ids is None
+        else ids.astype(str)
+    )
+    basket = columns.get("basket")
+    columns["basket"] = (
+        pd.Series("all", index=events.index, dtype="str")
+        if basket is None
+        else basket.fillna("all").astype(str)
+    )
+    columns["event_date"] = _parse_dates(dates, "event_date")
+    for col in _DATE_OVERRIDES:
+        if col in columns:
+            columns[col] = _parse_dates(columns[col], col)
+    return pd.DataFrame(columns)
 
 
 def _parse_dates(values: pd.Series, col: str) -> pd.Series:
@@ -149,17 +159,17 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
     return parsed.dt.normalize()
 
 
-def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> tuple[pd.Series, np.ndarray]:
-    """Map event dates to sessions of ``index`` (non-sessions roll only when asked), and give
-    each its position in ``index`` (-1 where there is none)."""
+def _roll(values: np.ndarray, index: pd.DatetimeIndex, roll: Roll) -> tuple[np.ndarray, np.ndarray]:
+    """Map event dates (datetime64[ns]) to sessions of ``index`` (non-sessions roll only when
+    asked): each one's session (NaT where there is none) and its position in ``index`` (-1)."""
     if roll not in ("none", "next", "previous"):
         raise InputError("roll", roll, "one of none, next, previous")
-    values = dates.to_numpy(dtype="datetime64[ns]")
-    pos = index.searchsorted(values, "left")
-    inside = (values >= index[0].to_datetime64()) & (values <= index[-1].to_datetime64())
+    grid = index.values
+    pos = grid.searchsorted(values, "left")
+    inside = (values >= grid[0]) & (values <= grid[-1])
     exact = np.zeros(len(values), dtype=bool)
-    ok = pos < len(index)
-    exact[ok] = index.values[pos[ok]] == values[ok]
+    ok = pos < len(grid)
+    exact[ok] = grid[pos[ok]] == values[ok]
     off = inside & ~exact
     if off.any() and roll == "none":
         i = int(np.flatnonzero(off)[0])
@@ -175,8 +185,8 @@ def _roll(dates: pd.Series, index: pd.DatetimeIndex, roll: Roll) -> tuple[pd.Ser
         at[off] = pos[off]
     elif roll == "previous":
         at[off] = pos[off] - 1
-    day0 = np.where(at >= 0, index.values[np.maximum(at, 0)], np.datetime64("NaT", "ns"))
-    return pd.Series(day0, index=dates.index, dtype="datetime64[ns]"), at.astype(np.int64)
+    day0 = np.where(at >= 0, grid[np.maximum(at, 0)], np.datetime64("NaT", "ns"))
+    return day0, at.astype(np.int64)
 
 
 def plan_events(
@@ -229,38 +239,49 @@ def plan_events(
         If a market symbol on the exchange has no returns.
     """
     frame = _normalise(events, exchange)
-    elsewhere = _set_markets(frame, columns, market, needs_market, exchange)
-    frame = _place_pairs(frame, index, columns, estimation, event, roll, needs_market)
-    reasons = _exclusions(frame, index, elsewhere)
-    keep = (reasons == "").to_numpy()
+    symbol = frame["symbol"].to_numpy(dtype=object)
+    markets, elsewhere = _set_markets(frame, symbol, columns, market, needs_market, exchange)
+    placed = _place_pairs(frame, symbol, markets, index, columns, estimation, event, roll)
+    if not needs_market:
+        placed["mcol"] = np.full(len(frame), -1, dtype=np.int64)
+    reasons = _exclusions(frame, placed, symbol, markets, index, elsewhere)
+    keep = reasons == ""
+    kept, dropped = np.flatnonzero(keep), np.flatnonzero(~keep)
     excluded = pd.DataFrame(
         {
-            "event_id": frame.loc[~keep, "event_id"],
-            "symbol": frame.loc[~keep, "symbol"],
-            "reason": reasons[~keep],
+            "event_id": frame["event_id"].array.take(dropped),
+            "symbol": frame["symbol"].array.take(dropped),
+            "reason": pd.Series(reasons[dropped], dtype=object),
         }
-    ).reset_index(drop=True)
-    cols = ["event_id", "symbol", "basket", "market", "day0", "pos0", "col", "mcol"]
-    cols += ["est_lo", "est_hi", "ev_lo", "ev_hi"]
-    pairs = frame.loc[keep, cols].reset_index(drop=True)
+    )
+    pairs = pd.DataFrame(
+        {
+            "event_id": frame["event_id"].array.take(kept),
+            "symbol": frame["symbol"].array.take(kept),
+            "basket": frame["basket"].array.take(kept),
+            "market": pd.array(markets[kept], dtype="str"),
+            **{name: placed[name][kept] for name in ("day0", "pos0", "col", "mcol", *_BOUNDS)},
+        }
+    )
     return EventPlan(pairs=pairs, excluded=excluded)
 
 
 def _set_markets(
     frame: pd.DataFrame,
+    symbol: np.ndarray,
     columns: pd.Index,
     market: str | None,
     needs_market: bool,
     exchange: str | None,
-) -> pd.Series:
-    """Give every pair its market (the default where it has none) and check the markets.
-
-    Sets ``frame["market"]`` in place ("" where neither the event nor the default names one).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair's market (the default where it has none), checked.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         The normalised events.
+    symbol : numpy.ndarray
+        Their symbols.
     columns : pandas.Index
         Symbols that have returns.
     market : str or None
@@ -272,8 +293,9 @@ def _set_markets(
 
     Returns
     -------
-    pandas.Series
-        Per pair, why its symbol or market is not on ``exchange`` ("" when both are).
+    tuple of numpy.ndarray
+        Per pair, its market as text ("" where neither the event nor the default names one),
+        and why its symbol or market is not on ``exchange`` ("" when both are).
 
     Raises
     ------
@@ -282,36 +304,42 @@ def _set_markets(
     UnknownNameError
         If a market symbol on the exchange has no returns.
     """
-    if "market" not in frame.columns:
-        frame["market"] = market
-    frame["market"] = frame["market"].fillna(market if market is not None else "")
-    elsewhere = _listed_elsewhere(frame, exchange, needs_market)
+    default = market if market is not None else ""
+    if "market" in frame.columns:
+        given = frame["market"].to_numpy(dtype=object)
+        markets = given.astype(str).astype(object)
+        markets[pd.isna(given)] = default
+    else:
+        markets = np.full(len(frame), default, dtype=object)
+    elsewhere = _listed_elsewhere(symbol, markets, exchange, needs_market)
     if needs_market:
-        missing = frame["market"].isna() | (frame["market"].astype(str) == "")
-        if missing.any():
+        if (markets == "").any():
             raise InputError("market", None, "a market symbol (the model needs a benchmark)")
         # A market on another exchange excludes its pairs (below); any other must have returns.
-        for name in pd.unique(frame.loc[elsewhere == "", "market"].astype(str)):
+        for name in pd.unique(markets[elsewhere == ""]):
             if name not in columns:
                 raise UnknownNameError("market series", name, [str(c) for c in columns])
-    return elsewhere
+    return markets, elsewhere
 
 
 def _place_pairs(
     frame: pd.DataFrame,
+    symbol: np.ndarray,
+    markets: np.ndarray,
     index: pd.DatetimeIndex,
     columns: pd.Index,
     estimation: Window,
     event: Window,
     roll: Roll,
-    needs_market: bool,
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """The pairs' positions: event session, its row, the symbol's and market's columns, windows.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        The events with their markets.
+        The normalised events (their dates and window overrides).
+    symbol, markets : numpy.ndarray
+        Each pair's symbol and market.
     index : pandas.DatetimeIndex
         The sessions of the returns.
     columns : pandas.Index
@@ -320,79 +348,113 @@ def _place_pairs(
         Default windows relative to day 0.
     roll : {"none", "next", "previous"}
         What to do with an event date that is not a session.
-    needs_market : bool
-        Whether the model needs a market series (else ``mcol`` is -1).
 
     Returns
     -------
-    pandas.DataFrame
-        ``frame`` with ``day0``, ``pos0``, ``col``, ``mcol``, ``est_lo``, ``est_hi``, ``ev_lo``
-        and ``ev_hi`` (-1 for a missing row or column).
+    dict of numpy.ndarray
+        ``event_date``, ``day0``, ``pos0``, ``col``, ``mcol``, ``est_lo``, ``est_hi``,
+        ``ev_lo`` and ``ev_hi`` (-1 for a missing row or column).
     """
-    frame["day0"], frame["pos0"] = _roll(frame["event_date"], index, roll)
-    frame["col"] = columns.get_indexer(pd.Index(frame["symbol"]))
-    frame["mcol"] = (
-        columns.get_indexer(pd.Index(frame["market"].astype(str))) if needs_market else -1
-    )
-    for name, values in zip(_BOUNDS, _window_bounds(frame, index, estimation, event), strict=True):
-        frame[name] = values
-    return frame
+    when = frame["event_date"].to_numpy(dtype="datetime64[ns]")
+    day0, pos0 = _roll(when, index, roll)
+    placed = {
+        "event_date": when,
+        "day0": day0,
+        "pos0": pos0,
+        "col": columns.get_indexer(pd.Index(symbol)).astype(np.int64),
+        "mcol": columns.get_indexer(pd.Index(markets)).astype(np.int64),
+    }
+    bounds = _window_bounds(frame, pos0, index, estimation, event)
+    placed.update(zip(_BOUNDS, bounds, strict=True))
+    return placed
 
 
-def _exclusions(frame: pd.DataFrame, index: pd.DatetimeIndex, elsewhere: pd.Series) -> pd.Series:
+def _exclusions(
+    frame: pd.DataFrame,
+    placed: dict[str, np.ndarray],
+    symbol: np.ndarray,
+    markets: np.ndarray,
+    index: pd.DatetimeIndex,
+    elsewhere: np.ndarray,
+) -> np.ndarray:
     """Why each pair is excluded ("" for a kept pair); the first reason that applies wins.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        The placed pairs.
+        The normalised events (their ids).
+    placed : dict of numpy.ndarray
+        The pairs' positions (:func:`_place_pairs`).
+    symbol, markets : numpy.ndarray
+        Each pair's symbol and market.
     index : pandas.DatetimeIndex
         The sessions of the returns.
-    elsewhere : pandas.Series
+    elsewhere : numpy.ndarray
         Per pair, why its symbol or market is not on the exchange ("" when both are).
 
     Returns
     -------
-    pandas.Series
-        One reason per pair.
+    numpy.ndarray
+        One reason per pair (object).
     """
-    reasons = np.full(len(frame), "", dtype=object)
-    still = np.ones(len(frame), dtype=bool)  # kept so far: no reason yet
+    reasons = np.full(len(symbol), "", dtype=object)
+    still = np.ones(len(symbol), dtype=bool)  # kept so far: no reason yet
 
-    def flag(mask: np.ndarray | pd.Series, texts: Callable[[], pd.Series] | str) -> None:
+    def flag(mask: np.ndarray, texts: Callable[[], np.ndarray] | str) -> None:
         """Give the still-kept pairs in ``mask`` a reason; texts are only built when needed."""
-        mask = np.asarray(mask, dtype=bool) & still
+        mask = mask & still
         if mask.any():
-            reasons[mask] = texts if isinstance(texts, str) else texts().to_numpy(object)[mask]
+            reasons[mask] = texts if isinstance(texts, str) else texts()[mask]
             still[mask] = False
 
-    flag(elsewhere.to_numpy(object) != "", lambda: elsewhere)
-    flag(frame["col"].to_numpy() < 0, lambda: "no returns for symbol " + frame["symbol"])
-    for mask, texts in _outside_data(frame, index):
+    flag(elsewhere != "", lambda: elsewhere)
+    flag(placed["col"] < 0, lambda: "no returns for symbol " + symbol)
+    for mask, texts in _outside_data(placed, index):
         flag(mask, texts)
-    est_lo, est_hi, ev_lo, ev_hi = (frame[c].to_numpy() for c in _BOUNDS)
+    est_lo, est_hi, ev_lo, ev_hi = (placed[c] for c in _BOUNDS)
     flag(est_lo > est_hi, "estimation window is empty")
     flag(ev_lo > ev_hi, "event window is empty")
-    key = [frame["symbol"], frame["day0"], frame["market"].astype(str)]
-    dup = pd.DataFrame(dict(enumerate(key))).duplicated(keep="first").to_numpy() & still
+    first = _first_of_key(symbol, placed["day0"], markets)
+    dup = (first != np.arange(len(first))) & still
     if dup.any():
-        first_id = frame["event_id"].groupby(key, dropna=False).transform("first")
+        first_id = frame["event_id"].to_numpy(dtype=object)[first]
         flag(
             dup,
             lambda: "duplicate of event " + first_id + " (same symbol, market and event session)",
         )
-    return pd.Series(reasons, index=frame.index, dtype=object)
+    return reasons
+
+
+def _first_of_key(symbol: np.ndarray, day0: np.ndarray, markets: np.ndarray) -> np.ndarray:
+    """For each pair, the position of the first pair with its symbol, event session and market
+    (itself when it is the first; missing sessions count as one value).
+
+    Examples
+    --------
+    >>> d = np.array(["2024-01-02", "2024-01-02", "NaT", "NaT"], dtype="datetime64[ns]")
+    >>> _first_of_key(np.array(["A", "A", "A", "A"], dtype=object), d,
+    ...               np.array(["M", "M", "M", "N"], dtype=object)).tolist()
+    [0, 0, 2, 3]
+    """
+    key = np.zeros(len(symbol), dtype=np.int64)
+    for part in (symbol, day0, markets):  # one code per distinct combination so far
+        codes = pd.factorize(part)[0].astype(np.int64) + 1  # a missing session is code 0
+        key = pd.factorize(key * (int(codes.max(initial=0)) + 1) + codes)[0].astype(np.int64)
+    # factorize numbers keys by first appearance: a pair is the first of its key when its code
+    # exceeds every code before it.
+    is_first = key > np.maximum.accumulate(np.concatenate([[-1], key[:-1]]))
+    return np.flatnonzero(is_first)[key]
 
 
 def _outside_data(
-    frame: pd.DataFrame, index: pd.DatetimeIndex
-) -> list[tuple[np.ndarray, Callable[[], pd.Series]]]:
+    placed: dict[str, np.ndarray], index: pd.DatetimeIndex
+) -> list[tuple[np.ndarray, Callable[[], np.ndarray]]]:
     """The pairs whose event session or windows run outside the data, with their reasons.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The placed pairs.
+    placed : dict of numpy.ndarray
+        The pairs' positions (:func:`_place_pairs`).
     index : pandas.DatetimeIndex
         The sessions of the returns.
 
@@ -404,12 +466,15 @@ def _outside_data(
     """
     t = len(index)
     first, last = index[0].date(), index[-1].date()
+    pos0, est_lo, est_hi, ev_lo, ev_hi = (placed[c] for c in ("pos0", *_BOUNDS))
+    when = placed["event_date"]
 
-    def dates() -> pd.Series:
-        return frame["event_date"].dt.strftime("%Y-%m-%d")
+    def text(values: np.ndarray) -> np.ndarray:
+        return values.astype(str).astype(object)
 
-    pos0, est_lo, est_hi, ev_lo, ev_hi = (frame[c].to_numpy() for c in ("pos0", *_BOUNDS))
-    when = frame["event_date"].to_numpy(dtype="datetime64[ns]")
+    def dates() -> np.ndarray:
+        return np.datetime_as_string(when, unit="D").astype(object)
+
     return [
         (
             when > index[-1].to_datetime64(),
@@ -423,33 +488,35 @@ def _outside_data(
             pos0 + est_lo < 0,
             lambda: (
                 "estimation window needs "
-                + (-frame["est_lo"]).astype(str)
+                + text(-est_lo)
                 + " sessions before day 0, the data has "
-                + frame["pos0"].astype(str)
+                + text(pos0)
             ),
         ),
         (
             pos0 + ev_lo < 0,
             lambda: (
                 "event window needs "
-                + (-frame["ev_lo"]).astype(str)
+                + text(-ev_lo)
                 + " sessions before day 0, the data has "
-                + frame["pos0"].astype(str)
+                + text(pos0)
             ),
         ),
         (
             pos0 + np.maximum(ev_hi, est_hi) >= t,
             lambda: (
                 "event window needs "
-                + frame["ev_hi"].astype(str)
+                + text(ev_hi)
                 + " sessions after day 0, the data has "
-                + (t - 1 - frame["pos0"]).astype(str)
+                + text(t - 1 - pos0)
             ),
         ),
     ]
 
 
-def _listed_elsewhere(frame: pd.DataFrame, exchange: str | None, needs_market: bool) -> pd.Series:
+def _listed_elsewhere(
+    symbol: np.ndarray, markets: np.ndarray, exchange: str | None, needs_market: bool
+) -> np.ndarray:
     """Per pair, why its symbol or market is not on ``exchange`` ("" when both are).
 
     A pair is studied on one exchange's sessions: a symbol listed on another exchange, or a
@@ -458,34 +525,35 @@ def _listed_elsewhere(frame: pd.DataFrame, exchange: str | None, needs_market: b
     :func:`ipposaki.panel.exchanges.home_exchanges` (FX rates, with no exchange, fit any).
     Without ``exchange`` nothing is checked.
     """
-    reasons = pd.Series("", index=frame.index, dtype=object)
+    reasons = np.full(len(symbol), "", dtype=object)
     if exchange is None:
         return reasons
     from ipposaki.panel.exchanges import home_exchanges
 
-    symbol = frame["symbol"].astype(str)
-    mkt = frame["market"].astype(str)
-    homes = home_exchanges(pd.concat([symbol, mkt[mkt != ""]]), exchange)
+    homes = home_exchanges(pd.Series(np.concatenate([symbol, markets[markets != ""]])), exchange)
 
-    def home(names: pd.Series) -> pd.Series:
-        found = homes.reindex(names.to_numpy()).fillna("").to_numpy(dtype=object)
-        return pd.Series(found, index=names.index, dtype=object)
+    def home(names: np.ndarray) -> np.ndarray:
+        return homes.reindex(names).fillna("").to_numpy(dtype=object)
 
     own = home(symbol)
-    away = ((own != "") & (own != exchange)).to_numpy()
+    away = (own != "") & (own != exchange)
     reasons[away] = symbol[away] + " trades on " + own[away] + ", not " + exchange
     if needs_market:
-        theirs = home(mkt)
-        off = ((theirs != "") & (theirs != exchange) & (mkt != "")).to_numpy() & ~away
-        reasons[off] = "market " + mkt[off] + " trades on " + theirs[off] + ", not " + exchange
+        theirs = home(markets)
+        off = (theirs != "") & (theirs != exchange) & (markets != "") & ~away
+        reasons[off] = "market " + markets[off] + " trades on " + theirs[off] + ", not " + exchange
     return reasons
 
 
 def _window_bounds(
-    frame: pd.DataFrame, index: pd.DatetimeIndex, estimation: Window, event: Window
+    frame: pd.DataFrame,
+    pos0: np.ndarray,
+    index: pd.DatetimeIndex,
+    estimation: Window,
+    event: Window,
 ) -> list[np.ndarray]:
     """Relative window bounds per pair, as :data:`_BOUNDS`: defaults, or the per-event date
-    overrides."""
+    overrides (columns of ``frame``)."""
     n = len(frame)
     out = {
         "est_lo": np.full(n, estimation.start, dtype=np.int64),
@@ -499,7 +567,6 @@ def _window_bounds(
         "event_start": ("ev_lo", "left"),
         "event_end": ("ev_hi", "right"),
     }
-    pos0 = frame["pos0"].to_numpy()
     for col, (target, side) in targets.items():
         if col not in frame.columns:
             continue

@@ -31,6 +31,7 @@ from ipposaki.study.multitest import (
     AdjustAcross,
     adjust_pvalues,
 )
+from ipposaki.study.pages import LARGE_STUDY
 from ipposaki.study.statistics import TestResult
 
 __all__ = ["EventStudyResult", "Inference", "StudyParameters"]
@@ -197,8 +198,8 @@ class EventStudyResult(Result):
     """
 
     _ar_table: Deferred
-    _car: pd.DataFrame
-    _aar: pd.DataFrame
+    _car_table: Deferred
+    _aar_table: Deferred
     _caar_table: Deferred
     _tests: tuple[TestResult, ...]
     _params: pd.DataFrame
@@ -248,7 +249,9 @@ class EventStudyResult(Result):
         count for the AAR; ``ret``, ``normal``, ``ar`` and ``sar`` are then not used.
 
         The long abnormal-return table and the CAAR table (whose median intervals cost
-        O(n log n) per window) are built when first asked for.
+        O(n log n) per window) are built when first asked for; so are the CAR and AAR tables
+        of a study of up to :data:`~ipposaki.study.pages.LARGE_STUDY` pairs (a larger one
+        builds them at once, letting go of the per-window arrays they read).
         """
         car_labels = labels[n_daily:]
         member = {
@@ -258,19 +261,27 @@ class EventStudyResult(Result):
         member = {g: m for g, m in member.items() if m.any()}
         car_cs = car[:, n_daily:]
         params_frame = pd.DataFrame(
-            {"event_id": pairs["event_id"].array, "symbol": pairs["symbol"].array}
+            {
+                "event_id": pairs["event_id"].array,
+                "symbol": pairs["symbol"].array,
+                **{name: fit.coef[:, j] for j, name in enumerate(fit.names)},
+                "sigma": np.sqrt(fit.sigma2),
+                "nobs": fit.nobs,
+                "r2": fit.r2,
+            }
         )
-        for j, name in enumerate(fit.names):
-            params_frame[name] = fit.coef[:, j]
-        params_frame["sigma"] = np.sqrt(fit.sigma2)
-        params_frame["nobs"] = fit.nobs
-        params_frame["r2"] = fit.r2
+        car_table = Deferred(
+            lambda: _car_frame(pairs, car_labels, car_cs, car_se[:, n_daily:], bhar, days, fit)
+        )
+        aar_table = Deferred(lambda: _aar_frame(member, rel, ar, ar_sums))
+        if len(pairs) > LARGE_STUDY:  # built now, so the arrays they read can go at once
+            car_table.get(), aar_table.get()
         return cls(
             _ar_table=Deferred(
                 ar_table or (lambda: _ar_frame(pairs, index, rel, ret, normal, ar, sar))
             ),
-            _car=_car_frame(pairs, car_labels, car_cs, car_se[:, n_daily:], bhar, days, fit),
-            _aar=_aar_frame(member, rel, ar, ar_sums),
+            _car_table=car_table,
+            _aar_table=aar_table,
             _caar_table=Deferred(lambda: _caar_frame(member, car_labels, car_cs, rbar or {})),
             _tests=tuple(tests),
             _params=params_frame,
@@ -282,6 +293,14 @@ class EventStudyResult(Result):
     @property
     def _ar(self) -> pd.DataFrame:
         return self._ar_table.get()
+
+    @property
+    def _car(self) -> pd.DataFrame:
+        return self._car_table.get()
+
+    @property
+    def _aar(self) -> pd.DataFrame:
+        return self._aar_table.get()
 
     @property
     def _caar(self) -> pd.DataFrame:
