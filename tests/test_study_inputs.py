@@ -424,3 +424,20 @@ def test_events_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixt
         assert run([*args, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
         assert f"{name}: is not UTF-8 text" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("columns", "named"),
+    [
+        (["symbol", "event_date", "Symbol"], "'symbol'"),
+        (["symbol", "event_date", "EVENT_DATE "], "'event_date'"),
+    ],
+)
+def test_events_frame_with_a_column_twice(columns: list[str], named: str) -> None:
+    """A column that appears twice once names are lower-cased and stripped is one error
+    naming it, from the library too (was an AttributeError)."""
+    from ipposaki.study import run_study
+
+    events = pd.DataFrame([["A", "2025-01-10", "A"]], columns=columns)
+    with pytest.raises(InputError, match=f"column {named} twice"):
+        run_study(_returns(), events, market="MKT")
