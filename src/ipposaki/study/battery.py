@@ -628,22 +628,13 @@ def _test_rows(
         )
         dists = [f"t({d:g})" for d in df_l] if dist == "t" else [dist] * k
         z_l = w_z.astype(float).tolist() if name == "wilcoxon" else no_z
+        null, reference = NULLS[name], REFERENCES[name]
         results.extend(
-            TestResult(
-                test=name,
-                basket=basket,
-                window=label,
-                statistic=stat,
-                p_value=p,
-                df=df,
-                nobs=count,
-                distribution=law,
-                null=NULLS[name],
-                reference=REFERENCES[name],
-                z=z,
-            )
-            for label, stat, p, df, count, law, z in zip(
-                windows, stat_l, p_l, df_l, nobs, dists, z_l, strict=True
+            TestResult.many(
+                (name, basket, label, stat, p, df, count, law, null, reference, z)
+                for label, stat, p, df, count, law, z in zip(
+                    windows, stat_l, p_l, df_l, nobs, dists, z_l, strict=True
+                )
             )
         )
     return results

@@ -35,6 +35,8 @@ EVENT_COLUMNS: tuple[str, ...] = (
 _DATE_OVERRIDES = ("estimation_start", "estimation_end", "event_start", "event_end")
 #: The relative window bounds of a placed pair (sessions from day 0), as the columns they are.
 _BOUNDS = ("est_lo", "est_hi", "ev_lo", "ev_hi")
+#: The normalised events: one series per column, by lower-case name (:func:`_normalise`).
+_Events = dict[str, pd.Series]
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,10 @@ def _timestamps_to_sessions(values: pd.Series, exchange: str | None) -> pd.Serie
     return out
 
 
-def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFrame:
-    """The events with lower-case column names, text symbols, ids and baskets, and dates.
+def _normalise(events: pd.DataFrame, exchange: str | None = None) -> _Events:
+    """The events' columns by lower-case name: text symbols, ids and baskets, and dates.
 
-    Built column by column into one new frame (the caller's frame is left as it was).
+    New series, one per column (the caller's frame is left as it was; no frame is built).
     """
     names = [str(c).strip().lower() for c in events.columns]
     renames = {"date": "event_date", "group": "basket"}  # the old names, still read
@@ -118,7 +120,7 @@ def _normalise(events: pd.DataFrame, exchange: str | None = None) -> pd.DataFram
     for col in _DATE_OVERRIDES:
         if col in columns:
             columns[col] = _parse_dates(columns[col], col)
-    return pd.DataFrame(columns)
+    return columns
 
 
 def _parse_dates(values: pd.Series, col: str) -> pd.Series:
@@ -243,7 +245,7 @@ def plan_events(
     markets, elsewhere = _set_markets(frame, symbol, columns, market, needs_market, exchange)
     placed = _place_pairs(frame, symbol, markets, index, columns, estimation, event, roll)
     if not needs_market:
-        placed["mcol"] = np.full(len(frame), -1, dtype=np.int64)
+        placed["mcol"] = np.full(len(symbol), -1, dtype=np.int64)
     reasons = _exclusions(frame, placed, symbol, markets, index, elsewhere)
     keep = reasons == ""
     kept, dropped = np.flatnonzero(keep), np.flatnonzero(~keep)
@@ -267,7 +269,7 @@ def plan_events(
 
 
 def _set_markets(
-    frame: pd.DataFrame,
+    frame: _Events,
     symbol: np.ndarray,
     columns: pd.Index,
     market: str | None,
@@ -278,7 +280,7 @@ def _set_markets(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : dict of pandas.Series
         The normalised events.
     symbol : numpy.ndarray
         Their symbols.
@@ -305,12 +307,12 @@ def _set_markets(
         If a market symbol on the exchange has no returns.
     """
     default = market if market is not None else ""
-    if "market" in frame.columns:
+    if "market" in frame:
         given = frame["market"].to_numpy(dtype=object)
         markets = given.astype(str).astype(object)
         markets[pd.isna(given)] = default
     else:
-        markets = np.full(len(frame), default, dtype=object)
+        markets = np.full(len(symbol), default, dtype=object)
     elsewhere = _listed_elsewhere(symbol, markets, exchange, needs_market)
     if needs_market:
         if (markets == "").any():
@@ -323,7 +325,7 @@ def _set_markets(
 
 
 def _place_pairs(
-    frame: pd.DataFrame,
+    frame: _Events,
     symbol: np.ndarray,
     markets: np.ndarray,
     index: pd.DatetimeIndex,
@@ -336,7 +338,7 @@ def _place_pairs(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : dict of pandas.Series
         The normalised events (their dates and window overrides).
     symbol, markets : numpy.ndarray
         Each pair's symbol and market.
@@ -370,7 +372,7 @@ def _place_pairs(
 
 
 def _exclusions(
-    frame: pd.DataFrame,
+    frame: _Events,
     placed: dict[str, np.ndarray],
     symbol: np.ndarray,
     markets: np.ndarray,
@@ -381,7 +383,7 @@ def _exclusions(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : dict of pandas.Series
         The normalised events (their ids).
     placed : dict of numpy.ndarray
         The pairs' positions (:func:`_place_pairs`).
@@ -546,7 +548,7 @@ def _listed_elsewhere(
 
 
 def _window_bounds(
-    frame: pd.DataFrame,
+    frame: _Events,
     pos0: np.ndarray,
     index: pd.DatetimeIndex,
     estimation: Window,
@@ -554,7 +556,7 @@ def _window_bounds(
 ) -> list[np.ndarray]:
     """Relative window bounds per pair, as :data:`_BOUNDS`: defaults, or the per-event date
     overrides (columns of ``frame``)."""
-    n = len(frame)
+    n = len(pos0)
     out = {
         "est_lo": np.full(n, estimation.start, dtype=np.int64),
         "est_hi": np.full(n, estimation.end, dtype=np.int64),
@@ -568,7 +570,7 @@ def _window_bounds(
         "event_end": ("ev_hi", "right"),
     }
     for col, (target, side) in targets.items():
-        if col not in frame.columns:
+        if col not in frame:
             continue
         given = (frame[col].notna().to_numpy()) & (pos0 >= 0)
         if not given.any():
