@@ -10,7 +10,8 @@ five CAR windows, synthetic returns on real NYSE sessions, as in ``bench_study.p
 * **eventstudy** (the fastest Python peer, about 0.3 ms per firm), when its venv exists
   (``python benchmarks/bench_study.py --setup``), through its driver in ``benchmarks/peers``.
 
-It prints wall seconds (best of ``--repeat``) and the two ratios: ipposaki / floor and
+It prints wall seconds (best of ``--repeat`` calls; eventstudy's too, in its own process: a
+single call of it varied 5-16 ms at 10 firms) and the two ratios: ipposaki / floor and
 peer / ipposaki (issue #18's targets), then ipposaki / floor in CPU seconds of this process,
 steadier on a loaded machine (ipposaki hashes the data on a second thread while its blocks run,
 so its CPU time counts that thread too).
@@ -79,10 +80,12 @@ def ipposaki(returns: pd.DataFrame, events: pd.DataFrame) -> object:
     )
 
 
-def peer(returns: pd.DataFrame, events: pd.DataFrame) -> float | None:
-    """eventstudy's own seconds through its driver (``benchmarks/peers/common.py``), or None
-    when its venv is missing or it fails."""
+def peer(returns: pd.DataFrame, events: pd.DataFrame, repeat: int = 1) -> float | None:
+    """eventstudy's own seconds through its driver (``benchmarks/peers/common.py``), the best
+    of ``repeat`` calls in its process as for ipposaki, or None when its venv is missing or it
+    fails."""
     import json
+    import os
 
     python = HERE / "_peers" / "eventstudy" / "bin" / "python"
     if not python.exists():
@@ -98,6 +101,7 @@ def peer(returns: pd.DataFrame, events: pd.DataFrame) -> float | None:
             text=True,
             check=False,
             cwd=folder,
+            env={**os.environ, "PEER_REPEAT": str(repeat)},
         )
         if not out.exists():
             return None
@@ -130,7 +134,7 @@ def main() -> None:
         returns, events = make_data(n)
         t_ipp, c_ipp = best(ipposaki, (returns, events), args.repeat)
         t_floor, c_floor = best(floor, (returns,), args.repeat)
-        t_peer = peer(returns, events) if n <= 10_000 else None
+        t_peer = peer(returns, events, args.repeat) if n <= 10_000 else None
         peer_txt = f"{t_peer:13.3f} {t_peer / t_ipp:14.1f}" if t_peer else f"{'-':>13} {'-':>14}"
         print(
             f"{n:8,d} {t_ipp:11.3f} {t_floor:9.4f} {t_ipp / t_floor:15.1f} {peer_txt} "
