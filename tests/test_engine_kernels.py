@@ -102,3 +102,56 @@ def test_small_pages_turns_the_advice_off_and_restores_it(
             assert multiarray._get_madvise_hugepage() is True
     finally:
         multiarray._set_madvise_hugepage(before)
+
+
+def test_sparse_membership_equals_the_dense_one_and_a_loop_over_pairs() -> None:
+    """Many groups: the sparse matrix gives the dense one's rows, scalings and products."""
+    from scipy import sparse
+
+    from ipposaki.study import membership as mb
+
+    rng = np.random.default_rng(8)
+    codes = rng.integers(0, 40, 300)
+    many = mb.membership(codes, 40)
+    assert isinstance(many, sparse.csr_array)
+    dense = np.zeros((40, 300))
+    for i, c in enumerate(codes):  # every pair in "all", and in its basket (code 0: none)
+        dense[0, i] = 1.0
+        dense[c, i] = 1.0
+    np.testing.assert_array_equal(many.toarray(), dense)
+    w = rng.random(300) + 0.5
+    has = rng.random((300, 3)) < 0.8
+    x = rng.standard_normal((300, 5))
+    np.testing.assert_allclose(mb.scaled(many, w) @ x, (dense * w) @ x, atol=1e-12)
+    np.testing.assert_allclose(mb.scaled(many, w, True) @ x, (dense / w) @ x, atol=1e-12)
+    stacked = mb.stacked([many, mb.scaled(many, w)]).toarray()
+    np.testing.assert_array_equal(stacked, np.vstack([dense, dense * w]))
+    loop = np.array([dense[g] * has[:, c] for g in range(40) for c in range(3)])
+    np.testing.assert_array_equal(mb.window_weights(many, has).toarray(), loop)
+    for g in (0, 5, 39):
+        assert mb.group_rows(many, g).tolist() == np.flatnonzero(dense[g]).tolist()
+
+
+def test_a_study_with_many_baskets_equals_its_dense_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study of 30 baskets (sparse membership) against the same with dense membership."""
+    import sys
+
+    import pandas as pd
+
+    from ipposaki.study import membership as mb
+    from ipposaki.study import run_study
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "benchmarks"))
+    from bench_study import make_data
+
+    returns, events = make_data(300, None, 9)
+    rng = np.random.default_rng(9)
+    returns = returns.mask(rng.random(returns.shape) < 0.05).assign(MKT=returns["MKT"])
+    events = events.assign(basket=[f"b{i % 30}" for i in range(len(events))])
+    kw = {"market": "MKT", "event_window": "-3:3", "car_windows": ["0:0", "-1:1"]}
+    sparse_run = run_study(returns, events, **kw)
+    monkeypatch.setattr(mb, "DENSE_GROUPS", 1000)
+    dense_run = run_study(returns, events, **kw)
+    assert len(sparse_run.tests) == len(dense_run.tests) == 31 * 14 * 8
+    pd.testing.assert_frame_equal(sparse_run.tests, dense_run.tests, rtol=1e-12)
+    pd.testing.assert_frame_equal(sparse_run.caar, dense_run.caar, rtol=1e-12)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ipposaki.study.garch import GARCH_MODELS, GarchFit, fit_garch_pairs
 from ipposaki.study.measures import abnormal_volatility
+from ipposaki.study.membership import Member, scaled
 from ipposaki.study.models import Fit, ModelName, fit_model
 from ipposaki.study.pages import small_pages
 from ipposaki.study.results import StudyParameters
@@ -109,10 +110,11 @@ class ChunkContext:
 
 @dataclass(frozen=True)
 class ChunkJob:
-    """One block of pairs and its group membership matrix (groups x pairs)."""
+    """One block of pairs and its group membership matrix (groups x pairs; sparse for many
+    groups, see :mod:`ipposaki.study.membership`)."""
 
     pairs: pd.DataFrame
-    member: np.ndarray
+    member: Member
 
 
 @dataclass
@@ -191,7 +193,7 @@ def _chunk(
     rel: np.ndarray,
     width: int,
     weights: np.ndarray,
-    member: np.ndarray,
+    member: Member,
     params: StudyParameters,
     corr_origin: int,
     corr_span: int,
@@ -205,7 +207,7 @@ def _chunk(
     measure = getattr(params, "measure", "return")
     tested_est, ar, sar, sar_est, car, car_se = _tested_series(est, ev, sums, weights, measure)
     s2, frac_pos, n_est = pair_stats_est(tested_est)
-    kept = member * keep[None, :].astype(float)
+    kept = scaled(member, keep.astype(float))
     n_daily = len(rel)
     with np.errstate(invalid="ignore", divide="ignore"):
         scar_cars = car[:, n_daily:] / car_se[:, n_daily:]  # GRANK's windows: the CARs

@@ -39,6 +39,7 @@ from ipposaki.study.measures import (
     MeasureParameters,
     MeasureResult,
 )
+from ipposaki.study.membership import membership
 from ipposaki.study.models import Fit, ModelName, ThinTrading
 from ipposaki.study.pages import LARGE_STUDY, small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
@@ -391,10 +392,7 @@ def _jobs(
     size = runner.chunk_pairs or (GARCH_CHUNK_PAIRS if garch and not local else CHUNK_PAIRS)
     for lo in range(0, len(pairs), size):  # blocks of pairs, not single firms
         rows = order[lo : lo + size]
-        member = np.zeros((len(groups), len(rows)))
-        member[0] = 1.0
-        member[codes[rows], np.arange(len(rows))] = 1.0
-        jobs.append(ChunkJob(pairs.iloc[rows], member))
+        jobs.append(ChunkJob(pairs.iloc[rows], membership(codes[rows], len(groups))))
     return jobs, inverse
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from ipposaki.study.membership import Member, scaled, window_weights
+
 __all__ = ["grank_sums"]
 
 
@@ -38,7 +40,7 @@ def _first_ranks(order: np.ndarray, width: int, present: np.ndarray) -> np.ndarr
 
 
 def grank_sums(
-    member: np.ndarray, ranks: np.ndarray, present: np.ndarray, scar: np.ndarray
+    member: Member, ranks: np.ndarray, present: np.ndarray, scar: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """GRANK's additive per-day sums for one block of pairs (Kolari and Pynnönen 2011).
 
@@ -51,8 +53,8 @@ def grank_sums(
 
     Parameters
     ----------
-    member : numpy.ndarray
-        (G, N) group membership (0/1) of the N pairs.
+    member : numpy.ndarray or scipy.sparse.csr_array
+        (G, N) group membership (0/1) of the N pairs (:mod:`ipposaki.study.membership`).
     ranks : numpy.ndarray
         (N, L) ordinal ranks of each pair's estimation residuals (0 where missing).
     present : numpy.ndarray
@@ -65,12 +67,12 @@ def grank_sums(
     tuple[numpy.ndarray, numpy.ndarray]
         (G, C, L) sums of ``U_it`` and counts of the pairs present, per group and window.
     """
-    n_groups, (n_pairs, n_win) = len(member), scar.shape
+    n_groups, n_win = member.shape[0], scar.shape[1]
     t_i = present.sum(axis=1) + 1.0
     has = ~np.isnan(scar) & (t_i > 2)[:, None]
-    weights = (member[:, None, :] * has.T[None, :, :]).reshape(n_groups * n_win, n_pairs)
+    weights = window_weights(member, has)
     counted = weights @ present
-    u = (weights / (t_i + 1.0)) @ ranks - 0.5 * counted
+    u = scaled(weights, t_i + 1.0, divide=True) @ ranks - 0.5 * counted
     shape = (n_groups, n_win, ranks.shape[1])
     return u.reshape(shape), counted.reshape(shape)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ipposaki.study.correlation import CorrelationSums
+from ipposaki.study.membership import Member, group_rows, scaled, stacked
 from ipposaki.study.ranks import _first_ranks, _ranks_zero, grank_sums
 
 __all__ = ["PairStats", "TimeSums", "pair_stats_est", "time_sums"]
@@ -104,7 +105,7 @@ def pair_stats_est(resid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def time_sums(
-    member: np.ndarray,
+    member: Member,
     resid: np.ndarray,
     ar: np.ndarray,
     market_est: np.ndarray,
@@ -120,8 +121,9 @@ def time_sums(
 
     Parameters
     ----------
-    member : numpy.ndarray
-        (G, N) float 0/1 matrix: which of the N pairs belong to each of G groups.
+    member : numpy.ndarray or scipy.sparse.csr_array
+        (G, N) float 0/1 matrix: which of the N pairs belong to each of G groups
+        (:mod:`ipposaki.study.membership`).
     resid, ar : numpy.ndarray
         (N, L) estimation-window and (N, W) event-window abnormal returns.
     market_est, market_event : numpy.ndarray
@@ -158,7 +160,7 @@ def time_sums(
         origin = int(est_lo.min()) if n else 0
     if span is None:
         span = int((est_lo + width).max()) - origin if n else 0
-    in_group = member > 0
+    in_group = [group_rows(member, g) for g in range(member.shape[0])]
     return [
         TimeSums(
             resid_sum=rs[g],
@@ -181,7 +183,7 @@ def time_sums(
                 CorrelationSums.of(
                     resid[in_group[g]], est_lo[in_group[g]], day0[in_group[g]], origin, span
                 )
-                if in_group[g].any()
+                if len(in_group[g])
                 else None
             ),
         )
@@ -189,12 +191,12 @@ def time_sums(
     ]
 
 
-def _masked_sums(member: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _masked_sums(member: Member, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per group and day: the sum of the present values of ``x`` and their count.
 
     Parameters
     ----------
-    member : numpy.ndarray
+    member : numpy.ndarray or scipy.sparse.csr_array
         (G, N) membership matrix.
     x : numpy.ndarray
         (N, T) values, NaN where missing.
@@ -222,7 +224,7 @@ class _RankSums:
 
     @staticmethod
     def of(
-        member: np.ndarray,
+        member: Member,
         resid: np.ndarray,
         ar: np.ndarray,
         scar: np.ndarray | None,
@@ -236,7 +238,7 @@ class _RankSums:
 
         Parameters
         ----------
-        member : numpy.ndarray
+        member : numpy.ndarray or scipy.sparse.csr_array
             (G, N) membership matrix.
         resid, ar : numpy.ndarray
             (N, L) estimation-window and (N, W) event-window abnormal returns.
@@ -251,7 +253,8 @@ class _RankSums:
         combined = np.concatenate([resid, ar], axis=1)
         ranks, med, present, order = _ranks_zero(combined)
         width = resid.shape[1]
-        g_u = g_n = np.zeros((len(member), 0, width))
+        g = member.shape[0]
+        g_u = g_n = np.zeros((g, 0, width))
         if scar is not None:
             if sar_est is None:  # the residuals' own order, read off the combined argsort
                 est_ranks = _first_ranks(order, width, present[:, :width])
@@ -259,10 +262,11 @@ class _RankSums:
                 est_ranks = _ranks_zero(np.asarray(sar_est, dtype=np.float64))[0]
             g_u, g_n = grank_sums(member, est_ranks, present[:, :width], scar)
         m_i = present.sum(axis=1).astype(float)
-        g = len(member)
-        by_rank = np.vstack([member, member / (m_i + 1.0)]) @ ranks
+        by_rank = stacked([member, scaled(member, m_i + 1.0, divide=True)]) @ ranks
         by_count = (
-            np.vstack([member, member * (m_i + 1.0) / 2.0, member * (m_i**2 - 1.0) / 12.0])
+            stacked(
+                [member, scaled(member, (m_i + 1.0) / 2.0), scaled(member, (m_i**2 - 1.0) / 12.0)]
+            )
             @ present
         )
         rank_cnt = by_count[:g]
