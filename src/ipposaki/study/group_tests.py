@@ -1,10 +1,16 @@
 """The cross-sectional tests of a study, per basket and window, from the gathered blocks.
 
 Each basket's pairs and additive time sums go through the test battery (or estudy2's
-statistics, or Savickas's for GARCH models) once the blocks are gathered.
+statistics, or Savickas's for GARCH models) once the blocks are gathered. A large study's
+battery runs on a few windows at a time (:func:`_column_blocks`), each block's columns of the
+basket's rows copied on their own: at 1,000,000 firm-events the tests' memory went from
+0.71 GiB (the tested columns of every pair, then each basket's rows of them) to 0.11 GiB,
+with the same tests.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -15,10 +21,12 @@ from ipposaki.study.garch import (
     GARCH_MODELS,
     savickas_tests,
 )
+from ipposaki.study.hypotheses import TEST_NAMES
 from ipposaki.study.measures import (
     measure_tests,
 )
 from ipposaki.study.results import StudyParameters
+from ipposaki.study.sink import trim_heap
 from ipposaki.study.statistics import (
     NULLS,
     REFERENCES,
@@ -71,35 +79,22 @@ def _group_tests(
     """
     # A one-day CAR window such as 0:0 is also an event day: test it once.
     first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
-    # The tested columns, copied once for all baskets (a basket takes its rows of them); the
-    # standardised CARs are divided in place: at a million pairs each copy is 0.15 GiB.
-    car_t = arrays["car"][:, first]
-    scar_t = arrays["car_se"][:, first]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(car_t, scar_t, out=scar_t)
-    days_t = arrays["days"][:, first]
+    names = [labels[j] for j in first]
+    lengths = window_days[first].sum(axis=1)
+    car_labels = [str(w) for w in cars]
+    rank_once = arrays["sar_est"].shape[1] > 0  # residuals here (not spilled)
+    blocks = _column_blocks(names, car_labels, len(kept_codes), rank_once)
     tests: list[TestResult] = []
     rbars: dict[tuple[str, str], float] = {}
-    lengths = window_days[first].sum(axis=1)
     for g, basket in enumerate(groups):
         in_group = np.ones(len(kept_codes), dtype=bool) if g == 0 else np.asarray(kept_codes == g)
         if not in_group.any():
             continue
         total = TimeSums.combine([c.sums[g] for c in chunks])
-        rows = slice(None) if g == 0 else in_group  # all pairs: views, not copies
-        stats_g = PairStats(
-            car=car_t[rows],
-            scar=scar_t[rows],
-            days=days_t[rows],
-            dof=arrays["dof"][rows],
-            s2=arrays["s2"][rows],
-            frac_pos=arrays["frac_pos"][rows],
-            n_est=arrays["n_est"][rows],
-            sar_est=arrays["sar_est"][rows],
-        )
+        for c in chunks:  # read once: the blocks let go of their correlation sums (0.13 GiB
+            c.sums[g] = replace(c.sums[g], corr=None)  # at a million pairs) for what follows
         rbar = window_rbar(total.corr, lengths)
-        names_g = [labels[j] for j in first]
-        rbars.update({(basket, w): float(r) for w, r in zip(names_g, rbar, strict=True)})
+        rbars.update({(basket, w): float(r) for w, r in zip(names, rbar, strict=True)})
         if params.convention == "estudy2":
             tests.extend(
                 _estudy2_tests(
@@ -112,13 +107,101 @@ def _group_tests(
                 )
             )
             continue
-        tests.extend(
-            _battery_tests(
-                stats_g, total, window_days[first], names_g, basket, rbar, lengths, cars, params
+        rows = None if in_group.all() else np.flatnonzero(in_group)  # all pairs: no row copy
+        pair = {name: _rows(arrays[name], rows) for name in _PER_PAIR}
+        found: list[TestResult] = []
+        for block in blocks:
+            k = np.asarray(block)
+            # GRANK reads the residuals of its (CAR) windows only; without the blocks' sums
+            # it ranks them itself, for every window
+            residuals = not len(total.grank_u) or any(names[j] in car_labels for j in block)
+            stats_b = PairStats(
+                car=_columns(arrays["car"], [first[j] for j in block], rows),
+                scar=_columns(arrays["car_se"], [first[j] for j in block], rows),
+                days=_columns(arrays["days"], [first[j] for j in block], rows),
+                sar_est=pair["sar_est"] if residuals else pair["sar_est"][:, :0],
+                **{name: pair[name] for name in _PER_PAIR if name != "sar_est"},
             )
-        )
-        del stats_g  # before the next basket copies its rows
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.divide(stats_b.car, stats_b.scar, out=stats_b.scar)  # SCAR = CAR / its SE
+            found.extend(
+                _battery_tests(
+                    stats_b,
+                    total,
+                    window_days[first][k],
+                    [names[j] for j in block],
+                    basket,
+                    rbar[k],
+                    lengths[k],
+                    cars,
+                    params,
+                )
+            )
+            del stats_b  # before the next block copies its columns
+        del pair
+        tests.extend(_in_battery_order(found, names))
+    trim_heap()  # the tests' columns and the groups' correlation sums
     return tests, rbars
+
+
+#: Most pair-column values (pairs x windows) a block of the battery copies at once: one window
+#: of a million pairs, 8 MB each for its CARs and standardised CARs.
+_BLOCK_VALUES = 1 << 20
+
+
+def _column_blocks(
+    names: list[str], car_labels: list[str], n_pairs: int, rank_once: bool
+) -> list[list[int]]:
+    """The tested windows in blocks the battery runs on one at a time.
+
+    Every test of a window reads that window's column only (and the group's additive sums),
+    so a window's tests are the same in any block. A block holds at most
+    :data:`_BLOCK_VALUES` pair-window values; a study within that runs as one block. Else
+    the windows GRANK tests (the CAR windows) come first, and the other blocks need no
+    estimation residuals; with ``rank_once`` (the residuals are here, not spilled: GRANK
+    counts through them once a call) those windows stay in one block.
+
+    Examples
+    --------
+    >>> _column_blocks(["-1:-1", "0:0", "1:1", "0:1"], ["0:0", "0:1"], 100, True)
+    [[0, 1, 2, 3]]
+    >>> _column_blocks(["-1:-1", "0:0", "1:1", "0:1"], ["0:0", "0:1"], 3 << 20, False)
+    [[1], [3], [0], [2]]
+    >>> _column_blocks(["-1:-1", "0:0", "1:1", "0:1"], ["0:0", "0:1"], 3 << 20, True)
+    [[1, 3], [0], [2]]
+    """
+    if len(names) * n_pairs <= _BLOCK_VALUES:
+        return [list(range(len(names)))]
+    size = max(1, _BLOCK_VALUES // max(n_pairs, 1))
+    cut = [j for j, name in enumerate(names) if name in car_labels]
+    rest = [j for j, name in enumerate(names) if name not in car_labels]
+    blocks = [cut] if rank_once and cut else [cut[i : i + size] for i in range(0, len(cut), size)]
+    return blocks + [rest[i : i + size] for i in range(0, len(rest), size)]
+
+
+#: The per-pair (not per-window) inputs of the battery, taken once per group.
+_PER_PAIR = ("dof", "s2", "frac_pos", "n_est", "sar_est")
+
+
+def _rows(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``x``'s ``rows`` (None: ``x`` itself)."""
+    return x if rows is None else x[rows]
+
+
+def _columns(x: np.ndarray, cols: list[int], rows: np.ndarray | None) -> np.ndarray:
+    """``x[rows][:, cols]`` copied column by column: no copy of every column of the rows."""
+    out = np.empty((x.shape[0] if rows is None else len(rows), len(cols)), dtype=x.dtype)
+    for i, c in enumerate(cols):
+        out[:, i] = _rows(x[:, c], rows)
+    return out
+
+
+def _in_battery_order(tests: list[TestResult], names: list[str]) -> list[TestResult]:
+    """One group's tests of every block in the battery's order: test by test (Savickas's
+    last), window by window."""
+    order = {name: i for i, name in enumerate(TEST_NAMES)}
+    at = {name: j for j, name in enumerate(names)}
+    return sorted(tests, key=lambda t: (order.get(t.test, len(order)), at[t.window]))
 
 
 def _battery_tests(
