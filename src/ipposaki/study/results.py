@@ -254,9 +254,10 @@ class EventStudyResult(Result):
         builds them at once, letting go of the per-window arrays they read).
         """
         car_labels = labels[n_daily:]
+        codes = pd.Index(groups).get_indexer(pd.Index(pairs["basket"]))
         member = {
-            g: np.ones(len(pairs), dtype=bool) if g == "all" else (pairs["basket"] == g).to_numpy()
-            for g in groups
+            g: np.ones(len(pairs), dtype=bool) if g == "all" else codes == i
+            for i, g in enumerate(groups)
         }
         member = {g: m for g, m in member.items() if m.any()}
         car_cs = car[:, n_daily:]
