@@ -21,18 +21,23 @@ from ipposaki.store.store import check_lock_timeout
 GOOD = "date,symbol,close\n2025-01-24,NVDA,142.62\n2025-01-27,NVDA,118.42\n"
 
 HOLDER = """
-import sys, time, duckdb
+import select, sys, time, duckdb
 con = duckdb.connect(sys.argv[1])
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+if sys.argv[2] == "until-told":  # a line on stdin releases it (at most 60 s)
+    select.select([sys.stdin], [], [], 60.0)
+else:
+    time.sleep(float(sys.argv[2]))
 con.close()
 """
 
 
-def _hold(store: Path, seconds: float) -> subprocess.Popen[str]:
-    """Start a process that holds the store's write lock for ``seconds``."""
+def _hold(store: Path, seconds: float | str) -> subprocess.Popen[str]:
+    """Start a process that holds the store's write lock for ``seconds`` (``"until-told"``:
+    until a line is written to its stdin)."""
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(store), str(seconds)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -85,22 +90,28 @@ def test_a_busy_store_times_out_naming_its_holder(store: Path, tmp_path: Path) -
 
 
 def test_an_import_waits_for_the_lock_and_then_lands(store: Path, tmp_path: Path) -> None:
+    """The lock is released once the import says it waits (not after a fixed time: a slow
+    start of the command under load would find the store free and never wait)."""
     (tmp_path / "new.csv").write_text("date,symbol,close\n2025-01-28,NVDA,128.99\n")
-    holder = _hold(store, 2)
+    holder = _hold(store, "until-told")
+    cli = Path(sys.executable).with_name("ipposaki")
+    args = ["--lock-timeout", "60", "data", "import", str(tmp_path / "new.csv")]
+    importer = subprocess.Popen(
+        [str(cli), *args, "--store", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert importer.stderr is not None and holder.stdin is not None
     try:
-        res = _ipposaki(
-            "--lock-timeout",
-            "60",
-            "data",
-            "import",
-            str(tmp_path / "new.csv"),
-            "--store",
-            str(store),
-        )
+        note = importer.stderr.readline()  # the importer cannot have the lock yet
     finally:
-        holder.wait()
-    assert res.returncode == 0, res.stderr
-    assert "waiting up to 60 s" in res.stderr
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    _, rest = importer.communicate(timeout=120)
+    assert importer.returncode == 0, note + rest
+    assert "waiting up to 60 s" in note
     close = Store(store).prices(["NVDA"])["close"].tolist()
     assert close == [142.62, 118.42, 128.99]
 
