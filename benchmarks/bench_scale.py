@@ -8,6 +8,12 @@ the local backend. The Dask run spills the per-pair series to ``benchmarks/_data
 process, so peak memory (VmHWM / ru_maxrss) is its own. The panel is written by
 ``benchmarks/make_panel.py`` first if it is missing (not timed).
 
+``--stages`` also records, per stage of the study (planning, blocks, gathering the blocks,
+the battery, the read-back GRANK, building the result, reading it), the client's RSS at its
+end and its peak during it: the kernel's high-water mark (VmHWM) is read and reset
+(``/proc/self/clear_refs``, Linux) around the engine's functions, so ``client_peak_gib`` is
+then the largest stage peak.
+
 Reproduce::
 
     .venv/bin/python benchmarks/bench_scale.py --events 1000000
@@ -36,10 +42,47 @@ def cpu_s():  # user + system seconds of this process: less sensitive to other l
     use = resource.getrusage(resource.RUSAGE_SELF)
     return use.ru_utime + use.ru_stime
 
+STAGES = []  # (stage, RSS at its end, peak during it), GiB
+
+def status_gib(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024**2
+    return float("nan")
+
+def end_stage(stage):  # close a stage: its end RSS and peak; the next peak starts from the RSS
+    STAGES.append((stage, round(status_gib("VmRSS"), 3), round(status_gib("VmHWM"), 3)))
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+def staged():  # mark the stages around the engine's functions (names as of issue #18)
+    import ipposaki.study.engine as engine
+    from ipposaki.study.distributed import DaskBackend
+    from ipposaki.study.results import EventStudyResult
+
+    def around(owner, name, before, after):
+        inner = getattr(owner, name)
+        def wrapped(*args, **kwargs):
+            if before:
+                end_stage(before)
+            out = inner(*args, **kwargs)
+            end_stage(after)
+            return out
+        setattr(owner, name, wrapped)
+
+    for owner in (DaskBackend, engine.LocalRunner):
+        around(owner, "run", "planning", "blocks")
+    around(DaskBackend, "run_spilled", "planning", "blocks")
+    around(engine, "_group_tests", "gathering the blocks", "battery")
+    around(engine, "spilled_grank", None, "read-back GRANK")
+    around(EventStudyResult, "build", "after the tests", "building the result")
+
 def main():
     from ipposaki.panel.partitioned import PartitionedPrices
     from ipposaki.study import run_study
     panel, n, backend, spill = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    stages = sys.argv[5] == "stages"
     t0 = time.perf_counter()
     src = PartitionedPrices(panel)
     life = src._query(f"SELECT symbol, min(session) AS a, max(session) AS b FROM {src._scan()} "
@@ -56,6 +99,9 @@ def main():
     events = events.drop_duplicates().iloc[:n].reset_index(drop=True)
     events["basket"] = np.where(rng.random(n) < 0.5, "a", "b")
     out = {"events": n, "backend": backend, "metadata_s": meta, "load_start": os.getloadavg()}
+    if stages:
+        staged()
+        end_stage("setup")
     if backend == "dask":
         from distributed import Client, LocalCluster
         from ipposaki.study.distributed import DaskBackend
@@ -82,10 +128,16 @@ def main():
         t0 = time.perf_counter()
         res = run_study(src, events, market="MKT")
         out["seconds"] = time.perf_counter() - t0
+    if stages:
+        end_stage("returning")
     out["kept"] = int(res.car.query("window == '0:0'").shape[0])
     out["excluded"] = len(res.excluded)
     out["caar_0_0"] = float(res.caar.query("window == '0:0' and basket == 'all'")["caar"].iloc[0])
     out["client_peak_gib"] = peak_gib()
+    if stages:  # the resets above reset ru_maxrss too: the peak is the stages' largest
+        end_stage("reading the result")
+        out["stages"] = STAGES
+        out["client_peak_gib"] = max(peak for _, _, peak in STAGES)
     out["client_cpu_s"] = cpu_s()
     out["load_end"] = os.getloadavg()  # 1, 5 and 15 minute load averages: other work skews s
     print(json.dumps(out))
@@ -95,9 +147,11 @@ if __name__ == "__main__":
 """
 
 
-def _run(panel: Path, n: int, backend: str, spill: str = "") -> dict[str, Any]:
+def _run(
+    panel: Path, n: int, backend: str, spill: str = "", stages: bool = False
+) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(panel), str(n), backend, spill],
+        [sys.executable, "-c", CHILD, str(panel), str(n), backend, spill, "stages" * stages],
         capture_output=True,
         text=True,
         check=False,
@@ -119,6 +173,15 @@ def main() -> None:
     parser.add_argument(
         "--no-spill", action="store_true", help="Gather every per-pair series (before #18)."
     )
+    parser.add_argument(
+        "--spill-to",
+        type=Path,
+        default=ROOT / "benchmarks" / "_data" / "spill",
+        help="The Dask run's spill folder (its parts are replaced).",
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="The client's RSS and peak per stage (Linux)."
+    )
     args = parser.parse_args()
     if not args.panel.exists():
         subprocess.run(
@@ -126,12 +189,12 @@ def main() -> None:
             check=True,
         )
     for n in args.events:
-        spill = "" if args.no_spill else str(ROOT / "benchmarks" / "_data" / "spill")
-        dask = _run(args.panel, n, "dask", spill)
+        spill = "" if args.no_spill else str(args.spill_to)
+        dask = _run(args.panel, n, "dask", spill, args.stages)
         print(json.dumps(dask))
         if args.skip_local:
             continue
-        local = _run(args.panel, n, "local")
+        local = _run(args.panel, n, "local", stages=args.stages)
         print(json.dumps(local))
         if "seconds" in dask and "seconds" in local:
             ratio = float(local["seconds"]) / float(dask["seconds"])
