@@ -25,6 +25,7 @@ from ipposaki.study.hypotheses import TEST_NAMES
 from ipposaki.study.measures import (
     measure_tests,
 )
+from ipposaki.study.pages import LARGE_STUDY
 from ipposaki.study.results import StudyParameters
 from ipposaki.study.sink import trim_heap
 from ipposaki.study.statistics import (
@@ -139,8 +140,9 @@ def _group_tests(
             )
             del stats_b  # before the next block copies its columns
         del pair
-        tests.extend(_in_battery_order(found, names))
-    trim_heap()  # the tests' columns and the groups' correlation sums
+        tests.extend(_in_battery_order(found, names) if len(blocks) > 1 else found)
+    if len(kept_codes) > LARGE_STUDY:  # a small study's freed pages are soon reused
+        trim_heap()  # the tests' columns and the groups' correlation sums
     return tests, rbars
 
 
