@@ -84,6 +84,7 @@ def _group_tests(
     lengths = window_days[first].sum(axis=1)
     car_labels = [str(w) for w in cars]
     rank_once = arrays["sar_est"].shape[1] > 0  # residuals here (not spilled)
+    large = len(kept_codes) > LARGE_STUDY
     blocks = _column_blocks(names, car_labels, len(kept_codes), rank_once)
     tests: list[TestResult] = []
     rbars: dict[tuple[str, str], float] = {}
@@ -92,8 +93,10 @@ def _group_tests(
         if not in_group.any():
             continue
         total = TimeSums.combine([c.sums[g] for c in chunks])
-        for c in chunks:  # read once: the blocks let go of their correlation sums (0.13 GiB
-            c.sums[g] = replace(c.sums[g], corr=None)  # at a million pairs) for what follows
+        if large:  # read once: the blocks let go of their correlation sums (0.13 GiB at a
+            for c in chunks:  # million pairs) for what follows
+                if c.sums[g].corr is not None:
+                    c.sums[g] = replace(c.sums[g], corr=None)
         rbar = window_rbar(total.corr, lengths)
         rbars.update({(basket, w): float(r) for w, r in zip(names, rbar, strict=True)})
         if params.convention == "estudy2":
@@ -141,7 +144,7 @@ def _group_tests(
             del stats_b  # before the next block copies its columns
         del pair
         tests.extend(_in_battery_order(found, names) if len(blocks) > 1 else found)
-    if len(kept_codes) > LARGE_STUDY:  # a small study's freed pages are soon reused
+    if large:  # a small study's freed pages are soon reused
         trim_heap()  # the tests' columns and the groups' correlation sums
     return tests, rbars
 
