@@ -77,6 +77,12 @@ def _group_tests(
     -------
     tuple
         The test results, and the mean cross-correlation of each (basket, window).
+
+    Notes
+    -----
+    In a study of more than :data:`~ipposaki.study.pages.LARGE_STUDY` pairs the blocks' own
+    correlation sums are let go once each group's are combined (``chunks`` is changed: a
+    second call on the same blocks would find none), and the heap is trimmed at the end.
     """
     # A one-day CAR window such as 0:0 is also an event day: test it once.
     first = sorted({label: j for j, label in reversed(list(enumerate(labels)))}.values())
