@@ -208,7 +208,8 @@ def _planned_study(
     backend: ChunkRunner | None = None,
     digest: Callable[[], str] | None = None,
 ) -> EventStudyResult:
-    pairs = plan.pairs.assign(cal0=plan.pairs["pos0"])
+    pairs = plan.pairs  # the plan is this study's own: its table takes the grid positions
+    pairs["cal0"] = pairs["pos0"].to_numpy()
     context, labels, window_days = _block_context(pairs, cars, factor_names, params)
     rel, width = context.rel, context.width
     groups = ["all"] + sorted(set(pairs["basket"].unique()) - {"all"})
@@ -252,7 +253,7 @@ def _planned_study(
         )
     result_class = MeasureResult if isinstance(params, MeasureParameters) else EventStudyResult
     return result_class.build(
-        pairs=pairs.iloc[sel].reset_index(drop=True),
+        pairs=pairs if len(sel) == len(pairs) else pairs.iloc[sel].reset_index(drop=True),
         index=index,
         rel=rel,
         ret=arrays["y_ev"],

@@ -64,21 +64,24 @@ def _car_frame(
     car_v, se_v = car.reshape(-1), car_se.reshape(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         t_v = car_v / se_v
+    p_v = _two_sided_t(t_v, np.repeat(fit.dof.astype(float), k))
     each = np.repeat(np.arange(n), k)  # taken from the string arrays, not through objects
-    return pd.DataFrame(
-        {
-            "event_id": pairs["event_id"].array.take(each),
-            "symbol": pairs["symbol"].array.take(each),
-            "basket": pairs["basket"].array.take(each),
-            "window": pd.array(car_labels, dtype="str").take(np.tile(np.arange(k), n)),
-            "car": car_v,
-            "car_std_err": se_v,
-            "car_t_stat": t_v,
-            "car_p_value": _two_sided_t(t_v, np.repeat(fit.dof.astype(float), k)),
-            "bhar": bhar.reshape(-1),
-            "nobs": days[:, cs].reshape(-1).astype(np.int64),
-        }
+    columns = {
+        "event_id": pairs["event_id"].array.take(each),
+        "symbol": pairs["symbol"].array.take(each),
+        "basket": pairs["basket"].array.take(each),
+        "window": pd.array(car_labels, dtype="str").take(np.tile(np.arange(k), n)),
+    }
+    del each  # (pairs x windows) positions: 32 MB at a million pairs and four windows
+    columns.update(
+        car=car_v,
+        car_std_err=se_v,
+        car_t_stat=t_v,
+        car_p_value=p_v,
+        bhar=bhar.reshape(-1),
+        nobs=days[:, cs].reshape(-1).astype(np.int64),
     )
+    return pd.DataFrame(columns, copy=False)  # no copies: nothing writes to these arrays
 
 
 def _aar_frame(

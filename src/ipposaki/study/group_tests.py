@@ -118,41 +118,104 @@ def _group_tests(
             )
             continue
         rows = None if in_group.all() else np.flatnonzero(in_group)  # all pairs: no row copy
-        pair = {name: _rows(arrays[name], rows) for name in _PER_PAIR}
-        found: list[TestResult] = []
-        for block in blocks:
-            k = np.asarray(block)
-            # GRANK reads the residuals of its (CAR) windows only; without the blocks' sums
-            # it ranks them itself, for every window
-            residuals = not len(total.grank_u) or any(names[j] in car_labels for j in block)
-            stats_b = PairStats(
-                car=_columns(arrays["car"], [first[j] for j in block], rows),
-                scar=_columns(arrays["car_se"], [first[j] for j in block], rows),
-                days=_columns(arrays["days"], [first[j] for j in block], rows),
-                sar_est=pair["sar_est"] if residuals else pair["sar_est"][:, :0],
-                **{name: pair[name] for name in _PER_PAIR if name != "sar_est"},
-            )
-            with np.errstate(invalid="ignore", divide="ignore"):
-                np.divide(stats_b.car, stats_b.scar, out=stats_b.scar)  # SCAR = CAR / its SE
-            found.extend(
-                _battery_tests(
-                    stats_b,
-                    total,
-                    window_days[first][k],
-                    [names[j] for j in block],
-                    basket,
-                    rbar[k],
-                    lengths[k],
-                    cars,
-                    params,
-                )
-            )
-            del stats_b  # before the next block copies its columns
-        del pair
+        found = _basket_battery(
+            arrays,
+            rows,
+            blocks,
+            first,
+            names,
+            total,
+            window_days[first],
+            rbar,
+            lengths,
+            cars,
+            basket,
+            params,
+        )
         tests.extend(_in_battery_order(found, names) if len(blocks) > 1 else found)
     if large:  # a small study's freed pages are soon reused
         trim_heap()  # the tests' columns and the groups' correlation sums
     return tests, rbars
+
+
+def _basket_battery(
+    arrays: dict[str, np.ndarray],
+    rows: np.ndarray | None,
+    blocks: list[list[int]],
+    first: list[int],
+    names: list[str],
+    total: TimeSums,
+    window_days: np.ndarray,
+    rbar: np.ndarray,
+    lengths: np.ndarray,
+    cars: list[Window],
+    basket: str,
+    params: StudyParameters,
+) -> list[TestResult]:
+    """One basket's battery, a block of windows at a time (:func:`_column_blocks`).
+
+    Parameters
+    ----------
+    arrays : dict
+        The kept pairs' arrays, by :class:`Chunk` field.
+    rows : numpy.ndarray or None
+        The basket's rows of them (None: every pair, read without a copy).
+    blocks : list of list of int
+        The tested windows' blocks (positions in ``names``).
+    first : list of int
+        Each tested window's column in the per-pair window arrays.
+    names : list of str
+        The tested windows' labels.
+    total : TimeSums
+        The basket's sums over the study's blocks of pairs.
+    window_days : numpy.ndarray
+        (tested windows, W) days of each tested window.
+    rbar, lengths : numpy.ndarray
+        Each tested window's mean cross-correlation and number of days.
+    cars : list of Window
+        The CAR windows (GRANK tests them only).
+    basket : str
+        The basket's name.
+    params : StudyParameters
+        The study's parameters.
+
+    Returns
+    -------
+    list of TestResult
+        Block by block (the caller puts them in the battery's order).
+    """
+    car_labels = [str(w) for w in cars]
+    pair = {name: _rows(arrays[name], rows) for name in _PER_PAIR}
+    found: list[TestResult] = []
+    for block in blocks:
+        k = np.asarray(block)
+        # GRANK reads the residuals of its (CAR) windows only; without the blocks' sums
+        # it ranks them itself, for every window
+        residuals = not len(total.grank_u) or any(names[j] in car_labels for j in block)
+        stats_b = PairStats(
+            car=_columns(arrays["car"], [first[j] for j in block], rows),
+            scar=_columns(arrays["car_se"], [first[j] for j in block], rows),
+            days=_columns(arrays["days"], [first[j] for j in block], rows),
+            sar_est=pair["sar_est"] if residuals else pair["sar_est"][:, :0],
+            **{name: pair[name] for name in _PER_PAIR if name != "sar_est"},
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(stats_b.car, stats_b.scar, out=stats_b.scar)  # SCAR = CAR / its SE
+        found.extend(
+            _battery_tests(
+                stats_b,
+                total,
+                window_days[k],
+                [names[j] for j in block],
+                basket,
+                rbar[k],
+                lengths[k],
+                cars,
+                params,
+            )
+        )
+        del stats_b  # before the next block copies its columns
+    return found
 
 
 #: Most pair-column values (pairs x windows) a block of the battery copies at once: one window
