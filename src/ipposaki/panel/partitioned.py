@@ -181,6 +181,21 @@ class PartitionedPrices:
         finally:
             con.close()
 
+    def _query_numpy(
+        self, sql: str, params: Sequence[object] = (), **tables: Any
+    ) -> dict[str, Any]:
+        """:meth:`_query`'s rows as one numpy array per column, masked where NULL (no frame
+        is built)."""
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        try:
+            for name, table in tables.items():
+                con.register(name, table)
+            return dict(con.execute(sql, list(params)).fetchnumpy())
+        finally:
+            con.close()
+
     def read(self, columns: np.ndarray, lo: int, hi: int) -> np.ndarray:
         """Returns of symbols ``columns`` (positions in :attr:`symbols`) on sessions ``lo..hi``.
 
@@ -193,10 +208,12 @@ class PartitionedPrices:
         first = max(lo - 1, 0)  # the price before the first session, for its return
         grid = self.sessions[first : hi + 1]
         picked = np.asarray(columns, dtype=np.int64)
+        symbols = self.symbols
         names = pd.DataFrame(
             {
-                "symbol": [self.symbols[int(c)] for c in picked],
+                "symbol": [symbols[int(c)] for c in picked],
                 "adj": self._adj[picked] if len(picked) else np.zeros(0, dtype=bool),
+                "row": np.arange(len(picked), dtype=np.int64),
             }
         )
         px = "CASE WHEN w.adj THEN p.adj_close ELSE p.close END" if self._has_adj else "p.close"
@@ -207,16 +224,25 @@ class PartitionedPrices:
         if self._prune:
             conditions.append(f"p.exchange IN ({', '.join('?' for _ in self._prune)})")
             params.extend(self._prune)
+        # Each price's row and day number come back as integers (no strings or timestamps to
+        # map back to positions: that was half the time of a read).
         sql = (
-            f"SELECT p.symbol, p.session, {px} AS px FROM {self._scan()} p "
-            f"JOIN wanted w ON p.symbol = w.symbol WHERE {' AND '.join(conditions)}"
+            f"SELECT w.row AS row, date_diff('day', DATE '1970-01-01', p.session) AS day, "
+            f"{px} AS px FROM {self._scan()} p JOIN wanted w ON p.symbol = w.symbol "
+            f"WHERE {' AND '.join(conditions)}"
         )
-        rows = self._query(sql, params, wanted=names)
+        rows = self._query_numpy(sql, params, wanted=names)
         prices = np.full((len(picked), len(grid)), np.nan)
-        row = pd.Index(names["symbol"]).get_indexer(rows["symbol"])
-        col = grid.get_indexer(pd.DatetimeIndex(rows["session"]))
-        ok = (row >= 0) & (col >= 0)
-        prices[row[ok], col[ok]] = rows["px"].to_numpy(np.float64)[ok]
+        days = grid.values.astype("datetime64[D]").astype(np.int64)
+        day = np.ma.getdata(rows["day"]).astype(np.int64)  # never NULL: sessions in a range
+        col = np.minimum(np.searchsorted(days, day), max(len(days) - 1, 0))
+        ok = (days[col] == day) if len(days) else np.zeros(len(day), dtype=bool)
+        row = np.ma.getdata(rows["row"]).astype(np.int64)
+        found = rows["px"]  # masked where a price is NULL: missing
+        values = np.ma.getdata(found).astype(np.float64)
+        if np.ma.is_masked(found):
+            values[np.ma.getmaskarray(found)] = np.nan
+        prices[row[ok], col[ok]] = values[ok]
         with np.errstate(invalid="ignore", divide="ignore"):
             ret = returns_from_prices(prices.T, self.kind).T[:, 1:]
         if lo == 0:  # the first session has no previous price
