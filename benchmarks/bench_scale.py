@@ -42,7 +42,7 @@ def cpu_s():  # user + system seconds of this process: less sensitive to other l
     use = resource.getrusage(resource.RUSAGE_SELF)
     return use.ru_utime + use.ru_stime
 
-STAGES = []  # (stage, RSS at its end, peak during it), GiB
+STAGES = []  # (stage, RSS at its end, peak during it, GiB; seconds at its end)
 
 def status_gib(key):
     with open("/proc/self/status") as f:
@@ -52,7 +52,8 @@ def status_gib(key):
     return float("nan")
 
 def end_stage(stage):  # close a stage: its end RSS and peak; the next peak starts from the RSS
-    STAGES.append((stage, round(status_gib("VmRSS"), 3), round(status_gib("VmHWM"), 3)))
+    STAGES.append((stage, round(status_gib("VmRSS"), 3), round(status_gib("VmHWM"), 3),
+                   round(time.perf_counter(), 2)))
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
 
@@ -137,7 +138,7 @@ def main():
     if stages:  # the resets above reset ru_maxrss too: the peak is the stages' largest
         end_stage("reading the result")
         out["stages"] = STAGES
-        out["client_peak_gib"] = max(peak for _, _, peak in STAGES)
+        out["client_peak_gib"] = max(stage[2] for stage in STAGES)
     out["client_cpu_s"] = cpu_s()
     out["load_end"] = os.getloadavg()  # 1, 5 and 15 minute load averages: other work skews s
     print(json.dumps(out))
