@@ -270,10 +270,9 @@ class _RankSums:
             @ present
         )
         rank_cnt = by_count[:g]
-        with np.errstate(invalid="ignore"):
-            signs = np.subtract(combined, med)  # one working array: signs, 0 where missing
-            np.sign(signs, out=signs)
-        np.copyto(signs, 0.0, where=present == 0)
+        with np.errstate(invalid="ignore"):  # signs, 0 where missing (NaN compares False)
+            signs = np.greater(combined, med).astype(np.float64)
+            signs -= np.less(combined, med)
         sign_sum = member @ signs
         return _RankSums(
             rank_sum=by_rank[:g] - by_count[g : 2 * g],
