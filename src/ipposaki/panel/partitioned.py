@@ -14,7 +14,8 @@ return spans a gap; a row dated on a day that is not a session is not part of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,30 +172,16 @@ class PartitionedPrices:
         return f"read_parquet('{self.path.as_posix()}/**/*.parquet', hive_partitioning={hive})"
 
     def _query(self, sql: str, params: Sequence[object] = (), **tables: Any) -> pd.DataFrame:
-        import duckdb
-
-        con = duckdb.connect(":memory:")
-        try:
-            for name, table in tables.items():
-                con.register(name, table)
+        with _connection(tables) as con:
             return con.execute(sql, list(params)).df()
-        finally:
-            con.close()
 
     def _query_numpy(
         self, sql: str, params: Sequence[object] = (), **tables: Any
     ) -> dict[str, Any]:
         """:meth:`_query`'s rows as one numpy array per column, masked where NULL (no frame
         is built)."""
-        import duckdb
-
-        con = duckdb.connect(":memory:")
-        try:
-            for name, table in tables.items():
-                con.register(name, table)
+        with _connection(tables) as con:
             return dict(con.execute(sql, list(params)).fetchnumpy())
-        finally:
-            con.close()
 
     def read(self, columns: np.ndarray, lo: int, hi: int) -> np.ndarray:
         """Returns of symbols ``columns`` (positions in :attr:`symbols`) on sessions ``lo..hi``.
@@ -253,3 +240,17 @@ class PartitionedPrices:
         """Every return as a sessions x symbols frame (what the local backend reads)."""
         values = self.read(np.arange(len(self.symbols)), 0, len(self.sessions) - 1)
         return pd.DataFrame(values.T, index=self.sessions, columns=self.symbols)
+
+
+@contextlib.contextmanager
+def _connection(tables: dict[str, Any]) -> Iterator[Any]:
+    """An in-memory DuckDB connection with ``tables`` registered by name, closed afterwards."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        yield con
+    finally:
+        con.close()

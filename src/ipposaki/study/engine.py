@@ -41,7 +41,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.membership import membership
 from ipposaki.study.models import Fit, ModelName, ThinTrading
-from ipposaki.study.pages import LARGE_STUDY, small_pages
+from ipposaki.study.pages import large_study, small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
@@ -193,7 +193,7 @@ class ChunkRunner(Protocol):
 def _study(plan: EventPlan, *args: Any, **kwargs: Any) -> EventStudyResult:
     """:func:`_planned_study`, without numpy's huge-page advice for a large study (its
     battery and tables allocate as much as its blocks; see :mod:`ipposaki.study.pages`)."""
-    with small_pages(active=len(plan.pairs) > LARGE_STUDY):
+    with small_pages(active=large_study(len(plan.pairs))):
         return _planned_study(plan, *args, **kwargs)
 
 
@@ -346,7 +346,7 @@ def _block_context(
         # Cross-correlation sums: every block places residuals on the same offsets.
         corr_origin=int(est_lo.min()) if len(pairs) else 0,
         corr_span=int((est_lo.max() - est_lo.min()) + width) if len(pairs) else 0,
-        large=len(pairs) > LARGE_STUDY,
+        large=large_study(len(pairs)),
     )
     return context, labels, window_days
 

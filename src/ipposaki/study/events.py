@@ -243,9 +243,9 @@ def plan_events(
     frame = _normalise(events, exchange)
     symbol = frame["symbol"].to_numpy(dtype=object)
     markets, elsewhere = _set_markets(frame, symbol, columns, market, needs_market, exchange)
-    placed = _place_pairs(frame, symbol, markets, index, columns, estimation, event, roll)
-    if not needs_market:
-        placed["mcol"] = np.full(len(symbol), -1, dtype=np.int64)
+    placed = _place_pairs(
+        frame, symbol, markets, index, columns, estimation, event, roll, needs_market
+    )
     reasons = _exclusions(frame, placed, symbol, markets, index, elsewhere)
     keep = reasons == ""
     kept, dropped = np.flatnonzero(keep), np.flatnonzero(~keep)
@@ -333,6 +333,7 @@ def _place_pairs(
     estimation: Window,
     event: Window,
     roll: Roll,
+    needs_market: bool,
 ) -> dict[str, np.ndarray]:
     """The pairs' positions: event session, its row, the symbol's and market's columns, windows.
 
@@ -350,6 +351,8 @@ def _place_pairs(
         Default windows relative to day 0.
     roll : {"none", "next", "previous"}
         What to do with an event date that is not a session.
+    needs_market : bool
+        Whether the model needs a market series (else ``mcol`` is -1).
 
     Returns
     -------
@@ -364,7 +367,11 @@ def _place_pairs(
         "day0": day0,
         "pos0": pos0,
         "col": columns.get_indexer(pd.Index(symbol)).astype(np.int64),
-        "mcol": columns.get_indexer(pd.Index(markets)).astype(np.int64),
+        "mcol": (
+            columns.get_indexer(pd.Index(markets)).astype(np.int64)
+            if needs_market
+            else np.full(len(symbol), -1, dtype=np.int64)
+        ),
     }
     bounds = _window_bounds(frame, pos0, index, estimation, event)
     placed.update(zip(_BOUNDS, bounds, strict=True))

@@ -25,9 +25,8 @@ from ipposaki.study.hypotheses import TEST_NAMES
 from ipposaki.study.measures import (
     measure_tests,
 )
-from ipposaki.study.pages import LARGE_STUDY
+from ipposaki.study.pages import large_study, trim_heap
 from ipposaki.study.results import StudyParameters
-from ipposaki.study.sink import trim_heap
 from ipposaki.study.statistics import (
     NULLS,
     REFERENCES,
@@ -90,7 +89,7 @@ def _group_tests(
     lengths = window_days[first].sum(axis=1)
     car_labels = [str(w) for w in cars]
     rank_once = arrays["sar_est"].shape[1] > 0  # residuals here (not spilled)
-    large = len(kept_codes) > LARGE_STUDY
+    large = large_study(len(kept_codes))
     blocks = _column_blocks(names, car_labels, len(kept_codes), rank_once)
     tests: list[TestResult] = []
     rbars: dict[tuple[str, str], float] = {}

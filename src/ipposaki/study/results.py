@@ -31,7 +31,7 @@ from ipposaki.study.multitest import (
     AdjustAcross,
     adjust_pvalues,
 )
-from ipposaki.study.pages import LARGE_STUDY
+from ipposaki.study.pages import large_study
 from ipposaki.study.statistics import TestResult
 
 __all__ = ["EventStudyResult", "Inference", "StudyParameters"]
@@ -275,7 +275,7 @@ class EventStudyResult(Result):
             lambda: _car_frame(pairs, car_labels, car_cs, car_se[:, n_daily:], bhar, days, fit)
         )
         aar_table = Deferred(lambda: _aar_frame(member, rel, ar, ar_sums))
-        if len(pairs) > LARGE_STUDY:  # built now, so the arrays they read can go at once
+        if large_study(len(pairs)):  # built now, so the arrays they read can go at once
             car_table.get(), aar_table.get()
         return cls(
             _ar_table=Deferred(

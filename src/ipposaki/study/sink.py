@@ -22,10 +22,7 @@ or counted twice.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +33,7 @@ import pandas as pd
 
 from ipposaki.study.block import Chunk, ChunkContext, ChunkJob
 from ipposaki.study.frames import _ar_frame
+from ipposaki.study.pages import trim_heap
 from ipposaki.study.statistics import TestResult, _daily_variance, _ratio, _two_sided_t
 
 __all__ = [
@@ -45,7 +43,6 @@ __all__ = [
     "prepare",
     "spill_chunk",
     "spilled_grank",
-    "trim_heap",
 ]
 
 #: Sub-folders of the spill folder: the AR rows and the estimation residuals, one part a block.
@@ -55,26 +52,6 @@ SAR_DIR = "sar_est"
 PAIR_COLUMN = "pair"
 #: The per-pair series a spilled :class:`Chunk` no longer carries (zero columns instead).
 SPILLED_FIELDS = ("y_ev", "normal", "ar", "sar", "sar_est", "resid", "m_est", "m_ev")
-
-
-def trim_heap() -> None:
-    """Return the free memory this process keeps to the system: glibc's heap (Linux) and
-    Arrow's memory pool, when pyarrow is loaded.
-
-    A large study's client frees many arrays between its stages (the blocks' buffers once
-    packed, the pair tables of the tasks run, the tests' columns, the residuals read back).
-    glibc keeps the pages they leave between live allocations, and Arrow's pool (mimalloc)
-    keeps what it freed, also in the threads that received the tasks' results; the next
-    stage's arrays do not always reuse them. At 1,000,000 firm-events glibc held 0.2-0.3 GiB
-    free between the stages.
-    """
-    pyarrow = sys.modules.get("pyarrow")  # the strings of the pandas frames
-    if pyarrow is not None:
-        pyarrow.default_memory_pool().release_unused()
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def prepare(folder: Path) -> None:
