@@ -55,6 +55,45 @@ def test_ranks_equal_a_double_argsort_and_scipy_with_ties_and_gaps() -> None:
         assert (est[i, ~ok] == 0).all()
 
 
+@pytest.mark.parametrize("width", [1, 2, 271, 40_000])
+def test_packed_ranks_equal_scipy_on_near_ties_signed_zeros_and_gaps(width: int) -> None:
+    """The integer-key sort (:func:`_packed_order`) against scipy row by row, on rows built to
+    trip it: values one float step apart, -0.0 beside 0.0, exact ties, empty rows, and rows
+    wider than its keys hold (40,000 columns: numpy's argsort)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((60, width)) * 0.02
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[1] = np.nan
+    if width > 1:
+        x[2, :2] = [0.01, np.nextafter(0.01, 1.0)]  # one step apart: distinct ranks
+        x[3, :2] = [-0.0, 0.0]  # equal: an average rank
+        x[4, :2] = [-0.03, -0.03]
+        x[5, :2] = [np.nextafter(-0.02, 0.0), -0.02]
+        x[6, :2] = [0.05, np.nan]
+    ranks, median, tied, order = _rank_rows_tied(x, fill=0.0)
+    for i, row in enumerate(x):
+        ok = ~np.isnan(row)
+        np.testing.assert_array_equal(ranks[i, ok], stats.rankdata(row[ok]))
+        assert (ranks[i, ~ok] == 0).all()
+        assert tied[i] == (len(np.unique(row[ok])) < ok.sum())
+        assert np.isnan(median[i, 0]) if not ok.any() else median[i, 0] == np.median(row[ok])
+        m = int(ok.sum())
+        assert (np.diff(row[order[i, :m]]) >= 0).all()  # the present values, in order
+        assert set(order[i, :m]) == set(np.flatnonzero(ok))
+    half = max(width // 2, 1)  # GRANK's ranks among the first values, off the same order
+    est = _first_ranks(order, half, (~np.isnan(x[:, :half])).astype(float))
+    for i, row in enumerate(x[:, :half]):
+        ok = ~np.isnan(row)
+        if not tied[i]:
+            np.testing.assert_array_equal(est[i, ok], stats.rankdata(row[ok]))
+        assert (est[i, ~ok] == 0).all()
+    if width > 1:
+        assert ranks[2, 0] + 1 == ranks[2, 1] and ranks[5, 0] == ranks[5, 1] + 1
+        assert tied[3] and tied[4] and ranks[3, 0] == ranks[3, 1]
+
+
 def test_correlation_sums_of_blocks_add_to_per_day_loops() -> None:
     rng = np.random.default_rng(5)
     n, width = 60, 15

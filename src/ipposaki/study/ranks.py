@@ -33,8 +33,8 @@ def _first_ranks(order: np.ndarray, width: int, present: np.ndarray) -> np.ndarr
     [[3.0, 1.0, 2.0]]
     """
     # Running counts in int32: numpy's int64 cumsum along rows is twice as slow.
-    ranks = _scatter_rows(order, np.cumsum(order < width, axis=1, dtype=np.int32))
-    out = ranks[:, :width]
+    counts = np.cumsum(order < width, axis=1, dtype=np.int32)
+    out = _scatter_counts(order, counts)[:, :width].astype(np.float64)
     out[present == 0] = 0.0
     return out
 
@@ -92,16 +92,120 @@ def _rank_rows_tied(
     """Average ranks within each row over the non-missing values (``fill`` where missing), and
     medians.
 
-    One argsort per row gives ordinal ranks; they equal average ranks unless a row has ties,
-    and only then does scipy's ``rankdata`` recompute those rows. The sorted rows also give each
-    row's median without a second pass.
+    Each row is sorted once as 64-bit integer keys holding the value's order in their high bits
+    and its column in the low ones (:func:`_packed_order`): an integer sort is four times faster
+    than numpy's argsort and gives the order and the ranks (a second, 32-bit sort inverts it).
+    The few rows where two present values share their high bits (ties, or values closer than
+    about 1e-13 relative) go through :func:`_rank_rows_exact`, so every rank is exact.
 
     Returns
     -------
     tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]
         The ranks, the (rows, 1) medians, (rows,) whether a row has tied values, and the
         row-wise argsort (missing values last).
+
+    Examples
+    --------
+    >>> ranks, median, tied, order = _rank_rows_tied(np.array([[0.3, np.nan, -1.0, 0.3]]))
+    >>> ranks.tolist(), median.tolist(), tied.tolist(), order[0, :3].tolist()
+    ([[2.5, nan, 1.0, 2.5]], [[0.3]], [True], [2, 0, 3])
     """
+    n, width = x.shape
+    bits = max(int(width - 1).bit_length(), 1)
+    if bits > _PACKED_BITS:
+        return _rank_rows_exact(x, fill)
+    missing = np.isnan(x)
+    present = width - missing.sum(axis=1)
+    order, suspect = _packed_order(x, missing, present, bits)
+    ranks = _scatter_counts(order, np.arange(1, width + 1)).astype(np.float64)
+    rows = np.arange(n)
+    lo = np.clip((present - 1) // 2, 0, width - 1)
+    hi = np.clip(present // 2, 0, width - 1)
+    with np.errstate(invalid="ignore"):
+        mid = (x[rows, order[rows, lo]] + x[rows, order[rows, hi]]) / 2.0
+    median = np.where(present > 0, mid, np.nan)
+    tied = np.zeros(n, dtype=bool)
+    if suspect.any():
+        ranks[suspect], median[suspect], tied[suspect], order[suspect] = (
+            a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a
+            for a in _rank_rows_exact(x[suspect], fill)
+        )
+    ranks[missing] = fill
+    return ranks, median[:, None], tied, order
+
+
+#: Widest column number :func:`_packed_order` packs into a key's low bits (rows of up to 32,768
+#: values); wider rows, and two values closer than 2^(bits - 52) relative, rank exactly.
+_PACKED_BITS = 15
+
+
+def _packed_order(
+    x: np.ndarray, missing: np.ndarray, present: np.ndarray, bits: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's argsort (missing values last) from one sort of integer keys, and which rows
+    that order may not be exact for.
+
+    A float's bits read as a signed integer order like the float once the magnitude bits of the
+    negative ones are flipped; the low ``bits`` bits then make room for the column number, so
+    the sorted keys carry the order. Two present values whose keys agree above those bits may be
+    tied or in either order: their row is *suspect*.
+
+    Examples
+    --------
+    >>> x = np.array([[0.5, -2.0, np.nan, 0.0], [1.0, 1.0, -0.0, 0.0]])
+    >>> order, suspect = _packed_order(x, np.isnan(x), np.array([3, 4]), 2)
+    >>> order[0, :3].tolist(), suspect.tolist()
+    ([1, 3, 0], [False, True])
+    """
+    width = x.shape[1]
+    keys = np.where(missing, np.inf, x)
+    keys += 0.0  # -0.0 becomes +0.0: they are equal, so they must share a key
+    keys = keys.view(np.int64)
+    flip = keys >> 63  # all ones for a negative float, else zero
+    flip &= np.int64(0x7FFF_FFFF_FFFF_FFFF)
+    keys ^= flip
+    del flip
+    low = np.int64((1 << bits) - 1)
+    keys &= ~low
+    keys |= np.arange(width, dtype=np.int64)
+    keys.sort(axis=1)
+    close = (keys[:, 1:] ^ keys[:, :-1]).view(np.uint64) <= np.uint64(low)  # the same high bits
+    close &= np.arange(1, width) < present[:, None]  # both present
+    suspect: np.ndarray = close.any(axis=1)
+    keys &= low
+    return keys.astype(np.intp, copy=False), suspect
+
+
+def _scatter_counts(order: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``out[i, order[i, k]] = values[i, k]`` for integers ``0 <= values <= L`` (L the row
+    width; ``values`` may be one row for all), as int32: one sort of 32-bit keys holding the
+    column in their high bits and the value in their low ones, three times faster than a
+    fancy-index scatter; rows too wide for such keys scatter.
+
+    Examples
+    --------
+    >>> _scatter_counts(np.array([[2, 0, 1]]), np.array([1, 2, 3])).tolist()
+    [[2, 3, 1]]
+    """
+    width = order.shape[1]
+    bits = int(width).bit_length()
+    if 2 * bits > 31:
+        out = np.empty(order.shape, dtype=np.int32)
+        np.put_along_axis(out, order, np.broadcast_to(values, order.shape), axis=1)
+        return out
+    keys = order.astype(np.int32)
+    keys <<= bits
+    keys |= values.astype(np.int32, copy=False)
+    keys.sort(axis=1)
+    keys &= np.int32((1 << bits) - 1)
+    return keys
+
+
+def _rank_rows_exact(
+    x: np.ndarray, fill: float = np.nan
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rank_rows_tied` by numpy's argsort of the floats, with scipy's ``rankdata`` for
+    rows with ties; the sorted rows give the medians without a second pass."""
     missing = np.isnan(x)
     # Missing values sort last as +inf: numpy's SIMD argsort takes no NaN (five times slower).
     order = np.argsort(np.where(missing, np.inf, x), axis=1)
@@ -132,5 +236,5 @@ def _scatter_rows(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     [[2.0, 3.0, 1.0]]
     """
     out = np.empty(order.shape)
-    out[np.arange(len(order))[:, None], order] = values
+    np.put_along_axis(out, order, np.broadcast_to(values, order.shape), axis=1)
     return out
