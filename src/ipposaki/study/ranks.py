@@ -171,7 +171,7 @@ def _packed_order(
     keys.sort(axis=1)
     close = (keys[:, 1:] ^ keys[:, :-1]).view(np.uint64) <= np.uint64(low)  # the same high bits
     close &= np.arange(1, width) < present[:, None]  # both present
-    suspect: np.ndarray = close.any(axis=1)
+    suspect = np.asarray(close.any(axis=1))
     keys &= low
     return keys.astype(np.intp, copy=False), suspect
 
