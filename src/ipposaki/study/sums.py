@@ -148,12 +148,12 @@ def time_sums(
         One per group.
     """
 
-    rs, rc = _masked_sums(member, resid)
-    as_, ac = _masked_sums(member, ar)
     mes, mec = _masked_sums(member, market_est)
     mvs, mvc = _masked_sums(member, market_event)
     n, width = resid.shape
     ranks = _RankSums.of(member, resid, ar, scar, sar_est)
+    rs, as_ = ranks.value_sum[:, :width], ranks.value_sum[:, width:]
+    rc, ac = ranks.rank_cnt[:, :width], ranks.rank_cnt[:, width:]
     if est_lo is None or day0 is None:
         est_lo, day0 = np.full(n, -width, dtype=np.int64), np.zeros(n, dtype=np.int64)
     if origin is None:
@@ -212,8 +212,10 @@ def _masked_sums(member: Member, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class _RankSums:
-    """Per group and day: the rank, sign and GRANK sums of one chunk of pairs."""
+    """Per group and day: the rank, sign and GRANK sums of one chunk of pairs, and the sums of
+    the values themselves (their counts are ``rank_cnt``)."""
 
+    value_sum: np.ndarray
     rank_sum: np.ndarray
     rank_var: np.ndarray
     urank_sum: np.ndarray
@@ -248,7 +250,8 @@ class _RankSums:
         Returns
         -------
         _RankSums
-            (G, L + W) sums, and (G, C, L) GRANK sums.
+            (G, L + W) sums (the values', then the ranks' and signs'), and (G, C, L) GRANK
+            sums.
         """
         combined = np.concatenate([resid, ar], axis=1)
         ranks, med, present, order = _ranks_zero(combined)
@@ -274,7 +277,10 @@ class _RankSums:
             signs = np.greater(combined, med).astype(np.float64)
             signs -= np.less(combined, med)
         sign_sum = member @ signs
+        signs[...] = combined  # the values, 0 where missing, in the signs' memory
+        signs[present == 0.0] = 0.0
         return _RankSums(
+            value_sum=member @ signs,
             rank_sum=by_rank[:g] - by_count[g : 2 * g],
             rank_var=by_count[2 * g :],
             urank_sum=by_rank[g:] - 0.5 * rank_cnt,
