@@ -41,7 +41,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.membership import membership
 from ipposaki.study.models import Fit, ModelName, ThinTrading
-from ipposaki.study.pages import large_study, small_pages
+from ipposaki.study.pages import kept_heap, large_study, small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
@@ -193,7 +193,8 @@ class ChunkRunner(Protocol):
 def _study(plan: EventPlan, *args: Any, **kwargs: Any) -> EventStudyResult:
     """:func:`_planned_study`, without numpy's huge-page advice for a large study (its
     battery and tables allocate as much as its blocks; see :mod:`ipposaki.study.pages`)."""
-    with small_pages(active=large_study(len(plan.pairs))):
+    large = large_study(len(plan.pairs))
+    with small_pages(active=large), kept_heap(trim=large):
         return _planned_study(plan, *args, **kwargs)
 
 
