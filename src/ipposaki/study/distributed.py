@@ -14,9 +14,12 @@ again elsewhere. Each task is keyed by its first block, so no block is lost or c
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import os
 import re
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -32,7 +35,7 @@ from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _PaddedReturns,
 from ipposaki.study.pages import trim_heap
 from ipposaki.study.sink import SpilledPairs, prepare, spill_chunk
 
-__all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk", "sliced_chunks"]
+__all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk", "sliced_chunks", "task_heap"]
 
 #: Most consecutive blocks one task runs on one shared read (:func:`sliced_chunks`). At
 #: 1,000,000 firm-events (blocks of 4096 time-ordered pairs) the read per block took 0.59 s
@@ -43,6 +46,24 @@ MAX_BLOCKS_PER_TASK = 32
 TASKS_PER_THREAD = 4
 #: Tasks submitted per worker thread ahead of those finished: one running, one waiting.
 IN_FLIGHT_PER_THREAD = 2
+
+#: glibc's ``mallopt`` parameters (``malloc.h``).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: Environment variables that fix glibc's thresholds for the whole process (Dask's nanny sets
+#: ``MALLOC_TRIM_THRESHOLD_=65536`` in every worker it starts: ``distributed.nanny.pre-spawn-
+#: environ``), and the values glibc then keeps for those not set.
+_FIXED_BY_ENV = {
+    "MALLOC_TRIM_THRESHOLD_": _M_TRIM_THRESHOLD,
+    "MALLOC_MMAP_THRESHOLD_": _M_MMAP_THRESHOLD,
+}
+_GLIBC_FIXED_DEFAULT = 128 * 1024
+#: The thresholds a task runs with on such a worker: arrays up to 32 MiB (glibc's own ceiling
+#: for its dynamic threshold on 64-bit) come from the heap, and up to 256 MiB of freed heap is
+#: kept until the task ends, so a block's temporaries reuse the previous block's pages.
+TASK_MMAP_THRESHOLD = 32 * 2**20
+TASK_TRIM_THRESHOLD = 256 * 2**20
+_heap_lock = threading.Lock()
+_heap_tasks = 0
 
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
 _ALLOWED = "local, local:N (N workers on this machine) or a scheduler address tcp://HOST:PORT"
@@ -161,6 +182,66 @@ def sliced_chunks(
         yield sliced_chunk(_localise(job, lo, symbols), context, values, sub_factors)
 
 
+def _mallopt(settings: dict[int, int]) -> None:
+    """Set glibc's malloc parameters (nothing where the C library is not glibc)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6")
+        for param, value in settings.items():
+            libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))
+
+
+@contextlib.contextmanager
+def task_heap() -> Iterator[None]:
+    """Run a task with glibc's heap reused between its blocks, on a worker whose environment
+    fixed glibc's thresholds; restore them and trim the heap afterwards.
+
+    Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns
+    off glibc's dynamic mmap threshold: every array over 128 KiB is then mapped and unmapped
+    on its own, and each of a block's (4,096 x 271) temporaries faults in fresh pages. At
+    1,000,000 firm-events a block's kernel took 0.23-0.28 s of CPU so, 0.12 s in a process
+    with glibc's defaults and 0.08-0.09 s with :data:`TASK_MMAP_THRESHOLD` and
+    :data:`TASK_TRIM_THRESHOLD` (``docs/benchmarks.md``). Between tasks the worker's own
+    settings hold again and the freed pages go back to the system
+    (:func:`~ipposaki.study.pages.trim_heap`), as Dask's setting intends. A process whose
+    thresholds the environment left to glibc is not touched (glibc cannot be given its
+    dynamic threshold back).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with task_heap():
+    ...     total = float(np.ones(1_000_000).sum())
+    >>> total
+    1000000.0
+    """
+    global _heap_tasks
+    fixed = {param: os.environ.get(name) for name, param in _FIXED_BY_ENV.items()}
+    if not sys.platform.startswith("linux") or all(v is None for v in fixed.values()):
+        yield
+        return
+    with _heap_lock:  # tasks of one worker's threads share its heap: the last one restores
+        if _heap_tasks == 0:
+            _mallopt(
+                {_M_MMAP_THRESHOLD: TASK_MMAP_THRESHOLD, _M_TRIM_THRESHOLD: TASK_TRIM_THRESHOLD}
+            )
+        _heap_tasks += 1
+    try:
+        yield
+    finally:
+        with _heap_lock:
+            _heap_tasks -= 1
+            if _heap_tasks == 0:
+                _mallopt({p: _env_bytes(v) for p, v in fixed.items()})
+                trim_heap()
+
+
+def _env_bytes(value: str | None) -> int:
+    """A threshold as the environment gave it, or glibc's fixed default when not given."""
+    with contextlib.suppress(TypeError, ValueError):
+        return int(value)  # type: ignore[arg-type]
+    return _GLIBC_FIXED_DEFAULT
+
+
 def _blocks(
     jobs: tuple[ChunkJob, ...],
     first: int,
@@ -170,7 +251,8 @@ def _blocks(
     factors: np.ndarray | None,
 ) -> list[Chunk]:
     """One task: blocks ``first, first + 1, ...`` (:func:`sliced_chunks`; ``first`` keys it)."""
-    return list(sliced_chunks(list(jobs), context, matrix, factors))
+    with task_heap():
+        return list(sliced_chunks(list(jobs), context, matrix, factors))
 
 
 def _spilled_blocks(
@@ -186,11 +268,12 @@ def _spilled_blocks(
     """Run blocks ``first, first + 1, ...`` on one slice, write each block's per-pair series
     under ``folder`` and return the blocks without them
     (:func:`ipposaki.study.sink.spill_chunk`)."""
-    chunks = sliced_chunks(list(jobs), context, matrix, factors)
-    return [
-        spill_chunk(chunk, job, context, sessions, folder, first + b)
-        for b, (job, chunk) in enumerate(zip(jobs, chunks, strict=True))
-    ]
+    with task_heap():
+        chunks = sliced_chunks(list(jobs), context, matrix, factors)
+        return [
+            spill_chunk(chunk, job, context, sessions, folder, first + b)
+            for b, (job, chunk) in enumerate(zip(jobs, chunks, strict=True))
+        ]
 
 
 class _Packed:
