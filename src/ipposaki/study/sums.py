@@ -98,10 +98,11 @@ class TimeSums:
 
 def pair_stats_est(resid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pair: sample variance (ddof 1), share of positive values, count of ``resid``."""
-    n_est = np.sum(~np.isnan(resid), axis=1)
+    n_est, total, squares = _present_sums(resid, 1, squares=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.sum(resid > 0, axis=1) / n_est
-    return _nanstd(resid, 1) ** 2, frac, n_est
+        var = (squares - total**2 / n_est) / (n_est - 1)
+    return np.sqrt(np.maximum(var, 0.0)) ** 2, frac, n_est
 
 
 def time_sums(
@@ -273,14 +274,12 @@ class _RankSums:
             @ present
         )
         rank_cnt = by_count[:g]
-        with np.errstate(invalid="ignore"):  # signs, 0 where missing (NaN compares False)
-            signs = np.greater(combined, med).astype(np.float64)
-            signs -= np.less(combined, med)
-        sign_sum = member @ signs
-        signs[...] = combined  # the values, 0 where missing, in the signs' memory
-        signs[present == 0.0] = 0.0
+        # Signs: x - med is 0 only where x equals med (IEEE subtraction with subnormals).
+        signs = np.subtract(combined, med)
+        np.sign(signs, out=signs)
+        sign_sum = member @ np.nan_to_num(signs, copy=False)  # 0 where missing
         return _RankSums(
-            value_sum=member @ signs,
+            value_sum=member @ np.nan_to_num(combined, copy=False),  # the values, 0 where missing
             rank_sum=by_rank[:g] - by_count[g : 2 * g],
             rank_var=by_count[2 * g :],
             urank_sum=by_rank[g:] - 0.5 * rank_cnt,
@@ -298,10 +297,6 @@ def _moments(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         mean = np.where(count > 0, total / count, np.nan)
         var = (squares - total**2 / count) / (count - 1)
     return count, total, mean, np.sqrt(np.maximum(var, 0.0))
-
-
-def _nanstd(x: np.ndarray, axis: int) -> np.ndarray:
-    return _moments(x, axis)[3]
 
 
 def _present_sums(
