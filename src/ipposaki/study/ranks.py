@@ -134,9 +134,11 @@ def _rank_rows_tied(
     return ranks, median[:, None], tied, order
 
 
-#: Widest column number :func:`_packed_order` packs into a key's low bits (rows of up to 32,768
-#: values); wider rows, and two values closer than 2^(bits - 52) relative, rank exactly.
-_PACKED_BITS = 15
+#: Widest column number :func:`_packed_order` packs into a key's low bits (rows of up to 262,144
+#: values, such as the Wilcoxon test's windows of 100,000 CARs); wider rows, and rows with two
+#: values closer than 2^(bits - 52) relative, rank exactly (in a row of a million values such
+#: near neighbours are common, and the packed sort would be work thrown away).
+_PACKED_BITS = 18
 
 
 def _packed_order(
@@ -179,8 +181,8 @@ def _packed_order(
 def _scatter_counts(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``out[i, order[i, k]] = values[i, k]`` for integers ``0 <= values <= L`` (L the row
     width; ``values`` may be one row for all), as int32: one sort of 32-bit keys holding the
-    column in their high bits and the value in their low ones, three times faster than a
-    fancy-index scatter; rows too wide for such keys scatter.
+    column in their high bits and the value in their low ones (64-bit keys for rows over
+    32,767 values), three times faster than a fancy-index scatter.
 
     Examples
     --------
@@ -189,16 +191,13 @@ def _scatter_counts(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     """
     width = order.shape[1]
     bits = int(width).bit_length()
-    if 2 * bits > 31:
-        out = np.empty(order.shape, dtype=np.int32)
-        np.put_along_axis(out, order, np.broadcast_to(values, order.shape), axis=1)
-        return out
-    keys = order.astype(np.int32)
+    kind = np.int32 if 2 * bits <= 31 else np.int64  # 64-bit keys for rows over 32,767
+    keys = order.astype(kind)
     keys <<= bits
-    keys |= values.astype(np.int32, copy=False)
+    keys |= values.astype(kind, copy=False)
     keys.sort(axis=1)
-    keys &= np.int32((1 << bits) - 1)
-    return keys
+    keys &= kind((1 << bits) - 1)
+    return keys.astype(np.int32, copy=False)
 
 
 def _rank_rows_exact(
