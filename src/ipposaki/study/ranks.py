@@ -191,12 +191,12 @@ def _scatter_counts(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     """
     width = order.shape[1]
     bits = int(width).bit_length()
-    kind = np.int32 if 2 * bits <= 31 else np.int64  # 64-bit keys for rows over 32,767
-    keys = order.astype(kind)
-    keys <<= bits
-    keys |= values.astype(kind, copy=False)
+    kind = np.dtype(np.int32 if 2 * bits <= 31 else np.int64)  # 64 bits past 32,767 values
+    keys: np.ndarray = order.astype(kind)
+    np.left_shift(keys, bits, out=keys)
+    np.bitwise_or(keys, values.astype(kind, copy=False), out=keys)
     keys.sort(axis=1)
-    keys &= kind((1 << bits) - 1)
+    np.bitwise_and(keys, (1 << bits) - 1, out=keys)
     return keys.astype(np.int32, copy=False)
 
 
