@@ -334,9 +334,10 @@ def _grank(
         block = slice(lo, lo + _GRANK_BLOCK)
         x, w = sar[block], weight[block]
         for c in range(len(tested)):
-            above = x > star[block, c, None]
+            cut = star[block, c, None]  # NaN where the pair is not tested: nothing above it
+            above = x > cut
             n_above = above.sum(axis=1, dtype=np.int32)
-            n_lower = (x < star[block, c, None]).sum(axis=1, dtype=np.int32)
+            n_lower = (x < cut).sum(axis=1, dtype=np.int32)
             tie = n_valid[block] - n_lower - n_above
             below[block, c] = n_lower + tie / 2.0
             shift[c] += _weighted_column_sums(above, w, has[block, c])
@@ -356,7 +357,7 @@ def _grank(
 
 
 def _weighted_column_sums(above: np.ndarray, w: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``sum_i w_i above_it`` over the pairs in ``rows``, per day (``above`` is overwritten).
+    """``sum_i w_i above_it`` per day, where ``above`` is False outside the pairs in ``rows``.
 
     Pairs with equal weights (the same number of residuals, the usual case) are counted in
     integers and scaled once; a float matrix product would first copy the (N, L) booleans to
@@ -364,13 +365,12 @@ def _weighted_column_sums(above: np.ndarray, w: np.ndarray, rows: np.ndarray) ->
 
     Examples
     --------
-    >>> above = np.array([[True, False], [True, True], [False, True]])
+    >>> above = np.array([[True, False], [True, True], [False, False]])
     >>> _weighted_column_sums(above, np.array([0.5, 0.5, 0.25]), np.array([1, 1, 0], bool))
     array([1. , 0.5])
     """
     weights = w[rows]
     if len(weights) and weights.min() == weights.max():
-        above &= rows[:, None]
         return float(weights[0]) * above.sum(axis=0, dtype=np.int32)
     return np.where(rows, w, 0.0) @ above
 
