@@ -22,11 +22,14 @@ or counted twice.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -50,6 +53,10 @@ AR_DIR = "ar"
 SAR_DIR = "sar_est"
 #: The column of an AR part that holds the pair's row in the study's pair table.
 PAIR_COLUMN = "pair"
+#: Threads that read back and rank the residual parts (at most one per core): numpy's
+#: comparisons and sums run outside the GIL.
+READ_BACK_THREADS = 4
+_T = TypeVar("_T")
 #: The per-pair series a spilled :class:`Chunk` no longer carries (zero columns instead).
 SPILLED_FIELDS = ("y_ev", "normal", "ar", "sar", "sar_est", "resid", "m_est", "m_ev")
 
@@ -298,21 +305,15 @@ class SpilledPairs:
         has, star = _standardised(members, scar, t_i)
         shift = [np.zeros((n_windows, b.shape[1])) for b in u_base]
         below = [np.zeros(has_g.shape) for has_g in has]
-        for part in self._read((PAIR_COLUMN, "sar_est")):
-            at, inside = _locate(where, part[PAIR_COLUMN])
-            sar = part["sar_est"] if inside.all() else part["sar_est"][inside]
-            # the part's pairs by residual count, once for every group: a pair's weight
-            # depends on its count only, so each run of equal counts adds one weight times
-            # its count of residuals above
-            order = np.argsort(n_valid[at], kind="stable")
-            at, sar = at[order], sar[order]
-            for g, member in enumerate(members):
-                mine = member[at]
-                everyone = bool(mine.all())
-                rows = at if everyone else at[mine]
-                if len(rows):
-                    x = sar if everyone else sar[mine]
-                    _rank_block(x, rows, n_valid, weight, star[g], shift[g], below[g])
+        rank = functools.partial(
+            _rank_part, where=where, members=members, n_valid=n_valid, star=star, below=below
+        )
+        # parts in threads (numpy's comparisons and sums let go of the GIL); each part's
+        # shift is added in part order, so the sums are those of one thread
+        for added in _in_order(rank, self._parts(SAR_DIR, ".npz")):
+            for g, extra in enumerate(added):
+                if extra is not None:
+                    shift[g] += extra
         return [
             _grank_t(has[g], below[g], weight, shift[g], u_base[g], n_base[g])
             for g in range(len(members))
@@ -340,16 +341,59 @@ def _standardised(
     return has, star
 
 
-def _rank_block(
-    x: np.ndarray,
-    rows: np.ndarray,
+def _rank_part(
+    path: Path,
+    *,
+    where: np.ndarray,
+    members: list[np.ndarray],
     n_valid: np.ndarray,
-    weight: np.ndarray,
-    star: np.ndarray,
-    shift: np.ndarray,
-    below: np.ndarray,
-) -> None:
-    """Add one part's pairs of one group to the group's GRANK shift and fill their ranks.
+    star: list[np.ndarray],
+    below: list[np.ndarray],
+) -> list[np.ndarray | None]:
+    """One part's GRANK: each group's (C, L) shift (None: none of its pairs), and the
+    ranks below their CARs of the part's pairs, set in ``below``.
+
+    The part's pairs are ordered by residual count once for every group: a pair's weight
+    depends on its count only, so each run of equal counts adds one weight times its count of
+    residuals above.
+    """
+    with np.load(path) as part:
+        pair, sar = part[PAIR_COLUMN], part["sar_est"]
+    at, inside = _locate(where, pair)
+    if not inside.all():
+        sar = sar[inside]
+    order = np.argsort(n_valid[at], kind="stable")
+    at, sar = at[order], sar[order]
+    added: list[np.ndarray | None] = []
+    for g, member in enumerate(members):
+        mine = member[at]
+        everyone = bool(mine.all())
+        rows = at if everyone else at[mine]
+        if not len(rows):
+            added.append(None)
+            continue
+        added.append(_rank_block(sar if everyone else sar[mine], rows, n_valid, star[g], below[g]))
+    return added
+
+
+def _in_order(task: Callable[[Path], _T], paths: list[Path]) -> Iterator[_T]:
+    """``task`` of each path, in order, run in up to :data:`READ_BACK_THREADS` threads (one
+    part each, a few parts ahead)."""
+    threads = max(1, min(READ_BACK_THREADS, os.cpu_count() or 1))
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[_T]] = deque()
+        for path in paths:
+            pending.append(pool.submit(task, path))
+            if len(pending) > threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _rank_block(
+    x: np.ndarray, rows: np.ndarray, n_valid: np.ndarray, star: np.ndarray, below: np.ndarray
+) -> np.ndarray:
+    """One part's pairs of one group: their ranks below their CARs, and the group's shift.
 
     Parameters
     ----------
@@ -358,33 +402,38 @@ def _rank_block(
         ordered by ``n_valid[rows]``.
     rows : numpy.ndarray
         (n,) the pairs' positions among the kept pairs.
-    n_valid, weight : numpy.ndarray
-        Every kept pair's count of residuals and its weight ``1 / (T_i + 2)``.
+    n_valid : numpy.ndarray
+        Every kept pair's count of residuals (its weight is ``1 / (n_valid + 2)``).
     star : numpy.ndarray
         (pairs, C) the group's scaled standardised CARs (NaN: no test; then no residual is
         above or below).
-    shift : numpy.ndarray
-        (C, L) the group's weighted counts of residuals above each pair's CAR, added to.
     below : numpy.ndarray
-        (pairs, C) the pairs' ranks below their CAR (ties count half), set.
+        (pairs, C) the pairs' ranks below their CAR (ties count half), set at ``rows``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (C, L) the weighted counts of the pairs' residuals above their CAR, day by day.
     """
     n, width = x.shape
     runs = np.flatnonzero(np.diff(n_valid[rows])) + 1
     spans = list(zip(np.append(0, runs), np.append(runs, n), strict=True))
-    run_weight = weight[rows[np.append(0, runs)]]
+    run_weight = 1.0 / (n_valid[rows[np.append(0, runs)]] + 2.0)
     count_type = np.uint16 if n < 2**16 else np.int64  # no run holds more rows than n
     # 0/1 bytes in rows padded to a multiple of 8 columns (zeros), for _row_counts
     above = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
     lower = np.zeros_like(above)
+    shift = np.zeros((star.shape[1], width))
     for c in range(star.shape[1]):
         cut = star[rows, c, None]
         np.greater(x, cut, out=above[:, :width].view(bool))
         np.less(x, cut, out=lower[:, :width].view(bool))
         counts = [above[i:j, :width].sum(axis=0, dtype=count_type) for i, j in spans]
-        shift[c] += run_weight @ np.asarray(counts, dtype=np.int64)
+        shift[c] = run_weight @ np.asarray(counts, dtype=np.int64)
         n_lower = _row_counts(lower)
         tie = n_valid[rows] - n_lower - _row_counts(above)
         below[rows, c] = n_lower + tie / 2.0
+    return shift
 
 
 def _row_counts(mask: np.ndarray) -> np.ndarray:
