@@ -274,12 +274,13 @@ class _RankSums:
             @ present
         )
         rank_cnt = by_count[:g]
-        # Signs: x - med is 0 only where x equals med (IEEE subtraction with subnormals).
-        signs = np.subtract(combined, med)
-        np.sign(signs, out=signs)
-        sign_sum = member @ np.nan_to_num(signs, copy=False)  # 0 where missing
+        with np.errstate(invalid="ignore"):  # signs as int8, 0 where missing (NaN compares False)
+            signs = np.greater(combined, med).view(np.int8)
+            signs -= np.less(combined, med).view(np.int8)
+        sign_sum = member @ signs
+        np.copyto(combined, 0.0, where=present == 0.0)  # the values, 0 where missing
         return _RankSums(
-            value_sum=member @ np.nan_to_num(combined, copy=False),  # the values, 0 where missing
+            value_sum=member @ combined,
             rank_sum=by_rank[:g] - by_count[g : 2 * g],
             rank_var=by_count[2 * g :],
             urank_sum=by_rank[g:] - 0.5 * rank_cnt,
