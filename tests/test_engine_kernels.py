@@ -84,6 +84,11 @@ def test_packed_ranks_equal_scipy_on_near_ties_signed_zeros_and_gaps(width: int)
         m = int(ok.sum())
         assert (np.diff(row[order[i, :m]]) >= 0).all()  # the present values, in order
         assert set(order[i, :m]) == set(np.flatnonzero(ok))
+    single = x[:8].astype(np.float32)  # float32 rows rank as their values, not their bytes
+    single_ranks = _rank_rows_tied(single, fill=0.0)[0]
+    for i, row in enumerate(single):
+        ok = ~np.isnan(row)
+        np.testing.assert_array_equal(single_ranks[i, ok], stats.rankdata(row[ok]))
     half = max(width // 2, 1)  # GRANK's ranks among the first values, off the same order
     est = _first_ranks(order, half, (~np.isnan(x[:, :half])).astype(float))
     for i, row in enumerate(x[:, :half]):

@@ -160,9 +160,9 @@ def _packed_order(
     ([1, 3, 0], [False, True])
     """
     width = x.shape[1]
-    keys = np.where(missing, np.inf, x)
-    keys += 0.0  # -0.0 becomes +0.0: they are equal, so they must share a key
-    keys = keys.view(np.int64)
+    values = np.where(missing, np.inf, x).astype(np.float64, copy=False)  # 64-bit keys
+    values += 0.0  # -0.0 becomes +0.0: they are equal, so they must share a key
+    keys: np.ndarray = values.view(np.int64)
     flip = keys >> 63  # all ones for a negative float, else zero
     flip &= np.int64(0x7FFF_FFFF_FFFF_FFFF)
     keys ^= flip
