@@ -193,8 +193,7 @@ class ChunkRunner(Protocol):
 def _study(plan: EventPlan, *args: Any, **kwargs: Any) -> EventStudyResult:
     """:func:`_planned_study`, without numpy's huge-page advice for a large study (its
     battery and tables allocate as much as its blocks; see :mod:`ipposaki.study.pages`)."""
-    large = large_study(len(plan.pairs))
-    with small_pages(active=large), kept_heap(trim=large):
+    with small_pages(active=large_study(len(plan.pairs))):
         return _planned_study(plan, *args, **kwargs)
 
 
@@ -565,4 +564,5 @@ class LocalRunner:
         if isinstance(matrix, PartitionedPrices):
             matrix = matrix.read(np.arange(len(matrix.symbols)), 0, len(matrix.sessions) - 1)
         windows = _PaddedReturns(matrix, pad=context.pad)
-        return [run_chunk(job, context, windows, factors) for job in jobs]
+        with kept_heap(trim=context.large):  # each block reuses the last one's freed pages
+            return [run_chunk(job, context, windows, factors) for job in jobs]

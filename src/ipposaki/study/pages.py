@@ -138,8 +138,8 @@ def mallopt(settings: dict[int, int]) -> None:
 
 @contextlib.contextmanager
 def kept_heap(trim: bool = False) -> Iterator[None]:
-    """Run a study with the freed pages of one block reused by the next (and, with ``trim``,
-    return the free memory to the system afterwards: :func:`trim_heap`).
+    """Run a study's blocks with the freed pages of one block reused by the next (and, with
+    ``trim``, return the free memory to the system afterwards: :func:`trim_heap`).
 
     With glibc's defaults an array larger than its dynamic threshold (at most 32 MiB; a
     (4,096 x 271) float64 block is 8.9 MiB) is mapped on its own and unmapped when freed, and an
@@ -149,7 +149,9 @@ def kept_heap(trim: bool = False) -> Iterator[None]:
     (650,000 page faults), at 10,000 firms 17% of the study (``docs/benchmarks.md``).
 
     Inside, arrays up to :data:`STUDY_MMAP_THRESHOLD` come from the heap and up to
-    :data:`STUDY_TRIM_THRESHOLD` of freed heap is kept. On the way out the trim threshold
+    :data:`STUDY_TRIM_THRESHOLD` of freed heap is kept: around the blocks of
+    :class:`~ipposaki.study.engine.LocalRunner` only, so a Dask client, which runs no block,
+    keeps glibc's own thresholds. On the way out the trim threshold
     becomes twice the mmap threshold, the pair glibc's dynamic rule settles on once a 32 MiB
     array has been freed (glibc cannot be handed its dynamic rule back, so a process keeps
     that pair); freed memory above it goes back to the system at the next ``free``. A
