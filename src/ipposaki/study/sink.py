@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.study.block import Chunk, ChunkContext, ChunkJob
-from ipposaki.study.frames import _ar_frame
 from ipposaki.study.pages import trim_heap
 from ipposaki.study.statistics import TestResult, _daily_variance, _ratio, _two_sided_t
 
@@ -109,27 +108,12 @@ def spill_chunk(
     Chunk
         ``chunk`` with the fields of :data:`SPILLED_FIELDS` cut to zero columns.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     keep = chunk.keep.astype(bool)
     kept = job.pairs.loc[keep]
     pos = kept.index.to_numpy(np.int64)
-    frame = _ar_frame(
-        kept.assign(pos0=kept["cal0"]),
-        sessions,
-        context.rel,
-        chunk.y_ev[keep],
-        chunk.normal[keep],
-        chunk.ar[keep],
-        chunk.sar[keep],
-    )
-    pair_i = np.repeat(np.arange(len(kept)), np.sum(~np.isnan(chunk.ar[keep]), axis=1))
-    frame[PAIR_COLUMN] = pos[pair_i]  # _ar_frame's rows run pair by pair, day by day
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for i, field in enumerate(table.schema):  # labels as plain strings: the parts' categories
-        if pa.types.is_dictionary(field.type):  # differ (Arrow's cast: 3x faster than pandas')
-            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    table = _ar_table(kept, sessions, context.rel, chunk, keep)
     # No dictionary pages: the float columns have none to find, and the labels repeat per
     # pair, which the compression takes (a block of 64,000 rows: 18 -> 8 ms, 2.5 -> 2.2 MB).
     _atomic(
@@ -158,6 +142,58 @@ def spill_chunk(
         m_est=none,
         m_ev=none,
     )
+
+
+def _ar_table(
+    kept: pd.DataFrame,
+    sessions: pd.DatetimeIndex,
+    rel: np.ndarray,
+    chunk: Chunk,
+    keep: np.ndarray,
+) -> Any:
+    """The rows :func:`~ipposaki.study.frames._ar_frame` makes of a block's kept pairs, with
+    their ``pair``, as an Arrow table with the labels as plain strings (the parts' categories
+    differ), built from the arrays without a pandas frame: the table of the frame, without its
+    pandas metadata, in 4.5 ms instead of 9.5-12 ms for a block of 4,096 pairs x 16 days.
+
+    Parameters
+    ----------
+    kept : pandas.DataFrame
+        The block's kept pairs (index: their rows in the study's pair table; ``cal0``: day 0's
+        session position on the whole grid).
+    sessions : pandas.DatetimeIndex
+        The study's session grid.
+    rel : numpy.ndarray
+        The event days.
+    chunk : Chunk
+        The block's result.
+    keep : numpy.ndarray
+        (pairs,) bool: the block's kept pairs.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``event_id``, ``symbol``, ``basket``, ``rel_day``, ``session``, ``ret``,
+        ``normal_ret``, ``ar``, ``sar`` and ``pair``: pair by pair, day by day, the days with an
+        abnormal return.
+    """
+    import pyarrow as pa
+
+    ar = chunk.ar[keep]
+    pair_i, day_j = np.nonzero(~np.isnan(ar))
+    columns: dict[str, Any] = {}
+    for name in ("event_id", "symbol", "basket"):
+        codes, names = pd.factorize(kept[name])
+        labels = pa.array(np.asarray(names, dtype=object), type=pa.large_string())
+        columns[name] = labels.take(codes[pair_i])
+    columns["rel_day"] = rel[day_j]
+    columns["session"] = sessions[kept["cal0"].to_numpy(np.int64)[pair_i] + rel[day_j]]
+    for name, values in (("ret", chunk.y_ev), ("normal_ret", chunk.normal), ("sar", chunk.sar)):
+        columns[name] = values[keep][pair_i, day_j]
+    columns["ar"] = ar[pair_i, day_j]
+    columns[PAIR_COLUMN] = kept.index.to_numpy(np.int64)[pair_i]
+    order = ("event_id", "symbol", "basket", "rel_day", "session", "ret", "normal_ret", "ar")
+    return pa.table({name: columns[name] for name in (*order, "sar", PAIR_COLUMN)})
 
 
 def _atomic(write: object, path: Path) -> None:
