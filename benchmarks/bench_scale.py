@@ -10,7 +10,8 @@ process, so peak memory (VmHWM / ru_maxrss) is its own. The panel is written by
 
 ``--stages`` also records, per stage of the study (planning, blocks, gathering the blocks,
 the battery, the read-back GRANK, building the result, reading it), the client's RSS at its
-end and its peak during it: the kernel's high-water mark (VmHWM) is read and reset
+end, its peak during it, and the clock and the client's CPU seconds at its end (the
+differences give each stage's time): the kernel's high-water mark (VmHWM) is read and reset
 (``/proc/self/clear_refs``, Linux) around the engine's functions, so ``client_peak_gib`` is
 then the largest stage peak.
 
@@ -42,7 +43,7 @@ def cpu_s():  # user + system seconds of this process: less sensitive to other l
     use = resource.getrusage(resource.RUSAGE_SELF)
     return use.ru_utime + use.ru_stime
 
-STAGES = []  # (stage, RSS at its end, peak during it, GiB; seconds at its end)
+STAGES = []  # (stage, RSS at its end, peak during it, GiB; clock and CPU seconds at its end)
 
 def status_gib(key):
     with open("/proc/self/status") as f:
@@ -53,7 +54,7 @@ def status_gib(key):
 
 def end_stage(stage):  # close a stage: its end RSS and peak; the next peak starts from the RSS
     STAGES.append((stage, round(status_gib("VmRSS"), 3), round(status_gib("VmHWM"), 3),
-                   round(time.perf_counter(), 2)))
+                   round(time.perf_counter(), 2), round(cpu_s(), 2)))
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
 
