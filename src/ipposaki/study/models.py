@@ -257,8 +257,9 @@ def _fit_market(y: np.ndarray, market: np.ndarray) -> tuple[Fit, np.ndarray]:
         yc = np.where(valid, y, 0.0)
         xbar = xc.sum(axis=1) / n
         ybar = yc.sum(axis=1) / n
-        np.subtract(xc, xbar[:, None], out=xc, where=valid)
-        np.subtract(yc, ybar[:, None], out=yc, where=valid)
+        for work, mean in ((xc, xbar), (yc, ybar)):  # a product by the mask: no masked ufunc
+            work -= mean[:, None]
+            work *= valid
         sxx = np.einsum("nl,nl->n", xc, xc)
         sxy = np.einsum("nl,nl->n", xc, yc)
         syy = np.einsum("nl,nl->n", yc, yc)
