@@ -198,8 +198,8 @@ def task_heap() -> Iterator[None]:
     Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns
     off glibc's dynamic mmap threshold: every array over 128 KiB is then mapped and unmapped
     on its own, and each of a block's (4,096 x 271) temporaries faults in fresh pages. At
-    1,000,000 firm-events a block's kernel took 0.23-0.28 s of CPU so, 0.12 s in a process
-    with glibc's defaults and 0.08-0.09 s with :data:`TASK_MMAP_THRESHOLD` and
+    1,000,000 firm-events a block's kernel took 0.23-0.28 s of CPU under that setting, 0.12 s
+    in a process with glibc's defaults and 0.08-0.09 s with :data:`TASK_MMAP_THRESHOLD` and
     :data:`TASK_TRIM_THRESHOLD` (``docs/benchmarks.md``). Between tasks the worker's own
     settings hold again and the freed pages go back to the system
     (:func:`~ipposaki.study.pages.trim_heap`), as Dask's setting intends. A process whose
