@@ -21,7 +21,7 @@ import re
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -202,9 +202,11 @@ def task_heap() -> Iterator[None]:
     in a process with glibc's defaults and 0.08-0.09 s with :data:`TASK_MMAP_THRESHOLD` and
     :data:`TASK_TRIM_THRESHOLD` (``docs/benchmarks.md``). Between tasks the worker's own
     settings hold again and the freed pages go back to the system
-    (:func:`~ipposaki.study.pages.trim_heap`), as Dask's setting intends. A process whose
-    thresholds the environment left to glibc is not touched (glibc cannot be given its
-    dynamic threshold back).
+    (:func:`~ipposaki.study.pages.trim_heap`), as Dask's setting intends. A process that
+    started without those settings is not touched (glibc cannot be given its dynamic
+    threshold back), also when they were set in its ``os.environ`` later
+    (:func:`_startup_environment`), as in a process that started a ``LocalCluster`` and runs
+    a task itself.
 
     Examples
     --------
@@ -215,7 +217,8 @@ def task_heap() -> Iterator[None]:
     1000000.0
     """
     global _heap_tasks
-    fixed = {param: os.environ.get(name) for name, param in _FIXED_BY_ENV.items()}
+    started_with = _startup_environment()
+    fixed = {param: started_with.get(name) for name, param in _FIXED_BY_ENV.items()}
     if not sys.platform.startswith("linux") or all(v is None for v in fixed.values()):
         yield
         return
@@ -233,6 +236,22 @@ def task_heap() -> Iterator[None]:
             if _heap_tasks == 0:
                 _mallopt({p: _env_bytes(v) for p, v in fixed.items()})
                 trim_heap()
+
+
+def _startup_environment() -> Mapping[str, str]:
+    """The environment this process started with, from which glibc took its malloc settings.
+
+    A later change does not reach glibc: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` in
+    ``os.environ`` of the process that starts a ``LocalCluster`` (for the workers it spawns),
+    whose own thresholds stay glibc's dynamic ones. ``/proc/self/environ`` holds the
+    environment as it was at the start; ``os.environ`` where there is none.
+    """
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return os.environ
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {name.decode(errors="replace"): value.decode(errors="replace") for name, value in pairs}
 
 
 def _env_bytes(value: str | None) -> int:
