@@ -38,7 +38,8 @@ LARGE_STUDY = 16_384
 
 def large_study(n_pairs: int) -> bool:
     """Whether a study of ``n_pairs`` pairs is large: it then runs without the huge-page advice,
-    builds its tables at once, lets go of the blocks' sums early and trims its heap.
+    lets go of the blocks' sums early and trims its heap (its CAR and AAR tables are built at
+    once above :data:`ipposaki.study.results.EAGER_TABLES` pairs).
 
     Examples
     --------
