@@ -20,7 +20,7 @@ pytest.importorskip("distributed")
 from ipposaki.errors import InputError
 from ipposaki.study import run_study
 from ipposaki.study.distributed import DaskBackend
-from ipposaki.study.sink import AR_DIR, SAR_DIR, SpilledPairs
+from ipposaki.study.sink import AR_DIR, SAR_DIR, SpilledPairs, _row_counts
 from ipposaki.study.statistics import _grank, _ranks_zero, grank_sums
 from test_distributed import _synthetic as synthetic_panel
 from test_distributed import assert_results_equal
@@ -171,3 +171,15 @@ def test_spill_to_a_file_is_refused_before_anything_runs(tmp_path: Path) -> None
         DaskBackend(client=object(), spill_to=taken)
     assert "\n" not in str(err.value)
     assert taken.read_text(encoding="utf-8") == "kept\n"
+
+
+@pytest.mark.parametrize("width", [8, 60, 240, 2040, 2048, 3000], ids=lambda w: f"width={w}")
+def test_row_counts_equal_numpys_sum(width: int) -> None:
+    rng = np.random.default_rng(width)
+    mask = (rng.random((300, width)) < 0.7).astype(np.uint8)
+    mask[0] = 1  # a full row: the largest count
+    mask[1] = 0
+    expected = mask.sum(axis=1, dtype=np.int64)
+    got: Any = _row_counts(mask)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(_row_counts(mask[:, : width // 2]), mask[:, : width // 2].sum(1))

@@ -14,14 +14,11 @@ again elsewhere. Each task is keyed by its first block, so no block is lost or c
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import os
 import re
-import sys
-import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,10 +29,11 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
+from ipposaki.study.heap import reused_heap
 from ipposaki.study.pages import trim_heap
 from ipposaki.study.sink import SpilledPairs, prepare, spill_chunk
 
-__all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk", "sliced_chunks", "task_heap"]
+__all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk", "sliced_chunks"]
 
 #: Most consecutive blocks one task runs on one shared read (:func:`sliced_chunks`). At
 #: 1,000,000 firm-events (blocks of 4096 time-ordered pairs) the read per block took 0.59 s
@@ -46,24 +44,6 @@ MAX_BLOCKS_PER_TASK = 32
 TASKS_PER_THREAD = 4
 #: Tasks submitted per worker thread ahead of those finished: one running, one waiting.
 IN_FLIGHT_PER_THREAD = 2
-
-#: glibc's ``mallopt`` parameters (``malloc.h``).
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-#: Environment variables that fix glibc's thresholds for the whole process (Dask's nanny sets
-#: ``MALLOC_TRIM_THRESHOLD_=65536`` in every worker it starts: ``distributed.nanny.pre-spawn-
-#: environ``), and the values glibc then keeps for those not set.
-_FIXED_BY_ENV = {
-    "MALLOC_TRIM_THRESHOLD_": _M_TRIM_THRESHOLD,
-    "MALLOC_MMAP_THRESHOLD_": _M_MMAP_THRESHOLD,
-}
-_GLIBC_FIXED_DEFAULT = 128 * 1024
-#: The thresholds a task runs with on such a worker: arrays up to 32 MiB (glibc's own ceiling
-#: for its dynamic threshold on 64-bit) come from the heap, and up to 256 MiB of freed heap is
-#: kept until the task ends, so a block's temporaries reuse the previous block's pages.
-TASK_MMAP_THRESHOLD = 32 * 2**20
-TASK_TRIM_THRESHOLD = 256 * 2**20
-_heap_lock = threading.Lock()
-_heap_tasks = 0
 
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
 _ALLOWED = "local, local:N (N workers on this machine) or a scheduler address tcp://HOST:PORT"
@@ -182,85 +162,6 @@ def sliced_chunks(
         yield sliced_chunk(_localise(job, lo, symbols), context, values, sub_factors)
 
 
-def _mallopt(settings: dict[int, int]) -> None:
-    """Set glibc's malloc parameters (nothing where the C library is not glibc)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6")
-        for param, value in settings.items():
-            libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))
-
-
-@contextlib.contextmanager
-def task_heap() -> Iterator[None]:
-    """Run a task with glibc's heap reused between its blocks, on a worker whose environment
-    fixed glibc's thresholds; restore them and trim the heap afterwards.
-
-    Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns
-    off glibc's dynamic mmap threshold: every array over 128 KiB is then mapped and unmapped
-    on its own, and each of a block's (4,096 x 271) temporaries faults in fresh pages. At
-    1,000,000 firm-events a block's kernel took 0.23-0.28 s of CPU under that setting, 0.12 s
-    in a process with glibc's defaults and 0.08-0.09 s with :data:`TASK_MMAP_THRESHOLD` and
-    :data:`TASK_TRIM_THRESHOLD` (``docs/benchmarks.md``). Between tasks the worker's own
-    settings hold again and the freed pages go back to the system
-    (:func:`~ipposaki.study.pages.trim_heap`), as Dask's setting intends. A process that
-    started without those settings is not touched (glibc cannot be given its dynamic
-    threshold back), also when they were set in its ``os.environ`` later
-    (:func:`_startup_environment`), as in a process that started a ``LocalCluster`` and runs
-    a task itself.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> with task_heap():
-    ...     total = float(np.ones(1_000_000).sum())
-    >>> total
-    1000000.0
-    """
-    global _heap_tasks
-    started_with = _startup_environment()
-    fixed = {param: started_with.get(name) for name, param in _FIXED_BY_ENV.items()}
-    if not sys.platform.startswith("linux") or all(v is None for v in fixed.values()):
-        yield
-        return
-    with _heap_lock:  # tasks of one worker's threads share its heap: the last one restores
-        if _heap_tasks == 0:
-            _mallopt(
-                {_M_MMAP_THRESHOLD: TASK_MMAP_THRESHOLD, _M_TRIM_THRESHOLD: TASK_TRIM_THRESHOLD}
-            )
-        _heap_tasks += 1
-    try:
-        yield
-    finally:
-        with _heap_lock:
-            _heap_tasks -= 1
-            if _heap_tasks == 0:
-                _mallopt({p: _env_bytes(v) for p, v in fixed.items()})
-                trim_heap()
-
-
-def _startup_environment() -> Mapping[str, str]:
-    """The environment this process started with, from which glibc took its malloc settings.
-
-    A later change does not reach glibc: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` in
-    ``os.environ`` of the process that starts a ``LocalCluster`` (for the workers it spawns),
-    whose own thresholds stay glibc's dynamic ones. ``/proc/self/environ`` holds the
-    environment as it was at the start; ``os.environ`` where there is none.
-    """
-    try:
-        raw = Path("/proc/self/environ").read_bytes()
-    except OSError:
-        return os.environ
-    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
-    return {name.decode(errors="replace"): value.decode(errors="replace") for name, value in pairs}
-
-
-def _env_bytes(value: str | None) -> int:
-    """A threshold as the environment gave it, or glibc's fixed default when not given."""
-    with contextlib.suppress(TypeError, ValueError):
-        return int(value)  # type: ignore[arg-type]
-    return _GLIBC_FIXED_DEFAULT
-
-
 def _blocks(
     jobs: tuple[ChunkJob, ...],
     first: int,
@@ -270,7 +171,7 @@ def _blocks(
     factors: np.ndarray | None,
 ) -> list[Chunk]:
     """One task: blocks ``first, first + 1, ...`` (:func:`sliced_chunks`; ``first`` keys it)."""
-    with task_heap():
+    with reused_heap(trim=True):  # a worker's blocks reuse one another's pages
         return list(sliced_chunks(list(jobs), context, matrix, factors))
 
 
@@ -287,7 +188,7 @@ def _spilled_blocks(
     """Run blocks ``first, first + 1, ...`` on one slice, write each block's per-pair series
     under ``folder`` and return the blocks without them
     (:func:`ipposaki.study.sink.spill_chunk`)."""
-    with task_heap():
+    with reused_heap(trim=True):  # a worker's blocks reuse one another's pages
         chunks = sliced_chunks(list(jobs), context, matrix, factors)
         return [
             spill_chunk(chunk, job, context, sessions, folder, first + b)

@@ -24,6 +24,7 @@ from ipposaki.study.garch import (
     default_workers,
 )
 from ipposaki.study.group_tests import _group_tests
+from ipposaki.study.heap import reused_heap
 from ipposaki.study.inputs import (
     _align_factors,
     _check_options,
@@ -41,7 +42,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.membership import membership
 from ipposaki.study.models import Fit, ModelName, ThinTrading
-from ipposaki.study.pages import kept_heap, large_study, small_pages
+from ipposaki.study.pages import large_study, small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
@@ -564,5 +565,5 @@ class LocalRunner:
         if isinstance(matrix, PartitionedPrices):
             matrix = matrix.read(np.arange(len(matrix.symbols)), 0, len(matrix.sessions) - 1)
         windows = _PaddedReturns(matrix, pad=context.pad)
-        with kept_heap(trim=context.large):  # each block reuses the last one's freed pages
+        with reused_heap(trim=context.large):  # each block reuses the last one's freed pages
             return [run_chunk(job, context, windows, factors) for job in jobs]
