@@ -70,8 +70,10 @@ def mallopt(settings: dict[int, int]) -> None:
             libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))
 
 
+@functools.cache
 def startup_environment() -> Mapping[str, str]:
-    """The environment this process started with, from which glibc took its malloc settings.
+    """The environment this process started with, from which glibc took its malloc settings
+    (read once: it does not change).
 
     A later change does not reach glibc: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` in
     ``os.environ`` of the process that starts a ``LocalCluster`` (for the workers it spawns),
