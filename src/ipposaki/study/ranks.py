@@ -126,10 +126,9 @@ def _rank_rows_tied(
     median = np.where(present > 0, mid, np.nan)
     tied = np.zeros(n, dtype=bool)
     if suspect.any():
-        ranks[suspect], median[suspect], tied[suspect], order[suspect] = (
-            a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a
-            for a in _rank_rows_exact(x[suspect], fill)
-        )
+        exact_ranks, exact_median, exact_tied, exact_order = _rank_rows_exact(x[suspect], fill)
+        ranks[suspect], median[suspect] = exact_ranks, exact_median[:, 0]
+        tied[suspect], order[suspect] = exact_tied, exact_order
     ranks[missing] = fill
     return ranks, median[:, None], tied, order
 
