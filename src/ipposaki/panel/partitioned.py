@@ -220,16 +220,21 @@ class PartitionedPrices:
         )
         rows = self._query_numpy(sql, params, wanted=names)
         prices = np.full((len(picked), len(grid)), np.nan)
-        days = grid.values.astype("datetime64[D]").astype(np.int64)
-        day = np.ma.getdata(rows["day"]).astype(np.int64)  # never NULL: sessions in a range
-        col = np.minimum(np.searchsorted(days, day), max(len(days) - 1, 0))
-        ok = (days[col] == day) if len(days) else np.zeros(len(day), dtype=bool)
-        row = np.ma.getdata(rows["row"]).astype(np.int64)
         found = rows["px"]  # masked where a price is NULL: missing
-        values = np.ma.getdata(found).astype(np.float64)
+        values = np.ma.getdata(found).astype(np.float64, copy=False)  # this query's own array
         if np.ma.is_masked(found):
             values[np.ma.getmaskarray(found)] = np.nan
-        prices[row[ok], col[ok]] = values[ok]
+        # Each price's place in the flat (symbols x sessions) matrix, its session found through
+        # a table of the range's calendar days (-1 on a day that is not a session).
+        day = np.ma.getdata(rows["day"]).astype(np.int64, copy=False)  # never NULL
+        place = _session_of_day(grid, day)
+        ok = place >= 0
+        place += np.ma.getdata(rows["row"]).astype(np.int64, copy=False) * len(grid)
+        flat = prices.reshape(-1)
+        if ok.all():
+            flat[place] = values
+        else:
+            flat[place[ok]] = values[ok]
         with np.errstate(invalid="ignore", divide="ignore"):
             ret = returns_from_prices(prices.T, self.kind).T[:, 1:]
         if lo == 0:  # the first session has no previous price
@@ -240,6 +245,31 @@ class PartitionedPrices:
         """Every return as a sessions x symbols frame (what the local backend reads)."""
         values = self.read(np.arange(len(self.symbols)), 0, len(self.sessions) - 1)
         return pd.DataFrame(values.T, index=self.sessions, columns=self.symbols)
+
+
+def _session_of_day(grid: pd.DatetimeIndex, day: np.ndarray) -> np.ndarray:
+    """Each day number's position on ``grid`` (days since 1970-01-01; -1 where a day is not one
+    of its sessions), through a table of the calendar days it spans: one gather instead of a
+    binary search per price.
+
+    Examples
+    --------
+    >>> grid = pd.DatetimeIndex(["1970-01-02", "1970-01-05"])
+    >>> _session_of_day(grid, np.array([4, 1, 2, 0, 9])).tolist()
+    [1, 0, -1, -1, -1]
+    """
+    if not len(grid) or not len(day):
+        return np.full(len(day), -1, dtype=np.int64)
+    sessions = grid.values.astype("datetime64[D]").astype(np.int64)
+    table = np.full(int(sessions[-1] - sessions[0]) + 1, -1, dtype=np.int64)
+    table[sessions - sessions[0]] = np.arange(len(sessions))
+    at = day - sessions[0]
+    if at.min() >= 0 and at.max() < len(table):  # the query kept the range: always so
+        return table[at]
+    inside = (at >= 0) & (at < len(table))
+    out = np.full(len(day), -1, dtype=np.int64)
+    out[inside] = table[at[inside]]
+    return out
 
 
 @contextlib.contextmanager
