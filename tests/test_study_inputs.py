@@ -441,3 +441,18 @@ def test_events_frame_with_a_column_twice(columns: list[str], named: str) -> Non
     events = pd.DataFrame([["A", "2025-01-10", "A"]], columns=columns)
     with pytest.raises(InputError, match=f"column {named} twice"):
         run_study(_returns(), events, market="MKT")
+
+
+@pytest.mark.parametrize("column", ["A", "MKT"])
+def test_library_refuses_infinite_returns(column: str) -> None:
+    """A returns frame from Python is checked as a file is: an infinite return is named by
+    symbol and session (it passed silently into infinite abnormal returns before)."""
+    from ipposaki.study import run_study
+
+    returns = _returns()
+    returns.loc[DAYS[30], column] = -np.inf
+    events = pd.DataFrame({"symbol": ["A"], "event_date": [DAYS[-20]]})
+    with pytest.raises(InputError) as caught:
+        run_study(returns, events, market="MKT", estimation_window="-60:-11")
+    assert caught.value.argument == f"returns[{column!r}] on {DAYS[30].date()}"
+    assert caught.value.value == -np.inf

@@ -253,7 +253,33 @@ def _read_matrix(
         fingerprint = returns.fingerprint
         return returns, lambda: fingerprint
     matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
+    _refuse_infinite(matrix, returns.columns, index)
     return matrix, _hash_meanwhile(matrix, returns.columns, index)
+
+
+def _refuse_infinite(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -> None:
+    """Raise :class:`InputError` naming the first infinite return (symbol and session): an
+    infinite return (a price of zero, a division gone wrong) would pass through the fit into
+    infinite abnormal returns and meaningless tests. Missing returns are NaN.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", periods=2)
+    >>> _refuse_infinite(np.array([[0.01, np.nan]]), pd.Index(["A"]), days)
+    >>> try:
+    ...     _refuse_infinite(np.array([[0.01, -np.inf]]), pd.Index(["A"]), days)
+    ... except InputError as err:
+    ...     print(err.argument, err.value)
+    returns['A'] on 2024-01-02 -inf
+    """
+    bad = np.isinf(matrix)
+    if bad.any():
+        col, row = (int(i) for i in np.argwhere(bad)[0])
+        raise InputError(
+            f"returns[{str(columns[col])!r}] on {index[row].date()}",
+            float(matrix[col, row]),
+            "a finite return, or NaN where it is missing",
+        )
 
 
 #: Bytes of returns hashed before the study rather than beside it (~0.1 ms of SHA-256).
