@@ -320,14 +320,7 @@ def _grank(
         u_base, n_base = (x[0] for x in grank_sums(np.ones((1, n_pairs)), ranks, present, scar))
     tested = [k for k in range(k_windows) if which is None or which[k]]
     has = ~np.isnan(scar[:, tested]) & (t_i > 2)[:, None]
-    star = np.full(has.shape, np.nan, dtype=np.float32)
-    for c in range(len(tested)):
-        x = scar[has[:, c], tested[c]]
-        spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
-        if spread > 0:
-            star[has[:, c], c] = x / spread
-        else:
-            has[:, c] = False
+    star = _scaled_cars(scar[:, tested], has)
     shift = np.zeros((len(tested), sar.shape[1]))  # residuals above SCAR* rank one higher
     below = np.zeros(has.shape)  # residuals below SCAR*, ties counted half
     for lo in range(0, n_pairs, _GRANK_BLOCK):
@@ -341,18 +334,59 @@ def _grank(
             tie = n_valid[block] - n_lower - n_above
             below[block, c] = n_lower + tie / 2.0
             shift[c] += _weighted_column_sums(above, w, has[block, c])
-    for c, k in enumerate(tested):
+    stat[tested], dof[tested] = _grank_t(has, below, weight, shift, u_base[tested], n_base[tested])
+    return stat, dof
+
+
+def _scaled_cars(scar: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """GRANK's re-standardised CARs ``SCAR*``: each window's standardised CARs of the pairs it
+    tests (``has``) divided by their cross-sectional spread, as float32; NaN where a pair is
+    not tested. A window whose spread is not positive tests nobody (``has`` is cleared there).
+
+    Examples
+    --------
+    >>> has = np.array([[True, True], [True, True], [False, True]])
+    >>> scar = np.array([[1.0, 2.0], [3.0, 2.0], [np.nan, 2.0]])
+    >>> _scaled_cars(scar, has).tolist(), has[:, 1].tolist()
+    ([[0.7071067690849304, nan], [2.1213202476501465, nan], [nan, nan]], [False, False, False])
+    """
+    star = np.full(has.shape, np.nan, dtype=np.float32)
+    for c in range(has.shape[1]):
+        x = scar[has[:, c], c]
+        spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
+        if spread > 0:
+            star[has[:, c], c] = x / spread
+        else:
+            has[:, c] = False
+    return star
+
+
+def _grank_t(
+    has: np.ndarray,
+    below: np.ndarray,
+    weight: np.ndarray,
+    shift: np.ndarray,
+    u_base: np.ndarray,
+    n_base: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """GRANK's t statistic and degrees of freedom of each window from one group's sums: which
+    pairs it tests, their ranks below ``SCAR*``, their weights ``1 / (T_i + 1)``, the (C, L)
+    shifts of the residuals above ``SCAR*`` and the (C, L) sums and counts of the blocks."""
+    n_windows = has.shape[1]
+    stat = np.full(n_windows, np.nan)
+    dof = np.full(n_windows, np.nan)
+    for c in range(n_windows):
         n0 = int(has[:, c].sum())
         if n0 < 2:
             continue
         u0 = (below[has[:, c], c] + 1.0) * weight[has[:, c]] - 0.5
-        n_t = np.append(n_base[k], n0)  # estimation days, then the window
-        x_t = _ratio(np.append(u_base[k] + shift[c], u0.sum()), n_t)
+        n_t = np.append(n_base[c], n0)  # estimation days, then the window
+        x_t = _ratio(np.append(u_base[c] + shift[c], u0.sum()), n_t)
         var_t = _daily_variance(x_t, n_t, n_t, centre=False)
         big_t = float(np.sum(n_t > 0))
         z = x_t[-1] / np.sqrt(var_t[-1])
-        stat[k] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
-        dof[k] = big_t - 2.0
+        stat[c] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
+        dof[c] = big_t - 2.0
     return stat, dof
 
 

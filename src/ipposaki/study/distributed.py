@@ -29,8 +29,7 @@ import pandas as pd
 from ipposaki.errors import InputError
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.engine import Chunk, ChunkContext, ChunkJob, _PaddedReturns, run_chunk
-from ipposaki.study.heap import reused_heap
-from ipposaki.study.pages import trim_heap
+from ipposaki.study.heap import reused_heap, trim_heap
 from ipposaki.study.sink import SpilledPairs, prepare, spill_chunk
 
 __all__ = ["DaskBackend", "parse_scheduler", "sliced_chunk", "sliced_chunks"]
@@ -379,7 +378,7 @@ class DaskBackend:
         blocks in job order.
 
         Tasks are submitted :data:`IN_FLIGHT_PER_THREAD` per worker thread ahead, the next as
-        one finishes, and the heap is trimmed after each (:func:`~ipposaki.study.pages.trim_heap`):
+        one finishes, and the heap is trimmed after each (:func:`~ipposaki.study.heap.trim_heap`):
         at 1,000,000 firm-events this process's peak while the blocks ran went from 1.50 to
         1.33 GiB (every task submitted at once put all the pair tables in the scheduler, which
         a LocalCluster runs in this process).

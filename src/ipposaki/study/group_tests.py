@@ -21,11 +21,12 @@ from ipposaki.study.garch import (
     GARCH_MODELS,
     savickas_tests,
 )
+from ipposaki.study.heap import trim_heap
 from ipposaki.study.hypotheses import TEST_NAMES
 from ipposaki.study.measures import (
     measure_tests,
 )
-from ipposaki.study.pages import large_study, trim_heap
+from ipposaki.study.pages import large_study
 from ipposaki.study.results import StudyParameters
 from ipposaki.study.statistics import (
     NULLS,

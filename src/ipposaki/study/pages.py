@@ -1,6 +1,6 @@
 """Memory pages for the engine's temporary arrays: no transparent-huge-page advice while a large
-study runs (:func:`large_study`), and the freed pages given back (:func:`trim_heap`; reused
-from one block to the next: :mod:`ipposaki.study.heap`).
+study runs (:func:`large_study`; freed pages reused from one block to the next and given back
+afterwards: :mod:`ipposaki.study.heap`).
 
 On Linux numpy marks every large array it allocates with ``madvise(MADV_HUGEPAGE)``. Where the
 kernel's ``transparent_hugepage/defrag`` setting is ``madvise`` (a common default), a page fault
@@ -23,12 +23,10 @@ set ``NUMPY_MADVISE_HUGEPAGE`` chose for themselves: it is then left alone.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import sys
 from collections.abc import Callable, Iterator
 
-__all__ = ["LARGE_STUDY", "large_study", "small_pages", "trim_heap"]
+__all__ = ["LARGE_STUDY", "large_study", "small_pages"]
 
 #: Pairs above which a study runs without the huge-page advice (four blocks of 4,096).
 LARGE_STUDY = 16_384
@@ -78,23 +76,3 @@ def small_pages(active: bool = True) -> Iterator[None]:
         yield
     finally:
         setter(previous)
-
-
-def trim_heap() -> None:
-    """Return the free memory this process keeps to the system: glibc's heap (Linux) and
-    Arrow's memory pool, when pyarrow is loaded.
-
-    A large study's client frees many arrays between its stages (the blocks' buffers once
-    packed, the pair tables of the tasks run, the tests' columns, the residuals read back).
-    glibc keeps the pages they leave between live allocations, and Arrow's pool (mimalloc)
-    keeps what it freed, also in the threads that received the tasks' results; the next
-    stage's arrays do not always reuse them. At 1,000,000 firm-events glibc held 0.2-0.3 GiB
-    free between the stages.
-    """
-    pyarrow = sys.modules.get("pyarrow")  # the strings of the pandas frames
-    if pyarrow is not None:
-        pyarrow.default_memory_pool().release_unused()
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

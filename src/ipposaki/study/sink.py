@@ -34,9 +34,10 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from ipposaki.study.battery import _grank_t, _scaled_cars
 from ipposaki.study.block import Chunk, ChunkContext, ChunkJob
-from ipposaki.study.pages import trim_heap
-from ipposaki.study.statistics import TestResult, _daily_variance, _ratio, _two_sided_t
+from ipposaki.study.heap import trim_heap
+from ipposaki.study.statistics import TestResult, _two_sided_t
 
 __all__ = [
     "AR_DIR",
@@ -338,7 +339,8 @@ class SpilledPairs:
             n_valid[rows] = part["n_valid"][inside]
         t_i = n_valid + 1.0
         weight = 1.0 / (t_i + 1.0)
-        has, star = _standardised(members, scar, t_i)
+        has = [member[:, None] & ~np.isnan(scar) & (t_i > 2)[:, None] for member in members]
+        star = [_scaled_cars(scar, has_g) for has_g in has]
         shift = [np.zeros((n_windows, b.shape[1])) for b in u_base]
         below = [np.zeros(has_g.shape) for has_g in has]
         rank = functools.partial(
@@ -354,27 +356,6 @@ class SpilledPairs:
             _grank_t(has[g], below[g], weight, shift[g], u_base[g], n_base[g])
             for g in range(len(members))
         ]
-
-
-def _standardised(
-    members: list[np.ndarray], scar: np.ndarray, t_i: np.ndarray
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per group: which pairs each window tests, and their standardised CARs divided by the
-    group's cross-sectional spread (float32, NaN where a pair is not tested)."""
-    has, star = [], []
-    for member in members:
-        has_g = member[:, None] & ~np.isnan(scar) & (t_i > 2)[:, None]
-        star_g = np.full(has_g.shape, np.nan, dtype=np.float32)
-        for c in range(scar.shape[1]):
-            x = scar[has_g[:, c], c]
-            spread = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
-            if spread > 0:
-                star_g[has_g[:, c], c] = x / spread
-            else:
-                has_g[:, c] = False
-        has.append(has_g)
-        star.append(star_g)
-    return has, star
 
 
 def _rank_part(
@@ -492,33 +473,6 @@ def _row_counts(mask: np.ndarray) -> np.ndarray:
         return mask.sum(axis=1, dtype=np.int64)
     lanes = mask.view(np.uint64).sum(axis=1)  # (n,): each byte holds one position's count
     return lanes.view(np.uint8).reshape(n, 8).sum(axis=1, dtype=np.int64)
-
-
-def _grank_t(
-    has: np.ndarray,
-    below: np.ndarray,
-    weight: np.ndarray,
-    shift: np.ndarray,
-    u_base: np.ndarray,
-    n_base: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The t statistic and degrees of freedom of each window from one group's GRANK sums."""
-    n_windows = has.shape[1]
-    stat = np.full(n_windows, np.nan)
-    dof = np.full(n_windows, np.nan)
-    for c in range(n_windows):
-        n0 = int(has[:, c].sum())
-        if n0 < 2:
-            continue
-        u0 = (below[has[:, c], c] + 1.0) * weight[has[:, c]] - 0.5
-        n_t = np.append(n_base[c], n0)
-        x_t = _ratio(np.append(u_base[c] + shift[c], u0.sum()), n_t)
-        var_t = _daily_variance(x_t, n_t, n_t, centre=False)
-        big_t = float(np.sum(n_t > 0))
-        z = x_t[-1] / np.sqrt(var_t[-1])
-        stat[c] = z * np.sqrt((big_t - 2.0) / (big_t - 1.0 - z**2))
-        dof[c] = big_t - 2.0
-    return stat, dof
 
 
 def _positions(kept: np.ndarray) -> np.ndarray:
