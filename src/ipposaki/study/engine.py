@@ -34,6 +34,7 @@ from ipposaki.study.inputs import (
     _refuse_overlap,
     _sessions_and_symbols,
 )
+from ipposaki.study.lookup import positions
 from ipposaki.study.measures import (
     UNIVERSE_VOLUME,
     VOLUME_MISSING_POLICY,
@@ -234,7 +235,7 @@ def _planned_study(
     context, labels, window_days = _block_context(pairs, cars, factor_names, params)
     rel, width = context.rel, context.width
     groups = ["all"] + sorted(set(pairs["basket"].unique()) - {"all"})
-    codes = pd.Index(groups).get_indexer(pd.Index(pairs["basket"]))
+    codes = positions(pairs["basket"], groups)
     runner = backend or LocalRunner()
     if params.model in GARCH_MODELS and isinstance(runner, LocalRunner):
         # per-pair fits on this machine's cores

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.lookup import positions
 from ipposaki.study.settings import Roll
 from ipposaki.study.windows import Window
 
@@ -366,9 +367,9 @@ def _place_pairs(
         "event_date": when,
         "day0": day0,
         "pos0": pos0,
-        "col": columns.get_indexer(pd.Index(symbol)).astype(np.int64),
+        "col": positions(symbol, columns),
         "mcol": (
-            columns.get_indexer(pd.Index(markets)).astype(np.int64)
+            positions(markets, columns)
             if needs_market
             else np.full(len(symbol), -1, dtype=np.int64)
         ),

@@ -23,6 +23,7 @@ from ipposaki.study.bootstrap import (
     resolve_seed,
 )
 from ipposaki.study.frames import Deferred, _aar_frame, _ar_frame, _caar_frame, _car_frame
+from ipposaki.study.lookup import positions
 from ipposaki.study.multitest import (
     ADJUST_ACROSS,
     ADJUST_METHODS,
@@ -259,7 +260,7 @@ class EventStudyResult(Result):
         letting go of the per-window arrays they read).
         """
         car_labels = labels[n_daily:]
-        codes = pd.Index(groups).get_indexer(pd.Index(pairs["basket"]))
+        codes = positions(pairs["basket"], groups)
         member = {
             g: np.ones(len(pairs), dtype=bool) if g == "all" else codes == i
             for i, g in enumerate(groups)
