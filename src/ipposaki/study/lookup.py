@@ -54,4 +54,6 @@ def positions(
             where = {c: i for i, c in enumerate(candidates)}
             if len(where) == len(candidates):  # repeated candidates: pandas says so
                 return np.fromiter((where.get(n, -1) for n in text), np.int64, len(text))
-    return np.asarray(pd.Index(among).get_indexer(pd.Index(names)), dtype=np.int64)
+    # an Index keeps its hash table: the returns' columns are hashed once, not every call
+    index = among if isinstance(among, pd.Index) else pd.Index(np.asarray(among, dtype=object))
+    return np.asarray(index.get_indexer(pd.Index(names)), dtype=np.int64)
