@@ -70,3 +70,26 @@ def test_zero_aar_by_construction_has_no_portfolio_statistic() -> None:
     for name in ("brown_warner_1985", "lamb"):
         assert tests.loc[tests["test"] == name, "statistic"].isna().all(), name
     assert tests.loc[tests["test"] == "corrado_rank", "statistic"].notna().all()
+
+
+@pytest.mark.parametrize("measure", ["return", "volume"])
+def test_blocks_on_threads_equal_blocks_in_turn(measure: str) -> None:
+    """Blocks run on threads are computed alone and gathered in order: every frame equals the
+    serial run's exactly (a block put in another's place would move the CARs and the sums)."""
+    returns, volume, events = _panel(60, seed=7)
+    kwargs = {"market": "MKT"} if measure == "return" else {"measure": "volume", "volume": volume}
+    frames = [
+        run_study(returns, events, backend=LocalRunner(chunk_pairs=7, threads=n), **kwargs)
+        for n in (1, 3)
+    ]
+    for name in ("ar", "car", "aar", "caar", "tests", "params", "excluded"):
+        pd.testing.assert_frame_equal(
+            getattr(frames[0], name), getattr(frames[1], name), check_exact=True, obj=name
+        )
+
+
+def test_threads_must_be_positive() -> None:
+    from ipposaki.errors import InputError
+
+    with pytest.raises(InputError, match="threads=0"):
+        LocalRunner(threads=0)
