@@ -73,9 +73,16 @@ def test_zero_aar_by_construction_has_no_portfolio_statistic() -> None:
 
 
 @pytest.mark.parametrize("measure", ["return", "volume"])
-def test_blocks_on_threads_equal_blocks_in_turn(measure: str) -> None:
+def test_blocks_on_threads_equal_blocks_in_turn(
+    measure: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Blocks run on threads are computed alone and gathered in order: every frame equals the
-    serial run's exactly (a block put in another's place would move the CARs and the sums)."""
+    serial run's exactly (a block put in another's place would move the CARs and the sums).
+    The battery's blocks of windows too: cut here at 100 pair-window values, as a study of a
+    million pairs cuts them at 2**20, so its windows run in eight blocks."""
+    import ipposaki.study.group_tests as group_tests
+
+    monkeypatch.setattr(group_tests, "_BLOCK_VALUES", 100)
     returns, volume, events = _panel(60, seed=7)
     kwargs = {"market": "MKT"} if measure == "return" else {"measure": "volume", "volume": volume}
     frames = [

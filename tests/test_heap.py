@@ -18,6 +18,7 @@ import pytest
 
 from ipposaki.study import heap
 from ipposaki.study.heap import (
+    M_ARENA_MAX,
     M_MMAP_THRESHOLD,
     M_TRIM_THRESHOLD,
     REUSE_MMAP_THRESHOLD,
@@ -25,7 +26,13 @@ from ipposaki.study.heap import (
     reused_heap,
 )
 
-RAISED = {M_MMAP_THRESHOLD: REUSE_MMAP_THRESHOLD, M_TRIM_THRESHOLD: REUSE_TRIM_THRESHOLD}
+RAISED = {
+    M_MMAP_THRESHOLD: REUSE_MMAP_THRESHOLD,
+    M_TRIM_THRESHOLD: REUSE_TRIM_THRESHOLD,
+    M_ARENA_MAX: 1,
+}
+#: glibc's own arena limit on 64-bit systems: eight per core.
+GLIBC_ARENAS = 8 * (os.cpu_count() or 1)
 
 
 @pytest.fixture
@@ -53,7 +60,10 @@ def test_a_dask_workers_thresholds_come_back_after_its_task(
     with reused_heap(trim=True):
         assert calls == [RAISED]
     # the worker's trim threshold, glibc's fixed 128 KiB mmap threshold, then a trim
-    assert calls[1:] == [{M_TRIM_THRESHOLD: 65536, M_MMAP_THRESHOLD: 128 * 1024}, {}]
+    assert calls[1:] == [
+        {M_TRIM_THRESHOLD: 65536, M_MMAP_THRESHOLD: 128 * 1024, M_ARENA_MAX: GLIBC_ARENAS},
+        {},
+    ]
 
 
 def test_a_process_with_glibcs_own_rule_keeps_the_pair_it_settles_on(
@@ -63,7 +73,17 @@ def test_a_process_with_glibcs_own_rule_keeps_the_pair_it_settles_on(
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     with reused_heap(), reused_heap():  # a study inside a study: one setting
         assert calls == [RAISED]
-    assert calls[1:] == [{M_TRIM_THRESHOLD: 2 * REUSE_MMAP_THRESHOLD}]  # and no trim
+    # and no trim
+    assert calls[1:] == [{M_TRIM_THRESHOLD: 2 * REUSE_MMAP_THRESHOLD, M_ARENA_MAX: GLIBC_ARENAS}]
+
+
+def test_an_arena_limit_from_the_environment_comes_back(
+    calls: list[dict[int, int]], started_with: dict[str, str]
+) -> None:
+    started_with["MALLOC_ARENA_MAX"] = "2"
+    with reused_heap():
+        assert calls == [RAISED]
+    assert calls[1:] == [{M_TRIM_THRESHOLD: 2 * REUSE_MMAP_THRESHOLD, M_ARENA_MAX: 2}]
 
 
 def test_overlapping_users_restore_once_the_last_one_ends(
@@ -85,7 +105,10 @@ def test_overlapping_users_restore_once_the_last_one_ends(
     assert len(calls) == 1  # raised once; the other task still runs
     release.set()
     thread.join(10)
-    assert calls[1:] == [{M_TRIM_THRESHOLD: 65536, M_MMAP_THRESHOLD: 1000000}, {}]
+    assert calls[1:] == [
+        {M_TRIM_THRESHOLD: 65536, M_MMAP_THRESHOLD: 1000000, M_ARENA_MAX: GLIBC_ARENAS},
+        {},
+    ]
 
 
 def test_the_thresholds_go_back_when_a_block_fails(

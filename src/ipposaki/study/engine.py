@@ -49,6 +49,7 @@ from ipposaki.study.pages import large_study, small_pages
 from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
+from ipposaki.study.threads import local_threads
 from ipposaki.study.windows import Window
 
 if TYPE_CHECKING:
@@ -266,7 +267,16 @@ def _planned_study(
         resid=np.empty((len(sel), 0)),
     )
     tests, rbars = _group_tests(
-        chunks, arrays, np.asarray(codes)[sel], groups, labels, window_days, rel, cars, params
+        chunks,
+        arrays,
+        np.asarray(codes)[sel],
+        groups,
+        labels,
+        window_days,
+        rel,
+        cars,
+        params,
+        threads=local_threads(getattr(runner, "threads", None)),
     )
     if spilled is not None:  # GRANK reads the residuals back from the workers' parts
         car_labels = [str(w) for w in cars]
@@ -549,12 +559,6 @@ def _excluded_table(
     )
 
 
-#: The most blocks a local study runs at once (on threads: numpy's sorts, reductions and
-#: products let go of the GIL). Each block in flight holds its own temporaries (about 40 MiB
-#: at 4,096 pairs), and past a few threads the blocks wait on memory, not on cores.
-MAX_BLOCK_THREADS = 4
-
-
 @dataclass
 class LocalRunner:
     """Runs the blocks in this process, on the whole matrix, a few at once on threads.
@@ -574,9 +578,10 @@ class LocalRunner:
         this process). Every other model is vectorised in this process.
     threads : int, optional
         Blocks run at once, each on its own thread (default: one per core, at most
-        :data:`MAX_BLOCK_THREADS`; 1 runs them one after the other). Results are the same
-        whatever the number: each block is computed alone and the blocks are gathered in
-        order. GARCH blocks, whose fits already use a pool of processes, run one at a time.
+        :data:`~ipposaki.study.threads.MAX_THREADS`; 1 runs them one after the other), and
+        so do the battery's blocks of windows in a large study. Results are the same whatever
+        the number: each block is computed alone and the blocks are gathered in order. GARCH
+        blocks, whose fits already use a pool of processes, run one at a time.
 
     Examples
     --------
@@ -616,7 +621,7 @@ class LocalRunner:
         if isinstance(matrix, PartitionedPrices):
             matrix = matrix.read(np.arange(len(matrix.symbols)), 0, len(matrix.sessions) - 1)
         windows = _PaddedReturns(matrix, pad=context.pad)
-        threads = min(self.threads or min(default_workers(), MAX_BLOCK_THREADS), len(jobs))
+        threads = min(local_threads(self.threads), len(jobs))
         if context.params.model in GARCH_MODELS:  # per-pair fits, on processes already
             threads = 1
         with reused_heap(trim=context.large):  # each block reuses the last one's freed pages

@@ -10,6 +10,7 @@ with the same tests.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -49,6 +50,7 @@ def _group_tests(
     rel: np.ndarray,
     cars: list[Window],
     params: StudyParameters,
+    threads: int = 1,
 ) -> tuple[list[TestResult], dict[tuple[str, str], float]]:
     """Run the battery of each group on every window.
 
@@ -72,6 +74,8 @@ def _group_tests(
         The CAR windows.
     params : StudyParameters
         The study's parameters (convention, model, measure).
+    threads : int, default 1
+        Blocks of windows (:func:`_column_blocks`) a group's battery runs at once.
 
     Returns
     -------
@@ -106,16 +110,8 @@ def _group_tests(
         rbar = window_rbar(total.corr, lengths)
         rbars.update({(basket, w): float(r) for w, r in zip(names, rbar, strict=True)})
         if params.convention == "estudy2":
-            tests.extend(
-                _estudy2_tests(
-                    arrays["resid"][in_group],
-                    arrays["ar"][in_group],
-                    arrays["m_est"][in_group],
-                    arrays["m_ev"][in_group],
-                    rel,
-                    basket,
-                )
-            )
+            resid, ar, m_est, m_ev = (arrays[k][in_group] for k in ("resid", "ar", "m_est", "m_ev"))
+            tests.extend(_estudy2_tests(resid, ar, m_est, m_ev, rel, basket))
             continue
         rows = None if in_group.all() else np.flatnonzero(in_group)  # all pairs: no row copy
         found = _basket_battery(
@@ -131,6 +127,7 @@ def _group_tests(
             cars,
             basket,
             params,
+            threads,
         )
         tests.extend(_in_battery_order(found, names) if len(blocks) > 1 else found)
     if large:  # a small study's freed pages are soon reused
@@ -151,8 +148,10 @@ def _basket_battery(
     cars: list[Window],
     basket: str,
     params: StudyParameters,
+    threads: int = 1,
 ) -> list[TestResult]:
-    """One basket's battery, a block of windows at a time (:func:`_column_blocks`).
+    """One basket's battery, a block of windows at a time (:func:`_column_blocks`), blocks on
+    up to ``threads`` threads.
 
     Parameters
     ----------
@@ -178,6 +177,8 @@ def _basket_battery(
         The basket's name.
     params : StudyParameters
         The study's parameters.
+    threads : int, default 1
+        Blocks run at once (each copies its own columns).
 
     Returns
     -------
@@ -186,8 +187,8 @@ def _basket_battery(
     """
     car_labels = [str(w) for w in cars]
     pair = {name: _rows(arrays[name], rows) for name in _PER_PAIR}
-    found: list[TestResult] = []
-    for block in blocks:
+
+    def tests_of(block: list[int]) -> list[TestResult]:
         k = np.asarray(block)
         # GRANK reads the residuals of its (CAR) windows only; without the blocks' sums
         # it ranks them itself, for every window
@@ -201,21 +202,22 @@ def _basket_battery(
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(stats_b.car, stats_b.scar, out=stats_b.scar)  # SCAR = CAR / its SE
-        found.extend(
-            _battery_tests(
-                stats_b,
-                total,
-                window_days[k],
-                [names[j] for j in block],
-                basket,
-                rbar[k],
-                lengths[k],
-                cars,
-                params,
-            )
+        return _battery_tests(
+            stats_b,
+            total,
+            window_days[k],
+            [names[j] for j in block],
+            basket,
+            rbar[k],
+            lengths[k],
+            cars,
+            params,
         )
-        del stats_b  # before the next block copies its columns
-    return found
+
+    if threads > 1 and len(blocks) > 1:  # blocks of windows side by side, gathered in order
+        with ThreadPoolExecutor(min(threads, len(blocks)), "ipposaki-battery") as pool:
+            return [t for found in pool.map(tests_of, blocks) for t in found]
+    return [t for block in blocks for t in tests_of(block)]
 
 
 #: Most pair-column values (pairs x windows) a block of the battery copies at once: one window
