@@ -541,7 +541,8 @@ def _portfolio_tests(pairs: PairStats, sums: TimeSums, wd: np.ndarray, n_windows
     # A portfolio whose mean residual is zero by construction (every firm of an equal-weighted
     # market regressed on it, e.g. log volume on the sample's own mean) has no AAR variance to
     # scale by: its ratio would be rounding noise over rounding noise.
-    no_variance = not np.nanmax(var_ev, initial=0.0) > 1e-20 * np.nanmean(pairs.s2)
+    s2 = pairs.s2[~np.isnan(pairs.s2)]  # no pair with a variance: no scale (and no warning)
+    no_variance = not np.nanmax(var_ev, initial=0.0) > 1e-20 * (s2.mean() if len(s2) else np.nan)
     caar = _window_sum(aar_ev, wd)
     lw = wd.sum(axis=1)
     bw85 = caar / np.sqrt(_window_sum(var_ev, wd)) if not no_variance else np.nan * caar
