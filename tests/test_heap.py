@@ -21,8 +21,10 @@ from ipposaki.study.heap import (
     M_ARENA_MAX,
     M_MMAP_THRESHOLD,
     M_TRIM_THRESHOLD,
+    MAPPED_THRESHOLD,
     REUSE_MMAP_THRESHOLD,
     REUSE_TRIM_THRESHOLD,
+    mapped_temporaries,
     reused_heap,
 )
 
@@ -175,3 +177,25 @@ def test_a_blocks_freed_pages_serve_the_next_block(worker: bool) -> None:
     )
     plain, reused = (int(v) for v in out.stdout.split())
     assert reused < 2_000 < plain, (plain, reused)
+
+
+def test_the_batterys_threads_map_their_arrays_then_the_thresholds_come_back(
+    calls: list[dict[int, int]], started_with: dict[str, str]
+) -> None:
+    with mapped_temporaries():
+        assert calls == [{M_MMAP_THRESHOLD: MAPPED_THRESHOLD}]
+    # what reused_heap leaves in a process that kept glibc's own rule
+    assert calls[1:] == [
+        {M_MMAP_THRESHOLD: REUSE_MMAP_THRESHOLD, M_TRIM_THRESHOLD: 2 * REUSE_MMAP_THRESHOLD}
+    ]
+    calls.clear()
+    started_with["MALLOC_TRIM_THRESHOLD_"] = "65536"  # a Dask worker's
+    with mapped_temporaries():
+        pass
+    assert calls[1:] == [{M_MMAP_THRESHOLD: 128 * 1024, M_TRIM_THRESHOLD: 65536}]
+
+
+def test_mapped_temporaries_leave_running_blocks_alone(calls: list[dict[int, int]]) -> None:
+    with reused_heap(), mapped_temporaries():
+        assert calls == [RAISED]  # the blocks' setting stays
+    assert len(calls) == 2  # reused_heap's restore only

@@ -22,7 +22,7 @@ from ipposaki.study.garch import (
     GARCH_MODELS,
     savickas_tests,
 )
-from ipposaki.study.heap import trim_heap
+from ipposaki.study.heap import mapped_temporaries, trim_heap
 from ipposaki.study.hypotheses import TEST_NAMES
 from ipposaki.study.measures import (
     measure_tests,
@@ -215,7 +215,10 @@ def _basket_battery(
         )
 
     if threads > 1 and len(blocks) > 1:  # blocks of windows side by side, gathered in order
-        with ThreadPoolExecutor(min(threads, len(blocks)), "ipposaki-battery") as pool:
+        with (
+            mapped_temporaries(),  # the threads' heaps would keep 0.1 GiB at a million pairs
+            ThreadPoolExecutor(min(threads, len(blocks)), "ipposaki-battery") as pool,
+        ):
             return [t for found in pool.map(tests_of, blocks) for t in found]
     return [t for block in blocks for t in tests_of(block)]
 
