@@ -15,9 +15,12 @@ differences give each stage's time): the kernel's high-water mark (VmHWM) is rea
 (``/proc/self/clear_refs``, Linux) around the engine's functions, so ``client_peak_gib`` is
 then the largest stage peak.
 
+The local backend runs its blocks on threads (one per core, at most four);
+``--local-threads 1 0`` times it on one thread and then on its default.
+
 Reproduce::
 
-    .venv/bin/python benchmarks/bench_scale.py --events 1000000
+    .venv/bin/python benchmarks/bench_scale.py --events 1000000 --local-threads 1 0
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ def main():
     from ipposaki.study import run_study
     panel, n, backend, spill = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     stages = sys.argv[5] == "stages"
+    threads = int(sys.argv[6]) if sys.argv[6] else None  # the local backend's (None: its default)
     t0 = time.perf_counter()
     src = PartitionedPrices(panel)
     life = src._query(f"SELECT symbol, min(session) AS a, max(session) AS b FROM {src._scan()} "
@@ -127,8 +131,11 @@ def main():
             out["worker_peak_gib"] = sorted(v / 1024**2 for v in rss.values())
             out["worker_cpu_s"] = sorted(client.run(cpu_s).values())
     else:
+        from ipposaki.study.engine import LocalRunner
+        from ipposaki.study.threads import local_threads
+        out["local_threads"] = local_threads(threads)
         t0 = time.perf_counter()
-        res = run_study(src, events, market="MKT")
+        res = run_study(src, events, market="MKT", backend=LocalRunner(threads=threads))
         out["seconds"] = time.perf_counter() - t0
     if stages:
         end_stage("returning")
@@ -150,10 +157,16 @@ if __name__ == "__main__":
 
 
 def _run(
-    panel: Path, n: int, backend: str, spill: str = "", stages: bool = False
+    panel: Path,
+    n: int,
+    backend: str,
+    spill: str = "",
+    stages: bool = False,
+    threads: int | None = None,
 ) -> dict[str, Any]:
+    argv = [str(panel), str(n), backend, spill, "stages" * stages, str(threads or "")]
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(panel), str(n), backend, spill, "stages" * stages],
+        [sys.executable, "-c", CHILD, *argv],
         capture_output=True,
         text=True,
         check=False,
@@ -184,6 +197,13 @@ def main() -> None:
     parser.add_argument(
         "--stages", action="store_true", help="The client's RSS and peak per stage (Linux)."
     )
+    parser.add_argument(
+        "--local-threads",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="The local runs' threads (0: LocalRunner's default, one per core up to four).",
+    )
     args = parser.parse_args()
     if not args.panel.exists():
         subprocess.run(
@@ -194,19 +214,19 @@ def main() -> None:
         spill = "" if args.no_spill else str(args.spill_to)
         dask = _run(args.panel, n, "dask", spill, args.stages)
         print(json.dumps(dask))
-        if args.skip_local:
-            continue
-        local = _run(args.panel, n, "local", stages=args.stages)
-        print(json.dumps(local))
-        if "seconds" in dask and "seconds" in local:
-            ratio = float(local["seconds"]) / float(dask["seconds"])
-            print(
-                f"{n:,} firm-events: dask {dask['seconds']:.1f} s "
-                f"({n / float(dask['seconds']):,.0f} firm-events/s, workers peak "
-                f"{max(dask['worker_peak_gib']):.2f} GiB, client peak "
-                f"{dask['client_peak_gib']:.2f} GiB), local {local['seconds']:.1f} s "
-                f"(peak {local['client_peak_gib']:.2f} GiB); local/dask = {ratio:.2f}x"
-            )
+        for threads in [] if args.skip_local else args.local_threads:
+            local = _run(args.panel, n, "local", stages=args.stages, threads=threads or None)
+            print(json.dumps(local))
+            if "seconds" in dask and "seconds" in local:
+                ratio = float(local["seconds"]) / float(dask["seconds"])
+                print(
+                    f"{n:,} firm-events: dask {dask['seconds']:.1f} s "
+                    f"({n / float(dask['seconds']):,.0f} firm-events/s, workers peak "
+                    f"{max(dask['worker_peak_gib']):.2f} GiB, client peak "
+                    f"{dask['client_peak_gib']:.2f} GiB), local on {local['local_threads']} "
+                    f"thread(s) {local['seconds']:.1f} s (peak {local['client_peak_gib']:.2f} "
+                    f"GiB); local/dask = {ratio:.2f}x"
+                )
 
 
 if __name__ == "__main__":
