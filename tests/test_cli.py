@@ -269,3 +269,29 @@ def test_json_study_from_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     caar = {r["window"]: r for r in doc["caar"] if r["basket"] == "all"}
     car = pd.read_csv(tmp_path / "o" / "car.csv").set_index("window")["car"]
     assert caar["0:1"]["caar"] == pytest.approx(car["0:1"], abs=1e-15)
+
+
+def test_study_threads_change_no_result(tmp_path: Path) -> None:
+    """``--threads N`` reaches the local runner, and the tables equal the default run's byte
+    for byte (30 firms make one block, so this checks the option's path; several blocks on
+    threads are checked in tests/test_engine_blocks.py)."""
+    from ipposaki.cli.options import chunk_runner
+    from ipposaki.study.engine import LocalRunner
+
+    assert chunk_runner("local", "local", progress=False, threads=2) == LocalRunner(threads=2)
+    assert chunk_runner("local", "local", progress=False) is None  # the engine's default
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2024-01-01", periods=300)
+    market = rng.normal(0, 0.01, len(days))
+    names = [f"S{i}" for i in range(30)]
+    frame = pd.DataFrame(market[:, None] + rng.normal(0, 0.02, (300, 30)), days, names)
+    frame.assign(MKT=market).rename_axis("date").to_csv(tmp_path / "r.csv")
+    pd.DataFrame({"symbol": names, "event_date": "2025-01-10"}).to_csv(
+        tmp_path / "e.csv", index=False
+    )
+    base = ["--quiet", "study", "--returns", str(tmp_path / "r.csv"), "--events"]
+    base += [str(tmp_path / "e.csv"), "--market", "MKT"]
+    assert run([*base, "--out", str(tmp_path / "default")]) == 0
+    assert run([*base, "--threads", "1", "--out", str(tmp_path / "one")]) == 0
+    for name in ("car.csv", "tests.csv", "caar.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "default" / name).read_bytes()

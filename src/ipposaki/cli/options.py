@@ -48,6 +48,11 @@ BackendOption = Annotated[str, typer.Option(help="Where the blocks of pairs run:
 SchedulerOption = Annotated[
     str, typer.Option(help="For --backend dask: local, local:N or tcp://HOST:PORT.")
 ]
+#: ``--threads``: see :func:`chunk_runner`.
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(help="For --backend local: blocks run at once (default: one per core, up to 4)."),
+]
 
 
 def split_list(values: list[str] | None) -> list[str] | None:
@@ -123,29 +128,43 @@ def check_number(
         raise InputError(option, value, f"a number {lo}{hi}")
 
 
-def chunk_runner(backend: str, scheduler: str, progress: bool) -> ChunkRunner | None:
-    """The chunk runner for ``--backend`` and ``--scheduler``, checked before any data is read.
+def chunk_runner(
+    backend: str, scheduler: str, progress: bool, threads: int | None = None
+) -> ChunkRunner | None:
+    """The chunk runner for ``--backend``, ``--scheduler`` and ``--threads``, checked before any
+    data is read.
 
     Parameters
     ----------
     backend : str
-        ``local`` (None: the engine's own loop) or ``dask``.
+        ``local`` (None: the engine's own runner) or ``dask``.
     scheduler : str
         For dask: ``local``, ``local:N`` or ``tcp://HOST:PORT``; must stay ``local`` otherwise.
     progress : bool
         Whether the Dask backend draws its own progress bar.
+    threads : int, optional
+        For local: blocks run at once (:class:`~ipposaki.study.engine.LocalRunner`).
 
     Raises
     ------
     InputError
-        For an unknown backend, a scheduler without ``--backend dask``, or dask not installed.
+        For an unknown backend, a scheduler without ``--backend dask``, threads below one or
+        with ``--backend dask``, or dask not installed.
     """
     from ipposaki.errors import InputError
 
+    if threads is not None and threads < 1:
+        raise InputError("--threads", threads, "an integer >= 1")
     if backend == "local":
         if scheduler != "local":
             raise InputError("--scheduler", scheduler, "the default unless --backend dask")
-        return None
+        if threads is None:
+            return None
+        from ipposaki.study.engine import LocalRunner
+
+        return LocalRunner(threads=threads)
+    if threads is not None and backend == "dask":
+        raise InputError("--threads", threads, "the default with --backend dask (use --scheduler)")
     if backend != "dask":
         raise InputError("--backend", backend, "local or dask")
     try:

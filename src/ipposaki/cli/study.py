@@ -13,6 +13,7 @@ from ipposaki.cli.options import (
     PricesOption,
     ReturnsOption,
     SchedulerOption,
+    ThreadsOption,
     WindowOption,
     chunk_runner,
 )
@@ -137,6 +138,7 @@ def study(
     store: _Store = None,
     backend: BackendOption = "local",
     scheduler: SchedulerOption = "local",
+    threads: ThreadsOption = None,
     convention: _Convention = DEFAULTS.convention,
     adjust: _Adjust = "none",
     adjust_across: _AdjustAcross = "windows",
@@ -163,7 +165,7 @@ def study(
     _check_study_options(thin_trading, convention, measure, volume_source)
     check_date_format(date_format)
     inference = _inference_options(adjust, adjust_across, bootstrap, draws, seed)
-    runner = chunk_runner(backend, scheduler, progress=output.shows_progress())
+    runner = chunk_runner(backend, scheduler, progress=output.shows_progress(), threads=threads)
     settings: dict[str, Any] = {
         "model": model,
         "estimation_window": estimation_window,
