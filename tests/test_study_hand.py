@@ -129,3 +129,36 @@ def test_missing_return_is_dropped_and_counted_not_filled() -> None:
     car = res.car.iloc[0]
     assert car["nobs"] == 1 and car["car"] == pytest.approx(-0.05, abs=1e-14)
     assert list(res.ar["rel_day"]) == [0]
+
+
+LAMB_DAY0 = -0.05 / math.sqrt(14e-6 / 3 * (1.25 + 0.002025 / 0.0013))
+"""Lamb (1995) on day 0, by hand: the day's AAR (one firm: AR0 = -0.05) over the standard
+deviation of the estimation-window AARs (residuals 0.002, 0.001, 0, -0.003: mean 0, sum of
+squares 14e-6, ddof 1) times the prediction-error factor sqrt(1 + 1/4 + (x0 - 0.005)^2 / Sxx)."""
+
+
+@pytest.mark.parametrize("missing", [None, "M", "A"])
+def test_lamb_by_hand_with_a_missing_event_day(missing: str | None) -> None:
+    """A window's Lamb statistic is the sum of its days' standardised AARs over the square
+    root of the days that have one: a day without an abnormal return (its market's or its
+    firm's return missing) is left out, not counted as a zero."""
+    data = RETURNS.copy()
+    if missing is not None:
+        data.loc["2025-01-27", missing] = float("nan")
+    res = run_study(
+        data,
+        EVENTS,
+        market="M",
+        estimation_window="-4:-1",
+        event_window="0:1",
+        car_windows=["0:1"],
+        min_estimation_obs=4,
+    )
+    lamb = res.tests.query("test == 'lamb'").set_index("window")["statistic"]
+    assert lamb["0:0"] == pytest.approx(LAMB_DAY0, rel=1e-10)
+    if missing is None:  # day 1: AR1 = 0.01, x1 = 0.02
+        day1 = 0.01 / math.sqrt(14e-6 / 3 * (1.25 + 0.000225 / 0.0013))
+        assert lamb["0:1"] == pytest.approx((LAMB_DAY0 + day1) / math.sqrt(2), rel=1e-10)
+    else:
+        assert math.isnan(lamb["1:1"])
+        assert lamb["0:1"] == pytest.approx(LAMB_DAY0, rel=1e-10)

@@ -544,7 +544,6 @@ def _portfolio_tests(pairs: PairStats, sums: TimeSums, wd: np.ndarray, n_windows
     s2 = pairs.s2[~np.isnan(pairs.s2)]  # no pair with a variance: no scale (and no warning)
     no_variance = not np.nanmax(var_ev, initial=0.0) > 1e-20 * (s2.mean() if len(s2) else np.nan)
     caar = _window_sum(aar_ev, wd)
-    lw = wd.sum(axis=1)
     bw85 = caar / np.sqrt(_window_sum(var_ev, wd)) if not no_variance else np.nan * caar
     df85 = float(np.sum(sums.resid_cnt > 0) - 1)
     out["brown_warner_1985"] = (bw85, _two_sided_t(bw85, df85), df85, "t")
@@ -558,7 +557,9 @@ def _portfolio_tests(pairs: PairStats, sums: TimeSums, wd: np.ndarray, n_windows
     with np.errstate(invalid="ignore", divide="ignore"):
         adj = np.sqrt(1.0 + 1.0 / length + (m_ev - m_bar) ** 2 / sxx)
         daily_lamb = aar_ev / (np.sqrt(var_ev) * adj)
-        lamb = _window_sum(daily_lamb, wd) / np.sqrt(lw)
+        # over the days that have a standardised AAR: a day without one is left out, not a 0
+        lw = wd.astype(float) @ np.isfinite(daily_lamb)
+        lamb = np.where(lw > 0, _window_sum(daily_lamb, wd) / np.sqrt(lw), np.nan)
     if not np.isfinite(m_ev).any() or no_variance:
         lamb = np.full(n_windows, np.nan)
     out["lamb"] = (lamb, _two_sided_z(lamb), np.nan, "N(0,1)")
