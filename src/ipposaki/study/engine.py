@@ -29,6 +29,7 @@ from ipposaki.study.group_tests import _group_tests
 from ipposaki.study.heap import reused_heap
 from ipposaki.study.inputs import (
     _align_factors,
+    _check_arguments,
     _check_options,
     _check_windows,
     _read_matrix,
@@ -50,7 +51,7 @@ from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
 from ipposaki.study.threads import local_threads
-from ipposaki.study.windows import Window
+from ipposaki.study.windows import Window, _is_integer
 
 if TYPE_CHECKING:
     from threadpoolctl import ThreadpoolController
@@ -130,6 +131,7 @@ def run_study(
     InputError
         For a bad window, model, measure, option or events table.
     """
+    _check_arguments(events, exchange, backend, factors)
     measure = _check_options(
         model, measure, thin_trading, convention, min_estimation_obs, volume, shares
     )
@@ -146,7 +148,9 @@ def run_study(
     plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
     if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
         _refuse_overlap(plan.pairs)
-    matrix, digest = _read_matrix(returns, measure, volume, shares, index, columns, universe)
+    matrix, digest = _read_matrix(
+        returns, measure, volume, shares, index, columns, universe, log_returns
+    )
     factor_matrix, factor_names = _align_factors(model, factors, index)
     params = (StudyParameters if measure == "return" else MeasureParameters)(
         model=model,
@@ -607,6 +611,10 @@ class LocalRunner:
     def __post_init__(self) -> None:
         if self.fit_workers is not None and self.fit_workers < 1:
             raise InputError("fit_workers", self.fit_workers, "an integer >= 1")
+        if self.chunk_pairs is not None and not (
+            _is_integer(self.chunk_pairs) and self.chunk_pairs >= 1
+        ):
+            raise InputError("chunk_pairs", self.chunk_pairs, "an integer >= 1")
         if self.threads is not None and self.threads < 1:
             raise InputError("threads", self.threads, "an integer >= 1")
 

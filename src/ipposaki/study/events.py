@@ -7,6 +7,7 @@ has no returns, is *excluded* and listed with its reason; it is never dropped si
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,26 +60,42 @@ class EventPlan:
 
 
 def _timestamps_to_sessions(values: pd.Series, exchange: str | None) -> pd.Series:
-    """Zoned timestamps -> the exchange's event sessions; plain dates pass through."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values  # already dates (or moments, handled by _parse_dates)
-    text = values.astype(str)
-    zoned = text.str.contains(r"T.*(?:[+-]\d\d:?\d\d|Z)$", regex=True)
+    """Zoned timestamps (text such as ``2025-01-27T09:00+09:00``, or timestamps with a time
+    zone) -> the exchange's event sessions; plain dates pass through.
+
+    A moment with a zone is never cut to its UTC date: 08:00 in Tokyo on 27 January is the
+    26th in UTC, but its Tokyo session is the 27th.
+    """
+    aware_dtype = isinstance(values.dtype, pd.DatetimeTZDtype)
+    if pd.api.types.is_datetime64_any_dtype(values) and not aware_dtype:
+        return values  # already dates
+    if aware_dtype:
+        zoned = values.notna().to_numpy()
+    else:
+        zoned = (
+            values.astype(str)
+            .str.contains(r"T.*(?:[+-]\d\d:?\d\d|Z)$", regex=True)
+            .to_numpy(dtype=bool, copy=True)
+        )
+        if values.dtype == object:  # timestamps with a zone among other values
+            zoned |= values.map(
+                lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None
+            ).to_numpy(dtype=bool)
     if not zoned.any():
         return values
     if exchange is None:
-        row = int(np.flatnonzero(zoned.to_numpy())[0])
+        row = int(np.flatnonzero(zoned)[0])
         raise InputError(
             "exchange",
             None,
-            f"an exchange to map the timestamp {text.iloc[row]!r} (events row {row + 1}) to its "
-            "event session",
+            f"an exchange to map the timestamp {str(values.iloc[row])!r} (events row {row + 1}) "
+            "to its event session",
         )
     from ipposaki.crossmarket import event_sessions
 
     out = values.astype(object).copy()
-    for i in np.flatnonzero(zoned.to_numpy()):  # one calendar look-up per timestamped event
-        table = event_sessions(text.iloc[i], [exchange])
+    for i in np.flatnonzero(zoned):  # one calendar look-up per timestamped event
+        table = event_sessions(values.iloc[i], [exchange])
         out.iloc[int(i)] = str(pd.Timestamp(table["event_session"].iloc[0]).date())
     return out
 
@@ -104,6 +121,10 @@ def _normalise(events: pd.DataFrame, exchange: str | None = None) -> _Events:
     if len(events) == 0:
         raise InputError("events", "an empty table", "at least one event")
     dates = _timestamps_to_sessions(columns["event_date"], exchange)
+    missing = columns["symbol"].isna().to_numpy()
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise InputError(f"events row {row + 1} symbol", None, "a symbol (text)")
     columns["symbol"] = columns["symbol"].astype(str).str.strip()
     ids = columns.get("event_id")
     columns["event_id"] = (
@@ -130,27 +151,33 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
     Text in any other form (``05/02/2024``) is never guessed; the file readers of
     :mod:`ipposaki.study.io` parse other formats when asked (``--date-format``).
     """
-    import datetime as dt
-
     from ipposaki.sources.files import parse_date_text
 
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-        bad = values.isna().to_numpy() if col == "event_date" else np.zeros(len(values), bool)
-    else:
-        obj = values.astype(object)
-        is_text = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        is_date = obj.map(lambda v: isinstance(v, dt.date | np.datetime64)).to_numpy(dtype=bool)
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-        if is_text.any():
-            parsed[is_text] = parse_date_text(obj[is_text]).to_numpy()
-        if is_date.any():
-            parsed[is_date] = pd.to_datetime(obj[is_date], utc=True).dt.tz_convert(None)
-        blank = ~is_text & ~is_date & obj.isna().to_numpy()
-        blank |= is_text & (obj.where(is_text, "").astype(str).str.strip() == "").to_numpy()
-        bad = parsed.isna().to_numpy() & ~blank
-        if col == "event_date":
-            bad |= blank
+    try:
+        if pd.api.types.is_datetime64_any_dtype(values):
+            parsed = values.dt.as_unit("ns")
+            bad = values.isna().to_numpy() if col == "event_date" else np.zeros(len(values), bool)
+        else:
+            obj = values.astype(object)
+            is_text = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            is_date = obj.map(lambda v: isinstance(v, dt.date | np.datetime64)).to_numpy(dtype=bool)
+            parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+            if is_text.any():
+                parsed[is_text] = parse_date_text(obj[is_text]).to_numpy()
+            if is_date.any():
+                parsed[is_date] = pd.to_datetime(obj[is_date], utc=True).dt.tz_convert(None)
+            blank = ~is_text & ~is_date & obj.isna().to_numpy()
+            blank |= is_text & (obj.where(is_text, "").astype(str).str.strip() == "").to_numpy()
+            bad = parsed.isna().to_numpy() & ~blank
+            if col == "event_date":
+                bad |= blank
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        row = next(i for i, v in enumerate(values) if _beyond_nanoseconds(v))
+        raise InputError(
+            f"events row {row + 1} {col}",
+            str(values.iloc[row]),
+            "a date between 1677-09-22 and 2262-04-11 (pandas' nanosecond dates)",
+        ) from None
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         allowed = "a date as YYYY-MM-DD"
@@ -160,6 +187,21 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
     return parsed.dt.normalize()
+
+
+def _beyond_nanoseconds(value: object) -> bool:
+    """Whether a date value lies outside pandas' nanosecond range (or cannot be read at all).
+
+    Examples
+    --------
+    >>> _beyond_nanoseconds("9999-12-31"), _beyond_nanoseconds("2025-01-27")
+    (True, False)
+    """
+    try:
+        pd.Timestamp(value).as_unit("ns")  # type: ignore[arg-type]
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError, TypeError):
+        return True
+    return False
 
 
 def _roll(values: np.ndarray, index: pd.DatetimeIndex, roll: Roll) -> tuple[np.ndarray, np.ndarray]:

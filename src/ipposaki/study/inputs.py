@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from ipposaki.errors import InputError
+from ipposaki.calendars import EXCHANGES
+from ipposaki.errors import InputError, UnknownNameError
 from ipposaki.panel.partitioned import PartitionedPrices
 from ipposaki.study.garch import (
     GARCH_MODELS,
@@ -25,7 +26,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.models import MODELS
 from ipposaki.study.settings import CONVENTIONS
-from ipposaki.study.windows import Window, parse_window
+from ipposaki.study.windows import Window, _is_integer, parse_window
 
 
 def _check_options(
@@ -74,6 +75,36 @@ def _check_options(
     return checked
 
 
+def _check_arguments(
+    events: object, exchange: object, backend: object, factors: object = None
+) -> None:
+    """Refuse an events table (or factor table) that is not a DataFrame, an exchange ipposaki
+    has no calendar for, or a backend that cannot run blocks, before any work.
+
+    Examples
+    --------
+    >>> try:
+    ...     _check_arguments(pd.DataFrame(), "xnys", None)
+    ... except UnknownNameError as err:
+    ...     print(err)
+    unknown exchange 'xnys'; did you mean XNYS? (2 known)
+    """
+    if not isinstance(events, pd.DataFrame):
+        raise InputError(
+            "events", type(events).__name__, "a DataFrame with symbol and event_date columns"
+        )
+    if factors is not None and not isinstance(factors, pd.DataFrame):
+        raise InputError("factors", type(factors).__name__, "a sessions x factors DataFrame")
+    if exchange is not None and exchange not in EXCHANGES:
+        raise UnknownNameError("exchange", str(exchange), EXCHANGES)
+    if backend is not None and not callable(getattr(backend, "run", None)):
+        raise InputError(
+            "backend",
+            repr(backend),
+            "a LocalRunner or a DaskBackend (ipposaki.study.distributed), or None",
+        )
+
+
 def _check_windows(
     estimation_window: str | tuple[int, int] | Window,
     event_window: str | tuple[int, int] | Window,
@@ -99,9 +130,16 @@ def _check_windows(
         For a bad window, a CAR window outside the event window, an estimation window that
         overlaps the event window, or ``min_estimation_obs`` below 1 with an estimated model.
     """
+    if not _is_integer(min_estimation_obs):
+        raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
     est = parse_window(estimation_window, "estimation_window")
     evw = parse_window(event_window, "event_window")
+    if isinstance(car_windows, str | Window) or not isinstance(car_windows, Sequence):
+        raise InputError("car_windows", str(car_windows), 'a list of windows, e.g. ["-1:1", "0:5"]')
     cars = [parse_window(w, "car_windows") for w in car_windows]
+    twice = [w for i, w in enumerate(cars) if w in cars[:i]]
+    if twice:
+        raise InputError("car_windows", f"{twice[0]} twice", "each window once")
     for w in cars:
         if not evw.contains(w):
             raise InputError("car_windows", str(w), f"a window inside the event window {evw}")
@@ -207,10 +245,98 @@ def _sessions_and_symbols(
     """
     if isinstance(returns, PartitionedPrices):
         return returns.sessions, pd.Index(returns.symbols)
-    index = pd.DatetimeIndex(returns.index)
-    if not index.is_monotonic_increasing or index.has_duplicates:
-        raise InputError("returns", "an index out of order", "sorted, unique sessions")
+    if not isinstance(returns, pd.DataFrame):
+        raise InputError("returns", type(returns).__name__, "a sessions x symbols DataFrame")
+    index = session_index(returns.index)
+    _refuse_odd_columns(returns)
     return index, returns.columns
+
+
+def session_index(index: pd.Index, argument: str = "returns") -> pd.DatetimeIndex:
+    """A table's index as sessions: dates without a time zone, sorted, unique, at least one.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        A DatetimeIndex, or dates as ISO text or date objects.
+    argument : str, default "returns"
+        The table's name in an error.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        The sessions.
+
+    Raises
+    ------
+    InputError
+        For an empty index, numbers (a RangeIndex would read as nanoseconds after 1970), text
+        that is not a date, a missing date, a time zone (its dates are not the exchange's
+        session dates), or dates out of order or repeated.
+
+    Examples
+    --------
+    >>> session_index(pd.Index(["2025-01-27", "2025-01-28"])).strftime("%m-%d").tolist()
+    ['01-27', '01-28']
+    >>> try:
+    ...     session_index(pd.RangeIndex(3))
+    ... except InputError as err:
+    ...     print(err.argument, err.value)
+    returns an index of numbers (int64)
+    """
+    if len(index) == 0:
+        raise InputError(argument, "a table without rows", "at least one session")
+    if index.dtype.kind in "biufc":
+        raise InputError(
+            argument,
+            f"an index of numbers ({index.dtype})",
+            "session dates (a DatetimeIndex, or dates as YYYY-MM-DD)",
+        )
+    try:
+        sessions = pd.DatetimeIndex(index)
+    except (TypeError, ValueError, OverflowError) as exc:  # pandas' parse errors are ValueErrors
+        raise InputError(
+            argument,
+            f"an index holding {str(exc).splitlines()[0][:80]}",
+            "session dates (a DatetimeIndex, or dates as YYYY-MM-DD)",
+        ) from None
+    if sessions.tz is not None:
+        raise InputError(
+            argument,
+            f"an index in time zone {sessions.tz}",
+            "session dates without a time zone (the exchange's own dates; "
+            "e.g. returns.tz_localize(None) if they are already local)",
+        )
+    if sessions.hasnans:
+        row = int(np.flatnonzero(sessions.isna())[0])
+        raise InputError(f"{argument} row {row + 1}", "a missing date", "a session date")
+    if not sessions.is_monotonic_increasing or sessions.has_duplicates:
+        raise InputError(argument, "an index out of order", "sorted, unique sessions")
+    return sessions
+
+
+def _refuse_odd_columns(table: pd.DataFrame, argument: str = "returns") -> None:
+    """Refuse a column named twice, or a column that does not hold numbers (text would fail
+    deep in numpy, and True/False would pass as returns of 1 and 0).
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", periods=2)
+    >>> try:
+    ...     _refuse_odd_columns(pd.DataFrame({"A": [0.1, 0.2], "B": [True, False]}, days))
+    ... except InputError as err:
+    ...     print(err.argument, err.value)
+    returns['B'] a column of bool
+    """
+    if table.columns.has_duplicates:
+        twice = table.columns[table.columns.duplicated()][0]
+        raise InputError(argument, f"column {twice!r} twice", "each column once")
+    for dtype in set(table.dtypes):
+        if dtype.kind not in "fiu":  # floats (NaN where missing) or integers, no bool, no text
+            col = next(c for c, d in table.dtypes.items() if d == dtype)
+            raise InputError(
+                f"{argument}[{str(col)!r}]", f"a column of {dtype}", "numbers, NaN where missing"
+            )
 
 
 def _read_matrix(
@@ -221,6 +347,7 @@ def _read_matrix(
     index: pd.DatetimeIndex,
     columns: pd.Index,
     universe: bool,
+    log_returns: bool = False,
 ) -> tuple[np.ndarray | PartitionedPrices, Callable[[], str]]:
     """The (symbols, sessions) series studied, and its fingerprint on the way.
 
@@ -236,6 +363,8 @@ def _read_matrix(
         The symbols, with the market volume series last if ``universe``.
     universe : bool
         Whether the market volume series is the mean ``ln(1 + V)`` of the symbols.
+    log_returns : bool, default False
+        Whether the returns are log returns (any finite value), not simple returns (>= -1).
 
     Returns
     -------
@@ -253,14 +382,18 @@ def _read_matrix(
         fingerprint = returns.fingerprint
         return returns, lambda: fingerprint
     matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
-    _refuse_infinite(matrix, returns.columns, index)
+    _refuse_infinite(matrix, returns.columns, index, simple=not log_returns)
     return matrix, _hash_meanwhile(matrix, returns.columns, index)
 
 
-def _refuse_infinite(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex) -> None:
+def _refuse_infinite(
+    matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex, simple: bool = False
+) -> None:
     """Raise :class:`InputError` naming the first infinite return (symbol and session): an
     infinite return (a price of zero, a division gone wrong) would pass through the fit into
-    infinite abnormal returns and meaningless tests. Missing returns are NaN.
+    infinite abnormal returns and meaningless tests. Missing returns are NaN. With ``simple``
+    a return below -1 (a fall of more than 100%) is refused too: its buy-and-hold return
+    would be meaningless.
 
     Examples
     --------
@@ -271,14 +404,25 @@ def _refuse_infinite(matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIn
     ... except InputError as err:
     ...     print(err.argument, err.value)
     returns['A'] on 2024-01-02 -inf
+    >>> try:
+    ...     _refuse_infinite(np.array([[0.01, -3.0]]), pd.Index(["A"]), days, simple=True)
+    ... except InputError as err:
+    ...     print(err.argument, err.value)
+    returns['A'] on 2024-01-02 -3.0
     """
     bad = np.isinf(matrix)
+    if simple:
+        with np.errstate(invalid="ignore"):
+            bad |= matrix < -1.0
     if bad.any():
         col, row = (int(i) for i in np.argwhere(bad)[0])
+        value = float(matrix[col, row])
         raise InputError(
             f"returns[{str(columns[col])!r}] on {index[row].date()}",
-            float(matrix[col, row]),
-            "a finite return, or NaN where it is missing",
+            value,
+            "a finite return, or NaN where it is missing"
+            if np.isinf(value)
+            else "a simple return >= -1 (a fall of at most 100%), or log_returns=True",
         )
 
 
@@ -320,7 +464,8 @@ def _align_factors(
         The (sessions, factors) matrix and the factors' names; ``(None, ())`` for other models.
     """
     if model == "factor" and factors is not None:
-        aligned = factors.reindex(index)
+        _refuse_odd_columns(factors, "factors")
+        aligned = factors.set_axis(session_index(factors.index, "factors")).reindex(index)
         return aligned.to_numpy(dtype=np.float64), tuple(str(c) for c in aligned.columns)
     return None, ()
 

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.study.inputs import _refuse_odd_columns, session_index
 from ipposaki.study.models import MODELS, ModelName
 from ipposaki.study.pseudo_events import (  # noqa: F401
     _data_record,
@@ -376,8 +377,6 @@ def _check_returns(returns: pd.DataFrame, market: str) -> pd.DataFrame:
         raise InputError("returns", type(returns).__name__, "a sessions x symbols DataFrame")
     if market not in returns.columns:
         raise UnknownNameError("market series", market, [str(c) for c in returns.columns])
-    if not isinstance(returns.index, pd.DatetimeIndex):
-        returns = returns.set_axis(pd.DatetimeIndex(returns.index), axis=0)
-    if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
-        raise InputError("returns", "an index out of order", "sorted, unique sessions")
-    return returns
+    index = session_index(returns.index)
+    _refuse_odd_columns(returns)
+    return returns if isinstance(returns.index, pd.DatetimeIndex) else returns.set_axis(index)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from ipposaki.errors import InputError
 
 __all__ = ["Window", "parse_window"]
@@ -42,6 +44,17 @@ class Window:
         return self.start <= other.start and other.end <= self.end
 
 
+def _is_integer(value: object) -> bool:
+    """An integer, Python's or numpy's, and not a bool (True would pass as day 1).
+
+    Examples
+    --------
+    >>> [_is_integer(v) for v in (3, np.int64(-2), 1.5, True, "1")]
+    [True, True, False, False, False]
+    """
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
 def parse_window(value: str | tuple[int, int] | Window, argument: str = "window") -> Window:
     """Parse ``"-250:-11"`` (or a pair, or a Window) into a :class:`Window`.
 
@@ -70,7 +83,9 @@ def parse_window(value: str | tuple[int, int] | Window, argument: str = "window"
     if isinstance(value, Window):
         return value
     if isinstance(value, tuple):
-        start, end = value
+        if len(value) != 2 or not all(_is_integer(v) for v in value):
+            raise InputError(argument, str(value), "two integers (A, B), e.g. (-5, 10)")
+        start, end = (int(v) for v in value)
     else:
         match = _PATTERN.match(str(value))
         if not match:
