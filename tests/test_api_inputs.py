@@ -78,6 +78,11 @@ CASES: dict[str, tuple[Callable[[], object], str, str]] = {
         f"returns['C'] on {DAYS[-1].date()}",
         "-3.0",
     ),
+    "int column names": (
+        lambda: _study(_returns().set_axis([0, 1, 2, 3, "MKT"], axis=1), market="MKT"),
+        "returns",
+        "column name 0 (int)",
+    ),
     "returns array": (lambda: _study(_returns().to_numpy()), "returns", "ndarray"),
     # events
     "events series": (lambda: _study(events=EVENTS["symbol"]), "events", "Series"),
@@ -136,6 +141,15 @@ CASES: dict[str, tuple[Callable[[], object], str, str]] = {
         "factors['F']",
         "str",
     ),
+    # a result's methods
+    "test window as a number": (lambda: _study().test("patell", window=0), "window", "0"),
+    "bootstrap block as text": (
+        lambda: _study().with_inference(bootstrap="stationary", block="3"),
+        "block",
+        "3",
+    ),
+    "to_dir under a file": (lambda: _study().to_dir(__file__ + "/sub"), "out", "sub"),
+    "to_dir None": (lambda: _study().to_dir(None), "out", "None"),
     # simulate reads its returns through the same checks
     "simulate range index": (
         lambda: simulate(_returns().reset_index(drop=True), market="MKT", runs=2),
@@ -185,3 +199,11 @@ def test_log_returns_below_minus_one_are_accepted() -> None:
     """Only a simple return below -1 is impossible; a log return of -3 is a fall of 95%."""
     returns = _with("C", np.r_[np.zeros(len(DAYS) - 1), -3.0])
     assert len(_study(returns, log_returns=True).car) > 0
+
+
+def test_estimation_window_after_the_data_is_named_as_such() -> None:
+    """A raw-model estimation window after day 0 that runs past the data is the reason, not
+    the event window (which fits)."""
+    res = _study(model="raw", estimation_window="20:400", event_window="-5:10")
+    reasons = set(res.excluded["reason"])
+    assert reasons == {"estimation window needs 400 sessions after day 0, the data has 19"}

@@ -161,8 +161,8 @@ def close_matches(name: str, known: Sequence[str], n: int = 3) -> list[str]:
     """
     import difflib
 
-    lower = {k.lower(): k for k in known}
-    key = name.lower()
+    lower = {str(k).lower(): k for k in known}
+    key = str(name).lower()  # a number given for a name is matched as its text
     # Names that contain what was typed come first (``jp_semi`` -> ``jp_semi_equipment``),
     # then those that are spelled alike.
     contained = [k for k in lower if key and key in k and k != key]

@@ -35,6 +35,7 @@ import datetime as dt
 import html
 import json
 import math
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -226,12 +227,20 @@ def prepare_dir(out: str | Path) -> Path:
     Raises
     ------
     InputError
-        When ``out`` exists and is not a folder.
+        When ``out`` is not a path, is empty, exists and is not a folder, lies under a file,
+        or cannot be created.
     """
+    if not isinstance(out, str | os.PathLike) or str(out) == "":
+        raise InputError("out", repr(out), "a folder's path")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise InputError("out", str(path), "a folder")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # under a file, or not writable
+        raise InputError(
+            "out", str(path), f"a folder that can be created ({exc.strerror})"
+        ) from None
     return path
 
 

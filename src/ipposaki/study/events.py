@@ -568,10 +568,19 @@ def _outside_data(
             ),
         ),
         (
-            pos0 + np.maximum(ev_hi, est_hi) >= t,
+            pos0 + ev_hi >= t,
             lambda: (
                 "event window needs "
                 + text(ev_hi)
+                + " sessions after day 0, the data has "
+                + text(t - 1 - pos0)
+            ),
+        ),
+        (
+            pos0 + est_hi >= t,  # an estimation window after the event (raw or market models)
+            lambda: (
+                "estimation window needs "
+                + text(est_hi)
                 + " sessions after day 0, the data has "
                 + text(t - 1 - pos0)
             ),

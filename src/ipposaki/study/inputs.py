@@ -249,6 +249,13 @@ def _sessions_and_symbols(
         raise InputError("returns", type(returns).__name__, "a sessions x symbols DataFrame")
     index = session_index(returns.index)
     _refuse_odd_columns(returns)
+    if pd.api.types.infer_dtype(returns.columns, skipna=False) != "string":
+        name = next(c for c in returns.columns if not isinstance(c, str))
+        raise InputError(
+            "returns",
+            f"column name {name!r} ({type(name).__name__})",
+            "symbols as text (e.g. returns.columns = returns.columns.astype(str))",
+        )
     return index, returns.columns
 
 

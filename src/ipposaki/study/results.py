@@ -149,7 +149,8 @@ def _check_inference(
         raise InputError("bootstrap", bootstrap, f"one of {', '.join(BOOTSTRAP_METHODS)}")
     if weights not in WILD_WEIGHTS:
         raise InputError("weights", weights, f"one of {', '.join(WILD_WEIGHTS)}")
-    if block is not None and not (np.isfinite(block) and block >= 1.0):
+    real = isinstance(block, int | float | np.integer | np.floating) and not isinstance(block, bool)
+    if block is not None and not (real and np.isfinite(block) and block >= 1.0):
         raise InputError("block", block, "a mean block length >= 1 (sessions)")
     if bootstrap != "none":
         draws = check_draws(draws)
