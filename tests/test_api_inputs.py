@@ -141,6 +141,16 @@ CASES: dict[str, tuple[Callable[[], object], str, str]] = {
         "factors['F']",
         "str",
     ),
+    "factors infinite": (
+        lambda: _study(model="factor", factors=_returns()[["MKT"]].assign(MKT=np.inf)),
+        f"factors['MKT'] on {DAYS[0].date()}",
+        "inf",
+    ),
+    "simulate min obs nan": (
+        lambda: simulate(_returns(), market="MKT", runs=2, min_estimation_obs=np.nan),
+        "min_estimation_obs",
+        "nan",
+    ),
     # a result's methods
     "test window as a number": (lambda: _study().test("patell", window=0), "window", "0"),
     "bootstrap block as text": (

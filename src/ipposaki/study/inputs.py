@@ -394,13 +394,17 @@ def _read_matrix(
 
 
 def _refuse_infinite(
-    matrix: np.ndarray, columns: pd.Index, index: pd.DatetimeIndex, simple: bool = False
+    matrix: np.ndarray,
+    columns: pd.Index,
+    index: pd.DatetimeIndex,
+    argument: str = "returns",
+    simple: bool = False,
 ) -> None:
     """Raise :class:`InputError` naming the first infinite return (symbol and session): an
     infinite return (a price of zero, a division gone wrong) would pass through the fit into
     infinite abnormal returns and meaningless tests. Missing returns are NaN. With ``simple``
     a return below -1 (a fall of more than 100%) is refused too: its buy-and-hold return
-    would be meaningless.
+    would be meaningless. ``argument`` names the table (the returns, or the factors).
 
     Examples
     --------
@@ -425,7 +429,7 @@ def _refuse_infinite(
         col, row = (int(i) for i in np.argwhere(bad)[0])
         value = float(matrix[col, row])
         raise InputError(
-            f"returns[{str(columns[col])!r}] on {index[row].date()}",
+            f"{argument}[{str(columns[col])!r}] on {index[row].date()}",
             value,
             "a finite return, or NaN where it is missing"
             if np.isinf(value)
@@ -473,6 +477,7 @@ def _align_factors(
     if model == "factor" and factors is not None:
         _refuse_odd_columns(factors, "factors")
         aligned = factors.set_axis(session_index(factors.index, "factors")).reindex(index)
+        _refuse_infinite(aligned.to_numpy(dtype=np.float64).T, aligned.columns, index, "factors")
         return aligned.to_numpy(dtype=np.float64), tuple(str(c) for c in aligned.columns)
     return None, ()
 

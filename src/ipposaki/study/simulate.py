@@ -69,7 +69,7 @@ from ipposaki.study.simulation_result import (
     SimulationParameters,
     SimulationResult,
 )
-from ipposaki.study.windows import Window, parse_window
+from ipposaki.study.windows import Window, _is_integer, parse_window
 
 if TYPE_CHECKING:
     from ipposaki.study.engine import ChunkRunner
@@ -138,7 +138,7 @@ def check_options(
     if model not in MODELS or model == "factor":
         allowed = ", ".join(m for m in MODELS if m != "factor")
         raise InputError("model", model, f"one of {allowed}")
-    if min_estimation_obs < 1:
+    if not (_is_integer(min_estimation_obs) and min_estimation_obs >= 1):
         raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
     if not isinstance(seed, np.random.Generator) and not (
         isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0
