@@ -217,3 +217,19 @@ def test_estimation_window_after_the_data_is_named_as_such() -> None:
     res = _study(model="raw", estimation_window="20:400", event_window="-5:10")
     reasons = set(res.excluded["reason"])
     assert reasons == {"estimation window needs 400 sessions after day 0, the data has 19"}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"events": pd.DataFrame({"symbol": ["ZZZ"], "event_date": [DAY0]})},  # no pair studied
+        {"car_windows": []},  # no CAR window asked for
+    ],
+    ids=["no pair", "no car window"],
+)
+def test_empty_tables_keep_their_columns(options: dict[str, object]) -> None:
+    """A table with no rows still has its columns, so ``res.caar["caar"]`` is an empty column
+    rather than a KeyError (the CAAR and AAR tables were (0, 0) frames)."""
+    res = _study(**options)
+    assert "caar" in res.caar.columns and "ci_kp_low" in res.caar.columns
+    assert list(res.aar.columns) == ["basket", "rel_day", "nobs", "aar", "caar"]

@@ -112,7 +112,27 @@ def _aar_frame(
                 }
             )
         )
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_AAR_COLUMNS)
+
+
+#: The AAR table's columns (kept when no pair was studied).
+_AAR_COLUMNS = ["basket", "rel_day", "nobs", "aar", "caar"]
+#: The CAAR table's columns (kept when no pair was studied, or no CAR window was asked for).
+_CAAR_COLUMNS = [
+    "basket",
+    "window",
+    "nobs",
+    "caar",
+    "ci_low",
+    "ci_high",
+    "rbar",
+    "ci_kp_low",
+    "ci_kp_high",
+    "median",
+    "hodges_lehmann",
+    "median_ci_low",
+    "median_ci_high",
+]
 
 
 def _caar_frame(
@@ -157,7 +177,7 @@ def _caar_frame(
                     "median_ci_high": centre.high,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_CAAR_COLUMNS)
 
 
 class Deferred:
