@@ -131,15 +131,13 @@ def run_study(
     InputError
         For a bad window, model, measure, option or events table.
     """
-    _check_arguments(events, exchange, backend, factors)
+    _check_arguments(events, exchange, backend, factors, model)
     measure = _check_options(
         model, measure, thin_trading, convention, min_estimation_obs, volume, shares
     )
     est, evw, cars = _check_windows(
         estimation_window, event_window, car_windows, model, min_estimation_obs
     )
-    if model == "factor" and (factors is None or factors.shape[1] == 0):
-        raise InputError("factors", None, "a factor table for model='factor'")
     index, columns = _sessions_and_symbols(returns)
     needs_market = model in ("market", "market-adjusted", *GARCH_MODELS)
     universe = measure == "volume" and needs_market and market is None
@@ -148,9 +146,8 @@ def run_study(
     plan = plan_events(events, index, columns, market, est, evw, roll, needs_market, exchange)
     if not (model == "raw" and min_estimation_obs < 1):  # raw returns need no estimation
         _refuse_overlap(plan.pairs)
-    matrix, digest = _read_matrix(
-        returns, measure, volume, shares, index, columns, universe, log_returns
-    )
+    read = (returns, measure, volume, shares, index, columns, universe, log_returns)
+    matrix, digest = _read_matrix(*read)
     factor_matrix, factor_names = _align_factors(model, factors, index)
     params = (StudyParameters if measure == "return" else MeasureParameters)(
         model=model,

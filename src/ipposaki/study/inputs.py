@@ -76,10 +76,11 @@ def _check_options(
 
 
 def _check_arguments(
-    events: object, exchange: object, backend: object, factors: object = None
+    events: object, exchange: object, backend: object, factors: object = None, model: str = ""
 ) -> None:
-    """Refuse an events table (or factor table) that is not a DataFrame, an exchange ipposaki
-    has no calendar for, or a backend that cannot run blocks, before any work.
+    """Refuse an events table (or factor table) that is not a DataFrame, the factor model
+    without factors, an exchange ipposaki has no calendar for, or a backend that cannot run
+    blocks, before any work.
 
     Examples
     --------
@@ -95,6 +96,8 @@ def _check_arguments(
         )
     if factors is not None and not isinstance(factors, pd.DataFrame):
         raise InputError("factors", type(factors).__name__, "a sessions x factors DataFrame")
+    if model == "factor" and (factors is None or factors.shape[1] == 0):
+        raise InputError("factors", None, "a factor table for model='factor'")
     if exchange is not None and exchange not in EXCHANGES:
         raise UnknownNameError("exchange", str(exchange), EXCHANGES)
     if backend is not None and not callable(getattr(backend, "run", None)):
