@@ -219,7 +219,11 @@ def test_bad_scheduler_values_get_one_line_errors() -> None:
         DaskBackend("spark://")
     with pytest.raises(InputError, match="^scheduler="):
         parse_scheduler("local:0")
+    # a 20-digit worker count started processes until the kernel killed the run (~24 GB)
+    with pytest.raises(InputError, match=r"^scheduler='local:99999999999999999999'.*<= 64"):
+        parse_scheduler("local:99999999999999999999")
     assert parse_scheduler("local:3") == ("local", 3)
+    assert parse_scheduler("local:64") == ("local", 64)
     assert parse_scheduler("tcp://10.0.0.5:8786") == ("remote", None)
 
 

@@ -45,6 +45,9 @@ TASKS_PER_THREAD = 4
 IN_FLIGHT_PER_THREAD = 2
 
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
+#: The most worker processes ``--scheduler local:N`` starts on one machine (a larger N would
+#: start that many Python processes, each with its memory limit, and exhaust the machine).
+MAX_LOCAL_WORKERS = 64
 _ALLOWED = "local, local:N (N workers on this machine) or a scheduler address tcp://HOST:PORT"
 
 
@@ -59,8 +62,13 @@ def parse_scheduler(scheduler: str) -> tuple[str, int | None]:
     match = _LOCAL.match(scheduler)
     if match:
         n = int(match.group(1)) if match.group(1) else None
-        if n is not None and n < 1:
-            raise InputError("scheduler", scheduler, _ALLOWED)
+        if n is not None and not 1 <= n <= MAX_LOCAL_WORKERS:
+            raise InputError(
+                "scheduler",
+                scheduler,
+                f"local:N with 1 <= N <= {MAX_LOCAL_WORKERS} (each worker is a process with "
+                "its own memory limit)",
+            )
         return "local", n
     if re.match(r"^[a-z]+://[^:/]+:\d+/?$", scheduler):
         return "remote", None
