@@ -456,3 +456,31 @@ def test_library_refuses_infinite_returns(column: str) -> None:
         run_study(returns, events, market="MKT", estimation_window="-60:-11")
     assert caught.value.argument == f"returns[{column!r}] on {DAYS[30].date()}"
     assert caught.value.value == -np.inf
+
+
+@pytest.mark.parametrize("given", ["--returns", "--prices"])
+def test_out_holding_an_input_of_an_output_name_is_refused_and_loses_nothing(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--prices out/ar.csv --out out`` replaced the prices with the AR table (and the events
+    with the CAR table): now one error, exit 2, every file as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    data = (_write_returns if given == "--returns" else _write_prices)(out)
+    data = data.rename(out / "ar.csv")
+    events = out / "car.csv"
+    events.write_text(f"symbol,event_date\nA,{DAYS[-20].date()}\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    args = [given, str(data), "--events", str(events), "--market", "MKT", "--out", str(out)]
+    assert run(["study", *args, "--estimation-window", "-60:-11"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not hold the input file" in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # a folder that holds inputs under other names still takes the results
+    events.rename(out / "events.csv")
+    args[3] = str(out / "events.csv")
+    assert run(["study", *args, "--estimation-window", "-60:-11"]) == 2  # ar.csv still clashes
+    data.rename(out / "data.csv")
+    args[1] = str(out / "data.csv")
+    assert run(["study", *args, "--estimation-window", "-60:-11"]) == 0
+    assert (out / "car.csv").exists() and (out / "data.csv").exists()

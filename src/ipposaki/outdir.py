@@ -80,7 +80,7 @@ def _missing_parents(folder: Path) -> list[Path]:
 
 
 @contextmanager
-def staged(out: str | Path, argument: str = "out") -> Iterator[Path]:
+def staged(out: str | Path, argument: str = "out", inputs: Sequence[Path] = ()) -> Iterator[Path]:
     """Yield a staging folder for ``out``; publish its files into ``out`` when the block ends.
 
     Parameters
@@ -89,6 +89,9 @@ def staged(out: str | Path, argument: str = "out") -> Iterator[Path]:
         The output folder.
     argument : str, default "out"
         The argument's name, for messages.
+    inputs : sequence of pathlib.Path, default ()
+        The command's input files: an output that would replace one of them is refused
+        (``--prices out/ar.csv --out out`` would have lost the prices).
 
     Yields
     ------
@@ -99,7 +102,8 @@ def staged(out: str | Path, argument: str = "out") -> Iterator[Path]:
     ------
     InputError
         If ``out`` cannot be written (see :func:`check_writable`), or a new file would replace
-        a folder of the same name in ``out`` (checked before anything is moved).
+        a folder of the same name in ``out`` or one of ``inputs`` (checked before anything is
+        moved).
     """
     out = Path(out)
     check_writable(out, argument)
@@ -108,7 +112,7 @@ def staged(out: str | Path, argument: str = "out") -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
     try:
         yield stage
-        _publish(stage, out, argument)
+        _publish(stage, out, argument, inputs)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         for parent in reversed(created):
@@ -121,14 +125,22 @@ def staged(out: str | Path, argument: str = "out") -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _publish(stage: Path, out: Path, argument: str) -> None:
+def _publish(stage: Path, out: Path, argument: str, inputs: Sequence[Path] = ()) -> None:
     """Move the staged files into ``out``: one rename if ``out`` is new, else file by file."""
     if not out.exists():
         os.replace(stage, out)
         return
     files = sorted(p for p in stage.rglob("*") if not p.is_dir())
+    read = {p.resolve() for p in inputs}
     for path in files:  # every clash is found before the first file moves
         target = out / path.relative_to(stage)
+        if target.resolve() in read:
+            raise InputError(
+                argument,
+                str(out),
+                f"a folder that does not hold the input file {target} (an output of the same "
+                "name would replace it)",
+            )
         clash = next((p for p in (target, *target.parents) if p.is_file() and p != target), None)
         if (target.exists() and target.is_dir()) or clash is not None:
             raise InputError(argument, str(out), f"a folder where {clash or target} can be written")

@@ -23,7 +23,7 @@ from ipposaki.cli import events as event_cmds
 from ipposaki.cli import output
 from ipposaki.cli import scenario as scenario_cmds
 from ipposaki.cli import spillover as spillover_cmds
-from ipposaki.cli.options import StoreOption
+from ipposaki.cli.options import StoreOption, input_files
 from ipposaki.cli.simulate import simulate as simulate_cmd
 from ipposaki.cli.study import study as study_cmd
 
@@ -124,7 +124,10 @@ def _run_report(
         load_locale(code)  # a bad --lang fails before any work
     study_spec = load_spec(spec) if spec is not None else None
     reports = []
-    with staged(out, "--out") as stage, output.progress_steps(5 + len(langs)) as step:
+    with (
+        staged(out, "--out", input_files()) as stage,
+        output.progress_steps(5 + len(langs)) as step,
+    ):
 
         def log(message: str) -> None:
             output.text(_cli_text(message.replace(str(stage), str(out))))

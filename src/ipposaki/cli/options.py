@@ -24,6 +24,7 @@ __all__ = [
     "check_number",
     "check_out",
     "split_list",
+    "input_files",
     "write_out",
 ]
 
@@ -69,9 +70,25 @@ def write_out(
     :mod:`ipposaki.outdir`); return the written files as they are under ``out``."""
     from ipposaki.outdir import published, staged
 
-    with staged(out, option) as stage:
+    with staged(out, option, input_files()) as stage:
         paths = write(stage) or []
     return published(paths, stage, out)
+
+
+def input_files() -> list[Path]:
+    """The files the running command was given (its path arguments and options, those of the
+    commands around it too), so that an output never replaces one of them."""
+    from typer._click.globals import get_current_context  # typer vendors Click (see cli.main)
+
+    files: list[Path] = []
+    ctx = get_current_context(silent=True)
+    while ctx is not None:
+        for value in ctx.params.values():
+            for item in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(item, Path) and item.is_file():
+                    files.append(item)
+        ctx = ctx.parent
+    return files
 
 
 def check_date(value: str, option: str) -> str:
