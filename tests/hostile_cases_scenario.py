@@ -100,6 +100,9 @@ def _ec(old: str, new: str) -> dict[str, str | bytes]:
 SCENARIO_CASES: list[Case] = [
     Case("scenario-spec-missing", "scenario", ("scenario", "power", "{tmp}/nope.toml"),
          ("SPEC", "nope.toml", "an existing TOML file")),
+    Case("scenario-exposures-not-utf8", "scenario", EC, ("x.csv", "is not UTF-8 text"),
+         {**_ec('draws = 200', 'draws = 200\nexposures = "x.csv"'),
+          "x.csv": b"firm,china_share\n\xff\n"}),
     Case("scenario-spec-invalid-toml", "scenario", CC, ("SPEC", "valid TOML"),
          {"s.toml": "[scenario\n"}),
     Case("scenario-seed-typo", "scenario", CC, ("scenario.seeed=1", "did you mean seed?"),

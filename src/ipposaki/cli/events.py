@@ -16,6 +16,7 @@ from ipposaki.cli.options import (
     split_list,
     write_out,
 )
+from ipposaki.study.windows import MAX_SESSIONS
 
 app = typer.Typer(help="The event catalogue: real events with sources.", no_args_is_help=True)
 
@@ -112,7 +113,7 @@ def scan(
     start, end = check_dates(start, end)
     check_number(z, "--z", low=0, low_open=True)
     check_number(k, "--k", low=1)
-    check_number(window, "--window", low=2)
+    check_number(window, "--window", low=2, high=MAX_SESSIONS)
     check_number(max_gap, "--max-gap", low=0)
     check_number(max_sessions, "--max-sessions", low=1)
     check_out(out)

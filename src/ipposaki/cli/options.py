@@ -93,14 +93,9 @@ def input_files() -> list[Path]:
 
 def check_date(value: str, option: str) -> str:
     """Return ``value`` if it is a date written YYYY-MM-DD, else raise naming ``option``."""
-    import datetime as dt
+    from ipposaki.study.spec import parse_iso_date
 
-    from ipposaki.errors import InputError
-
-    try:
-        dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(option, value, "a date as YYYY-MM-DD") from None
+    parse_iso_date(value, option)
     return value.strip()
 
 

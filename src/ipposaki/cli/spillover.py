@@ -17,6 +17,7 @@ from ipposaki.cli.options import (
     split_list,
     write_out,
 )
+from ipposaki.study.windows import MAX_SESSIONS
 
 if TYPE_CHECKING:
     from ipposaki.spillover.evaluate import SpilloverEvaluation
@@ -60,7 +61,7 @@ def forecast(
     from ipposaki.store import Store
 
     as_of = check_date(as_of, "--as-of")
-    check_number(window, "--window", low=2)
+    check_number(window, "--window", low=2, high=MAX_SESSIONS)
     check_number(level, "--level", low=0, low_open=True, high=0.9999)
     check_out(out)
     res = forecast_next(
@@ -126,7 +127,7 @@ def evaluate(
     from ipposaki.store import Store
 
     start, end = check_dates(start, end)
-    check_number(window, "--window", low=2)
+    check_number(window, "--window", low=2, high=MAX_SESSIONS)
     check_out(out)
     with output.working("evaluating forecasts"):
         res = evaluate_spillover(

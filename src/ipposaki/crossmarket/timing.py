@@ -51,6 +51,12 @@ def parse_timestamp(value: object, argument: str = "timestamp") -> pd.Timestamp:
         raise InputError(
             argument, str(value), "a timestamp with a zone, e.g. 2025-01-27T09:00+09:00 or ...Z"
         )
+    try:
+        ts = ts.as_unit("ns")  # pandas' calendar arithmetic is in nanoseconds
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise InputError(
+            argument, str(value), "a timestamp between 1677-09-22 and 2262-04-11"
+        ) from None
     return ts.tz_convert("UTC")
 
 

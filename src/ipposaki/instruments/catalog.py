@@ -103,17 +103,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
     import csv
 
     width = None
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row:
-            continue
-        if width is None:
-            width = len(row)
-        elif len(row) != width:
-            raise DataValidationError(
-                str(path),
-                f"line {number}: {len(row)} cells where the header has {width}: expected "
-                "one cell per column",
-            )
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                raise DataValidationError(
+                    str(path),
+                    f"line {reader.line_num}: {len(row)} cells where the header has {width}: "
+                    "expected one cell per column",
+                )
+    except csv.Error as exc:  # e.g. a cell over csv's field limit (131,072 characters)
+        raise DataValidationError(
+            str(path), f"line {reader.line_num}: {exc}: expected a CSV table of short cells"
+        ) from None
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:

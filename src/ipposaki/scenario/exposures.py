@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ipposaki.errors import InputError
+from ipposaki.errors import DataValidationError, InputError
 from ipposaki.scenario.inputs import Input, parse_input
 
 __all__ = ["COLUMNS", "STATUSES", "Exposures", "read_exposures", "shipped_exposures"]
@@ -235,7 +235,13 @@ def read_exposures(path: str | Path | None = None) -> Exposures:
     p = Path(path)
     if not p.is_file():
         raise InputError("exposures", str(p), "an existing CSV or TOML file")
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise DataValidationError(
+            str(p), f"is not UTF-8 text (byte 0x{byte:02x} at {exc.start})"
+        ) from None
     if p.suffix.lower() == ".toml":
         return _parse_toml(text, str(p))
     return _parse_csv(text, str(p))

@@ -124,7 +124,14 @@ def connect(path: Path, write: bool, lock_timeout: float | None = None) -> Itera
     else:
         if path.exists():
             _check_file(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a parent is a file, or cannot be created here
+            clash = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+            why = f"{clash} is a file" if clash is not None else exc.strerror
+            raise StoreError(
+                str(path), f"its folder cannot be created ({why}); choose another path"
+            ) from None
         con = _open(path, write, lock_timeout)
         try:
             found = _check_tables(con, path)

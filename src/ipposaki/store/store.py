@@ -113,7 +113,7 @@ class Store:
         for path in (self._path, self._path.with_name(self._path.name + ".wal")):
             try:
                 st = path.stat()
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):  # none yet, or a path under a file
                 state += [0, 0, 0]
             else:
                 state += [st.st_ino, st.st_size, st.st_mtime_ns]

@@ -220,6 +220,61 @@ class StudySpec:
         return self.title_ja if lang == "ja" and self.title_ja else self.title
 
 
+def parse_iso_date(value: object, argument: str) -> pd.Timestamp:
+    """A date given as YYYY-MM-DD text or a TOML date, as a Timestamp at midnight.
+
+    Nothing else is guessed: not ``today`` or ``now`` (a run would depend on the clock), not
+    ``1/27/2025``, not a time of day (give a ``timestamp`` with its zone instead). The date
+    lies in pandas' nanosecond range.
+
+    Parameters
+    ----------
+    value : object
+        The date.
+    argument : str
+        Its name in an error.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The date.
+
+    Raises
+    ------
+    InputError
+        For anything else.
+
+    Examples
+    --------
+    >>> parse_iso_date("2025-01-27", "date")
+    Timestamp('2025-01-27 00:00:00')
+    >>> try:
+    ...     parse_iso_date("now", "events[0].date")
+    ... except InputError as err:
+    ...     print(err)
+    events[0].date='now' is not allowed: expected a date as YYYY-MM-DD
+    """
+    import datetime as dt
+    import re
+
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(argument, value, "a date as YYYY-MM-DD") from None
+    else:
+        moment = isinstance(value, dt.datetime) or "T" in str(value)
+        hint = " (a moment, with its zone, is a 'timestamp')" if moment else ""
+        shown = value.isoformat() if isinstance(value, dt.datetime) else value
+        raise InputError(argument, shown, "a date as YYYY-MM-DD" + hint)
+    try:
+        return pd.Timestamp(day).as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise InputError(argument, str(value), "a date between 1677-09-22 and 2262-04-11") from None
+
+
 def load_spec(path: str | Path) -> StudySpec:
     """Read and validate a study spec.
 
@@ -253,7 +308,7 @@ def load_spec(path: str | Path) -> StudySpec:
     raw_events = doc.get("events")
     if not isinstance(raw_events, list) or not raw_events:
         raise InputError("[[events]]", None, "at least one [[events]] table")
-    events = []
+    events: list[SpecEvent] = []
     for i, ev in enumerate(raw_events):
         where = f"events[{i}]"
         if not isinstance(ev, dict):
@@ -266,13 +321,9 @@ def load_spec(path: str | Path) -> StudySpec:
         stamp = (
             parse_timestamp(ev["timestamp"], f"{where}.timestamp") if "timestamp" in ev else None
         )
-        date = None
-        if "date" in ev:
-            try:
-                date = pd.Timestamp(ev["date"])
-            except (ValueError, TypeError):
-                raise InputError(f"{where}.date", ev["date"], "a date as YYYY-MM-DD") from None
-            date = date.tz_localize(None) if date.tzinfo else date
+        date = parse_iso_date(ev["date"], f"{where}.date") if "date" in ev else None
+        if str(ev["id"]) in {e.id for e in events}:
+            raise InputError(f"{where}.id", ev["id"], "an id used by one event only")
         baskets = tuple(ev.get("baskets", ()))
         symbols = tuple(ev.get("symbols", ()))
         if not baskets and not symbols:

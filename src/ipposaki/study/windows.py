@@ -44,6 +44,11 @@ class Window:
         return self.start <= other.start and other.end <= self.end
 
 
+#: The farthest a window bound, or a rolling window, reaches: 100,000 sessions (about 400
+#: years of trading; a 20-digit bound overflowed numpy's integers).
+MAX_SESSIONS = 100_000
+
+
 def _is_integer(value: object) -> bool:
     """An integer, Python's or numpy's, and not a bool (True would pass as day 1).
 
@@ -91,6 +96,8 @@ def parse_window(value: str | tuple[int, int] | Window, argument: str = "window"
         if not match:
             raise InputError(argument, value, "two integers A:B, e.g. -5:10")
         start, end = int(match.group(1)), int(match.group(2))
+    if max(abs(start), abs(end)) > MAX_SESSIONS:
+        raise InputError(argument, str(value), f"bounds within {MAX_SESSIONS:,} sessions of day 0")
     if start > end:
         raise InputError(argument, str(value), f"A <= B (did you mean {end}:{start}?)")
     return Window(start, end)
