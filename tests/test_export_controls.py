@@ -488,3 +488,14 @@ def test_a_calibration_on_given_reactions_is_a_read_only_result(tmp_path: Path) 
     pd.testing.assert_frame_equal(res.frames()["calibration"], cal.table)
     assert res.manifest["calibration"]["window"] == "0:1"
     assert "calibration.csv" in {p.name for p in res.to_dir(tmp_path / "ec")}
+
+
+def test_a_calibrated_reaction_without_a_standard_error_is_a_named_error() -> None:
+    """One past reaction of its own and no other firm's to pool with gave a Normal(mean, NaN)
+    input, and the Monte Carlo's binning failed inside numpy (an exposure table of one firm on
+    a store of two years; found by a red-team of the CLI)."""
+    from ipposaki.scenario.export_controls import _reaction
+
+    row = {"mean": 0.0283, "std_err": float("nan"), "n_events": 1, "basis": "own average"}
+    with pytest.raises(InputError, match=r"^firms\.8035\.T\.reaction=None .*no standard error"):
+        _reaction("8035.T", {}, row, None)

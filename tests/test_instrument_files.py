@@ -56,6 +56,8 @@ def test_non_utf8_basket_file(tmp_path: Path) -> None:
         ("i.csv", "symbol,exchange\nABC,XLON\n", "line 2, column exchange"),
         ("i.csv", "symbol,kind\nABC,share\n", "line 2, column kind"),
         ("i.csv", "symbol\nABC\nABC\n", "line 3, column symbol: 'ABC'"),
+        ("i.csv", "symbol,exchange,shares\nABC,XNYS,1\n", "unknown column 'shares'"),
+        ("i.csv", "symbol,nmae\nABC,x\n", "(did you mean name?)"),
         ("i.toml", '[instruments."7013.T"]\nnmae = "IHI"\n', "line 1, column nmae"),
         ("i.toml", '[instruments."7013.T"]\nname = 5\n', "column name: 5"),
         ("i.toml", "[other]\nx = 1\n", "expected [instruments.SYMBOL] tables"),
@@ -90,3 +92,21 @@ def test_blank_name_cells_default_to_the_basket(store: Store, write) -> None:
     frame = read_baskets(write("b.csv", "basket,symbol,name\njp_x,7011.T,Heavy\njp_x,7012.T,\n"))
     assert frame["name"].tolist() == ["Heavy", "Heavy"]
     assert frame["symbol"].tolist() == ["7011.T", "7012.T"]
+
+
+def test_a_file_of_some_fields_updates_them_and_keeps_the_others(store: Store, write) -> None:
+    """``symbol,exchange`` for a stored symbol changes its exchange and keeps its name,
+    currency, sector and benchmark (they were blanked, and its next study failed for want of
+    a benchmark); a new symbol gets the file's fields."""
+    full = "symbol,name,exchange,currency,sector,benchmark\nABC,Abc Corp,XNYS,USD,chips,^GSPC\n"
+    store.add_instruments(read_instruments(write("i.csv", full)))
+    store.add_instruments(read_instruments(write("j.csv", "symbol,exchange\nABC,XTKS\nXYZ,XNYS\n")))
+    rows = store.instruments().set_index("symbol")
+    assert rows.loc["ABC", ["name", "exchange", "currency", "sector", "benchmark"]].tolist() == [
+        "Abc Corp",
+        "XTKS",
+        "USD",
+        "chips",
+        "^GSPC",
+    ]
+    assert rows.loc["XYZ", "name"] == "" and rows.loc["XYZ", "exchange"] == "XNYS"

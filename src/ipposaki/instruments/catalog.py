@@ -310,7 +310,18 @@ def read_instruments(path: str | Path) -> pd.DataFrame:
             rows.append({"symbol": sym, **fields})
         frame = pd.DataFrame(rows)
         return _normalise_instruments(frame, str(path), where)
-    return _normalise_instruments(_read_csv(path), str(path))
+    frame = _read_csv(path)
+    unknown = [c for c in frame.columns if str(c).strip().lower() not in INSTRUMENT_COLUMNS]
+    if unknown and "symbol" in frame.columns:  # without it, the missing column is the error
+        from ipposaki.errors import close_matches
+
+        hint = close_matches(str(unknown[0]), INSTRUMENT_COLUMNS)
+        raise DataValidationError(
+            str(path),
+            f"line 1: unknown column {unknown[0]!r}: expected columns among "
+            f"{', '.join(INSTRUMENT_COLUMNS)}" + (f" (did you mean {hint[0]}?)" if hint else ""),
+        )
+    return _normalise_instruments(frame, str(path))
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, object]:

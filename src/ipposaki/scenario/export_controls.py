@@ -253,6 +253,15 @@ def _reaction(
             "a typical reaction to past announcements: give one, or a store holding the "
             "firms' prices to measure it",
         )
+    if not (np.isfinite(row["std_err"]) and row["std_err"] >= 0):
+        raise InputError(
+            f"firms.{sym}.reaction",
+            None,
+            f"a typical reaction to past announcements: its mean ({row['mean']:.4f}, "
+            f"{row['basis']}, {row['n_events']} of its own) has no standard error (too few "
+            "past reactions to measure their spread): give one, or an exposure table with more "
+            "firms",
+        )
     assert calibration is not None
     what = {
         "fitted line": "fitted CAR = const + slope x China share",

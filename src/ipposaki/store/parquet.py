@@ -51,9 +51,14 @@ def export_partitioned(store: Any, path: str | Path, partition_by: Sequence[str]
     for key in keys or [""]:
         if key not in PARTITION_KEYS:
             raise InputError("partition_by", key, f"a list out of {', '.join(PARTITION_KEYS)}")
+    if len(set(keys)) != len(keys):
+        raise InputError("partition_by", ",".join(keys), "each partition column once")
     target = Path(path)
     if target.exists():
         raise InputError("path", str(target), "a directory that does not exist yet")
+    clash = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if clash is not None:
+        raise InputError("path", str(target), f"a directory ({clash} is a file)")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

@@ -429,7 +429,11 @@ class Store:
         )
 
     def add_instruments(self, frame: pd.DataFrame) -> int:
-        """Insert or replace instruments (columns of :data:`INSTRUMENT_COLUMNS`).
+        """Insert instruments, or update those the store has (columns of
+        :data:`INSTRUMENT_COLUMNS`).
+
+        A blank field of a symbol the store already has keeps its stored value, so a file that
+        gives only some fields (``symbol,exchange``) changes those and loses nothing.
 
         Parameters
         ----------
@@ -441,7 +445,16 @@ class Store:
         int
             Rows written.
         """
-        check_benchmarks(frame, set(self.instruments()["symbol"]))
+        stored = self.instruments().set_index("symbol")
+        frame = frame.loc[:, list(INSTRUMENT_COLUMNS)].reset_index(drop=True)
+        known = frame["symbol"].isin(stored.index).to_numpy()
+        if known.any():
+            before = stored.reindex(frame["symbol"]).reset_index(drop=True)
+            frame = frame.copy()
+            for col in INSTRUMENT_COLUMNS[1:]:
+                keep = known & (frame[col].fillna("").astype(str) == "").to_numpy()
+                frame.loc[keep, col] = before.loc[keep, col].fillna("").astype(str)
+        check_benchmarks(frame, set(stored.index))
         frame = frame.loc[:, list(INSTRUMENT_COLUMNS)]
         with self._connect(write=True) as con:
             with transaction(con):
