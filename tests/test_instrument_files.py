@@ -31,6 +31,12 @@ from ipposaki.store import Store
         ("b.toml", '[jp_x]\nsymbol = ["A"]\n', "needs a list 'symbols'"),
         ("b.toml", '[jp_x]\nsymbols = ["A"]\nnmae = "x"\n', "column nmae"),
         ("b.toml", "[jp_x\n", "not valid TOML"),
+        ("b.csv", "basket,symbol\nall,NVDA\n", "line 2, column basket: 'all' is not allowed"),
+        ("b.csv", 'basket,symbol\n"a,b",NVDA\n', "without commas"),
+        ("b.csv", 'basket,symbol\n"a\nb",NVDA\n', "without spaces"),
+        ("b.csv", "basket,symbol\n" + "b" * 65 + ",NVDA\n", "at most 64 characters"),
+        ("b.csv", "basket,symbol,foo\njp_x,NVDA,1\n", "unknown column 'foo'"),
+        ("b.toml", '[jp_x]\nsymbols = ["A"]\nname = 5\n', "column name: 5"),
     ],
 )
 def test_bad_basket_files(write, name: str, text: str, words: str) -> None:

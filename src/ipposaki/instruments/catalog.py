@@ -348,6 +348,9 @@ def _baskets_from_toml(
             )
         if not spec["symbols"]:
             raise _cell_error(source, at, "symbols", [], "at least one symbol")
+        for key in ("name", "name_ja"):
+            if key in spec and not isinstance(spec[key], str):
+                raise _cell_error(source, at, key, spec[key], "text")
         for sym in spec["symbols"]:
             problem = _symbol_problem(sym)
             if problem:
@@ -364,7 +367,39 @@ def _baskets_from_toml(
     return _basket_frame(rows, where, source)
 
 
+#: The longest basket name accepted.
+MAX_BASKET_LENGTH = 64
+
+
+def _basket_problem(name: str) -> str | None:
+    """What is wrong with a basket name, or None.
+
+    ``all`` is the whole sample's group (``--universe all``), a comma separates names in
+    ``--basket a,b``, and a name is written into file paths and tables.
+
+    Examples
+    --------
+    >>> _basket_problem("jp_semi") is None
+    True
+    >>> _basket_problem("all")
+    "a name other than all (the whole sample's group)"
+    """
+    if name.lower() == "all":
+        return "a name other than all (the whole sample's group)"
+    if "," in name:
+        return "a name without commas (--basket a,b separates names with them)"
+    if any(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in name):
+        return "a name without spaces, control or invisible characters, e.g. jp_semi"
+    if len(name) > MAX_BASKET_LENGTH:
+        return f"a name of at most {MAX_BASKET_LENGTH} characters"
+    return None
+
+
 def _basket_frame(rows: list[dict[str, str]], where: list[str], source: str) -> pd.DataFrame:
+    for given, at in zip(rows, where, strict=True):
+        problem = _basket_problem(given["basket"])
+        if problem:
+            raise _cell_error(source, at, "basket", given["basket"], problem)
     frame = pd.DataFrame(rows, columns=["basket", "symbol", "name", "name_ja"])
     dup = frame.duplicated(["basket", "symbol"])
     if dup.any():
@@ -409,6 +444,13 @@ def read_baskets(path: str | Path) -> pd.DataFrame:
     for col in ("basket", "symbol"):
         if col not in frame.columns:
             raise DataValidationError(str(path), f"line 1: missing required column {col!r}")
+    unknown = [c for c in frame.columns if c not in ("basket", "symbol", "name", "name_ja")]
+    if unknown:
+        raise DataValidationError(
+            str(path),
+            f"line 1: unknown column {unknown[0]!r}: expected columns among basket, symbol, "
+            "name, name_ja",
+        )
     rows: list[dict[str, str]] = []
     where: list[str] = []
     for pos, rec in enumerate(frame.to_dict("records")):
