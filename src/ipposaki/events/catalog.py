@@ -87,6 +87,10 @@ def _line_of(text: str, needle: str) -> int:
     return 0
 
 
+#: The keys of a catalogue event, every one text.
+_EVENT_KEYS = ("id", "name", "name_ja", "timestamp", "precision", "description", "source")
+
+
 def _parse(text: str, source: str) -> Catalog:
     try:
         doc = tomllib.loads(text)
@@ -95,6 +99,13 @@ def _parse(text: str, source: str) -> Catalog:
     raw = doc.get("events")
     if not isinstance(raw, list) or not raw:
         raise DataValidationError(source, "expected [[events]] tables")
+    extra = sorted(set(doc) - {"version", "events"})
+    if extra:
+        raise DataValidationError(
+            source,
+            f"line {_line_of(text, extra[0])}: unknown key {extra[0]!r}: expected version and "
+            "[[events]] tables",
+        )
     seen: set[str] = set()
     events = []
     for i, ev in enumerate(raw):
@@ -114,6 +125,23 @@ def _parse(text: str, source: str) -> Catalog:
             at = second[1] if len(second) > 1 else line
             raise DataValidationError(source, f"line {at}: duplicate event id {ev_id!r}")
         seen.add(ev_id)
+        unknown = sorted(set(ev) - set(_EVENT_KEYS))
+        texts = [k for k in _EVENT_KEYS if k != "timestamp"]  # a TOML datetime is a timestamp
+        bad = next((k for k in texts if k in ev and not isinstance(ev[k], str)), None)
+        if unknown or bad is not None:
+            key = unknown[0] if unknown else str(bad)
+            allowed = f"keys among {', '.join(_EVENT_KEYS)}" if unknown else "text"
+            raise DataValidationError(
+                source,
+                f"line {_line_of(text, key) or line}: {key}={ev[key]!r} of event {ev_id!r} is not "
+                f"allowed: expected {allowed}",
+            )
+        if ev.get("precision", "minute") not in ("minute", "day"):
+            raise DataValidationError(
+                source,
+                f"line {_line_of(text, 'precision')}: precision={ev['precision']!r} of event "
+                f"{ev_id!r} is not allowed: expected minute or day",
+            )
         try:
             stamp = pd.Timestamp(str(ev["timestamp"]))
         except (ValueError, TypeError, OverflowError):
