@@ -499,3 +499,15 @@ def test_a_calibrated_reaction_without_a_standard_error_is_a_named_error() -> No
     row = {"mean": 0.0283, "std_err": float("nan"), "n_events": 1, "basis": "own average"}
     with pytest.raises(InputError, match=r"^firms\.8035\.T\.reaction=None .*no standard error"):
         _reaction("8035.T", {}, row, None)
+
+
+def test_a_calibration_window_past_the_default_event_window_is_measured(shared_store: Any) -> None:
+    """``[calibration] window = "0:40"`` was refused as ``[study].car_windows`` (outside the
+    study's default event window -5:10); the reactions' event window now widens to hold it,
+    and its CARs are not the 0:1 ones."""
+    from ipposaki.scenario.calibration import calibrate
+
+    long = calibrate(shared_store, ["8035.T", "AMAT"], window="0:40").reactions
+    short = calibrate(shared_store, ["8035.T", "AMAT"], window="0:1").reactions
+    assert set(long["window"]) == {"0:40"} and long["car"].notna().all()
+    assert not np.allclose(long["car"].to_numpy(), short["car"].to_numpy())

@@ -191,11 +191,17 @@ def _with_cars(
         the reason in ``note``.
     """
     from ipposaki.study.spec import StudySpec, run_spec
+    from ipposaki.study.windows import parse_window
 
+    span = parse_window(window, "calibration.window")
     spec = StudySpec(
         title="export-control reactions",
         events=tuple(spec_events),
-        study={"car_windows": [window]},
+        # the default event window -5:10, widened to hold a longer calibration window
+        study={
+            "car_windows": [window],
+            "event_window": f"{min(span.start, -5)}:{max(span.end, 10)}",
+        },
     )
     cars, day0, excluded = [], [], []
     for res in run_spec(spec, store).results.values():

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ipposaki.errors import InputError
 from ipposaki.scenario.bounds import INPUT_BOUNDS, UNBOUNDED, Bound, bound_problem
 from ipposaki.scenario.inputs import DISTRIBUTIONS, Input
 from ipposaki.schema import Table, refuse
@@ -422,7 +423,13 @@ class CalibrationTable(Table):
     def _window(self) -> CalibrationTable:
         from ipposaki.study.windows import parse_window
 
-        parse_window(self.window, "calibration.window")
+        window = parse_window(self.window, "calibration.window")
+        if window.start < -10:  # the reactions' estimation window ends on day -11
+            raise InputError(
+                "calibration.window",
+                self.window,
+                "a window starting on day -10 or later (the estimation window ends on day -11)",
+            )
         return self
 
 
