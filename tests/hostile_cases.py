@@ -518,6 +518,9 @@ CASES: list[Case] = [
     # -- dates ---------------------------------------------------------------------------------
     Case("scan-bad-start", "dates", ("scan", "--start", "yesterday", "--end", "2025-01-31", *S),
          ("yesterday",)),
+    Case("study-files-with-basket", "options", (*STUDY, "--basket", "us_ai_chips"),
+         ("--basket='us_ai_chips'", "applies to --event or a SPEC"),
+         {"p.csv": GOOD, "e.csv": "symbol,event_date\nNVDA,2025-01-27\n"}),
     Case("study-window-20-digits", "options", (*STUDY, "--estimation-window",
                                                "-99999999999999999999:-11"),
          ("within 100,000 sessions",),

@@ -112,6 +112,29 @@ _Seed = Annotated[
 ]
 
 
+def _refuse_event_options(**given: object) -> None:
+    """Refuse the options of a catalogue event or a spec in a run from files, where they would
+    be ignored (the events file names the pairs, the files hold the prices).
+
+    Examples
+    --------
+    >>> _refuse_event_options(basket=None, store=None)
+    >>> try:
+    ...     _refuse_event_options(basket=["us_power"])
+    ... except InputError as err:
+    ...     print(err.argument)
+    --basket
+    """
+    for name, value in given.items():
+        if value:
+            raise InputError(
+                f"--{name}",
+                value if not isinstance(value, list) else ",".join(map(str, value)),
+                "no value with --prices, --returns or --parquet (it applies to --event or a "
+                "SPEC; the events file names the pairs)",
+            )
+
+
 def study(
     spec: _Spec = None,
     returns: ReturnsOption = None,
@@ -187,6 +210,7 @@ def study(
 
         _run_spec(load_spec(spec), store, runner, inference, out)
         return
+    _refuse_event_options(basket=basket, symbol=symbol, catalog=catalog)
     tables, volumes = _read_returns(
         returns, prices, parquet, events, exchange, log_returns, date_format, measure
     )
