@@ -39,10 +39,10 @@ RETURNS = pd.DataFrame(
 EVENTS = pd.DataFrame({"event_id": ["e1"], "symbol": ["A"], "event_date": ["2025-01-24"]})
 
 
-@pytest.fixture(scope="module")
-def result():
+def _hand_study(returns: pd.DataFrame):
+    """The hand-worked market-model study of this module's docstring on ``returns``."""
     return run_study(
-        RETURNS,
+        returns,
         EVENTS,
         market="M",
         estimation_window="-4:-1",
@@ -50,6 +50,11 @@ def result():
         car_windows=["0:1"],
         min_estimation_obs=4,
     )
+
+
+@pytest.fixture(scope="module")
+def result():
+    return _hand_study(RETURNS)
 
 
 def test_parameters(result) -> None:
@@ -117,15 +122,7 @@ def test_constant_mean_by_hand() -> None:
 def test_missing_return_is_dropped_and_counted_not_filled() -> None:
     gappy = RETURNS.copy()
     gappy.loc["2025-01-27", "A"] = float("nan")
-    res = run_study(
-        gappy,
-        EVENTS,
-        market="M",
-        estimation_window="-4:-1",
-        event_window="0:1",
-        car_windows=["0:1"],
-        min_estimation_obs=4,
-    )
+    res = _hand_study(gappy)
     car = res.car.iloc[0]
     assert car["nobs"] == 1 and car["car"] == pytest.approx(-0.05, abs=1e-14)
     assert list(res.ar["rel_day"]) == [0]
@@ -145,15 +142,7 @@ def test_lamb_by_hand_with_a_missing_event_day(missing: str | None) -> None:
     data = RETURNS.copy()
     if missing is not None:
         data.loc["2025-01-27", missing] = float("nan")
-    res = run_study(
-        data,
-        EVENTS,
-        market="M",
-        estimation_window="-4:-1",
-        event_window="0:1",
-        car_windows=["0:1"],
-        min_estimation_obs=4,
-    )
+    res = _hand_study(data)
     lamb = res.tests.query("test == 'lamb'").set_index("window")["statistic"]
     assert lamb["0:0"] == pytest.approx(LAMB_DAY0, rel=1e-10)
     if missing is None:  # day 1: AR1 = 0.01, x1 = 0.02
