@@ -163,6 +163,8 @@ CASES: list[Case] = [
          {"p.csv": "date,symbol,close\n2025-01-27,NVDA,118.42,7,8\n"}),
     Case("prices-duplicate-column", "prices", ("data", "import", "{tmp}/p.csv", *S),
          ("close",), {"p.csv": "date,symbol,close,close\n2025-01-27,NVDA,118.42,118\n"}),
+    Case("prices-wide-symbol-twice", "prices", ("data", "import", "{tmp}/w.csv", *S),
+         ("column 'AVGO' appears more than once",), {"w.csv": "date,AVGO,avgo\n2025-01-24,1,2\n"}),
     Case("prices-no-date-column", "prices", ("data", "import", "{tmp}/p.csv", *S), ("date",),
          {"p.csv": "day,symbol,close\n2025-01-27,NVDA,118.42\n"}),
     Case("prices-no-symbol-column", "prices", ("data", "import", "{tmp}/p.csv", *S),

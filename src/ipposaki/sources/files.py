@@ -332,9 +332,10 @@ def read_price_file(
     if not columns or columns == [""]:
         raise DataValidationError(str(path), "the file is empty")
     twice = sorted({c for c in columns if columns.count(c) > 1})
-    if twice:
+    if twice:  # named as written (the match ignores case: AVGO and avgo are one column)
+        shown = next(h.strip() for h in header if h.strip().lower() == twice[0])
         raise DataValidationError(
-            str(path), f"column {twice[0]!r} appears more than once: expected each column once"
+            str(path), f"column {shown!r} appears more than once: expected each column once"
         )
     try:
         return _read_checked(path, is_csv, columns, layout, date_format, format_option)
