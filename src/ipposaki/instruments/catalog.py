@@ -387,7 +387,7 @@ def _basket_problem(name: str) -> str | None:
     if name.lower() == "all":
         return "a name other than all (the whole sample's group)"
     if "," in name:
-        return "a name without commas (--basket a,b separates names with them)"
+        return "a name without commas (they separate names in a list of baskets)"
     if any(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in name):
         return "a name without spaces, control or invisible characters, e.g. jp_semi"
     if len(name) > MAX_BASKET_LENGTH:

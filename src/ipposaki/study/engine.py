@@ -131,9 +131,9 @@ def run_study(
     InputError
         For a bad window, model, measure, option or events table.
     """
-    _check_arguments(events, exchange, backend, factors, model)
+    _check_arguments(events, exchange, backend, factors)
     measure = _check_options(
-        model, measure, thin_trading, convention, min_estimation_obs, volume, shares
+        model, measure, thin_trading, convention, min_estimation_obs, volume, shares, factors
     )
     est, evw, cars = _check_windows(
         estimation_window, event_window, car_windows, model, min_estimation_obs

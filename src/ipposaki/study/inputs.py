@@ -37,12 +37,13 @@ def _check_options(
     min_estimation_obs: int,
     volume: pd.DataFrame | None,
     shares: pd.DataFrame | None,
+    factors: pd.DataFrame | None = None,
 ) -> Measure:
     """Refuse a model, measure, convention or option that cannot be used, naming the argument.
 
     Parameters
     ----------
-    model, measure, thin_trading, convention, min_estimation_obs, volume, shares
+    model, measure, thin_trading, convention, min_estimation_obs, volume, shares, factors
         As given to :func:`run_study`.
 
     Returns
@@ -72,15 +73,16 @@ def _check_options(
             "'market' with convention='estudy2' (estudy2's statistics are reproduced for its "
             "market model only)",
         )
+    if model == "factor" and (factors is None or factors.shape[1] == 0):
+        raise InputError("factors", None, "a factor table for model='factor'")
     return checked
 
 
 def _check_arguments(
-    events: object, exchange: object, backend: object, factors: object = None, model: str = ""
+    events: object, exchange: object, backend: object, factors: object = None
 ) -> None:
-    """Refuse an events table (or factor table) that is not a DataFrame, the factor model
-    without factors, an exchange ipposaki has no calendar for, or a backend that cannot run
-    blocks, before any work.
+    """Refuse an events table (or factor table) that is not a DataFrame, an exchange ipposaki
+    has no calendar for, or a backend that cannot run blocks, before any work.
 
     Examples
     --------
@@ -96,8 +98,6 @@ def _check_arguments(
         )
     if factors is not None and not isinstance(factors, pd.DataFrame):
         raise InputError("factors", type(factors).__name__, "a sessions x factors DataFrame")
-    if model == "factor" and (factors is None or factors.shape[1] == 0):
-        raise InputError("factors", None, "a factor table for model='factor'")
     if exchange is not None and exchange not in EXCHANGES:
         raise UnknownNameError("exchange", str(exchange), EXCHANGES)
     if backend is not None and not callable(getattr(backend, "run", None)):
