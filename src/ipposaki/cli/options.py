@@ -93,7 +93,7 @@ def input_files() -> list[Path]:
 
 def check_date(value: str, option: str) -> str:
     """Return ``value`` if it is a date written YYYY-MM-DD, else raise naming ``option``."""
-    from ipposaki.study.spec import parse_iso_date
+    from ipposaki.sources.files import parse_iso_date
 
     parse_iso_date(value, option)
     return value.strip()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ipposaki.calendars import EXCHANGES, session_times
 from ipposaki.errors import InputError, UnknownNameError
+from ipposaki.sources.files import in_nanoseconds
 
 __all__ = ["event_sessions", "parse_timestamp"]
 
@@ -51,13 +52,7 @@ def parse_timestamp(value: object, argument: str = "timestamp") -> pd.Timestamp:
         raise InputError(
             argument, str(value), "a timestamp with a zone, e.g. 2025-01-27T09:00+09:00 or ...Z"
         )
-    try:
-        ts = ts.as_unit("ns")  # pandas' calendar arithmetic is in nanoseconds
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise InputError(
-            argument, str(value), "a timestamp between 1677-09-22 and 2262-04-11"
-        ) from None
-    return ts.tz_convert("UTC")
+    return in_nanoseconds(ts, argument, str(value), "a timestamp").tz_convert("UTC")
 
 
 def event_sessions(timestamp: object, exchanges: Sequence[str] = ("XTKS", "XNYS")) -> pd.DataFrame:

@@ -31,7 +31,9 @@ __all__ = [
     "Layout",
     "csv_header",
     "date_rule",
+    "in_nanoseconds",
     "parse_date_text",
+    "parse_iso_date",
     "read_price_file",
 ]
 
@@ -50,6 +52,82 @@ PRICE_COLUMNS: tuple[str, ...] = (
 )
 NUMERIC_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close", "volume")
 Layout = Literal["auto", "long", "wide"]
+
+
+#: What a date or moment must lie in: pandas' datetime64[ns] range.
+NANOSECOND_RANGE = "between 1677-09-22 and 2262-04-11"
+
+
+def in_nanoseconds(stamp: pd.Timestamp, argument: str, shown: str, what: str) -> pd.Timestamp:
+    """``stamp`` as a nanosecond Timestamp (pandas' calendar arithmetic), or an InputError
+    naming ``argument`` when it lies outside that range (``what``: "a date", "a timestamp").
+
+    Examples
+    --------
+    >>> in_nanoseconds(pd.Timestamp("2025-01-27"), "date", "2025-01-27", "a date").unit
+    'ns'
+    >>> try:
+    ...     in_nanoseconds(pd.Timestamp("9999-12-31"), "date", "9999-12-31", "a date")
+    ... except InputError as err:
+    ...     print(err)
+    date='9999-12-31' is not allowed: expected a date between 1677-09-22 and 2262-04-11
+    """
+    try:
+        return stamp.as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise InputError(argument, shown, f"{what} {NANOSECOND_RANGE}") from None
+
+
+def parse_iso_date(value: object, argument: str) -> pd.Timestamp:
+    """A date given as YYYY-MM-DD text or a TOML date, as a Timestamp at midnight.
+
+    Nothing else is guessed: not ``today`` or ``now`` (a run would depend on the clock), not
+    ``1/27/2025``, not a time of day (give a ``timestamp`` with its zone instead). The date
+    lies in pandas' nanosecond range.
+
+    Parameters
+    ----------
+    value : object
+        The date.
+    argument : str
+        Its name in an error.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The date.
+
+    Raises
+    ------
+    InputError
+        For anything else.
+
+    Examples
+    --------
+    >>> parse_iso_date("2025-01-27", "date")
+    Timestamp('2025-01-27 00:00:00')
+    >>> try:
+    ...     parse_iso_date("now", "events[0].date")
+    ... except InputError as err:
+    ...     print(err)
+    events[0].date='now' is not allowed: expected a date as YYYY-MM-DD
+    """
+    import datetime as dt
+    import re
+
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(argument, value, "a date as YYYY-MM-DD") from None
+    else:
+        moment = isinstance(value, dt.datetime) or "T" in str(value)
+        hint = " (a moment, with its zone, is a 'timestamp')" if moment else ""
+        shown = value.isoformat() if isinstance(value, dt.datetime) else value
+        raise InputError(argument, shown, "a date as YYYY-MM-DD" + hint)
+    return in_nanoseconds(pd.Timestamp(day), argument, str(value), "a date")
 
 
 def parse_date_text(text: pd.Series, date_format: str | None = None) -> pd.Series:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ipposaki.errors import InputError
+from ipposaki.outdir import check_writable
 
 __all__ = ["PARTITION_KEYS", "check_parquet_dir", "export_partitioned"]
 
@@ -56,9 +57,7 @@ def export_partitioned(store: Any, path: str | Path, partition_by: Sequence[str]
     target = Path(path)
     if target.exists():
         raise InputError("path", str(target), "a directory that does not exist yet")
-    clash = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
-    if clash is not None:
-        raise InputError("path", str(target), f"a directory ({clash} is a file)")
+    check_writable(target, "path")  # not under a file, nor in a folder we cannot write to
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

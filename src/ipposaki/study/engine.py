@@ -51,7 +51,7 @@ from ipposaki.study.results import EventStudyResult, StudyParameters
 from ipposaki.study.settings import CONVENTIONS, DEFAULTS, Convention
 from ipposaki.study.sink import SpilledPairs, spilled_grank
 from ipposaki.study.threads import local_threads
-from ipposaki.study.windows import Window, _is_integer
+from ipposaki.study.windows import Window, is_integer
 
 if TYPE_CHECKING:
     from threadpoolctl import ThreadpoolController
@@ -609,7 +609,7 @@ class LocalRunner:
         if self.fit_workers is not None and self.fit_workers < 1:
             raise InputError("fit_workers", self.fit_workers, "an integer >= 1")
         if self.chunk_pairs is not None and not (
-            _is_integer(self.chunk_pairs) and self.chunk_pairs >= 1
+            is_integer(self.chunk_pairs) and self.chunk_pairs >= 1
         ):
             raise InputError("chunk_pairs", self.chunk_pairs, "an integer >= 1")
         if self.threads is not None and self.threads < 1:

@@ -151,7 +151,7 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
     Text in any other form (``05/02/2024``) is never guessed; the file readers of
     :mod:`ipposaki.study.io` parse other formats when asked (``--date-format``).
     """
-    from ipposaki.sources.files import parse_date_text
+    from ipposaki.sources.files import NANOSECOND_RANGE, parse_date_text
 
     try:
         if pd.api.types.is_datetime64_any_dtype(values):
@@ -176,7 +176,7 @@ def _parse_dates(values: pd.Series, col: str) -> pd.Series:
         raise InputError(
             f"events row {row + 1} {col}",
             str(values.iloc[row]),
-            "a date between 1677-09-22 and 2262-04-11 (pandas' nanosecond dates)",
+            f"a date {NANOSECOND_RANGE} (pandas' nanosecond dates)",
         ) from None
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

@@ -26,7 +26,7 @@ from ipposaki.study.measures import (
 )
 from ipposaki.study.models import MODELS
 from ipposaki.study.settings import CONVENTIONS
-from ipposaki.study.windows import Window, _is_integer, parse_window
+from ipposaki.study.windows import Window, is_integer, parse_window
 
 
 def _check_options(
@@ -133,7 +133,7 @@ def _check_windows(
         For a bad window, a CAR window outside the event window, an estimation window that
         overlaps the event window, or ``min_estimation_obs`` below 1 with an estimated model.
     """
-    if not _is_integer(min_estimation_obs):
+    if not is_integer(min_estimation_obs):
         raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
     est = parse_window(estimation_window, "estimation_window")
     evw = parse_window(event_window, "event_window")
@@ -392,11 +392,11 @@ def _read_matrix(
         fingerprint = returns.fingerprint
         return returns, lambda: fingerprint
     matrix = np.ascontiguousarray(returns.to_numpy(dtype=np.float64).T)  # (symbols, sessions)
-    _refuse_infinite(matrix, returns.columns, index, simple=not log_returns)
+    _refuse_impossible(matrix, returns.columns, index, simple=not log_returns)
     return matrix, _hash_meanwhile(matrix, returns.columns, index)
 
 
-def _refuse_infinite(
+def _refuse_impossible(
     matrix: np.ndarray,
     columns: pd.Index,
     index: pd.DatetimeIndex,
@@ -412,14 +412,14 @@ def _refuse_infinite(
     Examples
     --------
     >>> days = pd.date_range("2024-01-01", periods=2)
-    >>> _refuse_infinite(np.array([[0.01, np.nan]]), pd.Index(["A"]), days)
+    >>> _refuse_impossible(np.array([[0.01, np.nan]]), pd.Index(["A"]), days)
     >>> try:
-    ...     _refuse_infinite(np.array([[0.01, -np.inf]]), pd.Index(["A"]), days)
+    ...     _refuse_impossible(np.array([[0.01, -np.inf]]), pd.Index(["A"]), days)
     ... except InputError as err:
     ...     print(err.argument, err.value)
     returns['A'] on 2024-01-02 -inf
     >>> try:
-    ...     _refuse_infinite(np.array([[0.01, -3.0]]), pd.Index(["A"]), days, simple=True)
+    ...     _refuse_impossible(np.array([[0.01, -3.0]]), pd.Index(["A"]), days, simple=True)
     ... except InputError as err:
     ...     print(err.argument, err.value)
     returns['A'] on 2024-01-02 -3.0
@@ -480,8 +480,9 @@ def _align_factors(
     if model == "factor" and factors is not None:
         _refuse_odd_columns(factors, "factors")
         aligned = factors.set_axis(session_index(factors.index, "factors")).reindex(index)
-        _refuse_infinite(aligned.to_numpy(dtype=np.float64).T, aligned.columns, index, "factors")
-        return aligned.to_numpy(dtype=np.float64), tuple(str(c) for c in aligned.columns)
+        values = aligned.to_numpy(dtype=np.float64)
+        _refuse_impossible(values.T, aligned.columns, index, "factors")
+        return values, tuple(str(c) for c in aligned.columns)
     return None, ()
 
 

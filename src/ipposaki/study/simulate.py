@@ -69,7 +69,7 @@ from ipposaki.study.simulation_result import (
     SimulationParameters,
     SimulationResult,
 )
-from ipposaki.study.windows import Window, _is_integer, parse_window
+from ipposaki.study.windows import Window, is_integer, parse_window
 
 if TYPE_CHECKING:
     from ipposaki.study.engine import ChunkRunner
@@ -138,11 +138,9 @@ def check_options(
     if model not in MODELS or model == "factor":
         allowed = ", ".join(m for m in MODELS if m != "factor")
         raise InputError("model", model, f"one of {allowed}")
-    if not (_is_integer(min_estimation_obs) and min_estimation_obs >= 1):
+    if not (is_integer(min_estimation_obs) and min_estimation_obs >= 1):
         raise InputError("min_estimation_obs", min_estimation_obs, "an integer >= 1")
-    if not isinstance(seed, np.random.Generator) and not (
-        isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0
-    ):
+    if not isinstance(seed, np.random.Generator) and not (is_integer(seed) and seed >= 0):
         raise InputError("seed", seed, "an integer >= 0 or a numpy Generator")
     return levels
 

@@ -41,6 +41,7 @@ from ipposaki.errors import InputError
 from ipposaki.panel import build_panel
 from ipposaki.results import Result, Summary, SummaryTable, freeze, versions
 from ipposaki.schema import Table, load_toml, refuse, validate
+from ipposaki.sources.files import parse_iso_date
 from ipposaki.store import Store
 from ipposaki.study.engine import CONVENTIONS, ChunkRunner, run_study
 from ipposaki.study.measures import MEASURES
@@ -218,61 +219,6 @@ class StudySpec:
     def title_in(self, lang: str) -> str:
         """The title in ``lang`` (``title_ja`` for Japanese when the spec gives one)."""
         return self.title_ja if lang == "ja" and self.title_ja else self.title
-
-
-def parse_iso_date(value: object, argument: str) -> pd.Timestamp:
-    """A date given as YYYY-MM-DD text or a TOML date, as a Timestamp at midnight.
-
-    Nothing else is guessed: not ``today`` or ``now`` (a run would depend on the clock), not
-    ``1/27/2025``, not a time of day (give a ``timestamp`` with its zone instead). The date
-    lies in pandas' nanosecond range.
-
-    Parameters
-    ----------
-    value : object
-        The date.
-    argument : str
-        Its name in an error.
-
-    Returns
-    -------
-    pandas.Timestamp
-        The date.
-
-    Raises
-    ------
-    InputError
-        For anything else.
-
-    Examples
-    --------
-    >>> parse_iso_date("2025-01-27", "date")
-    Timestamp('2025-01-27 00:00:00')
-    >>> try:
-    ...     parse_iso_date("now", "events[0].date")
-    ... except InputError as err:
-    ...     print(err)
-    events[0].date='now' is not allowed: expected a date as YYYY-MM-DD
-    """
-    import datetime as dt
-    import re
-
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        day = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise InputError(argument, value, "a date as YYYY-MM-DD") from None
-    else:
-        moment = isinstance(value, dt.datetime) or "T" in str(value)
-        hint = " (a moment, with its zone, is a 'timestamp')" if moment else ""
-        shown = value.isoformat() if isinstance(value, dt.datetime) else value
-        raise InputError(argument, shown, "a date as YYYY-MM-DD" + hint)
-    try:
-        return pd.Timestamp(day).as_unit("ns")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise InputError(argument, str(value), "a date between 1677-09-22 and 2262-04-11") from None
 
 
 def load_spec(path: str | Path) -> StudySpec:

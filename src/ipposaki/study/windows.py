@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 
@@ -49,12 +50,12 @@ class Window:
 MAX_SESSIONS = 100_000
 
 
-def _is_integer(value: object) -> bool:
+def is_integer(value: object) -> TypeGuard[int | np.integer]:
     """An integer, Python's or numpy's, and not a bool (True would pass as day 1).
 
     Examples
     --------
-    >>> [_is_integer(v) for v in (3, np.int64(-2), 1.5, True, "1")]
+    >>> [is_integer(v) for v in (3, np.int64(-2), 1.5, True, "1")]
     [True, True, False, False, False]
     """
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
@@ -88,7 +89,7 @@ def parse_window(value: str | tuple[int, int] | Window, argument: str = "window"
     if isinstance(value, Window):
         return value
     if isinstance(value, tuple):
-        if len(value) != 2 or not all(_is_integer(v) for v in value):
+        if len(value) != 2 or not all(is_integer(v) for v in value):
             raise InputError(argument, str(value), "two integers (A, B), e.g. (-5, 10)")
         start, end = (int(v) for v in value)
     else:
